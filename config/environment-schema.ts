@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+/**
+ * Schema of the `environments` object in cdktf.json's context.
+ *
+ * An environment is one AWS account; its regions each get a platform stack when
+ * they host tenants or are marked `alwaysOn`.
+ */
+
+/** Environment names become part of stack names, SSM paths and AWS resource names. */
+export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{1,11}$/;
+/** Real AWS region codes, e.g. us-east-1, ap-southeast-2, us-gov-west-1. */
+export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/**
+ * Longest region code AWS uses today (ap-southeast-2, ap-northeast-3: 14). Names that embed
+ * a region are sized against it, so a region longer than this is rejected rather than
+ * producing a name that AWS refuses at apply time.
+ */
+export const MAX_REGION_LENGTH = 14;
+
+const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function cidrBlock(minPrefix: number, maxPrefix: number) {
+  return z.string().superRefine((value, ctx) => {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+    const octets = match ? match.slice(1, 5).map(Number) : [];
+    const prefix = match ? Number(match[5]) : -1;
+    if (!match || octets.some((o) => o > 255)) {
+      ctx.addIssue({ code: "custom", message: `an IPv4 CIDR block like 10.10.0.0/16 (got ${value})` });
+      return;
+    }
+    if (prefix < minPrefix || prefix > maxPrefix) {
+      ctx.addIssue({ code: "custom", message: `a prefix length between /${minPrefix} and /${maxPrefix} (got ${value})` });
+      return;
+    }
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    if (address % 2 ** (32 - prefix) !== 0) {
+      ctx.addIssue({ code: "custom", message: `a network address with no host bits set (got ${value})` });
+    }
+  });
+}
+
+export const DatabaseConfigSchema = z.strictObject({
+  /** RDS instance class, e.g. db.t4g.medium. */
+  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class like db.t4g.medium"),
+  /** PostgreSQL major.minor version. */
+  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, "a PostgreSQL version like 16.4").default("16.4"),
+  allocatedStorageGiB: z.number().int().min(20).max(65536),
+  multiAz: z.boolean(),
+  backupRetentionDays: z.number().int().min(1).max(35),
+});
+
+export const RegionConfigSchema = z.strictObject({
+  /** The VPC's IPv4 range; /16 to /20 so every tier gets room for tasks. */
+  vpcCidr: cidrBlock(16, 20),
+  /** Availability zones the VPC spans. */
+  availabilityZoneCount: z.number().int().min(2).max(4).default(2),
+  /** `single` saves cost; `per-az` keeps egress up when one zone fails. */
+  natGateways: z.enum(["single", "per-az"]).default("single"),
+  /** Deploy the platform stack even while no tenant lives in this region. */
+  alwaysOn: z.boolean().default(false),
+  database: DatabaseConfigSchema,
+});
+
+export const EnvironmentConfigSchema = z.strictObject({
+  /** The AWS account this environment deploys into; providers refuse any other. */
+  accountId: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"),
+  /** S3 bucket holding every stack's state; created by `npm run bootstrap`. */
+  stateBucket: z.string().regex(S3_BUCKET_NAME, "a valid S3 bucket name"),
+  /** DynamoDB table for state locks; created by `npm run bootstrap`. */
+  lockTable: z.string().regex(DYNAMODB_TABLE_NAME, "a valid DynamoDB table name"),
+  /** Default CostCenter tag for this environment's resources. */
+  costCenter: z.string().min(1).max(128),
+  /** Agent container image in the platform ECR repository: a tag, or a `sha256:` digest. */
+  agentImage: z
+    .string()
+    .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or a sha256: digest")
+    .default("2026.11.0"),
+  regions: z
+    .record(z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1").max(MAX_REGION_LENGTH), RegionConfigSchema)
+    .refine((r) => Object.keys(r).length > 0, "at least one region"),
+});
+
+export const EnvironmentsSchema = z
+  .record(z.string().regex(ENVIRONMENT_NAME_PATTERN, "lowercase letters, digits and hyphens, 2-12 characters"), EnvironmentConfigSchema)
+  .refine((e) => Object.keys(e).length > 0, "at least one environment");
+
+export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
+export type RegionConfig = z.infer<typeof RegionConfigSchema>;
+export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
+export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;

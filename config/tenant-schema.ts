@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateCpu, isValidFargateMemory } from "./fargate";
+
+/**
+ * Longest tenant id. The tightest AWS name a tenant stack builds is its S3 bucket
+ * (63 characters): `openclaw-<id>-<account id>-<region>` is
+ * 9 ("openclaw-") + id + 1 + 12 (account) + 1 + 14 (longest region, ap-southeast-2) = 37 + id,
+ * so id <= 26. The next tightest, a task role `openclaw-<id>-<agent>-task` (IAM: 64), is
+ * 9 + 26 + 1 + 16 + 5 = 57 at the longest id and agent name. test/naming.test.ts checks
+ * every generated name at these maxima.
+ */
+export const MAX_TENANT_ID_LENGTH = 26;
+export const TENANT_ID_PATTERN = new RegExp(`^[a-z][a-z0-9-]{0,${MAX_TENANT_ID_LENGTH - 2}}[a-z0-9]$`);
+/** Agent names appear in role, service and task family names. */
+export const MAX_AGENT_NAME_LENGTH = 16;
+export const AGENT_NAME_PATTERN = new RegExp(`^[a-z][a-z0-9]{1,${MAX_AGENT_NAME_LENGTH - 1}}$`);
+export const INTEGRATION_NAME_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const MAX_AGENTS_PER_TENANT = 10;
+
+const AgentSchema = z
+  .strictObject({
+    /** Fargate CPU units. */
+    cpu: z.number().int(),
+    /** Fargate memory in MiB; must be valid for `cpu`. */
+    memory: z.number().int(),
+    /** Tasks to keep running while the tenant is active. */
+    desiredCount: z.number().int().min(0).max(10).default(1),
+    /** Run on FARGATE_SPOT (about 70% cheaper, may be interrupted). */
+    spot: z.boolean().default(false),
+    /** Image tag or sha256 digest overriding the environment's agentImage. */
+    image: z
+      .string()
+      .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or a sha256: digest")
+      .optional(),
+    /** Database connections this agent's pool may open. */
+    dbConnections: z.number().int().min(1).max(50).default(5),
+  })
+  .superRefine((agent, ctx) => {
+    if (!isValidFargateCpu(agent.cpu)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cpu"],
+        message: `${agent.cpu} is not a valid Fargate CPU (${FARGATE_CPU_VALUES.join(", ")})`,
+      });
+    } else if (!isValidFargateMemory(agent.cpu, agent.memory)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["memory"],
+        message: `${agent.memory} MiB is not a valid Fargate memory size for cpu ${agent.cpu} (${describeFargateMemory(agent.cpu)})`,
+      });
+    }
+  });
+
+export const TenantSchema = z.strictObject({
+  /** Must equal the file name without `.yaml`. */
+  id: z.string().regex(TENANT_ID_PATTERN, {
+    message: `lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen, 2-${MAX_TENANT_ID_LENGTH} characters`,
+  }),
+  displayName: z.string().min(1).max(128),
+  /** An environment declared in cdktf.json. */
+  environment: z.string(),
+  /** Data residency: a region the environment declares. */
+  region: z.string(),
+  /** `suspended` scales every agent to zero and keeps all data. */
+  status: z.enum(["active", "suspended"]),
+  /** CostCenter tag; defaults to the environment's. */
+  costCenter: z.string().min(1).max(128).optional(),
+  agents: z
+    .record(z.string().regex(AGENT_NAME_PATTERN, `lowercase letters and digits, starting with a letter, 2-${MAX_AGENT_NAME_LENGTH} characters`), AgentSchema)
+    .refine((a) => Object.keys(a).length >= 1 && Object.keys(a).length <= MAX_AGENTS_PER_TENANT, {
+      message: `between 1 and ${MAX_AGENTS_PER_TENANT} agents`,
+    }),
+  /** One Secrets Manager secret each; values are set outside Terraform. */
+  integrations: z
+    .array(z.string().regex(INTEGRATION_NAME_PATTERN, "lowercase letters, digits and hyphens, 2-32 characters"))
+    .max(20)
+    .refine((list) => new Set(list).size === list.length, { message: "each integration at most once" })
+    .default([]),
+  /** Bedrock model ids the agents may invoke; none means no Bedrock access. */
+  bedrockModels: z
+    .array(z.string().regex(/^[a-z0-9-]+\.[A-Za-z0-9.:-]+$/, "a Bedrock model id like anthropic.claude-sonnet-4-5-20250929-v1:0"))
+    .max(20)
+    .default([]),
+  budget: z.strictObject({
+    monthlyUsd: z.number().positive().max(1_000_000),
+    alertEmails: z.array(z.email({ message: "an e-mail address" })).min(1).max(10),
+  }),
+  /** Days the tenant's logs are kept. */
+  logRetentionDays: z
+    .number()
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(90),
+});
+
+export type TenantConfig = z.infer<typeof TenantSchema>;
+export type AgentConfig = TenantConfig["agents"][string];
