@@ -68,6 +68,8 @@ export const EnvironmentConfigSchema = z.strictObject({
   accountId: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"),
   /** S3 bucket holding every stack's state; created by `npm run bootstrap`. */
   stateBucket: z.string().regex(S3_BUCKET_NAME, "a valid S3 bucket name"),
+  /** Region of the state bucket and lock table; every stack of the environment keeps its state there. */
+  stateRegion: z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1"),
   /** DynamoDB table for state locks; created by `npm run bootstrap`. */
   lockTable: z.string().regex(DYNAMODB_TABLE_NAME, "a valid DynamoDB table name"),
   /** Default CostCenter tag for this environment's resources. */
