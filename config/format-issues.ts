@@ -30,15 +30,15 @@ function describe(issue: z.core.$ZodIssue): string {
     case "invalid_value":
       return `one of ${issue.values.map((v) => String(v)).join(", ")}${got}`;
     case "too_small":
-      return `${issue.origin === "array" ? "at least" : "at least"} ${issue.minimum}${unit(issue.origin)}${got}`;
+      return `${issue.inclusive === false ? "greater than" : "at least"} ${issue.minimum}${unit(issue.origin)}${got}`;
     case "too_big":
-      return `at most ${issue.maximum}${unit(issue.origin)}${got}`;
+      return `${issue.inclusive === false ? "less than" : "at most"} ${issue.maximum}${unit(issue.origin)}${got}`;
     case "invalid_format":
     case "not_multiple_of":
       return `${issue.message}${got}`;
     case "custom":
-      // Custom checks already phrase the value themselves when it matters.
-      return input === undefined || issue.message.includes(String(input)) ? issue.message : `${issue.message}${got}`;
+      // Custom checks name the offending value themselves; their input may be a whole object.
+      return issue.message;
     default:
       return `${issue.message}${input === undefined ? "" : got}`;
   }

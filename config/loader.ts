@@ -67,31 +67,23 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
     }
     if (!name.endsWith(".yaml")) continue;
 
-    const tenant = parseFile(path, shown, TenantSchema, problems);
-    if (!tenant) continue;
+    const raw = readYaml(path, shown, problems);
+    if (raw === undefined) continue;
+    const tenant = validate(raw, shown, TenantSchema, problems);
+    // Rules that span files run on the raw values too, so one run reports every problem.
+    const fields = (raw ?? {}) as Record<string, unknown>;
+    const id = typeof fields.id === "string" ? fields.id : undefined;
     const expectedId = basename(name, ".yaml");
-    if (tenant.id !== expectedId) {
-      problems.push(`${shown}: id: must equal the file name "${expectedId}" (got "${tenant.id}")`);
+    if (id !== undefined && id !== expectedId) {
+      problems.push(`${shown}: id: must equal the file name "${expectedId}" (got "${id}")`);
     }
-    const other = fileOfId.get(tenant.id);
-    if (other) {
-      problems.push(`${shown}: id: "${tenant.id}" is already used by ${other}`);
-    } else {
-      fileOfId.set(tenant.id, shown);
+    if (id !== undefined) {
+      const other = fileOfId.get(id);
+      if (other) problems.push(`${shown}: id: "${id}" is already used by ${other}`);
+      else fileOfId.set(id, shown);
     }
-    if (environments) {
-      const env = environments[tenant.environment];
-      if (!env) {
-        problems.push(
-          `${shown}: environment: one of the environments in cdktf.json (${Object.keys(environments).join(", ")}) (got "${tenant.environment}")`,
-        );
-      } else if (!env.regions[tenant.region]) {
-        problems.push(
-          `${shown}: region: one of the regions environment ${tenant.environment} declares (${Object.keys(env.regions).join(", ")}) (got "${tenant.region}")`,
-        );
-      }
-    }
-    tenants.push(tenant);
+    if (environments) checkPlacement(environments, fields.environment, fields.region, shown, problems);
+    if (tenant) tenants.push(tenant);
   }
 
   if (problems.length > 0 || !environments) throw new ConfigError(problems);
@@ -125,7 +117,20 @@ function readEnvironments(cdktfJsonPath: string, shown: string, problems: string
   return result.data;
 }
 
-function parseFile<T extends z.ZodType>(path: string, shown: string, schema: T, problems: string[]): z.infer<T> | undefined {
+/** The tenant's environment must be declared, and its region declared by that environment. */
+function checkPlacement(environments: EnvironmentsConfig, environment: unknown, region: unknown, shown: string, problems: string[]): void {
+  if (typeof environment !== "string") return;
+  const env = environments[environment];
+  if (!env) {
+    problems.push(`${shown}: environment: one of the environments in cdktf.json (${Object.keys(environments).join(", ")}) (got "${environment}")`);
+  } else if (typeof region === "string" && !env.regions[region]) {
+    problems.push(
+      `${shown}: region: one of the regions environment ${environment} declares (${Object.keys(env.regions).join(", ")}) (got "${region}")`,
+    );
+  }
+}
+
+function readYaml(path: string, shown: string, problems: string[]): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -141,7 +146,11 @@ function parseFile<T extends z.ZodType>(path: string, shown: string, schema: T, 
     }
     return undefined;
   }
-  const result = schema.safeParse(doc.toJS(), { reportInput: true });
+  return doc.toJS() ?? null;
+}
+
+function validate<T extends z.ZodType>(raw: unknown, shown: string, schema: T, problems: string[]): z.infer<T> | undefined {
+  const result = schema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     for (const line of formatIssues(schema, result.error.issues)) problems.push(`${shown}: ${line}`);
     return undefined;

@@ -1,0 +1,155 @@
+import { Construct } from "constructs";
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { renderPolicy } from "./iam-policy-document";
+
+export const DATABASE_PORT = 5432;
+
+export interface DatabaseProps {
+  /** Instance identifier and name prefix, e.g. `openclaw-production-us-east-1`. */
+  readonly identifier: string;
+  readonly vpcId: string;
+  /** Isolated subnets (no route out of the VPC), at least two zones. */
+  readonly subnetIds: string[];
+  /** Platform key: storage, Performance Insights and the RDS-managed master secret. */
+  readonly kmsKeyArn: string;
+  readonly instanceClass: string;
+  /** PostgreSQL version, e.g. `16.4`; the major version picks the parameter group family. */
+  readonly engineVersion: string;
+  readonly allocatedStorageGiB: number;
+  readonly multiAz: boolean;
+  readonly backupRetentionDays: number;
+}
+
+/**
+ * The shared PostgreSQL instance. Tenants connect as their own roles with IAM tokens; the
+ * master password is generated and rotated by RDS in Secrets Manager, so it is never in state.
+ *
+ * Reachability: the database security group admits 5432 only from the `db-clients` group,
+ * which has no ingress at all. Agent services attach `db-clients`, so onboarding a tenant
+ * adds no rule to any platform security group (60 inbound rules per group would cap the fleet).
+ */
+export class Database extends Construct {
+  public readonly address: string;
+  public readonly port: number;
+  public readonly databaseName: string;
+  public readonly resourceId: string;
+  public readonly instanceArn: string;
+  public readonly masterUserSecretArn: string;
+  public readonly clientsSecurityGroupId: string;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    if (props.subnetIds.length < 2) {
+      throw new Error(`Database ${props.identifier}: subnetIds must span at least 2 availability zones, got ${props.subnetIds.length}`);
+    }
+    const major = props.engineVersion.split(".")[0];
+
+    const databaseSecurityGroup = new SecurityGroup(this, "security-group", {
+      name: `${props.identifier}-database`,
+      description: "PostgreSQL, reachable only from members of the db-clients group",
+      vpcId: props.vpcId,
+      revokeRulesOnDelete: true,
+    });
+    const clientsSecurityGroup = new SecurityGroup(this, "clients-security-group", {
+      name: `${props.identifier}-db-clients`,
+      description: "Membership grants reach to PostgreSQL; admits no traffic itself",
+      vpcId: props.vpcId,
+      revokeRulesOnDelete: true,
+    });
+    new VpcSecurityGroupIngressRule(this, "postgres-from-clients", {
+      securityGroupId: databaseSecurityGroup.id,
+      description: "PostgreSQL from db-clients members",
+      ipProtocol: "tcp",
+      fromPort: DATABASE_PORT,
+      toPort: DATABASE_PORT,
+      referencedSecurityGroupId: clientsSecurityGroup.id,
+    });
+    new VpcSecurityGroupEgressRule(this, "clients-to-postgres", {
+      securityGroupId: clientsSecurityGroup.id,
+      description: "PostgreSQL to the database",
+      ipProtocol: "tcp",
+      fromPort: DATABASE_PORT,
+      toPort: DATABASE_PORT,
+      referencedSecurityGroupId: databaseSecurityGroup.id,
+    });
+
+    const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
+      name: `${props.identifier}-isolated`,
+      subnetIds: props.subnetIds,
+      description: "Isolated subnets: no route to or from the internet",
+    });
+    const parameters = new DbParameterGroup(this, "parameters", {
+      name: `${props.identifier}-postgres${major}`,
+      family: `postgres${major}`,
+      description: "TLS only, connection and DDL logging",
+      parameter: [
+        { name: "rds.force_ssl", value: "1" },
+        { name: "log_connections", value: "1" },
+        { name: "log_disconnections", value: "1" },
+        { name: "log_statement", value: "ddl" },
+        { name: "log_min_duration_statement", value: "1000" },
+      ],
+      lifecycle: { createBeforeDestroy: true },
+    });
+    const monitoringRole = new IamRole(this, "monitoring-role", {
+      name: `${props.identifier}-rds-monitoring`,
+      assumeRolePolicy: renderPolicy([
+        { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ]),
+    });
+    new IamRolePolicyAttachment(this, "monitoring-policy", {
+      role: monitoringRole.name,
+      policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+    });
+
+    const instance = new DbInstance(this, "instance", {
+      identifier: props.identifier,
+      engine: "postgres",
+      engineVersion: props.engineVersion,
+      instanceClass: props.instanceClass,
+      allocatedStorage: props.allocatedStorageGiB,
+      maxAllocatedStorage: props.allocatedStorageGiB * 4,
+      storageType: "gp3",
+      storageEncrypted: true,
+      kmsKeyId: props.kmsKeyArn,
+      dbName: "openclaw",
+      username: "openclaw_admin",
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: props.kmsKeyArn,
+      iamDatabaseAuthenticationEnabled: true,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [databaseSecurityGroup.id],
+      publiclyAccessible: false,
+      parameterGroupName: parameters.name,
+      multiAz: props.multiAz,
+      backupRetentionPeriod: props.backupRetentionDays,
+      copyTagsToSnapshot: true,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: `${props.identifier}-final`,
+      autoMinorVersionUpgrade: true,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      monitoringInterval: 60,
+      monitoringRoleArn: monitoringRole.arn,
+      performanceInsightsEnabled: true,
+      performanceInsightsKmsKeyId: props.kmsKeyArn,
+      performanceInsightsRetentionPeriod: 7,
+      lifecycle: { preventDestroy: true },
+    });
+
+    this.address = instance.address;
+    this.port = DATABASE_PORT;
+    this.databaseName = "openclaw";
+    this.resourceId = instance.resourceId;
+    this.instanceArn = instance.arn;
+    this.masterUserSecretArn = instance.masterUserSecret.get(0).secretArn;
+    this.clientsSecurityGroupId = clientsSecurityGroup.id;
+  }
+}

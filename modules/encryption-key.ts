@@ -1,0 +1,83 @@
+import { Construct } from "constructs";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { PolicyStatement, renderPolicy } from "./iam-policy-document";
+
+export interface EncryptionKeyProps {
+  /** Account that owns the key; its root principal administers it through IAM. */
+  readonly accountId: string;
+  /** Region of the key, for service principals such as CloudWatch Logs. */
+  readonly region: string;
+  /** Alias, e.g. `alias/openclaw/production/acme`. */
+  readonly alias: string;
+  readonly description: string;
+  /**
+   * Lets CloudWatch Logs in this region encrypt log groups whose name matches this pattern
+   * (e.g. `/openclaw/production/acme*`). @default logs may not use the key
+   */
+  readonly logGroupNamePattern?: string;
+  /** Further statements (e.g. a tenant's roles). Keep them scoped; the key policy is the last line. */
+  readonly additionalStatements?: PolicyStatement[];
+  /** Days AWS waits before deleting a scheduled key. @default 30 */
+  readonly deletionWindowDays?: number;
+}
+
+/**
+ * A customer-managed KMS key with yearly rotation and a key policy that names who may use it.
+ * Destroy is prevented: losing a key loses every object, secret and log encrypted with it.
+ */
+export class EncryptionKey extends Construct {
+  public readonly keyArn: string;
+  public readonly keyId: string;
+  public readonly aliasName: string;
+
+  constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
+    super(scope, id);
+    const deletionWindowDays = props.deletionWindowDays ?? 30;
+    if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 7 || deletionWindowDays > 30) {
+      throw new Error(`EncryptionKey ${props.alias}: deletionWindowDays must be an integer from 7 to 30, got ${deletionWindowDays}`);
+    }
+    if (!props.alias.startsWith("alias/") || props.alias.startsWith("alias/aws/")) {
+      throw new Error(`EncryptionKey: alias must start with "alias/" and not "alias/aws/", got ${props.alias}`);
+    }
+
+    const statements: PolicyStatement[] = [
+      {
+        // Without this the key becomes unmanageable; IAM policies then decide who else may use it.
+        Sid: "AccountAdministration",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ];
+    if (props.logGroupNamePattern) {
+      statements.push({
+        Sid: "CloudWatchLogsForOwnLogGroups",
+        Effect: "Allow",
+        Principal: { Service: `logs.${props.region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${props.region}:${props.accountId}:log-group:${props.logGroupNamePattern}`,
+          },
+        },
+      });
+    }
+    statements.push(...(props.additionalStatements ?? []));
+
+    const key = new KmsKey(this, "key", {
+      description: props.description,
+      enableKeyRotation: true,
+      deletionWindowInDays: deletionWindowDays,
+      policy: renderPolicy(statements),
+      lifecycle: { preventDestroy: true },
+    });
+    const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: key.keyId });
+
+    this.keyArn = key.arn;
+    this.keyId = key.keyId;
+    this.aliasName = alias.name;
+  }
+}

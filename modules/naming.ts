@@ -1,0 +1,122 @@
+/**
+ * Every AWS name this project builds, in one place, so length limits are checked once
+ * (test/naming.test.ts) instead of trusted in template strings across modules.
+ *
+ * Tenant-scoped names need no environment or region: tenant ids are unique across the
+ * repository and a tenant lives in exactly one environment (account) and region.
+ * Platform names carry environment and region because IAM is account-global.
+ */
+
+/** Prefix of every resource name, so IAM and SCPs can match the whole product. */
+export const NAME_PREFIX = "openclaw";
+
+export function platformStackName(environment: string, region: string): string {
+  return `platform-${environment}-${region}`;
+}
+
+export function tenantStackName(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+export function platformStateKey(environment: string, region: string): string {
+  return `platform/${environment}/${region}.tfstate`;
+}
+
+export function tenantStateKey(tenantId: string): string {
+  return `tenants/${tenantId}.tfstate`;
+}
+
+/** Prefix of regional platform resource names: `openclaw-<env>-<region>`. */
+export function platformNamePrefix(environment: string, region: string): string {
+  return `${NAME_PREFIX}-${environment}-${region}`;
+}
+
+/** Regional platform resources (cluster, database, topic, IAM roles): `openclaw-<env>-<region>-<suffix>`. */
+export function platformResourceName(environment: string, region: string, suffix: string): string {
+  return `${platformNamePrefix(environment, region)}-${suffix}`;
+}
+
+/** SSM parameter through which the platform publishes one value of its contract. */
+export function platformContractParameterName(environment: string, region: string, key: string): string {
+  return `/${NAME_PREFIX}/${environment}/${region}/platform/${key}`;
+}
+
+/** Log group for one platform concern: `/openclaw/<env>/<region>/platform/<concern>`. */
+export function platformLogGroupName(environment: string, region: string, concern: string): string {
+  return `/${NAME_PREFIX}/${environment}/${region}/platform/${concern}`;
+}
+
+export function platformKeyAlias(environment: string, region: string): string {
+  return `alias/${NAME_PREFIX}/${environment}/${region}/platform`;
+}
+
+/** ECR repository holding the agent image, one per platform region. */
+export function agentRepositoryName(): string {
+  return `${NAME_PREFIX}/agent`;
+}
+
+/** Dedicated bucket per tenant; account and region make it globally unique. */
+export function tenantBucketName(tenantId: string, accountId: string, region: string): string {
+  return `${NAME_PREFIX}-${tenantId}-${accountId}-${region}`;
+}
+
+export function tenantKeyAlias(environment: string, tenantId: string): string {
+  return `alias/${NAME_PREFIX}/${environment}/${tenantId}`;
+}
+
+export function tenantLogGroupName(environment: string, tenantId: string): string {
+  return `/${NAME_PREFIX}/${environment}/${tenantId}`;
+}
+
+export function tenantSecretName(environment: string, tenantId: string, integration: string): string {
+  return `/${NAME_PREFIX}/${environment}/${tenantId}/${integration}`;
+}
+
+export function tenantExecutionRoleName(tenantId: string): string {
+  return `${NAME_PREFIX}-${tenantId}-execution`;
+}
+
+export function agentTaskRoleName(tenantId: string, agent: string): string {
+  return `${NAME_PREFIX}-${tenantId}-${agent}-task`;
+}
+
+export function tenantSecurityGroupName(tenantId: string): string {
+  return `${NAME_PREFIX}-${tenantId}-agents`;
+}
+
+export function agentServiceName(tenantId: string, agent: string): string {
+  return `${tenantId}-${agent}`;
+}
+
+export function agentTaskFamily(tenantId: string, agent: string): string {
+  return `${NAME_PREFIX}-${tenantId}-${agent}`;
+}
+
+export function tenantBudgetName(environment: string, tenantId: string): string {
+  return `${NAME_PREFIX}-${environment}-${tenantId}`;
+}
+
+export function agentAlarmName(tenantId: string, agent: string, metric: string): string {
+  return `${NAME_PREFIX}-${tenantId}-${agent}-${metric}`;
+}
+
+/** AWS name length limits the tests hold every generated name to. */
+export const AWS_NAME_LIMITS = {
+  s3Bucket: 63,
+  iamRole: 64,
+  iamPolicy: 128,
+  kmsAlias: 256,
+  logGroup: 512,
+  secret: 512,
+  securityGroup: 255,
+  ecsService: 255,
+  taskFamily: 255,
+  budget: 100,
+  alarm: 255,
+  ssmParameter: 1011,
+  rdsIdentifier: 63,
+  lambdaFunction: 64,
+  ecsCluster: 255,
+  snsTopic: 256,
+  ecrRepository: 256,
+} as const;

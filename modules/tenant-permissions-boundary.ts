@@ -1,0 +1,111 @@
+import { Construct } from "constructs";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { iamPolicyVariable, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
+import { tenantBucketName, tenantLogGroupName, tenantSecretName } from "./naming";
+
+/** Principal tag naming the PostgreSQL role a tenant's task roles may log in as. */
+export const DATABASE_USER_PRINCIPAL_TAG = "db_user";
+/** Resource tag every tenant resource carries (provider default_tags). */
+export const TENANT_RESOURCE_TAG = "TenantID";
+
+export interface TenantPermissionsBoundaryProps {
+  readonly policyName: string;
+  readonly environment: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The agent image repository tenants pull from. */
+  readonly repositoryArn: string;
+  /** Key that encrypts ECS Exec sessions: a task must decrypt with it to accept a session. */
+  readonly execKmsKeyArn: string;
+  /** `resource_id` of the shared database, for `rds-db:connect` ARNs. */
+  readonly databaseResourceId: string;
+}
+
+/**
+ * The ceiling on every tenant role, whatever its own policies say. Each statement is
+ * attribute-based: a role tagged `tenant_id=acme` can at most touch resources named or tagged
+ * for acme. A bug in one tenant's policies therefore still cannot reach another tenant, and
+ * no tenant role can touch IAM, other services, or platform resources.
+ */
+export class TenantPermissionsBoundary extends Construct {
+  public readonly policyArn: string;
+
+  constructor(scope: Construct, id: string, props: TenantPermissionsBoundaryProps) {
+    super(scope, id);
+    const tenant = iamPolicyVariable(`aws:PrincipalTag/${TENANT_PRINCIPAL_TAG}`);
+    const dbUser = iamPolicyVariable(`aws:PrincipalTag/${DATABASE_USER_PRINCIPAL_TAG}`);
+    const { region, accountId } = props;
+    const bucketArn = `arn:aws:s3:::${tenantBucketName(tenant, accountId, region)}`;
+
+    const policy = new IamPolicy(this, "policy", {
+      name: props.policyName,
+      description: "Permissions boundary for OpenClaw tenant roles: own tenant's resources only",
+      policy: renderPolicy([
+        {
+          Sid: "OwnBucket",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:AbortMultipartUpload"],
+          Resource: [bucketArn, `${bucketArn}/*`],
+        },
+        {
+          Sid: "OwnSecrets",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+          Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:${tenantSecretName(props.environment, tenant, "*")}`,
+        },
+        {
+          Sid: "OwnKeys",
+          Effect: "Allow",
+          Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+          Resource: `arn:aws:kms:${region}:${accountId}:key/*`,
+          Condition: { StringEquals: { [`aws:ResourceTag/${TENANT_RESOURCE_TAG}`]: tenant } },
+        },
+        {
+          Sid: "OwnLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `arn:aws:logs:${region}:${accountId}:log-group:${tenantLogGroupName(props.environment, tenant)}:*`,
+        },
+        {
+          Sid: "OwnDatabaseUser",
+          Effect: "Allow",
+          Action: "rds-db:connect",
+          Resource: `arn:aws:rds-db:${region}:${accountId}:dbuser:${props.databaseResourceId}/${dbUser}`,
+        },
+        {
+          Sid: "PullAgentImage",
+          Effect: "Allow",
+          Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+          Resource: props.repositoryArn,
+        },
+        {
+          // GetAuthorizationToken has no resource-level permissions.
+          Sid: "RegistryLogin",
+          Effect: "Allow",
+          Action: "ecr:GetAuthorizationToken",
+          Resource: "*",
+        },
+        {
+          Sid: "InvokeFoundationModels",
+          Effect: "Allow",
+          Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+          Resource: [`arn:aws:bedrock:${region}::foundation-model/*`, `arn:aws:bedrock:${region}:${accountId}:inference-profile/*`],
+        },
+        {
+          Sid: "EcsExecSessionKey",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: props.execKmsKeyArn,
+        },
+        {
+          // ECS Exec's SSM channels have no resource-level permissions.
+          Sid: "EcsExecChannels",
+          Effect: "Allow",
+          Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+          Resource: "*",
+        },
+      ]),
+    });
+    this.policyArn = policy.arn;
+  }
+}

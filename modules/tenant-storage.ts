@@ -1,0 +1,127 @@
+import { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
+
+export interface TenantStorageProps {
+  /** Tenant id, already validated by the config loader. */
+  readonly tenantId: string;
+  readonly bucketName: string;
+  readonly accountId: string;
+  /** The tenant's KMS key: every object is encrypted with it (SSE-KMS, bucket key on). */
+  readonly kmsKeyArn: string;
+  /** Days before noncurrent object versions expire. @default 90 */
+  readonly noncurrentVersionDays?: number;
+  /** Days before incomplete multipart uploads are aborted. @default 7 */
+  readonly abortIncompleteUploadDays?: number;
+}
+
+/**
+ * The tenant's dedicated bucket. Beyond encryption and public-access blocks, its policy denies
+ * every principal that is neither tagged for this tenant nor an account administrator, so a
+ * role of another tenant is refused even if its own policies were wrong.
+ */
+export class TenantStorage extends Construct {
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+
+  constructor(scope: Construct, id: string, props: TenantStorageProps) {
+    super(scope, id);
+    const noncurrentDays = props.noncurrentVersionDays ?? 90;
+    const abortDays = props.abortIncompleteUploadDays ?? 7;
+    for (const [name, value] of Object.entries({ noncurrentVersionDays: noncurrentDays, abortIncompleteUploadDays: abortDays })) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new Error(`TenantStorage ${props.tenantId}: ${name} must be an integer >= 1, got ${value}`);
+      }
+    }
+
+    const bucket = new S3Bucket(this, "bucket", {
+      bucket: props.bucketName,
+      forceDestroy: false,
+      lifecycle: { preventDestroy: true }, // tenant data outlives a deleted YAML file
+    });
+    new S3BucketOwnershipControls(this, "ownership", {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" }, // no ACLs: the bucket policy is the only grant
+    });
+    new S3BucketVersioningA(this, "versioning", {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
+          bucketKeyEnabled: true, // one KMS call per bucket key instead of per object
+        },
+      ],
+    });
+    new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
+        },
+        {
+          id: "abort-incomplete-uploads",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: abortDays }],
+        },
+      ],
+    });
+
+    const statements: PolicyStatement[] = [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucket.arn, `${bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        // ABAC: a principal tagged for any other tenant is refused whatever its own policies say.
+        // Untagged principals of this account (administrators, the deploy role, the DB
+        // provisioner) are not matched, so operators are never locked out.
+        Sid: "DenyOtherTenants",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucket.arn, `${bucket.arn}/*`],
+        Condition: {
+          StringNotEquals: { [`aws:PrincipalTag/${TENANT_PRINCIPAL_TAG}`]: props.tenantId },
+          Null: { [`aws:PrincipalTag/${TENANT_PRINCIPAL_TAG}`]: "false" },
+        },
+      },
+      {
+        Sid: "DenyOtherAccounts",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucket.arn, `${bucket.arn}/*`],
+        Condition: { StringNotEquals: { "aws:PrincipalAccount": props.accountId } },
+      },
+    ];
+    new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: renderPolicy(statements) });
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+  }
+}

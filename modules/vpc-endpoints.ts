@@ -1,0 +1,79 @@
+import { Construct } from "constructs";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+
+/** Services agents reach privately: image pulls, logs, secrets, ECS Exec, keys, STS, Bedrock. */
+export const INTERFACE_ENDPOINT_SERVICES = [
+  "ecr.api",
+  "ecr.dkr",
+  "logs",
+  "secretsmanager",
+  "ssm",
+  "ssmmessages",
+  "kms",
+  "sts",
+  "bedrock-runtime",
+] as const;
+
+export interface VpcEndpointsProps {
+  readonly namePrefix: string;
+  readonly region: string;
+  readonly vpcId: string;
+  /** The VPC's range: only addresses inside the VPC may open HTTPS to the endpoints. */
+  readonly vpcCidr: string;
+  /** Subnets that get an endpoint network interface (the private tier). */
+  readonly subnetIds: string[];
+  /** Route tables that get the S3 gateway endpoint. */
+  readonly routeTableIds: string[];
+  /** @default INTERFACE_ENDPOINT_SERVICES */
+  readonly interfaceServices?: readonly string[];
+}
+
+/**
+ * Keeps AWS API traffic inside the VPC. The endpoints' security group is the only one in the
+ * platform with an ingress rule: HTTPS from the VPC's own range, which interface endpoints need.
+ */
+export class VpcEndpoints extends Construct {
+  public readonly securityGroupId: string;
+
+  constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
+    super(scope, id);
+    if (props.subnetIds.length === 0) throw new Error(`VpcEndpoints ${props.namePrefix}: subnetIds must not be empty`);
+
+    const securityGroup = new SecurityGroup(this, "security-group", {
+      name: `${props.namePrefix}-vpc-endpoints`,
+      description: "HTTPS from inside the VPC to AWS service endpoints",
+      vpcId: props.vpcId,
+      revokeRulesOnDelete: true,
+    });
+    new VpcSecurityGroupIngressRule(this, "https-from-vpc", {
+      securityGroupId: securityGroup.id,
+      description: "HTTPS from the VPC",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: props.vpcCidr,
+    });
+
+    new VpcEndpoint(this, "s3", {
+      vpcId: props.vpcId,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: props.routeTableIds,
+      tags: { Name: `${props.namePrefix}-s3` },
+    });
+    for (const service of props.interfaceServices ?? INTERFACE_ENDPOINT_SERVICES) {
+      new VpcEndpoint(this, service.replace(/\./g, "-"), {
+        vpcId: props.vpcId,
+        serviceName: `com.amazonaws.${props.region}.${service}`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: props.subnetIds,
+        securityGroupIds: [securityGroup.id],
+        tags: { Name: `${props.namePrefix}-${service}` },
+      });
+    }
+    this.securityGroupId = securityGroup.id;
+  }
+}

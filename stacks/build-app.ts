@@ -1,0 +1,28 @@
+import type { App } from "cdktf";
+import type { ProjectConfig } from "../config/loader";
+import { platformStackName, tenantStackName } from "../modules/naming";
+import { PlatformStack } from "./platform-stack";
+import { TenantStack } from "./tenant-stack";
+
+/**
+ * Adds every stack the configuration calls for. A region gets a platform stack when it hosts
+ * at least one tenant or is marked `alwaysOn`; an unused region costs nothing (no NAT, no RDS).
+ */
+export function buildApp(app: App, config: ProjectConfig): void {
+  const platforms = new Map<string, PlatformStack>();
+  const regionsInUse = new Set(config.tenants.map((t) => `${t.environment}/${t.region}`));
+
+  for (const [environmentName, environment] of Object.entries(config.environments)) {
+    for (const [region, regionConfig] of Object.entries(environment.regions)) {
+      if (!regionConfig.alwaysOn && !regionsInUse.has(`${environmentName}/${region}`)) continue;
+      const name = platformStackName(environmentName, region);
+      platforms.set(`${environmentName}/${region}`, new PlatformStack(app, name, { environmentName, region, environment, regionConfig }));
+    }
+  }
+
+  for (const tenant of config.tenants) {
+    const platform = platforms.get(`${tenant.environment}/${tenant.region}`);
+    if (!platform) throw new Error(`buildApp: no platform stack for ${tenant.environment}/${tenant.region} (tenant ${tenant.id})`);
+    new TenantStack(app, tenantStackName(tenant.id), { tenant, environment: config.environments[tenant.environment], platform });
+  }
+}

@@ -1,0 +1,143 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
+import { AlarmTopic } from "../modules/alarm-topic";
+import { Cluster } from "../modules/cluster";
+import { ContainerRegistry } from "../modules/container-registry";
+import { Database } from "../modules/database";
+import { EncryptionKey } from "../modules/encryption-key";
+import {
+  agentRepositoryName,
+  NAME_PREFIX,
+  platformKeyAlias,
+  platformLogGroupName,
+  platformNamePrefix,
+  platformResourceName,
+  platformStateKey,
+} from "../modules/naming";
+import { Network } from "../modules/network";
+import { PlatformContract } from "../modules/platform-contract";
+import { StackSettings } from "../modules/stack-settings";
+import { TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
+import { VpcEndpoints } from "../modules/vpc-endpoints";
+
+export interface PlatformStackProps {
+  readonly environmentName: string;
+  readonly region: string;
+  readonly environment: EnvironmentConfig;
+  readonly regionConfig: RegionConfig;
+}
+
+/** Shared infrastructure of one environment (account) and region, used by all its tenants. */
+export class PlatformStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id);
+    const { environmentName: env, region, environment, regionConfig } = props;
+    const accountId = environment.accountId;
+    const name = (suffix: string) => platformResourceName(env, region, suffix);
+
+    new StackSettings(this, "settings", {
+      accountId,
+      region,
+      stateBucket: environment.stateBucket,
+      stateRegion: environment.stateRegion,
+      stateKey: platformStateKey(env, region),
+      lockTable: environment.lockTable,
+      defaultTags: { ManagedBy: "openclaw-infra", Environment: env, CostCenter: environment.costCenter, Stack: id },
+    });
+
+    const key = new EncryptionKey(this, "platform-key", {
+      accountId,
+      region,
+      alias: platformKeyAlias(env, region),
+      description: `OpenClaw platform ${env} ${region}: database, logs, images, alarms`,
+      logGroupNamePattern: `/${NAME_PREFIX}/${env}/${region}/platform/*`,
+      additionalStatements: [
+        {
+          // Alarms publish to the encrypted topic; CloudWatch needs the data key for that.
+          Sid: "CloudWatchAlarmsToEncryptedTopic",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+      ],
+    });
+    // A separate key for ECS Exec, because every tenant's tasks must be able to decrypt with it.
+    const execKey = new EncryptionKey(this, "exec-key", {
+      accountId,
+      region,
+      alias: `${platformKeyAlias(env, region)}-exec`,
+      description: `OpenClaw platform ${env} ${region}: ECS Exec sessions`,
+      logGroupNamePattern: platformLogGroupName(env, region, "ecs-exec"),
+    });
+
+    const network = new Network(this, "network", {
+      namePrefix: platformNamePrefix(env, region),
+      vpcCidr: regionConfig.vpcCidr,
+      availabilityZoneCount: regionConfig.availabilityZoneCount,
+      natGateways: regionConfig.natGateways,
+      kmsKeyArn: key.keyArn,
+      flowLogGroupName: platformLogGroupName(env, region, "vpc-flow-logs"),
+    });
+    const endpoints = new VpcEndpoints(this, "endpoints", {
+      namePrefix: platformNamePrefix(env, region),
+      region,
+      vpcId: network.vpcId,
+      vpcCidr: network.vpcCidr,
+      subnetIds: network.privateSubnetIds,
+      routeTableIds: network.internalRouteTableIds,
+    });
+    const cluster = new Cluster(this, "cluster", {
+      clusterName: name("agents"),
+      kmsKeyArn: execKey.keyArn,
+      execLogGroupName: platformLogGroupName(env, region, "ecs-exec"),
+    });
+    const database = new Database(this, "database", {
+      identifier: name("db"),
+      vpcId: network.vpcId,
+      subnetIds: network.isolatedSubnetIds,
+      kmsKeyArn: key.keyArn,
+      instanceClass: regionConfig.database.instanceClass,
+      engineVersion: regionConfig.database.engineVersion,
+      allocatedStorageGiB: regionConfig.database.allocatedStorageGiB,
+      multiAz: regionConfig.database.multiAz,
+      backupRetentionDays: regionConfig.database.backupRetentionDays,
+    });
+    const registry = new ContainerRegistry(this, "registry", { repositoryName: agentRepositoryName(), kmsKeyArn: key.keyArn });
+    const alarms = new AlarmTopic(this, "alarms", { topicName: name("alarms"), accountId, kmsKeyArn: key.keyArn });
+    const boundary = new TenantPermissionsBoundary(this, "tenant-boundary", {
+      policyName: name("tenant-boundary"),
+      environment: env,
+      region,
+      accountId,
+      repositoryArn: registry.repositoryArn,
+      execKmsKeyArn: execKey.keyArn,
+      databaseResourceId: database.resourceId,
+    });
+
+    new PlatformContract(this, "contract", {
+      environment: env,
+      region,
+      values: {
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        clusterArn: cluster.clusterArn,
+        clusterName: cluster.clusterName,
+        databaseAddress: database.address,
+        databasePort: String(database.port),
+        databaseName: database.databaseName,
+        databaseResourceId: database.resourceId,
+        databaseClientsSecurityGroupId: database.clientsSecurityGroupId,
+        vpcEndpointsSecurityGroupId: endpoints.securityGroupId,
+        execKmsKeyArn: execKey.keyArn,
+        repositoryArn: registry.repositoryArn,
+        repositoryUrl: registry.repositoryUrl,
+        permissionsBoundaryArn: boundary.policyArn,
+        alarmTopicArn: alarms.topicArn,
+        databaseProvisionerFunctionName: name("db-provisioner"),
+      },
+    });
+  }
+}
