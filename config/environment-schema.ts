@@ -27,16 +27,16 @@ function cidrBlock(minPrefix: number, maxPrefix: number) {
     const octets = match ? match.slice(1, 5).map(Number) : [];
     const prefix = match ? Number(match[5]) : -1;
     if (!match || octets.some((o) => o > 255)) {
-      ctx.addIssue({ code: "custom", message: `an IPv4 CIDR block like 10.10.0.0/16 (got ${value})` });
+      ctx.addIssue({ code: "custom", message: "an IPv4 CIDR block like 10.10.0.0/16" });
       return;
     }
     if (prefix < minPrefix || prefix > maxPrefix) {
-      ctx.addIssue({ code: "custom", message: `a prefix length between /${minPrefix} and /${maxPrefix} (got ${value})` });
+      ctx.addIssue({ code: "custom", message: `a prefix length between /${minPrefix} and /${maxPrefix}` });
       return;
     }
     const address = octets.reduce((acc, o) => acc * 256 + o, 0);
     if (address % 2 ** (32 - prefix) !== 0) {
-      ctx.addIssue({ code: "custom", message: `a network address with no host bits set (got ${value})` });
+      ctx.addIssue({ code: "custom", message: "a network address with no host bits set" });
     }
   });
 }

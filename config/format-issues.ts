@@ -37,8 +37,10 @@ function describe(issue: z.core.$ZodIssue): string {
     case "not_multiple_of":
       return `${issue.message}${got}`;
     case "custom":
-      // Custom checks name the offending value themselves; their input may be a whole object.
-      return issue.message;
+      // Checks over a whole object name the offending value in their message.
+      return input === null || typeof input === "object" ? issue.message : `${issue.message}${got}`;
+    case "invalid_key":
+      return `${issue.issues.map((inner) => inner.message).join("; ")}${got}`;
     default:
       return `${issue.message}${input === undefined ? "" : got}`;
   }

@@ -138,11 +138,11 @@ function readYaml(path: string, shown: string, problems: string[]): unknown {
     problems.push(`${shown}: cannot read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const line = error.linePos?.[0]?.line;
-      problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${error.message.split("\n")[0]}`);
+      problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${error.message.split(/ at line \d+|\n/)[0]}`);
     }
     return undefined;
   }

@@ -1,0 +1,268 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig, loadEnvironments } from "../../config/loader";
+import { REPO_ROOT } from "../support/synth";
+
+const VALID_TENANT = `
+id: acme
+displayName: ACME Corp
+environment: production
+region: us-east-1
+status: active
+agents:
+  butler: { cpu: 512, memory: 1024 }
+budget: { monthlyUsd: 300, alertEmails: [ops@acme.example] }
+`;
+
+const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
+
+function tenantsDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "openclaw-tenants-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** Loads, expecting failure; returns the problem lines with the temp dir replaced by `tenants/`. */
+function problems(files: Record<string, string>, cdktfJsonPath = CDKTF_JSON): string[] {
+  const dir = tenantsDir(files);
+  try {
+    loadConfig({ cdktfJsonPath, tenantsDir: dir, displayRoot: join(dir, "..") });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.map((p) => p.replace(/openclaw-tenants-\w+\//g, "tenants/"));
+  }
+  throw new Error("expected a ConfigError");
+}
+
+function withField(yaml: string): string {
+  return `${VALID_TENANT}${yaml}\n`;
+}
+
+function replacing(field: string, value: string): string {
+  return VALID_TENANT.replace(new RegExp(`^${field}: .*$`, "m"), `${field}: ${value}`);
+}
+
+describe("loadConfig", () => {
+  it("loads a valid tenant with defaults applied", () => {
+    const config = loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: tenantsDir({ "acme.yaml": VALID_TENANT }) });
+    expect(config.tenants).toHaveLength(1);
+    expect(config.tenants[0].agents.butler).toEqual({ cpu: 512, memory: 1024, desiredCount: 1, spot: false, dbConnections: 5 });
+    expect(config.tenants[0].integrations).toEqual([]);
+    expect(config.tenants[0].logRetentionDays).toBe(90);
+  });
+
+  it("returns tenants sorted by id whatever the directory order", () => {
+    const config = loadConfig({
+      cdktfJsonPath: CDKTF_JSON,
+      tenantsDir: tenantsDir({ "zeta.yaml": VALID_TENANT.replace("id: acme", "id: zeta"), "acme.yaml": VALID_TENANT }),
+    });
+    expect(config.tenants.map((t) => t.id)).toEqual(["acme", "zeta"]);
+  });
+
+  it("ignores files that are not tenant files, such as the JSON schema", () => {
+    const config = loadConfig({
+      cdktfJsonPath: CDKTF_JSON,
+      tenantsDir: tenantsDir({ "acme.yaml": VALID_TENANT, "tenant.schema.json": "{}", "README.md": "# tenants" }),
+    });
+    expect(config.tenants).toHaveLength(1);
+  });
+
+  it("loads the repository's example tenants", () => {
+    const config = loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: join(REPO_ROOT, "tenants") });
+    expect(config.tenants.map((t) => t.id)).toEqual(["acme", "globex", "initech"]);
+  });
+});
+
+describe("tenant file rules", () => {
+  it("fails when cpu is not a Fargate size, naming the allowed sizes", () => {
+    expect(problems({ "acme.yaml": VALID_TENANT.replace("cpu: 512, memory: 1024", "cpu: 300, memory: 1024") })).toEqual([
+      "tenants/acme.yaml: agents.butler.cpu: 300 is not a valid Fargate CPU (256, 512, 1024, 2048, 4096, 8192, 16384)",
+    ]);
+  });
+
+  it("fails when memory does not fit the cpu size", () => {
+    expect(problems({ "acme.yaml": VALID_TENANT.replace("cpu: 512, memory: 1024", "cpu: 512, memory: 512") })).toEqual([
+      "tenants/acme.yaml: agents.butler.memory: 512 MiB is not a valid Fargate memory size for cpu 512 (1024-4096 in steps of 1024)",
+    ]);
+  });
+
+  it("accepts every documented cpu/memory pair at its edges", () => {
+    const pairs = [[256, 512], [256, 2048], [1024, 8192], [4096, 30720], [8192, 61440], [16384, 122880]];
+    for (const [cpu, memory] of pairs) {
+      const yaml = VALID_TENANT.replace("cpu: 512, memory: 1024", `cpu: ${cpu}, memory: ${memory}`);
+      expect(() => loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: tenantsDir({ "acme.yaml": yaml }) })).not.toThrow();
+    }
+  });
+
+  it("fails on unknown fields and lists the allowed ones", () => {
+    expect(problems({ "acme.yaml": withField("agnets: {}") })).toEqual([
+      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, bedrockModels, budget, logRetentionDays)",
+    ]);
+  });
+
+  it("fails on unknown fields inside nested objects", () => {
+    expect(problems({ "acme.yaml": VALID_TENANT.replace("cpu: 512, memory: 1024", "cpu: 512, memory: 1024, replicas: 2") })).toEqual([
+      "tenants/acme.yaml: agents.butler.replicas: unknown field (allowed: cpu, memory, desiredCount, spot, image, dbConnections)",
+    ]);
+  });
+
+  it("fails when the id does not equal the file name", () => {
+    expect(problems({ "acme.yaml": replacing("id", "acme-corp") })).toEqual([
+      'tenants/acme.yaml: id: must equal the file name "acme" (got "acme-corp")',
+    ]);
+  });
+
+  it.each([
+    ["uppercase letters", "Acme"],
+    ["a leading digit", "1acme"],
+    ["a trailing hyphen", "acme-"],
+    ["underscores", "ac_me"],
+    ["27 characters", "a".repeat(27)],
+  ])("fails on an id with %s", (_, id) => {
+    const lines = problems({ [`${id}.yaml`]: replacing("id", id) });
+    expect(lines).toContain(
+      `tenants/${id}.yaml: id: lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen, 2-26 characters (got "${id}")`,
+    );
+  });
+
+  it("accepts an id of exactly 26 characters", () => {
+    const id = `a${"b".repeat(25)}`;
+    expect(() => loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: tenantsDir({ [`${id}.yaml`]: replacing("id", id) }) })).not.toThrow();
+  });
+
+  it("fails when the environment is not declared in cdktf.json", () => {
+    expect(problems({ "acme.yaml": replacing("environment", "qa") })).toEqual([
+      'tenants/acme.yaml: environment: one of the environments in cdktf.json (production, staging) (got "qa")',
+    ]);
+  });
+
+  it("fails when the region is not declared by the tenant's environment", () => {
+    expect(problems({ "acme.yaml": replacing("region", "us-west-2").replace("environment: production", "environment: staging") })).toEqual([
+      'tenants/acme.yaml: region: one of the regions environment staging declares (us-east-1) (got "us-west-2")',
+    ]);
+  });
+
+  it("fails on a duplicate id across files", () => {
+    const lines = problems({ "acme.yaml": VALID_TENANT, "beta.yaml": VALID_TENANT });
+    expect(lines).toEqual([
+      'tenants/beta.yaml: id: must equal the file name "beta" (got "acme")',
+      'tenants/beta.yaml: id: "acme" is already used by tenants/acme.yaml',
+    ]);
+  });
+
+  it("fails on .yml files instead of silently skipping them", () => {
+    expect(problems({ "acme.yml": VALID_TENANT })).toEqual(["tenants/acme.yml: tenant files must end in .yaml (rename to acme.yaml)"]);
+  });
+
+  it("fails on invalid YAML with the line number", () => {
+    const lines = problems({ "acme.yaml": "id: acme\nagents: [unclosed\n" });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tenants\/acme\.yaml:\d+: invalid YAML: /);
+  });
+
+  it("fails on duplicate keys in YAML", () => {
+    expect(problems({ "acme.yaml": `${VALID_TENANT}status: suspended\n` })[0]).toMatch(/invalid YAML: Map keys must be unique/);
+  });
+
+  it("fails on missing required fields", () => {
+    expect(problems({ "acme.yaml": VALID_TENANT.replace(/^budget: .*$/m, "") })).toEqual([
+      "tenants/acme.yaml: budget: required field is missing (expected object)",
+    ]);
+  });
+
+  it("fails on numbers out of range", () => {
+    const lines = problems({
+      "acme.yaml": VALID_TENANT.replace("monthlyUsd: 300", "monthlyUsd: -5").replace("cpu: 512, memory: 1024", "cpu: 512, memory: 1024, desiredCount: 11"),
+    });
+    expect(lines).toEqual([
+      "tenants/acme.yaml: agents.butler.desiredCount: at most 10 (got 11)",
+      "tenants/acme.yaml: budget.monthlyUsd: greater than 0 (got -5)",
+    ]);
+  });
+
+  it("fails on a log retention CloudWatch does not offer", () => {
+    expect(problems({ "acme.yaml": withField("logRetentionDays: 45") })[0]).toMatch(
+      /^tenants\/acme\.yaml: logRetentionDays: one of 1, 3, 5, 7, 14, 30, 60, 90, .* \(got 45\)$/,
+    );
+  });
+
+  it("fails on duplicate integrations and bad e-mail addresses", () => {
+    const lines = problems({
+      "acme.yaml": withField("integrations: [slack, slack]").replace("ops@acme.example", "not-an-email"),
+    });
+    expect(lines).toEqual([
+      "tenants/acme.yaml: integrations: each integration at most once",
+      'tenants/acme.yaml: budget.alertEmails.0: an e-mail address (got "not-an-email")',
+    ]);
+  });
+
+  it("reports every problem of every file at once", () => {
+    const lines = problems({
+      "acme.yaml": replacing("status", "running").replace("cpu: 512", "cpu: 300"),
+      "beta.yaml": replacing("id", "beta").replace("region: us-east-1", "region: eu-west-1"),
+    });
+    expect(lines).toEqual([
+      'tenants/acme.yaml: status: one of active, suspended (got "running")',
+      "tenants/acme.yaml: agents.butler.cpu: 300 is not a valid Fargate CPU (256, 512, 1024, 2048, 4096, 8192, 16384)",
+      'tenants/beta.yaml: region: one of the regions environment production declares (us-east-1, us-west-2) (got "eu-west-1")',
+    ]);
+  });
+});
+
+describe("environment rules", () => {
+  function environmentProblems(environments: unknown): string[] {
+    const dir = tenantsDir({});
+    const path = join(dir, "cdktf.json");
+    writeFileSync(path, JSON.stringify({ context: { environments } }));
+    try {
+      loadEnvironments(path, dir);
+    } catch (err) {
+      return (err as ConfigError).problems as string[];
+    }
+    throw new Error("expected a ConfigError");
+  }
+  const region = {
+    vpcCidr: "10.0.0.0/16",
+    database: { instanceClass: "db.t4g.medium", allocatedStorageGiB: 20, multiAz: false, backupRetentionDays: 7 },
+  };
+  const environment = {
+    accountId: "111111111111",
+    stateBucket: "state-bucket",
+    stateRegion: "us-east-1",
+    lockTable: "locks",
+    costCenter: "cc",
+    regions: { "us-east-1": region },
+  };
+
+  it("accepts a minimal environment", () => {
+    expect(() => environmentProblems({ production: environment })).toThrow("expected a ConfigError");
+  });
+
+  it("fails on a CIDR with host bits set or a prefix outside /16-/20", () => {
+    expect(environmentProblems({ production: { ...environment, regions: { "us-east-1": { ...region, vpcCidr: "10.0.0.1/16" } } } })).toEqual([
+      'cdktf.json: context.environments.production.regions.us-east-1.vpcCidr: a network address with no host bits set (got \"10.0.0.1/16\")',
+    ]);
+    expect(environmentProblems({ production: { ...environment, regions: { "us-east-1": { ...region, vpcCidr: "10.0.0.0/24" } } } })).toEqual([
+      "cdktf.json: context.environments.production.regions.us-east-1.vpcCidr: a prefix length between /16 and /20 (got \"10.0.0.0/24\")",
+    ]);
+  });
+
+  it("fails on an account id that is not 12 digits", () => {
+    expect(environmentProblems({ production: { ...environment, accountId: "1234" } })).toEqual([
+      'cdktf.json: context.environments.production.accountId: a 12-digit AWS account id (got "1234")',
+    ]);
+  });
+
+  it("fails when two environments share an account", () => {
+    expect(environmentProblems({ production: environment, staging: environment })).toEqual([
+      "cdktf.json: context.environments.staging.accountId: each environment is its own AWS account; 111111111111 is already production's",
+    ]);
+  });
+
+  it("fails on a region code that is not an AWS region", () => {
+    expect(environmentProblems({ production: { ...environment, regions: { "mars-1": region } } })[0]).toMatch(
+      /context\.environments\.production\.regions\.mars-1: an AWS region code like us-east-1/,
+    );
+  });
+});
