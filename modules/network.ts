@@ -139,6 +139,7 @@ export class Network extends Construct {
         vpcId: vpc.id,
         availabilityZone: zoneName(i),
         cidrBlock: cidrSubnet(props.vpcCidr, 3, i),
+        mapPublicIpOnLaunch: false,
         tags: name(`private-${i}`),
       });
       const privateRoutes = new RouteTable(this, `private-${i}-routes`, { vpcId: vpc.id, tags: name(`private-${i}`) });
@@ -155,6 +156,7 @@ export class Network extends Construct {
         vpcId: vpc.id,
         availabilityZone: zoneName(i),
         cidrBlock: cidrSubnet(props.vpcCidr, 4, 8 + i),
+        mapPublicIpOnLaunch: false,
         tags: name(`isolated-${i}`),
       });
       new RouteTableAssociation(this, `isolated-${i}-association`, { subnetId: isolatedSubnet.id, routeTableId: isolatedRoutes.id });

@@ -47,7 +47,9 @@ export class StackSettings extends Construct {
       encrypt: true,
       dynamodbTable: props.lockTable,
     });
-    // S3Backend has no typed prop for S3-native locking yet.
+    // S3Backend has no typed prop for S3-native locking, nor the stack for required_version;
+    // use_lockfile needs Terraform 1.10 or later.
     stack.addOverride("terraform.backend.s3.use_lockfile", true);
+    stack.addOverride("terraform.required_version", ">= 1.10.0");
   }
 }

@@ -1,0 +1,177 @@
+/**
+ * Properties that must hold for every resource of every stack. Each test collects all
+ * violations, so a failure lists every offending address at once.
+ */
+import { synthesize, allResources, resourcesOfType, SynthOutput } from "./support/synth";
+
+const output: SynthOutput = synthesize();
+const resources = allResources(output);
+const stackNames = Object.keys(output.stacks);
+const tenantStacks = stackNames.filter((s) => s.startsWith("tenant-"));
+
+describe("every stack", () => {
+  it("synthesizes the expected stacks for the example tenants", () => {
+    expect(stackNames).toEqual([
+      "platform-production-us-east-1",
+      "platform-production-us-west-2",
+      "platform-staging-us-east-1",
+      "tenant-acme",
+      "tenant-globex",
+      "tenant-initech",
+    ]);
+  });
+
+  it("keeps state in the environment's encrypted, locked S3 backend", () => {
+    const problems: string[] = [];
+    for (const [stack, json] of Object.entries(output.stacks)) {
+      const backend = json.terraform?.backend?.s3;
+      const envName = json.provider.aws[0].default_tags[0].tags.Environment;
+      const env = output.config.environments[envName];
+      if (!backend) {
+        problems.push(`${stack}: no s3 backend`);
+        continue;
+      }
+      if (backend.bucket !== env.stateBucket) problems.push(`${stack}: bucket ${backend.bucket}`);
+      if (backend.region !== env.stateRegion) problems.push(`${stack}: backend region ${backend.region}`);
+      if (backend.encrypt !== true) problems.push(`${stack}: state not encrypted`);
+      if (backend.dynamodb_table !== env.lockTable) problems.push(`${stack}: lock table ${backend.dynamodb_table}`);
+      if (backend.use_lockfile !== true) problems.push(`${stack}: no S3 lock file`);
+      if (!/^(platform|tenants)\/.+\.tfstate$/.test(backend.key)) problems.push(`${stack}: key ${backend.key}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("gives every stack its own state key", () => {
+    const keys = Object.values(output.stacks).map((json) => `${json.terraform.backend.s3.bucket}/${json.terraform.backend.s3.key}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("pins the provider to the environment's account and tags everything it creates", () => {
+    const problems: string[] = [];
+    for (const [stack, json] of Object.entries(output.stacks)) {
+      const provider = json.provider.aws[0];
+      const tags = provider.default_tags?.[0]?.tags ?? {};
+      const env = output.config.environments[tags.Environment];
+      if (!env) problems.push(`${stack}: Environment tag ${tags.Environment}`);
+      else if (JSON.stringify(provider.allowed_account_ids) !== JSON.stringify([env.accountId])) problems.push(`${stack}: allowed_account_ids`);
+      for (const tag of ["ManagedBy", "Environment", "CostCenter"]) if (!tags[tag]) problems.push(`${stack}: no ${tag} tag`);
+      if (stack.startsWith("tenant-") && tags.TenantID !== stack.replace(/^tenant-/, "")) problems.push(`${stack}: TenantID tag ${tags.TenantID}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("makes each tenant stack depend on the platform stack of its environment and region", () => {
+    const problems: string[] = [];
+    for (const tenant of output.config.tenants) {
+      const deps = output.manifest.stacks[`tenant-${tenant.id}`].dependencies;
+      const expected = [`platform-${tenant.environment}-${tenant.region}`];
+      if (JSON.stringify(deps) !== JSON.stringify(expected)) problems.push(`tenant-${tenant.id}: ${deps}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("never reads another stack's state", () => {
+    expect(resourcesOfType(output, "data.terraform_remote_state").map((r) => r.address)).toEqual([]);
+  });
+
+  it("writes IAM policy variables escaped for Terraform ($${aws:...})", () => {
+    const unescaped = Object.entries(output.texts).filter(([, text]) => /(^|[^$])\$\{aws:/.test(text)).map(([stack]) => stack);
+    expect(unescaped).toEqual([]);
+  });
+
+  it("leaves no unresolved cdktf token in any file", () => {
+    const unresolved = Object.entries(output.texts).filter(([, text]) => /\$\{TfToken\[|\$\{Token\[|TOKEN\[/.test(text)).map(([stack]) => stack);
+    expect(unresolved).toEqual([]);
+  });
+
+  it("synthesizes byte-identical output twice in a row", () => {
+    expect(synthesize().texts).toEqual(output.texts);
+  });
+});
+
+describe("stateful resources", () => {
+  const STATEFUL = new Set(["aws_s3_bucket", "aws_kms_key", "aws_db_instance"]);
+
+  it("are protected from destroy", () => {
+    const unguarded = resources
+      .filter((r) => STATEFUL.has(r.type) && r.config.lifecycle?.prevent_destroy !== true)
+      .map((r) => r.address);
+    expect(unguarded).toEqual([]);
+  });
+
+  it("include a database with deletion protection", () => {
+    const unprotected = resourcesOfType(output, "aws_db_instance").filter((r) => r.config.deletion_protection !== true);
+    expect(unprotected.map((r) => r.address)).toEqual([]);
+  });
+});
+
+describe("encryption at rest", () => {
+  it("rotates every KMS key", () => {
+    expect(resourcesOfType(output, "aws_kms_key").filter((r) => r.config.enable_key_rotation !== true).map((r) => r.address)).toEqual([]);
+  });
+
+  it("encrypts every log group, topic and repository with a customer-managed key", () => {
+    const unencrypted = [
+      ...resourcesOfType(output, "aws_cloudwatch_log_group").filter((r) => !r.config.kms_key_id),
+      ...resourcesOfType(output, "aws_sns_topic").filter((r) => !r.config.kms_master_key_id),
+      ...resourcesOfType(output, "aws_ecr_repository").filter((r) => r.config.encryption_configuration?.[0]?.encryption_type !== "KMS"),
+    ];
+    expect(unencrypted.map((r) => r.address)).toEqual([]);
+  });
+
+  it("encrypts the database, its backups' key, and keeps its master password out of state", () => {
+    const problems = resourcesOfType(output, "aws_db_instance")
+      .filter((r) => r.config.storage_encrypted !== true || !r.config.kms_key_id || r.config.manage_master_user_password !== true || "password" in r.config)
+      .map((r) => r.address);
+    expect(problems).toEqual([]);
+  });
+
+  it("encrypts every tenant bucket with the tenant's own KMS key", () => {
+    const problems: string[] = [];
+    for (const stack of tenantStacks) {
+      const json = output.stacks[stack];
+      const sse = Object.values<any>(json.resource.aws_s3_bucket_server_side_encryption_configuration ?? {});
+      const keys = Object.keys(json.resource.aws_kms_key ?? {});
+      for (const config of sse) {
+        const rule = config.rule[0].apply_server_side_encryption_by_default;
+        if (rule.sse_algorithm !== "aws:kms" || !keys.some((k) => rule.kms_master_key_id === `\${aws_kms_key.${k}.arn}`)) {
+          problems.push(`${stack}: bucket not encrypted with this stack's key`);
+        }
+      }
+      if (sse.length !== Object.keys(json.resource.aws_s3_bucket ?? {}).length) problems.push(`${stack}: a bucket without encryption configuration`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("network exposure", () => {
+  const OPEN = ["0.0.0.0/0", "::/0"];
+
+  it("admits no ingress from the internet anywhere", () => {
+    const open = [
+      ...resourcesOfType(output, "aws_vpc_security_group_ingress_rule").filter((r) => OPEN.includes(r.config.cidr_ipv4) || OPEN.includes(r.config.cidr_ipv6)),
+      ...resourcesOfType(output, "aws_security_group_rule").filter((r) => r.config.type === "ingress"),
+      ...resourcesOfType(output, "aws_security_group").filter((r) => (r.config.ingress ?? []).length > 0),
+    ];
+    expect(open.map((r) => r.address)).toEqual([]);
+  });
+
+  it("gives no public IP to anything: subnets, database, tasks", () => {
+    const problems = [
+      ...resourcesOfType(output, "aws_subnet").filter((r) => r.config.map_public_ip_on_launch !== false),
+      ...resourcesOfType(output, "aws_db_instance").filter((r) => r.config.publicly_accessible !== false),
+      ...resourcesOfType(output, "aws_ecs_service").filter((r) => r.config.network_configuration?.assign_public_ip !== false),
+    ];
+    expect(problems.map((r) => r.address)).toEqual([]);
+  });
+
+  it("leaves the default security group of every VPC without rules", () => {
+    const problems = resourcesOfType(output, "aws_default_security_group").filter((r) => r.config.ingress || r.config.egress);
+    expect(problems.map((r) => r.address)).toEqual([]);
+    expect(resourcesOfType(output, "aws_default_security_group")).toHaveLength(resourcesOfType(output, "aws_vpc").length);
+  });
+
+  it("records flow logs for every VPC", () => {
+    expect(resourcesOfType(output, "aws_flow_log")).toHaveLength(resourcesOfType(output, "aws_vpc").length);
+  });
+});
