@@ -1,0 +1,162 @@
+/**
+ * Synth benchmark: `npm run bench:synth -- --tenants N [--mode cli|direct|stock] [--runs R]`.
+ *
+ * Generates N three-agent tenants in a temporary directory (spread over the example
+ * environments' regions), runs the real synth against them and prints wall time and the peak
+ * resident memory summed over the whole process tree (the cdktf CLI runs the app as a child).
+ *
+ * Modes:
+ *   cli     `cdktf synth` with this repository's app command (tsx): what `npm run synth` does
+ *   direct  the app run with tsx, no CLI around it
+ *   stock   `cdktf synth` with `npx ts-node main.ts`, the stock cdktf TypeScript template's command
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(__dirname, "..");
+
+interface Options {
+  tenants: number;
+  mode: "cli" | "direct" | "stock";
+  runs: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { tenants: 100, mode: "cli", runs: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if (arg === "--tenants") options.tenants = Number(value);
+    else if (arg === "--mode") options.mode = value as Options["mode"];
+    else if (arg === "--runs") options.runs = Number(value);
+    else if (arg === "--help") {
+      process.stdout.write("usage: npm run bench:synth -- --tenants N [--mode cli|direct|stock] [--runs R]\n");
+      process.exit(0);
+    } else {
+      process.stderr.write(`unknown argument ${arg}\n`);
+      process.exit(1);
+    }
+    i++;
+  }
+  if (!Number.isInteger(options.tenants) || options.tenants < 1) {
+    process.stderr.write(`--tenants must be a positive integer, got ${options.tenants}\n`);
+    process.exit(1);
+  }
+  if (!["cli", "direct", "stock"].includes(options.mode)) {
+    process.stderr.write(`--mode must be cli, direct or stock, got ${options.mode}\n`);
+    process.exit(1);
+  }
+  return options;
+}
+
+/** N tenants like the example ones: three agents, two integrations, one Bedrock model. */
+function generateTenants(count: number): string {
+  const dir = mkdtempSync(join(tmpdir(), "openclaw-bench-tenants-"));
+  const placements = [
+    ["production", "us-east-1"],
+    ["production", "us-west-2"],
+    ["staging", "us-east-1"],
+  ];
+  for (let i = 0; i < count; i++) {
+    const id = `bench-${String(i).padStart(5, "0")}`;
+    const [environment, region] = placements[i % placements.length];
+    writeFileSync(
+      join(dir, `${id}.yaml`),
+      [
+        `id: ${id}`,
+        `displayName: Benchmark tenant ${i}`,
+        `environment: ${environment}`,
+        `region: ${region}`,
+        `status: ${i % 10 === 9 ? "suspended" : "active"}`,
+        "agents:",
+        "  butler: { cpu: 512, memory: 1024, desiredCount: 1 }",
+        "  scout: { cpu: 256, memory: 512, desiredCount: 1, spot: true }",
+        "  writer: { cpu: 512, memory: 1024, desiredCount: 1 }",
+        "integrations: [gmail, slack]",
+        "bedrockModels: [anthropic.claude-sonnet-4-5-20250929-v1:0]",
+        `budget: { monthlyUsd: 300, alertEmails: [ops@${id}.example] }`,
+        "",
+      ].join("\n"),
+    );
+  }
+  return dir;
+}
+
+/** Sum of VmRSS over a process and all its descendants, from /proc (Linux). */
+function treeRssKiB(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      const kib = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      rss.set(Number(entry), kib);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.pop()!;
+    total += rss.get(pid) ?? 0;
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+async function run(options: Options, tenantsDir: string): Promise<{ seconds: number; peakMiB: number; stacks: number }> {
+  const outdir = mkdtempSync(join(tmpdir(), "openclaw-bench-out-"));
+  const env = { ...process.env, OPENCLAW_TENANTS_DIR: tenantsDir, CHECKPOINT_DISABLE: "1", CI: "1" };
+  const cdktf = join(ROOT, "node_modules", ".bin", "cdktf");
+  const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+  const [command, args] =
+    options.mode === "direct"
+      ? [tsx, ["main.ts"]]
+      : options.mode === "stock"
+        ? [cdktf, ["synth", "--app", "npx ts-node main.ts", "--output", outdir]]
+        : [cdktf, ["synth", "--output", outdir]];
+  if (options.mode === "direct") (env as Record<string, string>).CDKTF_OUTDIR = outdir;
+
+  const started = process.hrtime.bigint();
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid!))), 100);
+  const code: number = await new Promise((resolve) => child.on("exit", (c) => resolve(c ?? 1)));
+  clearInterval(sampler);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) {
+    process.stderr.write(stderr);
+    throw new Error(`synth exited ${code}`);
+  }
+  const stacks = readdirSync(join(outdir, "stacks")).length;
+  rmSync(outdir, { recursive: true, force: true });
+  return { seconds, peakMiB: peak / 1024, stacks };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const tenantsDir = generateTenants(options.tenants);
+  try {
+    for (let r = 0; r < options.runs; r++) {
+      const result = await run(options, tenantsDir);
+      process.stdout.write(
+        `tenants=${options.tenants} mode=${options.mode} stacks=${result.stacks} wall=${result.seconds.toFixed(1)}s peak_rss=${Math.round(result.peakMiB)}MiB\n`,
+      );
+    }
+  } finally {
+    rmSync(tenantsDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:synth failed: ${(err as Error).message}\n`);
+  process.exit(2);
+});
