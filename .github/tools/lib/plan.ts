@@ -1,0 +1,141 @@
+/**
+ * Reads what plan-stacks leaves per stack (plan.json, plan.txt or error.txt, result.json)
+ * and summarises a Terraform JSON plan (https://developer.hashicorp.com/terraform/internals/json-format).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { STACK_NAME, UsageError } from "./cli";
+import { redactText, sensitiveValues } from "./redact";
+
+export type Action = "create" | "update" | "delete" | "replace" | "read" | "no-op" | "forget" | "import";
+
+export interface ResourceChange {
+  readonly address: string;
+  readonly action: Action;
+}
+
+export interface StackPlan {
+  readonly stack: string;
+  /** "error" when the plan failed (error.txt), "missing" when the directory holds nothing usable. */
+  readonly status: "ok" | "error" | "missing";
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+  readonly replace: number;
+  readonly outputsChanged: number;
+  /** Resources changed outside Terraform since the last apply (resource_drift). */
+  readonly drifted: number;
+  /** Resource changes other than no-op/read, in plan order. */
+  readonly changes: readonly ResourceChange[];
+  /** plan.txt or error.txt, already redacted. */
+  readonly text: string;
+  /** From result.json (plan-stacks), e.g. "drift" for -detailed-exitcode 2. */
+  readonly result?: string;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function classify(actions: readonly string[]): Action {
+  const a = [...actions].sort().join(",");
+  switch (a) {
+    case "create":
+      return "create";
+    case "update":
+      return "update";
+    case "delete":
+      return "delete";
+    case "create,delete":
+      return "replace"; // ["delete","create"] or ["create","delete"] (create_before_destroy)
+    case "read":
+      return "read";
+    case "forget":
+      return "forget";
+    case "no-op":
+    case "":
+      return "no-op";
+    default:
+      return "update";
+  }
+}
+
+export function summarisePlan(stack: string, plan: Json, text: string, result?: string): StackPlan {
+  const sensitive = sensitiveValues(plan);
+  const changes: ResourceChange[] = [];
+  const rcs = plan && typeof plan === "object" && !Array.isArray(plan) ? plan.resource_changes : undefined;
+  for (const rc of Array.isArray(rcs) ? rcs : []) {
+    if (!rc || typeof rc !== "object" || Array.isArray(rc)) continue;
+    const change = rc.change as { actions?: string[]; importing?: unknown } | undefined;
+    let action = classify(change?.actions ?? []);
+    if (action === "no-op" && change?.importing) action = "import";
+    if (action === "no-op" || action === "read") continue;
+    changes.push({ address: String(rc.address ?? "?"), action });
+  }
+  const outputs = plan && typeof plan === "object" && !Array.isArray(plan) ? plan.output_changes : undefined;
+  const outputsChanged =
+    outputs && typeof outputs === "object" && !Array.isArray(outputs)
+      ? Object.values(outputs).filter((o) => {
+          const acts = (o as { actions?: string[] } | null)?.actions ?? [];
+          return classify(acts) !== "no-op";
+        }).length
+      : 0;
+  const drift = plan && typeof plan === "object" && !Array.isArray(plan) ? plan.resource_drift : undefined;
+  const count = (a: Action) => changes.filter((c) => c.action === a).length;
+  return {
+    stack,
+    status: "ok",
+    add: count("create"),
+    change: count("update"),
+    destroy: count("delete"),
+    replace: count("replace"),
+    outputsChanged,
+    drifted: Array.isArray(drift) ? drift.length : 0,
+    changes,
+    text: redactText(text, sensitive),
+    result,
+  };
+}
+
+function readIf(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+}
+
+/** One subdirectory per stack; the directory name is the stack name. */
+export function readPlans(dir: string): StackPlan[] {
+  if (!existsSync(dir)) throw new UsageError(`${dir}: no such directory (expected one subdirectory per stack)`);
+  const plans: StackPlan[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const stack = entry.name;
+    if (!STACK_NAME.test(stack)) throw new UsageError(`${join(dir, stack)}: not a stack name (allowed: ${STACK_NAME.source})`);
+    plans.push(readStackPlan(join(dir, stack), stack));
+  }
+  return plans.sort((a, b) => a.stack.localeCompare(b.stack));
+}
+
+const EMPTY = { add: 0, change: 0, destroy: 0, replace: 0, outputsChanged: 0, drifted: 0, changes: [] };
+
+export function readStackPlan(dir: string, stack: string): StackPlan {
+  let result: string | undefined;
+  const resultText = readIf(join(dir, "result.json"));
+  if (resultText) {
+    try {
+      result = String((JSON.parse(resultText) as { status?: unknown }).status ?? "") || undefined;
+    } catch {
+      result = undefined;
+    }
+  }
+  const error = readIf(join(dir, "error.txt"));
+  const planJson = readIf(join(dir, "plan.json"));
+  const planText = readIf(join(dir, "plan.txt")) ?? "";
+  if (planJson !== undefined && error === undefined) {
+    let plan: Json;
+    try {
+      plan = JSON.parse(planJson) as Json;
+    } catch (err) {
+      return { stack, status: "error", ...EMPTY, text: `plan.json is not valid JSON: ${(err as Error).message}`, result };
+    }
+    return summarisePlan(stack, plan, planText, result);
+  }
+  if (error !== undefined) return { stack, status: "error", ...EMPTY, text: redactText(error), result };
+  return { stack, status: "missing", ...EMPTY, text: "No plan.json or error.txt: the plan job did not finish for this stack.", result };
+}

@@ -1,0 +1,189 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { MARKER, renderComment } from "../../.github/tools/plan-comment";
+import { readPlans, classify } from "../../.github/tools/lib/plan";
+
+const PLANS = join(__dirname, "fixtures", "plans");
+const SECRETS = [
+  "gmail-app-password-NEW-123",
+  "gmail-app-password-OLD-123",
+  "Sup3rS3cretOutput!",
+  "Sup3rS3cretOutputOld!",
+  "hunter2hunter2",
+  "AKIAIOSFODNN7EXAMPLE",
+  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+];
+
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/plan-comment.ts"), ...args], {
+    encoding: "utf8",
+  });
+
+/** A plan in Terraform's JSON format with `n` resource changes of the given actions. */
+function fakePlan(actions: string[][]) {
+  return {
+    format_version: "1.2",
+    terraform_version: "1.9.8",
+    resource_changes: actions.map((a, i) => ({
+      address: `aws_ssm_parameter.p${i}`,
+      mode: "managed",
+      type: "aws_ssm_parameter",
+      name: `p${i}`,
+      provider_name: "registry.terraform.io/hashicorp/aws",
+      change: { actions: a, before: null, after: { value: `v${i}` }, after_unknown: {}, before_sensitive: false, after_sensitive: {} },
+    })),
+    output_changes: {},
+    errored: false,
+  };
+}
+
+function writePlan(dir: string, stack: string, plan: unknown, text: string) {
+  mkdirSync(join(dir, stack), { recursive: true });
+  writeFileSync(join(dir, stack, "plan.json"), JSON.stringify(plan));
+  writeFileSync(join(dir, stack, "plan.txt"), text);
+}
+
+describe("plan comment for the fixture plans", () => {
+  const comment = renderComment(readPlans(PLANS), {
+    removed: ["tenant-umbrella"],
+    notes: ["⚠️ IAM roles in 111111111111: 912 of 1000 (quota)"],
+    runUrl: "https://github.com/o/r/actions/runs/42",
+    artifact: "terraform-plans-42",
+  });
+
+  test("starts with the hidden marker the workflow looks for", () => {
+    expect(comment.startsWith(`${MARKER}\n`)).toBe(true);
+  });
+
+  test("has a summary row with add / change / destroy / replace for every stack", () => {
+    expect(comment).toContain("| `tenant-globex` | 0 | 0 | 1 | 2 | ⚠️ destroys + replaces |");
+    expect(comment).toContain("| `tenant-acme` | 0 | 2 | 0 | 0 | changes |");
+    expect(comment).toContain("| `tenant-hooli` | 2 | 0 | 0 | 0 | changes |");
+    expect(comment).toContain("| `platform-production-us-east-1` | 0 | 0 | 0 | 0 | no changes |");
+    expect(comment).toContain("| `tenant-initech` | – | – | – | – | ❌ plan failed |");
+  });
+
+  test("calls out destroys and replacements (both action orders) before the table", () => {
+    const caution = comment.indexOf("[!CAUTION]");
+    expect(caution).toBeGreaterThan(0);
+    expect(caution).toBeLessThan(comment.indexOf("| Stack |"));
+    expect(comment).toContain("`tenant-globex`: **replace** `aws_ecs_task_definition.scout`"); // ["create","delete"]
+    expect(comment).toContain("`tenant-globex`: **replace** `aws_kms_key.tenant`"); // ["delete","create"]
+    expect(comment).toContain('`tenant-globex`: **destroy** `aws_cloudwatch_metric_alarm.cpu["writer"]`');
+  });
+
+  test("reports the failed plan with its error in the details", () => {
+    expect(comment).toContain("**Plan failed for:** `tenant-initech`");
+    expect(comment).toContain("InvalidClientTokenId");
+  });
+
+  test("lists removed stacks as needing offboarding", () => {
+    expect(comment).toContain("**Removed stacks need offboarding:** `tenant-umbrella`");
+  });
+
+  test("puts the notes above the table", () => {
+    expect(comment.indexOf("IAM roles in 111111111111: 912 of 1000")).toBeLessThan(comment.indexOf("| Stack |"));
+  });
+
+  test("collapses per-stack details and skips stacks without changes", () => {
+    expect(comment).toContain("<details><summary><b>tenant-acme</b>");
+    expect(comment).not.toContain("<details><summary><b>platform-production-us-east-1</b>");
+  });
+
+  test("never prints a sensitive value or a credential", () => {
+    for (const secret of SECRETS) expect(comment).not.toContain(secret);
+  });
+
+  test("points to the artifact with the full plans", () => {
+    expect(comment).toContain("artifact `terraform-plans-42` of [this workflow run](https://github.com/o/r/actions/runs/42)");
+  });
+});
+
+describe("plan comment size", () => {
+  test("300 stacks with long plans stay under 65,536 characters and keep every summary row", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plans-"));
+    const stacks: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const stack = `tenant-t${String(i).padStart(3, "0")}`;
+      stacks.push(stack);
+      const actions = i % 50 === 0 ? [["delete", "create"], ["update"]] : [["update"], ["create"], ["no-op"]];
+      const text = Array.from({ length: 400 }, (_, l) => `  ~ resource "aws_ssm_parameter" "p${l}" { value = "x${l}" }`).join("\n");
+      writePlan(dir, stack, fakePlan(actions), text);
+    }
+    const comment = renderComment(readPlans(dir), { runUrl: "https://example.test/run" });
+    expect(comment.length).toBeLessThanOrEqual(65_536);
+    for (const stack of stacks) expect(comment).toContain(`| \`${stack}\` |`);
+    expect(comment).toContain("**Details cut to fit GitHub's comment limit:**");
+    expect(comment).toContain("Full plans: artifact `terraform-plans`");
+    // destructive stacks are first in line for the detail budget
+    expect(comment).toContain("<details><summary><b>tenant-t000</b>");
+  });
+
+  test("one huge plan is shortened, saying how much was cut", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plans-"));
+    const text = Array.from({ length: 20_000 }, (_, l) => `  + resource line ${l}`).join("\n");
+    writePlan(dir, "tenant-big", fakePlan([["create"]]), text);
+    const comment = renderComment(readPlans(dir));
+    expect(comment.length).toBeLessThanOrEqual(65_000);
+    expect(comment).toMatch(/_Shortened: \d+ of 20000 plan line\(s\) cut; the full plan is in the artifact._/);
+  });
+
+  test("1,200 stacks without changes are compacted, not dropped", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plans-"));
+    for (let i = 0; i < 1200; i++) writePlan(dir, `tenant-quite-long-name-${i}`, fakePlan([["no-op"]]), "No changes.");
+    writePlan(dir, "tenant-changed", fakePlan([["update"]]), "~ update");
+    const comment = renderComment(readPlans(dir));
+    expect(comment.length).toBeLessThanOrEqual(65_000);
+    expect(comment).toContain("| `tenant-changed` | 0 | 1 | 0 | 0 | changes |");
+    expect(comment).toContain("**No changes (1200):**");
+    expect(comment).toContain("`tenant-quite-long-name-1199`");
+  });
+});
+
+describe("plan reading", () => {
+  test("classifies Terraform's action lists", () => {
+    expect(classify(["delete", "create"])).toBe("replace");
+    expect(classify(["create", "delete"])).toBe("replace");
+    expect(classify(["no-op"])).toBe("no-op");
+    expect(classify(["read"])).toBe("read");
+    expect(classify(["forget"])).toBe("forget");
+  });
+
+  test("a stack directory without plan.json or error.txt is reported, not skipped", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plans-"));
+    mkdirSync(join(dir, "tenant-lost"));
+    const comment = renderComment(readPlans(dir));
+    expect(comment).toContain("| `tenant-lost` | – | – | – | – | ❔ no result |");
+  });
+
+  test("no affected stacks gives a short comment that still carries the marker", () => {
+    const comment = renderComment([], {});
+    expect(comment).toContain(MARKER);
+    expect(comment).toContain("No stack changed: nothing to plan.");
+  });
+});
+
+describe("plan-comment CLI", () => {
+  test("prints the comment, with --notes-file lines and --removed stacks", () => {
+    const notes = join(mkdtempSync(join(tmpdir(), "notes-")), "notes.md");
+    writeFileSync(notes, "Quota: 95% of IAM roles used\n");
+    const r = cli(PLANS, "--removed", "tenant-umbrella,tenant-gone", "--notes-file", notes);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Quota: 95% of IAM roles used");
+    expect(r.stdout).toContain("`tenant-gone`, `tenant-umbrella`");
+  });
+
+  test("exits 1 when the plans directory does not exist", () => {
+    const r = cli("/nonexistent/plans");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no such directory/);
+  });
+
+  test("exits 1 on a removed stack name that is not a stack name", () => {
+    const r = cli(PLANS, "--removed", "tenant-a;rm -rf /");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--removed: invalid stack name/);
+  });
+});
