@@ -1,0 +1,60 @@
+/**
+ * The invocation contract between a tenant stack (`TenantDatabase`, an
+ * `aws_lambda_invocation`) and the provisioner Lambda. Both sides import it, so the
+ * construct cannot build an input the handler rejects.
+ *
+ * The input is stored in Terraform state and shown in plans: it carries names and
+ * options only, never a secret.
+ */
+import { z } from "zod";
+import { TENANT_ID_PATTERN } from "../config/tenant-schema";
+
+/** What happens to a tenant's database side when its stack is destroyed. */
+export const DELETION_MODES = ["retain", "drop"] as const;
+export type DeletionMode = (typeof DELETION_MODES)[number];
+
+/** Upper bound for a tenant role's CONNECTION LIMIT; RDS max_connections is a few hundred on small classes. */
+export const MAX_CONNECTION_LIMIT = 500;
+
+const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export const ProvisionerInputSchema = z.strictObject({
+  /** Tenant id (validated like the tenant file's `id`). */
+  tenantId: z.string().regex(TENANT_ID_PATTERN, "a tenant id (^[a-z][a-z0-9-]{0,24}[a-z0-9]$)"),
+  /** Environment of the calling stack; must equal the provisioner's own. */
+  environment: z.string().min(1),
+  /** Tenant bucket that receives the export taken before a `drop`. */
+  exportBucket: z.string().regex(S3_BUCKET_NAME, "an S3 bucket name"),
+  /** `retain` (default): revoke login, keep schema and rows. `drop`: export to S3, then remove everything. */
+  deletionMode: z.enum(DELETION_MODES),
+  /** CONNECTION LIMIT of the tenant's login role. */
+  connectionLimit: z.number().int().min(1).max(MAX_CONNECTION_LIMIT),
+});
+export type ProvisionerInput = z.infer<typeof ProvisionerInputSchema>;
+
+/** The key `aws_lambda_invocation` adds with `lifecycle_scope = "CRUD"` (its `terraform_key`). */
+export const TERRAFORM_KEY = "tf";
+
+export const ProvisionerEventSchema = ProvisionerInputSchema.extend({
+  [TERRAFORM_KEY]: z
+    .object({
+      action: z.enum(["create", "update", "delete"]),
+      prev_input: z.unknown().optional(),
+    })
+    .optional(),
+});
+/** An invocation as the Lambda receives it. Without `tf` (an operator's manual call) it means `create`. */
+export type ProvisionerEvent = z.infer<typeof ProvisionerEventSchema>;
+
+/** What the handler returns; Terraform keeps it as the invocation's `result`. */
+export interface ProvisionerResult {
+  readonly tenantId: string;
+  readonly roleName: string;
+  readonly schemaName: string;
+  /** `active` after create/update, `retired` after a retaining delete, `dropped` after a dropping one, `absent` when there was nothing to delete. */
+  readonly status: "active" | "retired" | "dropped" | "absent";
+  /** Migrations this invocation applied (usually none). */
+  readonly migrationsApplied: string[];
+  /** `s3://bucket/key` of the export taken before a drop. */
+  readonly exportLocation?: string;
+}

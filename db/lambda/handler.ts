@@ -1,0 +1,104 @@
+/**
+ * Lambda entry point of the DB provisioner (bundled by db/bundle.ts, deployed by
+ * modules/db-provisioner.ts). Supplies the AWS half of the provisioner: the master
+ * credentials from the RDS-managed Secrets Manager secret and the S3 upload of exports.
+ *
+ * TLS: RDS runs with rds.force_ssl, and the connection verifies the server certificate
+ * and its host name (verify-full). The trust store is the Amazon CA bundle the Lambda
+ * Node.js runtime ships at /var/runtime/ca-cert.pem, loaded by NODE_EXTRA_CA_CERTS
+ * (set by the construct; Node 20+ runtimes no longer load it by default). It includes
+ * the RDS CAs, so no certificate file has to be bundled or kept up to date here.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { Context } from "aws-lambda";
+import type { ProvisionerResult } from "../contract";
+import { createProvisioner, MasterCredentials, ProvisionerDeps } from "../provisioner/provisioner";
+
+/** Environment variables the construct sets. None holds a secret. */
+export const ENV = {
+  host: "DB_HOST",
+  port: "DB_PORT",
+  database: "DB_NAME",
+  secretArn: "DB_MASTER_SECRET_ARN",
+  environment: "OPENCLAW_ENVIRONMENT",
+} as const;
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (the DbProvisioner construct sets it)`);
+  return value;
+}
+
+/** Parses the RDS-managed master secret (`{"username": ..., "password": ...}`). */
+export function parseMasterSecret(secretString: string | undefined, secretArn: string): MasterCredentials {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString ?? "");
+  } catch {
+    throw new Error(`secret ${secretArn} is not JSON; expected the RDS-managed master user secret`);
+  }
+  const { username, password } = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof username !== "string" || typeof password !== "string") {
+    throw new Error(`secret ${secretArn} has no string username/password; expected the RDS-managed master user secret`);
+  }
+  return { username, password };
+}
+
+/** The AWS-backed dependencies, from the function's environment. */
+export function awsDependencies(
+  env: NodeJS.ProcessEnv,
+  clients: { secrets: SecretsManagerClient; s3: S3Client },
+  expectedBucketOwner: () => string | undefined,
+): ProvisionerDeps {
+  const secretArn = required(env, ENV.secretArn);
+  const host = required(env, ENV.host);
+  return {
+    connection: {
+      host,
+      port: Number(required(env, ENV.port)),
+      database: required(env, ENV.database),
+      // verify-full: chain checked against the trust store and host name checked by Node's TLS.
+      ssl: { rejectUnauthorized: true, servername: host },
+    },
+    environment: required(env, ENV.environment),
+    getMasterCredentials: async () => {
+      const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      return parseMasterSecret(out.SecretString, secretArn);
+    },
+    putExport: async (bucket, key, body) => {
+      await clients.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: "application/sql",
+          // The bucket's default key is the tenant's KMS key; ask for SSE-KMS explicitly
+          // so a bucket without default encryption cannot receive a plaintext export.
+          ServerSideEncryption: "aws:kms",
+          // A same-named bucket in another account must not receive tenant data.
+          ExpectedBucketOwner: expectedBucketOwner(),
+        }),
+      );
+    },
+  };
+}
+
+/** Account id from `arn:aws:lambda:region:account:function:name`. */
+export function accountOf(functionArn: string): string | undefined {
+  return functionArn.split(":")[4] || undefined;
+}
+
+let provision: ((event: unknown) => Promise<ProvisionerResult>) | undefined;
+let currentContext: Context | undefined;
+
+export async function handler(event: unknown, context: Context): Promise<ProvisionerResult> {
+  currentContext = context;
+  // Built once per execution environment: SDK clients and migration files are reused across invocations.
+  provision ??= createProvisioner(
+    awsDependencies(process.env, { secrets: new SecretsManagerClient({}), s3: new S3Client({}) }, () =>
+      currentContext ? accountOf(currentContext.invokedFunctionArn) : undefined,
+    ),
+  );
+  return provision(event);
+}

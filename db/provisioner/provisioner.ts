@@ -1,0 +1,146 @@
+/**
+ * The provisioner's logic, free of AWS SDK imports: the Lambda handler
+ * (db/lambda/handler.ts) supplies the master credentials and the S3 upload, tests
+ * supply fakes for those two and a real PostgreSQL server for everything else.
+ */
+import { Client } from "pg";
+import type { ClientBase, ClientConfig } from "pg";
+import { ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
+import { DEFAULT_LAYOUT, DbLayout } from "../names";
+import { exportTenant } from "./export";
+import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
+import { actAsTenant, dropTenant, provisionTenant, retireTenant, tenantNames, terminateSessions } from "./tenant";
+
+/** The RDS-managed master secret holds more keys; these two are what we use. */
+export interface MasterCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface ProvisionerDeps {
+  /** Where the database is. `ssl` is the TLS config handed to `pg` (see db/lambda/handler.ts). */
+  readonly connection: Pick<ClientConfig, "host" | "port" | "database" | "ssl">;
+  /** The provisioner's own environment; an invocation from another environment is refused. */
+  readonly environment: string;
+  /** Reads the master user's credentials (Secrets Manager in AWS). Called once per invocation, so rotation needs no restart. */
+  readonly getMasterCredentials: () => Promise<MasterCredentials>;
+  /** Stores an export (S3 in AWS). */
+  readonly putExport: (bucket: string, key: string, body: string) => Promise<void>;
+  /** @default DEFAULT_LAYOUT */
+  readonly layout?: DbLayout;
+  /** @default the files in db/migrations */
+  readonly migrations?: readonly Migration[];
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** Structured log line sink. @default console.log of one JSON object */
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+/** Serialises provisioner transactions per database: migrations and role changes never interleave. */
+const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))";
+
+/** Prefix of export objects in the tenant bucket. */
+export const EXPORT_PREFIX = "database-exports";
+
+export function parseEvent(event: unknown): ProvisionerEvent {
+  const parsed = ProvisionerEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`);
+    throw new Error(`invalid provisioner input: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
+  await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+  try {
+    await client.query(ADVISORY_LOCK_SQL);
+    const result = await fn();
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined); // the original error is the one worth reporting
+    throw err;
+  }
+}
+
+/** Returns the invocation handler: validates, connects as the master user, runs the action. */
+export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult> {
+  const layout = deps.layout ?? DEFAULT_LAYOUT;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  let migrations = deps.migrations;
+
+  return async (event: unknown): Promise<ProvisionerResult> => {
+    const input = parseEvent(event);
+    if (input.environment !== deps.environment) {
+      throw new Error(`input.environment is ${input.environment}, but this provisioner serves ${deps.environment}`);
+    }
+    const action = input[TERRAFORM_KEY]?.action ?? "create";
+    const previous = input[TERRAFORM_KEY]?.prev_input as Partial<ProvisionerInput> | undefined;
+    if (action === "update" && previous?.tenantId !== undefined && previous.tenantId !== input.tenantId) {
+      throw new Error(`a tenant id cannot change (${previous.tenantId} -> ${input.tenantId}); add a new tenant instead`);
+    }
+    const names = tenantNames(input.tenantId, layout);
+    migrations ??= loadMigrations(defaultMigrationsDirectory());
+    const pending = migrations;
+
+    const credentials = await deps.getMasterCredentials();
+    const client = new Client({
+      ...deps.connection,
+      user: credentials.username,
+      password: credentials.password,
+      application_name: "openclaw-db-provisioner",
+      connectionTimeoutMillis: 10_000,
+      // Below the Lambda timeout, so a stuck statement fails with a message, not a kill.
+      statement_timeout: 120_000,
+      lock_timeout: 60_000,
+    });
+    await client.connect();
+    try {
+      const base = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName };
+      let result: ProvisionerResult;
+      if (action !== "delete") {
+        const applied = await inTransaction(client, async () => {
+          const done = await migrate(client, layout, pending);
+          await provisionTenant(client, names, layout, input.connectionLimit);
+          return done;
+        });
+        result = { ...base, status: "active", migrationsApplied: applied };
+      } else {
+        const { applied, existed } = await inTransaction(client, async () => {
+          const done = await migrate(client, layout, pending);
+          return { applied: done, existed: await retireTenant(client, names) };
+        });
+        if (!existed) {
+          result = { ...base, status: "absent", migrationsApplied: applied };
+        } else {
+          await terminateSessions(client, names);
+          if (input.deletionMode === "retain") {
+            result = { ...base, status: "retired", migrationsApplied: applied };
+          } else {
+            const takenAt = now();
+            // One snapshot for every table; the role can no longer log in, so nothing changes meanwhile.
+            const body = await inTransaction(
+              client,
+              async () => {
+                await actAsTenant(client, names);
+                return exportTenant(client, names, takenAt);
+              },
+              "REPEATABLE READ",
+            );
+            const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
+            // Drop only after the export is stored: a failed upload leaves the tenant retired, not lost.
+            await deps.putExport(input.exportBucket, key, body);
+            await inTransaction(client, () => dropTenant(client, names));
+            result = { ...base, status: "dropped", migrationsApplied: applied, exportLocation: `s3://${input.exportBucket}/${key}` };
+          }
+        }
+      }
+      log({ message: "tenant database provisioned", action, deletionMode: input.deletionMode, ...result });
+      return result;
+    } finally {
+      await client.end();
+    }
+  };
+}
