@@ -80,4 +80,27 @@ export class EncryptionKey extends Construct {
     this.keyId = key.keyId;
     this.aliasName = alias.name;
   }
+
+  /** Encrypting and decrypting data with this key only, for roles that read and write what it protects. */
+  public useStatements(): PolicyStatement[] {
+    return [
+      { Sid: "UseOwnKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: this.keyArn },
+    ];
+  }
+
+  /** Decrypting only (reading secrets encrypted with this key). */
+  public decryptStatements(): PolicyStatement[] {
+    return [{ Sid: "DecryptWithOwnKey", Effect: "Allow", Action: "kms:Decrypt", Resource: this.keyArn }];
+  }
+}
+
+/** A key-policy statement letting the given roles use a key for data (never administer it). */
+export function keyUsersStatement(roleArns: string[]): PolicyStatement {
+  return {
+    Sid: "TenantRolesUseKey",
+    Effect: "Allow",
+    Principal: { AWS: roleArns },
+    Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+    Resource: "*",
+  };
 }

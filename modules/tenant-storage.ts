@@ -124,4 +124,17 @@ export class TenantStorage extends Construct {
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
   }
+
+  /** Object read/write in this bucket only, for the tenant's task roles. */
+  public readWriteStatements(): PolicyStatement[] {
+    return [
+      { Sid: "ListOwnBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: this.bucketArn },
+      {
+        Sid: "ReadWriteOwnObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        Resource: `${this.bucketArn}/*`,
+      },
+    ];
+  }
 }

@@ -2,11 +2,32 @@ import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../config/environment-schema";
 import type { TenantConfig } from "../config/tenant-schema";
-import { EncryptionKey } from "../modules/encryption-key";
-import { tenantBucketName, tenantKeyAlias, tenantLogGroupName, tenantStateKey } from "../modules/naming";
+import { databaseRoleName } from "../db/names";
+import { AgentAlarms } from "../modules/agent-alarms";
+import { AgentIam, bedrockStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
+import { AgentService } from "../modules/agent-service";
+import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
+import {
+  agentAlarmName,
+  agentServiceName,
+  agentTaskFamily,
+  agentTaskRoleName,
+  tenantBucketName,
+  tenantBudgetName,
+  tenantExecutionRoleName,
+  tenantKeyAlias,
+  tenantLogGroupName,
+  tenantSecretName,
+  tenantSecurityGroupName,
+  tenantStateKey,
+} from "../modules/naming";
 import { PlatformContractReader } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
+import { TenantBudget } from "../modules/tenant-budget";
+import { TenantLogging } from "../modules/tenant-logging";
 import { TENANT_RESOURCE_TAG } from "../modules/tenant-permissions-boundary";
+import { TenantSecrets } from "../modules/tenant-secrets";
+import { TenantSecurityGroup } from "../modules/tenant-security-group";
 import { TenantStorage } from "../modules/tenant-storage";
 
 export interface TenantStackProps {
@@ -24,6 +45,8 @@ export class TenantStack extends TerraformStack {
     const env = tenant.environment;
     const region = tenant.region;
     const accountId = environment.accountId;
+    const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
+    const databaseUser = databaseRoleName(tenant.id);
     this.addDependency(props.platform);
 
     new StackSettings(this, "settings", {
@@ -42,20 +65,108 @@ export class TenantStack extends TerraformStack {
       },
     });
 
-    new PlatformContractReader(this, "platform", { environment: env, region });
+    const platform = new PlatformContractReader(this, "platform", { environment: env, region }).values;
 
+    const iam = new AgentIam(this, "iam", {
+      tenantId: tenant.id,
+      accountId,
+      region,
+      executionRoleName: tenantExecutionRoleName(tenant.id),
+      taskRoleNames: Object.fromEntries(agents.map(([agent]) => [agent, agentTaskRoleName(tenant.id, agent)])),
+      permissionsBoundaryArn: platform.permissionsBoundaryArn,
+      databaseUser,
+    });
     const key = new EncryptionKey(this, "tenant-key", {
       accountId,
       region,
       alias: tenantKeyAlias(env, tenant.id),
       description: `OpenClaw tenant ${tenant.id} (${env}): bucket, secrets, logs`,
       logGroupNamePattern: tenantLogGroupName(env, tenant.id),
+      additionalStatements: [keyUsersStatement(iam.allRoleArns)],
     });
-    new TenantStorage(this, "storage", {
+    const storage = new TenantStorage(this, "storage", {
       tenantId: tenant.id,
       bucketName: tenantBucketName(tenant.id, accountId, region),
       accountId,
       kmsKeyArn: key.keyArn,
+    });
+    const secrets = new TenantSecrets(this, "secrets", {
+      tenantId: tenant.id,
+      secretNames: Object.fromEntries(tenant.integrations.map((i) => [i, tenantSecretName(env, tenant.id, i)])),
+      kmsKeyArn: key.keyArn,
+    });
+    const logging = new TenantLogging(this, "logging", {
+      logGroupName: tenantLogGroupName(env, tenant.id),
+      kmsKeyArn: key.keyArn,
+      retentionDays: tenant.logRetentionDays,
+    });
+    const securityGroup = new TenantSecurityGroup(this, "network", {
+      name: tenantSecurityGroupName(tenant.id),
+      tenantId: tenant.id,
+      vpcId: platform.vpcId,
+    });
+
+    iam.grantExecution([
+      ...imagePullStatements(platform.repositoryArn),
+      ...logging.writeStatements(),
+      ...secrets.readStatements(),
+      ...key.decryptStatements(),
+    ]);
+
+    for (const [agent, agentConfig] of agents) {
+      iam.grantTask(agent, [
+        ...storage.readWriteStatements(),
+        ...key.useStatements(),
+        ...bedrockStatements(region, tenant.bedrockModels),
+        ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
+        ...ecsExecStatements(platform.execKmsKeyArn),
+      ]);
+      const image = agentConfig.image ?? environment.agentImage;
+      const service = new AgentService(this, `agent-${agent}`, {
+        tenantId: tenant.id,
+        agent,
+        serviceName: agentServiceName(tenant.id, agent),
+        taskFamily: agentTaskFamily(tenant.id, agent),
+        region,
+        clusterArn: platform.clusterArn,
+        cpu: agentConfig.cpu,
+        memoryMiB: agentConfig.memory,
+        desiredCount: tenant.status === "suspended" ? 0 : agentConfig.desiredCount,
+        spot: agentConfig.spot,
+        image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,
+        executionRoleArn: iam.executionRoleArn,
+        taskRoleArn: iam.taskRoleArns[agent],
+        logGroupName: logging.logGroupName,
+        subnetIds: platform.privateSubnetIds,
+        securityGroupIds: [securityGroup.securityGroupId, platform.databaseClientsSecurityGroupId],
+        environment: {
+          TENANT_ID: tenant.id,
+          AGENT: agent,
+          AWS_REGION: region,
+          TENANT_BUCKET: storage.bucketName,
+          DB_HOST: platform.databaseAddress,
+          DB_PORT: platform.databasePort,
+          DB_NAME: platform.databaseName,
+          DB_USER: databaseUser,
+          DB_POOL_SIZE: String(agentConfig.dbConnections),
+        },
+        secrets: Object.fromEntries(
+          Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
+        ),
+      });
+      new AgentAlarms(this, `agent-${agent}-alarms`, {
+        clusterName: platform.clusterName,
+        serviceName: service.serviceName,
+        alarmName: (metric) => agentAlarmName(tenant.id, agent, metric),
+        alarmTopicArn: platform.alarmTopicArn,
+      });
+    }
+
+    new TenantBudget(this, "budget", {
+      budgetName: tenantBudgetName(env, tenant.id),
+      tenantId: tenant.id,
+      monthlyUsd: tenant.budget.monthlyUsd,
+      alertEmails: tenant.budget.alertEmails,
     });
   }
 }

@@ -1,0 +1,145 @@
+import { Construct } from "constructs";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
+import { DATABASE_USER_PRINCIPAL_TAG } from "./tenant-permissions-boundary";
+
+export interface AgentIamProps {
+  readonly tenantId: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly executionRoleName: string;
+  /** Agent name → task role name. */
+  readonly taskRoleNames: Record<string, string>;
+  /** The platform's permissions boundary; caps every role whatever its policies say. */
+  readonly permissionsBoundaryArn: string;
+  /** PostgreSQL role the agents log in as; tagged on task roles for the boundary's ABAC. */
+  readonly databaseUser: string;
+}
+
+/**
+ * The tenant's IAM roles: one execution role shared by its agents (ECS uses it to pull the image,
+ * read the tenant's secrets and write its logs) and one task role per agent (what the agent's
+ * code may do). 1 + agents roles per tenant: 4,000 roles for 1,000 three-agent tenants, inside
+ * the 5,000-role account maximum; a role pair per agent (6,000) would not fit.
+ *
+ * Roles are created without policies; callers grant statements after creating the resources
+ * the statements name, so the tenant key's policy can name the roles without a cycle.
+ */
+export class AgentIam extends Construct {
+  public readonly executionRoleArn: string;
+  /** Agent name → task role ARN. */
+  public readonly taskRoleArns: Record<string, string> = {};
+  private readonly executionRoleId: string;
+  private readonly taskRoleIds: Record<string, string> = {};
+
+  constructor(scope: Construct, id: string, private readonly props: AgentIamProps) {
+    super(scope, id);
+    if (Object.keys(props.taskRoleNames).length === 0) {
+      throw new Error(`AgentIam ${props.tenantId}: taskRoleNames must name at least one agent`);
+    }
+    // Confused-deputy guard: only ECS acting for this account and region may assume the roles.
+    const trust = renderPolicy([
+      {
+        Effect: "Allow",
+        Principal: { Service: "ecs-tasks.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": props.accountId },
+          ArnLike: { "aws:SourceArn": `arn:aws:ecs:${props.region}:${props.accountId}:*` },
+        },
+      },
+    ]);
+    const tags = { [TENANT_PRINCIPAL_TAG]: props.tenantId };
+
+    const executionRole = new IamRole(this, "execution-role", {
+      name: props.executionRoleName,
+      description: `ECS execution role of tenant ${props.tenantId}: image pull, own secrets, own logs`,
+      assumeRolePolicy: trust,
+      permissionsBoundary: props.permissionsBoundaryArn,
+      maxSessionDuration: 3600,
+      tags,
+    });
+    this.executionRoleArn = executionRole.arn;
+    this.executionRoleId = executionRole.id;
+
+    for (const [agent, roleName] of Object.entries(props.taskRoleNames)) {
+      const role = new IamRole(this, `${agent}-task-role`, {
+        name: roleName,
+        description: `Task role of agent ${agent} of tenant ${props.tenantId}`,
+        assumeRolePolicy: trust,
+        permissionsBoundary: props.permissionsBoundaryArn,
+        maxSessionDuration: 3600,
+        tags: { ...tags, [DATABASE_USER_PRINCIPAL_TAG]: props.databaseUser },
+      });
+      this.taskRoleArns[agent] = role.arn;
+      this.taskRoleIds[agent] = role.id;
+    }
+  }
+
+  /** Every role of the tenant, for the tenant key's policy. */
+  public get allRoleArns(): string[] {
+    return [this.executionRoleArn, ...Object.values(this.taskRoleArns)];
+  }
+
+  public grantExecution(statements: PolicyStatement[]): void {
+    new IamRolePolicy(this, "execution-policy", { role: this.executionRoleId, name: "execution", policy: renderPolicy(statements) });
+  }
+
+  public grantTask(agent: string, statements: PolicyStatement[]): void {
+    const roleId = this.taskRoleIds[agent];
+    if (!roleId) throw new Error(`AgentIam ${this.props.tenantId}: no task role for agent ${agent}`);
+    new IamRolePolicy(this, `${agent}-task-policy`, { role: roleId, name: "task", policy: renderPolicy(statements) });
+  }
+}
+
+/** Pulling the agent image: ECR login has no resource-level permission, the pull itself does. */
+export function imagePullStatements(repositoryArn: string): PolicyStatement[] {
+  return [
+    { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+    {
+      Sid: "PullAgentImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+      Resource: repositoryArn,
+    },
+  ];
+}
+
+/** What ECS Exec needs inside a task: the SSM channels, and decrypting with the platform's exec key. */
+export function ecsExecStatements(execKmsKeyArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "EcsExecChannels",
+      Effect: "Allow",
+      Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+      Resource: "*",
+    },
+    { Sid: "EcsExecSessionKey", Effect: "Allow", Action: "kms:Decrypt", Resource: execKmsKeyArn },
+  ];
+}
+
+/** Invoking only the Bedrock models the tenant file lists. */
+export function bedrockStatements(region: string, modelIds: readonly string[]): PolicyStatement[] {
+  if (modelIds.length === 0) return [];
+  return [
+    {
+      Sid: "InvokeAllowedModels",
+      Effect: "Allow",
+      Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+      Resource: modelIds.map((model) => `arn:aws:bedrock:${region}::foundation-model/${model}`),
+    },
+  ];
+}
+
+/** Logging in to PostgreSQL as the tenant's own role with an IAM token. */
+export function databaseConnectStatements(region: string, accountId: string, databaseResourceId: string, databaseUser: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "ConnectAsOwnDatabaseRole",
+      Effect: "Allow",
+      Action: "rds-db:connect",
+      Resource: `arn:aws:rds-db:${region}:${accountId}:dbuser:${databaseResourceId}/${databaseUser}`,
+    },
+  ];
+}

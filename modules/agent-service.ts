@@ -1,0 +1,118 @@
+import { Construct } from "constructs";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+
+/** The unprivileged user agent containers run as (the image must not need root). */
+export const AGENT_CONTAINER_USER = "10001:10001";
+
+export interface AgentServiceProps {
+  readonly tenantId: string;
+  readonly agent: string;
+  readonly serviceName: string;
+  readonly taskFamily: string;
+  readonly region: string;
+  readonly clusterArn: string;
+  /** Fargate CPU units; the config loader has checked the cpu/memory pair. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** Tasks to run; 0 while the tenant is suspended. */
+  readonly desiredCount: number;
+  /** Run on FARGATE_SPOT instead of FARGATE. */
+  readonly spot: boolean;
+  /** Full image reference: `<repository-url>:<tag>` or `<repository-url>@sha256:<digest>`. */
+  readonly image: string;
+  readonly executionRoleArn: string;
+  readonly taskRoleArn: string;
+  readonly logGroupName: string;
+  /** Private subnets; tasks never get a public IP. */
+  readonly subnetIds: string[];
+  /** The tenant's own group plus the platform's `db-clients` group. */
+  readonly securityGroupIds: string[];
+  /** Plain environment variables (never secrets). */
+  readonly environment: Record<string, string>;
+  /** Environment variable name → Secrets Manager secret ARN, injected by ECS at start. */
+  readonly secrets: Record<string, string>;
+}
+
+/**
+ * One agent of one tenant: a hardened Fargate task definition and its ECS service on the shared
+ * cluster. The container runs as a non-root user with a read-only root filesystem (a task-local
+ * volume at /tmp is the only writable path), all Linux capabilities dropped, and an init process
+ * so ECS Exec sessions are reaped cleanly.
+ */
+export class AgentService extends Construct {
+  public readonly serviceName: string;
+  public readonly taskDefinitionArn: string;
+
+  constructor(scope: Construct, id: string, props: AgentServiceProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.desiredCount) || props.desiredCount < 0) {
+      throw new Error(`AgentService ${props.serviceName}: desiredCount must be an integer >= 0, got ${props.desiredCount}`);
+    }
+    if (props.securityGroupIds.length === 0 || props.subnetIds.length === 0) {
+      throw new Error(`AgentService ${props.serviceName}: subnetIds and securityGroupIds must not be empty`);
+    }
+    for (const name of Object.keys(props.secrets)) {
+      if (name in props.environment) throw new Error(`AgentService ${props.serviceName}: ${name} is both a secret and a plain variable`);
+    }
+
+    const containerDefinitions = [
+      {
+        name: "agent",
+        image: props.image,
+        essential: true,
+        user: AGENT_CONTAINER_USER,
+        readonlyRootFilesystem: true,
+        privileged: false,
+        linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+        environment: Object.entries(props.environment)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, value]) => ({ name, value })),
+        secrets: Object.entries(props.secrets)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, valueFrom]) => ({ name, valueFrom })),
+        logConfiguration: {
+          logDriver: "awslogs",
+          options: { "awslogs-group": props.logGroupName, "awslogs-region": props.region, "awslogs-stream-prefix": props.agent },
+        },
+      },
+    ];
+
+    const taskDefinition = new EcsTaskDefinition(this, "task-definition", {
+      family: props.taskFamily,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(props.cpu),
+      memory: String(props.memoryMiB),
+      executionRoleArn: props.executionRoleArn,
+      taskRoleArn: props.taskRoleArn,
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+      containerDefinitions: JSON.stringify(containerDefinitions),
+      volume: [{ name: "tmp" }],
+    });
+
+    const service = new EcsService(this, "service", {
+      name: props.serviceName,
+      cluster: props.clusterArn,
+      taskDefinition: taskDefinition.arn,
+      desiredCount: props.desiredCount,
+      capacityProviderStrategy: [{ capacityProvider: props.spot ? "FARGATE_SPOT" : "FARGATE", weight: 1 }],
+      platformVersion: "LATEST",
+      networkConfiguration: {
+        subnets: props.subnetIds,
+        securityGroups: props.securityGroupIds,
+        assignPublicIp: false,
+      },
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      enableExecuteCommand: true,
+      enableEcsManagedTags: true,
+      propagateTags: "SERVICE",
+    });
+
+    this.serviceName = service.name;
+    this.taskDefinitionArn = taskDefinition.arn;
+  }
+}
