@@ -1,0 +1,149 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { planStacks, type PlanOptions } from "../../.github/tools/plan-stacks";
+import { exec } from "../../.github/tools/lib/exec";
+import { readPlans } from "../../.github/tools/lib/plan";
+import { renderComment } from "../../.github/tools/plan-comment";
+import { writeSynth, type FakeStack } from "./synth-helper";
+
+const FAKE_TF = join(__dirname, "fixtures", "fake-terraform.js");
+const tmp = () => mkdtempSync(join(tmpdir(), "plan-stacks-"));
+
+const tenants = (n: number): FakeStack[] => [
+  { name: "platform-production-us-east-1", environment: "production" },
+  ...Array.from({ length: n }, (_, i) => ({
+    name: `tenant-t${i}`,
+    environment: "production",
+    dependencies: ["platform-production-us-east-1"],
+  })),
+];
+
+function options(stacks: string[], env: Record<string, string>, extra: Partial<PlanOptions> = {}): PlanOptions {
+  return {
+    synthDir: writeSynth(tmp(), tenants(12)),
+    stacks,
+    outDir: tmp(),
+    parallelism: 3,
+    detailedExitcode: false,
+    lock: false,
+    terraform: FAKE_TF,
+    exec,
+    env: { ...process.env, ...env },
+    ...extra,
+  };
+}
+
+/** Highest number of fake terraform processes running at the same time, from the log. */
+function maxConcurrent(logFile: string): number {
+  let running = 0;
+  let max = 0;
+  const events = readFileSync(logFile, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" "))
+    .sort((a, b) => Number(a[0]) - Number(b[0]) || (a[1] === "end" ? -1 : 1));
+  for (const [, what] of events) {
+    running += what === "start" ? 1 : -1;
+    max = Math.max(max, running);
+  }
+  return max;
+}
+
+describe("plan-stacks (shard runner)", () => {
+  jest.setTimeout(30_000);
+
+  test("plans every stack, writing plan.json, plan.txt and result.json, and deletes the binary plan", async () => {
+    const opts = options(["tenant-t0", "tenant-t1"], { FAKE_TF_CHANGES: "tenant-t1" });
+    const results = await planStacks(opts);
+    expect(results.map((r) => [r.stack, r.status, r.changes])).toEqual([
+      ["tenant-t0", "planned", false],
+      ["tenant-t1", "planned", true],
+    ]);
+    for (const s of ["tenant-t0", "tenant-t1"]) {
+      expect(existsSync(join(opts.outDir, s, "plan.json"))).toBe(true);
+      expect(existsSync(join(opts.outDir, s, "plan.txt"))).toBe(true);
+      expect(existsSync(join(opts.outDir, s, "tfplan"))).toBe(false);
+    }
+    expect(JSON.parse(readFileSync(join(opts.outDir, "tenant-t1", "result.json"), "utf8"))).toMatchObject({ status: "planned", changes: true });
+  });
+
+  test("keeps sensitive values out of the files it writes", async () => {
+    const opts = options(["tenant-t0"], { FAKE_TF_CHANGES: "tenant-t0" });
+    await planStacks(opts);
+    const json = readFileSync(join(opts.outDir, "tenant-t0", "plan.json"), "utf8");
+    const text = readFileSync(join(opts.outDir, "tenant-t0", "plan.txt"), "utf8");
+    expect(json + text).not.toMatch(/fake-secret-(before|after)-1/);
+    expect(json).not.toContain("prior_state");
+  });
+
+  test("records a failed stack in error.txt (redacted) and carries on with the others", async () => {
+    const opts = options(["tenant-t0", "tenant-t1", "tenant-t2"], { FAKE_TF_FAIL_INIT: "tenant-t1" });
+    const results = await planStacks(opts);
+    expect(results.map((r) => r.status)).toEqual(["planned", "failed", "planned"]);
+    const error = readFileSync(join(opts.outDir, "tenant-t1", "error.txt"), "utf8");
+    expect(error).toMatch(/^terraform init failed \(exit 1\)/);
+    expect(error).not.toContain("AKIAIOSFODNN7EXAMPLE");
+    const comment = renderComment(readPlans(opts.outDir));
+    expect(comment).toContain("| `tenant-t1` | – | – | – | – | ❌ plan failed |");
+  });
+
+  test("with --detailed-exitcode, exit code 2 means changes (drift), not failure", async () => {
+    const opts = options(["tenant-t0", "tenant-t1"], { FAKE_TF_CHANGES: "tenant-t0" }, { detailedExitcode: true });
+    const results = await planStacks(opts);
+    expect(results.map((r) => [r.status, r.changes])).toEqual([
+      ["planned", true],
+      ["planned", false],
+    ]);
+  });
+
+  test("runs the first stack alone (plugin cache) and then at most --parallelism at once", async () => {
+    const log = join(tmp(), "tf.log");
+    const stacks = Array.from({ length: 7 }, (_, i) => `tenant-t${i}`);
+    await planStacks(options(stacks, { FAKE_TF_LOG: log, FAKE_TF_SLEEP_MS: "40" }, { parallelism: 3 }));
+    expect(maxConcurrent(log)).toBeLessThanOrEqual(3);
+    expect(maxConcurrent(log)).toBeGreaterThan(1);
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    const firstOther = lines.findIndex((l) => !l.includes("tenant-t0"));
+    const lastOfFirst = lines.map((l) => l.includes("tenant-t0")).lastIndexOf(true);
+    expect(firstOther).toBeGreaterThan(lastOfFirst);
+  });
+
+  test("fails with a usage error for a stack that is not in the synth output", async () => {
+    await expect(planStacks(options(["tenant-nope"], {}))).rejects.toThrow(/not in .*: tenant-nope/);
+  });
+});
+
+describe("plan-stacks CLI", () => {
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/plan-stacks.ts"), ...args], {
+      encoding: "utf8",
+      env: { ...process.env, TERRAFORM_BINARY: FAKE_TF, ...env },
+    });
+
+  test("exits 2 when a plan failed and 0 when all planned", () => {
+    const synth = writeSynth(tmp(), tenants(2));
+    const ok = cli(["--synth", synth, "--stacks", "tenant-t0 tenant-t1", "--out", tmp()]);
+    expect(ok.stderr).toMatch(/\[2\/2\] tenant-t\d: no changes/);
+    expect(ok.status).toBe(0);
+    const failed = cli(["--synth", synth, "--stacks", "tenant-t0,tenant-t1", "--out", tmp()], { FAKE_TF_FAIL_INIT: "tenant-t0" });
+    expect(failed.status).toBe(2);
+    expect(failed.stderr).toMatch(/1 failed: tenant-t0/);
+  });
+
+  test("exits 1 on a bad stack name or parallelism", () => {
+    const synth = writeSynth(tmp(), tenants(1));
+    expect(cli(["--synth", synth, "--stacks", "Tenant_X", "--out", tmp()]).status).toBe(1);
+    expect(cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp(), "--parallelism", "0"]).status).toBe(1);
+  });
+
+  test("--dry-run prints the terraform commands and runs nothing", () => {
+    const synth = writeSynth(tmp(), tenants(1));
+    const out = tmp();
+    const r = cli(["--synth", synth, "--stacks", "tenant-t0", "--out", out, "--dry-run"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("plan -input=false -no-color -lock=false -out=");
+    expect(existsSync(join(out, "tenant-t0"))).toBe(false);
+  });
+});
