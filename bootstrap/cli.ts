@@ -1,0 +1,104 @@
+import { resolve } from "node:path";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { ConfigError, loadEnvironments } from "../config/loader";
+import { USAGE, UsageError, parseBootstrapArgs } from "./args";
+import { describeAwsError, errorCode, hintFor } from "./aws-errors";
+import { AwsClients, createClients } from "./clients";
+import { runSteps } from "./runner";
+import { BootstrapSettings, resolveSettings } from "./settings";
+import { bootstrapSteps } from "./steps";
+import { failureSummary, successSummary } from "./summary";
+
+/**
+ * `npm run bootstrap`: parses arguments, resolves names from cdktf.json, checks the
+ * credentials' account, runs the steps and prints the result. Everything else lives in the
+ * modules it calls.
+ */
+
+export const EXIT_OK = 0;
+export const EXIT_BAD_INPUT = 1;
+export const EXIT_AWS_FAILURE = 2;
+
+export interface CliIo {
+  /** The final settings (backend, repository variables): what a caller may capture. */
+  readonly stdout: (text: string) => void;
+  /** Progress lines and errors. */
+  readonly stderr: (text: string) => void;
+}
+
+export async function main(argv: readonly string[], io: CliIo, clientsFor: (region: string) => AwsClients = createClients): Promise<number> {
+  let settings: BootstrapSettings;
+  try {
+    const args = parseBootstrapArgs(argv);
+    if (args.help) {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
+    const environments = loadEnvironments(resolve(args.cdktfJsonPath));
+    const environment = environments[args.env];
+    if (!environment) throw new UsageError(`--env ${args.env} is not in ${args.cdktfJsonPath} (environments: ${Object.keys(environments).join(", ")})`);
+    if (!(args.region in environment.regions)) {
+      // The backends of every stack point at this region; it must be one the environment uses.
+      throw new UsageError(`--region ${args.region} is not a region of environment ${args.env} (its regions: ${Object.keys(environment.regions).join(", ")})`);
+    }
+    settings = resolveSettings(args, environment);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`${err.message}\nRun with --help for usage.`);
+      return EXIT_BAD_INPUT;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(err.message);
+      return EXIT_BAD_INPUT;
+    }
+    throw err;
+  }
+
+  const clients = clientsFor(settings.region);
+  // Refuse to touch an account other than the one cdktf.json names: bootstrapping production
+  // with staging credentials would otherwise "succeed" in the wrong place.
+  let callerAccount: string | undefined;
+  try {
+    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    callerAccount = identity.Account;
+    io.stderr(`${settings.dryRun ? "Dry run for" : "Bootstrapping"} environment ${settings.env}: account ${callerAccount} as ${identity.Arn}, region ${settings.region}`);
+  } catch (err) {
+    const code = errorCode(err);
+    const hint = hintFor(code);
+    io.stderr(`bootstrap failed checking credentials: ${describeAwsError(err)}${hint ? `\n  next step: ${hint}` : ""}\nNothing was changed.`);
+    return EXIT_AWS_FAILURE;
+  }
+  if (callerAccount !== settings.accountId) {
+    io.stderr(
+      `bootstrap failed checking credentials: AccountMismatch: the credentials are for account ${callerAccount}, but environment ${settings.env} is account ${settings.accountId} in ${settings.cdktfJsonPath}\n` +
+        `  next step: use credentials for account ${settings.accountId}\nNothing was changed.`,
+    );
+    return EXIT_AWS_FAILURE;
+  }
+
+  const steps = bootstrapSteps(clients, settings);
+  const result = await runSteps(steps, { dryRun: settings.dryRun, log: io.stderr });
+  if (!result.ok) {
+    io.stderr(failureSummary(result, steps.length));
+    return EXIT_AWS_FAILURE;
+  }
+  io.stdout(successSummary(settings, result.outputs, settings.dryRun));
+  return EXIT_OK;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      // A bug, not a user or AWS error: still no stack trace unless asked for.
+      process.stderr.write(`bootstrap failed unexpectedly: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (process.env.BOOTSTRAP_DEBUG) console.error(err);
+      process.exitCode = EXIT_AWS_FAILURE;
+    },
+  );
+}

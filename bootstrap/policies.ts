@@ -1,0 +1,347 @@
+import {
+  BootstrapSettings,
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_HOST,
+  bucketArn,
+  lockTableArn,
+  oidcProviderArn,
+} from "./settings";
+
+/**
+ * The IAM documents bootstrap writes, and how it compares them with what AWS returns.
+ * Every statement has a Sid, so a difference can be reported statement by statement and the
+ * README can explain each one by name.
+ */
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: Record<string, string | string[]> | "*";
+  readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
+  readonly Resource?: string | string[];
+  readonly NotResource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** Inline policy names on the roles; bootstrap owns exactly these and leaves others alone. */
+export const STATE_POLICY_NAME = "openclaw-terraform-state";
+export const PLAN_GUARDRAILS_POLICY_NAME = "openclaw-plan-guardrails";
+export const DEPLOY_POLICY_NAME = "openclaw-deploy";
+
+/** `sub` claims GitHub puts in the OIDC token of each kind of workflow run. */
+export function githubSubjects(repo: string) {
+  return {
+    pullRequest: `repo:${repo}:pull_request`,
+    mainBranch: `repo:${repo}:ref:refs/heads/main`,
+    environment: (name: string) => `repo:${repo}:environment:${name}`,
+  };
+}
+
+/**
+ * Trust policy for a role GitHub Actions assumes: only tokens from GitHub's provider, for
+ * the STS audience, with one of the given `sub` claims. StringEquals, not StringLike: a
+ * wildcard in `sub` is how roles end up trusting every repository of an organisation.
+ */
+export function githubTrustPolicy(settings: Pick<BootstrapSettings, "partition" | "accountId">, subjects: readonly string[]): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GitHubActionsOidc",
+        Effect: "Allow",
+        Principal: { Federated: oidcProviderArn(settings) },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+            [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : [...subjects],
+          },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The plan role serves pull request plans and the scheduled drift check. Drift runs on
+ * main (schedule events carry `ref:refs/heads/main`), so the role trusts main as well: it is
+ * read-only, and main only holds reviewed code. It does not trust environments, so a job that
+ * declares `environment:` cannot use it.
+ */
+export function planRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo">): string[] {
+  const sub = githubSubjects(settings.githubRepo);
+  return [sub.pullRequest, sub.mainBranch];
+}
+
+/** The deploy role trusts exactly one subject: the production environment (reviewers) or main. */
+export function deployRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo" | "deployTrust" | "githubEnvironment">): string[] {
+  const sub = githubSubjects(settings.githubRepo);
+  return [settings.deployTrust === "main" ? sub.mainBranch : sub.environment(settings.githubEnvironment)];
+}
+
+type StateSettings = Pick<BootstrapSettings, "partition" | "region" | "accountId" | "stateBucket" | "lockTable">;
+
+/**
+ * What Terraform needs on the state store. `write` is the deploy role; without it, the plan
+ * role may only read state and take locks (`terraform plan` locks by default).
+ */
+export function statePolicy(settings: StateSettings, keyArns: readonly string[], write: boolean): PolicyDocument {
+  const bucket = bucketArn(settings);
+  const statements: PolicyStatement[] = [
+    // The S3 backend lists keys to find workspaces and to tell "no state yet" from "denied".
+    { Sid: "StateBucketList", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket },
+    write
+      ? // Deploys write state; deleting state objects is not needed (versions are the undo), so not granted.
+        { Sid: "StateObjectsReadWrite", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucket}/*` }
+      : { Sid: "StateObjectsRead", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucket}/*` },
+    // use_lockfile: Terraform locks by creating `<key>.tflock` and deleting it when done.
+    {
+      Sid: "StateLockFiles",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: `${bucket}/*.tflock`,
+    },
+    // dynamodb_table: the lock item (Put/Delete) and the state digest item `<bucket>/<key>-md5` (Get, and Put on write).
+    {
+      Sid: "StateLockTable",
+      Effect: "Allow",
+      Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Resource: lockTableArn(settings),
+    },
+  ];
+  if (keyArns.length > 0) {
+    // State and lock files are encrypted with the bucket's key: Decrypt to read them,
+    // GenerateDataKey to write (lock files, and state for deploys).
+    statements.push({
+      Sid: "StateEncryptionKey",
+      Effect: "Allow",
+      Action: write ? ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] : ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [...keyArns],
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The plan role reads configuration through AWS's ReadOnlyAccess, which also reads *data*
+ * (every S3 object, every DynamoDB item). A plan never needs tenant data, so these denies
+ * keep a compromised pull request job from reading it.
+ */
+export function planGuardrailsPolicy(settings: StateSettings): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyObjectReadsOutsideState",
+        Effect: "Deny",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        NotResource: `${bucketArn(settings)}/*`,
+      },
+      {
+        Sid: "DenyItemReadsOutsideLockTable",
+        Effect: "Deny",
+        Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"],
+        NotResource: lockTableArn(settings),
+      },
+      // Secret values never belong in Terraform; plans must not be able to read them either.
+      { Sid: "DenySecretValues", Effect: "Deny", Action: "secretsmanager:GetSecretValue", Resource: "*" },
+    ],
+  };
+}
+
+/** AWS managed policy for the plan role: refresh reads every resource type the stacks use. */
+export function readOnlyAccessArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/ReadOnlyAccess`;
+}
+
+/** Services whose resources the platform and tenant stacks create, update and delete. */
+export const DEPLOYED_SERVICES = [
+  "ec2", // VPC, subnets, NAT, security groups, VPC endpoints, flow logs
+  "ecs", // cluster, task definitions, services
+  "application-autoscaling", // ECS service scaling targets
+  "ecr", // agent image repository
+  "rds", // PostgreSQL instance, subnet and parameter groups
+  "kms", // platform and tenant keys
+  "s3", // tenant buckets
+  "secretsmanager", // tenant secrets (containers only, see DenySecretValues)
+  "ssm", // the platform contract parameters
+  "logs", // log groups
+  "cloudwatch", // alarms
+  "sns", // alarm topic
+  "lambda", // DB provisioner, and invoking it per tenant
+  "budgets", // a budget per tenant
+] as const;
+
+/**
+ * The deploy role creates everything the stacks declare. Service-level wildcards because the
+ * stacks own whole services in this account (one environment = one account); IAM is scoped to
+ * the project's `openclaw-` names; explicit denies protect the state store and the pipeline's
+ * own identity, so a bad commit on main can neither widen its own access nor destroy state.
+ */
+export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "planRoleName" | "deployRoleName">, keyArns: readonly string[]): PolicyDocument {
+  const iam = (resource: string) => `arn:${settings.partition}:iam::${settings.accountId}:${resource}`;
+  const bucket = bucketArn(settings);
+  const statements: PolicyStatement[] = [
+    { Sid: "ManageInfrastructure", Effect: "Allow", Action: DEPLOYED_SERVICES.map((s) => `${s}:*`), Resource: "*" },
+    // Refresh reads roles and policies, including AWS managed ones the stacks attach.
+    { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
+    {
+      // Task, execution, provisioner and flow-log roles and the permissions boundary, all named openclaw-*.
+      Sid: "ManageProjectRoles",
+      Effect: "Allow",
+      Action: [
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:UpdateRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:PutRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:CreatePolicy",
+        "iam:DeletePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ],
+      Resource: [iam("role/openclaw-*"), iam("policy/openclaw-*")],
+    },
+    {
+      // ECS tasks, the provisioner Lambda, flow logs and RDS monitoring run as project roles; no other service may receive them.
+      Sid: "PassProjectRoles",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: iam("role/openclaw-*"),
+      Condition: {
+        StringEquals: {
+          "iam:PassedToService": ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"],
+        },
+      },
+    },
+    {
+      // First use of ECS, RDS and ECS scaling in an account creates their service-linked roles.
+      Sid: "CreateServiceLinkedRoles",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource: "*",
+      Condition: {
+        StringEquals: { "iam:AWSServiceName": ["ecs.amazonaws.com", "rds.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"] },
+      },
+    },
+    {
+      // The pipeline must not change who may assume its roles or what they may do.
+      Sid: "DenyChangingPipelineIdentity",
+      Effect: "Deny",
+      Action: "iam:*",
+      Resource: [iam(`role/${settings.planRoleName}`), iam(`role/${settings.deployRoleName}`), oidcProviderArn(settings)],
+    },
+    {
+      // The state store is bootstrap's, not Terraform's: no stack may weaken or delete it.
+      Sid: "DenyChangingStateBucket",
+      Effect: "Deny",
+      Action: [
+        "s3:DeleteBucket",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        "s3:PutBucketVersioning",
+        "s3:PutEncryptionConfiguration",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketAcl",
+      ],
+      Resource: bucket,
+    },
+    // Old state versions are the way back from a bad apply.
+    { Sid: "DenyDeletingStateVersions", Effect: "Deny", Action: "s3:DeleteObjectVersion", Resource: `${bucket}/*` },
+    {
+      Sid: "DenyChangingLockTable",
+      Effect: "Deny",
+      Action: ["dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups"],
+      Resource: lockTableArn(settings),
+    },
+    // Values are set out of band; the pipeline neither writes nor reads them.
+    { Sid: "DenySecretValues", Effect: "Deny", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: "*" },
+  ];
+  if (keyArns.length > 0) {
+    statements.push({
+      Sid: "DenyChangingStateKeys",
+      Effect: "Deny",
+      Action: ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:CreateGrant"],
+      Resource: [...keyArns],
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * Parses a policy as IAM returns it (URL-encoded JSON for role documents, plain JSON for S3
+ * bucket policies).
+ */
+export function parsePolicy(text: string): PolicyDocument {
+  const decoded = text.trimStart().startsWith("{") ? text : decodeURIComponent(text);
+  return JSON.parse(decoded) as PolicyDocument;
+}
+
+/**
+ * A form in which two equivalent statements are deep-equal: IAM may return a one-element
+ * list as a plain string, and the order of actions or resources carries no meaning.
+ */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(canonical);
+    return items.every((i) => typeof i === "string") ? [...(items as string[])].sort() : items;
+  }
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = canonical((value as Record<string, unknown>)[key]);
+      // Single values and one-element lists mean the same to IAM.
+      out[key] = typeof v === "string" ? [v] : v;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Statement-level differences between a current and a desired policy, by Sid. */
+export interface PolicyDiff {
+  readonly added: string[];
+  readonly removed: string[];
+  readonly changed: string[];
+}
+
+export function diffPolicies(current: PolicyDocument | undefined, desired: PolicyDocument): PolicyDiff {
+  const bySid = (doc: PolicyDocument | undefined) =>
+    new Map((doc?.Statement ?? []).map((s, i) => [s.Sid ?? `#${i + 1}`, JSON.stringify(canonical(s))]));
+  const before = bySid(current);
+  const after = bySid(desired);
+  return {
+    added: [...after.keys()].filter((sid) => !before.has(sid)),
+    removed: [...before.keys()].filter((sid) => !after.has(sid)),
+    changed: [...after.keys()].filter((sid) => before.has(sid) && before.get(sid) !== after.get(sid)),
+  };
+}
+
+export function isPolicyDiffEmpty(diff: PolicyDiff): boolean {
+  return diff.added.length + diff.removed.length + diff.changed.length === 0;
+}
+
+/** e.g. `statements added: StateEncryptionKey; changed: StateLockFiles`. */
+export function describePolicyDiff(diff: PolicyDiff): string {
+  const parts: string[] = [];
+  if (diff.added.length) parts.push(`added ${diff.added.join(", ")}`);
+  if (diff.changed.length) parts.push(`changed ${diff.changed.join(", ")}`);
+  if (diff.removed.length) parts.push(`removed ${diff.removed.join(", ")}`);
+  return `statements ${parts.join("; ")}`;
+}

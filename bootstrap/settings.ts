@@ -1,0 +1,111 @@
+import type { EnvironmentConfig } from "../config/environment-schema";
+
+/**
+ * Everything a bootstrap run is about, resolved from the command line and cdktf.json
+ * context, and every AWS name it creates. Resource modules receive what they need from here,
+ * so no name is built twice.
+ */
+
+/** Where GitHub Actions' OIDC tokens come from; one provider per account serves every repository. */
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+/** The audience aws-actions/configure-aws-credentials asks GitHub to put in the token. */
+export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+
+/** How the state bucket encrypts objects by default. */
+export type SseMode = "kms" | "aes256";
+
+/** Which GitHub workflow runs may assume the deploy role. */
+export type DeployTrust = "environment" | "main";
+
+/** The command line, validated. */
+export interface BootstrapOptions {
+  /** Environment name, a key of cdktf.json `context.environments`. */
+  readonly env: string;
+  /** Region of the state bucket and lock table. */
+  readonly region: string;
+  /** `owner/name` of the repository whose workflows get the roles. */
+  readonly githubRepo: string;
+  readonly dryRun: boolean;
+  /** `kms`: a dedicated customer managed key (default); `aes256`: S3 managed keys. */
+  readonly sse: SseMode;
+  /** Days a noncurrent state version is kept before it expires. */
+  readonly noncurrentVersionDays: number;
+  /** `environment`: only jobs in the GitHub environment below; `main`: any job on main. */
+  readonly deployTrust: DeployTrust;
+  /** GitHub environment whose jobs may deploy, when deployTrust is `environment`. */
+  readonly githubEnvironment: string;
+  /** Path of cdktf.json. */
+  readonly cdktfJsonPath: string;
+}
+
+/** A bootstrap run's target and the names of everything it manages. */
+export interface BootstrapSettings extends BootstrapOptions {
+  readonly accountId: string;
+  readonly partition: string;
+  readonly stateBucket: string;
+  readonly lockTable: string;
+  /** Alias of the dedicated state key (used when sse is `kms`). */
+  readonly stateKeyAlias: string;
+  readonly planRoleName: string;
+  readonly deployRoleName: string;
+  /** Tags put on what bootstrap creates (never rewritten on existing resources). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Combines the validated options with the environment's config. */
+export function resolveSettings(options: BootstrapOptions, environment: EnvironmentConfig): BootstrapSettings {
+  return {
+    ...options,
+    accountId: environment.accountId,
+    partition: partitionOf(options.region),
+    stateBucket: environment.stateBucket,
+    lockTable: environment.lockTable,
+    // Not under alias/openclaw/<env>/: that namespace holds tenant keys, and a tenant may be
+    // called anything, including "terraform-state".
+    stateKeyAlias: `alias/openclaw-${options.env}-terraform-state`,
+    // IAM names are account-wide and several environments may share an account's
+    // conventions; the environment in the name says which one a role deploys.
+    planRoleName: `openclaw-${options.env}-github-plan`,
+    deployRoleName: `openclaw-${options.env}-github-deploy`,
+    tags: { ManagedBy: "openclaw-bootstrap", Environment: options.env },
+  };
+}
+
+/** The AWS partition of a region: ARNs differ in GovCloud and China. */
+export function partitionOf(region: string): string {
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("cn-")) return "aws-cn";
+  return "aws";
+}
+
+/**
+ * Name of the GitHub repository variable holding a role ARN, e.g.
+ * OPENCLAW_PLAN_ROLE_ARN_PRODUCTION. The workflows read exactly these names.
+ */
+export function roleArnVariableName(kind: "plan" | "deploy", env: string): string {
+  return `OPENCLAW_${kind.toUpperCase()}_ROLE_ARN_${env.toUpperCase().replace(/-/g, "_")}`;
+}
+
+export function roleArn(settings: Pick<BootstrapSettings, "partition" | "accountId">, roleName: string): string {
+  return `arn:${settings.partition}:iam::${settings.accountId}:role/${roleName}`;
+}
+
+export function oidcProviderArn(settings: Pick<BootstrapSettings, "partition" | "accountId">): string {
+  return `arn:${settings.partition}:iam::${settings.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
+}
+
+export function bucketArn(settings: Pick<BootstrapSettings, "partition" | "stateBucket">): string {
+  return `arn:${settings.partition}:s3:::${settings.stateBucket}`;
+}
+
+export function lockTableArn(settings: Pick<BootstrapSettings, "partition" | "region" | "accountId" | "lockTable">): string {
+  return `arn:${settings.partition}:dynamodb:${settings.region}:${settings.accountId}:table/${settings.lockTable}`;
+}
+
+/**
+ * Stand-in for the ARN of a key that a dry run (or the checking pass of a real run) has not
+ * created yet. Never sent to AWS: a real run re-plans each step after the previous one ran.
+ */
+export function pendingKeyArn(settings: Pick<BootstrapSettings, "partition" | "region" | "accountId">): string {
+  return `arn:${settings.partition}:kms:${settings.region}:${settings.accountId}:key/<created-by-this-run>`;
+}
