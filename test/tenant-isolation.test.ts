@@ -1,0 +1,271 @@
+/**
+ * Isolation invariants over every tenant stack of the example tenants: what one tenant's
+ * infrastructure can reach, expose or run. Each test lists every offending address.
+ */
+import { allResources, asArray, parsePolicy, synthesize, SynthesizedResource } from "./support/synth";
+
+const output = synthesize();
+const tenantIds = output.config.tenants.map((t) => t.id);
+const tenantResources = allResources(output).filter((r) => r.stack.startsWith("tenant-"));
+const ofType = (type: string) => tenantResources.filter((r) => r.type === type);
+const tenantOf = (r: SynthesizedResource) => r.stack.replace(/^tenant-/, "");
+
+/** Every IAM statement in tenant stacks: role policies, bucket policies, key policies. */
+function statements(): Array<{ address: string; tenant: string; statement: Record<string, any> }> {
+  const result: Array<{ address: string; tenant: string; statement: Record<string, any> }> = [];
+  for (const [type, attribute] of [
+    ["aws_iam_role_policy", "policy"],
+    ["aws_s3_bucket_policy", "policy"],
+    ["aws_kms_key", "policy"],
+    ["aws_iam_role", "assume_role_policy"],
+  ]) {
+    for (const r of ofType(type)) {
+      for (const statement of parsePolicy(r.config[attribute]).Statement) result.push({ address: r.address, tenant: tenantOf(r), statement });
+    }
+  }
+  return result;
+}
+
+describe("tenant network isolation", () => {
+  it("creates no ingress rule at all in any tenant stack", () => {
+    const ingress = tenantResources.filter(
+      (r) => r.type === "aws_vpc_security_group_ingress_rule" || r.type === "aws_security_group_rule" || (r.type === "aws_security_group" && r.config.ingress?.length),
+    );
+    expect(ingress.map((r) => r.address)).toEqual([]);
+  });
+
+  it("adds rules only to security groups the tenant stack itself owns", () => {
+    const foreign = tenantResources
+      .filter((r) => r.type.startsWith("aws_vpc_security_group_") && r.type.endsWith("_rule"))
+      .filter((r) => !/^\$\{aws_security_group\.[^.]+\.id\}$/.test(r.config.security_group_id));
+    expect(foreign.map((r) => r.address)).toEqual([]);
+  });
+
+  it("runs every service in private subnets without a public IP, with the tenant group and db-clients", () => {
+    const problems = ofType("aws_ecs_service")
+      .filter((r) => {
+        const network = r.config.network_configuration;
+        const groups: string[] = network?.security_groups ?? [];
+        return (
+          network?.assign_public_ip !== false ||
+          groups.length !== 2 ||
+          !groups.some((g) => g.startsWith("${aws_security_group.")) ||
+          !groups.some((g) => g.includes("db-clients-security-group-id"))
+        );
+      })
+      .map((r) => r.address);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("tenant buckets", () => {
+  const buckets = ofType("aws_s3_bucket");
+  const bucketRefs = (type: string) => ofType(type).map((r) => `${r.stack}:${r.config.bucket}`);
+  const refOf = (bucket: SynthesizedResource) => `${bucket.stack}:\${aws_s3_bucket.${bucket.address.split(".").pop()}.id}`;
+
+  it("each stack has exactly one dedicated bucket", () => {
+    expect(buckets.map((b) => b.stack).sort()).toEqual(tenantIds.map((id) => `tenant-${id}`));
+  });
+
+  it("versions every bucket", () => {
+    const versioned = new Set(ofType("aws_s3_bucket_versioning").filter((r) => r.config.versioning_configuration.status === "Enabled").map((r) => `${r.stack}:${r.config.bucket}`));
+    expect(buckets.filter((b) => !versioned.has(refOf(b))).map((b) => b.address)).toEqual([]);
+  });
+
+  it("blocks all four kinds of public access on every bucket", () => {
+    const blocked = new Set(
+      ofType("aws_s3_bucket_public_access_block")
+        .filter((r) => ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].every((k) => r.config[k] === true))
+        .map((r) => `${r.stack}:${r.config.bucket}`),
+    );
+    expect(buckets.filter((b) => !blocked.has(refOf(b))).map((b) => b.address)).toEqual([]);
+  });
+
+  it("denies non-TLS access and principals of other tenants in every bucket policy", () => {
+    const problems: string[] = [];
+    for (const bucket of buckets) {
+      const policy = ofType("aws_s3_bucket_policy").find((p) => `${p.stack}:${p.config.bucket}` === refOf(bucket));
+      if (!policy) {
+        problems.push(`${bucket.address}: no bucket policy`);
+        continue;
+      }
+      const denies = parsePolicy(policy.config.policy).Statement.filter((s) => s.Effect === "Deny" && s.Principal === "*");
+      if (!denies.some((s) => s.Condition?.Bool?.["aws:SecureTransport"] === "false")) problems.push(`${bucket.address}: allows plain HTTP`);
+      if (!denies.some((s) => s.Condition?.StringNotEquals?.["aws:PrincipalTag/tenant_id"] === tenantOf(bucket))) problems.push(`${bucket.address}: no ABAC deny`);
+    }
+    expect(problems).toEqual([]);
+    expect(bucketRefs("aws_s3_bucket_policy")).toHaveLength(buckets.length);
+  });
+
+  it("expires old versions of every bucket", () => {
+    const withLifecycle = new Set(
+      ofType("aws_s3_bucket_lifecycle_configuration")
+        .filter((r) => r.config.rule.some((rule: any) => rule.status === "Enabled" && rule.noncurrent_version_expiration))
+        .map((r) => `${r.stack}:${r.config.bucket}`),
+    );
+    expect(buckets.filter((b) => !withLifecycle.has(refOf(b))).map((b) => b.address)).toEqual([]);
+  });
+});
+
+describe("tenant task definitions", () => {
+  const containers = ofType("aws_ecs_task_definition").flatMap((r) =>
+    (JSON.parse(r.config.container_definitions) as Array<Record<string, any>>).map((c) => ({ address: r.address, tenant: tenantOf(r), container: c })),
+  );
+
+  it("exist for every agent of every tenant", () => {
+    const expected = output.config.tenants.reduce((n, t) => n + Object.keys(t.agents).length, 0);
+    expect(containers).toHaveLength(expected);
+  });
+
+  it("run as a non-root user", () => {
+    const root = containers.filter(({ container }) => !container.user || /^(0|root)(:|$)/.test(container.user));
+    expect(root.map((c) => c.address)).toEqual([]);
+  });
+
+  it("have a read-only root filesystem and are never privileged", () => {
+    const weak = containers.filter(({ container }) => container.readonlyRootFilesystem !== true || container.privileged === true);
+    expect(weak.map((c) => c.address)).toEqual([]);
+  });
+
+  it("drop every Linux capability and run an init process for ECS Exec", () => {
+    const weak = containers.filter(
+      ({ container }) => JSON.stringify(container.linuxParameters?.capabilities?.drop) !== '["ALL"]' || container.linuxParameters?.initProcessEnabled !== true,
+    );
+    expect(weak.map((c) => c.address)).toEqual([]);
+  });
+
+  it("take credentials only as Secrets Manager references, never as plain values", () => {
+    const leaks = containers.filter(({ container }) =>
+      (container.environment ?? []).some((e: { name: string; value: string }) => /SECRET|PASSWORD|TOKEN|CREDENTIAL|KEY/i.test(e.name)),
+    );
+    const badRefs = containers.filter(({ container }) =>
+      (container.secrets ?? []).some((s: { valueFrom: string }) => !/^\$\{aws_secretsmanager_secret\.[^.]+\.arn\}$/.test(s.valueFrom)),
+    );
+    expect([...leaks, ...badRefs].map((c) => c.address)).toEqual([]);
+  });
+
+  it("log to the tenant's own log group and carry TENANT_ID and AGENT", () => {
+    const problems = containers.filter(({ container, tenant }) => {
+      const env = Object.fromEntries((container.environment ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
+      return (
+        container.logConfiguration?.logDriver !== "awslogs" ||
+        !/^\$\{aws_cloudwatch_log_group\./.test(container.logConfiguration.options["awslogs-group"]) ||
+        env.TENANT_ID !== tenant ||
+        !env.AGENT
+      );
+    });
+    expect(problems.map((c) => c.address)).toEqual([]);
+  });
+
+  it("scale every agent of a suspended tenant to zero", () => {
+    const suspended = output.config.tenants.filter((t) => t.status === "suspended").map((t) => `tenant-${t.id}`);
+    expect(suspended.length).toBeGreaterThan(0);
+    const running = ofType("aws_ecs_service").filter((r) => suspended.includes(r.stack) && r.config.desired_count !== 0);
+    expect(running.map((r) => r.address)).toEqual([]);
+  });
+});
+
+describe("tenant IAM", () => {
+  const DATA_SERVICES = /^(s3|secretsmanager|kms):/;
+
+  it("never grants S3, Secrets Manager or KMS data actions on * without a condition", () => {
+    const broad = statements().filter(({ statement, address }) => {
+      if (statement.Effect !== "Allow" || statement.Condition) return false;
+      // In a key policy, "*" means the key itself.
+      if (address.includes(":aws_kms_key.")) return false;
+      const actions = asArray<string>(statement.Action);
+      return actions.some((a) => DATA_SERVICES.test(a) || a === "*") && asArray<string>(statement.Resource).some((r) => r === "*" || r.endsWith(":*"));
+    });
+    expect(broad.map((b) => `${b.address} ${b.statement.Sid ?? ""}`)).toEqual([]);
+  });
+
+  it("never names another tenant anywhere in a tenant stack", () => {
+    const problems: string[] = [];
+    for (const id of tenantIds) {
+      const text = output.texts[`tenant-${id}`];
+      for (const other of tenantIds.filter((o) => o !== id)) {
+        if (new RegExp(`(^|[^a-z0-9-])${other}([^a-z0-9-]|$)`).test(text)) problems.push(`tenant-${id} mentions ${other}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("scopes every allowed resource to this tenant's own ARNs or the platform's shared ones", () => {
+    const problems: string[] = [];
+    for (const { address, tenant, statement } of statements()) {
+      if (statement.Effect !== "Allow" || address.includes(":aws_kms_key.") || address.includes(":aws_iam_role.")) continue;
+      for (const resource of asArray<string>(statement.Resource)) {
+        const own =
+          resource.startsWith("${aws_") || // a resource of this very stack
+          resource.startsWith("${data.aws_ssm_parameter.platform_") || // a platform resource from the contract
+          resource === "*" || // only for actions without resource-level permissions, checked above
+          resource.startsWith(`arn:aws:bedrock:`) ||
+          resource.includes(`:dbuser:`) && resource.endsWith(`/tenant_${tenant.replace(/-/g, "_")}`);
+        if (!own) problems.push(`${address} ${statement.Sid}: ${resource}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("bounds every tenant role with the platform permissions boundary and tags it with the tenant", () => {
+    const problems = ofType("aws_iam_role").filter(
+      (r) => !String(r.config.permissions_boundary).includes("permissions-boundary-arn") || r.config.tags?.tenant_id !== tenantOf(r),
+    );
+    expect(problems.map((r) => r.address)).toEqual([]);
+  });
+
+  it("lets only ECS tasks of this account assume tenant roles", () => {
+    const problems = ofType("aws_iam_role").filter((r) => {
+      const [statement, ...rest] = parsePolicy(r.config.assume_role_policy).Statement;
+      return (
+        rest.length > 0 ||
+        statement.Principal?.Service !== "ecs-tasks.amazonaws.com" ||
+        statement.Condition?.StringEquals?.["aws:SourceAccount"] !== output.config.environments[output.stacks[r.stack].provider.aws[0].default_tags[0].tags.Environment].accountId
+      );
+    });
+    expect(problems.map((r) => r.address)).toEqual([]);
+  });
+
+  it("uses 1 + (number of agents) roles per tenant", () => {
+    const problems = output.config.tenants
+      .filter((t) => ofType("aws_iam_role").filter((r) => tenantOf(r) === t.id).length !== 1 + Object.keys(t.agents).length)
+      .map((t) => t.id);
+    expect(problems).toEqual([]);
+  });
+
+  it("limits Bedrock to the models the tenant file lists", () => {
+    const problems: string[] = [];
+    for (const { address, tenant, statement } of statements()) {
+      const actions = asArray<string>(statement.Action);
+      if (!actions.some((a) => a.startsWith("bedrock:"))) continue;
+      const allowed = output.config.tenants.find((t) => t.id === tenant)!.bedrockModels.map((m) => `::foundation-model/${m}`);
+      for (const resource of asArray<string>(statement.Resource)) {
+        if (!allowed.some((suffix) => resource.endsWith(suffix))) problems.push(`${address}: ${resource}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("tenant secrets", () => {
+  it("creates one secret per integration, encrypted with the tenant key, never with a value", () => {
+    expect(allResources(output).filter((r) => r.type === "aws_secretsmanager_secret_version").map((r) => r.address)).toEqual([]);
+    const expected = output.config.tenants.reduce((n, t) => n + t.integrations.length, 0);
+    const secrets = ofType("aws_secretsmanager_secret");
+    expect(secrets).toHaveLength(expected);
+    expect(secrets.filter((s) => !/^\$\{aws_kms_key\./.test(s.config.kms_key_id)).map((s) => s.address)).toEqual([]);
+  });
+});
+
+describe("tenant cost and alarms", () => {
+  it("has a budget per tenant filtered on its TenantID tag", () => {
+    const budgets = ofType("aws_budgets_budget");
+    expect(budgets.map((b) => [tenantOf(b), b.config.cost_filter[0].values[0]])).toEqual(tenantIds.map((id) => [id, `user:TenantID$${id}`]));
+  });
+
+  it("has CPU and memory alarms for every agent service, sent to the platform topic", () => {
+    const alarms = ofType("aws_cloudwatch_metric_alarm");
+    expect(alarms).toHaveLength(2 * ofType("aws_ecs_service").length);
+    expect(alarms.filter((a) => !String(a.config.alarm_actions[0]).includes("alarm-topic-arn")).map((a) => a.address)).toEqual([]);
+  });
+});
