@@ -1,0 +1,318 @@
+/**
+ * The provisioner end to end on a real PostgreSQL server, with only the AWS parts
+ * (Secrets Manager lookup, S3 upload) replaced by in-memory fakes.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { Client } from "pg";
+import type { ProvisionerInput } from "../../db/contract";
+import { databaseRoleName } from "../../db/names";
+import { loadMigrations, defaultMigrationsDirectory, migrate } from "../../db/provisioner/migrate";
+import { createProvisioner, parseEvent, ProvisionerDeps } from "../../db/provisioner/provisioner";
+import { createScratch, Scratch, startServer, TestServer } from "./harness";
+
+jest.setTimeout(60_000);
+
+let server: TestServer;
+let scratch: Scratch;
+let uploads: { bucket: string; key: string; body: string }[];
+let failUploads: boolean;
+
+function provisioner(target: Scratch = scratch, overrides: Partial<ProvisionerDeps> = {}) {
+  return createProvisioner({
+    connection: target.connection,
+    environment: "test",
+    layout: target.layout,
+    getMasterCredentials: async () => target.master,
+    putExport: async (bucket, key, body) => {
+      if (failUploads) throw new Error("S3 unavailable");
+      uploads.push({ bucket, key, body });
+    },
+    now: () => new Date("2026-01-02T03:04:05.678Z"),
+    log: () => undefined,
+    ...overrides,
+  });
+}
+
+const input = (tenantId: string, extra: Partial<ProvisionerInput> = {}): ProvisionerInput => ({
+  tenantId,
+  environment: "test",
+  exportBucket: `openclaw-${tenantId}-exports`,
+  deletionMode: "retain",
+  connectionLimit: 5,
+  ...extra,
+});
+const create = (tenantId: string, extra: Partial<ProvisionerInput> = {}) => provisioner()({ ...input(tenantId, extra), tf: { action: "create" } });
+const remove = (tenantId: string, extra: Partial<ProvisionerInput> = {}) => provisioner()({ ...input(tenantId, extra), tf: { action: "delete", prev_input: input(tenantId, extra) } });
+
+async function withSuperuser<T>(fn: (c: Client) => Promise<T>, target: Scratch = scratch): Promise<T> {
+  const c = await target.superuser();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Everything provisioning may touch, as comparable JSON. */
+async function catalogSnapshot(): Promise<unknown> {
+  return withSuperuser(async (c) => {
+    const like = `${scratch.runId}\\_%`;
+    const q = async (sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows;
+    return {
+      roles: await q(
+        `SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolinherit, rolconnlimit, rolconfig
+           FROM pg_roles WHERE rolname LIKE $1 ORDER BY rolname`, [like]),
+      memberships: await q(
+        `SELECT g.rolname AS role, u.rolname AS member, m.admin_option FROM pg_auth_members m
+           JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+          WHERE u.rolname LIKE $1 OR g.rolname LIKE $1 ORDER BY 1, 2`, [like]),
+      schemas: await q("SELECT nspname, nspowner::regrole::text, nspacl::text FROM pg_namespace WHERE nspname LIKE $1 OR nspname = 'openclaw' ORDER BY 1", [like]),
+      tables: await q("SELECT relname, relacl::text, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relnamespace = 'openclaw'::regnamespace ORDER BY 1"),
+      policies: await q("SELECT tablename, policyname, roles::text, cmd, qual, with_check FROM pg_policies WHERE schemaname = 'openclaw' ORDER BY 1, 2"),
+      database: await q("SELECT datacl::text FROM pg_database WHERE datname = current_database()"),
+      registry: await q("SELECT * FROM openclaw.tenant_roles ORDER BY role_name"),
+      migrations: await q("SELECT * FROM openclaw.schema_migrations ORDER BY version"),
+    };
+  });
+}
+
+async function canLogIn(tenantId: string): Promise<boolean> {
+  try {
+    const c = await scratch.connectAs(databaseRoleName(tenantId, scratch.layout));
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function rowsOf(tenantId: string): Promise<Record<string, unknown[]>> {
+  return withSuperuser(async (c) => {
+    const out: Record<string, unknown[]> = {};
+    for (const t of ["leads", "agent_memory", "audit_log"]) {
+      out[t] = (await c.query(`SELECT * FROM openclaw.${t} WHERE tenant_id = $1 ORDER BY id`, [tenantId])).rows;
+    }
+    return out;
+  });
+}
+
+async function seed(tenantId: string): Promise<void> {
+  const c = await scratch.connectAs(databaseRoleName(tenantId, scratch.layout));
+  try {
+    await c.query("INSERT INTO openclaw.leads (name, email, attributes) VALUES ($1, $2, $3)", [`${tenantId} lead\twith tab`, "x@example.com", JSON.stringify({ note: "line1\nline2 \\ backslash" })]);
+    await c.query("INSERT INTO openclaw.agent_memory (agent, key, content) VALUES ('butler', 'k', '{\"a\": 1}')");
+    await c.query("INSERT INTO openclaw.audit_log (action, details) VALUES ('seeded', '{}')");
+    await c.query("CREATE TABLE notes (id serial PRIMARY KEY, body text, tags text[], score numeric(5,2), made timestamptz DEFAULT now(), shout text GENERATED ALWAYS AS (upper(body)) STORED)");
+    await c.query("CREATE INDEX notes_body_idx ON notes (body)");
+    await c.query("INSERT INTO notes (body, tags, score) VALUES ($1, $2, 1.5), (NULL, NULL, NULL)", ["tab\there, newline\nthere, \\N literal", ["a", "b c"]]);
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  scratch = await createScratch(server, "prov");
+});
+beforeEach(() => {
+  uploads = [];
+  failUploads = false;
+});
+afterAll(async () => {
+  await scratch?.cleanup();
+  await server?.stop();
+});
+
+describe("input", () => {
+  test("fails listing every invalid field", () => {
+    expect(() => parseEvent({ tenantId: "Bad_Id", environment: "test", exportBucket: "x", deletionMode: "purge", connectionLimit: 0 })).toThrow(
+      /tenantId: .*exportBucket: .*deletionMode: .*connectionLimit: /,
+    );
+  });
+
+  test("fails on an unknown field, so a typo is not silently ignored", () => {
+    expect(() => parseEvent({ ...input("alpha"), deletionMod: "drop" })).toThrow(/unrecognized key.*deletionMod/i);
+  });
+
+  test("fails when invoked for another environment", async () => {
+    await expect(provisioner()({ ...input("alpha"), environment: "production" })).rejects.toThrow(
+      "input.environment is production, but this provisioner serves test",
+    );
+  });
+
+  test("fails when an update changes the tenant id", async () => {
+    await expect(provisioner()({ ...input("alpha"), tf: { action: "update", prev_input: input("other") } })).rejects.toThrow(
+      "a tenant id cannot change (other -> alpha)",
+    );
+  });
+});
+
+describe("create and update", () => {
+  test("creates a login role in the tenant group, a private schema and a registry row", async () => {
+    const result = await create("alpha");
+    expect(result).toMatchObject({ tenantId: "alpha", roleName: databaseRoleName("alpha", scratch.layout), status: "active" });
+    expect(await canLogIn("alpha")).toBe(true);
+    const snapshot = (await catalogSnapshot()) as { registry: { tenant_id: string; retired_at: unknown }[] };
+    expect(snapshot.registry).toEqual([expect.objectContaining({ tenant_id: "alpha", retired_at: null })]);
+  });
+
+  test("changes nothing when run again, as create or as update", async () => {
+    await create("alpha");
+    const before = await catalogSnapshot();
+    const again = await create("alpha");
+    await provisioner()({ ...input("alpha"), tf: { action: "update", prev_input: input("alpha") } });
+    expect(again.migrationsApplied).toEqual([]);
+    expect(await catalogSnapshot()).toEqual(before);
+  });
+
+  test("treats an invocation without the tf key (an operator's call) as create", async () => {
+    expect((await provisioner()(input("manual"))).status).toBe("active");
+    expect(await canLogIn("manual")).toBe(true);
+  });
+
+  test("applies a changed connection limit on update", async () => {
+    await provisioner()({ ...input("alpha", { connectionLimit: 9 }), tf: { action: "update", prev_input: input("alpha") } });
+    const limit = await withSuperuser(async (c) => (await c.query("SELECT rolconnlimit FROM pg_roles WHERE rolname = $1", [databaseRoleName("alpha", scratch.layout)])).rows[0].rolconnlimit);
+    expect(limit).toBe(9);
+  });
+
+  test("refuses to adopt an existing role that has more than a tenant may have", async () => {
+    await withSuperuser((c) => c.query(`CREATE ROLE ${databaseRoleName("rogue", scratch.layout)} LOGIN CREATEDB`));
+    await expect(create("rogue")).rejects.toThrow(/exists with rolcreatedb; a tenant role may only be a member of/);
+  });
+
+  test("provisions several tenants invoked at the same time (the advisory lock serialises them)", async () => {
+    const fresh = await createScratch(server, "conc");
+    try {
+      const results = await Promise.all(["c-one", "c-two", "c-three", "c-four"].map((id) => provisioner(fresh)({ ...input(id), tf: { action: "create" } })));
+      expect(results.map((r) => r.status)).toEqual(["active", "active", "active", "active"]);
+      expect(results.flatMap((r) => r.migrationsApplied)).toHaveLength(loadMigrations(defaultMigrationsDirectory()).length);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+});
+
+describe("delete, mode retain (the default)", () => {
+  test("revokes login, ends open sessions, keeps schema and rows, leaves other tenants untouched", async () => {
+    await create("keep-a");
+    await create("keep-b");
+    await seed("keep-a");
+    await seed("keep-b");
+    const rowsA = await rowsOf("keep-a");
+    const rowsB = await rowsOf("keep-b");
+    const open = await scratch.connectAs(databaseRoleName("keep-a", scratch.layout));
+
+    expect((await remove("keep-a")).status).toBe("retired");
+
+    await expect(open.query("SELECT 1")).rejects.toThrow(/terminat|Connection/i);
+    expect(await canLogIn("keep-a")).toBe(false);
+    expect(await rowsOf("keep-a")).toEqual(rowsA);
+    expect(await rowsOf("keep-b")).toEqual(rowsB);
+    expect(await canLogIn("keep-b")).toBe(true);
+    expect(uploads).toEqual([]);
+  });
+
+  test("lets a re-created tenant log in again and see its kept rows", async () => {
+    await create("keep-a");
+    const c = await scratch.connectAs(databaseRoleName("keep-a", scratch.layout));
+    try {
+      expect((await c.query("SELECT count(*)::int AS n FROM openclaw.leads")).rows[0].n).toBe(1);
+      expect((await c.query("SELECT count(*)::int AS n FROM notes")).rows[0].n).toBe(2);
+    } finally {
+      await c.end();
+    }
+  });
+
+  test("reports absent for a tenant that was never provisioned", async () => {
+    expect((await remove("never-was")).status).toBe("absent");
+    expect((await remove("never-was", { deletionMode: "drop" })).status).toBe("absent");
+    expect(uploads).toEqual([]);
+  });
+});
+
+describe("delete, mode drop", () => {
+  test("leaves the tenant retired and intact when the export cannot be stored", async () => {
+    await create("fragile");
+    await seed("fragile");
+    const rows = await rowsOf("fragile");
+    failUploads = true;
+    await expect(remove("fragile", { deletionMode: "drop" })).rejects.toThrow("S3 unavailable");
+    expect(await rowsOf("fragile")).toEqual(rows);
+    expect(await canLogIn("fragile")).toBe(false);
+  });
+
+  test("stores an export, then removes role, schema and rows of that tenant only", async () => {
+    await create("gone-a");
+    await create("gone-b");
+    await seed("gone-a");
+    await seed("gone-b");
+    const rowsB = await rowsOf("gone-b");
+
+    const result = await remove("gone-a", { deletionMode: "drop" });
+
+    expect(result.status).toBe("dropped");
+    expect(uploads.map((u) => `s3://${u.bucket}/${u.key}`)).toEqual([result.exportLocation]);
+    expect(result.exportLocation).toBe("s3://openclaw-gone-a-exports/database-exports/gone-a/2026-01-02T03-04-05-678Z.sql");
+    expect(await rowsOf("gone-a")).toEqual({ leads: [], agent_memory: [], audit_log: [] });
+    const leftovers = await withSuperuser(async (c) => ({
+      role: (await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [databaseRoleName("gone-a", scratch.layout)])).rowCount,
+      schema: (await c.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [databaseRoleName("gone-a", scratch.layout)])).rowCount,
+      registry: (await c.query("SELECT 1 FROM openclaw.tenant_roles WHERE tenant_id = 'gone-a'")).rowCount,
+    }));
+    expect(leftovers).toEqual({ role: 0, schema: 0, registry: 0 });
+    expect(await rowsOf("gone-b")).toEqual(rowsB);
+    expect(await canLogIn("gone-b")).toBe(true);
+    // Deleting again is a no-op: Terraform may retry a delete.
+    expect((await remove("gone-a", { deletionMode: "drop" })).status).toBe("absent");
+  });
+
+  const psql = ["/usr/bin/psql", "/usr/local/bin/psql"].find((p) => fs.existsSync(p));
+  (psql ? test : test.skip)("writes an export that psql restores to the same rows", async () => {
+    await create("restore-me");
+    await seed("restore-me");
+    const role = databaseRoleName("restore-me", scratch.layout);
+    const before = await rowsOf("restore-me");
+    const notesBefore = await withSuperuser(async (c) => (await c.query(`SELECT * FROM ${role}.notes ORDER BY id`)).rows);
+    await remove("restore-me", { deletionMode: "drop" });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-export-")), "export.sql");
+    fs.writeFileSync(file, uploads[0].body);
+
+    const target = await createScratch(server, "rest");
+    try {
+      // The restore target is migrated to the same version, as the export's header asks.
+      const master = await target.connectAs(target.master.username);
+      try {
+        await master.query("BEGIN");
+        await migrate(master, target.layout, loadMigrations(defaultMigrationsDirectory()));
+        await master.query("COMMIT");
+      } finally {
+        await master.end();
+      }
+      const su = server.superuser;
+      execFileSync(psql!, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", su.host, "-p", String(su.port), "-U", su.user, "-d", target.database, "-f", file], {
+        env: { ...process.env, PGPASSWORD: su.password ?? "" },
+        stdio: "pipe",
+      });
+      const restored = await withSuperuser(async (c) => {
+        const out: Record<string, unknown[]> = {};
+        for (const t of ["leads", "agent_memory", "audit_log"]) out[t] = (await c.query(`SELECT * FROM openclaw.${t} WHERE tenant_id = 'restore-me' ORDER BY id`)).rows;
+        return { shared: out, notes: (await c.query(`SELECT * FROM ${role}.notes ORDER BY id`)).rows };
+      }, target);
+      expect(restored.shared).toEqual(before);
+      expect(restored.notes).toEqual(notesBefore);
+    } finally {
+      await target.cleanup();
+    }
+  });
+});
+
+describe("migrations", () => {
+  test("refuse to run when an applied migration's file was edited", async () => {
+    const edited = loadMigrations(defaultMigrationsDirectory()).map((m, i) => (i === 0 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
+    await expect(provisioner(scratch, { migrations: edited })(input("alpha"))).rejects.toThrow(/was applied with checksum .* never edit an applied migration/);
+  });
+});
