@@ -12,7 +12,7 @@ adds what is missing and never deletes or weakens anything.
 
 Required:
   --env <name>                   environment in cdktf.json, e.g. production
-  --region <region>              region of the state bucket and lock table; one of the environment's regions
+  --region <region>              region of the state bucket and lock table: the environment's stateRegion
   --github-repo <owner/repo>     repository whose workflows may assume the roles (exact case)
 
 Options:

@@ -37,9 +37,11 @@ export async function main(argv: readonly string[], io: CliIo, clientsFor: (regi
     const environments = loadEnvironments(resolve(args.cdktfJsonPath));
     const environment = environments[args.env];
     if (!environment) throw new UsageError(`--env ${args.env} is not in ${args.cdktfJsonPath} (environments: ${Object.keys(environments).join(", ")})`);
-    if (!(args.region in environment.regions)) {
-      // The backends of every stack point at this region; it must be one the environment uses.
-      throw new UsageError(`--region ${args.region} is not a region of environment ${args.env} (its regions: ${Object.keys(environment.regions).join(", ")})`);
+    if (args.region !== environment.stateRegion) {
+      // Every stack's backend reads state from stateRegion: a bucket anywhere else is useless.
+      throw new UsageError(
+        `--region ${args.region} does not match stateRegion ${environment.stateRegion} of environment ${args.env} in ${args.cdktfJsonPath} (the stacks' backends use that region)`,
+      );
     }
     settings = resolveSettings(args, environment);
   } catch (err) {

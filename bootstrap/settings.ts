@@ -21,7 +21,7 @@ export type DeployTrust = "environment" | "main";
 export interface BootstrapOptions {
   /** Environment name, a key of cdktf.json `context.environments`. */
   readonly env: string;
-  /** Region of the state bucket and lock table. */
+  /** Region of the state bucket and lock table; must be the environment's stateRegion. */
   readonly region: string;
   /** `owner/name` of the repository whose workflows get the roles. */
   readonly githubRepo: string;

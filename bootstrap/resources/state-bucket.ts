@@ -104,16 +104,21 @@ export function lifecycleRule(noncurrentVersionDays: number): LifecycleRule {
   };
 }
 
+/** A bucket is where it is: moving it means a new bucket, which is the user's decision. */
+function regionMismatch(desired: StateBucketDesired, actual: string): ConflictError {
+  return new ConflictError(
+    "BucketRegionMismatch",
+    `bucket ${desired.name} is in ${actual}, not ${desired.region}: set the environment's stateRegion to ${actual} in cdktf.json and run with --region ${actual}, or choose another stateBucket`,
+  );
+}
+
 /** The pure diff: what to do to turn `observed` (undefined: no bucket) into `desired`. */
 export function planStateBucket(desired: StateBucketDesired, observed: StateBucketObserved | undefined): ResourcePlan<StateBucketAction> {
   const actions: StateBucketAction[] = [];
   const notes: string[] = [];
   if (!observed) actions.push({ kind: "create", description: `create in ${desired.region}` });
   else if (observed.region !== desired.region) {
-    throw new ConflictError(
-      "BucketRegionMismatch",
-      `bucket ${desired.name} is in ${observed.region}, not ${desired.region}: run with --region ${observed.region} (backends must use the bucket's region)`,
-    );
+    throw regionMismatch(desired, observed.region);
   }
   const current = observed ?? NEW_BUCKET(desired.region);
 
@@ -235,7 +240,7 @@ export async function observeStateBucket(s3: S3Client, kms: KMSClient, desired: 
     if (httpStatus(err) === 301) {
       // S3 answers a request sent to the wrong region with a redirect naming the right one.
       const header = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers?.["x-amz-bucket-region"];
-      throw new ConflictError("BucketRegionMismatch", `bucket ${Bucket} is in ${header ?? "another region"}, not ${desired.region}: run with --region ${header ?? "<bucket's region>"}`);
+      throw regionMismatch(desired, header ?? "another region");
     }
     if (httpStatus(err) === 403) {
       throw new ConflictError(

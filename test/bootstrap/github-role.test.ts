@@ -1,0 +1,66 @@
+import { PolicyDocument, githubTrustPolicy } from "../../bootstrap/policies";
+import { GithubRoleDesired, GithubRoleObserved, planGithubRole, subjects } from "../../bootstrap/resources/github-role";
+import { settingsFor } from "./helpers";
+
+const settings = settingsFor();
+const allowAll = (sid: string): PolicyDocument => ({ Version: "2012-10-17", Statement: [{ Sid: sid, Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] });
+
+const desired: GithubRoleDesired = {
+  name: "openclaw-production-github-plan",
+  description: "plan",
+  trustPolicy: githubTrustPolicy(settings, ["repo:acme/openclaw-infra:pull_request"]),
+  inlinePolicies: { state: allowAll("Read") },
+  managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+  tags: {},
+};
+
+const inPlace: GithubRoleObserved = {
+  arn: "arn:aws:iam::123456789012:role/openclaw-production-github-plan",
+  trustPolicy: desired.trustPolicy,
+  inlinePolicies: desired.inlinePolicies,
+  managedPolicyArns: desired.managedPolicyArns,
+};
+
+describe("planGithubRole", () => {
+  test("a missing role is created with its trust policy, then given its policies", () => {
+    const plan = planGithubRole(desired, undefined);
+    expect(plan.exists).toBe(false);
+    expect(plan.actions.map((a) => a.description)).toEqual([
+      "create, trusted for repo:acme/openclaw-infra:pull_request",
+      "inline policy state: add (Read)",
+      "attach arn:aws:iam::aws:policy/ReadOnlyAccess",
+    ]);
+  });
+
+  test("a role as desired needs nothing", () => {
+    expect(planGithubRole(desired, inPlace)).toEqual({ exists: true, actions: [], notes: [] });
+  });
+
+  test("a wider trust policy is replaced by exactly the desired one, naming both subject lists", () => {
+    const wider = githubTrustPolicy(settings, ["repo:acme/openclaw-infra:pull_request", "repo:acme/other:ref:refs/heads/main"]);
+    expect(planGithubRole(desired, { ...inPlace, trustPolicy: wider }).actions).toEqual([
+      {
+        kind: "trustPolicy",
+        description: "trust policy: replaced (sub repo:acme/openclaw-infra:pull_request, repo:acme/other:ref:refs/heads/main → repo:acme/openclaw-infra:pull_request)",
+      },
+    ]);
+  });
+
+  test("an inline policy that drifted is rewritten, naming the statements that differ", () => {
+    const drifted = { ...inPlace, inlinePolicies: { state: allowAll("Old") } };
+    expect(planGithubRole(desired, drifted).actions).toEqual([{ kind: "inlinePolicy", policyName: "state", description: "inline policy state: statements added Read; removed Old" }]);
+  });
+
+  test("policies bootstrap does not own are left in place and reported", () => {
+    const extra = { ...inPlace, inlinePolicies: { ...inPlace.inlinePolicies, handmade: allowAll("X") }, managedPolicyArns: [...inPlace.managedPolicyArns, "arn:aws:iam::aws:policy/AdministratorAccess"] };
+    const plan = planGithubRole(desired, extra);
+    expect(plan.actions).toEqual([]);
+    expect(plan.notes).toEqual(["left in place, not managed by bootstrap (review them): handmade, arn:aws:iam::aws:policy/AdministratorAccess"]);
+  });
+});
+
+describe("subjects", () => {
+  test("lists the sub claims a trust policy accepts", () => {
+    expect(subjects(githubTrustPolicy(settings, ["a", "b"]))).toEqual(["a", "b"]);
+  });
+});

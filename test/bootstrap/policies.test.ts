@@ -1,0 +1,197 @@
+import {
+  PolicyDocument,
+  deployPolicy,
+  describePolicyDiff,
+  diffPolicies,
+  githubTrustPolicy,
+  deployRoleSubjects,
+  parsePolicy,
+  planGuardrailsPolicy,
+  planRoleSubjects,
+  statePolicy,
+} from "../../bootstrap/policies";
+import { roleArnVariableName } from "../../bootstrap/settings";
+import { KEY_ARN, settingsFor } from "./helpers";
+
+const settings = settingsFor();
+const BUCKET = "arn:aws:s3:::acme-tfstate";
+const TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/acme-tf-locks";
+
+function statement(doc: PolicyDocument, sid: string) {
+  const found = doc.Statement.find((s) => s.Sid === sid);
+  if (!found) throw new Error(`no statement ${sid} in ${doc.Statement.map((s) => s.Sid).join(", ")}`);
+  return found;
+}
+
+/** Every (action, resource) an Allow statement grants, as "action on resource" strings. */
+function allowed(doc: PolicyDocument): string[] {
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  return doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => list(s.Action).flatMap((a) => list(s.Resource).map((r) => `${a} on ${r}`)));
+}
+
+describe("trust policies", () => {
+  test("the plan role trusts pull requests and main (for drift) of exactly this repository, for the STS audience", () => {
+    expect(githubTrustPolicy(settings, planRoleSubjects(settings))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "GitHubActionsOidc",
+          Effect: "Allow",
+          Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: {
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": ["repo:acme/openclaw-infra:pull_request", "repo:acme/openclaw-infra:ref:refs/heads/main"],
+            },
+          },
+        },
+      ],
+    });
+  });
+
+  test("the deploy role trusts only the production environment by default", () => {
+    expect(deployRoleSubjects(settings)).toEqual(["repo:acme/openclaw-infra:environment:production"]);
+  });
+
+  test("the deploy role trusts only main with --deploy-trust main", () => {
+    expect(deployRoleSubjects(settingsFor({ deployTrust: "main" }))).toEqual(["repo:acme/openclaw-infra:ref:refs/heads/main"]);
+  });
+
+  test("the deploy role trusts the named GitHub environment", () => {
+    expect(deployRoleSubjects(settingsFor({ githubEnvironment: "prod-eu" }))).toEqual(["repo:acme/openclaw-infra:environment:prod-eu"]);
+  });
+
+  test("no trust policy uses a wildcard match", () => {
+    for (const subjects of [planRoleSubjects(settings), deployRoleSubjects(settings)]) {
+      const json = JSON.stringify(githubTrustPolicy(settings, subjects));
+      expect(json).not.toMatch(/StringLike|\*/);
+    }
+  });
+
+  test("ARNs use the region's partition", () => {
+    const gov = settingsFor({ region: "us-gov-west-1" });
+    expect(JSON.stringify(githubTrustPolicy(gov, ["x"]))).toContain("arn:aws-us-gov:iam::123456789012:oidc-provider/");
+  });
+});
+
+describe("state access", () => {
+  test("the plan role reads state and may write and delete only lock files", () => {
+    const grants = allowed(statePolicy(settings, [KEY_ARN], false));
+    expect(grants).toEqual(
+      expect.arrayContaining([`s3:ListBucket on ${BUCKET}`, `s3:GetObject on ${BUCKET}/*`, `s3:PutObject on ${BUCKET}/*.tflock`, `s3:DeleteObject on ${BUCKET}/*.tflock`]),
+    );
+    expect(grants).not.toContain(`s3:PutObject on ${BUCKET}/*`);
+    expect(grants).not.toContain(`s3:DeleteObject on ${BUCKET}/*`);
+  });
+
+  test("the deploy role writes state but never deletes state objects", () => {
+    const grants = allowed(statePolicy(settings, [KEY_ARN], true));
+    expect(grants).toContain(`s3:PutObject on ${BUCKET}/*`);
+    expect(grants.filter((g) => g.startsWith("s3:DeleteObject"))).toEqual([`s3:DeleteObject on ${BUCKET}/*.tflock`]);
+  });
+
+  test("both roles take DynamoDB locks on the lock table only", () => {
+    for (const write of [false, true]) {
+      expect(statement(statePolicy(settings, [], write), "StateLockTable")).toMatchObject({
+        Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Resource: TABLE,
+      });
+    }
+  });
+
+  test("the state keys are granted, decrypt-only plus data keys for the plan role", () => {
+    expect(statement(statePolicy(settings, [KEY_ARN], false), "StateEncryptionKey")).toMatchObject({
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: [KEY_ARN],
+    });
+  });
+
+  test("no KMS statement when the bucket uses S3 managed keys", () => {
+    expect(statePolicy(settings, [], true).Statement.map((s) => s.Sid)).not.toContain("StateEncryptionKey");
+  });
+});
+
+describe("plan guardrails", () => {
+  test("deny reading objects outside the state bucket and any secret value", () => {
+    const doc = planGuardrailsPolicy(settings);
+    expect(statement(doc, "DenyObjectReadsOutsideState")).toMatchObject({ Effect: "Deny", NotResource: `${BUCKET}/*` });
+    expect(statement(doc, "DenySecretValues")).toMatchObject({ Effect: "Deny", Action: "secretsmanager:GetSecretValue" });
+  });
+});
+
+describe("deploy policy", () => {
+  const doc = deployPolicy(settings, [KEY_ARN]);
+
+  test("denies any IAM change to the pipeline's own roles and OIDC provider", () => {
+    expect(statement(doc, "DenyChangingPipelineIdentity")).toEqual(
+      expect.objectContaining({
+        Effect: "Deny",
+        Action: "iam:*",
+        Resource: [
+          "arn:aws:iam::123456789012:role/openclaw-production-github-plan",
+          "arn:aws:iam::123456789012:role/openclaw-production-github-deploy",
+          "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        ],
+      }),
+    );
+  });
+
+  test("denies weakening or deleting the state bucket, its versions, the lock table and the state key", () => {
+    expect(statement(doc, "DenyChangingStateBucket")).toMatchObject({ Effect: "Deny", Resource: BUCKET });
+    expect(statement(doc, "DenyDeletingStateVersions")).toMatchObject({ Effect: "Deny", Action: "s3:DeleteObjectVersion" });
+    expect(statement(doc, "DenyChangingLockTable")).toMatchObject({ Effect: "Deny", Resource: TABLE });
+    expect(statement(doc, "DenyChangingStateKeys")).toMatchObject({ Effect: "Deny", Resource: [KEY_ARN] });
+  });
+
+  test("manages IAM only under the project's openclaw- names, and passes roles only to the services that run them", () => {
+    expect(statement(doc, "ManageProjectRoles").Resource).toEqual(["arn:aws:iam::123456789012:role/openclaw-*", "arn:aws:iam::123456789012:policy/openclaw-*"]);
+    expect(statement(doc, "PassProjectRoles").Condition).toHaveProperty(["StringEquals", "iam:PassedToService"]);
+  });
+
+  test("fits the 10,240-character limit on a role's inline policies together with the state policy", () => {
+    const size = JSON.stringify(doc).length + JSON.stringify(statePolicy(settings, [KEY_ARN, KEY_ARN], true)).length;
+    expect(size).toBeLessThan(10240);
+  });
+});
+
+describe("comparing policies", () => {
+  const desired = statePolicy(settings, [KEY_ARN], false);
+
+  test("a policy read back from IAM (URL-encoded, single values for one-element lists) equals what was written", () => {
+    const roundTripped = JSON.parse(
+      JSON.stringify(desired, (_k, v) => (Array.isArray(v) && v.length === 1 ? v[0] : v)),
+    ) as PolicyDocument;
+    expect(diffPolicies(parsePolicy(encodeURIComponent(JSON.stringify(roundTripped))), desired)).toEqual({ added: [], removed: [], changed: [] });
+  });
+
+  test("order of actions does not count as a difference", () => {
+    const reordered: PolicyDocument = {
+      ...desired,
+      Statement: desired.Statement.map((s) => (Array.isArray(s.Action) ? { ...s, Action: [...s.Action].reverse() } : s)),
+    };
+    expect(diffPolicies(reordered, desired).changed).toEqual([]);
+  });
+
+  test("reports statements added, changed and removed by Sid", () => {
+    const current: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [
+        { ...statement(desired, "StateBucketList"), Resource: "arn:aws:s3:::elsewhere" },
+        { Sid: "Legacy", Effect: "Allow", Action: "s3:*", Resource: "*" },
+      ],
+    };
+    const diff = diffPolicies(current, desired);
+    expect(diff).toEqual({ added: ["StateObjectsRead", "StateLockFiles", "StateLockTable", "StateEncryptionKey"], changed: ["StateBucketList"], removed: ["Legacy"] });
+    expect(describePolicyDiff(diff)).toBe("statements added StateObjectsRead, StateLockFiles, StateLockTable, StateEncryptionKey; changed StateBucketList; removed Legacy");
+  });
+});
+
+describe("repository variable names", () => {
+  test.each([
+    ["plan", "production", "OPENCLAW_PLAN_ROLE_ARN_PRODUCTION"],
+    ["deploy", "eu-staging", "OPENCLAW_DEPLOY_ROLE_ARN_EU_STAGING"],
+  ] as const)("%s role of %s is %s", (kind, env, name) => {
+    expect(roleArnVariableName(kind, env)).toBe(name);
+  });
+});
