@@ -48,6 +48,10 @@ export interface CommentOptions {
   readonly runUrl?: string;
   readonly commit?: string;
   readonly maxChars?: number;
+  /** Hidden marker on the first line. @default MARKER */
+  readonly marker?: string;
+  /** Heading text; the default counts planned, changed, destroying, failed and removed stacks. */
+  readonly title?: string;
 }
 
 const destructive = (p: StackPlan) => p.destroy + p.replace > 0;
@@ -168,13 +172,13 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   const risky = sorted.filter((p) => p.status === "ok" && destructive(p));
   const changed = sorted.filter((p) => p.status === "ok" && hasChanges(p));
 
-  const head: string[] = [MARKER];
+  const head: string[] = [opts.marker ?? MARKER];
   const headline = [`${sorted.length} stack(s) planned`];
   if (changed.length) headline.push(`${changed.length} with changes`);
   if (risky.length) headline.push(`${risky.length} destroying or replacing`);
   if (failed.length) headline.push(`${failed.length} failed`);
   if (removed.length) headline.push(`${removed.length} removed`);
-  head.push(`## Terraform plan: ${headline.join(", ")}`, "");
+  head.push(`## ${opts.title ?? `Terraform plan: ${headline.join(", ")}`}`, "");
   for (const line of opts.notes ?? []) head.push(redactText(line));
   if ((opts.notes ?? []).length) head.push("");
 

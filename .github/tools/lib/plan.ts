@@ -29,8 +29,10 @@ export interface StackPlan {
   readonly changes: readonly ResourceChange[];
   /** plan.txt or error.txt, already redacted. */
   readonly text: string;
-  /** From result.json (plan-stacks), e.g. "drift" for -detailed-exitcode 2. */
+  /** result.json (plan-stacks): "planned" or "failed". */
   readonly result?: string;
+  /** result.json (plan-stacks): the plan proposes changes (-detailed-exitcode 2). */
+  readonly resultChanges?: boolean;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -116,10 +118,13 @@ const EMPTY = { add: 0, change: 0, destroy: 0, replace: 0, outputsChanged: 0, dr
 
 export function readStackPlan(dir: string, stack: string): StackPlan {
   let result: string | undefined;
+  let resultChanges: boolean | undefined;
   const resultText = readIf(join(dir, "result.json"));
   if (resultText) {
     try {
-      result = String((JSON.parse(resultText) as { status?: unknown }).status ?? "") || undefined;
+      const parsed = JSON.parse(resultText) as { status?: unknown; changes?: unknown };
+      result = typeof parsed.status === "string" ? parsed.status : undefined;
+      resultChanges = typeof parsed.changes === "boolean" ? parsed.changes : undefined;
     } catch {
       result = undefined;
     }
@@ -134,7 +139,7 @@ export function readStackPlan(dir: string, stack: string): StackPlan {
     } catch (err) {
       return { stack, status: "error", ...EMPTY, text: `plan.json is not valid JSON: ${(err as Error).message}`, result };
     }
-    return summarisePlan(stack, plan, planText, result);
+    return { ...summarisePlan(stack, plan, planText, result), resultChanges };
   }
   if (error !== undefined) return { stack, status: "error", ...EMPTY, text: redactText(error), result };
   return { stack, status: "missing", ...EMPTY, text: "No plan.json or error.txt: the plan job did not finish for this stack.", result };

@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { DRIFT_MARKER, driftReport } from "../../.github/tools/drift-report";
+import { readPlans } from "../../.github/tools/lib/plan";
+
+function plansDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "drift-"));
+  const stack = (name: string, actions: string[], changes: boolean, error?: string) => {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, "result.json"), JSON.stringify({ stack: name, status: error ? "failed" : "planned", changes }));
+    if (error) {
+      writeFileSync(join(dir, name, "error.txt"), error);
+      return;
+    }
+    writeFileSync(
+      join(dir, name, "plan.json"),
+      JSON.stringify({
+        format_version: "1.2",
+        resource_changes: [{ address: "aws_s3_bucket.data", change: { actions, before: {}, after: {}, after_unknown: {} } }],
+      }),
+    );
+    writeFileSync(join(dir, name, "plan.txt"), actions[0] === "no-op" ? "No changes." : "  ~ tags changed outside Terraform");
+  };
+  stack("tenant-a", ["update"], true);
+  stack("tenant-b", ["no-op"], false);
+  stack("tenant-c", ["no-op"], false, "Error: AccessDenied");
+  return dir;
+}
+
+describe("drift-report", () => {
+  test("lists drifted and failed stacks with the drift marker and counts the clean ones", () => {
+    const r = driftReport(readPlans(plansDir()), { runUrl: "https://example.test/run/1" });
+    expect(r.drifted).toEqual(["tenant-a"]);
+    expect(r.failed).toEqual(["tenant-c"]);
+    expect(r.clean).toBe(1);
+    expect(r.title).toBe("Drift: 1 drifted, 1 failed to plan of 3 stacks");
+    expect(r.body.startsWith(DRIFT_MARKER)).toBe(true);
+    expect(r.body).toContain("| `tenant-a` | 0 | 1 | 0 | 0 | changes |");
+    expect(r.body).not.toContain("`tenant-b`");
+  });
+
+  test("reports no drift when every plan is clean", () => {
+    const dir = mkdtempSync(join(tmpdir(), "drift-"));
+    mkdirSync(join(dir, "tenant-a"));
+    writeFileSync(join(dir, "tenant-a", "plan.json"), JSON.stringify({ format_version: "1.2", resource_changes: [] }));
+    const r = driftReport(readPlans(dir));
+    expect(r.title).toBe("No drift in 1 stacks");
+    expect(r.drifted).toEqual([]);
+  });
+
+  test("CLI --json prints the report for the workflow", () => {
+    const r = spawnSync(
+      process.execPath,
+      [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/drift-report.ts"), plansDir(), "--json"],
+      { encoding: "utf8" },
+    );
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ drifted: ["tenant-a"], failed: ["tenant-c"], clean: 1, total: 3 });
+  });
+});
