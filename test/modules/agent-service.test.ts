@@ -1,0 +1,83 @@
+import { AgentService, AgentServiceProps } from "../../modules/agent-service";
+import { only, synthModule } from "../support/module-synth";
+
+const props: AgentServiceProps = {
+  tenantId: "acme",
+  agent: "scout",
+  serviceName: "acme-scout",
+  taskFamily: "openclaw-acme-scout",
+  region: "us-east-1",
+  clusterArn: "arn:aws:ecs:us-east-1:111111111111:cluster/agents",
+  cpu: 256,
+  memoryMiB: 512,
+  desiredCount: 1,
+  spot: false,
+  image: "111111111111.dkr.ecr.us-east-1.amazonaws.com/openclaw/agent:2026.11.0",
+  executionRoleArn: "arn:aws:iam::111111111111:role/exec",
+  taskRoleArn: "arn:aws:iam::111111111111:role/task",
+  logGroupName: "/openclaw/test/acme",
+  subnetIds: ["subnet-1", "subnet-2"],
+  securityGroupIds: ["sg-tenant", "sg-db-clients"],
+  environment: { TENANT_ID: "acme", AGENT: "scout" },
+  secrets: { SLACK_CREDENTIALS: "arn:aws:secretsmanager:us-east-1:111111111111:secret:/openclaw/test/acme/slack" },
+};
+const build = (overrides: Partial<AgentServiceProps> = {}) => synthModule((scope) => new AgentService(scope, "agent", { ...props, ...overrides })).json;
+const container = (json: Record<string, any>) => JSON.parse(only(json, "aws_ecs_task_definition").container_definitions)[0];
+
+describe("AgentService", () => {
+  it("runs the container as a non-root user with a read-only root and a writable /tmp volume", () => {
+    const json = build();
+    const c = container(json);
+    expect(c.user).toBe("10001:10001");
+    expect(c.readonlyRootFilesystem).toBe(true);
+    expect(c.privileged).toBe(false);
+    expect(c.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
+    expect(only(json, "aws_ecs_task_definition").volume).toEqual([{ name: "tmp" }]);
+  });
+
+  it("injects secrets by reference and plain variables by value", () => {
+    const c = container(build());
+    expect(c.secrets).toEqual([{ name: "SLACK_CREDENTIALS", valueFrom: props.secrets.SLACK_CREDENTIALS }]);
+    expect(c.environment).toEqual([
+      { name: "AGENT", value: "scout" },
+      { name: "TENANT_ID", value: "acme" },
+    ]);
+  });
+
+  it("enables the init process and drops all capabilities", () => {
+    expect(container(build()).linuxParameters).toEqual({ initProcessEnabled: true, capabilities: { drop: ["ALL"] } });
+  });
+
+  it("sends logs to the tenant log group with the agent as stream prefix", () => {
+    expect(container(build()).logConfiguration.options).toEqual({
+      "awslogs-group": "/openclaw/test/acme",
+      "awslogs-region": "us-east-1",
+      "awslogs-stream-prefix": "scout",
+    });
+  });
+
+  it("runs the service privately with circuit breaker rollback, ECS Exec and propagated tags", () => {
+    const service = only(build(), "aws_ecs_service");
+    expect(service.network_configuration).toEqual({ subnets: props.subnetIds, security_groups: props.securityGroupIds, assign_public_ip: false });
+    expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
+    expect(service.enable_execute_command).toBe(true);
+    expect(service.propagate_tags).toBe("SERVICE");
+  });
+
+  it("uses FARGATE_SPOT only when asked", () => {
+    expect(only(build(), "aws_ecs_service").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE", weight: 1 }]);
+    expect(only(build({ spot: true }), "aws_ecs_service").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1 }]);
+  });
+
+  it("accepts zero tasks for a suspended tenant", () => {
+    expect(only(build({ desiredCount: 0 }), "aws_ecs_service").desired_count).toBe(0);
+  });
+
+  it("fails when a name is both a secret and a plain variable", () => {
+    expect(() => build({ environment: { SLACK_CREDENTIALS: "x" } })).toThrow("AgentService acme-scout: SLACK_CREDENTIALS is both a secret and a plain variable");
+  });
+
+  it("fails on a negative desired count", () => {
+    expect(() => build({ desiredCount: -1 })).toThrow("AgentService acme-scout: desiredCount must be an integer >= 0, got -1");
+  });
+});

@@ -1,0 +1,51 @@
+import { Network, NetworkProps } from "../../modules/network";
+import { all, only, synthModule } from "../support/module-synth";
+
+const props: NetworkProps = {
+  namePrefix: "openclaw-test-us-east-1",
+  vpcCidr: "10.10.0.0/16",
+  availabilityZoneCount: 2,
+  natGateways: "single",
+  kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/test",
+  flowLogGroupName: "/openclaw/test/us-east-1/platform/vpc-flow-logs",
+};
+const build = (overrides: Partial<NetworkProps> = {}) => synthModule((scope) => new Network(scope, "network", { ...props, ...overrides })).json;
+
+describe("Network", () => {
+  it("builds public, private and isolated subnets in every zone, none mapping public IPs", () => {
+    const subnets = all(build({ availabilityZoneCount: 3 }), "aws_subnet");
+    expect(subnets).toHaveLength(9);
+    expect(subnets.map((s) => s.cidr_block).sort()).toEqual(
+      ["10.10.0.0/19", "10.10.32.0/19", "10.10.64.0/19", "10.10.128.0/20", "10.10.144.0/20", "10.10.160.0/20", "10.10.192.0/21", "10.10.200.0/21", "10.10.208.0/21"].sort(),
+    );
+    expect(subnets.every((s) => s.map_public_ip_on_launch === false)).toBe(true);
+  });
+
+  it("creates one NAT gateway when natGateways is single and one per zone when per-az", () => {
+    expect(all(build({ natGateways: "single" }), "aws_nat_gateway")).toHaveLength(1);
+    expect(all(build({ natGateways: "per-az", availabilityZoneCount: 3 }), "aws_nat_gateway")).toHaveLength(3);
+  });
+
+  it("gives the isolated tier no route out of the VPC", () => {
+    const json = build();
+    const isolatedTable = Object.entries<any>(json.resource.aws_route_table).find(([, t]) => t.tags.Name.endsWith("-isolated"))![0];
+    const routesFromIsolated = all(json, "aws_route").filter((r) => r.route_table_id.includes(isolatedTable));
+    expect(routesFromIsolated).toEqual([]);
+  });
+
+  it("encrypts flow logs with the given key and captures all traffic", () => {
+    const json = build();
+    expect(only(json, "aws_cloudwatch_log_group").kms_key_id).toBe(props.kmsKeyArn);
+    expect(only(json, "aws_flow_log").traffic_type).toBe("ALL");
+  });
+
+  it("strips every rule from the default security group", () => {
+    const group = only(build(), "aws_default_security_group");
+    expect(group.ingress).toBeUndefined();
+    expect(group.egress).toBeUndefined();
+  });
+
+  it("fails when availabilityZoneCount is outside 2-4", () => {
+    expect(() => build({ availabilityZoneCount: 1 })).toThrow("Network openclaw-test-us-east-1: availabilityZoneCount must be 2, 3 or 4, got 1");
+  });
+});

@@ -1,0 +1,47 @@
+import { TenantPermissionsBoundary } from "../../modules/tenant-permissions-boundary";
+import { only, synthModule } from "../support/module-synth";
+
+function statements(): Array<Record<string, any>> {
+  const { json } = synthModule(
+    (scope) =>
+      new TenantPermissionsBoundary(scope, "boundary", {
+        policyName: "openclaw-production-us-east-1-tenant-boundary",
+        environment: "production",
+        region: "us-east-1",
+        accountId: "111111111111",
+        repositoryArn: "arn:aws:ecr:us-east-1:111111111111:repository/openclaw/agent",
+        execKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/exec",
+        databaseResourceId: "db-ABC",
+      }),
+  );
+  return JSON.parse(only(json, "aws_iam_policy").policy).Statement;
+}
+const bySid = (sid: string) => statements().find((s) => s.Sid === sid)!;
+
+describe("TenantPermissionsBoundary", () => {
+  it("limits S3 to the bucket named after the role's tenant tag, escaped for Terraform", () => {
+    expect(bySid("OwnBucket").Resource).toEqual([
+      "arn:aws:s3:::openclaw-$${aws:PrincipalTag/tenant_id}-111111111111-us-east-1",
+      "arn:aws:s3:::openclaw-$${aws:PrincipalTag/tenant_id}-111111111111-us-east-1/*",
+    ]);
+  });
+
+  it("limits secrets and logs to the tenant's own paths", () => {
+    expect(bySid("OwnSecrets").Resource).toBe("arn:aws:secretsmanager:us-east-1:111111111111:secret:/openclaw/production/$${aws:PrincipalTag/tenant_id}/*");
+    expect(bySid("OwnLogs").Resource).toBe("arn:aws:logs:us-east-1:111111111111:log-group:/openclaw/production/$${aws:PrincipalTag/tenant_id}:*");
+  });
+
+  it("limits KMS to keys tagged with the role's tenant", () => {
+    expect(bySid("OwnKeys").Condition).toEqual({ StringEquals: { "aws:ResourceTag/TenantID": "$${aws:PrincipalTag/tenant_id}" } });
+  });
+
+  it("limits database logins to the user named by the role's db_user tag", () => {
+    expect(bySid("OwnDatabaseUser").Resource).toBe("arn:aws:rds-db:us-east-1:111111111111:dbuser:db-ABC/$${aws:PrincipalTag/db_user}");
+  });
+
+  it("allows nothing in IAM, STS or any other service beyond the tenant's needs", () => {
+    const actions = statements().flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a: string) => /^(iam|sts|organizations|ec2|ecs|lambda):/.test(a) || a.endsWith(":*") || a === "*")).toEqual([]);
+    expect(statements().every((s) => s.Effect === "Allow")).toBe(true);
+  });
+});
