@@ -58,3 +58,24 @@ export interface ProvisionerResult {
   /** `s3://bucket/key` of the export taken before a drop. */
   readonly exportLocation?: string;
 }
+
+/**
+ * Deployment constants shared by the Lambda (db/lambda/handler.ts), its bundler and its
+ * construct (modules/db-provisioner.ts). Here, not in the handler, so synthesising a
+ * stack does not load the AWS SDK or pg.
+ */
+
+/** Environment variables the construct sets and the handler reads. None holds a secret. */
+export const PROVISIONER_ENV = {
+  host: "DB_HOST",
+  port: "DB_PORT",
+  database: "DB_NAME",
+  secretArn: "DB_MASTER_SECRET_ARN",
+  environment: "OPENCLAW_ENVIRONMENT",
+} as const;
+
+/** Node.js runtime of the function; db/bundle.ts targets the same major version. */
+export const PROVISIONER_RUNTIME = "nodejs22.x";
+
+/** Prefix of export objects in the tenant bucket; the function may write nowhere else. */
+export const EXPORT_PREFIX = "database-exports";

@@ -37,7 +37,7 @@ const ROLE_NAME_PATTERN = /^[a-z_][a-z0-9_]*$/;
  *
  * `acme-corp` becomes `tenant_acme_corp`. Tenant ids never contain `_`, so the mapping
  * is one-to-one. This is also the user name in the agents' IAM auth token and in the
- * `rds-db:connect` resource ARN (see {@link rdsDbConnectArn}).
+ * `rds-db:connect` resource ARN (modules/agent-iam.ts databaseConnectStatements).
  */
 export function databaseRoleName(tenantId: string, layout: DbLayout = DEFAULT_LAYOUT): string {
   const name = `${layout.tenantRolePrefix}${tenantId.replace(/-/g, "_")}`;
@@ -54,21 +54,4 @@ export function assertValidLayout(layout: DbLayout): void {
       throw new Error(`DbLayout.${key}: lowercase letters, digits and _ up to 40 characters (got ${JSON.stringify(value)})`);
     }
   }
-}
-
-/** Name of the provisioner Lambda function in one environment (Lambda names: 64 characters). */
-export function provisionerFunctionName(environment: string): string {
-  return `openclaw-${environment}-db-provisioner`;
-}
-
-/**
- * The resource an agent's task role needs `rds-db:connect` on to get an IAM auth token
- * for its tenant's database user.
- * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
- *
- * @param dbiResourceId the instance's `resource_id` (`db-ABCDEFGHIJKLMNOPQRSTUVWXY0`), not its identifier
- */
-export function rdsDbConnectArn(args: { partition?: string; region: string; accountId: string; dbiResourceId: string; tenantId: string }): string {
-  const partition = args.partition ?? "aws";
-  return `arn:${partition}:rds-db:${args.region}:${args.accountId}:dbuser:${args.dbiResourceId}/${databaseRoleName(args.tenantId)}`;
 }

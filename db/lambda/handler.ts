@@ -12,17 +12,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
+import { PROVISIONER_ENV as ENV } from "../contract";
 import type { ProvisionerResult } from "../contract";
 import { createProvisioner, MasterCredentials, ProvisionerDeps } from "../provisioner/provisioner";
-
-/** Environment variables the construct sets. None holds a secret. */
-export const ENV = {
-  host: "DB_HOST",
-  port: "DB_PORT",
-  database: "DB_NAME",
-  secretArn: "DB_MASTER_SECRET_ARN",
-  environment: "OPENCLAW_ENVIRONMENT",
-} as const;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];

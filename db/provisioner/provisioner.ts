@@ -5,7 +5,7 @@
  */
 import { Client } from "pg";
 import type { ClientBase, ClientConfig } from "pg";
-import { ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
+import { EXPORT_PREFIX, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { exportTenant } from "./export";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
@@ -38,9 +38,6 @@ export interface ProvisionerDeps {
 
 /** Serialises provisioner transactions per database: migrations and role changes never interleave. */
 const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))";
-
-/** Prefix of export objects in the tenant bucket. */
-export const EXPORT_PREFIX = "database-exports";
 
 export function parseEvent(event: unknown): ProvisionerEvent {
   const parsed = ProvisionerEventSchema.safeParse(event);

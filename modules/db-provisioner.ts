@@ -1,0 +1,231 @@
+import { Construct } from "constructs";
+import { AssetType, TerraformAsset, Token } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import type { ProvisionerBundle } from "../db/bundle";
+import { EXPORT_PREFIX, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME } from "../db/contract";
+import { LOG_RETENTION_DAYS } from "../config/tenant-schema";
+import { PolicyStatement, renderPolicy } from "./iam-policy-document";
+
+export interface DbProvisionerProps {
+  /** Function name, e.g. platformResourceName(env, region, "db-provisioner"); at most 64 characters. */
+  readonly functionName: string;
+  /** Environment name; each invocation must carry the same value in its input. */
+  readonly environment: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** The bundled handler from `bundleProvisioner()` (db/bundle.ts), built once per process by the caller. */
+  readonly bundle: ProvisionerBundle;
+  /** VPC of the database; the function's own security group is created in it. */
+  readonly vpcId: string;
+  /** Private subnets the function runs in (they reach the VPC endpoints and the database). */
+  readonly subnetIds: string[];
+  /**
+   * Groups attached besides the function's own egress-only group; pass the platform's
+   * `db-clients` group, which is what lets the function reach PostgreSQL.
+   */
+  readonly securityGroupIds: string[];
+  /** Database host name (`aws_db_instance.address`, not `endpoint`, which includes the port). */
+  readonly databaseAddress: string;
+  /** Database port; a number or a token. */
+  readonly databasePort: number | string;
+  /** Database the tenants use (`aws_db_instance.db_name`). */
+  readonly databaseName: string;
+  /** ARN of the RDS-managed master user secret (`master_user_secret[0].secret_arn`). */
+  readonly masterUserSecretArn: string;
+  /** Platform KMS key: encrypts the master secret, the function's environment and its log group. */
+  readonly kmsKeyArn: string;
+  /**
+   * Log group name; must match the platform key's CloudWatch Logs grant,
+   * e.g. platformLogGroupName(env, region, "db-provisioner").
+   */
+  readonly logGroupName: string;
+  /**
+   * ARN pattern matching every tenant bucket, e.g.
+   * `arn:aws:s3:::${tenantBucketName("*", accountId, region)}`. Exports are written
+   * only below `database-exports/` in matching buckets of this account.
+   */
+  readonly exportBucketArnPattern: string;
+  /** Log retention. @default 365 (one year of provisioning history) */
+  readonly logRetentionDays?: number;
+  /**
+   * Concurrent invocations. Tenant stacks deploy in parallel, and the handler serialises
+   * on an advisory lock anyway; a few slots keep throttling rare without letting a
+   * burst open many master connections. @default 5
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /** Function timeout; a drop with export of a large tenant takes longest. @default 300 */
+  readonly timeoutSeconds?: number;
+  /** Memory; exports are built in memory. @default 512 */
+  readonly memoryMiB?: number;
+}
+
+/**
+ * The DB provisioner Lambda of one platform stack: creates, updates and deletes each
+ * tenant's database role, schema and registry row when a tenant stack's
+ * `aws_lambda_invocation` (see TenantDatabase) asks. Connects as the RDS master user,
+ * whose credentials it reads from the RDS-managed secret at each invocation; nothing
+ * secret is in its configuration or in Terraform state.
+ */
+export class DbProvisioner extends Construct {
+  public readonly functionName: string;
+  public readonly functionArn: string;
+  public readonly roleArn: string;
+  public readonly roleName: string;
+  public readonly securityGroupId: string;
+  public readonly logGroupName: string;
+
+  constructor(scope: Construct, id: string, props: DbProvisionerProps) {
+    super(scope, id);
+    const retention = props.logRetentionDays ?? 365;
+    const concurrency = props.reservedConcurrentExecutions ?? 5;
+    const timeout = props.timeoutSeconds ?? 300;
+    const memory = props.memoryMiB ?? 512;
+    const fail = (message: string): never => {
+      throw new Error(`DbProvisioner ${props.functionName}: ${message}`);
+    };
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) fail(`functionName must be 1-64 letters, digits, - or _ (got ${props.functionName})`);
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) fail(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${retention})`);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 20) fail(`reservedConcurrentExecutions must be an integer from 1 to 20 (got ${concurrency})`);
+    if (!Number.isInteger(timeout) || timeout < 30 || timeout > 900) fail(`timeoutSeconds must be an integer from 30 to 900 (got ${timeout})`);
+    if (!Number.isInteger(memory) || memory < 256 || memory > 10240) fail(`memoryMiB must be an integer from 256 to 10240 (got ${memory})`);
+    if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length === 0) fail("subnetIds must list at least one subnet");
+    if (!Token.isUnresolved(props.securityGroupIds) && props.securityGroupIds.length === 0) fail("securityGroupIds must include the db-clients group");
+    if (!/^[a-f0-9]{64}$/.test(props.bundle.hash)) fail(`bundle.hash must be the sha256 from bundleProvisioner() (got ${props.bundle.hash})`);
+    if (!props.exportBucketArnPattern.startsWith("arn:aws:s3:::")) fail(`exportBucketArnPattern must be an S3 bucket ARN pattern (got ${props.exportBucketArnPattern})`);
+
+    const logGroup = new CloudwatchLogGroup(this, "log-group", {
+      name: props.logGroupName,
+      retentionInDays: retention,
+      kmsKeyId: props.kmsKeyArn,
+    });
+
+    // Egress-only: HTTPS to Secrets Manager, S3 and X-Ray through the VPC endpoints (S3's
+    // gateway endpoint is a prefix list of public addresses, hence 0.0.0.0/0 on 443 only).
+    // PostgreSQL is reached through the db-clients group passed in securityGroupIds.
+    const securityGroup = new SecurityGroup(this, "security-group", {
+      name: `${props.functionName}-lambda`,
+      description: "DB provisioner Lambda: egress to AWS APIs only, no ingress",
+      vpcId: props.vpcId,
+      revokeRulesOnDelete: true,
+    });
+    new VpcSecurityGroupEgressRule(this, "https-egress", {
+      securityGroupId: securityGroup.id,
+      description: "HTTPS to AWS APIs (VPC endpoints, S3 gateway)",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+
+    const role = new IamRole(this, "role", {
+      name: `${props.functionName}-role`,
+      description: "DB provisioner Lambda execution role",
+      assumeRolePolicy: renderPolicy([
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
+        },
+      ]),
+    });
+    const statements: PolicyStatement[] = [
+      { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: props.masterUserSecretArn },
+      // The platform key decrypts the master secret and the function's environment variables.
+      { Sid: "DecryptWithPlatformKey", Effect: "Allow", Action: "kms:Decrypt", Resource: props.kmsKeyArn },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${logGroup.arn}:*`,
+      },
+      {
+        Sid: "WriteExportsToTenantBuckets",
+        Effect: "Allow",
+        Action: "s3:PutObject",
+        Resource: `${props.exportBucketArnPattern}/${EXPORT_PREFIX}/*`,
+        Condition: { StringEquals: { "s3:ResourceAccount": props.accountId } },
+      },
+      {
+        // Tenant buckets encrypt with their tenant's key; S3 asks KMS for the data key on
+        // the function's behalf, and only for objects below the export prefix.
+        Sid: "EncryptExportsWithTenantKeys",
+        Effect: "Allow",
+        Action: "kms:GenerateDataKey",
+        Resource: `arn:aws:kms:${props.region}:${props.accountId}:key/*`,
+        Condition: {
+          StringEquals: { "kms:ViaService": `s3.${props.region}.amazonaws.com` },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": `${props.exportBucketArnPattern}/${EXPORT_PREFIX}/*` },
+        },
+      },
+      {
+        // ENI management for VPC functions; these EC2 actions support no resource-level scoping.
+        Sid: "ManageVpcNetworkInterfaces",
+        Effect: "Allow",
+        Action: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+        ],
+        Resource: "*",
+      },
+      // X-Ray accepts no resource-level scoping either.
+      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+    ];
+    const policy = new IamRolePolicy(this, "policy", { name: "db-provisioner", role: role.id, policy: renderPolicy(statements) });
+
+    const asset = new TerraformAsset(this, "code", {
+      path: props.bundle.directory,
+      type: AssetType.ARCHIVE,
+      // Our content hash (sorted by file name) instead of cdktf's directory-order hash.
+      assetHash: props.bundle.hash.slice(0, 32).toUpperCase(),
+    });
+
+    const fn = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: "Creates, updates and deletes tenant database roles and schemas (invoked by tenant stacks)",
+      role: role.arn,
+      runtime: PROVISIONER_RUNTIME,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: asset.path,
+      // Deterministic: changes exactly when the bundle does (the zip's own bytes carry mtimes).
+      sourceCodeHash: props.bundle.hash,
+      timeout,
+      memorySize: memory,
+      reservedConcurrentExecutions: concurrency,
+      kmsKeyArn: props.kmsKeyArn,
+      tracingConfig: { mode: "Active" },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      vpcConfig: { subnetIds: props.subnetIds, securityGroupIds: [securityGroup.id, ...props.securityGroupIds] },
+      environment: {
+        variables: {
+          [ENV.host]: props.databaseAddress,
+          [ENV.port]: String(props.databasePort),
+          [ENV.database]: props.databaseName,
+          [ENV.secretArn]: props.masterUserSecretArn,
+          [ENV.environment]: props.environment,
+          // Amazon's CA bundle (includes the RDS CAs) that Node 20+ runtimes no longer load by default.
+          NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+        },
+      },
+      // The role needs its ENI permissions before Lambda attaches the function to the VPC.
+      dependsOn: [policy, logGroup],
+    });
+
+    this.functionName = fn.functionName;
+    this.functionArn = fn.arn;
+    this.roleArn = role.arn;
+    this.roleName = role.name;
+    this.securityGroupId = securityGroup.id;
+    this.logGroupName = logGroup.name;
+  }
+}

@@ -1,0 +1,80 @@
+import { Construct } from "constructs";
+import { Token } from "cdktf";
+import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
+import { DeletionMode, ProvisionerInput, ProvisionerInputSchema, TERRAFORM_KEY } from "../db/contract";
+import { databaseRoleName } from "../db/names";
+
+export interface TenantDatabaseProps {
+  /** Tenant id, already validated by the config loader. */
+  readonly tenantId: string;
+  /** Environment of the tenant; the provisioner refuses invocations for another one. */
+  readonly environment: string;
+  /** Name of the platform's provisioner function, read from the platform contract in SSM. */
+  readonly provisionerFunctionName: string;
+  /** The tenant's bucket, which receives the export taken before a `drop` (a name or a token). */
+  readonly exportBucketName: string;
+  /**
+   * What destroying this resource (removing the tenant) does to its data.
+   * `retain`: the role can no longer log in, schema and rows stay.
+   * `drop`: a plain-SQL export goes to the tenant bucket, then role, schema and rows are removed.
+   * Switching the mode is an update the provisioner applies before any later destroy.
+   * @default "retain"
+   */
+  readonly deletionMode?: DeletionMode;
+  /**
+   * CONNECTION LIMIT of the tenant's login role: the sum of its agents' pool sizes,
+   * times two so a rolling deployment's old and new tasks both connect. @default 20
+   */
+  readonly connectionLimit?: number;
+}
+
+/**
+ * The tenant's database side: its login role (IAM authentication), private schema and
+ * registry row, created, updated and removed by the platform's provisioner Lambda
+ * through `aws_lambda_invocation` with `lifecycle_scope = "CRUD"`. The input holds names
+ * and options only, never a secret: it is stored in state and shown in plans.
+ */
+export class TenantDatabase extends Construct {
+  /** Database user the agents log in as (and put in their IAM auth token). */
+  public readonly roleName: string;
+  /** The tenant's private schema (first on the role's search_path). */
+  public readonly schemaName: string;
+  /** The provisioner's JSON answer (status, names), as Terraform stores it. */
+  public readonly provisionerResult: string;
+
+  constructor(scope: Construct, id: string, props: TenantDatabaseProps) {
+    super(scope, id);
+    const input: ProvisionerInput = {
+      tenantId: props.tenantId,
+      environment: props.environment,
+      exportBucket: props.exportBucketName,
+      deletionMode: props.deletionMode ?? "retain",
+      connectionLimit: props.connectionLimit ?? 20,
+    };
+    // The handler's own schema, so synth fails on exactly what the Lambda would refuse.
+    // A bucket name known only at apply time is checked by the handler.
+    const checked = ProvisionerInputSchema.safeParse(
+      Token.isUnresolved(input.exportBucket) ? { ...input, exportBucket: "resolved-at-apply" } : input,
+    );
+    if (!checked.success) {
+      const problems = checked.error.issues.map((i) => {
+        const field = i.path.join(".");
+        return `${field}: ${i.message} (got ${JSON.stringify((input as Record<string, unknown>)[field])})`;
+      });
+      throw new Error(`TenantDatabase ${props.tenantId}: ${problems.join("; ")}`);
+    }
+
+    const invocation = new LambdaInvocation(this, "provisioner", {
+      functionName: props.provisionerFunctionName,
+      input: JSON.stringify(input),
+      // create on create, update when the input changes, delete on destroy; each call
+      // gets {"tf": {"action": ..., "prev_input": ...}} added by the provider.
+      lifecycleScope: "CRUD",
+      terraformKey: TERRAFORM_KEY,
+    });
+
+    this.roleName = databaseRoleName(props.tenantId);
+    this.schemaName = this.roleName;
+    this.provisionerResult = invocation.result;
+  }
+}

@@ -1,0 +1,117 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DbProvisioner, DbProvisionerProps } from "../../modules/db-provisioner";
+import { only, synthModule } from "../support/module-synth";
+
+// A stand-in bundle: the construct only packages a directory; test/db/bundle.test.ts covers the real one.
+const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-fake-bundle-"));
+fs.writeFileSync(path.join(bundleDir, "index.js"), "exports.handler = async () => ({});\n");
+const hash = "ab".repeat(32);
+
+const props: DbProvisionerProps = {
+  functionName: "openclaw-production-us-east-1-db-provisioner",
+  environment: "production",
+  accountId: "111111111111",
+  region: "us-east-1",
+  bundle: { directory: bundleDir, hash },
+  vpcId: "vpc-1",
+  subnetIds: ["subnet-a", "subnet-b"],
+  securityGroupIds: ["sg-db-clients"],
+  databaseAddress: "db.example.internal",
+  databasePort: 5432,
+  databaseName: "openclaw",
+  masterUserSecretArn: "arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-1234-AbCdEf",
+  kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/platform",
+  logGroupName: "/openclaw/production/us-east-1/platform/db-provisioner",
+  exportBucketArnPattern: "arn:aws:s3:::openclaw-*-111111111111-us-east-1",
+};
+const build = (overrides: Partial<DbProvisionerProps> = {}) =>
+  synthModule((scope) => new DbProvisioner(scope, "db-provisioner", { ...props, ...overrides }));
+const fn = (overrides: Partial<DbProvisionerProps> = {}) => only(build(overrides).json, "aws_lambda_function");
+const policy = () => JSON.parse(only(build().json, "aws_iam_role_policy").policy);
+
+describe("DbProvisioner", () => {
+  it("runs the bundled handler on the pinned Node.js runtime, named as given", () => {
+    expect(fn()).toMatchObject({ function_name: props.functionName, handler: "index.handler", runtime: "nodejs22.x" });
+  });
+
+  it("runs in the private subnets with its own group and the db-clients group", () => {
+    expect(fn().vpc_config).toEqual({
+      subnet_ids: props.subnetIds,
+      security_group_ids: [expect.stringMatching(/^\$\{aws_security_group\.db-provisioner_security-group_\w+\.id\}$/), "sg-db-clients"],
+    });
+  });
+
+  it("gives its own security group no ingress and HTTPS egress only", () => {
+    const json = build().json;
+    expect(json.resource.aws_vpc_security_group_ingress_rule).toBeUndefined();
+    expect(only(json, "aws_security_group").ingress).toBeUndefined();
+    expect(only(json, "aws_vpc_security_group_egress_rule")).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443 });
+  });
+
+  it("encrypts its environment with the platform key, traces with X-Ray and reserves concurrency", () => {
+    expect(fn()).toMatchObject({ kms_key_arn: props.kmsKeyArn, tracing_config: { mode: "Active" }, reserved_concurrent_executions: 5 });
+  });
+
+  it("tells the handler where the database and the master secret are, and nothing secret", () => {
+    const variables = fn().environment.variables;
+    expect(variables).toEqual({
+      DB_HOST: props.databaseAddress,
+      DB_PORT: "5432",
+      DB_NAME: "openclaw",
+      DB_MASTER_SECRET_ARN: props.masterUserSecretArn,
+      OPENCLAW_ENVIRONMENT: "production",
+      NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+    });
+    expect(build().text).not.toMatch(/password/i);
+  });
+
+  it("logs JSON to its KMS-encrypted log group with a year of retention", () => {
+    const json = build().json;
+    expect(only(json, "aws_cloudwatch_log_group")).toMatchObject({ name: props.logGroupName, kms_key_id: props.kmsKeyArn, retention_in_days: 365 });
+    expect(fn().logging_config.log_format).toBe("JSON");
+  });
+
+  it("packages the bundle as an archive whose hash is the bundle's own", () => {
+    const f = fn();
+    expect(f.source_code_hash).toBe(hash);
+    expect(f.filename).toMatch(new RegExp(`^assets/db-provisioner_code_\\w+/${hash.slice(0, 32).toUpperCase()}/archive\\.zip$`));
+  });
+
+  it("synthesizes identical JSON from the same bundle", () => {
+    expect(build().text).toBe(build().text);
+  });
+
+  it("reads only the master secret and writes exports only below database-exports/ in tenant buckets", () => {
+    const statements = policy().Statement as { Sid: string; Action: string | string[]; Resource: string; Condition?: unknown }[];
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.ReadMasterSecret).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: props.masterUserSecretArn });
+    expect(bySid.WriteExportsToTenantBuckets).toMatchObject({ Action: "s3:PutObject", Resource: `${props.exportBucketArnPattern}/database-exports/*` });
+    expect(bySid.EncryptExportsWithTenantKeys.Condition).toEqual({
+      StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": `${props.exportBucketArnPattern}/database-exports/*` },
+    });
+    const wildcard = statements.filter((s) => s.Resource === "*").map((s) => s.Sid);
+    expect(wildcard.sort()).toEqual(["ManageVpcNetworkInterfaces", "WriteTraces"]);
+  });
+
+  it("can be assumed by Lambda of this account only", () => {
+    const trust = JSON.parse(only(build().json, "aws_iam_role").assume_role_policy);
+    expect(trust.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: "lambda.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": "111111111111" } } }),
+    ]);
+  });
+
+  it.each([
+    [{ functionName: `x${"y".repeat(64)}` }, /functionName must be 1-64 letters/],
+    [{ logRetentionDays: 10 }, /logRetentionDays must be one of 1, 3, 5.* \(got 10\)/],
+    [{ reservedConcurrentExecutions: 0 }, /reservedConcurrentExecutions must be an integer from 1 to 20 \(got 0\)/],
+    [{ timeoutSeconds: 1000 }, /timeoutSeconds must be an integer from 30 to 900 \(got 1000\)/],
+    [{ subnetIds: [] }, /subnetIds must list at least one subnet/],
+    [{ securityGroupIds: [] }, /securityGroupIds must include the db-clients group/],
+    [{ bundle: { directory: bundleDir, hash: "abc" } }, /bundle.hash must be the sha256 from bundleProvisioner\(\) \(got abc\)/],
+  ])("fails when %j", (overrides, message) => {
+    expect(() => build(overrides as Partial<DbProvisionerProps>)).toThrow(message);
+  });
+});
