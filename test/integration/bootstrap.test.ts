@@ -1,0 +1,308 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { CreateKeyCommand, DescribeKeyCommand, GetKeyRotationStatusCommand } from "@aws-sdk/client-kms";
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+} from "@aws-sdk/client-s3";
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { main } from "../../bootstrap/cli";
+import { Clients, accountState, bucketState, inspectionClients, roleState, tableState } from "./aws-state";
+import { MotoServer, startMoto } from "./moto";
+
+/**
+ * Runs bootstrap for real against a moto server: the same code path as production, the SDK
+ * pointed at the emulator through AWS_ENDPOINT_URL. The fixture cdktf.json declares
+ * environment "production" in account 123456789012 with its state in us-east-1.
+ */
+
+const REPO_ROOT = join(__dirname, "..", "..");
+const FIXTURE = join(REPO_ROOT, "test", "bootstrap", "fixtures", "cdktf.json");
+const ACCOUNT = "123456789012";
+const BUCKET = "fixture-openclaw-tfstate-production";
+const TABLE = "fixture-openclaw-tf-locks";
+const PLAN_ROLE = "openclaw-production-github-plan";
+const DEPLOY_ROLE = "openclaw-production-github-deploy";
+const NAMES = { bucket: BUCKET, table: TABLE, roles: [PLAN_ROLE, DEPLOY_ROLE] };
+const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+
+const ARGS = ["--env", "production", "--region", "us-east-1", "--github-repo", "acme/openclaw-infra", "--cdktf-json", FIXTURE];
+
+let moto: MotoServer;
+let aws: Clients;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  moto = await startMoto(ACCOUNT);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_SESSION_TOKEN: "",
+    MOTO_ACCOUNT_ID: ACCOUNT,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
+  delete process.env.AWS_PROFILE;
+  aws = inspectionClients("us-east-1");
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await moto?.stop();
+});
+
+beforeEach(() => moto.reset());
+
+/** Runs the CLI in this process, as `npm run bootstrap -- <argv>` would. */
+async function bootstrap(...extra: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main([...ARGS, ...extra], { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+/** The `[n/6] <title>: <status>` lines. */
+const statusLines = (stderr: string) => stderr.split("\n").filter((l) => /^\[\d\/\d\] /.test(l));
+
+describe("bootstrap against moto", () => {
+  test("creates the key, bucket, lock table, provider and both roles in a fresh account", async () => {
+    const { code, stdout, stderr } = await bootstrap();
+    expect(code).toBe(0);
+    expect(statusLines(stderr)).toEqual([
+      "[1/6] state key alias/openclaw-production-terraform-state: created",
+      `[2/6] state bucket ${BUCKET}: created`,
+      `[3/6] lock table ${TABLE}: created`,
+      "[4/6] GitHub OIDC provider token.actions.githubusercontent.com: created",
+      `[5/6] plan role ${PLAN_ROLE}: created`,
+      `[6/6] deploy role ${DEPLOY_ROLE}: created`,
+    ]);
+
+    const state = await accountState(aws, NAMES);
+    const key = (await aws.kms.send(new DescribeKeyCommand({ KeyId: "alias/openclaw-production-terraform-state" }))).KeyMetadata!;
+    const keyArn = key.Arn!;
+    expect(key.KeyState).toBe("Enabled");
+    expect((await aws.kms.send(new GetKeyRotationStatusCommand({ KeyId: key.KeyId }))).KeyRotationEnabled).toBe(true);
+    expect(state.bucket).toEqual({
+      versioning: { Status: "Enabled" },
+      encryption: {
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }],
+        },
+      },
+      publicAccessBlock: { PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } },
+      policy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      },
+      lifecycle: [
+        expect.objectContaining({ ID: "openclaw-expire-noncurrent-state", Status: "Enabled", NoncurrentVersionExpiration: expect.objectContaining({ NoncurrentDays: 90 }) }),
+      ],
+      ownership: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+    });
+    expect(state.table).toEqual({
+      keySchema: [{ AttributeName: "LockID", KeyType: "HASH" }],
+      attributes: [{ AttributeName: "LockID", AttributeType: "S" }],
+      billingMode: "PAY_PER_REQUEST",
+      sseType: "KMS",
+      deletionProtection: true,
+      pointInTimeRecovery: "ENABLED",
+    });
+    expect(state.oidcProviders).toEqual([expect.objectContaining({ arn: PROVIDER_ARN, ClientIDList: ["sts.amazonaws.com"] })]);
+
+    expect(stdout).toContain(`kms_key_id     = "${keyArn}"`);
+    expect(stdout).toContain(`OPENCLAW_PLAN_ROLE_ARN_PRODUCTION=arn:aws:iam::${ACCOUNT}:role/${PLAN_ROLE}`);
+    expect(stdout).toContain(`OPENCLAW_DEPLOY_ROLE_ARN_PRODUCTION=arn:aws:iam::${ACCOUNT}:role/${DEPLOY_ROLE}`);
+  });
+
+  test("the roles trust exactly this repository's pull requests and main (plan) and its production environment (deploy)", async () => {
+    await bootstrap();
+    const trust = (subjects: string | string[]) => ({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "GitHubActionsOidc",
+          Effect: "Allow",
+          Principal: { Federated: PROVIDER_ARN },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": subjects } },
+        },
+      ],
+    });
+    const plan = await roleState(aws, PLAN_ROLE);
+    const deploy = await roleState(aws, DEPLOY_ROLE);
+    expect(plan).toMatchObject({
+      trust: trust(["repo:acme/openclaw-infra:pull_request", "repo:acme/openclaw-infra:ref:refs/heads/main"]),
+      attached: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    });
+    expect(Object.keys(plan === "absent" ? {} : plan.inline).sort()).toEqual(["openclaw-plan-guardrails", "openclaw-terraform-state"]);
+    expect(deploy).toMatchObject({ trust: trust("repo:acme/openclaw-infra:environment:production"), attached: [] });
+    expect(Object.keys(deploy === "absent" ? {} : deploy.inline).sort()).toEqual(["openclaw-deploy", "openclaw-terraform-state"]);
+  });
+
+  test("--deploy-trust main makes the deploy role trust the main branch instead", async () => {
+    await bootstrap("--deploy-trust", "main");
+    expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
+      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": "repo:acme/openclaw-infra:ref:refs/heads/main" } } }] },
+    });
+  });
+
+  test("a second run changes nothing and says so for every item", async () => {
+    await bootstrap();
+    const before = await accountState(aws, NAMES);
+    const { code, stderr } = await bootstrap();
+    expect(code).toBe(0);
+    expect(statusLines(stderr).map((l) => l.replace(/^\[\d\/6\] .*?: /, ""))).toEqual(Array(6).fill("already in place"));
+    expect(await accountState(aws, NAMES)).toEqual(before);
+  });
+
+  test("a dry run in a fresh account lists what it would create and creates nothing", async () => {
+    const before = await accountState(aws, NAMES);
+    const { code, stdout, stderr } = await bootstrap("--dry-run");
+    expect(code).toBe(0);
+    expect(statusLines(stderr).every((l) => l.endsWith(": would create"))).toBe(true);
+    expect(stderr).toContain("      - versioning: Disabled → Enabled");
+    expect(stdout).toMatch(/^Dry run: nothing was changed\./);
+    expect(await accountState(aws, NAMES)).toEqual(before);
+  });
+
+  describe("a pre-existing weak bucket", () => {
+    const otherStatement = { Sid: "AllowAccountAudit", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "s3:GetBucketPolicy", Resource: `arn:aws:s3:::${BUCKET}` };
+    const otherRule = { ID: "archive-logs", Status: "Enabled" as const, Filter: { Prefix: "logs/" }, Expiration: { Days: 400 } };
+
+    beforeEach(async () => {
+      // No versioning, no default encryption (moto's default), someone else's policy and lifecycle rule.
+      await aws.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+      await aws.s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [otherStatement] }) }));
+      await aws.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: BUCKET, LifecycleConfiguration: { Rules: [otherRule] } }));
+    });
+
+    test("a dry run prints exactly the fixes and changes nothing", async () => {
+      const before = await bucketState(aws, BUCKET);
+      const { code, stderr } = await bootstrap("--dry-run");
+      expect(code).toBe(0);
+      const bucketLines = stderr.split("\n").slice(stderr.split("\n").findIndex((l) => l.startsWith("[2/6]")));
+      expect(bucketLines[0]).toMatch(/^\[2\/6\] state bucket fixture-openclaw-tfstate-production: would update \(\d changes\)$/);
+      expect(bucketLines).toEqual(
+        expect.arrayContaining([
+          "      - default encryption: none → SSE-KMS with arn:aws:kms:us-east-1:123456789012:key/<created-by-this-run>",
+          "      - versioning: Disabled → Enabled",
+          "      - lifecycle rule openclaw-expire-noncurrent-state: added (noncurrent versions expire after 90 days; 1 other rule(s) kept)",
+          "      - bucket policy: add DenyInsecureTransport (1 other statement(s) kept)",
+        ]),
+      );
+      expect(await bucketState(aws, BUCKET)).toEqual(before);
+    });
+
+    test("is fixed, says so, and keeps what others configured", async () => {
+      const { code, stderr } = await bootstrap();
+      expect(code).toBe(0);
+      expect(stderr).toContain(`[2/6] state bucket ${BUCKET}: updated`);
+      expect(stderr).toContain("      - versioning: Disabled → Enabled");
+      const bucket = await bucketState(aws, BUCKET);
+      expect(bucket.versioning).toEqual({ Status: "Enabled" });
+      expect(bucket.encryption).toMatchObject({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" } }] } });
+      expect(bucket.policy).toEqual({ Version: "2012-10-17", Statement: [otherStatement, expect.objectContaining({ Sid: "DenyInsecureTransport" })] });
+      expect(bucket.lifecycle).toEqual([expect.objectContaining({ ID: "archive-logs" }), expect.objectContaining({ ID: "openclaw-expire-noncurrent-state" })]);
+    });
+  });
+
+  test("an existing bucket encrypted with another KMS key keeps it, even with --sse aes256, and the roles may use it", async () => {
+    const otherKey = (await aws.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    await aws.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await aws.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }));
+    await aws.s3.send(
+      new PutBucketEncryptionCommand({ Bucket: BUCKET, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: otherKey } }] } }),
+    );
+    const { code, stderr } = await bootstrap("--sse", "aes256");
+    expect(code).toBe(0);
+    expect(stderr).toContain(`      note: default encryption: kept SSE-KMS with existing key ${otherKey}; the roles may use it`);
+    expect((await bucketState(aws, BUCKET)).encryption).toMatchObject({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { KMSMasterKeyID: otherKey } }] } });
+    expect(await roleState(aws, PLAN_ROLE)).toMatchObject({
+      inline: { "openclaw-terraform-state": { Statement: expect.arrayContaining([expect.objectContaining({ Sid: "StateEncryptionKey", Resource: [otherKey] })]) } },
+    });
+  });
+
+  test("a role someone widened is narrowed back to exactly the specified trust", async () => {
+    const wide = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: PROVIDER_ARN }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringLike: { "token.actions.githubusercontent.com:sub": "repo:acme/*" } } }] };
+    await aws.iam.send(new CreateRoleCommand({ RoleName: DEPLOY_ROLE, AssumeRolePolicyDocument: JSON.stringify(wide) }));
+    const { code, stderr } = await bootstrap();
+    expect(code).toBe(0);
+    expect(stderr).toContain(`[6/6] deploy role ${DEPLOY_ROLE}: updated`);
+    expect(stderr).toContain("      - trust policy: replaced (sub repo:acme/* → repo:acme/openclaw-infra:environment:production)");
+    expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
+      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": "repo:acme/openclaw-infra:environment:production" } } }] },
+    });
+  });
+
+  test("a state bucket in another region stops the run before anything is created, exit 2", async () => {
+    const west = inspectionClients("eu-west-1");
+    await west.s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    const before = await accountState(aws, NAMES);
+    const { code, stdout, stderr } = await bootstrap();
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `bootstrap failed at step 2/6 (state bucket ${BUCKET}): BucketRegionMismatch: bucket ${BUCKET} is in eu-west-1, not us-east-1: set the environment's stateRegion to eu-west-1 in cdktf.json and run with --region eu-west-1, or choose another stateBucket\nNothing was changed.`,
+    );
+    expect(stdout).toBe("");
+    expect(await accountState(aws, NAMES)).toEqual(before);
+  });
+
+  test("an existing lock table Terraform cannot use is reported, not replaced", async () => {
+    await aws.dynamodb.send(
+      new CreateTableCommand({ TableName: TABLE, AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }),
+    );
+    const { code, stderr } = await bootstrap();
+    expect(code).toBe(2);
+    expect(stderr).toContain(`(lock table ${TABLE}): LockTableIncompatible: table ${TABLE} has key id:S:HASH, Terraform needs only LockID:S:HASH`);
+    expect(await tableState(aws, TABLE)).toMatchObject({ keySchema: [{ AttributeName: "id", KeyType: "HASH" }] });
+  });
+});
+
+describe("npm run bootstrap (a real process)", () => {
+  const run = (...argv: string[]) =>
+    spawnSync("npm", ["run", "--silent", "bootstrap", "--", ...argv], { cwd: REPO_ROOT, env: process.env, encoding: "utf8", timeout: 60_000 });
+
+  test("--help exits 0 with the usage", () => {
+    const result = run("--help");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: npm run bootstrap/);
+  });
+
+  test("an unknown environment exits 1 with one line of explanation and no stack trace", () => {
+    const result = run("--env", "nope", "--region", "us-east-1", "--github-repo", "acme/openclaw-infra", "--cdktf-json", FIXTURE);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^--env nope is not in .* \(environments: production, eu-staging\)\nRun with --help for usage\.\n$/);
+  });
+
+  test("a dry run against the emulator exits 0 and prints the settings to stdout", () => {
+    const result = run(...ARGS, "--dry-run");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("OPENCLAW_PLAN_ROLE_ARN_PRODUCTION=arn:aws:iam::123456789012:role/openclaw-production-github-plan");
+    expect(result.stderr).toContain("[6/6] deploy role openclaw-production-github-deploy: would create");
+  });
+
+  test("unreachable AWS exits 2 naming the error code, with no stack trace", () => {
+    const result = spawnSync("npm", ["run", "--silent", "bootstrap", "--", ...ARGS], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_MAX_ATTEMPTS: "1" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/bootstrap failed checking credentials: ECONNREFUSED/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
