@@ -1,0 +1,110 @@
+/**
+ * The artifact the platform deploys: the esbuild bundle of the provisioner Lambda.
+ * Checks what only the bundle can show: it is deterministic, it carries the migrations,
+ * and the bundled handler validates its input and insists on TLS to the database.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as path from "path";
+import { promisify } from "util";
+import { buildProvisionerBundle, bundleProvisioner } from "../../db/bundle";
+
+jest.setTimeout(30_000);
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** Runs the bundled handler once in a fresh Node process (as Lambda would) and returns its outcome. */
+async function invokeBundle(directory: string, event: unknown, env: Record<string, string>): Promise<{ ok: boolean; value: string }> {
+  const script = `
+    require(${JSON.stringify(path.join(directory, "index.js"))})
+      .handler(${JSON.stringify(event)}, { invokedFunctionArn: "arn:aws:lambda:us-east-1:111111111111:function:p" })
+      .then((r) => console.log(JSON.stringify({ ok: true, value: JSON.stringify(r) })),
+            (e) => console.log(JSON.stringify({ ok: false, value: String(e && e.message) })));`;
+  const { stdout } = await run(process.execPath, ["-e", script], { env: { PATH: process.env.PATH ?? "", ...env } });
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
+
+describe("provisioner bundle", () => {
+  test("is built once per process", () => {
+    expect(bundleProvisioner()).toBe(bundleProvisioner());
+  });
+
+  test("is the same bytes and hash when built again", () => {
+    const first = buildProvisionerBundle();
+    const index = fs.readFileSync(path.join(first.directory, "index.js"));
+    fs.rmSync(first.directory, { recursive: true }); // force a fresh write, not a reuse of the directory
+    const second = buildProvisionerBundle();
+    expect(second).toEqual(first);
+    expect(fs.readFileSync(path.join(second.directory, "index.js"))).toEqual(index);
+  });
+
+  test("holds index.js and every migration, and nothing else", () => {
+    const migrations = fs.readdirSync(path.join(repoRoot, "db", "migrations")).filter((f) => f.endsWith(".sql"));
+    expect(fs.readdirSync(bundleProvisioner().directory).sort()).toEqual(["index.js", ...migrations].sort());
+  });
+
+  describe("handler", () => {
+    let secrets: http.Server;
+    let secretsUrl: string;
+    const requests: string[] = [];
+
+    beforeAll(async () => {
+      // Stands in for the Secrets Manager API: answers GetSecretValue with an RDS-style master secret.
+      secrets = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+          requests.push(`${req.headers["x-amz-target"]} ${body}`);
+          res.setHeader("content-type", "application/x-amz-json-1.1");
+          res.end(JSON.stringify({ ARN: "arn:secret", SecretString: JSON.stringify({ username: "master", password: "pw" }) }));
+        });
+      });
+      await new Promise<void>((resolve) => secrets.listen(0, "127.0.0.1", resolve));
+      secretsUrl = `http://127.0.0.1:${(secrets.address() as { port: number }).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => secrets.close(() => resolve())));
+
+    const env = () => ({
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
+      DB_HOST: "127.0.0.1",
+      DB_PORT: "1", // overridden where a test needs a listener
+      DB_NAME: "openclaw",
+      DB_MASTER_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-1",
+      OPENCLAW_ENVIRONMENT: "test",
+    });
+    const event = { tenantId: "acme", environment: "test", exportBucket: "openclaw-acme-exports", deletionMode: "retain", connectionLimit: 5, tf: { action: "create" } };
+
+    test("rejects invalid input before reading any secret", async () => {
+      requests.length = 0;
+      const out = await invokeBundle(bundleProvisioner().directory, { ...event, tenantId: "Not Valid" }, env());
+      expect(out).toEqual({ ok: false, value: expect.stringContaining("invalid provisioner input: tenantId:") });
+      expect(requests).toEqual([]);
+    });
+
+    test("reads the master secret named by its environment, then insists on TLS to the database", async () => {
+      // Answers a client's first message like a PostgreSQL server without TLS: "N" to an
+      // SSLRequest. A client that did not ask for TLS would send a StartupMessage first
+      // and fail differently.
+      const firstMessages: Buffer[] = [];
+      const noTls = net.createServer((socket) => socket.once("data", (d) => (firstMessages.push(d), socket.write("N"))));
+      await new Promise<void>((resolve) => noTls.listen(0, "127.0.0.1", resolve));
+      try {
+        requests.length = 0;
+        const port = String((noTls.address() as net.AddressInfo).port);
+        const out = await invokeBundle(bundleProvisioner().directory, event, { ...env(), DB_PORT: port });
+        expect(requests).toEqual([`secretsmanager.GetSecretValue ${JSON.stringify({ SecretId: env().DB_MASTER_SECRET_ARN })}`]);
+        expect(out).toEqual({ ok: false, value: "The server does not support SSL connections" });
+        // SSLRequest: length 8, code 80877103.
+        expect(firstMessages[0].subarray(0, 8)).toEqual(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]));
+      } finally {
+        await new Promise<void>((resolve) => noTls.close(() => resolve()));
+      }
+    });
+  });
+});

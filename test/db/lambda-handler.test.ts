@@ -1,0 +1,66 @@
+/** The AWS half of the provisioner Lambda: environment, master secret, export upload. */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { accountOf, awsDependencies, parseMasterSecret } from "../../db/lambda/handler";
+
+const env = {
+  DB_HOST: "db.abc.us-east-1.rds.amazonaws.com",
+  DB_PORT: "5432",
+  DB_NAME: "openclaw",
+  DB_MASTER_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-1",
+  OPENCLAW_ENVIRONMENT: "production",
+};
+const secrets = mockClient(SecretsManagerClient);
+const s3 = mockClient(S3Client);
+const deps = (e: NodeJS.ProcessEnv = env) =>
+  awsDependencies(e, { secrets: new SecretsManagerClient({ region: "us-east-1" }), s3: new S3Client({ region: "us-east-1" }) }, () => "111111111111");
+
+beforeEach(() => {
+  secrets.reset();
+  s3.reset();
+});
+
+describe("awsDependencies", () => {
+  test("connects with verify-full TLS to the configured host", () => {
+    expect(deps().connection).toEqual({ host: env.DB_HOST, port: 5432, database: "openclaw", ssl: { rejectUnauthorized: true, servername: env.DB_HOST } });
+  });
+
+  test("fails naming the missing environment variable", () => {
+    const { DB_NAME: _omitted, ...rest } = env;
+    expect(() => deps(rest)).toThrow("environment variable DB_NAME is not set");
+  });
+
+  test("reads the master credentials from the secret named in the environment", async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: env.DB_MASTER_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ username: "master", password: "pw", engine: "postgres" }) });
+    expect(await deps().getMasterCredentials()).toEqual({ username: "master", password: "pw" });
+  });
+
+  test("uploads an export SSE-KMS encrypted, to a bucket of its own account only", async () => {
+    s3.on(PutObjectCommand).resolves({});
+    await deps().putExport("openclaw-acme-111111111111-us-east-1", "database-exports/acme/x.sql", "-- sql");
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).toEqual({
+      Bucket: "openclaw-acme-111111111111-us-east-1",
+      Key: "database-exports/acme/x.sql",
+      Body: "-- sql",
+      ContentType: "application/sql",
+      ServerSideEncryption: "aws:kms",
+      ExpectedBucketOwner: "111111111111",
+    });
+  });
+});
+
+describe("parseMasterSecret", () => {
+  test("fails on a secret that is not JSON without echoing its content", () => {
+    expect(() => parseMasterSecret("hunter2", "arn:s")).toThrow("secret arn:s is not JSON");
+    expect(() => parseMasterSecret("hunter2", "arn:s")).not.toThrow(/hunter2/);
+  });
+
+  test("fails on a secret without username and password", () => {
+    expect(() => parseMasterSecret(JSON.stringify({ user: "x" }), "arn:s")).toThrow("secret arn:s has no string username/password");
+  });
+});
+
+test("accountOf takes the account from a function ARN", () => {
+  expect(accountOf("arn:aws:lambda:us-east-1:111111111111:function:p")).toBe("111111111111");
+});
