@@ -6,7 +6,7 @@
  *
  * Prints {"changed":[...],"added":[...],"removed":[...],"order":[[...],...]}.
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { readSynth, type StackInfo, type Synth } from "./lib/synth";
 
@@ -39,6 +39,9 @@ Options:
   --base <dir>   synth output of the base revision (e.g. base/cdktf.out)
   --head <dir>   synth output of the head revision (e.g. cdktf.out)
   --out <file>   also write the JSON to this file
+  --github-output <file>
+                 also append changed=, added=, removed= (comma lists) and count=
+                 (changed + added) for later steps, e.g. "$GITHUB_OUTPUT"
   --help         show this help
 
 Exit codes: 0 ok, 1 bad input (missing dir, invalid manifest, dependency cycle),
@@ -111,6 +114,7 @@ export function main(argv: string[]): number {
     base: { type: "string" },
     head: { type: "string" },
     out: { type: "string" },
+    "github-output": { type: "string" },
   });
   if (!values.base || !values.head) throw new UsageError("--base and --head are both required");
   const started = Date.now();
@@ -119,6 +123,13 @@ export function main(argv: string[]): number {
   const result = computeAffected(base, head);
   const json = JSON.stringify(result);
   if (values.out) writeFileSync(values.out, `${json}\n`);
+  if (values["github-output"]) {
+    appendFileSync(
+      values["github-output"],
+      `changed=${result.changed.join(",")}\nadded=${result.added.join(",")}\nremoved=${result.removed.join(",")}\n` +
+        `count=${result.changed.length + result.added.length}\n`,
+    );
+  }
   process.stdout.write(`${json}\n`);
   log(
     `affected: ${head.stacks.size} stacks compared in ${Date.now() - started} ms: ` +

@@ -5,19 +5,23 @@
  */
 import { writeFileSync } from "node:fs";
 import { log, parse, run, UsageError } from "./lib/cli";
-import { readPlans, type StackPlan } from "./lib/plan";
+import { missingPlan, readPlans, type StackPlan } from "./lib/plan";
+import { readSynth } from "./lib/synth";
 import { renderComment } from "./plan-comment";
 
 /** The workflow finds the open drift issue by its label and this marker. */
 export const DRIFT_MARKER = "<!-- openclaw-drift -->";
 
-export const HELP = `Usage: npm run -s drift-report -- <plans-dir> [--run-url <url>] [--artifact <name>] [--json] [--out <file>]
+export const HELP = `Usage: npm run -s drift-report -- <plans-dir> [--synth <dir>] [--run-url <url>] [--artifact <name>] [--json] [--out <file>]
 
 Reads the per-stack results of \`plan-stacks --detailed-exitcode\` over every stack and
 prints the Markdown body of the drift issue: drifted and failed stacks with collapsed,
 redacted details. With --json prints
   {"drifted":[...],"failed":[...],"clean":<n>,"total":<n>,"title":"...","body":"..."}
 which the workflow uses to open, update or close the one drift issue.
+
+With --synth <dir>, every stack of that synth output without a result in <plans-dir>
+counts as failed, so a plan shard that died can never make the report look clean.
 
 Exit codes: 0 ok (drift is reported, not an error), 1 bad input, 2 unexpected failure.`;
 
@@ -60,11 +64,22 @@ export function driftReport(plans: readonly StackPlan[], opts: { runUrl?: string
 export function main(argv: string[]): number {
   const { values, positionals } = parse(
     argv,
-    { "run-url": { type: "string" }, artifact: { type: "string" }, json: { type: "boolean" }, out: { type: "string" } },
+    {
+      synth: { type: "string" },
+      "run-url": { type: "string" },
+      artifact: { type: "string" },
+      json: { type: "boolean" },
+      out: { type: "string" },
+    },
     true,
   );
   if (positionals.length !== 1) throw new UsageError(`expected exactly one <plans-dir>, got ${positionals.length}`);
-  const report = driftReport(readPlans(positionals[0]), { runUrl: values["run-url"], artifact: values.artifact });
+  const plans = readPlans(positionals[0]);
+  if (values.synth) {
+    const have = new Set(plans.map((p) => p.stack));
+    for (const stack of readSynth(values.synth).stacks.keys()) if (!have.has(stack)) plans.push(missingPlan(stack));
+  }
+  const report = driftReport(plans, { runUrl: values["run-url"], artifact: values.artifact });
   const text = values.json ? `${JSON.stringify(report)}\n` : report.body;
   if (values.out) writeFileSync(values.out, text);
   else process.stdout.write(text);

@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { log, parse, run, splitList, checkStackNames, UsageError } from "./lib/cli";
-import { readPlans, type StackPlan } from "./lib/plan";
+import { readAffected } from "./lib/affected-file";
+import { missingPlan, readPlans, type StackPlan } from "./lib/plan";
 import { redactText } from "./lib/redact";
 
 /** The workflow finds and updates the comment carrying this marker instead of adding a new one. */
@@ -31,6 +32,9 @@ summary never is.
 
 Options:
   --removed <a,b>       stacks removed by this change: listed as needing offboarding
+  --affected <file>     output of \`affected\`: its changed + added stacks missing from
+                        <plans-dir> (a plan job died) are reported as "no result", and its
+                        removed stacks are listed like --removed
   --notes-file <file>   lines added above the table (e.g. quota warnings)
   --artifact <name>     workflow artifact holding the full plans (default: terraform-plans)
   --run-url <url>       link to the workflow run that holds the artifact
@@ -253,6 +257,7 @@ export function main(argv: string[]): number {
     argv,
     {
       removed: { type: "string" },
+      affected: { type: "string" },
       "notes-file": { type: "string" },
       artifact: { type: "string" },
       "run-url": { type: "string" },
@@ -278,6 +283,14 @@ export function main(argv: string[]): number {
     throw new UsageError(`--max-chars must be an integer between 2000 and 65536, got ${values["max-chars"]}`);
   }
   const plans = readPlans(positionals[0]);
+  if (values.affected) {
+    const affected = readAffected(values.affected);
+    const have = new Set(plans.map((p) => p.stack));
+    for (const stack of [...affected.changed, ...affected.added]) {
+      if (!have.has(stack)) plans.push(missingPlan(stack));
+    }
+    for (const stack of affected.removed) if (!removed.includes(stack)) removed.push(stack);
+  }
   const comment = renderComment(plans, {
     removed,
     notes,

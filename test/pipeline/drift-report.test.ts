@@ -60,3 +60,16 @@ describe("drift-report", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ drifted: ["tenant-a"], failed: ["tenant-c"], clean: 1, total: 3 });
   });
 });
+
+test("CLI --synth counts stacks without a result as failed, so a dead shard never closes the issue", () => {
+  const dir = mkdtempSync(join(tmpdir(), "drift-"));
+  const r = spawnSync(
+    process.execPath,
+    [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/drift-report.ts"), dir, "--synth", join(__dirname, "fixtures/synth/head"), "--json"],
+    { encoding: "utf8" },
+  );
+  expect(r.status).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report.failed).toHaveLength(6);
+  expect(report.title).toBe("Drift: 6 failed to plan of 6 stacks");
+});

@@ -187,3 +187,14 @@ describe("plan-comment CLI", () => {
     expect(r.stderr).toMatch(/--removed: invalid stack name/);
   });
 });
+
+describe("plan-comment --affected", () => {
+  test("reports affected stacks without a plan result and lists removed ones", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aff-")), "affected.json");
+    writeFileSync(file, JSON.stringify({ changed: ["tenant-acme", "tenant-vanished"], added: [], removed: ["tenant-umbrella"], order: [] }));
+    const r = cli(PLANS, "--affected", file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("| `tenant-vanished` | – | – | – | – | ❔ no result |");
+    expect(r.stdout).toContain("**Removed stacks need offboarding:** `tenant-umbrella`");
+  });
+});

@@ -144,3 +144,13 @@ export function readStackPlan(dir: string, stack: string): StackPlan {
   if (error !== undefined) return { stack, status: "error", ...EMPTY, text: redactText(error), result };
   return { stack, status: "missing", ...EMPTY, text: "No plan.json or error.txt: the plan job did not finish for this stack.", result };
 }
+
+/** An expected stack without any result: its plan job died before uploading. */
+export function missingPlan(stack: string): StackPlan {
+  return {
+    stack,
+    status: "missing",
+    ...EMPTY,
+    text: "No plan result: the plan job for this stack did not upload one (cancelled, timed out or failed early).",
+  };
+}
