@@ -2,10 +2,9 @@ import { App } from "cdktf";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "./config/loader";
 import { buildApp } from "./stacks/build-app";
+import { disableTokenStackTraces } from "./stacks/synth-tuning";
 
-// cdktf records a stack trace for every token; with source maps on (tsx enables them) that
-// formatting dominates synth time. Errors from this app need no source-mapped traces.
-process.setSourceMapsEnabled(false);
+disableTokenStackTraces();
 
 function main(): void {
   const root = __dirname;

@@ -4,6 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
 import { buildApp } from "../../stacks/build-app";
+import { disableTokenStackTraces } from "../../stacks/synth-tuning";
+
+// Tests synthesize the app the way main.ts does.
+disableTokenStackTraces();
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 
