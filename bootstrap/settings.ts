@@ -52,6 +52,11 @@ export interface BootstrapSettings extends BootstrapOptions {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** Tags in the `[{ Key, Value }]` shape S3, DynamoDB and IAM take (KMS wants TagKey/TagValue). */
+export function tagList(tags: Readonly<Record<string, string>>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
 /** Combines the validated options with the environment's config. */
 export function resolveSettings(options: BootstrapOptions, environment: EnvironmentConfig): BootstrapSettings {
   return {

@@ -9,9 +9,9 @@ import {
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { isNotFound } from "../aws-errors";
+import { hasCode, isNotFound } from "../aws-errors";
 import { Action, ResourcePlan, resourcePlan } from "../plan";
-import { GITHUB_OIDC_HOST } from "../settings";
+import { GITHUB_OIDC_HOST, tagList } from "../settings";
 import { PolicyDocument, describePolicyDiff, diffPolicies, isPolicyDiffEmpty, parsePolicy } from "../policies";
 
 /**
@@ -118,25 +118,44 @@ export async function observeGithubRole(iam: IAMClient, desired: GithubRoleDesir
   };
 }
 
+/**
+ * IAM is eventually consistent: right after the OIDC provider is created, a trust policy
+ * naming it can be refused as an invalid principal for a few seconds.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
+ */
+export async function retryWhilePrincipalPropagates<T>(write: () => Promise<T>, delaysMs: readonly number[] = [2000, 4000, 8000, 16000]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      const propagating = hasCode(err, "MalformedPolicyDocument") && /principal/i.test(String((err as Error).message));
+      if (!propagating || attempt >= delaysMs.length) throw err;
+      await new Promise((r) => setTimeout(r, delaysMs[attempt]));
+    }
+  }
+}
+
 /** Carries out one action; returns the role's ARN when it creates the role. */
 export async function applyGithubRoleAction(iam: IAMClient, desired: GithubRoleDesired, action: GithubRoleAction): Promise<string | undefined> {
   const RoleName = desired.name;
   switch (action.kind) {
-    case "create":
-      return (
-        await iam.send(
+    case "create": {
+      const created = await retryWhilePrincipalPropagates(() =>
+        iam.send(
           new CreateRoleCommand({
             RoleName,
             Description: desired.description,
             AssumeRolePolicyDocument: JSON.stringify(desired.trustPolicy),
             // One hour covers a deploy of every stack; GitHub's token is short-lived anyway.
             MaxSessionDuration: 3600,
-            Tags: Object.entries(desired.tags).map(([Key, Value]) => ({ Key, Value })),
+            Tags: tagList(desired.tags),
           }),
-        )
-      ).Role?.Arn;
+        ),
+      );
+      return created.Role?.Arn;
+    }
     case "trustPolicy":
-      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(desired.trustPolicy) }));
+      await retryWhilePrincipalPropagates(() => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(desired.trustPolicy) })));
       break;
     case "inlinePolicy":
       await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: action.policyName, PolicyDocument: JSON.stringify(desired.inlinePolicies[action.policyName]) }));

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { isNotFound } from "../aws-errors";
 import { Action, ConflictError, ResourcePlan, Step, resourcePlan } from "../plan";
-import { BootstrapSettings } from "../settings";
+import { BootstrapSettings, tagList } from "../settings";
 
 /**
  * The DynamoDB lock table. Terraform's S3 backend needs exactly a string hash key named
@@ -91,7 +91,7 @@ export async function applyLockTableAction(dynamodb: DynamoDBClient, name: strin
           BillingMode: "PAY_PER_REQUEST",
           SSESpecification: { Enabled: true, SSEType: "KMS" },
           DeletionProtectionEnabled: true,
-          Tags: Object.entries(settings.tags).map(([Key, Value]) => ({ Key, Value })),
+          Tags: tagList(settings.tags),
         }),
       );
       break;

@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { isNotFound } from "../aws-errors";
 import { Action, ResourcePlan, Step, resourcePlan } from "../plan";
-import { BootstrapSettings, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, oidcProviderArn } from "../settings";
+import { BootstrapSettings, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, oidcProviderArn, tagList } from "../settings";
 
 /**
  * GitHub's OIDC identity provider. An account can hold only one provider per URL, and other
@@ -57,7 +57,7 @@ export function oidcProviderStep(iam: IAMClient, settings: BootstrapSettings): S
             Url: `https://${GITHUB_OIDC_HOST}`,
             ClientIDList: [GITHUB_OIDC_AUDIENCE],
             ThumbprintList: GITHUB_THUMBPRINTS,
-            Tags: Object.entries(settings.tags).map(([Key, Value]) => ({ Key, Value })),
+            Tags: tagList(settings.tags),
           }),
         );
       } else {

@@ -24,7 +24,7 @@ import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { hasCode, httpStatus, isNotFound } from "../aws-errors";
 import { Action, ConflictError, ResourcePlan, Step, resourcePlan } from "../plan";
 import { PolicyDocument, PolicyStatement, diffPolicies, isPolicyDiffEmpty, parsePolicy } from "../policies";
-import { BootstrapSettings, bucketArn } from "../settings";
+import { BootstrapSettings, bucketArn, tagList } from "../settings";
 
 /**
  * The state bucket: versioned (every state write can be undone), encrypted by default,
@@ -309,7 +309,7 @@ export async function applyStateBucketAction(s3: S3Client, desired: StateBucketD
         // Created by a concurrent run between plan and apply: same outcome.
         if (!hasCode(err, "BucketAlreadyOwnedByYou")) throw err;
       }
-      await s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: Object.entries(settings.tags).map(([Key, Value]) => ({ Key, Value })) } }));
+      await s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: tagList(settings.tags) } }));
       break;
     case "objectOwnership":
       await s3.send(new PutBucketOwnershipControlsCommand({ Bucket, OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } }));

@@ -8,7 +8,7 @@ import {
   KeyState,
 } from "@aws-sdk/client-kms";
 import { Action, ConflictError, ResourcePlan, Step, resourcePlan } from "../plan";
-import { BootstrapSettings, pendingKeyArn } from "../settings";
+import { BootstrapSettings, pendingKeyArn, tagList } from "../settings";
 import { isNotFound } from "../aws-errors";
 
 /**
@@ -78,7 +78,7 @@ export function stateKeyStep(kms: KMSClient, settings: BootstrapSettings): Step 
           Description: `Terraform state of OpenClaw environment ${settings.env} (created by npm run bootstrap)`,
           KeyUsage: "ENCRYPT_DECRYPT",
           KeySpec: "SYMMETRIC_DEFAULT",
-          Tags: Object.entries(settings.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+          Tags: tagList(settings.tags).map(({ Key, Value }) => ({ TagKey: Key, TagValue: Value })),
         }),
       );
       const arn = created.KeyMetadata!.Arn!;

@@ -1,5 +1,5 @@
 import { PolicyDocument, githubTrustPolicy } from "../../bootstrap/policies";
-import { GithubRoleDesired, GithubRoleObserved, planGithubRole, subjects } from "../../bootstrap/resources/github-role";
+import { GithubRoleDesired, GithubRoleObserved, planGithubRole, retryWhilePrincipalPropagates, subjects } from "../../bootstrap/resources/github-role";
 import { settingsFor } from "./helpers";
 
 const settings = settingsFor();
@@ -62,5 +62,28 @@ describe("planGithubRole", () => {
 describe("subjects", () => {
   test("lists the sub claims a trust policy accepts", () => {
     expect(subjects(githubTrustPolicy(settings, ["a", "b"]))).toEqual(["a", "b"]);
+  });
+});
+
+describe("retryWhilePrincipalPropagates", () => {
+  const propagating = Object.assign(new Error("Invalid principal in policy: \"Federated\""), { name: "MalformedPolicyDocument" });
+
+  test("retries a trust policy write refused while the new OIDC provider propagates", async () => {
+    const write = jest.fn().mockRejectedValueOnce(propagating).mockResolvedValueOnce("ok");
+    await expect(retryWhilePrincipalPropagates(write, [0, 0])).resolves.toBe("ok");
+    expect(write).toHaveBeenCalledTimes(2);
+  });
+
+  test("gives up after the last delay with the AWS error", async () => {
+    const write = jest.fn().mockRejectedValue(propagating);
+    await expect(retryWhilePrincipalPropagates(write, [0, 0])).rejects.toBe(propagating);
+    expect(write).toHaveBeenCalledTimes(3);
+  });
+
+  test("does not retry other errors", async () => {
+    const denied = Object.assign(new Error("no"), { name: "AccessDenied" });
+    const write = jest.fn().mockRejectedValue(denied);
+    await expect(retryWhilePrincipalPropagates(write, [0, 0])).rejects.toBe(denied);
+    expect(write).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,3 +1,15 @@
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import {
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
 import { ConflictError } from "../../bootstrap/plan";
 import {
   LIFECYCLE_RULE_ID,
@@ -5,6 +17,7 @@ import {
   StateBucketObserved,
   TLS_ONLY_SID,
   lifecycleRule,
+  observeStateBucket,
   planStateBucket,
   stateKeyArnsAfter,
   tlsOnlyStatement,
@@ -140,5 +153,62 @@ describe("planStateBucket", () => {
       expect(plan.actions).toEqual([]);
       expect(plan.notes).toEqual(["lifecycle rule cleanup expires current objects: it would delete live state; left in place, remove it by hand"]);
     });
+  });
+});
+
+describe("observeStateBucket", () => {
+  const s3 = mockClient(S3Client);
+  const kms = mockClient(KMSClient);
+  afterEach(() => {
+    s3.reset();
+    kms.reset();
+  });
+  const observe = () => observeStateBucket(new S3Client({ region: "us-east-1" }), new KMSClient({ region: "us-east-1" }), desired, "123456789012");
+  const httpError = (name: string, status: number, headers: Record<string, string> = {}) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, $response: { statusCode: status, headers } });
+
+  test("a bucket that does not exist is undefined", async () => {
+    s3.on(HeadBucketCommand).rejects(httpError("NotFound", 404));
+    await expect(observe()).resolves.toBeUndefined();
+  });
+
+  test("fails when the name belongs to another account (S3 answers 403), before anything changes", async () => {
+    s3.on(HeadBucketCommand).rejects(httpError("Forbidden", 403));
+    await expect(observe()).rejects.toMatchObject({ code: "BucketNotOwned" });
+    await expect(observe()).rejects.toThrow(/bucket acme-tfstate exists but not in account 123456789012 .*choose another stateBucket in cdktf.json/);
+  });
+
+  test("fails naming the bucket's region when S3 redirects to it", async () => {
+    s3.on(HeadBucketCommand).rejects(httpError("PermanentRedirect", 301, { "x-amz-bucket-region": "ap-southeast-2" }));
+    await expect(observe()).rejects.toThrow(/bucket acme-tfstate is in ap-southeast-2, not us-east-1/);
+  });
+
+  test("reads every setting, resolving a key given by id to its ARN", async () => {
+    s3.on(HeadBucketCommand).resolves({ BucketRegion: "us-east-1" });
+    s3.on(GetBucketVersioningCommand).resolves({});
+    s3.on(GetBucketEncryptionCommand).resolves({
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "1111" } }] },
+    });
+    kms.on(DescribeKeyCommand, { KeyId: "1111" }).resolves({ KeyMetadata: { KeyId: "1111", Arn: KEY_ARN } });
+    s3.on(GetPublicAccessBlockCommand).rejects(httpError("NoSuchPublicAccessBlockConfiguration", 404));
+    s3.on(GetBucketPolicyCommand).rejects(httpError("NoSuchBucketPolicy", 404));
+    s3.on(GetBucketLifecycleConfigurationCommand).rejects(httpError("NoSuchLifecycleConfiguration", 404));
+    s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: "ObjectWriter" }] } });
+    await expect(observe()).resolves.toEqual({
+      region: "us-east-1",
+      versioning: "Disabled",
+      encryption: { algorithm: "aws:kms", kmsKeyArn: KEY_ARN },
+      publicAccessBlock: undefined,
+      policy: undefined,
+      lifecycleRules: [],
+      objectOwnership: "ObjectWriter",
+    });
+  });
+
+  test("an error other than 'not configured' is not mistaken for an unset setting", async () => {
+    s3.on(HeadBucketCommand).resolves({ BucketRegion: "us-east-1" });
+    s3.on(GetBucketVersioningCommand).resolves({ Status: "Enabled" });
+    s3.on(GetBucketEncryptionCommand).rejects(httpError("AccessDenied", 403));
+    await expect(observe()).rejects.toThrow("AccessDenied");
   });
 });
