@@ -46,7 +46,23 @@ export const ProvisionerEventSchema = ProvisionerInputSchema.extend({
 /** An invocation as the Lambda receives it. Without `tf` (an operator's manual call) it means `create`. */
 export type ProvisionerEvent = z.infer<typeof ProvisionerEventSchema>;
 
-/** What the handler returns; Terraform keeps it as the invocation's `result`. */
+/**
+ * The platform stack's own invocation, re-sent whenever the bundle changes: applies
+ * pending migrations and touches no tenant, so a new migration reaches the database
+ * with the platform deploy that ships it, not with the next tenant change.
+ */
+export const MigrateEventSchema = z.strictObject({
+  operation: z.literal("migrate"),
+  environment: z.string().min(1),
+});
+export type MigrateEvent = z.infer<typeof MigrateEventSchema>;
+
+export interface MigrateResult {
+  readonly status: "migrated";
+  readonly migrationsApplied: string[];
+}
+
+/** What the handler returns for a tenant; Terraform keeps it as the invocation's `result`. */
 export interface ProvisionerResult {
   readonly tenantId: string;
   readonly roleName: string;

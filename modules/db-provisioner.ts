@@ -4,10 +4,11 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ProvisionerBundle } from "../db/bundle";
-import { EXPORT_PREFIX, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME } from "../db/contract";
+import { EXPORT_PREFIX, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME } from "../db/contract";
 import { LOG_RETENTION_DAYS } from "../config/tenant-schema";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
 
@@ -62,6 +63,12 @@ export interface DbProvisionerProps {
   readonly timeoutSeconds?: number;
   /** Memory; exports are built in memory. @default 512 */
   readonly memoryMiB?: number;
+  /**
+   * Invoke the function once after each deploy of a new bundle to apply pending
+   * migrations, so a migration reaches the database with the platform deploy that ships
+   * it. Without it, migrations wait for the next tenant create or update. @default true
+   */
+  readonly migrateOnDeploy?: boolean;
 }
 
 /**
@@ -220,6 +227,16 @@ export class DbProvisioner extends Construct {
       // The role needs its ENI permissions before Lambda attaches the function to the VPC.
       dependsOn: [policy, logGroup],
     });
+
+    if (props.migrateOnDeploy ?? true) {
+      const migrate: MigrateEvent = { operation: "migrate", environment: props.environment };
+      new LambdaInvocation(this, "migrate", {
+        functionName: fn.functionName,
+        input: JSON.stringify(migrate),
+        // Re-invoked whenever the code (and so possibly the set of migrations) changes.
+        triggers: { bundle: props.bundle.hash },
+      });
+    }
 
     this.functionName = fn.functionName;
     this.functionArn = fn.arn;

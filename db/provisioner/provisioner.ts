@@ -5,7 +5,7 @@
  */
 import { Client } from "pg";
 import type { ClientBase, ClientConfig } from "pg";
-import { EXPORT_PREFIX, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
+import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { exportTenant } from "./export";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
@@ -39,8 +39,10 @@ export interface ProvisionerDeps {
 /** Serialises provisioner transactions per database: migrations and role changes never interleave. */
 const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))";
 
-export function parseEvent(event: unknown): ProvisionerEvent {
-  const parsed = ProvisionerEventSchema.safeParse(event);
+/** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
+export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent {
+  const isMigrate = typeof event === "object" && event !== null && "operation" in event;
+  const parsed = isMigrate ? MigrateEventSchema.safeParse(event) : ProvisionerEventSchema.safeParse(event);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`);
     throw new Error(`invalid provisioner input: ${problems.join("; ")}`);
@@ -62,26 +64,13 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
 }
 
 /** Returns the invocation handler: validates, connects as the master user, runs the action. */
-export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult> {
+export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult | MigrateResult> {
   const layout = deps.layout ?? DEFAULT_LAYOUT;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
   let migrations = deps.migrations;
 
-  return async (event: unknown): Promise<ProvisionerResult> => {
-    const input = parseEvent(event);
-    if (input.environment !== deps.environment) {
-      throw new Error(`input.environment is ${input.environment}, but this provisioner serves ${deps.environment}`);
-    }
-    const action = input[TERRAFORM_KEY]?.action ?? "create";
-    const previous = input[TERRAFORM_KEY]?.prev_input as Partial<ProvisionerInput> | undefined;
-    if (action === "update" && previous?.tenantId !== undefined && previous.tenantId !== input.tenantId) {
-      throw new Error(`a tenant id cannot change (${previous.tenantId} -> ${input.tenantId}); add a new tenant instead`);
-    }
-    const names = tenantNames(input.tenantId, layout);
-    migrations ??= loadMigrations(defaultMigrationsDirectory());
-    const pending = migrations;
-
+  async function connect(): Promise<Client> {
     const credentials = await deps.getMasterCredentials();
     const client = new Client({
       ...deps.connection,
@@ -94,6 +83,38 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
       lock_timeout: 60_000,
     });
     await client.connect();
+    return client;
+  }
+
+  return async (event: unknown) => {
+    const input = parseEvent(event);
+    if (input.environment !== deps.environment) {
+      throw new Error(`input.environment is ${input.environment}, but this provisioner serves ${deps.environment}`);
+    }
+    migrations ??= loadMigrations(defaultMigrationsDirectory());
+    const pending = migrations;
+    if ("operation" in input) {
+      const client = await connect();
+      try {
+        const applied = await inTransaction(client, () => migrate(client, layout, pending));
+        const result: MigrateResult = { status: "migrated", migrationsApplied: applied };
+        log({ message: "migrations checked", ...result });
+        return result;
+      } finally {
+        await client.end();
+      }
+    }
+    return provisionTenantEvent(input, pending);
+  };
+
+  async function provisionTenantEvent(input: ProvisionerEvent, pending: readonly Migration[]): Promise<ProvisionerResult> {
+    const action = input[TERRAFORM_KEY]?.action ?? "create";
+    const previous = input[TERRAFORM_KEY]?.prev_input as Partial<ProvisionerInput> | undefined;
+    if (action === "update" && previous?.tenantId !== undefined && previous.tenantId !== input.tenantId) {
+      throw new Error(`a tenant id cannot change (${previous.tenantId} -> ${input.tenantId}); add a new tenant instead`);
+    }
+    const names = tenantNames(input.tenantId, layout);
+    const client = await connect();
     try {
       const base = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName };
       let result: ProvisionerResult;
@@ -139,5 +160,5 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     } finally {
       await client.end();
     }
-  };
+  }
 }

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Client } from "pg";
-import type { ProvisionerInput } from "../../db/contract";
+import type { ProvisionerInput, ProvisionerResult } from "../../db/contract";
 import { databaseRoleName } from "../../db/names";
 import { loadMigrations, defaultMigrationsDirectory, migrate } from "../../db/provisioner/migrate";
 import { createProvisioner, parseEvent, ProvisionerDeps } from "../../db/provisioner/provisioner";
@@ -44,8 +44,10 @@ const input = (tenantId: string, extra: Partial<ProvisionerInput> = {}): Provisi
   connectionLimit: 5,
   ...extra,
 });
-const create = (tenantId: string, extra: Partial<ProvisionerInput> = {}) => provisioner()({ ...input(tenantId, extra), tf: { action: "create" } });
-const remove = (tenantId: string, extra: Partial<ProvisionerInput> = {}) => provisioner()({ ...input(tenantId, extra), tf: { action: "delete", prev_input: input(tenantId, extra) } });
+const create = (tenantId: string, extra: Partial<ProvisionerInput> = {}) =>
+  provisioner()({ ...input(tenantId, extra), tf: { action: "create" } }) as Promise<ProvisionerResult>;
+const remove = (tenantId: string, extra: Partial<ProvisionerInput> = {}) =>
+  provisioner()({ ...input(tenantId, extra), tf: { action: "delete", prev_input: input(tenantId, extra) } }) as Promise<ProvisionerResult>;
 
 async function withSuperuser<T>(fn: (c: Client) => Promise<T>, target: Scratch = scratch): Promise<T> {
   const c = await target.superuser();
@@ -187,7 +189,9 @@ describe("create and update", () => {
   test("provisions several tenants invoked at the same time (the advisory lock serialises them)", async () => {
     const fresh = await createScratch(server, "conc");
     try {
-      const results = await Promise.all(["c-one", "c-two", "c-three", "c-four"].map((id) => provisioner(fresh)({ ...input(id), tf: { action: "create" } })));
+      const results = (await Promise.all(
+        ["c-one", "c-two", "c-three", "c-four"].map((id) => provisioner(fresh)({ ...input(id), tf: { action: "create" } })),
+      )) as ProvisionerResult[];
       expect(results.map((r) => r.status)).toEqual(["active", "active", "active", "active"]);
       expect(results.flatMap((r) => r.migrationsApplied)).toHaveLength(loadMigrations(defaultMigrationsDirectory()).length);
     } finally {
@@ -311,6 +315,24 @@ describe("delete, mode drop", () => {
 });
 
 describe("migrations", () => {
+  test("apply alone on the platform's migrate operation, touching no tenant", async () => {
+    const fresh = await createScratch(server, "migr");
+    try {
+      const first = await provisioner(fresh)({ operation: "migrate", environment: "test" });
+      expect(first).toEqual({ status: "migrated", migrationsApplied: loadMigrations(defaultMigrationsDirectory()).map((m) => m.version) });
+      expect(await provisioner(fresh)({ operation: "migrate", environment: "test" })).toEqual({ status: "migrated", migrationsApplied: [] });
+      const registry = await withSuperuser(async (c) => (await c.query("SELECT count(*)::int AS n FROM openclaw.tenant_roles")).rows[0].n, fresh);
+      expect(registry).toBe(0);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  test("refuse a migrate operation carrying anything else", () => {
+    expect(() => parseEvent({ operation: "migrate", environment: "test", tenantId: "alpha" })).toThrow(/unrecognized key/i);
+    expect(() => parseEvent({ operation: "drop-everything", environment: "test" })).toThrow(/operation:/);
+  });
+
   test("refuse to run when an applied migration's file was edited", async () => {
     const edited = loadMigrations(defaultMigrationsDirectory()).map((m, i) => (i === 0 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
     await expect(provisioner(scratch, { migrations: edited })(input("alpha"))).rejects.toThrow(/was applied with checksum .* never edit an applied migration/);

@@ -96,6 +96,13 @@ describe("DbProvisioner", () => {
     expect(wildcard.sort()).toEqual(["ManageVpcNetworkInterfaces", "WriteTraces"]);
   });
 
+  it("applies migrations on deploy, again whenever the bundle changes", () => {
+    const migrate = only(build().json, "aws_lambda_invocation");
+    expect(JSON.parse(migrate.input)).toEqual({ operation: "migrate", environment: "production" });
+    expect(migrate.triggers).toEqual({ bundle: hash });
+    expect(build({ migrateOnDeploy: false }).json.resource.aws_lambda_invocation).toBeUndefined();
+  });
+
   it("can be assumed by Lambda of this account only", () => {
     const trust = JSON.parse(only(build().json, "aws_iam_role").assume_role_policy);
     expect(trust.Statement).toEqual([
