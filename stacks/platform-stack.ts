@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
 import { AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
@@ -29,7 +29,7 @@ export interface PlatformStackProps {
 }
 
 /** Shared infrastructure of one environment (account) and region, used by all its tenants. */
-export class PlatformStack extends TerraformStack {
+export class PlatformStack extends SelfContainedStack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     const { environmentName: env, region, environment, regionConfig } = props;

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import type { TerraformStack } from "cdktf";
+import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
 import type { TenantConfig } from "../config/tenant-schema";
 import { databaseRoleName } from "../db/names";
@@ -38,7 +39,7 @@ export interface TenantStackProps {
 }
 
 /** Everything one customer owns, in its own state; platform values come from the SSM contract. */
-export class TenantStack extends TerraformStack {
+export class TenantStack extends SelfContainedStack {
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id);
     const { tenant, environment } = props;

@@ -74,6 +74,23 @@ describe("every stack", () => {
     expect(resourcesOfType(output, "data.terraform_remote_state").map((r) => r.address)).toEqual([]);
   });
 
+  it("references only resources of the same stack (stacks share values through SSM, never references)", () => {
+    const dangling: string[] = [];
+    let checked = 0;
+    for (const [stack, text] of Object.entries(output.texts)) {
+      const json = output.stacks[stack];
+      const exists = (kind: "resource" | "data", type: string, name: string) => Boolean(json[kind]?.[type]?.[name]);
+      for (const [, expression] of text.matchAll(/(?<!\$)\$\{((?:[^{}]|\{[^{}]*\})*)\}/g)) {
+        for (const [ref, data, type, name] of expression.matchAll(/\b(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) {
+          checked++;
+          if (!exists(data ? "data" : "resource", type, name)) dangling.push(`${stack}: ${ref}`);
+        }
+      }
+    }
+    expect([...new Set(dangling)]).toEqual([]);
+    expect(checked).toBeGreaterThan(500); // the scan did find the references it checks
+  });
+
   it("writes IAM policy variables escaped for Terraform ($${aws:...})", () => {
     const unescaped = Object.entries(output.texts).filter(([, text]) => /(^|[^$])\$\{aws:/.test(text)).map(([stack]) => stack);
     expect(unescaped).toEqual([]);
