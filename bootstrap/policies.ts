@@ -1,3 +1,4 @@
+import { NAME_PREFIX } from "../modules/naming";
 import {
   BootstrapSettings,
   GITHUB_OIDC_AUDIENCE,
@@ -192,7 +193,8 @@ export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "
     // Refresh reads roles and policies, including AWS managed ones the stacks attach.
     { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
     {
-      // Task, execution, provisioner and flow-log roles and the permissions boundary, all named openclaw-*.
+      // Task, execution, provisioner, monitoring and flow-log roles and the permissions
+      // boundary: modules/naming.ts starts every name with the project prefix.
       Sid: "ManageProjectRoles",
       Effect: "Allow",
       Action: [
@@ -214,14 +216,14 @@ export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "
         "iam:TagPolicy",
         "iam:UntagPolicy",
       ],
-      Resource: [iam("role/openclaw-*"), iam("policy/openclaw-*")],
+      Resource: [iam(`role/${NAME_PREFIX}-*`), iam(`policy/${NAME_PREFIX}-*`)],
     },
     {
       // ECS tasks, the provisioner Lambda, flow logs and RDS monitoring run as project roles; no other service may receive them.
       Sid: "PassProjectRoles",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: iam("role/openclaw-*"),
+      Resource: iam(`role/${NAME_PREFIX}-*`),
       Condition: {
         StringEquals: {
           "iam:PassedToService": ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"],

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from "../config/environment-schema";
+import { NAME_PREFIX } from "../modules/naming";
 
 /**
  * Everything a bootstrap run is about, resolved from the command line and cdktf.json
@@ -67,12 +68,12 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
     lockTable: environment.lockTable,
     // Not under alias/openclaw/<env>/: that namespace holds tenant keys, and a tenant may be
     // called anything, including "terraform-state".
-    stateKeyAlias: `alias/openclaw-${options.env}-terraform-state`,
+    stateKeyAlias: `alias/${NAME_PREFIX}-${options.env}-terraform-state`,
     // IAM names are account-wide and several environments may share an account's
     // conventions; the environment in the name says which one a role deploys.
-    planRoleName: `openclaw-${options.env}-github-plan`,
-    deployRoleName: `openclaw-${options.env}-github-deploy`,
-    tags: { ManagedBy: "openclaw-bootstrap", Environment: options.env },
+    planRoleName: `${NAME_PREFIX}-${options.env}-github-plan`,
+    deployRoleName: `${NAME_PREFIX}-${options.env}-github-deploy`,
+    tags: { ManagedBy: `${NAME_PREFIX}-bootstrap`, Environment: options.env },
   };
 }
 

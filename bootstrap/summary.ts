@@ -1,3 +1,4 @@
+import { platformStateKey, tenantStateKey } from "../modules/naming";
 import { Outputs } from "./plan";
 import { RunResult } from "./runner";
 import { BootstrapSettings, roleArnVariableName } from "./settings";
@@ -25,7 +26,7 @@ export function successSummary(settings: BootstrapSettings, outputs: Outputs, dr
     lines.push(`  kms_key_id     = "${outputs.dedicatedKeyArn}"`);
   }
   lines.push(
-    `  key            = "platform/${settings.env}/<region>.tfstate" or "tenants/<tenant-id>.tfstate"`,
+    `  key            = "${platformStateKey(settings.env, "<region>")}" or "${tenantStateKey("<tenant-id>")}"`,
     "",
     `GitHub repository variables for ${settings.githubRepo} (Settings → Secrets and variables → Actions → Variables):`,
     `  ${roleArnVariableName("plan", settings.env)}=${outputs.planRoleArn ?? "(not created)"}`,

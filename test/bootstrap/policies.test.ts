@@ -11,6 +11,7 @@ import {
   statePolicy,
 } from "../../bootstrap/policies";
 import { roleArnVariableName } from "../../bootstrap/settings";
+import { AWS_NAME_LIMITS, agentTaskRoleName, platformResourceName, tenantExecutionRoleName } from "../../modules/naming";
 import { KEY_ARN, settingsFor } from "./helpers";
 
 const settings = settingsFor();
@@ -193,5 +194,21 @@ describe("repository variable names", () => {
     ["deploy", "eu-staging", "OPENCLAW_DEPLOY_ROLE_ARN_EU_STAGING"],
   ] as const)("%s role of %s is %s", (kind, env, name) => {
     expect(roleArnVariableName(kind, env)).toBe(name);
+  });
+});
+
+describe("names", () => {
+  test("role names fit IAM's 64 characters for the longest environment name", () => {
+    const longest = settingsFor({ env: "a".repeat(12) });
+    expect(longest.deployRoleName.length).toBeLessThanOrEqual(AWS_NAME_LIMITS.iamRole);
+    expect(longest.planRoleName.length).toBeLessThanOrEqual(AWS_NAME_LIMITS.iamRole);
+  });
+
+  test("the deploy role may manage every IAM role the stacks name", () => {
+    const [roles, policies] = statement(deployPolicy(settings, []), "ManageProjectRoles").Resource as string[];
+    const covered = (pattern: string, name: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(name);
+    const names = [tenantExecutionRoleName("acme"), agentTaskRoleName("acme", "butler"), platformResourceName("production", "us-east-1", "db-rds-monitoring")];
+    expect(names.filter((n) => !covered(roles, `arn:aws:iam::123456789012:role/${n}`))).toEqual([]);
+    expect(covered(policies, `arn:aws:iam::123456789012:policy/${platformResourceName("production", "us-east-1", "tenant-boundary")}`)).toBe(true);
   });
 });
