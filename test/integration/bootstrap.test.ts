@@ -7,6 +7,7 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
+  PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
@@ -125,6 +126,13 @@ describe("bootstrap against moto", () => {
     expect(stdout).toContain(`kms_key_id     = "${keyArn}"`);
     expect(stdout).toContain(`OPENCLAW_PLAN_ROLE_ARN_PRODUCTION=arn:aws:iam::${ACCOUNT}:role/${PLAN_ROLE}`);
     expect(stdout).toContain(`OPENCLAW_DEPLOY_ROLE_ARN_PRODUCTION=arn:aws:iam::${ACCOUNT}:role/${DEPLOY_ROLE}`);
+  });
+
+  test("the bucket policy refuses object access over plain HTTP (moto enforces it on its http endpoint)", async () => {
+    await bootstrap();
+    await expect(aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "platform/production/us-east-1.tfstate", Body: "{}" }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   test("the roles trust exactly this repository's pull requests and main (plan) and its production environment (deploy)", async () => {
