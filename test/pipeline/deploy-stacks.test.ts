@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { deploy, type DeployOptions } from "../../.github/tools/deploy-stacks";
 import type { Exec } from "../../.github/tools/lib/exec";
 import { readSynth } from "../../.github/tools/lib/synth";
 
+import * as tool from "../../.github/tools/deploy-stacks";
+import { runCli } from "./cli-helper";
 const FIXTURES = join(__dirname, "fixtures", "synth");
 const FAKE_CDKTF = join(__dirname, "fixtures", "fake-cdktf.js");
 const head = readSynth(join(FIXTURES, "head"));
@@ -92,22 +93,18 @@ describe("deploy-stacks", () => {
 });
 
 describe("deploy-stacks CLI", () => {
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/deploy-stacks.ts"), ...args], {
-      encoding: "utf8",
-      env: { ...process.env, CDKTF_BINARY: FAKE_CDKTF, ...env },
-    });
+  const cli = (args: string[], env: Record<string, string> = {}) => runCli("deploy-stacks", tool, args, { CDKTF_BINARY: FAKE_CDKTF, ...env });
   const write = (value: unknown) => {
     const file = join(mkdtempSync(join(tmpdir(), "deploy-")), "affected.json");
     writeFileSync(file, JSON.stringify(value));
     return file;
   };
 
-  test("deploys with cdktf and appends the job summary", () => {
+  test("deploys with cdktf and appends the job summary", async () => {
     const dir = mkdtempSync(join(tmpdir(), "deploy-"));
     const log = join(dir, "cdktf.log");
     const summary = join(dir, "summary.md");
-    const r = cli(
+    const r = await cli(
       ["--affected", write({ ...affected, removed: [] }), "--synth", join(FIXTURES, "head"), "--environment", "production", "--summary", summary],
       { FAKE_CDKTF_LOG: log },
     );
@@ -116,15 +113,15 @@ describe("deploy-stacks CLI", () => {
     expect(readFileSync(summary, "utf8")).toContain("| 1 | `platform-production-us-east-1` | deployed |");
   });
 
-  test("exits 2 when cdktf deploy fails", () => {
-    const r = cli(["--affected", write({ ...affected, removed: [] }), "--synth", join(FIXTURES, "head"), "--environment", "production"], {
+  test("exits 2 when cdktf deploy fails", async () => {
+    const r = await cli(["--affected", write({ ...affected, removed: [] }), "--synth", join(FIXTURES, "head"), "--environment", "production"], {
       FAKE_CDKTF_FAIL: "tenant-acme",
     });
     expect(r.status).toBe(2);
   });
 
-  test("exits 1 when the affected file names a stack the synth output lacks", () => {
-    const r = cli(["--affected", write({ ...affected, order: [["tenant-ghost"]] }), "--synth", join(FIXTURES, "head"), "--environment", "production"]);
+  test("exits 1 when the affected file names a stack the synth output lacks", async () => {
+    const r = await cli(["--affected", write({ ...affected, order: [["tenant-ghost"]] }), "--synth", join(FIXTURES, "head"), "--environment", "production"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/names stacks not in .*: tenant-ghost/);
   });

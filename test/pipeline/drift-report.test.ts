@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { DRIFT_MARKER, driftReport } from "../../.github/tools/drift-report";
 import { readPlans } from "../../.github/tools/lib/plan";
+import * as tool from "../../.github/tools/drift-report";
+import { runCli } from "./cli-helper";
 
 function plansDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "drift-"));
@@ -30,7 +31,7 @@ function plansDir(): string {
 }
 
 describe("drift-report", () => {
-  test("lists drifted and failed stacks with the drift marker and counts the clean ones", () => {
+  test("lists drifted and failed stacks with the drift marker and counts the clean ones", async () => {
     const r = driftReport(readPlans(plansDir()), { runUrl: "https://example.test/run/1" });
     expect(r.drifted).toEqual(["tenant-a"]);
     expect(r.failed).toEqual(["tenant-c"]);
@@ -41,7 +42,7 @@ describe("drift-report", () => {
     expect(r.body).not.toContain("`tenant-b`");
   });
 
-  test("reports no drift when every plan is clean", () => {
+  test("reports no drift when every plan is clean", async () => {
     const dir = mkdtempSync(join(tmpdir(), "drift-"));
     mkdirSync(join(dir, "tenant-a"));
     writeFileSync(join(dir, "tenant-a", "plan.json"), JSON.stringify({ format_version: "1.2", resource_changes: [] }));
@@ -50,24 +51,16 @@ describe("drift-report", () => {
     expect(r.drifted).toEqual([]);
   });
 
-  test("CLI --json prints the report for the workflow", () => {
-    const r = spawnSync(
-      process.execPath,
-      [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/drift-report.ts"), plansDir(), "--json"],
-      { encoding: "utf8" },
-    );
+  test("CLI --json prints the report for the workflow", async () => {
+    const r = await runCli("drift-report", tool, [plansDir(), "--json"]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ drifted: ["tenant-a"], failed: ["tenant-c"], clean: 1, total: 3 });
   });
 });
 
-test("CLI --synth counts stacks without a result as failed, so a dead shard never closes the issue", () => {
+test("CLI --synth counts stacks without a result as failed, so a dead shard never closes the issue", async () => {
   const dir = mkdtempSync(join(tmpdir(), "drift-"));
-  const r = spawnSync(
-    process.execPath,
-    [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/drift-report.ts"), dir, "--synth", join(__dirname, "fixtures/synth/head"), "--json"],
-    { encoding: "utf8" },
-  );
+  const r = await runCli("drift-report", tool, [dir, "--synth", join(__dirname, "fixtures/synth/head"), "--json"]);
   expect(r.status).toBe(0);
   const report = JSON.parse(r.stdout);
   expect(report.failed).toHaveLength(6);

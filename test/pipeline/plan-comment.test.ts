@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { MARKER, renderComment } from "../../.github/tools/plan-comment";
 import { readPlans, classify } from "../../.github/tools/lib/plan";
 
+import * as tool from "../../.github/tools/plan-comment";
+import { runCli } from "./cli-helper";
 const PLANS = join(__dirname, "fixtures", "plans");
 const SECRETS = [
   "gmail-app-password-NEW-123",
@@ -16,10 +17,7 @@ const SECRETS = [
   "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 ];
 
-const cli = (...args: string[]) =>
-  spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/plan-comment.ts"), ...args], {
-    encoding: "utf8",
-  });
+const cli = (...args: string[]) => runCli("plan-comment", tool, args);
 
 /** A plan in Terraform's JSON format with `n` resource changes of the given actions. */
 function fakePlan(actions: string[][]) {
@@ -53,11 +51,11 @@ describe("plan comment for the fixture plans", () => {
     artifact: "terraform-plans-42",
   });
 
-  test("starts with the hidden marker the workflow looks for", () => {
+  test("starts with the hidden marker the workflow looks for", async () => {
     expect(comment.startsWith(`${MARKER}\n`)).toBe(true);
   });
 
-  test("has a summary row with add / change / destroy / replace for every stack", () => {
+  test("has a summary row with add / change / destroy / replace for every stack", async () => {
     expect(comment).toContain("| `tenant-globex` | 0 | 0 | 1 | 2 | ⚠️ destroys + replaces |");
     expect(comment).toContain("| `tenant-acme` | 0 | 2 | 0 | 0 | changes |");
     expect(comment).toContain("| `tenant-hooli` | 2 | 0 | 0 | 0 | changes |");
@@ -65,7 +63,7 @@ describe("plan comment for the fixture plans", () => {
     expect(comment).toContain("| `tenant-initech` | – | – | – | – | ❌ plan failed |");
   });
 
-  test("calls out destroys and replacements (both action orders) before the table", () => {
+  test("calls out destroys and replacements (both action orders) before the table", async () => {
     const caution = comment.indexOf("[!CAUTION]");
     expect(caution).toBeGreaterThan(0);
     expect(caution).toBeLessThan(comment.indexOf("| Stack |"));
@@ -74,35 +72,35 @@ describe("plan comment for the fixture plans", () => {
     expect(comment).toContain('`tenant-globex`: **destroy** `aws_cloudwatch_metric_alarm.cpu["writer"]`');
   });
 
-  test("reports the failed plan with its error in the details", () => {
+  test("reports the failed plan with its error in the details", async () => {
     expect(comment).toContain("**Plan failed for:** `tenant-initech`");
     expect(comment).toContain("InvalidClientTokenId");
   });
 
-  test("lists removed stacks as needing offboarding", () => {
+  test("lists removed stacks as needing offboarding", async () => {
     expect(comment).toContain("**Removed stacks need offboarding:** `tenant-umbrella`");
   });
 
-  test("puts the notes above the table", () => {
+  test("puts the notes above the table", async () => {
     expect(comment.indexOf("IAM roles in 111111111111: 912 of 1000")).toBeLessThan(comment.indexOf("| Stack |"));
   });
 
-  test("collapses per-stack details and skips stacks without changes", () => {
+  test("collapses per-stack details and skips stacks without changes", async () => {
     expect(comment).toContain("<details><summary><b>tenant-acme</b>");
     expect(comment).not.toContain("<details><summary><b>platform-production-us-east-1</b>");
   });
 
-  test("never prints a sensitive value or a credential", () => {
+  test("never prints a sensitive value or a credential", async () => {
     for (const secret of SECRETS) expect(comment).not.toContain(secret);
   });
 
-  test("points to the artifact with the full plans", () => {
+  test("points to the artifact with the full plans", async () => {
     expect(comment).toContain("artifact `terraform-plans-42` of [this workflow run](https://github.com/o/r/actions/runs/42)");
   });
 });
 
 describe("plan comment size", () => {
-  test("300 stacks with long plans stay under 65,536 characters and keep every summary row", () => {
+  test("300 stacks with long plans stay under 65,536 characters and keep every summary row", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plans-"));
     const stacks: string[] = [];
     for (let i = 0; i < 300; i++) {
@@ -121,7 +119,7 @@ describe("plan comment size", () => {
     expect(comment).toContain("<details><summary><b>tenant-t000</b>");
   });
 
-  test("one huge plan is shortened, saying how much was cut", () => {
+  test("one huge plan is shortened, saying how much was cut", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plans-"));
     const text = Array.from({ length: 20_000 }, (_, l) => `  + resource line ${l}`).join("\n");
     writePlan(dir, "tenant-big", fakePlan([["create"]]), text);
@@ -130,7 +128,7 @@ describe("plan comment size", () => {
     expect(comment).toMatch(/_Shortened: \d+ of 20000 plan line\(s\) cut; the full plan is in the artifact._/);
   });
 
-  test("1,200 stacks without changes are compacted, not dropped", () => {
+  test("1,200 stacks without changes are compacted, not dropped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plans-"));
     for (let i = 0; i < 1200; i++) writePlan(dir, `tenant-quite-long-name-${i}`, fakePlan([["no-op"]]), "No changes.");
     writePlan(dir, "tenant-changed", fakePlan([["update"]]), "~ update");
@@ -143,7 +141,7 @@ describe("plan comment size", () => {
 });
 
 describe("plan reading", () => {
-  test("classifies Terraform's action lists", () => {
+  test("classifies Terraform's action lists", async () => {
     expect(classify(["delete", "create"])).toBe("replace");
     expect(classify(["create", "delete"])).toBe("replace");
     expect(classify(["no-op"])).toBe("no-op");
@@ -151,14 +149,14 @@ describe("plan reading", () => {
     expect(classify(["forget"])).toBe("forget");
   });
 
-  test("a stack directory without plan.json or error.txt is reported, not skipped", () => {
+  test("a stack directory without plan.json or error.txt is reported, not skipped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plans-"));
     mkdirSync(join(dir, "tenant-lost"));
     const comment = renderComment(readPlans(dir));
     expect(comment).toContain("| `tenant-lost` | – | – | – | – | ❔ no result |");
   });
 
-  test("no affected stacks gives a short comment that still carries the marker", () => {
+  test("no affected stacks gives a short comment that still carries the marker", async () => {
     const comment = renderComment([], {});
     expect(comment).toContain(MARKER);
     expect(comment).toContain("No stack changed: nothing to plan.");
@@ -166,33 +164,33 @@ describe("plan reading", () => {
 });
 
 describe("plan-comment CLI", () => {
-  test("prints the comment, with --notes-file lines and --removed stacks", () => {
+  test("prints the comment, with --notes-file lines and --removed stacks", async () => {
     const notes = join(mkdtempSync(join(tmpdir(), "notes-")), "notes.md");
     writeFileSync(notes, "Quota: 95% of IAM roles used\n");
-    const r = cli(PLANS, "--removed", "tenant-umbrella,tenant-gone", "--notes-file", notes);
+    const r = await cli(PLANS, "--removed", "tenant-umbrella,tenant-gone", "--notes-file", notes);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Quota: 95% of IAM roles used");
     expect(r.stdout).toContain("`tenant-gone`, `tenant-umbrella`");
   });
 
-  test("exits 1 when the plans directory does not exist", () => {
-    const r = cli("/nonexistent/plans");
+  test("exits 1 when the plans directory does not exist", async () => {
+    const r = await cli("/nonexistent/plans");
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no such directory/);
   });
 
-  test("exits 1 on a removed stack name that is not a stack name", () => {
-    const r = cli(PLANS, "--removed", "tenant-a;rm -rf /");
+  test("exits 1 on a removed stack name that is not a stack name", async () => {
+    const r = await cli(PLANS, "--removed", "tenant-a;rm -rf /");
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--removed: invalid stack name/);
   });
 });
 
 describe("plan-comment --affected", () => {
-  test("reports affected stacks without a plan result and lists removed ones", () => {
+  test("reports affected stacks without a plan result and lists removed ones", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "aff-")), "affected.json");
     writeFileSync(file, JSON.stringify({ changed: ["tenant-acme", "tenant-vanished"], added: [], removed: ["tenant-umbrella"], order: [] }));
-    const r = cli(PLANS, "--affected", file);
+    const r = await cli(PLANS, "--affected", file);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("| `tenant-vanished` | – | – | – | – | ❔ no result |");
     expect(r.stdout).toContain("**Removed stacks need offboarding:** `tenant-umbrella`");

@@ -1,14 +1,19 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { planStacks, type PlanOptions } from "../../.github/tools/plan-stacks";
-import { exec } from "../../.github/tools/lib/exec";
+import type { Exec } from "../../.github/tools/lib/exec";
 import { readPlans } from "../../.github/tools/lib/plan";
 import { renderComment } from "../../.github/tools/plan-comment";
 import { writeSynth, type FakeStack } from "./synth-helper";
 
+import * as tool from "../../.github/tools/plan-stacks";
+import { runCli } from "./cli-helper";
 const FAKE_TF = join(__dirname, "fixtures", "fake-terraform.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { fakeTerraform } = require("./fixtures/fake-terraform.js") as {
+  fakeTerraform: (env: Record<string, string>, log: { t: number; what: string; stack: string }[]) => Exec;
+};
 const tmp = () => mkdtempSync(join(tmpdir(), "plan-stacks-"));
 
 const tenants = (n: number): FakeStack[] => [
@@ -20,7 +25,10 @@ const tenants = (n: number): FakeStack[] => [
   })),
 ];
 
-function options(stacks: string[], env: Record<string, string>, extra: Partial<PlanOptions> = {}): PlanOptions {
+type LogEntry = { t: number; what: string; stack: string };
+
+/** In-process fake terraform (same behaviour as the script the CLI tests spawn). */
+function options(stacks: string[], env: Record<string, string>, extra: Partial<PlanOptions> = {}, log: LogEntry[] = []): PlanOptions {
   return {
     synthDir: writeSynth(tmp(), tenants(12)),
     stacks,
@@ -29,22 +37,17 @@ function options(stacks: string[], env: Record<string, string>, extra: Partial<P
     detailedExitcode: false,
     lock: false,
     terraform: FAKE_TF,
-    exec,
+    exec: fakeTerraform(env, log),
     env: { ...process.env, ...env },
     ...extra,
   };
 }
 
-/** Highest number of fake terraform processes running at the same time, from the log. */
-function maxConcurrent(logFile: string): number {
+/** Highest number of fake terraform commands running at the same time. */
+function maxConcurrent(log: LogEntry[]): number {
   let running = 0;
   let max = 0;
-  const events = readFileSync(logFile, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => l.split(" "))
-    .sort((a, b) => Number(a[0]) - Number(b[0]) || (a[1] === "end" ? -1 : 1));
-  for (const [, what] of events) {
+  for (const { what } of log) {
     running += what === "start" ? 1 : -1;
     max = Math.max(max, running);
   }
@@ -52,7 +55,8 @@ function maxConcurrent(logFile: string): number {
 }
 
 describe("plan-stacks (shard runner)", () => {
-  jest.setTimeout(30_000);
+  beforeEach(() => jest.spyOn(process.stderr, "write").mockImplementation(() => true));
+  afterEach(() => jest.restoreAllMocks());
 
   test("plans every stack, writing plan.json, plan.txt and result.json, and deletes the binary plan", async () => {
     const opts = options(["tenant-t0", "tenant-t1"], { FAKE_TF_CHANGES: "tenant-t1" });
@@ -99,14 +103,12 @@ describe("plan-stacks (shard runner)", () => {
   });
 
   test("runs the first stack alone (plugin cache) and then at most --parallelism at once", async () => {
-    const log = join(tmp(), "tf.log");
-    const stacks = Array.from({ length: 7 }, (_, i) => `tenant-t${i}`);
-    await planStacks(options(stacks, { FAKE_TF_LOG: log, FAKE_TF_SLEEP_MS: "40" }, { parallelism: 3 }));
-    expect(maxConcurrent(log)).toBeLessThanOrEqual(3);
-    expect(maxConcurrent(log)).toBeGreaterThan(1);
-    const lines = readFileSync(log, "utf8").trim().split("\n");
-    const firstOther = lines.findIndex((l) => !l.includes("tenant-t0"));
-    const lastOfFirst = lines.map((l) => l.includes("tenant-t0")).lastIndexOf(true);
+    const log: LogEntry[] = [];
+    const stacks = Array.from({ length: 10 }, (_, i) => `tenant-t${i}`);
+    await planStacks(options(stacks, { FAKE_TF_SLEEP_MS: "5" }, { parallelism: 3 }, log));
+    expect(maxConcurrent(log)).toBe(3);
+    const firstOther = log.findIndex((l) => l.stack !== "tenant-t0");
+    const lastOfFirst = log.map((l) => l.stack === "tenant-t0").lastIndexOf(true);
     expect(firstOther).toBeGreaterThan(lastOfFirst);
   });
 
@@ -116,32 +118,28 @@ describe("plan-stacks (shard runner)", () => {
 });
 
 describe("plan-stacks CLI", () => {
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/plan-stacks.ts"), ...args], {
-      encoding: "utf8",
-      env: { ...process.env, TERRAFORM_BINARY: FAKE_TF, ...env },
-    });
+  const cli = (args: string[], env: Record<string, string> = {}) => runCli("plan-stacks", tool, args, { TERRAFORM_BINARY: FAKE_TF, ...env });
 
-  test("exits 2 when a plan failed and 0 when all planned", () => {
+  test("exits 2 when a plan failed and 0 when all planned", async () => {
     const synth = writeSynth(tmp(), tenants(2));
-    const ok = cli(["--synth", synth, "--stacks", "tenant-t0 tenant-t1", "--out", tmp()]);
+    const ok = await cli(["--synth", synth, "--stacks", "tenant-t0 tenant-t1", "--out", tmp()]);
     expect(ok.stderr).toMatch(/\[2\/2\] tenant-t\d: no changes/);
     expect(ok.status).toBe(0);
-    const failed = cli(["--synth", synth, "--stacks", "tenant-t0,tenant-t1", "--out", tmp()], { FAKE_TF_FAIL_INIT: "tenant-t0" });
+    const failed = await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp()], { FAKE_TF_FAIL_INIT: "tenant-t0" });
     expect(failed.status).toBe(2);
     expect(failed.stderr).toMatch(/1 failed: tenant-t0/);
   });
 
-  test("exits 1 on a bad stack name or parallelism", () => {
+  test("exits 1 on a bad stack name or parallelism", async () => {
     const synth = writeSynth(tmp(), tenants(1));
-    expect(cli(["--synth", synth, "--stacks", "Tenant_X", "--out", tmp()]).status).toBe(1);
-    expect(cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp(), "--parallelism", "0"]).status).toBe(1);
+    expect((await cli(["--synth", synth, "--stacks", "Tenant_X", "--out", tmp()])).status).toBe(1);
+    expect((await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp(), "--parallelism", "0"])).status).toBe(1);
   });
 
-  test("--dry-run prints the terraform commands and runs nothing", () => {
+  test("--dry-run prints the terraform commands and runs nothing", async () => {
     const synth = writeSynth(tmp(), tenants(1));
     const out = tmp();
-    const r = cli(["--synth", synth, "--stacks", "tenant-t0", "--out", out, "--dry-run"]);
+    const r = await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", out, "--dry-run"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("plan -input=false -no-color -lock=false -out=");
     expect(existsSync(join(out, "tenant-t0"))).toBe(false);

@@ -26,33 +26,41 @@ export function log(line: string): void {
 }
 
 /**
- * Runs a tool's main function with the exit-code contract. `help` is printed for --help.
- * Exit codes: 0 ok, 1 bad input (UsageError), 2 anything else.
+ * Runs a tool's main function with the exit-code contract and returns the exit code:
+ * 0 ok, 1 bad input (UsageError), 2 anything else. `help` is printed for --help.
  */
-export function run(tool: string, help: string, main: (argv: string[]) => Promise<number | void> | number | void): void {
-  const argv = process.argv.slice(2);
+export async function runMain(
+  tool: string,
+  help: string,
+  main: (argv: string[]) => Promise<number | void> | number | void,
+  argv: string[],
+): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(help.endsWith("\n") ? help : `${help}\n`);
-    process.exit(0);
+    return 0;
   }
-  Promise.resolve()
-    .then(() => main(argv))
-    .then((code) => {
-      process.exitCode = code ?? 0;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof UsageError) {
-        log(`${tool}: ${err.message}`);
-        log(`Run with --help for usage.`);
-        process.exitCode = 1;
-      } else if (err instanceof ToolFailure) {
-        log(`${tool}: ${err.message}`);
-        process.exitCode = 2;
-      } else {
-        log(`${tool}: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        process.exitCode = 2;
-      }
-    });
+  try {
+    return (await main(argv)) ?? 0;
+  } catch (err: unknown) {
+    if (err instanceof UsageError) {
+      log(`${tool}: ${err.message}`);
+      log(`Run with --help for usage.`);
+      return 1;
+    }
+    if (err instanceof ToolFailure) {
+      log(`${tool}: ${err.message}`);
+      return 2;
+    }
+    log(`${tool}: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 2;
+  }
+}
+
+/** Entry point of a tool run as a script. */
+export function run(tool: string, help: string, main: (argv: string[]) => Promise<number | void> | number | void): void {
+  void runMain(tool, help, main, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
 
 /** Splits "a,b c" / "a b\nc" into names; empty input gives []. */
