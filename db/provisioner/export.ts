@@ -49,12 +49,24 @@ function columnDefinition(c: ColumnRow): string {
   return def;
 }
 
-/** One COPY block: the rows of `SELECT cols FROM table [WHERE ...]`, every value cast to text by the server. */
+/**
+ * Values exactly as the server's type output functions render them, as COPY would:
+ * no client-side parsing (dates, JSON, numbers stay text).
+ */
+const RAW_TEXT = { getTypeParser: () => (value: string) => value };
+
+/**
+ * One COPY block with the rows of `SELECT cols FROM table [WHERE ...]`.
+ *
+ * Selects the columns as they are, with no `::text` cast and no ORDER BY: a tenant may
+ * own types in its schema, and a cast or a comparison operator could then run a
+ * function of the tenant's with the provisioner's privileges. Output functions are
+ * safe: only superusers can create base types.
+ */
 async function copyBlock(client: ClientBase, qualified: string, columns: ColumnRow[], where: string, params: unknown[]): Promise<string> {
   const copied = columns.filter((c) => c.generated !== "s"); // stored generated columns are recomputed on restore
   const list = copied.map((c) => ident(c.name)).join(", ");
-  const select = copied.map((c) => `${ident(c.name)}::text`).join(", ");
-  const rows = await client.query({ text: `SELECT ${select} FROM ${qualified} ${where} ORDER BY 1`, values: params, rowMode: "array" });
+  const rows = await client.query({ text: `SELECT ${list} FROM ${qualified} ${where}`, values: params, rowMode: "array", types: RAW_TEXT });
   const lines = rows.rows.map((row: (string | null)[]) => row.map(copyTextField).join("\t"));
   return [`COPY ${qualified} (${list}) FROM stdin;`, ...lines, "\\.", ""].join("\n");
 }
@@ -102,6 +114,10 @@ export async function exportTenant(client: ClientBase, names: TenantNames, taken
     const deferred: string[] = []; // constraints and indexes after the data, as pg_dump does
     for (const t of tables.rows) {
       const qualified = `${schema}.${ident(t.name)}`;
+      // A tenant may FORCE row security on its own table with a policy that calls its
+      // own function; reading the table would run that function as the provisioner.
+      // The tenant is being dropped, so its policies can go first.
+      await client.query(`ALTER TABLE ${qualified} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY`);
       const columns = await columnsOf(client, t.oid);
       out.push(`CREATE TABLE ${qualified} (`, columns.map(columnDefinition).join(",\n"), ");", "");
       out.push(await copyBlock(client, qualified, columns, "", []));

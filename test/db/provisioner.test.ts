@@ -274,6 +274,35 @@ describe("delete, mode drop", () => {
     expect((await remove("gone-a", { deletionMode: "drop" })).status).toBe("absent");
   });
 
+  test("runs none of the tenant's own code with the provisioner's privileges while exporting", async () => {
+    await create("victim");
+    await create("attacker");
+    const c = await scratch.connectAs(databaseRoleName("attacker", scratch.layout));
+    try {
+      // Each trap, if the export ever ran it as the provisioner (a member of the owner
+      // role), would plant a row in the victim's leads.
+      await c.query(`CREATE FUNCTION plant() RETURNS boolean LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO openclaw.leads (tenant_id, name) VALUES ('victim', 'planted'); RETURN true;
+        EXCEPTION WHEN others THEN RETURN true; END $$`);
+      await c.query("CREATE TABLE trapped (x int)");
+      await c.query("INSERT INTO trapped VALUES (1)");
+      await c.query("ALTER TABLE trapped ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY");
+      await c.query("CREATE POLICY trap ON trapped USING (plant())");
+      await c.query("CREATE TYPE boxed AS (v int)");
+      await c.query("CREATE FUNCTION boxed_text(boxed) RETURNS text LANGUAGE sql AS $$ SELECT CASE WHEN plant() THEN 'x' END $$");
+      await c.query("CREATE CAST (boxed AS text) WITH FUNCTION boxed_text(boxed)");
+      await c.query("CREATE TABLE cast_trap (b boxed)");
+      await c.query("INSERT INTO cast_trap VALUES (ROW(1))");
+    } finally {
+      await c.end();
+    }
+
+    expect((await remove("attacker", { deletionMode: "drop" })).status).toBe("dropped");
+
+    expect((await rowsOf("victim")).leads).toEqual([]);
+    expect(uploads[0].body).toContain("COPY \"" + databaseRoleName("attacker", scratch.layout) + "\".\"trapped\" (\"x\") FROM stdin;\n1\n");
+  });
+
   const psql = ["/usr/bin/psql", "/usr/local/bin/psql"].find((p) => fs.existsSync(p));
   (psql ? test : test.skip)("writes an export that psql restores to the same rows", async () => {
     await create("restore-me");
