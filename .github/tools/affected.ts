@@ -21,7 +21,7 @@ export interface Affected {
   readonly order: string[][];
 }
 
-export const HELP = `Usage: npm run -s affected -- --base <dir> --head <dir> [--out <file>]
+export const HELP = `Usage: npm run -s affected -- (--base <dir> | --empty-base) --head <dir> [--out <file>]
 
 Compares two cdktf synth output directories (each with manifest.json and
 stacks/<stack>/cdk.tf.json) and prints JSON:
@@ -38,6 +38,8 @@ order    changed + added grouped in waves from manifest.json dependencies:
 Options:
   --base <dir>   synth output of the base revision (e.g. base/cdktf.out)
   --head <dir>   synth output of the head revision (e.g. cdktf.out)
+  --empty-base   compare with nothing: every head stack is "added" (first deploy,
+                 or redeploying everything)
   --out <file>   also write the JSON to this file
   --github-output <file>
                  also append changed=, added=, removed= (comma lists) and count=
@@ -115,10 +117,12 @@ export function main(argv: string[]): number {
     head: { type: "string" },
     out: { type: "string" },
     "github-output": { type: "string" },
+    "empty-base": { type: "boolean" },
   });
-  if (!values.base || !values.head) throw new UsageError("--base and --head are both required");
+  if (!values.head) throw new UsageError("--head is required");
+  if (Boolean(values.base) === Boolean(values["empty-base"])) throw new UsageError("give exactly one of --base <dir> or --empty-base");
   const started = Date.now();
-  const base = readSynth(values.base);
+  const base: Synth = values.base ? readSynth(values.base) : { dir: "(empty)", stacks: new Map() };
   const head = readSynth(values.head);
   const result = computeAffected(base, head);
   const json = JSON.stringify(result);

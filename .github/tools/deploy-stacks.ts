@@ -158,14 +158,15 @@ export async function main(argv: string[]): Promise<number> {
   const report = await deploy({
     affected,
     head,
-    base: values["base-synth"] ? readSynth(values["base-synth"]) : undefined,
+    // only needed to place removed stacks in an environment (a full deploy has no base)
+    base: values["base-synth"] && affected.removed.length ? readSynth(values["base-synth"]) : undefined,
     environment: values.environment,
     parallelism,
     dryRun: values["dry-run"] ?? false,
     cdktf: process.env.CDKTF_BINARY || "node_modules/.bin/cdktf",
     exec: realExec,
     print: (line) => process.stdout.write(`${line}\n`),
-    baseRef: values["base-ref"],
+    baseRef: values["base-ref"] || undefined,
   });
   if (values.summary) appendFileSync(values.summary, `${report.markdown}\n`);
   return report.exitCode;

@@ -164,3 +164,23 @@ describe("affected CLI", () => {
     expect(help.stdout).toMatch(/Usage: npm run -s affected/);
   });
 });
+
+describe("affected --empty-base", () => {
+  test("reports every head stack as added, in waves", async () => {
+    const { runCli } = await import("./cli-helper");
+    const tool = await import("../../.github/tools/affected");
+    const r = await runCli("affected", tool, ["--empty-base", "--head", join(FIXTURES, "head")]);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.added).toHaveLength(6);
+    expect(out.order[0]).toEqual(["platform-production-us-east-1", "platform-staging-us-east-1"]);
+  });
+
+  test("exits 1 when both --base and --empty-base are given", async () => {
+    const { runCli } = await import("./cli-helper");
+    const tool = await import("../../.github/tools/affected");
+    const r = await runCli("affected", tool, ["--empty-base", "--base", "x", "--head", join(FIXTURES, "head")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/exactly one of --base <dir> or --empty-base/);
+  });
+});
