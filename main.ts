@@ -1,31 +1,52 @@
 import { App } from "cdktf";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { checkCapacity } from "./capacity/gate";
 import { ConfigError, loadConfig } from "./config/loader";
 import { buildApp } from "./stacks/build-app";
+import { discardStaging, promoteStaging, readSynthesizedStacks, stagingDirectoryFor } from "./stacks/synth-output";
 import { disableTokenStackTraces } from "./stacks/synth-tuning";
 
 disableTokenStackTraces();
+
+/** User errors end the synth with their message and exit code 1, no stack trace, nothing written. */
+function fail(lines: readonly string[], summary: string): never {
+  process.stderr.write(`${lines.join("\n")}\n\n${summary}\n`);
+  process.exit(1);
+}
 
 function main(): void {
   const root = __dirname;
   let config;
   try {
     config = loadConfig({
-      cdktfJsonPath: join(root, "cdktf.json"),
-      // The synth benchmark points this at generated tenants.
+      // Tests and the synth benchmark point these at generated fixtures.
+      cdktfJsonPath: process.env.OPENCLAW_CDKTF_JSON ?? join(root, "cdktf.json"),
       tenantsDir: process.env.OPENCLAW_TENANTS_DIR ?? join(root, "tenants"),
       displayRoot: process.cwd(),
     });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.problems.join("\n")}\n\n${err.problems.length} problem(s) found; nothing was synthesized.\n`);
-      process.exit(1);
-    }
+    if (err instanceof ConfigError) fail(err.problems, `${err.problems.length} problem(s) found; nothing was synthesized.`);
     throw err;
   }
-  const app = new App();
-  buildApp(app, config);
-  app.synth();
+
+  const outdir = resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  const staging = stagingDirectoryFor(outdir);
+  discardStaging(staging);
+  try {
+    const app = new App({ outdir: staging });
+    buildApp(app, config);
+    app.synth();
+
+    const capacity = checkCapacity(readSynthesizedStacks(staging), config.environments);
+    if (capacity.breaches.length > 0) {
+      discardStaging(staging); // process.exit skips the finally below
+      fail(capacity.breaches, `${capacity.breaches.length} quota(s) would be exceeded; nothing was written. See \`npm run capacity\`.`);
+    }
+    for (const warning of capacity.warnings) process.stderr.write(`${warning}\n`);
+    promoteStaging(staging, outdir);
+  } finally {
+    discardStaging(staging);
+  }
 }
 
 main();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { QUOTA_NAMES } from "../capacity/quotas";
 
 /**
  * Schema of the `environments` object in cdktf.json's context.
@@ -79,6 +80,14 @@ export const EnvironmentConfigSchema = z.strictObject({
     .string()
     .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or a sha256: digest")
     .default("2026.11.0"),
+  /**
+   * Quotas this account has had raised, by name (see capacity/quotas.ts); unlisted quotas use
+   * AWS's defaults. The synth stops when the stacks would exceed any of them.
+   */
+  quotas: z
+    .strictObject(Object.fromEntries(QUOTA_NAMES.map((name) => [name, z.number().int().positive()])) as Record<(typeof QUOTA_NAMES)[number], z.ZodNumber>)
+    .partial()
+    .optional(),
   regions: z
     .record(z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1").max(MAX_REGION_LENGTH), RegionConfigSchema)
     .refine((r) => Object.keys(r).length > 0, "at least one region"),

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import type { QuotaRow } from "./evaluate";
+import { QUOTA_NAMES } from "./quotas";
+
+/** The documented shape of `npm run capacity -- --json`. */
+export const CapacityReportSchema = z.strictObject({
+  quotas: z.array(
+    z.strictObject({
+      environment: z.string(),
+      region: z.string().nullable(),
+      quota: z.enum(QUOTA_NAMES as [string, ...string[]]),
+      title: z.string(),
+      subject: z.string().nullable(),
+      used: z.number().nonnegative(),
+      limit: z.number().nonnegative(),
+      percent: z.number().nonnegative(),
+      status: z.enum(["ok", "warning", "exceeded"]),
+      adjustable: z.boolean(),
+      hardMaximum: z.number().nullable(),
+      headroomTenants: z.number().int().nonnegative().nullable(),
+      documentation: z.string().url(),
+    }),
+  ),
+  breaches: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+export type CapacityReport = z.infer<typeof CapacityReportSchema>;
+
+const number = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+
+/** One table per environment and scope: quota, used, limit, percent, headroom in tenants. */
+export function renderTable(rows: readonly QuotaRow[]): string {
+  const groups = new Map<string, QuotaRow[]>();
+  for (const row of rows) {
+    const key = `${row.environment} — ${row.region ?? "account-wide (all regions)"}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const out: string[] = [];
+  for (const [title, group] of groups) {
+    const lines = group.map((r) => [
+      r.subject ? `${r.title} (${r.subject})` : r.title,
+      number(r.used),
+      number(r.limit),
+      `${r.percent}%`,
+      r.headroomTenants === null ? "—" : `room for ${number(r.headroomTenants)} more tenants`,
+      r.status === "ok" ? "" : r.status.toUpperCase(),
+    ]);
+    const header = ["quota", "used", "limit", "percent", "headroom (tenants like the median one)", ""];
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+    const format = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+    out.push(title, format(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(format), "");
+  }
+  return out.join("\n");
+}
+
+/** Quotas a change moves to 80% or more: one line for the plan comment, or nothing. */
+export function crossingLine(base: readonly QuotaRow[], head: readonly QuotaRow[]): string | undefined {
+  const key = (r: QuotaRow) => [r.environment, r.region, r.quota, r.subject].join("|");
+  const before = new Map(base.map((r) => [key(r), r]));
+  const crossed = head.filter((r) => r.status !== "ok" && (before.get(key(r))?.status ?? "ok") === "ok");
+  if (crossed.length === 0) return undefined;
+  const parts = crossed.map((r) => `${r.title} in ${r.environment} ${r.region ?? "(account-wide)"} at ${r.percent}% (${number(r.used)} of ${number(r.limit)})`);
+  return `:warning: **Capacity:** this change moves ${parts.join("; ")} past 80% of the account quota. See \`npm run capacity\`.`;
+}

@@ -1,0 +1,118 @@
+import { maxConnections, QuotaName } from "./quotas";
+
+/**
+ * What the synthesized stacks will create, counted against each quota. Counting the Terraform
+ * JSON (not the tenant files) means every resource any module adds is counted, including ones a
+ * future change introduces without thinking about quotas.
+ */
+export interface Meter {
+  readonly quota: QuotaName;
+  readonly environment: string;
+  /** Region, or undefined for account-wide quotas. */
+  readonly region?: string;
+  /** What the quota applies to within the scope: a security group, a cluster, a database. */
+  readonly subject?: string;
+  used: number;
+  /** Usage contributed by each tenant, for "room for N more tenants". */
+  readonly perTenant: Map<string, number>;
+  /** Limit fixed by the synthesized resource itself (max_connections of the DB class). */
+  limit?: number;
+}
+
+type StackJson = Record<string, any>;
+
+const ACCOUNT_COUNTED: Partial<Record<QuotaName, string[]>> = {
+  iamRoles: ["aws_iam_role"],
+  iamCustomerManagedPolicies: ["aws_iam_policy"],
+  s3Buckets: ["aws_s3_bucket"],
+  budgets: ["aws_budgets_budget"],
+};
+const REGION_COUNTED: Partial<Record<QuotaName, string[]>> = {
+  // Every VPC's default group counts against the quota too.
+  securityGroups: ["aws_security_group", "aws_default_security_group"],
+  kmsKeys: ["aws_kms_key"],
+  secrets: ["aws_secretsmanager_secret"],
+  metricAlarms: ["aws_cloudwatch_metric_alarm"],
+  logGroups: ["aws_cloudwatch_log_group"],
+};
+
+function resourcesOf(json: StackJson, type: string): Array<[string, Record<string, any>]> {
+  return Object.entries(json.resource?.[type] ?? {});
+}
+
+/** Collects every meter over all stacks. */
+export function measureUsage(stacks: Record<string, StackJson>): Meter[] {
+  const meters = new Map<string, Meter>();
+  const meter = (quota: QuotaName, environment: string, region?: string, subject?: string): Meter => {
+    const key = [quota, environment, region ?? "", subject ?? ""].join("|");
+    let m = meters.get(key);
+    if (!m) {
+      m = { quota, environment, region, subject, used: 0, perTenant: new Map() };
+      meters.set(key, m);
+    }
+    return m;
+  };
+  const add = (m: Meter, amount: number, tenant: string | undefined) => {
+    m.used += amount;
+    if (tenant) m.perTenant.set(tenant, (m.perTenant.get(tenant) ?? 0) + amount);
+  };
+
+  for (const [stackName, json] of Object.entries(stacks)) {
+    const provider = json.provider?.aws?.[0];
+    const tags: Record<string, string> = provider?.default_tags?.[0]?.tags ?? {};
+    const environment = tags.Environment;
+    const region: string = provider?.region;
+    if (!environment || !region) throw new Error(`capacity: stack ${stackName} has no Environment tag or provider region`);
+    const tenant = tags.TenantID;
+
+    for (const [quota, types] of Object.entries(ACCOUNT_COUNTED) as Array<[QuotaName, string[]]>) {
+      const count = types.reduce((n, t) => n + resourcesOf(json, t).length, 0);
+      if (count > 0) add(meter(quota, environment), count, tenant);
+    }
+    for (const [quota, types] of Object.entries(REGION_COUNTED) as Array<[QuotaName, string[]]>) {
+      const count = types.reduce((n, t) => n + resourcesOf(json, t).length, 0);
+      if (count > 0) add(meter(quota, environment, region), count, tenant);
+    }
+    const standardParameters = resourcesOf(json, "aws_ssm_parameter").filter(([, p]) => (p.tier ?? "Standard") === "Standard").length;
+    if (standardParameters > 0) add(meter("ssmStandardParameters", environment, region), standardParameters, tenant);
+
+    // Rules per security group, attributed to the group they attach to (by its reference).
+    for (const [direction, type, inline] of [
+      ["inboundRulesPerSecurityGroup", "aws_vpc_security_group_ingress_rule", "ingress"],
+      ["outboundRulesPerSecurityGroup", "aws_vpc_security_group_egress_rule", "egress"],
+    ] as const) {
+      for (const [, rule] of resourcesOf(json, type)) {
+        add(meter(direction, environment, region, qualify(stackName, rule.security_group_id)), 1, tenant);
+      }
+      for (const [name, group] of resourcesOf(json, "aws_security_group")) {
+        const count = (group[inline] ?? []).length;
+        if (count > 0) add(meter(direction, environment, region, qualify(stackName, `\${aws_security_group.${name}.id}`)), count, tenant);
+      }
+    }
+
+    // Services, Fargate vCPU and database connections, from services and their task definitions.
+    for (const [, service] of resourcesOf(json, "aws_ecs_service")) {
+      const desired = Number(service.desired_count ?? 0);
+      add(meter("ecsServicesPerCluster", environment, region, "agents cluster"), 1, tenant);
+      const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(service.task_definition ?? "")?.[1];
+      const task = taskName ? json.resource.aws_ecs_task_definition[taskName] : undefined;
+      if (!task) continue;
+      const spot = (service.capacity_provider_strategy ?? []).some((s: any) => s.capacity_provider === "FARGATE_SPOT");
+      add(meter(spot ? "fargateSpotVcpu" : "fargateOnDemandVcpu", environment, region), (Number(task.cpu) / 1024) * desired, tenant);
+      const containers: Array<{ environment?: Array<{ name: string; value: string }> }> = JSON.parse(task.container_definitions);
+      const pool = containers.reduce((n, c) => n + Number(c.environment?.find((e) => e.name === "DB_POOL_SIZE")?.value ?? 0), 0);
+      if (pool > 0) add(meter("databaseConnections", environment, region, "platform database"), pool * desired, tenant);
+    }
+    for (const [, instance] of resourcesOf(json, "aws_db_instance")) {
+      const limit = maxConnections(instance.instance_class);
+      if (limit !== undefined) meter("databaseConnections", environment, region, "platform database").limit = limit;
+    }
+  }
+  return [...meters.values()].filter((m) => m.used > 0 || m.limit !== undefined);
+}
+
+/** Security groups of one stack are named by reference; prefix the stack so names stay unique. */
+function qualify(stackName: string, reference: string): string {
+  const local = /^\$\{aws_security_group\.([^.]+)\.id\}$/.exec(reference);
+  return local ? `${stackName}/${local[1]}` : reference;
+}

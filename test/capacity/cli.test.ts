@@ -1,0 +1,55 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "cdktf";
+import { CapacityReportSchema } from "../../capacity/report";
+import { buildApp } from "../../stacks/build-app";
+import { loadConfig } from "../../config/loader";
+import { REPO_ROOT } from "../support/synth";
+import { threeAgentTenants, writeTenants } from "./fixtures";
+
+const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+const capacity = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(tsx, [join(REPO_ROOT, "capacity", "cli.ts"), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+
+/** Synthesizes a tenants directory into a fresh output directory. */
+function synthDir(tenantsDir: string): string {
+  const outdir = mkdtempSync(join(tmpdir(), "openclaw-capacity-out-"));
+  const app = new App({ outdir });
+  buildApp(app, loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir }));
+  app.synth();
+  return outdir;
+}
+
+describe("npm run capacity", () => {
+  it("prints --json in the documented shape, covering every environment", () => {
+    const result = capacity(["--json"]);
+    expect(result.status).toBe(0);
+    const report = CapacityReportSchema.parse(JSON.parse(result.stdout));
+    expect(new Set(report.quotas.map((q) => q.environment))).toEqual(new Set(["production", "staging"]));
+    expect(report.breaches).toEqual([]);
+  }, 60_000);
+
+  it("prints a table per account and region with headroom in tenants", () => {
+    const result = capacity([]);
+    expect(result.stdout).toContain("production — account-wide (all regions)");
+    expect(result.stdout).toMatch(/IAM roles\s+11\s+1,000\s+1.1%\s+room for \d+ more tenants/);
+  }, 60_000);
+
+  it("prints one line for the plan comment when a change moves a quota past 80%", () => {
+    const base = synthDir(writeTenants(threeAgentTenants(10)));
+    const head = synthDir(writeTenants(threeAgentTenants(200)));
+    const crossing = capacity(["--base", base, "--head", head, "--crossing"]);
+    expect(crossing.status).toBe(0);
+    expect(crossing.stdout.trim().split("\n")).toHaveLength(1);
+    expect(crossing.stdout).toMatch(/^:warning: \*\*Capacity:\*\* this change moves IAM roles in production \(account-wide\) at 8\d\.\d% .* past 80%/);
+    expect(capacity(["--base", base, "--head", base, "--crossing"]).stdout).toBe("");
+  }, 60_000);
+
+  it("fails with usage on bad arguments", () => {
+    const result = capacity(["--crossing"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("capacity: --crossing needs both --base and --head");
+  });
+});

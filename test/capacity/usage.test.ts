@@ -1,0 +1,86 @@
+import { evaluate } from "../../capacity/evaluate";
+import { maxConnections } from "../../capacity/quotas";
+import { measureUsage, Meter } from "../../capacity/usage";
+import { synthesize, REPO_ROOT } from "../support/synth";
+import { join } from "node:path";
+import { writeTenants } from "./fixtures";
+
+const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
+
+/** Two production tenants in us-east-1 (one suspended) and one in us-west-2. */
+const output = synthesize(
+  writeTenants([
+    { id: "alpha", agents: { aa: "{ cpu: 1024, memory: 2048, desiredCount: 2, dbConnections: 4 }", bb: "{ cpu: 256, memory: 512, spot: true }" }, integrations: ["slack"] },
+    { id: "beta", status: "suspended", agents: { aa: "{ cpu: 4096, memory: 8192, desiredCount: 3 }" }, integrations: [] },
+    { id: "gamma", region: "us-west-2", agents: { aa: "{ cpu: 512, memory: 1024 }" }, integrations: ["gmail", "slack"] },
+  ]),
+  CDKTF_JSON,
+);
+const meters = measureUsage(output.stacks);
+const find = (quota: Meter["quota"], region?: string, subject?: string) =>
+  meters.find((m) => m.quota === quota && m.environment === "production" && m.region === region && (subject === undefined || m.subject?.includes(subject)));
+
+describe("capacity arithmetic", () => {
+  it("counts IAM roles account-wide across regions: 1 + agents per tenant plus the platform's", () => {
+    const platformRoles = 2 * 2; // flow logs + RDS monitoring, in each of the two production regions
+    expect(find("iamRoles")!.used).toBe(3 + 2 + 2 + platformRoles);
+    expect(Object.fromEntries(find("iamRoles")!.perTenant)).toEqual({ alpha: 3, beta: 2, gamma: 2 });
+  });
+
+  it("counts one bucket and one budget per tenant, account-wide", () => {
+    expect(find("s3Buckets")!.used).toBe(3);
+    expect(find("budgets")!.used).toBe(3);
+  });
+
+  it("adds Fargate vCPU as cpu × desired count, on-demand and spot apart, suspended tenants at zero", () => {
+    expect(find("fargateOnDemandVcpu", "us-east-1")!.used).toBe(2); // alpha.aa: 1 vCPU × 2; beta suspended
+    expect(find("fargateSpotVcpu", "us-east-1")!.used).toBe(0.25);
+    expect(find("fargateOnDemandVcpu", "us-west-2")!.used).toBe(0.5);
+  });
+
+  it("counts ECS services per cluster, suspended ones included", () => {
+    expect(find("ecsServicesPerCluster", "us-east-1")!.used).toBe(3);
+  });
+
+  it("counts database connections as pool size × running tasks against the class's max_connections", () => {
+    const meter = find("databaseConnections", "us-east-1")!;
+    expect(meter.used).toBe(4 * 2 + 5 * 1); // alpha.aa pool 4 × 2 tasks, alpha.bb default 5 × 1
+    expect(meter.limit).toBe(maxConnections("db.t4g.medium"));
+  });
+
+  it("counts rules per security group, attributed to the group they attach to", () => {
+    expect(find("inboundRulesPerSecurityGroup", "us-east-1", "database_security-group")!.used).toBe(1);
+    expect(find("outboundRulesPerSecurityGroup", "us-east-1", "tenant-alpha/")!.used).toBe(1);
+  });
+
+  it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {
+    expect(find("secrets", "us-east-1")!.used).toBe(1);
+    expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
+    expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3); // CPU + memory per service
+    expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs + exec logs + one per tenant
+    expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
+  });
+
+  it("computes headroom from the median tenant", () => {
+    const rows = evaluate(meters, output.config.environments);
+    const roles = rows.find((r) => r.quota === "iamRoles" && r.environment === "production")!;
+    expect(roles.headroomTenants).toBe(Math.floor((1000 - roles.used) / 2)); // median of 3, 2, 2
+    const rulesOnDb = rows.find((r) => r.quota === "inboundRulesPerSecurityGroup" && r.subject?.includes("database"))!;
+    expect(rulesOnDb.headroomTenants).toBeNull(); // tenants add no rule to platform groups
+  });
+
+  it("uses a declared quota over AWS's default", () => {
+    const environments = { ...output.config.environments, production: { ...output.config.environments.production, quotas: { iamRoles: 10 } } };
+    const roles = evaluate(meters, environments).find((r) => r.quota === "iamRoles" && r.environment === "production")!;
+    expect(roles).toMatchObject({ limit: 10, status: "exceeded" });
+  });
+});
+
+describe("maxConnections", () => {
+  it("follows RDS PostgreSQL's default formula by instance memory", () => {
+    expect(maxConnections("db.t4g.medium")).toBe(Math.floor((4 * 1024 ** 3) / 9531392) - 5);
+    expect(maxConnections("db.r6g.large")).toBe(Math.floor((16 * 1024 ** 3) / 9531392) - 5);
+    expect(maxConnections("db.r6g.16xlarge")).toBe(5000 - 5);
+    expect(maxConnections("db.unknown.size")).toBeUndefined();
+  });
+});
