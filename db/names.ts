@@ -23,9 +23,6 @@ export const DEFAULT_LAYOUT: DbLayout = {
   tenantRolePrefix: "tenant_",
 };
 
-/** Schema that holds the shared, row-level-secured tables. Per database, so no layout needed. */
-export const SHARED_SCHEMA = "openclaw";
-
 /** PostgreSQL truncates identifiers longer than this (NAMEDATALEN - 1). */
 export const MAX_IDENTIFIER_LENGTH = 63;
 

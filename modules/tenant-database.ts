@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Token } from "cdktf";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
+import { formatIssues } from "../config/format-issues";
 import { DeletionMode, ProvisionerInput, ProvisionerInputSchema, TERRAFORM_KEY } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 
@@ -55,13 +56,10 @@ export class TenantDatabase extends Construct {
     // A bucket name known only at apply time is checked by the handler.
     const checked = ProvisionerInputSchema.safeParse(
       Token.isUnresolved(input.exportBucket) ? { ...input, exportBucket: "resolved-at-apply" } : input,
+      { reportInput: true },
     );
     if (!checked.success) {
-      const problems = checked.error.issues.map((i) => {
-        const field = i.path.join(".");
-        return `${field}: ${i.message} (got ${JSON.stringify((input as Record<string, unknown>)[field])})`;
-      });
-      throw new Error(`TenantDatabase ${props.tenantId}: ${problems.join("; ")}`);
+      throw new Error(`TenantDatabase ${props.tenantId}: ${formatIssues(ProvisionerInputSchema, checked.error.issues).join("; ")}`);
     }
 
     const invocation = new LambdaInvocation(this, "provisioner", {

@@ -6,6 +6,7 @@
 import { Client } from "pg";
 import type { ClientBase, ClientConfig } from "pg";
 import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
+import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { exportTenant } from "./export";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
@@ -42,10 +43,11 @@ const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-pr
 /** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
 export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent {
   const isMigrate = typeof event === "object" && event !== null && "operation" in event;
-  const parsed = isMigrate ? MigrateEventSchema.safeParse(event) : ProvisionerEventSchema.safeParse(event);
+  const schema = isMigrate ? MigrateEventSchema : ProvisionerEventSchema;
+  // The input carries no secret (see db/contract.ts), so messages may show the values.
+  const parsed = schema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`);
-    throw new Error(`invalid provisioner input: ${problems.join("; ")}`);
+    throw new Error(`invalid provisioner input: ${formatIssues(schema, parsed.error.issues).join("; ")}`);
   }
   return parsed.data;
 }
