@@ -17,7 +17,7 @@ Required:
 
 Options:
   --dry-run                      print what would change, change nothing
-  --sse kms|aes256               default bucket encryption: a dedicated KMS key (default) or S3 managed keys
+  --sse kms|aes256               bucket encryption; must match the environment's stateEncryption in cdktf.json (its default)
   --noncurrent-version-days <n>  days old state versions are kept (default 90)
   --deploy-trust environment|main
                                  who may deploy: jobs in the GitHub environment (default) or any job on main
@@ -55,7 +55,7 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
         region: { type: "string" },
         "github-repo": { type: "string" },
         "dry-run": { type: "boolean", default: false },
-        sse: { type: "string", default: "kms" },
+        sse: { type: "string" },
         "noncurrent-version-days": { type: "string", default: "90" },
         "deploy-trust": { type: "string", default: "environment" },
         "github-environment": { type: "string", default: "production" },
@@ -80,8 +80,8 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
   const githubRepo = required("github-repo");
   if (githubRepo && !GITHUB_REPO.test(githubRepo)) problems.push(`--github-repo must be owner/name, e.g. acme/openclaw-infra (got "${githubRepo}")`);
 
-  const sse = values.sse.toLowerCase();
-  if (sse !== "kms" && sse !== "aes256") problems.push(`--sse must be kms or aes256 (got "${values.sse}")`);
+  const sse = values.sse?.toLowerCase();
+  if (sse !== undefined && sse !== "kms" && sse !== "aes256") problems.push(`--sse must be kms or aes256 (got "${values.sse}")`);
 
   const days = Number(values["noncurrent-version-days"]);
   if (!Number.isInteger(days) || days < 1 || days > MAX_NONCURRENT_DAYS) {
@@ -101,7 +101,7 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
     region,
     githubRepo,
     dryRun: values["dry-run"],
-    sse: sse as SseMode,
+    sse: sse as SseMode | undefined,
     noncurrentVersionDays: days,
     deployTrust: deployTrust as DeployTrust,
     githubEnvironment,

@@ -5,7 +5,7 @@ import { USAGE, UsageError, parseBootstrapArgs } from "./args";
 import { describeAwsError, errorCode, hintFor } from "./aws-errors";
 import { AwsClients, createClients } from "./clients";
 import { runSteps } from "./runner";
-import { BootstrapSettings, resolveSettings } from "./settings";
+import { BootstrapSettings, resolveSettings, SettingsError } from "./settings";
 import { bootstrapSteps } from "./steps";
 import { failureSummary, successSummary } from "./summary";
 
@@ -45,7 +45,7 @@ export async function main(argv: readonly string[], io: CliIo, clientsFor: (regi
     }
     settings = resolveSettings(args, environment);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof SettingsError) {
       io.stderr(`${err.message}\nRun with --help for usage.`);
       return EXIT_BAD_INPUT;
     }

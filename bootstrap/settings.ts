@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from "../config/environment-schema";
-import { NAME_PREFIX } from "../modules/naming";
+import { NAME_PREFIX, stateKeyAlias } from "../modules/naming";
 
 /**
  * Everything a bootstrap run is about, resolved from the command line and cdktf.json
@@ -27,8 +27,11 @@ export interface BootstrapOptions {
   /** `owner/name` of the repository whose workflows get the roles. */
   readonly githubRepo: string;
   readonly dryRun: boolean;
-  /** `kms`: a dedicated customer managed key (default); `aes256`: S3 managed keys. */
-  readonly sse: SseMode;
+  /**
+   * `kms`: a dedicated customer managed key; `aes256`: S3 managed keys.
+   * Undefined: the environment's `stateEncryption` from cdktf.json.
+   */
+  readonly sse: SseMode | undefined;
   /** Days a noncurrent state version is kept before it expires. */
   readonly noncurrentVersionDays: number;
   /** `environment`: only jobs in the GitHub environment below; `main`: any job on main. */
@@ -40,7 +43,9 @@ export interface BootstrapOptions {
 }
 
 /** A bootstrap run's target and the names of everything it manages. */
-export interface BootstrapSettings extends BootstrapOptions {
+export interface BootstrapSettings extends Omit<BootstrapOptions, "sse"> {
+  /** How the state bucket encrypts, agreed with the stacks' backend settings. */
+  readonly sse: SseMode;
   readonly accountId: string;
   readonly partition: string;
   readonly stateBucket: string;
@@ -60,15 +65,20 @@ export function tagList(tags: Readonly<Record<string, string>>): { Key: string; 
 
 /** Combines the validated options with the environment's config. */
 export function resolveSettings(options: BootstrapOptions, environment: EnvironmentConfig): BootstrapSettings {
+  // The stacks' backends name the state key when stateEncryption is kms, so the two must agree.
+  if (options.sse !== undefined && options.sse !== environment.stateEncryption) {
+    throw new SettingsError(
+      `--sse ${options.sse} disagrees with stateEncryption "${environment.stateEncryption}" of environment ${options.env} in cdktf.json; change it there so backends and bootstrap agree`,
+    );
+  }
   return {
     ...options,
+    sse: environment.stateEncryption,
     accountId: environment.accountId,
     partition: partitionOf(options.region),
     stateBucket: environment.stateBucket,
     lockTable: environment.lockTable,
-    // Not under alias/openclaw/<env>/: that namespace holds tenant keys, and a tenant may be
-    // called anything, including "terraform-state".
-    stateKeyAlias: `alias/${NAME_PREFIX}-${options.env}-terraform-state`,
+    stateKeyAlias: stateKeyAlias(options.env),
     // IAM names are account-wide and several environments may share an account's
     // conventions; the environment in the name says which one a role deploys.
     planRoleName: `${NAME_PREFIX}-${options.env}-github-plan`,
@@ -76,6 +86,9 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
     tags: { ManagedBy: `${NAME_PREFIX}-bootstrap`, Environment: options.env },
   };
 }
+
+/** The command line contradicts cdktf.json. */
+export class SettingsError extends Error {}
 
 /** The AWS partition of a region: ARNs differ in GovCloud and China. */
 export function partitionOf(region: string): string {

@@ -71,6 +71,11 @@ export const EnvironmentConfigSchema = z.strictObject({
   stateBucket: z.string().regex(S3_BUCKET_NAME, "a valid S3 bucket name"),
   /** Region of the state bucket and lock table; every stack of the environment keeps its state there. */
   stateRegion: z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1"),
+  /**
+   * `kms`: state objects are encrypted with the dedicated key bootstrap creates
+   * (alias/openclaw-<env>-terraform-state); `aes256`: with S3 managed keys.
+   */
+  stateEncryption: z.enum(["kms", "aes256"]).default("kms"),
   /** DynamoDB table for state locks; created by `npm run bootstrap`. */
   lockTable: z.string().regex(DYNAMODB_TABLE_NAME, "a valid DynamoDB table name"),
   /** Default CostCenter tag for this environment's resources. */

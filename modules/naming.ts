@@ -18,6 +18,14 @@ export function tenantStackName(tenantId: string): string {
   return `tenant-${tenantId}`;
 }
 
+/**
+ * Alias of the KMS key that encrypts an environment's state bucket (created by bootstrap).
+ * Not under alias/openclaw/<env>/, which holds tenant keys: a tenant may be called anything.
+ */
+export function stateKeyAlias(environment: string): string {
+  return `alias/${NAME_PREFIX}-${environment}-terraform-state`;
+}
+
 export function platformStateKey(environment: string, region: string): string {
   return `platform/${environment}/${region}.tfstate`;
 }

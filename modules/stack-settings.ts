@@ -12,6 +12,11 @@ export interface StackSettingsProps {
   readonly stateRegion: string;
   /** Object key of this stack's state; unique per stack so no two stacks share a state. */
   readonly stateKey: string;
+  /**
+   * KMS key (ARN or alias ARN) that encrypts the state objects.
+   * @default S3 managed keys (SSE-S3)
+   */
+  readonly stateKmsKeyArn?: string;
   /** DynamoDB table for state locks, created by `npm run bootstrap`. */
   readonly lockTable: string;
   /** Tags on every taggable resource of the stack (provider `default_tags`). */
@@ -45,6 +50,7 @@ export class StackSettings extends Construct {
       key: props.stateKey,
       region: props.stateRegion,
       encrypt: true,
+      kmsKeyId: props.stateKmsKeyArn,
       dynamodbTable: props.lockTable,
     });
     // S3Backend has no typed prop for S3-native locking, nor the stack for required_version;

@@ -20,6 +20,7 @@ import { PlatformContract } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
+import { environmentStackSettings } from "./environment-settings";
 
 export interface PlatformStackProps {
   readonly environmentName: string;
@@ -36,15 +37,15 @@ export class PlatformStack extends SelfContainedStack {
     const accountId = environment.accountId;
     const name = (suffix: string) => platformResourceName(env, region, suffix);
 
-    new StackSettings(this, "settings", {
-      accountId,
-      region,
-      stateBucket: environment.stateBucket,
-      stateRegion: environment.stateRegion,
-      stateKey: platformStateKey(env, region),
-      lockTable: environment.lockTable,
-      defaultTags: { ManagedBy: "openclaw-infra", Environment: env, CostCenter: environment.costCenter, Stack: id },
-    });
+    new StackSettings(
+      this,
+      "settings",
+      environmentStackSettings(env, environment, {
+        region,
+        stateKey: platformStateKey(env, region),
+        defaultTags: { CostCenter: environment.costCenter, Stack: id },
+      }),
+    );
 
     const key = new EncryptionKey(this, "platform-key", {
       accountId,

@@ -30,6 +30,7 @@ import { TENANT_RESOURCE_TAG } from "../modules/tenant-permissions-boundary";
 import { TenantSecrets } from "../modules/tenant-secrets";
 import { TenantSecurityGroup } from "../modules/tenant-security-group";
 import { TenantStorage } from "../modules/tenant-storage";
+import { environmentStackSettings } from "./environment-settings";
 
 export interface TenantStackProps {
   readonly tenant: TenantConfig;
@@ -50,21 +51,15 @@ export class TenantStack extends SelfContainedStack {
     const databaseUser = databaseRoleName(tenant.id);
     this.addDependency(props.platform);
 
-    new StackSettings(this, "settings", {
-      accountId,
-      region,
-      stateBucket: environment.stateBucket,
-      stateRegion: environment.stateRegion,
-      stateKey: tenantStateKey(tenant.id),
-      lockTable: environment.lockTable,
-      defaultTags: {
-        ManagedBy: "openclaw-infra",
-        Environment: env,
-        [TENANT_RESOURCE_TAG]: tenant.id,
-        CostCenter: tenant.costCenter ?? environment.costCenter,
-        Stack: id,
-      },
-    });
+    new StackSettings(
+      this,
+      "settings",
+      environmentStackSettings(env, environment, {
+        region,
+        stateKey: tenantStateKey(tenant.id),
+        defaultTags: { [TENANT_RESOURCE_TAG]: tenant.id, CostCenter: tenant.costCenter ?? environment.costCenter, Stack: id },
+      }),
+    );
 
     const platform = new PlatformContractReader(this, "platform", { environment: env, region }).values;
 

@@ -10,7 +10,7 @@ describe("parseBootstrapArgs", () => {
       region: "us-east-1",
       githubRepo: "acme/openclaw-infra",
       dryRun: false,
-      sse: "kms",
+      sse: undefined, // taken from the environment's stateEncryption
       noncurrentVersionDays: 90,
       deployTrust: "environment",
       githubEnvironment: "production",

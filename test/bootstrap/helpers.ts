@@ -19,6 +19,8 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       accountId: "123456789012",
       stateBucket: "acme-tfstate",
       stateRegion: "us-east-1",
+      // The environment declares what the options ask for, as a consistent cdktf.json would.
+      stateEncryption: overrides.sse ?? "kms",
       lockTable: "acme-tf-locks",
       costCenter: "cc",
       agentImage: "1.0.0",

@@ -1,0 +1,28 @@
+import type { EnvironmentConfig } from "../config/environment-schema";
+import type { StackSettingsProps } from "../modules/stack-settings";
+import { stateKeyAlias } from "../modules/naming";
+
+/**
+ * StackSettings props for a stack of one environment: the environment's account, state bucket,
+ * lock table and state key as bootstrap created them. Platform and tenant stacks differ only in
+ * region, state key and tags.
+ */
+export function environmentStackSettings(
+  environmentName: string,
+  environment: EnvironmentConfig,
+  stack: { region: string; stateKey: string; defaultTags: Record<string, string> },
+): StackSettingsProps {
+  return {
+    accountId: environment.accountId,
+    region: stack.region,
+    stateBucket: environment.stateBucket,
+    stateRegion: environment.stateRegion,
+    stateKey: stack.stateKey,
+    stateKmsKeyArn:
+      environment.stateEncryption === "kms"
+        ? `arn:aws:kms:${environment.stateRegion}:${environment.accountId}:${stateKeyAlias(environmentName)}`
+        : undefined,
+    lockTable: environment.lockTable,
+    defaultTags: { ManagedBy: "openclaw-infra", Environment: environmentName, ...stack.defaultTags },
+  };
+}
