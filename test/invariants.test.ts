@@ -2,6 +2,7 @@
  * Properties that must hold for every resource of every stack. Each test collects all
  * violations, so a failure lists every offending address at once.
  */
+import { stateKeyAlias } from "../modules/naming";
 import { synthesize, allResources, resourcesOfType, SynthOutput } from "./support/synth";
 
 const output: SynthOutput = synthesize();
@@ -34,6 +35,9 @@ describe("every stack", () => {
       if (backend.bucket !== env.stateBucket) problems.push(`${stack}: bucket ${backend.bucket}`);
       if (backend.region !== env.stateRegion) problems.push(`${stack}: backend region ${backend.region}`);
       if (backend.encrypt !== true) problems.push(`${stack}: state not encrypted`);
+      if (env.stateEncryption === "kms" && backend.kms_key_id !== `arn:aws:kms:${env.stateRegion}:${env.accountId}:${stateKeyAlias(envName)}`) {
+        problems.push(`${stack}: state not encrypted with bootstrap's state key (${backend.kms_key_id})`);
+      }
       if (backend.dynamodb_table !== env.lockTable) problems.push(`${stack}: lock table ${backend.dynamodb_table}`);
       if (backend.use_lockfile !== true) problems.push(`${stack}: no S3 lock file`);
       if (!/^(platform|tenants)\/.+\.tfstate$/.test(backend.key)) problems.push(`${stack}: key ${backend.key}`);
