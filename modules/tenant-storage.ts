@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -86,6 +87,10 @@ export class TenantStorage extends Construct {
         },
       ],
     });
+
+    // Every object-level event goes to the account's default EventBridge bus, so detections
+    // (mass deletes, unexpected writers) can be added as rules without touching the bucket.
+    new S3BucketNotification(this, "notifications", { bucket: bucket.id, eventbridge: true });
 
     const statements: PolicyStatement[] = [
       {
