@@ -104,10 +104,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       report.push({ stacks, status: "planned" });
       continue;
     }
-    const r = await opts.exec(opts.cdktf, args, { env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "true" } });
-    // cdktf streams terraform's apply output; it goes to the job log, which GitHub masks
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
+    // Live output: a long apply shows progress, and a timed-out job still has its log.
+    // Terraform prints sensitive values as "(sensitive value)"; GitHub masks registered secrets.
+    const r = await opts.exec(opts.cdktf, args, { env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "true" }, stream: true });
     const ok = r.code === 0;
     report.push({ stacks, status: ok ? "deployed" : "failed" });
     if (!ok) {

@@ -7,15 +7,26 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
-export type Exec = (command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }) => Promise<ExecResult>;
+export interface ExecOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Pass output straight through to this process (live logs, nothing captured). */
+  readonly stream?: boolean;
+}
+
+export type Exec = (command: string, args: readonly string[], options: ExecOptions) => Promise<ExecResult>;
 
 export const exec: Exec = (command, args, options) =>
   new Promise((resolve) => {
-    const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: options.stream ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.stdout?.on("data", (b: Buffer) => out.push(b));
+    child.stderr?.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => resolve({ code: 127, stdout: "", stderr: `cannot run ${command}: ${e.message}` }));
     child.on("close", (code, signal) =>
       resolve({
