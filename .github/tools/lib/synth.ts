@@ -68,17 +68,54 @@ function listFiles(dir: string): string[] {
 }
 
 /**
+ * What a zip holds, without its timestamps: name, CRC-32 and size of every entry, read from
+ * the central directory. cdktf zips archive assets with each file's mtime, so the same
+ * Lambda code checked out twice gives different zip bytes; comparing bytes would mark the
+ * platform stack changed on every pull request. Returns undefined when `data` is not a
+ * zip this can read (ZIP64, corrupt): the caller then hashes the bytes.
+ */
+export function zipContentDigest(data: Buffer): string | undefined {
+  const EOCD = 0x06054b50;
+  const CENTRAL = 0x02014b50;
+  let eocd = -1;
+  for (let i = data.length - 22; i >= Math.max(0, data.length - 22 - 0xffff); i--) {
+    if (data.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return undefined;
+  const entries = data.readUInt16LE(eocd + 10);
+  let p = data.readUInt32LE(eocd + 16);
+  if (entries === 0xffff || p === 0xffffffff) return undefined; // ZIP64
+  const items: string[] = [];
+  for (let n = 0; n < entries; n++) {
+    if (p + 46 > data.length || data.readUInt32LE(p) !== CENTRAL) return undefined;
+    const crc = data.readUInt32LE(p + 16);
+    const size = data.readUInt32LE(p + 24);
+    const nameLength = data.readUInt16LE(p + 28);
+    const extraLength = data.readUInt16LE(p + 30);
+    const commentLength = data.readUInt16LE(p + 32);
+    const name = data.subarray(p + 46, p + 46 + nameLength).toString("utf8");
+    items.push(`${name}\0${crc.toString(16)}\0${size}`);
+    p += 46 + nameLength + extraLength + commentLength;
+  }
+  return createHash("sha256").update(items.sort().join("\n")).digest("hex");
+}
+
+/**
  * Assets (e.g. a Lambda zip under stacks/<stack>/assets/) normally show up in cdk.tf.json
  * through their hash in the path, but a config that references an asset by a stable path
- * would hide a content change: hash the files themselves too.
+ * would hide a content change: hash the files themselves too (zips by content, see above).
  */
 function assetDigest(stackDir: string): string {
   const h = createHash("sha256");
   const assets = join(stackDir, "assets");
   for (const file of listFiles(assets)) {
+    const data = readFileSync(file);
     h.update(relative(stackDir, file).split("\\").join("/"));
     h.update("\0");
-    h.update(createHash("sha256").update(readFileSync(file)).digest("hex"));
+    h.update((file.endsWith(".zip") && zipContentDigest(data)) || createHash("sha256").update(data).digest("hex"));
     h.update("\0");
   }
   return h.digest("hex");
