@@ -1,13 +1,12 @@
 /**
  * Bundles the provisioner Lambda (db/lambda/handler.ts and everything it imports) with
- * esbuild into one directory: `index.js` plus the migration files beside it.
+ * esbuild into `index.js`, puts the migration files beside it, and zips both into the
+ * deployment package.
  *
  * - Once per process: the result is memoised, so synthesising many stacks bundles once.
- * - Deterministic: the same sources give byte-identical output and the same hash, which
- *   DbProvisioner uses as the asset hash and the function's source_code_hash, so an
- *   unchanged provisioner produces unchanged Terraform JSON (and no redeploy).
- *   cdktf's own asset hash is not used: it hashes files in directory-listing order,
- *   which depends on the file system.
+ * - Deterministic: the same sources give a byte-identical zip, whose sha256 DbProvisioner
+ *   uses as the asset hash and the function's source_code_hash, so an unchanged
+ *   provisioner produces unchanged Terraform JSON (and no redeploy).
  *
  * Called by main.ts (the lead's composition root), never by a module: modules do not
  * read files.
@@ -17,13 +16,18 @@ import { buildSync } from "esbuild";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { PROVISIONER_RUNTIME } from "./contract";
 
 export interface ProvisionerBundle {
-  /** Directory with index.js (handler `index.handler`) and the NNN_*.sql migrations. */
+  /** Directory with index.js (handler `index.handler`) and the NNN_*.sql migrations, unpacked. */
   readonly directory: string;
-  /** sha256 (hex) over every file of the bundle, in name order. */
+  /** The same files as a deterministic zip: the Lambda deployment package. */
+  readonly archivePath: string;
+  /** sha256 of the zip, hex: names the asset. */
   readonly hash: string;
+  /** sha256 of the zip, base64: the function's source_code_hash (what Lambda reports as CodeSha256). */
+  readonly sourceCodeHash: string;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -56,25 +60,86 @@ export function buildProvisionerBundle(): ProvisionerBundle {
     external: ["pg-native"],
     logLevel: "silent",
   });
-  const files = new Map<string, Uint8Array>([["index.js", built.outputFiles[0].contents]]);
+  const files = new Map<string, Buffer>([["index.js", Buffer.from(built.outputFiles[0].contents)]]);
   for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((n) => n.endsWith(".sql"))) {
     files.set(f, fs.readFileSync(path.join(MIGRATIONS_DIR, f)));
   }
-  const names = [...files.keys()].sort();
-  const digest = createHash("sha256");
-  for (const name of names) digest.update(name).update("\0").update(files.get(name)!).update("\0");
-  const hash = digest.digest("hex");
+  const zip = deterministicZip(files);
+  const digest = createHash("sha256").update(zip).digest();
+  const hash = digest.toString("hex");
 
   // Content-addressed: a directory that exists already holds exactly these files.
-  const directory = path.join(os.tmpdir(), `openclaw-db-provisioner-${hash.slice(0, 16)}`);
-  if (!fs.existsSync(path.join(directory, "index.js"))) {
-    const staging = fs.mkdtempSync(`${directory}.tmp-`);
-    for (const name of names) fs.writeFileSync(path.join(staging, name), files.get(name)!);
+  const root = path.join(os.tmpdir(), `openclaw-db-provisioner-${hash.slice(0, 16)}`);
+  const bundle = { directory: path.join(root, "code"), archivePath: path.join(root, "db-provisioner.zip"), hash, sourceCodeHash: digest.toString("base64") };
+  if (!fs.existsSync(bundle.archivePath)) {
+    const staging = fs.mkdtempSync(`${root}.tmp-`);
+    fs.mkdirSync(path.join(staging, "code"));
+    for (const [name, content] of files) fs.writeFileSync(path.join(staging, "code", name), content);
+    fs.writeFileSync(path.join(staging, "db-provisioner.zip"), zip);
     try {
-      fs.renameSync(staging, directory);
+      fs.renameSync(staging, root);
     } catch {
       fs.rmSync(staging, { recursive: true, force: true }); // another process won the race with identical content
     }
   }
-  return { directory, hash };
+  return bundle;
+}
+
+/**
+ * A zip of the given files whose bytes depend on names and contents only: entries in
+ * name order, a fixed timestamp (1980-01-01) and mode 0644, deflate at a fixed level.
+ * cdktf's own archive asset zips file system metadata (mtimes, listing order) and
+ * spawns a process per stack; this is built once and copied.
+ * Format: PKWARE APPNOTE 6.3 (local headers, central directory, end record; no zip64).
+ */
+export function deterministicZip(files: ReadonlyMap<string, Buffer>): Buffer {
+  const DOS_DATE_1980_01_01 = (0 << 9) | (1 << 5) | 1;
+  const UNIX_FILE_0644 = (0o100644 << 16) >>> 0;
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const name of [...files.keys()].sort()) {
+    const data = files.get(name)!;
+    const packed = zlib.deflateRawSync(data, { level: 9 });
+    const crc = zlib.crc32(data);
+    const nameBytes = Buffer.from(name, "utf8");
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+    local.writeUInt16LE(0x0800, 6); // flags: UTF-8 names
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(0, 10); // time 00:00
+    local.writeUInt16LE(DOS_DATE_1980_01_01, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    local.writeUInt16LE(0, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0 (so the mode below is read)
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(0, 12);
+    central.writeUInt16LE(DOS_DATE_1980_01_01, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    // extra length, comment length, disk number, internal attributes: 0
+    central.writeUInt32LE(UNIX_FILE_0644, 38);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, packed);
+    centrals.push(central, nameBytes);
+    offset += local.length + nameBytes.length + packed.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.size, 8);
+  end.writeUInt16LE(files.size, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
 }

@@ -3,7 +3,8 @@
  * Checks what only the bundle can show: it is deterministic, it carries the migrations,
  * and the bundled handler validates its input and insists on TLS to the database.
  */
-import { execFile } from "child_process";
+import { execFile, execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
@@ -32,19 +33,26 @@ describe("provisioner bundle", () => {
     expect(bundleProvisioner()).toBe(bundleProvisioner());
   });
 
-  test("is the same bytes and hash when built again", () => {
+  test("is the same zip, byte for byte, when built again", () => {
     const first = bundleProvisioner();
-    const index = fs.readFileSync(path.join(first.directory, "index.js"));
-    fs.rmSync(first.directory, { recursive: true }); // force a fresh write, not a reuse of the directory
+    const zip = fs.readFileSync(first.archivePath);
+    fs.rmSync(path.dirname(first.archivePath), { recursive: true }); // force a fresh write, not a reuse
     const second = buildProvisionerBundle();
     expect(second).toEqual(first);
     // Buffer.equals: jest's deep equality walks a megabyte byte by byte.
-    expect(fs.readFileSync(path.join(second.directory, "index.js")).equals(index)).toBe(true);
+    expect(fs.readFileSync(second.archivePath).equals(zip)).toBe(true);
+    expect(second.sourceCodeHash).toBe(createHash("sha256").update(zip).digest("base64"));
   });
 
-  test("holds index.js and every migration, and nothing else", () => {
+  test("zips index.js and every migration, and nothing else, as unzip reads them", () => {
+    const { directory, archivePath } = bundleProvisioner();
     const migrations = fs.readdirSync(path.join(repoRoot, "db", "migrations")).filter((f) => f.endsWith(".sql"));
-    expect(fs.readdirSync(bundleProvisioner().directory).sort()).toEqual(["index.js", ...migrations].sort());
+    expect(fs.readdirSync(directory).sort()).toEqual(["index.js", ...migrations].sort());
+    execFileSync("unzip", ["-tq", archivePath]); // CRCs and structure
+    for (const name of fs.readdirSync(directory)) {
+      expect(execFileSync("unzip", ["-p", archivePath, name], { maxBuffer: 64 << 20 }).equals(fs.readFileSync(path.join(directory, name)))).toBe(true);
+    }
+    expect(execFileSync("unzip", ["-Z1", archivePath], { encoding: "utf8" }).trim().split("\n")).toEqual(["index.js", ...migrations].sort());
   });
 
   describe("handler", () => {

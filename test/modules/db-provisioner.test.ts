@@ -4,17 +4,18 @@ import * as path from "path";
 import { DbProvisioner, DbProvisionerProps } from "../../modules/db-provisioner";
 import { only, synthModule } from "../support/module-synth";
 
-// A stand-in bundle: the construct only packages a directory; test/db/bundle.test.ts covers the real one.
+// A stand-in bundle: the construct only ships a zip; test/db/bundle.test.ts covers the real one.
 const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-fake-bundle-"));
-fs.writeFileSync(path.join(bundleDir, "index.js"), "exports.handler = async () => ({});\n");
+fs.writeFileSync(path.join(bundleDir, "db-provisioner.zip"), "not really a zip");
 const hash = "ab".repeat(32);
+const bundle = { directory: bundleDir, archivePath: path.join(bundleDir, "db-provisioner.zip"), hash, sourceCodeHash: "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=" };
 
 const props: DbProvisionerProps = {
   functionName: "openclaw-production-us-east-1-db-provisioner",
   environment: "production",
   accountId: "111111111111",
   region: "us-east-1",
-  bundle: { directory: bundleDir, hash },
+  bundle,
   vpcId: "vpc-1",
   subnetIds: ["subnet-a", "subnet-b"],
   securityGroupIds: ["sg-db-clients"],
@@ -73,10 +74,10 @@ describe("DbProvisioner", () => {
     expect(fn().logging_config.log_format).toBe("JSON");
   });
 
-  it("packages the bundle as an archive whose hash is the bundle's own", () => {
+  it("ships the bundle's zip under its own hash, with its sha256 as source_code_hash", () => {
     const f = fn();
-    expect(f.source_code_hash).toBe(hash);
-    expect(f.filename).toMatch(new RegExp(`^assets/db-provisioner_code_\\w+/${hash.slice(0, 32).toUpperCase()}/archive\\.zip$`));
+    expect(f.source_code_hash).toBe(bundle.sourceCodeHash);
+    expect(f.filename).toMatch(new RegExp(`^assets/db-provisioner_code_\\w+/${hash.slice(0, 32).toUpperCase()}/db-provisioner\\.zip$`));
   });
 
   it("synthesizes identical JSON from the same bundle", () => {
@@ -117,7 +118,7 @@ describe("DbProvisioner", () => {
     [{ timeoutSeconds: 1000 }, /timeoutSeconds must be an integer from 30 to 900 \(got 1000\)/],
     [{ subnetIds: [] }, /subnetIds must list at least one subnet/],
     [{ securityGroupIds: [] }, /securityGroupIds must include the db-clients group/],
-    [{ bundle: { directory: bundleDir, hash: "abc" } }, /bundle.hash must be the sha256 from bundleProvisioner\(\) \(got abc\)/],
+    [{ bundle: { ...bundle, hash: "abc" } }, /bundle.hash must be the sha256 from bundleProvisioner\(\) \(got abc\)/],
   ])("fails when %j", (overrides, message) => {
     expect(() => build(overrides as Partial<DbProvisionerProps>)).toThrow(message);
   });
