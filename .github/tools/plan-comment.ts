@@ -200,14 +200,14 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   if (removed.length) {
     head.push(
       "> [!WARNING]",
-      `> **Removed stacks need offboarding:** ${removed.map((s) => `\`${s}\``).join(", ")}.`,
+      `> **Removed stacks need offboarding:** ${capped(removed)}.`,
       "> The pipeline never destroys a removed stack: the deploy will stop with instructions.",
       "> Follow the offboarding steps in `.github/README.md` (export data, then destroy by hand with the deploy role).",
       "",
     );
   }
   if (failed.length) {
-    head.push("> [!WARNING]", `> **Plan failed for:** ${failed.map((p) => `\`${p.stack}\``).join(", ")} (errors in the details below).`, "");
+    head.push("> [!WARNING]", `> **Plan failed for:** ${capped(failed.map((p) => p.stack))} (errors in the details below).`, "");
   }
   if (sorted.length === 0) head.push(removed.length ? "No stack to plan." : "No stack changed: nothing to plan.", "");
 
@@ -236,7 +236,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
     }
     if (d.shortened) shortened += 1;
     details.push(d.text);
-    remaining -= d.text.length;
+    remaining -= d.text.length + 1; // + the newline joining details
   });
 
   let footer = footerBase;
@@ -249,7 +249,28 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
       `Full plans: ${where}.${opts.commit ? ` Planned for ${opts.commit}.` : ""}\n`;
   }
   const out = `${headText}${summaryText}${details.length ? `\n${details.join("\n")}` : ""}${footer}`;
-  return out;
+  if (out.length <= maxChars) return out;
+  // Only reachable with thousands of failed or changed stacks, whose rows alone exceed the
+  // limit: a comment GitHub rejects helps nobody, so keep the first rows and say so.
+  return hardLimit(headText, summaryText, where, maxChars);
+}
+
+/** Names as `a`, `b`, ... with at most `max` shown. */
+function capped(names: readonly string[], max = 30): string {
+  const shown = names.slice(0, max).map((s) => `\`${s}\``).join(", ");
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+function hardLimit(headText: string, summaryText: string, where: string, maxChars: number): string {
+  const lines = summaryText.split("\n");
+  const footer = (cut: number) => `\n**${cut} summary row(s) cut: too many stacks for one comment.** Full plans: ${where}.\n`;
+  let kept = 0;
+  let size = headText.length + 1;
+  while (kept < lines.length && size + lines[kept].length + 1 + footer(lines.length - kept).length <= maxChars) {
+    size += lines[kept].length + 1;
+    kept += 1;
+  }
+  return `${headText}${lines.slice(0, kept).join("\n")}\n${footer(lines.length - kept)}`;
 }
 
 export function main(argv: string[]): number {

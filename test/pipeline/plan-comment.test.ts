@@ -196,3 +196,16 @@ describe("plan-comment --affected", () => {
     expect(r.stdout).toContain("**Removed stacks need offboarding:** `tenant-umbrella`");
   });
 });
+
+test("2,000 failed plans (e.g. a role that cannot be assumed) still give a comment GitHub accepts", () => {
+  const dir = mkdtempSync(join(tmpdir(), "plans-"));
+  for (let i = 0; i < 2000; i++) {
+    mkdirSync(join(dir, `tenant-t${i}`));
+    writeFileSync(join(dir, `tenant-t${i}`, "error.txt"), "Error: AccessDenied: not authorized to perform sts:AssumeRoleWithWebIdentity");
+  }
+  const comment = renderComment(readPlans(dir));
+  expect(comment.length).toBeLessThanOrEqual(65_000);
+  expect(comment).toContain("**Plan failed for:** `tenant-t0`");
+  expect(comment).toMatch(/and 1970 more/);
+  expect(comment).toMatch(/\*\*\d+ summary row\(s\) cut: too many stacks for one comment\.\*\*/);
+});
