@@ -1,5 +1,6 @@
 import type { App } from "cdktf";
 import type { ProjectConfig } from "../config/loader";
+import { bundleProvisioner } from "../db/bundle";
 import { platformStackName, tenantStackName } from "../modules/naming";
 import { PlatformStack } from "./platform-stack";
 import { TenantStack } from "./tenant-stack";
@@ -16,7 +17,8 @@ export function buildApp(app: App, config: ProjectConfig): void {
     for (const [region, regionConfig] of Object.entries(environment.regions)) {
       if (!regionConfig.alwaysOn && !regionsInUse.has(`${environmentName}/${region}`)) continue;
       const name = platformStackName(environmentName, region);
-      platforms.set(`${environmentName}/${region}`, new PlatformStack(app, name, { environmentName, region, environment, regionConfig }));
+      const provisionerBundle = bundleProvisioner();
+      platforms.set(`${environmentName}/${region}`, new PlatformStack(app, name, { environmentName, region, environment, regionConfig, provisionerBundle }));
     }
   }
 

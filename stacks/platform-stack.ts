@@ -4,7 +4,9 @@ import type { EnvironmentConfig, RegionConfig } from "../config/environment-sche
 import { AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
 import { ContainerRegistry } from "../modules/container-registry";
+import type { ProvisionerBundle } from "../db/bundle";
 import { Database } from "../modules/database";
+import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
   agentRepositoryName,
@@ -14,6 +16,7 @@ import {
   platformNamePrefix,
   platformResourceName,
   platformStateKey,
+  tenantBucketName,
 } from "../modules/naming";
 import { Network } from "../modules/network";
 import { PlatformContract } from "../modules/platform-contract";
@@ -27,6 +30,8 @@ export interface PlatformStackProps {
   readonly region: string;
   readonly environment: EnvironmentConfig;
   readonly regionConfig: RegionConfig;
+  /** The DB provisioner's Lambda bundle, built once for all platform stacks. */
+  readonly provisionerBundle: ProvisionerBundle;
 }
 
 /** Shared infrastructure of one environment (account) and region, used by all its tenants. */
@@ -118,6 +123,24 @@ export class PlatformStack extends SelfContainedStack {
       databaseResourceId: database.resourceId,
     });
 
+    const provisioner = new DbProvisioner(this, "db-provisioner", {
+      functionName: name("db-provisioner"),
+      environment: env,
+      accountId,
+      region,
+      bundle: props.provisionerBundle,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      securityGroupIds: [database.clientsSecurityGroupId],
+      databaseAddress: database.address,
+      databasePort: database.port,
+      databaseName: database.databaseName,
+      masterUserSecretArn: database.masterUserSecretArn,
+      kmsKeyArn: key.keyArn,
+      logGroupName: platformLogGroupName(env, region, "db-provisioner"),
+      exportBucketArnPattern: `arn:aws:s3:::${tenantBucketName("*", accountId, region)}`,
+    });
+
     new PlatformContract(this, "contract", {
       environment: env,
       region,
@@ -137,7 +160,7 @@ export class PlatformStack extends SelfContainedStack {
         repositoryUrl: registry.repositoryUrl,
         permissionsBoundaryArn: boundary.policyArn,
         alarmTopicArn: alarms.topicArn,
-        databaseProvisionerFunctionName: name("db-provisioner"),
+        databaseProvisionerFunctionName: provisioner.functionName,
       },
     });
   }

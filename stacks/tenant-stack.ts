@@ -25,6 +25,7 @@ import {
 import { PlatformContractReader } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantBudget } from "../modules/tenant-budget";
+import { TenantDatabase } from "../modules/tenant-database";
 import { TenantLogging } from "../modules/tenant-logging";
 import { TENANT_RESOURCE_TAG } from "../modules/tenant-permissions-boundary";
 import { TenantSecrets } from "../modules/tenant-secrets";
@@ -48,6 +49,7 @@ export class TenantStack extends SelfContainedStack {
     const region = tenant.region;
     const accountId = environment.accountId;
     const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
+    // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
     const databaseUser = databaseRoleName(tenant.id);
     this.addDependency(props.platform);
 
@@ -95,6 +97,14 @@ export class TenantStack extends SelfContainedStack {
       logGroupName: tenantLogGroupName(env, tenant.id),
       kmsKeyArn: key.keyArn,
       retentionDays: tenant.logRetentionDays,
+    });
+    new TenantDatabase(this, "database", {
+      tenantId: tenant.id,
+      environment: env,
+      provisionerFunctionName: platform.databaseProvisionerFunctionName,
+      exportBucketName: storage.bucketName,
+      // Old and new tasks of a rolling deployment both hold their pools for a while.
+      connectionLimit: 2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(agent.desiredCount, 1), 0),
     });
     const securityGroup = new TenantSecurityGroup(this, "network", {
       name: tenantSecurityGroupName(tenant.id),

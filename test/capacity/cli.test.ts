@@ -34,7 +34,7 @@ describe("npm run capacity", () => {
   it("prints a table per account and region with headroom in tenants", () => {
     const result = capacity([]);
     expect(result.stdout).toContain("production — account-wide (all regions)");
-    expect(result.stdout).toMatch(/IAM roles\s+11\s+1,000\s+1.1%\s+room for \d+ more tenants/);
+    expect(result.stdout).toMatch(/IAM roles\s+13\s+1,000\s+1.3%\s+room for \d+ more tenants/);
   }, 60_000);
 
   it("prints one line for the plan comment when a change moves a quota past 80%", () => {

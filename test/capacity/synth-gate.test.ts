@@ -37,7 +37,7 @@ describe("capacity gate at synth", () => {
     expect(result.status).toBe(1);
     const breaches = result.stderr.split("\n").filter((l) => l.startsWith("capacity: "));
     expect(breaches).toEqual([
-      "capacity: production (account-wide): IAM roles: 1,202 exceeds the limit of 1,000 (hard maximum 5,000); request an increase (up to 5,000) " +
+      "capacity: production (account-wide): IAM roles: 1,203 exceeds the limit of 1,000 (hard maximum 5,000); request an increase (up to 5,000) " +
         "and declare it as environments.production.quotas.iamRoles in cdktf.json, or move tenants to another environment (another AWS account)",
     ]);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -56,7 +56,7 @@ describe("capacity gate at synth", () => {
     );
 
     expect(result.stderr).toContain(
-      "capacity warning: production (account-wide): IAM roles at 85.9% (1,202 of 1,400), room for 49 more tenants like the median one",
+      "capacity warning: production (account-wide): IAM roles at 85.9% (1,203 of 1,400), room for 49 more tenants like the median one",
     );
     expect(result.status).toBe(0);
     expect(existsSync(join(outdir, "stacks", "tenant-t-0299", "cdk.tf.json"))).toBe(true);

@@ -22,7 +22,7 @@ const find = (quota: Meter["quota"], region?: string, subject?: string) =>
 
 describe("capacity arithmetic", () => {
   it("counts IAM roles account-wide across regions: 1 + agents per tenant plus the platform's", () => {
-    const platformRoles = 2 * 2; // flow logs + RDS monitoring, in each of the two production regions
+    const platformRoles = 3 * 2; // flow logs, RDS monitoring, DB provisioner, in each of the two production regions
     expect(find("iamRoles")!.used).toBe(3 + 2 + 2 + platformRoles);
     expect(Object.fromEntries(find("iamRoles")!.perTenant)).toEqual({ alpha: 3, beta: 2, gamma: 2 });
   });
@@ -57,7 +57,7 @@ describe("capacity arithmetic", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1);
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
     expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3); // CPU + memory per service
-    expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs + exec logs + one per tenant
+    expect(find("logGroups", "us-east-1")!.used).toBe(3 + 2); // flow logs, exec logs, provisioner + one per tenant
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
 
