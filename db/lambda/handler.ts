@@ -41,7 +41,8 @@ export function parseMasterSecret(secretString: string | undefined, secretArn: s
 export function awsDependencies(
   env: NodeJS.ProcessEnv,
   clients: { secrets: SecretsManagerClient; s3: S3Client },
-  expectedBucketOwner: () => string | undefined,
+  /** This function's account: exports go only to buckets it owns. */
+  expectedBucketOwner: string | undefined,
 ): ProvisionerDeps {
   const secretArn = required(env, ENV.secretArn);
   const host = required(env, ENV.host);
@@ -69,7 +70,7 @@ export function awsDependencies(
           // so a bucket without default encryption cannot receive a plaintext export.
           ServerSideEncryption: "aws:kms",
           // A same-named bucket in another account must not receive tenant data.
-          ExpectedBucketOwner: expectedBucketOwner(),
+          ExpectedBucketOwner: expectedBucketOwner,
         }),
       );
     },
@@ -82,15 +83,12 @@ export function accountOf(functionArn: string): string | undefined {
 }
 
 let provision: ((event: unknown) => Promise<ProvisionerResult | MigrateResult>) | undefined;
-let currentContext: Context | undefined;
 
 export async function handler(event: unknown, context: Context): Promise<ProvisionerResult | MigrateResult> {
-  currentContext = context;
-  // Built once per execution environment: SDK clients and migration files are reused across invocations.
+  // Built once per execution environment (the account cannot change within it): SDK
+  // clients and migration files are reused across invocations.
   provision ??= createProvisioner(
-    awsDependencies(process.env, { secrets: new SecretsManagerClient({}), s3: new S3Client({}) }, () =>
-      currentContext ? accountOf(currentContext.invokedFunctionArn) : undefined,
-    ),
+    awsDependencies(process.env, { secrets: new SecretsManagerClient({}), s3: new S3Client({}) }, accountOf(context.invokedFunctionArn)),
   );
   return provision(event);
 }
