@@ -144,22 +144,27 @@ describe("affected CLI", () => {
       encoding: "utf8",
     });
 
-  test("prints the JSON and exits 0", () => {
+  const inProcess = async (...args: string[]) => {
+    const { runCli } = await import("./cli-helper");
+    return runCli("affected", await import("../../.github/tools/affected"), args);
+  };
+
+  test("prints the JSON and exits 0 (run as a script through tsx)", () => {
     const r = cli("--base", join(FIXTURES, "base"), "--head", join(FIXTURES, "head"));
     expect(r.status).toBe(0);
     expect(Object.keys(JSON.parse(r.stdout))).toEqual(["changed", "added", "removed", "order"]);
   });
 
-  test("exits 1 naming the problem when a directory has no manifest", () => {
-    const r = cli("--base", tmp(), "--head", join(FIXTURES, "head"));
+  test("exits 1 naming the problem when a directory has no manifest", async () => {
+    const r = await inProcess("--base", tmp(), "--head", join(FIXTURES, "head"));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no manifest.json; run `npm run synth` first/);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
-  test("exits 1 on an unknown option and 0 on --help", () => {
-    expect(cli("--bsae", "x").status).toBe(1);
-    const help = cli("--help");
+  test("exits 1 on an unknown option and 0 on --help", async () => {
+    expect((await inProcess("--bsae", "x")).status).toBe(1);
+    const help = await inProcess("--help");
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Usage: npm run -s affected/);
   });
