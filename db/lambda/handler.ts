@@ -41,8 +41,7 @@ export function parseMasterSecret(secretString: string | undefined, secretArn: s
 export function awsDependencies(
   env: NodeJS.ProcessEnv,
   clients: { secrets: SecretsManagerClient; s3: S3Client },
-  /** This function's account: exports go only to buckets it owns. */
-  expectedBucketOwner: string | undefined,
+  expectedBucketOwner: () => string | undefined,
 ): ProvisionerDeps {
   const secretArn = required(env, ENV.secretArn);
   const host = required(env, ENV.host);
@@ -70,7 +69,7 @@ export function awsDependencies(
           // so a bucket without default encryption cannot receive a plaintext export.
           ServerSideEncryption: "aws:kms",
           // A same-named bucket in another account must not receive tenant data.
-          ExpectedBucketOwner: expectedBucketOwner,
+          ExpectedBucketOwner: expectedBucketOwner(),
         }),
       );
     },
@@ -83,12 +82,15 @@ export function accountOf(functionArn: string): string | undefined {
 }
 
 let provision: ((event: unknown) => Promise<ProvisionerResult | MigrateResult>) | undefined;
+let currentContext: Context | undefined;
 
 export async function handler(event: unknown, context: Context): Promise<ProvisionerResult | MigrateResult> {
-  // Built once per execution environment (the account cannot change within it): SDK
-  // clients and migration files are reused across invocations.
+  currentContext = context;
+  // Built once per execution environment: SDK clients and migration files are reused across invocations.
   provision ??= createProvisioner(
-    awsDependencies(process.env, { secrets: new SecretsManagerClient({}), s3: new S3Client({}) }, accountOf(context.invokedFunctionArn)),
+    awsDependencies(process.env, { secrets: new SecretsManagerClient({}), s3: new S3Client({}) }, () =>
+      currentContext ? accountOf(currentContext.invokedFunctionArn) : undefined,
+    ),
   );
   return provision(event);
 }

@@ -14,7 +14,7 @@ const env = {
 const secrets = mockClient(SecretsManagerClient);
 const s3 = mockClient(S3Client);
 const deps = (e: NodeJS.ProcessEnv = env) =>
-  awsDependencies(e, { secrets: new SecretsManagerClient({ region: "us-east-1" }), s3: new S3Client({ region: "us-east-1" }) }, "111111111111");
+  awsDependencies(e, { secrets: new SecretsManagerClient({ region: "us-east-1" }), s3: new S3Client({ region: "us-east-1" }) }, () => "111111111111");
 
 beforeEach(() => {
   secrets.reset();
