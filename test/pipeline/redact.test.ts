@@ -4,6 +4,7 @@ describe("redactText", () => {
   test.each([
     ["AWS access key ids", "key AKIAIOSFODNN7EXAMPLE used", "AKIAIOSFODNN7EXAMPLE"],
     ["secret = value pairs", 'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "wJalrXUtnFEMI"],
+    ["bare AWS secret keys after the word secret", "aws secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"],
     ["JSON password fields", '{"master_password": "p4ssw0rd-long"}', "p4ssw0rd-long"],
     ["GitHub tokens", "token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB", "ghp_abcdefghijklmnopqrstuvwxyz0123456789AB"],
     ["Slack tokens", "xoxb-1234567890-abcdefghij", "xoxb-1234567890-abcdefghij"],
@@ -26,6 +27,8 @@ describe("redactText", () => {
       '      + name       = "/openclaw/production/acme/gmail"',
       "      + token_ttl  = 3600",
       "Error: validating provider credentials: retrieving caller identity",
+      '      + arn        = "arn:aws:secretsmanager:us-east-1:111111111111:secret:/openclaw/production/averyverylongtenant/gmail-AbC"',
+      '      + secret_id  = "/openclaw/production/averyveryverylongtenantname/integrationname"',
     ].join("\n");
     expect(redactText(text)).toBe(text);
   });

@@ -96,8 +96,14 @@ export function sensitiveValues(plan: Json): string[] {
 const SECRET_NAME =
   "[A-Za-z0-9_-]*(?:password|passwd|passphrase|secret|secret_string|secret_key|token|api_?key|private_?key|access_?key|client_secret|credentials?)";
 
-/** Credential shapes, each with the replacement that keeps the surrounding text readable. */
-const PATTERNS: [RegExp, string][] = [
+/** Mixed case and digits: what a random key looks like, unlike a path such as /openclaw/prod/acme. */
+const looksRandom = (v: string) => /[A-Z]/.test(v) && /[a-z]/.test(v) && /[0-9]/.test(v);
+
+/**
+ * Credential shapes, each with the replacement that keeps the surrounding text readable and
+ * optionally a check on the captured value (group 2) before replacing.
+ */
+const PATTERNS: [RegExp, string, ((value: string) => boolean)?][] = [
   [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, `${REDACTED} private key`],
   [/\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}\b/g, REDACTED],
   [/\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, REDACTED],
@@ -114,8 +120,8 @@ const PATTERNS: [RegExp, string][] = [
   ],
   // "name": "value" (JSON); a bare `name: words` is prose ("invalid credentials: ..."), left alone
   [new RegExp(`((?:${SECRET_NAME})["']\\s*:\\s*)("[^"\\n]*")`, "gi"), `$1"${REDACTED}"`],
-  // a bare 40-character AWS secret access key next to the word secret
-  [/(secret[^\n]{0,30}?)\b[A-Za-z0-9/+]{40}\b/gi, `$1${REDACTED}`],
+  // a bare 40-character AWS secret access key shortly after the word secret
+  [/(secret[^\n]{0,30}?)(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi, `$1${REDACTED}`, looksRandom],
 ];
 
 /** "(sensitive value)" / "(known after apply)" are Terraform's own placeholders: keep them. */
@@ -126,11 +132,12 @@ export function redactText(text: string, sensitive: readonly string[] = []): str
   for (const value of sensitive) {
     if (value.length >= MIN_SCRUB_LENGTH) out = out.split(value).join(REDACTED);
   }
-  for (const [pattern, replacement] of PATTERNS) {
+  for (const [pattern, replacement, check] of PATTERNS) {
     out = out.replace(pattern, (match: string, ...groups: unknown[]) => {
       // keep Terraform's own placeholders, e.g. `password = (sensitive value)`
       const value = typeof groups[1] === "string" ? groups[1].replace(/^["']|["']$/g, "") : "";
       if (value && PLACEHOLDER.test(value)) return match;
+      if (check && !check(value)) return match;
       return match.replace(pattern, replacement);
     });
   }
