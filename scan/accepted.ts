@@ -48,7 +48,7 @@ export interface Classified {
   readonly unaccepted: Array<{ stack: string; finding: CheckovFinding }>;
   /** Findings an entry accepts, with the entry. */
   readonly accepted: Array<{ stack: string; finding: CheckovFinding; entry: AcceptedEntry }>;
-  /** Entries that matched nothing: stale, so the scan fails until they are removed. */
+  /** Entries that matched nothing: stale, reported as a warning until they are removed. */
   readonly unused: AcceptedEntry[];
 }
 

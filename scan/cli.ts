@@ -2,8 +2,8 @@
  * `npm run scan`: the security gate. Synthesizes every stack of every example tenant, runs
  * checkov (terraform_json) once per cdk.tf.json, and fails on any finding that
  * scan/accepted-findings.yaml does not accept, on any file checkov could not parse, on any
- * check that crashed, and on accepted entries that no longer match anything. checkov's own
- * exit code is not trusted: it exits 0 on a file it could not parse.
+ * check that crashed; accepted entries that match nothing are reported for removal. checkov's
+ * own exit code is not trusted: it exits 0 on a file it could not parse.
  *
  * Exit codes: 0 gate passed; 1 gate failed; 2 could not scan (bad arguments, checkov missing
  * or not the pinned version, synth failed).
