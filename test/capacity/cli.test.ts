@@ -7,7 +7,7 @@ import { CapacityReportSchema } from "../../capacity/report";
 import { buildApp } from "../../stacks/build-app";
 import { loadConfig } from "../../config/loader";
 import { REPO_ROOT } from "../support/synth";
-import { threeAgentTenants, writeTenants } from "./fixtures";
+import { threeAgentTenants, writeTenants } from "../support/tenant-fixtures";
 
 const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const capacity = (args: string[], env: NodeJS.ProcessEnv = {}) =>

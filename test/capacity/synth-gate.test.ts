@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/synth";
-import { threeAgentTenants, writeCdktfJson, writeTenants } from "./fixtures";
+import { threeAgentTenants, writeCdktfJson, writeTenants } from "../support/tenant-fixtures";
 
 const tenantsDir = writeTenants(threeAgentTenants(300));
 

@@ -3,7 +3,7 @@ import { maxConnections } from "../../capacity/quotas";
 import { measureUsage, Meter } from "../../capacity/usage";
 import { synthesize, REPO_ROOT } from "../support/synth";
 import { join } from "node:path";
-import { writeTenants } from "./fixtures";
+import { writeTenants } from "../support/tenant-fixtures";
 
 const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
 

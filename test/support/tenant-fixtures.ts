@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../support/synth";
+import { REPO_ROOT } from "./synth";
 
 export interface FixtureTenant {
   id: string;
