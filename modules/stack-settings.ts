@@ -13,7 +13,8 @@ export interface StackSettingsProps {
   /** Object key of this stack's state; unique per stack so no two stacks share a state. */
   readonly stateKey: string;
   /**
-   * KMS key (ARN or alias ARN) that encrypts the state objects.
+   * KMS key that encrypts the state objects: a key ARN, key id or `alias/<name>` in the state
+   * region (Terraform's S3 backend refuses alias ARNs).
    * @default S3 managed keys (SSE-S3)
    */
   readonly stateKmsKeyArn?: string;

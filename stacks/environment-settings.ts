@@ -18,10 +18,8 @@ export function environmentStackSettings(
     stateBucket: environment.stateBucket,
     stateRegion: environment.stateRegion,
     stateKey: stack.stateKey,
-    stateKmsKeyArn:
-      environment.stateEncryption === "kms"
-        ? `arn:aws:kms:${environment.stateRegion}:${environment.accountId}:${stateKeyAlias(environmentName)}`
-        : undefined,
+    // The S3 backend accepts an alias name but rejects an alias ARN (only key ARNs pass its check).
+    stateKmsKeyArn: environment.stateEncryption === "kms" ? stateKeyAlias(environmentName) : undefined,
     lockTable: environment.lockTable,
     defaultTags: { ManagedBy: "openclaw-infra", Environment: environmentName, ...stack.defaultTags },
   };

@@ -35,7 +35,7 @@ describe("every stack", () => {
       if (backend.bucket !== env.stateBucket) problems.push(`${stack}: bucket ${backend.bucket}`);
       if (backend.region !== env.stateRegion) problems.push(`${stack}: backend region ${backend.region}`);
       if (backend.encrypt !== true) problems.push(`${stack}: state not encrypted`);
-      if (env.stateEncryption === "kms" && backend.kms_key_id !== `arn:aws:kms:${env.stateRegion}:${env.accountId}:${stateKeyAlias(envName)}`) {
+      if (env.stateEncryption === "kms" && backend.kms_key_id !== stateKeyAlias(envName)) {
         problems.push(`${stack}: state not encrypted with bootstrap's state key (${backend.kms_key_id})`);
       }
       if (backend.dynamodb_table !== env.lockTable) problems.push(`${stack}: lock table ${backend.dynamodb_table}`);
