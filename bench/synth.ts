@@ -1,5 +1,5 @@
 /**
- * Synth benchmark: `npm run bench:synth -- --tenants N [--mode cli|direct|stock] [--runs R]`.
+ * Synth benchmark: `npm run bench:synth -- --tenants N [--mode cli|direct|stock[,...]] [--runs R]`.
  *
  * Generates N three-agent tenants in a temporary directory (spread over the example
  * environments' regions), runs the real synth against them and prints wall time and the peak
@@ -17,22 +17,25 @@ import { join } from "node:path";
 
 const ROOT = join(__dirname, "..");
 
+type Mode = "cli" | "direct" | "stock";
+
 interface Options {
   tenants: number;
-  mode: "cli" | "direct" | "stock";
+  /** Modes measured one after the other on the same generated tenants. */
+  modes: Mode[];
   runs: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { tenants: 100, mode: "cli", runs: 1 };
+  const options: Options = { tenants: 100, modes: ["cli"], runs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
     if (arg === "--tenants") options.tenants = Number(value);
-    else if (arg === "--mode") options.mode = value as Options["mode"];
+    else if (arg === "--mode") options.modes = (value ?? "").split(",") as Mode[];
     else if (arg === "--runs") options.runs = Number(value);
     else if (arg === "--help") {
-      process.stdout.write("usage: npm run bench:synth -- --tenants N [--mode cli|direct|stock] [--runs R]\n");
+      process.stdout.write("usage: npm run bench:synth -- --tenants N [--mode cli|direct|stock[,...]] [--runs R]\n");
       process.exit(0);
     } else {
       process.stderr.write(`unknown argument ${arg}\n`);
@@ -44,8 +47,9 @@ function parseArgs(argv: string[]): Options {
     process.stderr.write(`--tenants must be a positive integer, got ${options.tenants}\n`);
     process.exit(1);
   }
-  if (!["cli", "direct", "stock"].includes(options.mode)) {
-    process.stderr.write(`--mode must be cli, direct or stock, got ${options.mode}\n`);
+  const unknown = options.modes.filter((m) => !["cli", "direct", "stock"].includes(m));
+  if (unknown.length > 0 || options.modes.length === 0) {
+    process.stderr.write(`--mode must be cli, direct or stock (or a comma-separated list), got ${unknown.join(",")}\n`);
     process.exit(1);
   }
   return options;
@@ -110,18 +114,18 @@ function treeRssKiB(rootPid: number): number {
   return total;
 }
 
-async function run(options: Options, tenantsDir: string): Promise<{ seconds: number; peakMiB: number; stacks: number }> {
+async function run(mode: Mode, tenantsDir: string): Promise<{ seconds: number; peakMiB: number; stacks: number }> {
   const outdir = mkdtempSync(join(tmpdir(), "openclaw-bench-out-"));
   const env = { ...process.env, OPENCLAW_TENANTS_DIR: tenantsDir, CHECKPOINT_DISABLE: "1", CI: "1" };
   const cdktf = join(ROOT, "node_modules", ".bin", "cdktf");
   const tsx = join(ROOT, "node_modules", ".bin", "tsx");
   const [command, args] =
-    options.mode === "direct"
+    mode === "direct"
       ? [tsx, ["main.ts"]]
-      : options.mode === "stock"
+      : mode === "stock"
         ? [cdktf, ["synth", "--app", "npx ts-node main.ts", "--output", outdir]]
         : [cdktf, ["synth", "--output", outdir]];
-  if (options.mode === "direct") (env as Record<string, string>).CDKTF_OUTDIR = outdir;
+  if (mode === "direct") (env as Record<string, string>).CDKTF_OUTDIR = outdir;
 
   const started = process.hrtime.bigint();
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
@@ -146,10 +150,12 @@ async function main(): Promise<void> {
   const tenantsDir = generateTenants(options.tenants);
   try {
     for (let r = 0; r < options.runs; r++) {
-      const result = await run(options, tenantsDir);
-      process.stdout.write(
-        `tenants=${options.tenants} mode=${options.mode} stacks=${result.stacks} wall=${result.seconds.toFixed(1)}s peak_rss=${Math.round(result.peakMiB)}MiB\n`,
-      );
+      for (const mode of options.modes) {
+        const result = await run(mode, tenantsDir);
+        process.stdout.write(
+          `tenants=${options.tenants} mode=${mode} stacks=${result.stacks} wall=${result.seconds.toFixed(1)}s peak_rss=${Math.round(result.peakMiB)}MiB\n`,
+        );
+      }
     }
   } finally {
     rmSync(tenantsDir, { recursive: true, force: true });
