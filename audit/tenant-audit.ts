@@ -1,0 +1,447 @@
+/**
+ * The tenant audit: for one tenant, every resource of its stack with the key that encrypts it,
+ * what each of its IAM roles can reach (own policies intersected with the platform permissions
+ * boundary), and what is exposed (security groups, public access, public IPs). Everything is
+ * read from synthesized Terraform JSON, so it describes exactly what would be deployed.
+ */
+import { platformStackName, tenantStackName } from "../modules/naming";
+import { asList, BoundaryVerdict, boundaryAllows, Grant, grantsOf, parseStatements, Statement, substituteVariables } from "./iam";
+
+type Json = Record<string, any>;
+
+export interface AuditedResource {
+  readonly address: string;
+  readonly type: string;
+  /** The AWS name of the resource, where it has one. */
+  readonly name?: string;
+  /** The key that encrypts what the resource stores; "n/a" for resources that store no data. */
+  readonly encryption: string;
+}
+
+export interface RoleReach {
+  readonly address: string;
+  readonly name: string;
+  readonly trustedBy: string[];
+  readonly permissionsBoundary: string;
+  readonly tags: Record<string, string>;
+  /** What the role's own policies grant, grouped per resource, with the boundary's verdict. */
+  readonly grants: Array<{ actions: string[]; resource: string; sids: string[]; boundary: BoundaryVerdict }>;
+  /** Grants the boundary cuts off (a role policy wider than its ceiling: harmless, but a smell). */
+  readonly deniedByBoundary: number;
+  /** Managed policies attached to the role (none expected). */
+  readonly attachedPolicies: string[];
+}
+
+export interface SecurityGroupExposure {
+  readonly group: string;
+  readonly owner: "tenant" | "platform";
+  readonly ingress: string[];
+  readonly egress: string[];
+}
+
+export interface TenantAudit {
+  readonly tenant: string;
+  readonly stack: string;
+  readonly platformStack: string;
+  readonly environment: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly resources: AuditedResource[];
+  readonly dataSources: string[];
+  readonly roles: RoleReach[];
+  readonly boundaryCeiling: Array<{ sid: string; actions: string[]; resources: string[]; condition?: string }>;
+  readonly exposure: {
+    readonly securityGroups: SecurityGroupExposure[];
+    readonly services: Array<{ name: string; assignPublicIp: boolean; securityGroups: string[]; subnets: string; execEnabled: boolean }>;
+    readonly buckets: Array<{ bucket: string; publicAccessBlocked: string[]; policy: string[] }>;
+    readonly keyPolicies: Array<{ key: string; statements: string[] }>;
+    readonly publicIps: string[];
+    readonly internetEgress: string[];
+  };
+  readonly notes: string[];
+}
+
+export class UnknownTenantError extends Error {
+  constructor(
+    public readonly tenant: string,
+    public readonly known: string[],
+  ) {
+    super(`unknown tenant "${tenant}" (known: ${known.join(", ") || "none"})`);
+    this.name = "UnknownTenantError";
+  }
+}
+
+/** Minimal view of the project config the audit needs. */
+export interface AuditConfig {
+  readonly tenants: ReadonlyArray<{ id: string; environment: string; region: string }>;
+  readonly environments: Record<string, { accountId: string }>;
+}
+
+interface Context {
+  readonly tenantJson: Json;
+  readonly platformJson?: Json;
+  readonly region: string;
+  readonly accountId: string;
+  /** Resolved strings that stand for resources of the tenant stack (all tagged TenantID=<tenant>). */
+  readonly tenantOwned: Set<string>;
+  /** Resolved strings that stand for platform resources (never tagged with a TenantID). */
+  readonly platformOwned: Set<string>;
+}
+
+const REF = /(?<!\$)\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g;
+const SIMPLE_REF = /^(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)(?:\[0\]\.([a-z0-9_]+))?$/;
+
+function resourceOf(json: Json | undefined, data: boolean, type: string, name: string): Json | undefined {
+  return json?.[data ? "data" : "resource"]?.[type]?.[name];
+}
+
+/** Turns one Terraform reference into an ARN or name where the synthesized JSON determines it. */
+function resolveRef(ctx: Context, json: Json, expression: string, inTenant: boolean): string | undefined {
+  const m = SIMPLE_REF.exec(expression.trim());
+  if (!m) return undefined;
+  const [, data, type, name, attr] = m;
+  const r = resourceOf(json, Boolean(data), type, name);
+  if (!r) return undefined;
+  const { region, accountId } = ctx;
+  const mark = (value: string) => {
+    (inTenant ? ctx.tenantOwned : ctx.platformOwned).add(value);
+    return value;
+  };
+  if (data && type === "aws_ssm_parameter") {
+    // A platform contract value: follow it to the platform resource it names.
+    const published = Object.values<Json>(ctx.platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) => p.name === r.name);
+    if (published && ctx.platformJson) return resolveString(ctx, ctx.platformJson, String(published.value), false);
+    return `{platform ${String(r.name).split("/").pop()}}`;
+  }
+  switch (type) {
+    case "aws_s3_bucket":
+      return mark(attr === "arn" ? `arn:aws:s3:::${r.bucket}` : r.bucket);
+    case "aws_kms_key": {
+      const alias = Object.values<Json>(json.resource?.aws_kms_alias ?? {}).find((a) => a.target_key_id === `\${aws_kms_key.${name}.key_id}`)?.name;
+      const label = `(key ${alias ?? name})`;
+      return mark(attr === "arn" ? `arn:aws:kms:${region}:${accountId}:key/${label}` : label);
+    }
+    case "aws_secretsmanager_secret":
+      // Secrets Manager appends six random characters to every secret ARN.
+      return mark(attr === "arn" ? `arn:aws:secretsmanager:${region}:${accountId}:secret:${r.name}-??????` : r.name);
+    case "aws_cloudwatch_log_group":
+      return mark(attr === "arn" ? `arn:aws:logs:${region}:${accountId}:log-group:${r.name}` : r.name);
+    case "aws_iam_role":
+      return mark(attr === "arn" ? `arn:aws:iam::${accountId}:role/${r.name}` : r.name);
+    case "aws_iam_policy":
+      return mark(attr === "arn" ? `arn:aws:iam::${accountId}:policy/${r.name}` : r.name);
+    case "aws_ecr_repository":
+      return mark(attr === "arn" ? `arn:aws:ecr:${region}:${accountId}:repository/${r.name}` : attr === "repository_url" ? `${accountId}.dkr.ecr.${region}.amazonaws.com/${r.name}` : r.name);
+    case "aws_sns_topic":
+      return mark(attr === "arn" ? `arn:aws:sns:${region}:${accountId}:${r.name}` : r.name);
+    case "aws_ecs_cluster":
+      return mark(attr === "arn" ? `arn:aws:ecs:${region}:${accountId}:cluster/${r.name}` : r.name);
+    case "aws_db_instance":
+      return attr === "resource_id" ? `(resource id of ${r.identifier})` : attr === "address" ? `(address of ${r.identifier})` : `(${attr} of ${r.identifier})`;
+    case "aws_security_group":
+      return mark(`sg ${r.name}`);
+    case "aws_lambda_function":
+      return attr === "arn" ? `arn:aws:lambda:${region}:${accountId}:function:${r.function_name}` : r.function_name;
+    default:
+      return r.name ? mark(`(${type} ${r.name})`) : undefined;
+  }
+}
+
+/** Replaces every reference in a string; a reference it cannot follow stays visible as `(…)`. */
+function resolveString(ctx: Context, json: Json, text: string, inTenant: boolean): string {
+  return text.replace(REF, (whole, inner: string) => {
+    if (inner.startsWith("aws:")) return whole;
+    const resolved = resolveRef(ctx, json, inner, inTenant);
+    if (resolved !== undefined) return resolved;
+    // An expression around a contract value (e.g. split(",", ...subnet ids)): name the value.
+    const contract = /data\.aws_ssm_parameter\.([A-Za-z0-9_-]+)\./.exec(inner)?.[1];
+    const parameter = contract ? json.data?.aws_ssm_parameter?.[contract]?.name : undefined;
+    return parameter ? `(platform ${String(parameter).split("/").pop()}, from ${parameter})` : `(${inner})`;
+  });
+}
+
+function nameOf(type: string, config: Json): string | undefined {
+  for (const key of ["bucket", "name", "family", "function_name", "budget_name", "alarm_name", "identifier"]) {
+    if (typeof config[key] === "string" && !(type.startsWith("aws_s3_bucket_") && key === "bucket")) return config[key];
+  }
+  return undefined;
+}
+
+function encryptionOf(ctx: Context, type: string, name: string, config: Json): string {
+  const json = ctx.tenantJson;
+  const resolve = (v: string) => resolveString(ctx, json, v, true);
+  switch (type) {
+    case "aws_s3_bucket": {
+      const sse = Object.values<Json>(json.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).find(
+        (c) => c.bucket === `\${aws_s3_bucket.${name}.id}` || c.bucket === `\${aws_s3_bucket.${name}.bucket}`,
+      );
+      const rule = sse?.rule?.[0]?.apply_server_side_encryption_by_default;
+      if (!rule) return "NONE configured (S3 default SSE-S3)";
+      return rule.sse_algorithm === "aws:kms" ? `SSE-KMS ${resolve(String(rule.kms_master_key_id))}` : rule.sse_algorithm;
+    }
+    case "aws_secretsmanager_secret":
+    case "aws_cloudwatch_log_group":
+      return config.kms_key_id ? resolve(String(config.kms_key_id)) : "NONE (AWS managed key)";
+    case "aws_sns_topic":
+      return config.kms_master_key_id ? resolve(String(config.kms_master_key_id)) : "NONE";
+    case "aws_kms_key":
+      return `is a key (rotation ${config.enable_key_rotation === true ? "on" : "OFF"})`;
+    case "aws_lambda_invocation":
+      return "n/a (input and result are kept in state: the state bucket's key)";
+    default:
+      return "n/a (stores no data)";
+  }
+}
+
+function describePrincipal(principal: unknown, resolve: (v: string) => string = (v) => v): string {
+  if (principal === "*") return "*";
+  const p = (principal ?? {}) as Record<string, string | string[]>;
+  return Object.entries(p)
+    .map(([kind, values]) => `${kind}: ${asList(values).map(resolve).join(", ")}`)
+    .join("; ");
+}
+
+function describeStatement(ctx: Context, json: Json, s: Statement, inTenant: boolean): string {
+  const actions = asList(s.Action ?? s.NotAction).join(", ");
+  const resources = asList(s.Resource ?? s.NotResource).map((r) => resolveString(ctx, json, r, inTenant)).join(", ");
+  const condition = s.Condition ? ` if ${resolveString(ctx, json, JSON.stringify(s.Condition), inTenant)}` : "";
+  return `${s.Effect} ${describePrincipal(s.Principal, (v) => resolveString(ctx, json, v, inTenant))} ${actions} on ${resources}${condition}`.replace(/\s+/g, " ");
+}
+
+function ruleText(ctx: Context, json: Json, r: Json, inTenant: boolean): string {
+  const ports = r.ip_protocol === "-1" ? "all traffic" : `${r.ip_protocol} ${r.from_port === r.to_port ? r.from_port : `${r.from_port}-${r.to_port}`}`;
+  const peer = r.cidr_ipv4 ?? r.cidr_ipv6 ?? r.prefix_list_id ?? (r.referenced_security_group_id ? resolveString(ctx, json, String(r.referenced_security_group_id), inTenant) : "?");
+  return `${ports} ${peer}${r.description ? ` (${r.description})` : ""}`;
+}
+
+function groupExposure(ctx: Context, json: Json, owner: "tenant" | "platform", groupRef: string): SecurityGroupExposure {
+  const inTenant = owner === "tenant";
+  const rules = (type: string) =>
+    Object.values<Json>(json.resource?.[type] ?? {})
+      .filter((r) => r.security_group_id === groupRef)
+      .map((r) => ruleText(ctx, json, r, inTenant));
+  const inline = resourceOf(json, false, "aws_security_group", groupRef.split(".")[1] ?? "");
+  const inlineRules = (key: string) => asList<Json>(inline?.[key]).map((r) => `${r.protocol} ${r.from_port}-${r.to_port} ${asList(r.cidr_blocks).join(",")}`);
+  return {
+    group: resolveString(ctx, json, groupRef, inTenant),
+    owner,
+    ingress: [...rules("aws_vpc_security_group_ingress_rule"), ...inlineRules("ingress")],
+    egress: [...rules("aws_vpc_security_group_egress_rule"), ...inlineRules("egress")],
+  };
+}
+
+/** Builds the audit of one tenant from the synthesized stacks (name → parsed cdk.tf.json). */
+export function auditTenant(tenantId: string, config: AuditConfig, stacks: Record<string, Json>): TenantAudit {
+  const tenant = config.tenants.find((t) => t.id === tenantId);
+  const stack = tenantStackName(tenantId);
+  if (!tenant || !stacks[stack]) throw new UnknownTenantError(tenantId, config.tenants.map((t) => t.id));
+  const platformStack = platformStackName(tenant.environment, tenant.region);
+  const tenantJson = stacks[stack];
+  const platformJson = stacks[platformStack];
+  const accountId = config.environments[tenant.environment].accountId;
+  const ctx: Context = { tenantJson, platformJson, region: tenant.region, accountId, tenantOwned: new Set(), platformOwned: new Set() };
+  const notes: string[] = [];
+  if (!platformJson) notes.push(`platform stack ${platformStack} not synthesized: platform values stay symbolic and the boundary cannot be checked`);
+  const resolveT = (v: string) => resolveString(ctx, tenantJson, v, true);
+  const resolveP = (v: string) => (platformJson ? resolveString(ctx, platformJson, v, false) : v);
+
+  const resources: AuditedResource[] = [];
+  for (const [type, byName] of Object.entries<Record<string, Json>>(tenantJson.resource ?? {})) {
+    for (const [name, cfg] of Object.entries(byName)) {
+      const awsName = nameOf(type, cfg);
+      resources.push({ address: `${type}.${name}`, type, name: awsName && resolveT(awsName), encryption: encryptionOf(ctx, type, name, cfg) });
+    }
+  }
+  resources.sort((a, b) => a.address.localeCompare(b.address));
+  const dataSources = Object.entries<Record<string, Json>>(tenantJson.data ?? {})
+    .flatMap(([type, byName]) => Object.values(byName).map((cfg) => `data.${type} ${cfg.name ?? ""}`.trim()))
+    .sort();
+
+  // The permissions boundary: the platform policy the tenant's roles name through the contract.
+  const boundaryRef = Object.values<Json>(platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) => String(p.name).endsWith("/permissions-boundary-arn"))?.value;
+  const boundaryName = typeof boundaryRef === "string" ? SIMPLE_REF.exec(boundaryRef.slice(2, -1))?.[3] : undefined;
+  const boundaryPolicy = boundaryName ? platformJson?.resource?.aws_iam_policy?.[boundaryName] : undefined;
+  const boundaryStatements: Statement[] = boundaryPolicy ? parseStatements(boundaryPolicy.policy) : [];
+  if (platformJson && !boundaryPolicy) notes.push("no permissions boundary policy found in the platform stack");
+
+  const roles: RoleReach[] = [];
+  for (const [name, role] of Object.entries<Json>(tenantJson.resource?.aws_iam_role ?? {})) {
+    const roleRefs = [`\${aws_iam_role.${name}.id}`, `\${aws_iam_role.${name}.name}`];
+    const policies = Object.values<Json>(tenantJson.resource?.aws_iam_role_policy ?? {}).filter((p) => roleRefs.includes(p.role));
+    const attached = Object.values<Json>(tenantJson.resource?.aws_iam_role_policy_attachment ?? {})
+      .filter((p) => roleRefs.includes(p.role))
+      .map((p) => resolveT(String(p.policy_arn)));
+    const tags: Record<string, string> = role.tags ?? {};
+    const variables = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v]));
+    const boundary = boundaryStatements.map((s) => ({
+      ...s,
+      Resource: s.Resource === undefined ? undefined : asList(s.Resource).map((r) => substituteVariables(resolveP(r), variables)),
+      Condition: s.Condition ? JSON.parse(substituteVariables(JSON.stringify(s.Condition), variables)) : undefined,
+    }));
+    const grants: Grant[] = policies.flatMap((p) => grantsOf(parseStatements(p.policy))).map((g) => ({ ...g, resource: resolveT(g.resource) }));
+    const grouped = new Map<string, { actions: string[]; resource: string; sids: string[]; boundary: BoundaryVerdict }>();
+    let deniedByBoundary = 0;
+    for (const grant of grants) {
+      const verdict: BoundaryVerdict = boundaryPolicy
+        ? boundaryAllows(boundary, grant, (condition) => {
+            const keys = Object.entries(condition).flatMap(([op, kv]) => Object.entries(kv).map(([k, v]) => ({ op, k, v })));
+            if (keys.length === 1 && keys[0].op === "StringEquals" && keys[0].k === "aws:ResourceTag/TenantID") {
+              // Every resource of the tenant stack carries TenantID=<tenant> (provider default_tags).
+              if (ctx.tenantOwned.has(grant.resource)) return keys[0].v === tenantId;
+              if (ctx.platformOwned.has(grant.resource)) return false;
+            }
+            return undefined;
+          })
+        : { allowed: true, by: "(boundary not checked)" };
+      if (!verdict.allowed) deniedByBoundary++;
+      const key = `${grant.resource}|${JSON.stringify(verdict)}`;
+      const entry = grouped.get(key) ?? { actions: [], resource: grant.resource, sids: [], boundary: verdict };
+      if (!entry.actions.includes(grant.action)) entry.actions.push(grant.action);
+      if (grant.sid && !entry.sids.includes(grant.sid)) entry.sids.push(grant.sid);
+      grouped.set(key, entry);
+    }
+    const trust = parseStatements(role.assume_role_policy);
+    roles.push({
+      address: `aws_iam_role.${name}`,
+      name: role.name,
+      trustedBy: trust.map((s) => `${describePrincipal(s.Principal)}${s.Condition ? ` if ${JSON.stringify(s.Condition)}` : ""}`),
+      permissionsBoundary: role.permissions_boundary ? resolveT(String(role.permissions_boundary)) : "NONE",
+      tags,
+      grants: [...grouped.values()],
+      deniedByBoundary,
+      attachedPolicies: attached,
+    });
+  }
+  roles.sort((a, b) => a.name.localeCompare(b.name));
+
+  // The tenant's principal tags (every role has tenant_id; task roles add db_user).
+  const tenantTags = Object.fromEntries(
+    roles.flatMap((r) => Object.entries(r.tags)).map(([k, v]) => [`aws:PrincipalTag/${k}`, v]),
+  );
+  const boundaryCeiling = boundaryStatements
+    .filter((s) => s.Effect === "Allow")
+    .map((s) => ({
+      sid: s.Sid ?? "(no Sid)",
+      actions: asList(s.Action ?? s.NotAction),
+      resources: asList(s.Resource ?? s.NotResource).map((r) => substituteVariables(resolveP(r), tenantTags)),
+      condition: s.Condition ? substituteVariables(JSON.stringify(s.Condition), tenantTags) : undefined,
+    }));
+
+  // Exposure.
+  const securityGroups: SecurityGroupExposure[] = Object.keys(tenantJson.resource?.aws_security_group ?? {}).map((name) =>
+    groupExposure(ctx, tenantJson, "tenant", `\${aws_security_group.${name}.id}`),
+  );
+  const services = Object.values<Json>(tenantJson.resource?.aws_ecs_service ?? {}).map((s) => {
+    const network = s.network_configuration ?? {};
+    return {
+      name: s.name,
+      assignPublicIp: network.assign_public_ip === true,
+      securityGroups: asList<string>(network.security_groups).map(resolveT),
+      subnets: asList<string>(network.subnets).map(resolveT).join(", "),
+      execEnabled: s.enable_execute_command === true,
+    };
+  });
+  // Platform groups the tenant's services join (db-clients): show their rules too.
+  const platformGroups = new Set(
+    Object.values<Json>(tenantJson.resource?.aws_ecs_service ?? {}).flatMap((s) => asList<string>(s.network_configuration?.security_groups).filter((g) => g.includes("aws_ssm_parameter"))),
+  );
+  for (const ref of platformGroups) {
+    const paramName = SIMPLE_REF.exec(ref.slice(2, -1))?.[3];
+    const param = paramName ? tenantJson.data?.aws_ssm_parameter?.[paramName] : undefined;
+    const published = Object.values<Json>(platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) => p.name === param?.name);
+    if (published && platformJson) securityGroups.push(groupExposure(ctx, platformJson, "platform", String(published.value)));
+  }
+
+  const buckets = Object.entries<Json>(tenantJson.resource?.aws_s3_bucket ?? {}).map(([name, b]) => {
+    const refs = [`\${aws_s3_bucket.${name}.id}`, `\${aws_s3_bucket.${name}.bucket}`];
+    const pab = Object.values<Json>(tenantJson.resource?.aws_s3_bucket_public_access_block ?? {}).find((p) => refs.includes(p.bucket));
+    const policy = Object.values<Json>(tenantJson.resource?.aws_s3_bucket_policy ?? {}).find((p) => refs.includes(p.bucket));
+    return {
+      bucket: b.bucket,
+      publicAccessBlocked: pab ? ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter((k) => pab[k] === true) : [],
+      policy: policy ? parseStatements(policy.policy).map((s) => describeStatement(ctx, tenantJson, s, true)) : [],
+    };
+  });
+  const keyPolicies = Object.entries<Json>(tenantJson.resource?.aws_kms_key ?? {}).map(([name, k]) => ({
+    key: resolveT(`\${aws_kms_key.${name}.key_id}`),
+    statements: parseStatements(k.policy).map((s) => describeStatement(ctx, tenantJson, s, true)),
+  }));
+  const publicIps = [
+    ...services.filter((s) => s.assignPublicIp).map((s) => `ECS service ${s.name} assigns public IPs`),
+    ...Object.keys(tenantJson.resource?.aws_eip ?? {}).map((n) => `aws_eip.${n}`),
+    ...Object.entries<Json>(tenantJson.resource?.aws_instance ?? {}).filter(([, i]) => i.associate_public_ip_address !== false).map(([n]) => `aws_instance.${n}`),
+  ];
+  const internetEgress = securityGroups.flatMap((g) => g.egress.filter((e) => /0\.0\.0\.0\/0|::\/0/.test(e)).map((e) => `${g.group}: ${e}`));
+
+  notes.push(
+    "IAM reach = the role's inline policies intersected with the permissions boundary; SCPs, session policies and resource-policy denies (listed under exposure) are not evaluated.",
+    "Secret ARNs end in six random characters (shown as ??????); key ids are known only after apply (shown as the key's alias).",
+  );
+
+  return {
+    tenant: tenantId,
+    stack,
+    platformStack,
+    environment: tenant.environment,
+    region: tenant.region,
+    accountId,
+    resources,
+    dataSources,
+    roles,
+    boundaryCeiling,
+    exposure: { securityGroups, services, buckets, keyPolicies, publicIps, internetEgress },
+    notes,
+  };
+}
+
+/** The human-readable report. */
+export function formatAudit(a: TenantAudit): string {
+  const out: string[] = [];
+  const h = (title: string) => out.push("", title, "-".repeat(title.length));
+  out.push(`Tenant audit: ${a.tenant} (stack ${a.stack}; ${a.environment} ${a.region}, account ${a.accountId}; platform ${a.platformStack})`);
+
+  h(`Resources (${a.resources.length}) and their encryption`);
+  const width = Math.max(...a.resources.map((r) => r.address.length));
+  for (const r of a.resources) out.push(`  ${r.address.padEnd(width)}  ${r.name ? `${r.name}  ` : ""}[${r.encryption}]`);
+  out.push(`  reads ${a.dataSources.length} data sources: ${a.dataSources.join("; ")}`);
+
+  h("IAM reach (own policies ∩ permissions boundary)");
+  for (const role of a.roles) {
+    out.push(`  role ${role.name}  (${role.address})`);
+    out.push(`    trusted by: ${role.trustedBy.join(" | ")}`);
+    out.push(`    boundary:   ${role.permissionsBoundary}`);
+    out.push(`    tags:       ${Object.entries(role.tags).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    if (role.attachedPolicies.length) out.push(`    ATTACHED MANAGED POLICIES: ${role.attachedPolicies.join(", ")}`);
+    for (const g of role.grants) {
+      const verdict = g.boundary.allowed ? `boundary ${g.boundary.by}${g.boundary.condition ? ` if ${g.boundary.condition}` : ""}` : "CUT OFF by the boundary";
+      out.push(`    ${g.actions.join(", ")}`);
+      out.push(`      on ${g.resource}  [${verdict}]`);
+    }
+  }
+  h(`Permissions boundary ceiling for ${a.tenant} (the most any of its roles could ever be granted)`);
+  for (const s of a.boundaryCeiling) out.push(`  ${s.sid}: ${s.actions.join(", ")} on ${s.resources.join(", ")}${s.condition ? ` if ${s.condition}` : ""}`);
+
+  h("Exposure");
+  for (const g of a.exposure.securityGroups) {
+    out.push(`  security group ${g.group} (${g.owner})`);
+    out.push(`    ingress: ${g.ingress.length ? g.ingress.join("; ") : "none"}`);
+    out.push(`    egress:  ${g.egress.length ? g.egress.join("; ") : "none"}`);
+  }
+  for (const s of a.exposure.services) {
+    out.push(`  service ${s.name}: public IP ${s.assignPublicIp ? "YES" : "no"}, ECS Exec ${s.execEnabled ? "on (through SSM, no inbound port)" : "off"}, groups ${s.securityGroups.join(" + ")}, subnets ${s.subnets}`);
+  }
+  for (const b of a.exposure.buckets) {
+    out.push(`  bucket ${b.bucket}: public access blocked: ${b.publicAccessBlocked.length === 4 ? "all four settings" : b.publicAccessBlocked.join(", ") || "NO"}`);
+    for (const s of b.policy) out.push(`    policy: ${s}`);
+  }
+  for (const k of a.exposure.keyPolicies) {
+    out.push(`  key policy of ${k.key}:`);
+    for (const s of k.statements) out.push(`    ${s}`);
+  }
+  out.push(`  public IPs: ${a.exposure.publicIps.length ? a.exposure.publicIps.join("; ") : "none"}`);
+  out.push(`  internet egress: ${a.exposure.internetEgress.length ? a.exposure.internetEgress.join("; ") : "none"}`);
+
+  h("Notes");
+  for (const n of a.notes) out.push(`  ${n}`);
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,119 @@
+/**
+ * The tenant audit over the example tenants (a full app synth, like the invariant tests), and
+ * over a tampered copy that proves the boundary intersection catches a policy that reaches
+ * another tenant.
+ */
+import { auditTenant, formatAudit, UnknownTenantError } from "../../audit/tenant-audit";
+import { main, parseAuditArgs } from "../../audit/cli";
+import { synthesize } from "../support/synth";
+
+const output = synthesize();
+const audit = (id: string, stacks = output.stacks) => auditTenant(id, output.config, stacks);
+
+describe("tenant audit", () => {
+  const acme = audit("acme");
+
+  it("lists every resource of the tenant's stack", () => {
+    const expected = Object.entries<Record<string, unknown>>(output.stacks["tenant-acme"].resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
+    expect(acme.resources.map((r) => r.address).sort()).toEqual(expected.sort());
+    expect(acme).toMatchObject({ stack: "tenant-acme", platformStack: "platform-production-us-east-1", accountId: "111111111111" });
+  });
+
+  it("names the tenant's own key for everything that stores data", () => {
+    const stores = acme.resources.filter((r) => ["aws_s3_bucket", "aws_secretsmanager_secret", "aws_cloudwatch_log_group"].includes(r.type));
+    expect(stores.length).toBeGreaterThanOrEqual(3);
+    expect(stores.filter((r) => !r.encryption.includes("(key alias/openclaw/production/acme)")).map((r) => r.address)).toEqual([]);
+    expect(acme.resources.find((r) => r.type === "aws_kms_key")?.encryption).toBe("is a key (rotation on)");
+  });
+
+  it("resolves every role's reach to concrete ARNs, all inside the boundary, none of another tenant", () => {
+    expect(acme.roles.map((r) => r.name)).toEqual(["openclaw-acme-butler-task", "openclaw-acme-execution", "openclaw-acme-scout-task", "openclaw-acme-writer-task"]);
+    const problems: string[] = [];
+    for (const role of acme.roles) {
+      if (!role.permissionsBoundary.endsWith(":policy/openclaw-production-us-east-1-tenant-boundary")) problems.push(`${role.name}: boundary ${role.permissionsBoundary}`);
+      if (role.deniedByBoundary !== 0 || role.grants.some((g) => !g.boundary.allowed)) problems.push(`${role.name}: a grant outside the boundary`);
+      if (role.grants.some((g) => g.boundary.allowed && g.boundary.condition)) problems.push(`${role.name}: a grant the audit could not settle`);
+      for (const g of role.grants) {
+        if (/\$\{|globex|initech/.test(g.resource)) problems.push(`${role.name}: ${g.resource}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    const butler = acme.roles.find((r) => r.name === "openclaw-acme-butler-task")!;
+    expect(butler.grants.map((g) => g.resource)).toContain("arn:aws:s3:::openclaw-acme-111111111111-us-east-1/*");
+    expect(butler.grants.map((g) => g.resource)).toContain("arn:aws:rds-db:us-east-1:111111111111:dbuser:(resource id of openclaw-production-us-east-1-db)/tenant_acme");
+  });
+
+  it("states the boundary ceiling with the tenant's own tags filled in", () => {
+    const ceiling = JSON.stringify(acme.boundaryCeiling);
+    expect(ceiling).toContain("arn:aws:s3:::openclaw-acme-111111111111-us-east-1/*");
+    expect(ceiling).toContain("/tenant_acme");
+    expect(ceiling).not.toContain("PrincipalTag");
+  });
+
+  it("catches a role policy that reaches another tenant's bucket: the boundary cuts it off", () => {
+    const tampered = structuredClone(output.stacks);
+    const policies = tampered["tenant-acme"].resource.aws_iam_role_policy;
+    const [name] = Object.keys(policies).filter((n) => n.includes("butler-task-policy"));
+    const document = JSON.parse(policies[name].policy);
+    document.Statement.push({ Sid: "Sneaky", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::openclaw-globex-111111111111-us-west-2/*" });
+    policies[name].policy = JSON.stringify(document);
+    const butler = audit("acme", tampered).roles.find((r) => r.name === "openclaw-acme-butler-task")!;
+    expect(butler.deniedByBoundary).toBe(1);
+    expect(butler.grants.find((g) => g.sids.includes("Sneaky"))?.boundary).toEqual({ allowed: false });
+    expect(formatAudit(audit("acme", tampered))).toMatch(/openclaw-globex-111111111111-us-west-2\/\*  \[CUT OFF by the boundary\]/);
+  });
+
+  it("reports exposure: no ingress, no public IP, HTTPS egress, the db-clients group, a locked bucket", () => {
+    const { exposure } = acme;
+    expect(exposure.securityGroups.map((g) => [g.group, g.owner, g.ingress])).toEqual([
+      ["sg openclaw-acme-agents", "tenant", []],
+      ["sg openclaw-production-us-east-1-db-db-clients", "platform", []],
+    ]);
+    expect(exposure.securityGroups[1].egress).toEqual(["tcp 5432 sg openclaw-production-us-east-1-db-database (PostgreSQL to the database)"]);
+    expect(exposure.publicIps).toEqual([]);
+    expect(exposure.internetEgress).toEqual(["sg openclaw-acme-agents: tcp 443 0.0.0.0/0 (HTTPS to AWS endpoints and integrations)"]);
+    expect(exposure.services.every((s) => !s.assignPublicIp && s.execEnabled)).toBe(true);
+    expect(exposure.buckets).toHaveLength(1);
+    expect(exposure.buckets[0].publicAccessBlocked).toHaveLength(4);
+    expect(exposure.buckets[0].policy.join("\n")).toMatch(/Deny \* s3:\* .* if \{"Bool":\{"aws:SecureTransport":"false"\}\}/);
+    expect(exposure.keyPolicies[0].statements.join("\n")).toContain("arn:aws:iam::111111111111:role/openclaw-acme-execution");
+  });
+
+  it("prints a human-readable report with every section", () => {
+    const text = formatAudit(acme);
+    for (const section of ["Resources (", "IAM reach", "Permissions boundary ceiling for acme", "Exposure", "Notes"]) expect(text).toContain(section);
+    expect(text).toContain("public IPs: none");
+  });
+
+  it("fails on an unknown tenant, naming the known ones", () => {
+    expect(() => audit("nope")).toThrow(UnknownTenantError);
+    expect(() => audit("nope")).toThrow('unknown tenant "nope" (known: acme, globex, initech)');
+  });
+});
+
+describe("audit:tenant CLI", () => {
+  const run = (argv: string[]) => {
+    let out = "";
+    let err = "";
+    const code = main(argv, (s) => (out += s), (s) => (err += s));
+    return { code, out, err };
+  };
+
+  it("exits 1 with a clear message for an unknown tenant, before synthesizing", () => {
+    expect(run(["nope"])).toEqual({ code: 1, out: "", err: 'audit: unknown tenant "nope" (known: acme, globex, initech)\n' });
+  });
+
+  it("prints JSON with --json", () => {
+    const { code, out } = run(["initech", "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ tenant: "initech", environment: "staging" });
+  });
+
+  it("rejects missing or extra arguments", () => {
+    expect(() => parseAuditArgs([])).toThrow(/which tenant\?/);
+    expect(() => parseAuditArgs(["a", "b"])).toThrow(/one tenant at a time/);
+    expect(() => parseAuditArgs(["a", "--bogus"])).toThrow(/unknown option --bogus/);
+    expect(run(["--bogus"]).code).toBe(1);
+    expect(run(["--help"])).toMatchObject({ code: 0, out: expect.stringContaining("Usage: npm run audit:tenant") });
+  });
+});
