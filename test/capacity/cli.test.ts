@@ -7,7 +7,7 @@ import { CapacityReportSchema } from "../../capacity/report";
 import { buildApp } from "../../stacks/build-app";
 import { loadConfig } from "../../config/loader";
 import { REPO_ROOT } from "../support/synth";
-import { threeAgentTenants, writeTenants } from "../support/tenant-fixtures";
+import { threeAgentTenants, writeCdktfJson, writeTenants } from "../support/tenant-fixtures";
 
 const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
 const capacity = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -38,13 +38,16 @@ describe("npm run capacity", () => {
   }, 60_000);
 
   it("prints one line for the plan comment when a change moves a quota past 80%", () => {
-    const base = synthDir(writeTenants(threeAgentTenants(10)));
-    const head = synthDir(writeTenants(threeAgentTenants(200)));
-    const crossing = capacity(["--base", base, "--head", head, "--crossing"]);
+    // An account whose IAM role quota is 100: 2 tenants use 11 roles, 22 tenants 91.
+    const env = { OPENCLAW_CDKTF_JSON: writeCdktfJson((production) => (production.quotas = { iamRoles: 100 })) };
+    const base = synthDir(writeTenants(threeAgentTenants(2)));
+    const head = synthDir(writeTenants(threeAgentTenants(22)));
+    const crossing = capacity(["--base", base, "--head", head, "--crossing"], env);
     expect(crossing.status).toBe(0);
-    expect(crossing.stdout.trim().split("\n")).toHaveLength(1);
-    expect(crossing.stdout).toMatch(/^:warning: \*\*Capacity:\*\* this change moves IAM roles in production \(account-wide\) at 8\d\.\d% .* past 80%/);
-    expect(capacity(["--base", base, "--head", base, "--crossing"]).stdout).toBe("");
+    expect(crossing.stdout).toBe(
+      ":warning: **Capacity:** this change moves IAM roles in production (account-wide) at 91% (91 of 100) past 80% of the account quota. See `npm run capacity`.\n",
+    );
+    expect(capacity(["--base", base, "--head", base, "--crossing"], env).stdout).toBe("");
   }, 60_000);
 
   it("fails with usage on bad arguments", () => {
