@@ -339,6 +339,7 @@ describe("delete, mode drop", () => {
       expect(restored.notes).toEqual(notesBefore);
     } finally {
       await target.cleanup();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
   });
 });

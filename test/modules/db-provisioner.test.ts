@@ -27,6 +27,8 @@ const props: DbProvisionerProps = {
   logGroupName: "/openclaw/production/us-east-1/platform/db-provisioner",
   exportBucketArnPattern: "arn:aws:s3:::openclaw-*-111111111111-us-east-1",
 };
+afterAll(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
+
 const build = (overrides: Partial<DbProvisionerProps> = {}) =>
   synthModule((scope) => new DbProvisioner(scope, "db-provisioner", { ...props, ...overrides }));
 const fn = (overrides: Partial<DbProvisionerProps> = {}) => only(build(overrides).json, "aws_lambda_function");
