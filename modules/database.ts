@@ -25,6 +25,11 @@ export interface DatabaseProps {
   readonly allocatedStorageGiB: number;
   readonly multiAz: boolean;
   readonly backupRetentionDays: number;
+  /**
+   * Account of the database: the enhanced-monitoring role then trusts RDS only when it acts for
+   * this account (confused-deputy guard). @default RDS may assume the role for any account
+   */
+  readonly accountId?: string;
 }
 
 /**
@@ -101,7 +106,12 @@ export class Database extends Construct {
     const monitoringRole = new IamRole(this, "monitoring-role", {
       name: `${props.identifier}-rds-monitoring`,
       assumeRolePolicy: renderPolicy([
-        { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+        {
+          Effect: "Allow",
+          Principal: { Service: "monitoring.rds.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          ...(props.accountId && { Condition: { StringEquals: { "aws:SourceAccount": props.accountId } } }),
+        },
       ]),
     });
     new IamRolePolicyAttachment(this, "monitoring-policy", {

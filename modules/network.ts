@@ -32,6 +32,11 @@ export interface NetworkProps {
   readonly flowLogGroupName: string;
   /** Days flow logs are kept. @default 365 */
   readonly flowLogRetentionDays?: number;
+  /**
+   * Account of the VPC: the flow-log role then trusts the flow-logs service only when it acts for
+   * this account (confused-deputy guard). @default the service may assume the role for any account
+   */
+  readonly accountId?: string;
 }
 
 /**
@@ -83,7 +88,12 @@ export class Network extends Construct {
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${props.namePrefix}-flow-logs`,
       assumeRolePolicy: renderPolicy([
-        { Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" },
+        {
+          Effect: "Allow",
+          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          ...(props.accountId && { Condition: { StringEquals: { "aws:SourceAccount": props.accountId } } }),
+        },
       ]),
     });
     new IamRolePolicy(this, "flow-log-policy", {
