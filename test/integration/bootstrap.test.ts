@@ -8,6 +8,7 @@ import {
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  ListBucketsCommand,
 } from "@aws-sdk/client-s3";
 import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
@@ -227,20 +228,27 @@ describe("bootstrap against moto", () => {
     });
   });
 
-  test("an existing bucket encrypted with another KMS key keeps it, even with --sse aes256, and the roles may use it", async () => {
+  test("an existing bucket encrypted with another KMS key keeps it, and the roles may use it", async () => {
     const otherKey = (await aws.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     await aws.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await aws.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }));
     await aws.s3.send(
       new PutBucketEncryptionCommand({ Bucket: BUCKET, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: otherKey } }] } }),
     );
-    const { code, stderr } = await bootstrap("--sse", "aes256");
+    const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
     expect(stderr).toContain(`      note: default encryption: kept SSE-KMS with existing key ${otherKey}; the roles may use it`);
     expect((await bucketState(aws, BUCKET)).encryption).toMatchObject({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { KMSMasterKeyID: otherKey } }] } });
     expect(await roleState(aws, PLAN_ROLE)).toMatchObject({
-      inline: { "openclaw-terraform-state": { Statement: expect.arrayContaining([expect.objectContaining({ Sid: "StateEncryptionKey", Resource: [otherKey] })]) } },
+      inline: { "openclaw-terraform-state": { Statement: expect.arrayContaining([expect.objectContaining({ Sid: "StateEncryptionKey", Resource: expect.arrayContaining([otherKey]) })]) } },
     });
+  });
+
+  test("--sse that contradicts the environment's stateEncryption is refused before anything changes, exit 1", async () => {
+    const { code, stderr } = await bootstrap("--sse", "aes256");
+    expect(code).toBe(1);
+    expect(stderr).toContain('--sse aes256 disagrees with stateEncryption "kms" of environment production');
+    expect((await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
   });
 
   test("a role someone widened is narrowed back to exactly the specified trust", async () => {
