@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 
@@ -32,6 +33,11 @@ export interface AgentServiceProps {
   readonly environment: Record<string, string>;
   /** Environment variable name → Secrets Manager secret ARN, injected by ECS at start. */
   readonly secrets: Record<string, string>;
+  /**
+   * What must exist before the first task starts (the tenant's database role): otherwise the
+   * first deployment crash-loops and its circuit breaker fails the apply. @default nothing
+   */
+  readonly startAfter?: ITerraformDependable[];
 }
 
 /**
@@ -110,6 +116,7 @@ export class AgentService extends Construct {
       enableExecuteCommand: true,
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
+      dependsOn: props.startAfter,
     });
 
     this.serviceName = service.name;

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { formatIssues } from "../config/format-issues";
 import { DeletionMode, ProvisionerInput, ProvisionerInputSchema, TERRAFORM_KEY } from "../db/contract";
@@ -42,6 +42,8 @@ export class TenantDatabase extends Construct {
   public readonly schemaName: string;
   /** The provisioner's JSON answer (status, names), as Terraform stores it. */
   public readonly provisionerResult: string;
+  /** Depend on this to start only after the role and schema exist (agent services do). */
+  public readonly provisioned: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: TenantDatabaseProps) {
     super(scope, id);
@@ -74,5 +76,6 @@ export class TenantDatabase extends Construct {
     this.roleName = databaseRoleName(props.tenantId);
     this.schemaName = this.roleName;
     this.provisionerResult = invocation.result;
+    this.provisioned = invocation;
   }
 }

@@ -3,6 +3,7 @@ import type { TerraformStack } from "cdktf";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
 import type { TenantConfig } from "../config/tenant-schema";
+import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
 import { AgentIam, bedrockStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
@@ -98,13 +99,17 @@ export class TenantStack extends SelfContainedStack {
       kmsKeyArn: key.keyArn,
       retentionDays: tenant.logRetentionDays,
     });
-    new TenantDatabase(this, "database", {
+    const database = new TenantDatabase(this, "database", {
       tenantId: tenant.id,
       environment: env,
       provisionerFunctionName: platform.databaseProvisionerFunctionName,
       exportBucketName: storage.bucketName,
-      // Old and new tasks of a rolling deployment both hold their pools for a while.
-      connectionLimit: 2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(agent.desiredCount, 1), 0),
+      // Old and new tasks of a rolling deployment both hold their pools for a while; the
+      // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
+      connectionLimit: Math.min(
+        MAX_CONNECTION_LIMIT,
+        2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(agent.desiredCount, 1), 0),
+      ),
     });
     const securityGroup = new TenantSecurityGroup(this, "network", {
       name: tenantSecurityGroupName(tenant.id),
@@ -156,6 +161,7 @@ export class TenantStack extends SelfContainedStack {
           DB_USER: databaseUser,
           DB_POOL_SIZE: String(agentConfig.dbConnections),
         },
+        startAfter: [database.provisioned],
         secrets: Object.fromEntries(
           Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
         ),

@@ -157,6 +157,11 @@ describe("tenant task definitions", () => {
     expect(problems.map((c) => c.address)).toEqual([]);
   });
 
+  it("start only after the tenant's database role has been provisioned", () => {
+    const early = ofType("aws_ecs_service").filter((r) => !(r.config.depends_on ?? []).some((d: string) => d.startsWith("aws_lambda_invocation.")));
+    expect(early.map((r) => r.address)).toEqual([]);
+  });
+
   it("scale every agent of a suspended tenant to zero", () => {
     const suspended = output.config.tenants.filter((t) => t.status === "suspended").map((t) => `tenant-${t.id}`);
     expect(suspended.length).toBeGreaterThan(0);
