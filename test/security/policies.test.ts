@@ -254,3 +254,20 @@ describe("availability the scan accepts only for staging", () => {
     expect(single.map((r) => r.address)).toEqual([]);
   });
 });
+
+describe("what terraform plan executes", () => {
+  it("needs only the AWS provider at an exact version, and nothing that runs commands (provisioners, external, null, local)", () => {
+    const problems: string[] = [];
+    for (const [stack, json] of Object.entries(output.stacks)) {
+      const providers = json.terraform?.required_providers ?? {};
+      for (const [name, spec] of Object.entries<{ source: string; version: string }>(providers)) {
+        if (name !== "aws" || !/^(hashicorp\/)?aws$/.test(spec.source) || !/^\d+\.\d+\.\d+$/.test(spec.version)) problems.push(`${stack}: provider ${name} ${JSON.stringify(spec)}`);
+      }
+      if (Object.keys(json.provider ?? {}).some((p) => p !== "aws")) problems.push(`${stack}: provider block ${Object.keys(json.provider)}`);
+      if (json.module) problems.push(`${stack}: module blocks`);
+    }
+    const executing = resources.filter((r) => /^(data\.)?(external|null_resource|terraform_data|local_)/.test(r.type) || r.config.provisioner !== undefined);
+    problems.push(...executing.map((r) => r.address));
+    expect(problems).toEqual([]);
+  });
+});
