@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const ROOT = join(__dirname, "..");
 
@@ -75,9 +75,9 @@ function generateTenants(count: number): string {
         `region: ${region}`,
         `status: ${i % 10 === 9 ? "suspended" : "active"}`,
         "agents:",
-        "  butler: { cpu: 512, memory: 1024, desiredCount: 1 }",
-        "  scout: { cpu: 256, memory: 512, desiredCount: 1, spot: true }",
-        "  writer: { cpu: 512, memory: 1024, desiredCount: 1 }",
+        "  butler: { cpu: 512, memory: 1024, desiredCount: 1, dbConnections: 2 }",
+        "  scout: { cpu: 256, memory: 512, desiredCount: 1, spot: true, dbConnections: 2 }",
+        "  writer: { cpu: 512, memory: 1024, desiredCount: 1, dbConnections: 2 }",
         "integrations: [gmail, slack]",
         "bedrockModels: [anthropic.claude-sonnet-4-5-20250929-v1:0]",
         `budget: { monthlyUsd: 300, alertEmails: [ops@${id}.example] }`,
@@ -86,6 +86,22 @@ function generateTenants(count: number): string {
     );
   }
   return dir;
+}
+
+/**
+ * The repository's cdktf.json with every account sized for a large fleet (IAM roles at their
+ * 5,000 maximum, a database class with 5,000 connections), so the capacity gate measures
+ * rather than stops the benchmark fleets.
+ */
+function fleetSizedCdktfJson(): string {
+  const json = JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8"));
+  for (const environment of Object.values<any>(json.context.environments)) {
+    environment.quotas = { ...environment.quotas, iamRoles: 5000 };
+    for (const region of Object.values<any>(environment.regions)) region.database.instanceClass = "db.r6g.8xlarge";
+  }
+  const path = join(mkdtempSync(join(tmpdir(), "openclaw-bench-config-")), "cdktf.json");
+  writeFileSync(path, JSON.stringify(json, null, 2));
+  return path;
 }
 
 /** Sum of VmRSS over a process and all its descendants, from /proc (Linux). */
@@ -114,9 +130,9 @@ function treeRssKiB(rootPid: number): number {
   return total;
 }
 
-async function run(mode: Mode, tenantsDir: string): Promise<{ seconds: number; peakMiB: number; stacks: number }> {
+async function run(mode: Mode, tenantsDir: string, cdktfJsonPath: string): Promise<{ seconds: number; peakMiB: number; stacks: number }> {
   const outdir = mkdtempSync(join(tmpdir(), "openclaw-bench-out-"));
-  const env = { ...process.env, OPENCLAW_TENANTS_DIR: tenantsDir, CHECKPOINT_DISABLE: "1", CI: "1" };
+  const env = { ...process.env, OPENCLAW_TENANTS_DIR: tenantsDir, OPENCLAW_CDKTF_JSON: cdktfJsonPath, CHECKPOINT_DISABLE: "1", CI: "1" };
   const cdktf = join(ROOT, "node_modules", ".bin", "cdktf");
   const tsx = join(ROOT, "node_modules", ".bin", "tsx");
   const [command, args] =
@@ -148,10 +164,11 @@ async function run(mode: Mode, tenantsDir: string): Promise<{ seconds: number; p
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const tenantsDir = generateTenants(options.tenants);
+  const cdktfJsonPath = fleetSizedCdktfJson();
   try {
     for (let r = 0; r < options.runs; r++) {
       for (const mode of options.modes) {
-        const result = await run(mode, tenantsDir);
+        const result = await run(mode, tenantsDir, cdktfJsonPath);
         process.stdout.write(
           `tenants=${options.tenants} mode=${mode} stacks=${result.stacks} wall=${result.seconds.toFixed(1)}s peak_rss=${Math.round(result.peakMiB)}MiB\n`,
         );
@@ -159,6 +176,7 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(tenantsDir, { recursive: true, force: true });
+    rmSync(dirname(cdktfJsonPath), { recursive: true, force: true });
   }
 }
 
