@@ -6,7 +6,7 @@
  * Exit codes: 0 report printed; 1 bad input (unknown tenant, bad arguments, invalid config);
  * 2 unexpected failure.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/loader";
 import { readSynthDir, REPO_ROOT, synthApp } from "../scan/synth-app";
@@ -81,7 +81,9 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
       // Refuse an unknown tenant before paying for a synth.
       config = loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir, displayRoot: REPO_ROOT });
       if (!config.tenants.some((t) => t.id === args.tenant)) throw new UnknownTenantError(args.tenant!, config.tenants.map((t) => t.id));
-      stacks = synthApp({ tenantsDir }).stacks;
+      const synthesis = synthApp({ tenantsDir });
+      stacks = synthesis.stacks; // parsed already: the temporary synth output is not needed
+      rmSync(synthesis.outdir, { recursive: true, force: true });
     }
     const audit = auditTenant(args.tenant!, config, Object.fromEntries(stacks.map((s) => [s.name, s.json])));
     out(args.json ? `${JSON.stringify(audit, null, 2)}\n` : formatAudit(audit));

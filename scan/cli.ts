@@ -9,7 +9,7 @@
  * or not the pinned version, synth failed).
  */
 import { cpus } from "node:os";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { ConfigError } from "../config/loader";
@@ -30,6 +30,7 @@ Options:
   --accepted FILE   accepted findings (default: scan/accepted-findings.yaml)
   --report FILE     also write the summary as JSON
   --jobs N          checkov processes at a time (default: number of CPUs, at most 4)
+  --keep            keep the synth output and checkov's input copies (temp dirs) for inspection
   --help            this text
 
 Environment:
@@ -43,11 +44,12 @@ interface Args {
   accepted: string;
   report?: string;
   jobs: number;
+  keep: boolean;
   help: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { accepted: join(REPO_ROOT, "scan", "accepted-findings.yaml"), jobs: Math.max(1, Math.min(4, cpus().length)), help: false };
+  const args: Args = { accepted: join(REPO_ROOT, "scan", "accepted-findings.yaml"), jobs: Math.max(1, Math.min(4, cpus().length)), keep: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -74,6 +76,9 @@ export function parseArgs(argv: string[]): Args {
         args.jobs = n;
         break;
       }
+      case "--keep":
+        args.keep = true;
+        break;
       case "--help":
       case "-h":
         args.help = true;
@@ -141,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   let stacks: SynthesizedStack[];
+  let synthDir: string | undefined; // ours to delete; a --synth-dir is the caller's
   try {
     if (args.synthDir) {
       if (!existsSync(join(args.synthDir, "stacks"))) throw new UsageError(`${args.synthDir} has no stacks/ directory; run npm run synth first`);
@@ -149,6 +155,7 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       const synthesis = synthApp({ tenantsDir: args.tenantsDir });
       stacks = synthesis.stacks;
+      synthDir = synthesis.outdir;
       log(`synthesized ${stacks.length} stacks (${synthesis.config.tenants.length} tenants) into ${synthesis.outdir}`);
     }
   } catch (err) {
@@ -186,6 +193,8 @@ export async function main(argv: string[]): Promise<number> {
   const summary: ScanSummary = summarize(version, results, classified, accepted);
   process.stdout.write(formatSummary(summary));
   if (args.report) writeFileSync(args.report, `${JSON.stringify(summary, null, 2)}\n`);
+  if (args.keep) log(`kept ${[synthDir, workDir].filter(Boolean).join(" and ")}`);
+  else for (const dir of [synthDir, workDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   return summary.ok ? 0 : 1;
 }
 
