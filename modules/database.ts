@@ -26,10 +26,10 @@ export interface DatabaseProps {
   readonly multiAz: boolean;
   readonly backupRetentionDays: number;
   /**
-   * Account of the database: the enhanced-monitoring role then trusts RDS only when it acts for
-   * this account (confused-deputy guard). @default RDS may assume the role for any account
+   * Account of the database: the enhanced-monitoring role trusts RDS only when it acts for
+   * this account (confused-deputy guard).
    */
-  readonly accountId?: string;
+  readonly accountId: string;
 }
 
 /**
@@ -110,7 +110,7 @@ export class Database extends Construct {
           Effect: "Allow",
           Principal: { Service: "monitoring.rds.amazonaws.com" },
           Action: "sts:AssumeRole",
-          ...(props.accountId && { Condition: { StringEquals: { "aws:SourceAccount": props.accountId } } }),
+          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
         },
       ]),
     });

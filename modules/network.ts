@@ -33,10 +33,10 @@ export interface NetworkProps {
   /** Days flow logs are kept. @default 365 */
   readonly flowLogRetentionDays?: number;
   /**
-   * Account of the VPC: the flow-log role then trusts the flow-logs service only when it acts for
-   * this account (confused-deputy guard). @default the service may assume the role for any account
+   * Account of the VPC: the flow-log role trusts the flow-logs service only when it acts for
+   * this account (confused-deputy guard).
    */
-  readonly accountId?: string;
+  readonly accountId: string;
 }
 
 /**
@@ -92,7 +92,7 @@ export class Network extends Construct {
           Effect: "Allow",
           Principal: { Service: "vpc-flow-logs.amazonaws.com" },
           Action: "sts:AssumeRole",
-          ...(props.accountId && { Condition: { StringEquals: { "aws:SourceAccount": props.accountId } } }),
+          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
         },
       ]),
     });

@@ -80,6 +80,7 @@ export class PlatformStack extends SelfContainedStack {
     });
 
     const network = new Network(this, "network", {
+      accountId,
       namePrefix: platformNamePrefix(env, region),
       vpcCidr: regionConfig.vpcCidr,
       availabilityZoneCount: regionConfig.availabilityZoneCount,
@@ -101,6 +102,7 @@ export class PlatformStack extends SelfContainedStack {
       execLogGroupName: platformLogGroupName(env, region, "ecs-exec"),
     });
     const database = new Database(this, "database", {
+      accountId,
       identifier: name("db"),
       vpcId: network.vpcId,
       subnetIds: network.isolatedSubnetIds,

@@ -3,6 +3,7 @@ import { all, only, synthModule } from "../support/module-synth";
 
 const props: DatabaseProps = {
   identifier: "openclaw-test-us-east-1-db",
+  accountId: "111111111111",
   vpcId: "vpc-1",
   subnetIds: ["subnet-a", "subnet-b"],
   kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/platform",

@@ -3,6 +3,7 @@ import { all, only, synthModule } from "../support/module-synth";
 
 const props: NetworkProps = {
   namePrefix: "openclaw-test-us-east-1",
+  accountId: "111111111111",
   vpcCidr: "10.10.0.0/16",
   availabilityZoneCount: 2,
   natGateways: "single",
