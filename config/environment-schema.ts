@@ -45,8 +45,11 @@ function cidrBlock(minPrefix: number, maxPrefix: number) {
 export const DatabaseConfigSchema = z.strictObject({
   /** RDS instance class, e.g. db.t4g.medium. */
   instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class like db.t4g.medium"),
-  /** PostgreSQL major.minor version. */
-  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, "a PostgreSQL version like 16.4").default("16.4"),
+  /**
+   * PostgreSQL version. A major version alone (the default) lets RDS apply minor upgrades
+   * without Terraform planning a downgrade back to the version written here.
+   */
+  engineVersion: z.string().regex(/^\d+(\.\d+)?$/, "a PostgreSQL version like 16 or 16.4").default("16"),
   allocatedStorageGiB: z.number().int().min(20).max(65536),
   multiAz: z.boolean(),
   backupRetentionDays: z.number().int().min(1).max(35),

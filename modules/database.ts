@@ -11,6 +11,10 @@ import { renderPolicy } from "./iam-policy-document";
 
 export const DATABASE_PORT = 5432;
 
+export function supportsPerformanceInsights(instanceClass: string): boolean {
+  return !/\.(micro|small)$/.test(instanceClass);
+}
+
 export interface DatabaseProps {
   /** Instance identifier and name prefix, e.g. `openclaw-production-us-east-1`. */
   readonly identifier: string;
@@ -148,9 +152,12 @@ export class Database extends Construct {
       enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       monitoringInterval: 60,
       monitoringRoleArn: monitoringRole.arn,
-      performanceInsightsEnabled: true,
-      performanceInsightsKmsKeyId: props.kmsKeyArn,
-      performanceInsightsRetentionPeriod: 7,
+      // Performance Insights does not run on the micro and small classes (their plans would fail).
+      ...(supportsPerformanceInsights(props.instanceClass) && {
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: props.kmsKeyArn,
+        performanceInsightsRetentionPeriod: 7,
+      }),
       lifecycle: { preventDestroy: true },
     });
 

@@ -48,6 +48,11 @@ describe("Database", () => {
     expect(ingress[0].cidr_ipv4).toBeUndefined();
   });
 
+  it("enables encrypted Performance Insights where the class supports it, and leaves it off on small classes", () => {
+    expect(only(build(), "aws_db_instance")).toMatchObject({ performance_insights_enabled: true, performance_insights_kms_key_id: props.kmsKeyArn });
+    expect(only(build({ instanceClass: "db.t4g.small" }), "aws_db_instance").performance_insights_enabled).toBeUndefined();
+  });
+
   it("fails with fewer than two subnets", () => {
     expect(() => build({ subnetIds: ["subnet-a"] })).toThrow("Database openclaw-test-us-east-1-db: subnetIds must span at least 2 availability zones, got 1");
   });
