@@ -7,7 +7,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { renderPolicy } from "./iam-policy-document";
+import { serviceTrustPolicy } from "./iam-policy-document";
 
 export const DATABASE_PORT = 5432;
 
@@ -109,14 +109,7 @@ export class Database extends Construct {
     });
     const monitoringRole = new IamRole(this, "monitoring-role", {
       name: `${props.identifier}-rds-monitoring`,
-      assumeRolePolicy: renderPolicy([
-        {
-          Effect: "Allow",
-          Principal: { Service: "monitoring.rds.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
-        },
-      ]),
+      assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", props.accountId),
     });
     new IamRolePolicyAttachment(this, "monitoring-policy", {
       role: monitoringRole.name,

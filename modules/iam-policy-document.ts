@@ -36,3 +36,18 @@ export function iamPolicyVariable(name: string): string {
 
 /** The principal tag every tenant role carries; ABAC policies compare against it. */
 export const TENANT_PRINCIPAL_TAG = "tenant_id";
+
+/**
+ * Trust policy letting one AWS service assume a role, only while it acts for the given account
+ * (the confused-deputy guard AWS recommends for service roles).
+ */
+export function serviceTrustPolicy(service: string, accountId: string): string {
+  return renderPolicy([
+    {
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
+  ]);
+}

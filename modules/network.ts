@@ -15,7 +15,7 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { cidrSubnet } from "./cidr";
-import { renderPolicy } from "./iam-policy-document";
+import { renderPolicy, serviceTrustPolicy } from "./iam-policy-document";
 
 export interface NetworkProps {
   /** Prefix for Name tags and the flow-log role, e.g. `openclaw-production-us-east-1`. */
@@ -87,14 +87,7 @@ export class Network extends Construct {
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${props.namePrefix}-flow-logs`,
-      assumeRolePolicy: renderPolicy([
-        {
-          Effect: "Allow",
-          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
-        },
-      ]),
+      assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", props.accountId),
     });
     new IamRolePolicy(this, "flow-log-policy", {
       role: flowLogRole.id,
