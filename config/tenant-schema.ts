@@ -1,16 +1,8 @@
 import { z } from "zod";
+import { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN } from "./tenant-id";
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateCpu, isValidFargateMemory } from "./fargate";
 
-/**
- * Longest tenant id. The tightest AWS name a tenant stack builds is its S3 bucket
- * (63 characters): `openclaw-<id>-<account id>-<region>` is
- * 9 ("openclaw-") + id + 1 + 12 (account) + 1 + 14 (longest region, ap-southeast-2) = 37 + id,
- * so id <= 26. The next tightest, a task role `openclaw-<id>-<agent>-task` (IAM: 64), is
- * 9 + 26 + 1 + 16 + 5 = 57 at the longest id and agent name. test/naming.test.ts checks
- * every generated name at these maxima.
- */
-export const MAX_TENANT_ID_LENGTH = 26;
-export const TENANT_ID_PATTERN = new RegExp(`^[a-z][a-z0-9-]{0,${MAX_TENANT_ID_LENGTH - 2}}[a-z0-9]$`);
+export { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN };
 /** Agent names appear in role, service and task family names. */
 export const MAX_AGENT_NAME_LENGTH = 16;
 export const AGENT_NAME_PATTERN = new RegExp(`^[a-z][a-z0-9]{1,${MAX_AGENT_NAME_LENGTH - 1}}$`);
@@ -87,6 +79,11 @@ export const TenantSchema = z.strictObject({
     monthlyUsd: z.number().positive().max(1_000_000),
     alertEmails: z.array(z.email({ message: "an e-mail address" })).min(1).max(10),
   }),
+  /**
+   * What removing the tenant does to its database side: `retain` revokes its login and keeps
+   * schema and rows; `drop` first exports them (plain SQL) to the tenant bucket, then removes them.
+   */
+  databaseDeletion: z.enum(["retain", "drop"]).default("retain"),
   /** Days the tenant's logs are kept. */
   logRetentionDays: z
     .number()

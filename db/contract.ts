@@ -7,7 +7,7 @@
  * options only, never a secret.
  */
 import { z } from "zod";
-import { TENANT_ID_PATTERN } from "../config/tenant-schema";
+import { TENANT_ID_PATTERN } from "../config/tenant-id";
 
 /** What happens to a tenant's database side when its stack is destroyed. */
 export const DELETION_MODES = ["retain", "drop"] as const;
