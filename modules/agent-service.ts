@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { requireInteger } from "./prop-checks";
 
 /** The unprivileged user agent containers run as (the image must not need root). */
 export const AGENT_CONTAINER_USER = "10001:10001";
@@ -52,9 +53,7 @@ export class AgentService extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentServiceProps) {
     super(scope, id);
-    if (!Number.isInteger(props.desiredCount) || props.desiredCount < 0) {
-      throw new Error(`AgentService ${props.serviceName}: desiredCount must be an integer >= 0, got ${props.desiredCount}`);
-    }
+    requireInteger(`AgentService ${props.serviceName}`, "desiredCount", props.desiredCount, 0);
     if (props.securityGroupIds.length === 0 || props.subnetIds.length === 0) {
       throw new Error(`AgentService ${props.serviceName}: subnetIds and securityGroupIds must not be empty`);
     }

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { requireInteger } from "./prop-checks";
 
 export interface ContainerRegistryProps {
   /** Repository name, e.g. `openclaw/agent`. */
@@ -18,9 +19,7 @@ export class ContainerRegistry extends Construct {
   constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
     super(scope, id);
     const maxImageCount = props.maxImageCount ?? 200;
-    if (!Number.isInteger(maxImageCount) || maxImageCount < 1) {
-      throw new Error(`ContainerRegistry ${props.repositoryName}: maxImageCount must be a positive integer, got ${maxImageCount}`);
-    }
+    requireInteger(`ContainerRegistry ${props.repositoryName}`, "maxImageCount", maxImageCount, 1);
     const repository = new EcrRepository(this, "repository", {
       name: props.repositoryName,
       imageTagMutability: "IMMUTABLE",

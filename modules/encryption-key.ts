@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
+import { requireInteger } from "./prop-checks";
 
 export interface EncryptionKeyProps {
   /** Account that owns the key; its root principal administers it through IAM. */
@@ -34,9 +35,7 @@ export class EncryptionKey extends Construct {
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
     const deletionWindowDays = props.deletionWindowDays ?? 30;
-    if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 7 || deletionWindowDays > 30) {
-      throw new Error(`EncryptionKey ${props.alias}: deletionWindowDays must be an integer from 7 to 30, got ${deletionWindowDays}`);
-    }
+    requireInteger(`EncryptionKey ${props.alias}`, "deletionWindowDays", deletionWindowDays, 7, 30);
     if (!props.alias.startsWith("alias/") || props.alias.startsWith("alias/aws/")) {
       throw new Error(`EncryptionKey: alias must start with "alias/" and not "alias/aws/", got ${props.alias}`);
     }

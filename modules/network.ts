@@ -16,6 +16,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { cidrSubnet } from "./cidr";
 import { renderPolicy, serviceTrustPolicy } from "./iam-policy-document";
+import { requireInteger } from "./prop-checks";
 
 export interface NetworkProps {
   /** Prefix for Name tags and the flow-log role, e.g. `openclaw-production-us-east-1`. */
@@ -58,9 +59,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const zones = props.availabilityZoneCount;
-    if (!Number.isInteger(zones) || zones < 2 || zones > 4) {
-      throw new Error(`Network ${props.namePrefix}: availabilityZoneCount must be 2, 3 or 4, got ${zones}`);
-    }
+    requireInteger(`Network ${props.namePrefix}`, "availabilityZoneCount", zones, 2, 4);
     const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
 
     const azs = new DataAwsAvailabilityZones(this, "zones", {

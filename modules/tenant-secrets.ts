@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { PolicyStatement } from "./iam-policy-document";
+import { requireInteger } from "./prop-checks";
 
 export interface TenantSecretsProps {
   readonly tenantId: string;
@@ -24,9 +25,7 @@ export class TenantSecrets extends Construct {
   constructor(scope: Construct, id: string, props: TenantSecretsProps) {
     super(scope, id);
     const recoveryWindowDays = props.recoveryWindowDays ?? 30;
-    if (!Number.isInteger(recoveryWindowDays) || recoveryWindowDays < 7 || recoveryWindowDays > 30) {
-      throw new Error(`TenantSecrets ${props.tenantId}: recoveryWindowDays must be an integer from 7 to 30, got ${recoveryWindowDays}`);
-    }
+    requireInteger(`TenantSecrets ${props.tenantId}`, "recoveryWindowDays", recoveryWindowDays, 7, 30);
     for (const [integration, name] of Object.entries(props.secretNames)) {
       const secret = new SecretsmanagerSecret(this, integration, {
         name,

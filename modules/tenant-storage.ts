@@ -8,6 +8,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
+import { requireInteger } from "./prop-checks";
 
 export interface TenantStorageProps {
   /** Tenant id, already validated by the config loader. */
@@ -35,11 +36,8 @@ export class TenantStorage extends Construct {
     super(scope, id);
     const noncurrentDays = props.noncurrentVersionDays ?? 90;
     const abortDays = props.abortIncompleteUploadDays ?? 7;
-    for (const [name, value] of Object.entries({ noncurrentVersionDays: noncurrentDays, abortIncompleteUploadDays: abortDays })) {
-      if (!Number.isInteger(value) || value < 1) {
-        throw new Error(`TenantStorage ${props.tenantId}: ${name} must be an integer >= 1, got ${value}`);
-      }
-    }
+    requireInteger(`TenantStorage ${props.tenantId}`, "noncurrentVersionDays", noncurrentDays, 1);
+    requireInteger(`TenantStorage ${props.tenantId}`, "abortIncompleteUploadDays", abortDays, 1);
 
     const bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,

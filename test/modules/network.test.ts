@@ -47,6 +47,6 @@ describe("Network", () => {
   });
 
   it("fails when availabilityZoneCount is outside 2-4", () => {
-    expect(() => build({ availabilityZoneCount: 1 })).toThrow("Network openclaw-test-us-east-1: availabilityZoneCount must be 2, 3 or 4, got 1");
+    expect(() => build({ availabilityZoneCount: 1 })).toThrow("Network openclaw-test-us-east-1: availabilityZoneCount must be an integer from 2 to 4, got 1");
   });
 });

@@ -63,7 +63,7 @@ describe("ContainerRegistry", () => {
 
   it("fails on a non-positive image count", () => {
     expect(() => synthModule((scope) => new ContainerRegistry(scope, "r", { repositoryName: "x", kmsKeyArn: KEY, maxImageCount: 0 }))).toThrow(
-      "ContainerRegistry x: maxImageCount must be a positive integer, got 0",
+      "ContainerRegistry x: maxImageCount must be an integer >= 1, got 0",
     );
   });
 });
