@@ -4,17 +4,20 @@
  *
  *   npm run -s plan-stacks -- --synth <dir> --stacks "a b c" --out <dir> [--parallelism 4] [--detailed-exitcode]
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { checkStackNames, log, parse, run, splitList, UsageError } from "./lib/cli";
 import { exec as realExec, mapLimit, type Exec, type ExecResult } from "./lib/exec";
 import { redactPlanJson, redactText, sensitiveValues } from "./lib/redact";
 import { summarisePlan } from "./lib/plan";
+import { stackPolicyViolations } from "./lib/stack-policy";
 import { readSynth } from "./lib/synth";
 
 export const HELP = `Usage: npm run -s plan-stacks -- --synth <dir> --stacks "<a b c>" --out <dir> [options]
 
-For each stack: terraform init, terraform plan -out, terraform show -json / -no-color.
+For each stack: a policy check of its cdk.tf.json (only the hashicorp/aws provider and aws_*
+resources and data sources, no modules or provisioners: a pull request's synth output is
+untrusted), then terraform init, terraform plan -out, terraform show -json / -no-color.
 Writes <out>/<stack>/plan.json (sensitive values masked; state and variables dropped),
 plan.txt (redacted), or error.txt when a step failed, and result.json:
   {"stack","status":"planned"|"failed","changes":true|false,"seconds"}
@@ -87,6 +90,17 @@ export async function planStack(stack: string, cwd: string, opts: PlanOptions): 
     writeFileSync(join(dir, "result.json"), `${JSON.stringify(result)}\n`);
     return result;
   };
+  let violations: string[];
+  try {
+    violations = stackPolicyViolations(JSON.parse(readFileSync(join(cwd, "cdk.tf.json"), "utf8")));
+  } catch (err) {
+    violations = [`cannot read cdk.tf.json: ${(err as Error).message}`];
+  }
+  if (violations.length > 0) {
+    // Refused before `terraform init`, which would download and run what the stack names.
+    writeFileSync(join(dir, "error.txt"), `refused by the stack policy, not planned:\n${violations.map((v) => `- ${v}`).join("\n")}\n`);
+    return finish("failed");
+  }
   for (const { step, args } of commands(opts)) {
     const r = await opts.exec(
       opts.terraform,

@@ -172,6 +172,14 @@ describe("plan.yml", () => {
     expect(Object.values(wf.jobs).every((j) => j.environment === undefined)).toBe(true);
   });
 
+  test("runs only base-branch code in the jobs that hold a credential (AWS role or pull-requests token)", () => {
+    for (const name of ["plan", "comment"]) {
+      const checkouts = (wf.jobs[name].steps ?? []).filter((s: { uses?: string }) => s.uses?.startsWith("actions/checkout@"));
+      expect(checkouts.map((s: { with?: Record<string, unknown> }) => s.with?.ref)).toEqual(["${{ github.event.pull_request.base.sha }}"]);
+    }
+    expect(JSON.stringify(wf.jobs.detect.permissions ?? {})).not.toContain("id-token");
+  });
+
   test("updates the comment carrying the marker plan-comment writes", () => {
     expect(text("plan.yml")).toContain(`marker: '${MARKER}'`);
     expect(wf.jobs.comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
