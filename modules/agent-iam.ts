@@ -106,8 +106,12 @@ export function imagePullStatements(repositoryArn: string): PolicyStatement[] {
   ];
 }
 
-/** What ECS Exec needs inside a task: the SSM channels, and decrypting with the platform's exec key. */
-export function ecsExecStatements(execKmsKeyArn: string): PolicyStatement[] {
+/**
+ * What ECS Exec needs inside a task: the SSM channels, decrypting with the platform's exec key,
+ * and writing the session transcript to the cluster's exec log group (the cluster logs every
+ * session there, and the task's own role does the writing).
+ */
+export function ecsExecStatements(execKmsKeyArn: string, execLogGroupArn: string): PolicyStatement[] {
   return [
     {
       Sid: "EcsExecChannels",
@@ -116,6 +120,14 @@ export function ecsExecStatements(execKmsKeyArn: string): PolicyStatement[] {
       Resource: "*",
     },
     { Sid: "EcsExecSessionKey", Effect: "Allow", Action: "kms:Decrypt", Resource: execKmsKeyArn },
+    {
+      Sid: "EcsExecSessionLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: `${execLogGroupArn}:*`,
+    },
+    // The SSM agent checks the group exists first; DescribeLogGroups has no resource-level permission.
+    { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
   ];
 }
 

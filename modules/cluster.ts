@@ -21,6 +21,8 @@ export interface ClusterProps {
 export class Cluster extends Construct {
   public readonly clusterArn: string;
   public readonly clusterName: string;
+  /** Where ECS Exec sessions are recorded. */
+  public readonly execLogGroupArn: string;
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
@@ -50,5 +52,6 @@ export class Cluster extends Construct {
     });
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.name;
+    this.execLogGroupArn = execLogs.arn;
   }
 }

@@ -17,6 +17,8 @@ export interface TenantPermissionsBoundaryProps {
   readonly repositoryArn: string;
   /** Key that encrypts ECS Exec sessions: a task must decrypt with it to accept a session. */
   readonly execKmsKeyArn: string;
+  /** Log group ECS Exec sessions are recorded in; the task's role writes the transcript. */
+  readonly execLogGroupArn: string;
   /** `resource_id` of the shared database, for `rds-db:connect` ARNs. */
   readonly databaseResourceId: string;
 }
@@ -96,6 +98,18 @@ export class TenantPermissionsBoundary extends Construct {
           Effect: "Allow",
           Action: "kms:Decrypt",
           Resource: props.execKmsKeyArn,
+        },
+        {
+          Sid: "EcsExecSessionLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: `${props.execLogGroupArn}:*`,
+        },
+        {
+          Sid: "EcsExecFindLogGroup",
+          Effect: "Allow",
+          Action: "logs:DescribeLogGroups",
+          Resource: "*",
         },
         {
           // ECS Exec's SSM channels have no resource-level permissions.

@@ -122,6 +122,7 @@ export class PlatformStack extends SelfContainedStack {
       accountId,
       repositoryArn: registry.repositoryArn,
       execKmsKeyArn: execKey.keyArn,
+      execLogGroupArn: cluster.execLogGroupArn,
       databaseResourceId: database.resourceId,
     });
 

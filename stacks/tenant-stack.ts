@@ -14,6 +14,7 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
+  platformLogGroupName,
   tenantBucketName,
   tenantBudgetName,
   tenantExecutionRoleName,
@@ -52,6 +53,8 @@ export class TenantStack extends SelfContainedStack {
     const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
     // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
     const databaseUser = databaseRoleName(tenant.id);
+    // The cluster's ECS Exec log group, by its platform name (the task roles write session logs there).
+    const execLogGroupArn = `arn:aws:logs:${region}:${accountId}:log-group:${platformLogGroupName(env, region, "ecs-exec")}`;
     this.addDependency(props.platform);
 
     new StackSettings(
@@ -131,7 +134,7 @@ export class TenantStack extends SelfContainedStack {
         ...key.useStatements(),
         ...bedrockStatements(region, tenant.bedrockModels),
         ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
-        ...ecsExecStatements(platform.execKmsKeyArn),
+        ...ecsExecStatements(platform.execKmsKeyArn, execLogGroupArn),
       ]);
       const image = agentConfig.image ?? environment.agentImage;
       const service = new AgentService(this, `agent-${agent}`, {

@@ -11,6 +11,7 @@ function statements(): Array<Record<string, any>> {
         accountId: "111111111111",
         repositoryArn: "arn:aws:ecr:us-east-1:111111111111:repository/openclaw/agent",
         execKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/exec",
+        execLogGroupArn: "arn:aws:logs:us-east-1:111111111111:log-group:/openclaw/production/us-east-1/platform/ecs-exec",
         databaseResourceId: "db-ABC",
       }),
   );
@@ -43,5 +44,12 @@ describe("TenantPermissionsBoundary", () => {
     const actions = statements().flatMap((s) => [s.Action].flat());
     expect(actions.filter((a: string) => /^(iam|sts|organizations|ec2|ecs|lambda):/.test(a) || a.endsWith(":*") || a === "*")).toEqual([]);
     expect(statements().every((s) => s.Effect === "Allow")).toBe(true);
+  });
+});
+
+describe("TenantPermissionsBoundary and ECS Exec", () => {
+  it("lets tasks write session transcripts only to the cluster's exec log group", () => {
+    expect(bySid("EcsExecSessionLogs").Resource).toBe("arn:aws:logs:us-east-1:111111111111:log-group:/openclaw/production/us-east-1/platform/ecs-exec:*");
+    expect(bySid("EcsExecFindLogGroup").Action).toBe("logs:DescribeLogGroups");
   });
 });

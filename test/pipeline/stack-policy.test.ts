@@ -61,7 +61,7 @@ describe("stack policy (checked before terraform init of untrusted synth output)
     writeFileSync(file, JSON.stringify(stack));
     const calls: string[][] = [];
     const exec: Exec = async (_cmd, args) => {
-      calls.push(args);
+      calls.push([...args]);
       return { code: 0, stdout: "", stderr: "" };
     };
     const outDir = mkdtempSync(join(tmpdir(), "policy-out-"));

@@ -132,8 +132,15 @@ describe("KMS key policies", () => {
 
 describe("the tenant permissions boundary", () => {
   const boundaries = ofType("aws_iam_policy").filter((r) => r.address.includes("tenant-boundary"));
-  const SHARED = new Set(["PullAgentImage", "RegistryLogin", "InvokeFoundationModels", "EcsExecSessionKey", "EcsExecChannels"]);
-  const NO_RESOURCE_LEVEL = new Set(["ecr:GetAuthorizationToken", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]);
+  const SHARED = new Set(["PullAgentImage", "RegistryLogin", "InvokeFoundationModels", "EcsExecSessionKey", "EcsExecChannels", "EcsExecSessionLogs", "EcsExecFindLogGroup"]);
+  const NO_RESOURCE_LEVEL = new Set([
+    "ecr:GetAuthorizationToken",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+    "logs:DescribeLogGroups",
+  ]);
 
   it("exists in every platform stack and every tenant role names it", () => {
     expect(boundaries.map((b) => b.stack).sort()).toEqual(Object.keys(output.stacks).filter((s) => s.startsWith("platform-")).sort());
