@@ -1,0 +1,11 @@
+import { TenantLogging } from "../../modules/tenant-logging";
+import { only, synthModule } from "../support/module-synth";
+
+const KEY = "arn:aws:kms:us-east-1:111111111111:key/acme";
+
+describe("TenantLogging", () => {
+  it("encrypts the log group with the tenant key and keeps logs for the configured days", () => {
+    const { json } = synthModule((scope) => new TenantLogging(scope, "logging", { logGroupName: "/openclaw/p/acme", kmsKeyArn: KEY, retentionDays: 365 }));
+    expect(only(json, "aws_cloudwatch_log_group")).toMatchObject({ name: "/openclaw/p/acme", kms_key_id: KEY, retention_in_days: 365 });
+  });
+});

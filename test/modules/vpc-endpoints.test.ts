@@ -1,0 +1,29 @@
+import { INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "../../modules/vpc-endpoints";
+import { all, synthModule } from "../support/module-synth";
+
+
+describe("VpcEndpoints", () => {
+  const { json } = synthModule(
+    (scope) =>
+      new VpcEndpoints(scope, "endpoints", {
+        namePrefix: "openclaw-p-us-east-1",
+        region: "us-east-1",
+        vpcId: "vpc-1",
+        vpcCidr: "10.10.0.0/16",
+        subnetIds: ["subnet-a", "subnet-b"],
+        routeTableIds: ["rtb-a"],
+      }),
+  );
+
+  it("creates an S3 gateway endpoint and every interface endpoint agents need, with private DNS", () => {
+    const endpoints = all(json, "aws_vpc_endpoint");
+    expect(endpoints.filter((e) => e.vpc_endpoint_type === "Gateway").map((e) => e.service_name)).toEqual(["com.amazonaws.us-east-1.s3"]);
+    const interfaces = endpoints.filter((e) => e.vpc_endpoint_type === "Interface");
+    expect(interfaces.map((e) => e.service_name).sort()).toEqual(INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.us-east-1.${s}`).sort());
+    expect(interfaces.every((e) => e.private_dns_enabled === true)).toBe(true);
+  });
+
+  it("admits HTTPS from inside the VPC only", () => {
+    expect(all(json, "aws_vpc_security_group_ingress_rule").map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([["10.10.0.0/16", 443, 443]]);
+  });
+});
