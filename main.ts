@@ -1,7 +1,7 @@
 import { App } from "cdktf";
 import { join, resolve } from "node:path";
 import { checkCapacity } from "./capacity/gate";
-import { ConfigError, loadConfig } from "./config/loader";
+import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
 import { buildApp } from "./stacks/build-app";
 import { discardStaging, promoteStaging, readSynthesizedStacks, stagingDirectoryFor } from "./stacks/synth-output";
 import { disableTokenStackTraces } from "./stacks/synth-tuning";
@@ -16,7 +16,7 @@ function fail(lines: readonly string[], summary: string): never {
 
 function main(): void {
   const root = __dirname;
-  let config;
+  let config: ProjectConfig;
   try {
     config = loadConfig({
       // Tests and the synth benchmark point these at generated fixtures.

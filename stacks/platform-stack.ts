@@ -10,6 +10,7 @@ import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
   agentRepositoryName,
+  ECS_EXEC_LOG_CONCERN,
   NAME_PREFIX,
   platformKeyAlias,
   platformLogGroupName,
@@ -76,7 +77,7 @@ export class PlatformStack extends SelfContainedStack {
       region,
       alias: `${platformKeyAlias(env, region)}-exec`,
       description: `OpenClaw platform ${env} ${region}: ECS Exec sessions`,
-      logGroupNamePattern: platformLogGroupName(env, region, "ecs-exec"),
+      logGroupNamePattern: platformLogGroupName(env, region, ECS_EXEC_LOG_CONCERN),
     });
 
     const network = new Network(this, "network", {
@@ -99,7 +100,7 @@ export class PlatformStack extends SelfContainedStack {
     const cluster = new Cluster(this, "cluster", {
       clusterName: name("agents"),
       kmsKeyArn: execKey.keyArn,
-      execLogGroupName: platformLogGroupName(env, region, "ecs-exec"),
+      execLogGroupName: platformLogGroupName(env, region, ECS_EXEC_LOG_CONCERN),
     });
     const database = new Database(this, "database", {
       accountId,

@@ -14,7 +14,8 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
-  platformLogGroupName,
+  ECS_EXEC_LOG_CONCERN,
+  platformLogGroupArn,
   tenantBucketName,
   tenantBudgetName,
   tenantExecutionRoleName,
@@ -53,8 +54,8 @@ export class TenantStack extends SelfContainedStack {
     const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
     // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
     const databaseUser = databaseRoleName(tenant.id);
-    // The cluster's ECS Exec log group, by its platform name (the task roles write session logs there).
-    const execLogGroupArn = `arn:aws:logs:${region}:${accountId}:log-group:${platformLogGroupName(env, region, "ecs-exec")}`;
+    // The task roles write ECS Exec session transcripts to the cluster's exec log group.
+    const execLogGroupArn = platformLogGroupArn(accountId, env, region, ECS_EXEC_LOG_CONCERN);
     this.addDependency(props.platform);
 
     new StackSettings(
