@@ -76,6 +76,11 @@ export function tenantBucketName(tenantId: string, accountId: string, region: st
   return `${NAME_PREFIX}-${tenantId}-${accountId}-${region}`;
 }
 
+/** ARN pattern matching every tenant bucket of one account and region (for the DB provisioner's exports). */
+export function tenantBucketArnPattern(accountId: string, region: string): string {
+  return `arn:aws:s3:::${tenantBucketName("*", accountId, region)}`;
+}
+
 export function tenantKeyAlias(environment: string, tenantId: string): string {
   return `alias/${NAME_PREFIX}/${environment}/${tenantId}`;
 }

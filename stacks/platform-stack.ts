@@ -17,7 +17,7 @@ import {
   platformNamePrefix,
   platformResourceName,
   platformStateKey,
-  tenantBucketName,
+  tenantBucketArnPattern,
 } from "../modules/naming";
 import { Network } from "../modules/network";
 import { PlatformContract } from "../modules/platform-contract";
@@ -142,7 +142,7 @@ export class PlatformStack extends SelfContainedStack {
       masterUserSecretArn: database.masterUserSecretArn,
       kmsKeyArn: key.keyArn,
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
-      exportBucketArnPattern: `arn:aws:s3:::${tenantBucketName("*", accountId, region)}`,
+      exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
     });
 
     new PlatformContract(this, "contract", {
