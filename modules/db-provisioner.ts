@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AssetType, TerraformAsset, Token } from "cdktf";
+import { AssetType, ITerraformDependable, TerraformAsset, Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -69,6 +69,11 @@ export interface DbProvisionerProps {
    * it. Without it, migrations wait for the next tenant create or update. @default true
    */
   readonly migrateOnDeploy?: boolean;
+  /**
+   * What the first migration run must wait for besides the function: the routes and VPC
+   * endpoints it reaches Secrets Manager through, created in the same apply. @default nothing
+   */
+  readonly migrateAfter?: ITerraformDependable[];
 }
 
 /**
@@ -236,6 +241,7 @@ export class DbProvisioner extends Construct {
         input: JSON.stringify(migrate),
         // Re-invoked whenever the code (and so possibly the set of migrations) changes.
         triggers: { bundle: props.bundle.hash },
+        dependsOn: props.migrateAfter,
       });
     }
 

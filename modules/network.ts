@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { Fn } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
@@ -55,6 +56,8 @@ export class Network extends Construct {
   public readonly isolatedSubnetIds: string[];
   /** Route tables of the private and isolated tiers, for gateway endpoints. */
   public readonly internalRouteTableIds: string[];
+  /** The private tier's routes to the internet, for work that needs egress from its first run. */
+  public readonly privateEgressRoutes: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -145,11 +148,12 @@ export class Network extends Construct {
         tags: name(`private-${i}`),
       });
       const privateRoutes = new RouteTable(this, `private-${i}-routes`, { vpcId: vpc.id, tags: name(`private-${i}`) });
-      new Route(this, `private-${i}-default-route`, {
+      const egress = new Route(this, `private-${i}-default-route`, {
         routeTableId: privateRoutes.id,
         destinationCidrBlock: "0.0.0.0/0",
         natGatewayId: natIds[Math.min(i, natCount - 1)],
       });
+      this.privateEgressRoutes.push(egress);
       new RouteTableAssociation(this, `private-${i}-association`, { subnetId: privateSubnet.id, routeTableId: privateRoutes.id });
       this.privateSubnetIds.push(privateSubnet.id);
       privateRouteTableIds.push(privateRoutes.id);

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -36,6 +37,8 @@ export interface VpcEndpointsProps {
  */
 export class VpcEndpoints extends Construct {
   public readonly securityGroupId: string;
+  /** Every endpoint, for work that must not start before AWS APIs are reachable privately. */
+  public readonly endpoints: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
     super(scope, id);
@@ -56,15 +59,16 @@ export class VpcEndpoints extends Construct {
       cidrIpv4: props.vpcCidr,
     });
 
-    new VpcEndpoint(this, "s3", {
+    const s3 = new VpcEndpoint(this, "s3", {
       vpcId: props.vpcId,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: props.routeTableIds,
       tags: { Name: `${props.namePrefix}-s3` },
     });
+    this.endpoints.push(s3);
     for (const service of props.interfaceServices ?? INTERFACE_ENDPOINT_SERVICES) {
-      new VpcEndpoint(this, service.replace(/\./g, "-"), {
+      const endpoint = new VpcEndpoint(this, service.replace(/\./g, "-"), {
         vpcId: props.vpcId,
         serviceName: `com.amazonaws.${props.region}.${service}`,
         vpcEndpointType: "Interface",
@@ -73,6 +77,7 @@ export class VpcEndpoints extends Construct {
         securityGroupIds: [securityGroup.id],
         tags: { Name: `${props.namePrefix}-${service}` },
       });
+      this.endpoints.push(endpoint);
     }
     this.securityGroupId = securityGroup.id;
   }

@@ -143,6 +143,7 @@ export class PlatformStack extends SelfContainedStack {
       kmsKeyArn: key.keyArn,
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
+      migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
     });
 
     new PlatformContract(this, "contract", {

@@ -196,3 +196,16 @@ describe("network exposure", () => {
     expect(resourcesOfType(output, "aws_flow_log")).toHaveLength(resourcesOfType(output, "aws_vpc").length);
   });
 });
+
+describe("first deploy ordering", () => {
+  it("runs the DB provisioner's first migration only after private egress and every VPC endpoint exist", () => {
+    const problems = resourcesOfType(output, "aws_lambda_invocation")
+      .filter((r) => r.stack.startsWith("platform-"))
+      .filter((r) => {
+        const deps: string[] = r.config.depends_on ?? [];
+        return !deps.some((d) => d.startsWith("aws_route.")) || deps.filter((d) => d.startsWith("aws_vpc_endpoint.")).length !== resourcesOfType(output, "aws_vpc_endpoint").filter((e) => e.stack === r.stack).length;
+      })
+      .map((r) => r.address);
+    expect(problems).toEqual([]);
+  });
+});

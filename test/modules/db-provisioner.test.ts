@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DbProvisioner, DbProvisionerProps } from "../../modules/db-provisioner";
+import { Route } from "@cdktf/provider-aws/lib/route";
 import { only, synthModule } from "../support/module-synth";
 
 // A stand-in bundle: the construct only ships a zip; test/db/bundle.test.ts covers the real one.
@@ -123,5 +124,16 @@ describe("DbProvisioner", () => {
     [{ bundle: { ...bundle, hash: "abc" } }, /bundle.hash must be the sha256 from bundleProvisioner\(\) \(got abc\)/],
   ])("fails when %j", (overrides, message) => {
     expect(() => build(overrides as Partial<DbProvisionerProps>)).toThrow(message);
+  });
+});
+
+describe("DbProvisioner first migration", () => {
+  it("waits for what migrateAfter names (routes and endpoints created in the same apply)", () => {
+    const { json } = synthModule((scope) => {
+      const route = new Route(scope, "egress", { routeTableId: "rtb-1", destinationCidrBlock: "0.0.0.0/0", natGatewayId: "nat-1" });
+      new DbProvisioner(scope, "db-provisioner", { ...props, migrateAfter: [route] });
+    });
+    const migrate = Object.values<any>(json.resource.aws_lambda_invocation)[0];
+    expect(migrate.depends_on).toEqual([expect.stringMatching(/^aws_route\.egress/)]);
   });
 });
