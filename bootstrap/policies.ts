@@ -161,6 +161,9 @@ export function readOnlyAccessArn(partition: string): string {
   return `arn:${partition}:iam::aws:policy/ReadOnlyAccess`;
 }
 
+/** Names of tenant roles (modules/naming.ts: tenantExecutionRoleName, agentTaskRoleName). */
+const TENANT_ROLE_PATTERNS = [`${NAME_PREFIX}-*-execution`, `${NAME_PREFIX}-*-task`];
+
 /** Services whose resources the platform and tenant stacks create, update and delete. */
 export const DEPLOYED_SERVICES = [
   "ec2", // VPC, subnets, NAT, security groups, VPC endpoints, flow logs
@@ -185,7 +188,7 @@ export const DEPLOYED_SERVICES = [
  * the project's `openclaw-` names; explicit denies protect the state store and the pipeline's
  * own identity, so a bad commit on main can neither widen its own access nor destroy state.
  */
-export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "planRoleName" | "deployRoleName">, keyArns: readonly string[]): PolicyDocument {
+export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "env" | "planRoleName" | "deployRoleName">, keyArns: readonly string[]): PolicyDocument {
   const iam = (resource: string) => `arn:${settings.partition}:iam::${settings.accountId}:${resource}`;
   const bucket = bucketArn(settings);
   const statements: PolicyStatement[] = [
@@ -274,6 +277,28 @@ export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "
     },
     // Values are set out of band; the pipeline neither writes nor reads them.
     { Sid: "DenySecretValues", Effect: "Deny", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: "*" },
+    {
+      // Deploys manage buckets, never their contents: tenant data stays out of the pipeline's reach.
+      Sid: "DenyObjectAccessOutsideState",
+      Effect: "Deny",
+      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"],
+      NotResource: `${bucket}/*`,
+    },
+    {
+      // Tenant roles exist only under the platform's permissions boundary: a commit on main cannot
+      // create, unbound or re-bound one (names from modules/naming.ts: -execution, -<agent>-task).
+      Sid: "TenantRolesKeepTheBoundary",
+      Effect: "Deny",
+      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+      Resource: TENANT_ROLE_PATTERNS.map((p) => iam(`role/${p}`)),
+      Condition: { StringNotLike: { "iam:PermissionsBoundary": iam(`policy/${NAME_PREFIX}-${settings.env}-*-tenant-boundary`) } },
+    },
+    {
+      Sid: "TenantRolesNeverLoseTheBoundary",
+      Effect: "Deny",
+      Action: "iam:DeleteRolePermissionsBoundary",
+      Resource: TENANT_ROLE_PATTERNS.map((p) => iam(`role/${p}`)),
+    },
   ];
   if (keyArns.length > 0) {
     statements.push({

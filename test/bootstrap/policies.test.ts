@@ -212,3 +212,37 @@ describe("names", () => {
     expect(covered(policies, `arn:aws:iam::123456789012:policy/${platformResourceName("production", "us-east-1", "tenant-boundary")}`)).toBe(true);
   });
 });
+
+describe("deploy role guardrails for tenant data and tenant roles", () => {
+  const settings = settingsFor();
+  const doc = deployPolicy(settings, []);
+  const bySid = (sid: string) => doc.Statement.find((s) => s.Sid === sid)!;
+
+  test("never reads or writes objects outside the state bucket (tenant data stays out of the pipeline)", () => {
+    expect(bySid("DenyObjectAccessOutsideState")).toEqual({
+      Sid: "DenyObjectAccessOutsideState",
+      Effect: "Deny",
+      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"],
+      NotResource: `arn:aws:s3:::${settings.stateBucket}/*`,
+    });
+  });
+
+  test("creates tenant roles only under the environment's tenant permissions boundary, and never removes it", () => {
+    expect(bySid("TenantRolesKeepTheBoundary")).toMatchObject({
+      Effect: "Deny",
+      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+      Resource: [`arn:aws:iam::${settings.accountId}:role/openclaw-*-execution`, `arn:aws:iam::${settings.accountId}:role/openclaw-*-task`],
+      Condition: { StringNotLike: { "iam:PermissionsBoundary": `arn:aws:iam::${settings.accountId}:policy/openclaw-production-*-tenant-boundary` } },
+    });
+    expect(bySid("TenantRolesNeverLoseTheBoundary").Action).toBe("iam:DeleteRolePermissionsBoundary");
+  });
+
+  test("matches the names the stacks give tenant roles and the boundary (modules/naming.ts)", () => {
+    const glob = (pattern: string) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    const [execution, task] = bySid("TenantRolesKeepTheBoundary").Resource as string[];
+    expect(`arn:aws:iam::${settings.accountId}:role/${tenantExecutionRoleName("acme")}`).toMatch(glob(execution));
+    expect(`arn:aws:iam::${settings.accountId}:role/${agentTaskRoleName("acme", "butler")}`).toMatch(glob(task));
+    const boundary = (bySid("TenantRolesKeepTheBoundary").Condition as any).StringNotLike["iam:PermissionsBoundary"];
+    expect(`arn:aws:iam::${settings.accountId}:policy/${platformResourceName("production", "us-west-2", "tenant-boundary")}`).toMatch(glob(boundary));
+  });
+});
