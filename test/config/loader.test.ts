@@ -107,6 +107,10 @@ describe("tenant file rules", () => {
     ]);
   });
 
+  it("fails without agents", () => {
+    expect(problems({ "acme.yaml": VALID_TENANT.replace(/agents:\n  butler: .*\n/, "agents: {}\n") })).toEqual(["tenants/acme.yaml: agents: between 1 and 10 agents"]);
+  });
+
   it("fails when the id does not equal the file name", () => {
     expect(problems({ "acme.yaml": replacing("id", "acme-corp") })).toEqual([
       'tenants/acme.yaml: id: must equal the file name "acme" (got "acme-corp")',
