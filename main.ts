@@ -1,8 +1,7 @@
-import { App } from "cdktf";
 import { join, resolve } from "node:path";
 import { checkCapacity } from "./capacity/gate";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
-import { buildApp } from "./stacks/build-app";
+import { synthesizeApp } from "./stacks/build-app";
 import { discardStaging, promoteStaging, readSynthesizedStacks, stagingDirectoryFor } from "./stacks/synth-output";
 import { disableTokenStackTraces } from "./stacks/synth-tuning";
 
@@ -33,9 +32,7 @@ function main(): void {
   const staging = stagingDirectoryFor(outdir);
   discardStaging(staging);
   try {
-    const app = new App({ outdir: staging });
-    buildApp(app, config);
-    app.synth();
+    synthesizeApp(config, staging);
 
     const capacity = checkCapacity(readSynthesizedStacks(staging), config.environments);
     if (capacity.breaches.length > 0) {

@@ -6,12 +6,11 @@
  * Without --dir it synthesizes the repository's tenants in a temporary directory first.
  * Exit codes: 0 ok (warnings included), 1 bad input or a quota exceeded, 2 unexpected failure.
  */
-import { App } from "cdktf";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "../config/loader";
-import { buildApp } from "../stacks/build-app";
+import { synthesizeApp } from "../stacks/build-app";
 import { readSynthesizedStacks } from "../stacks/synth-output";
 import { disableTokenStackTraces } from "../stacks/synth-tuning";
 import { checkCapacity } from "./gate";
@@ -60,9 +59,7 @@ function synthesizeToTemp(config: ProjectConfig): Record<string, Record<string, 
   disableTokenStackTraces();
   const outdir = mkdtempSync(join(tmpdir(), "openclaw-capacity-"));
   try {
-    const app = new App({ outdir });
-    buildApp(app, config);
-    app.synth();
+    synthesizeApp(config, outdir);
     return readSynthesizedStacks(outdir);
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -72,7 +72,8 @@ function medianOf(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-const number = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+/** Counts as reports print them: thousands separated, at most two decimals (vCPU). */
+export const formatCount = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 
 function where(row: QuotaRow): string {
   return `${row.environment} ${row.region ?? "(account-wide)"}${row.subject ? ` ${row.subject}` : ""}`;
@@ -84,16 +85,16 @@ export function breachLine(row: QuotaRow): string {
     row.quota === "databaseConnections"
       ? `use a larger instance class (environments.${row.environment}.regions.${row.region}.database.instanceClass) or a connection pooler, or lower the agents' dbConnections`
       : row.adjustable
-        ? `request an increase${row.hardMaximum ? ` (up to ${number(row.hardMaximum)})` : ""} and declare it as environments.${row.environment}.quotas.${row.quota} in cdktf.json`
+        ? `request an increase${row.hardMaximum ? ` (up to ${formatCount(row.hardMaximum)})` : ""} and declare it as environments.${row.environment}.quotas.${row.quota} in cdktf.json`
         : "it cannot be raised";
   return (
-    `capacity: ${where(row)}: ${row.title}: ${number(row.used)} exceeds the limit of ${number(row.limit)}` +
-    `${row.hardMaximum ? ` (hard maximum ${number(row.hardMaximum)})` : ""}; ${raise}, or move tenants to another environment (another AWS account)`
+    `capacity: ${where(row)}: ${row.title}: ${formatCount(row.used)} exceeds the limit of ${formatCount(row.limit)}` +
+    `${row.hardMaximum ? ` (hard maximum ${formatCount(row.hardMaximum)})` : ""}; ${raise}, or move tenants to another environment (another AWS account)`
   );
 }
 
 export function warningLine(row: QuotaRow): string {
-  return `capacity warning: ${where(row)}: ${row.title} at ${row.percent}% (${number(row.used)} of ${number(row.limit)})${
-    row.headroomTenants === null ? "" : `, room for ${number(row.headroomTenants)} more tenants like the median one`
+  return `capacity warning: ${where(row)}: ${row.title} at ${row.percent}% (${formatCount(row.used)} of ${formatCount(row.limit)})${
+    row.headroomTenants === null ? "" : `, room for ${formatCount(row.headroomTenants)} more tenants like the median one`
   }`;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { QuotaRow } from "./evaluate";
+import { formatCount, type QuotaRow } from "./evaluate";
 import { QUOTA_NAMES } from "./quotas";
 
 /** The documented shape of `npm run capacity -- --json`. */
@@ -26,7 +26,6 @@ export const CapacityReportSchema = z.strictObject({
 });
 export type CapacityReport = z.infer<typeof CapacityReportSchema>;
 
-const number = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 
 /** One table per environment and scope: quota, used, limit, percent, headroom in tenants. */
 export function renderTable(rows: readonly QuotaRow[]): string {
@@ -39,10 +38,10 @@ export function renderTable(rows: readonly QuotaRow[]): string {
   for (const [title, group] of groups) {
     const lines = group.map((r) => [
       r.subject ? `${r.title} (${r.subject})` : r.title,
-      number(r.used),
-      number(r.limit),
+      formatCount(r.used),
+      formatCount(r.limit),
       `${r.percent}%`,
-      r.headroomTenants === null ? "—" : `room for ${number(r.headroomTenants)} more tenants`,
+      r.headroomTenants === null ? "—" : `room for ${formatCount(r.headroomTenants)} more tenants`,
       r.status === "ok" ? "" : r.status.toUpperCase(),
     ]);
     const header = ["quota", "used", "limit", "percent", "headroom (tenants like the median one)", ""];
@@ -59,6 +58,6 @@ export function crossingLine(base: readonly QuotaRow[], head: readonly QuotaRow[
   const before = new Map(base.map((r) => [key(r), r]));
   const crossed = head.filter((r) => r.status !== "ok" && (before.get(key(r))?.status ?? "ok") === "ok");
   if (crossed.length === 0) return undefined;
-  const parts = crossed.map((r) => `${r.title} in ${r.environment} ${r.region ?? "(account-wide)"} at ${r.percent}% (${number(r.used)} of ${number(r.limit)})`);
+  const parts = crossed.map((r) => `${r.title} in ${r.environment} ${r.region ?? "(account-wide)"} at ${r.percent}% (${formatCount(r.used)} of ${formatCount(r.limit)})`);
   return `:warning: **Capacity:** this change moves ${parts.join("; ")} past 80% of the account quota. See \`npm run capacity\`.`;
 }

@@ -1,9 +1,8 @@
-import { App } from "cdktf";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, ProjectConfig } from "../config/loader";
-import { buildApp } from "../stacks/build-app";
+import { synthesizeApp } from "../stacks/build-app";
 import { disableTokenStackTraces } from "../stacks/synth-tuning";
 
 export const REPO_ROOT = join(__dirname, "..");
@@ -43,9 +42,7 @@ export function synthApp(options: SynthAppOptions = {}): AppSynthesis {
     displayRoot: REPO_ROOT,
   });
   const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), "openclaw-scan-"));
-  const app = new App({ outdir, stackTraces: false });
-  buildApp(app, config);
-  app.synth();
+  synthesizeApp(config, outdir);
   return { outdir, config, stacks: readSynthDir(outdir) };
 }
 

@@ -1,4 +1,4 @@
-import type { App } from "cdktf";
+import { App } from "cdktf";
 import type { ProjectConfig } from "../config/loader";
 import { bundleProvisioner } from "../db/bundle";
 import { platformStackName, tenantStackName } from "../modules/naming";
@@ -27,4 +27,14 @@ export function buildApp(app: App, config: ProjectConfig): void {
     if (!platform) throw new Error(`buildApp: no platform stack for ${tenant.environment}/${tenant.region} (tenant ${tenant.id})`);
     new TenantStack(app, tenantStackName(tenant.id), { tenant, environment: config.environments[tenant.environment], platform });
   }
+}
+
+/**
+ * Synthesizes every stack of the configuration into `outdir`, as `cdktf synth` would: one place
+ * for the app, the capacity tool, the security scan and the tests.
+ */
+export function synthesizeApp(config: ProjectConfig, outdir: string): void {
+  const app = new App({ outdir });
+  buildApp(app, config);
+  app.synth();
 }

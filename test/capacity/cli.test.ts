@@ -2,9 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "cdktf";
 import { CapacityReportSchema } from "../../capacity/report";
-import { buildApp } from "../../stacks/build-app";
+import { synthesizeApp } from "../../stacks/build-app";
 import { loadConfig } from "../../config/loader";
 import { REPO_ROOT } from "../support/synth";
 import { threeAgentTenants, writeCdktfJson, writeTenants } from "../support/tenant-fixtures";
@@ -16,9 +15,7 @@ const capacity = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 /** Synthesizes a tenants directory into a fresh output directory. */
 function synthDir(tenantsDir: string): string {
   const outdir = mkdtempSync(join(tmpdir(), "openclaw-capacity-out-"));
-  const app = new App({ outdir });
-  buildApp(app, loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir }));
-  app.synth();
+  synthesizeApp(loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir }), outdir);
   return outdir;
 }
 

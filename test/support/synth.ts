@@ -1,9 +1,8 @@
-import { App } from "cdktf";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
-import { buildApp } from "../../stacks/build-app";
+import { synthesizeApp } from "../../stacks/build-app";
 import { disableTokenStackTraces } from "../../stacks/synth-tuning";
 
 // Tests synthesize the app the way main.ts does.
@@ -41,9 +40,7 @@ export function synthesize(tenantsDir = join(REPO_ROOT, "tenants"), cdktfJsonPat
 
 export function synthesizeConfig(config: ProjectConfig): SynthOutput {
   const outdir = mkdtempSync(join(tmpdir(), "openclaw-synth-"));
-  const app = new App({ outdir, stackTraces: false });
-  buildApp(app, config);
-  app.synth();
+  synthesizeApp(config, outdir);
   const stacks: Record<string, Record<string, any>> = {};
   const texts: Record<string, string> = {};
   for (const name of readdirSync(join(outdir, "stacks")).sort()) {
