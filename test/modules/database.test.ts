@@ -15,6 +15,11 @@ const props: DatabaseProps = {
 };
 const build = (overrides: Partial<DatabaseProps> = {}) => synthModule((scope) => new Database(scope, "database", { ...props, ...overrides })).json;
 
+const trustOf = (json: Record<string, any>, nameFragment: string) => {
+  const [role] = Object.entries<Record<string, any>>(json.resource.aws_iam_role).filter(([n]) => n.includes(nameFragment));
+  return JSON.parse(role[1].assume_role_policy).Statement[0];
+};
+
 describe("Database", () => {
   it("is private, encrypted, IAM-authenticated, protected, with an RDS-managed master password", () => {
     const instance = only(build(), "aws_db_instance");
@@ -51,6 +56,12 @@ describe("Database", () => {
   it("enables encrypted Performance Insights where the class supports it, and leaves it off on small classes", () => {
     expect(only(build(), "aws_db_instance")).toMatchObject({ performance_insights_enabled: true, performance_insights_kms_key_id: props.kmsKeyArn });
     expect(only(build({ instanceClass: "db.t4g.small" }), "aws_db_instance").performance_insights_enabled).toBeUndefined();
+  });
+
+  it("lets RDS assume the enhanced-monitoring role only for the database's own account", () => {
+    const statement = trustOf(build(), "monitoring-role");
+    expect(statement.Principal).toEqual({ Service: "monitoring.rds.amazonaws.com" });
+    expect(statement.Condition).toEqual({ StringEquals: { "aws:SourceAccount": "111111111111" } });
   });
 
   it("fails with fewer than two subnets", () => {

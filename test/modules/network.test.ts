@@ -12,6 +12,11 @@ const props: NetworkProps = {
 };
 const build = (overrides: Partial<NetworkProps> = {}) => synthModule((scope) => new Network(scope, "network", { ...props, ...overrides })).json;
 
+const trustOf = (json: Record<string, any>, nameFragment: string) => {
+  const [role] = Object.entries<Record<string, any>>(json.resource.aws_iam_role).filter(([n]) => n.includes(nameFragment));
+  return JSON.parse(role[1].assume_role_policy).Statement[0];
+};
+
 describe("Network", () => {
   it("builds public, private and isolated subnets in every zone, none mapping public IPs", () => {
     const subnets = all(build({ availabilityZoneCount: 3 }), "aws_subnet");
@@ -38,6 +43,12 @@ describe("Network", () => {
     const json = build();
     expect(only(json, "aws_cloudwatch_log_group").kms_key_id).toBe(props.kmsKeyArn);
     expect(only(json, "aws_flow_log").traffic_type).toBe("ALL");
+  });
+
+  it("lets the flow-logs service assume the flow-log role only for the VPC's own account", () => {
+    const statement = trustOf(build(), "flow-log-role");
+    expect(statement.Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });
+    expect(statement.Condition).toEqual({ StringEquals: { "aws:SourceAccount": "111111111111" } });
   });
 
   it("strips every rule from the default security group", () => {
