@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { computeAffected, dependencyWaves } from "../../.github/tools/affected";
-import { readSynth } from "../../.github/tools/lib/synth";
+import { computeAffected, dependencyWaves } from "../../pipeline/affected";
+import { readSynth } from "../../pipeline/lib/synth";
 import { writeSynth, type FakeStack } from "./synth-helper";
 
 const FIXTURES = join(__dirname, "fixtures", "synth");
@@ -140,13 +140,13 @@ describe("dependencyWaves", () => {
 
 describe("affected CLI", () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../.github/tools/affected.ts"), ...args], {
+    spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../pipeline/affected.ts"), ...args], {
       encoding: "utf8",
     });
 
   const inProcess = async (...args: string[]) => {
     const { runCli } = await import("./cli-helper");
-    return runCli("affected", await import("../../.github/tools/affected"), args);
+    return runCli("affected", await import("../../pipeline/affected"), args);
   };
 
   test("prints the JSON and exits 0 (run as a script through tsx)", () => {
@@ -173,7 +173,7 @@ describe("affected CLI", () => {
 describe("affected --empty-base", () => {
   test("reports every head stack as added, in waves", async () => {
     const { runCli } = await import("./cli-helper");
-    const tool = await import("../../.github/tools/affected");
+    const tool = await import("../../pipeline/affected");
     const r = await runCli("affected", tool, ["--empty-base", "--head", join(FIXTURES, "head")]);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -183,7 +183,7 @@ describe("affected --empty-base", () => {
 
   test("exits 1 when both --base and --empty-base are given", async () => {
     const { runCli } = await import("./cli-helper");
-    const tool = await import("../../.github/tools/affected");
+    const tool = await import("../../pipeline/affected");
     const r = await runCli("affected", tool, ["--empty-base", "--base", "x", "--head", join(FIXTURES, "head")]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/exactly one of --base <dir> or --empty-base/);

@@ -6,8 +6,8 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, AssetType, TerraformAsset, TerraformOutput, TerraformStack } from "cdktf";
-import { computeAffected } from "../../.github/tools/affected";
-import { readSynth } from "../../.github/tools/lib/synth";
+import { computeAffected } from "../../pipeline/affected";
+import { readSynth } from "../../pipeline/lib/synth";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "assets-"));
 

@@ -1,5 +1,5 @@
 /** Runs a tool's CLI in-process (same exit-code contract as the script) and captures its output. */
-import { runMain } from "../../.github/tools/lib/cli";
+import { runMain } from "../../pipeline/lib/cli";
 
 export interface CliResult {
   status: number;

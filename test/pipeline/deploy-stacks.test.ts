@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deploy, type DeployOptions } from "../../.github/tools/deploy-stacks";
-import type { Exec } from "../../.github/tools/lib/exec";
-import { readSynth } from "../../.github/tools/lib/synth";
+import { deploy, type DeployOptions } from "../../pipeline/deploy-stacks";
+import type { Exec } from "../../pipeline/lib/exec";
+import { readSynth } from "../../pipeline/lib/synth";
 
-import * as tool from "../../.github/tools/deploy-stacks";
+import * as tool from "../../pipeline/deploy-stacks";
 import { runCli } from "./cli-helper";
 const FIXTURES = join(__dirname, "fixtures", "synth");
 const FAKE_CDKTF = join(__dirname, "fixtures", "fake-cdktf.js");

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DRIFT_MARKER, driftReport } from "../../.github/tools/drift-report";
-import { readPlans } from "../../.github/tools/lib/plan";
-import * as tool from "../../.github/tools/drift-report";
+import { DRIFT_MARKER, driftReport } from "../../pipeline/drift-report";
+import { readPlans } from "../../pipeline/lib/plan";
+import * as tool from "../../pipeline/drift-report";
 import { runCli } from "./cli-helper";
 
 function plansDir(): string {

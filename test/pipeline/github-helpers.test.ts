@@ -1,9 +1,9 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
-import { MARKER } from "../../.github/tools/plan-comment";
+import { MARKER } from "../../pipeline/plan-comment";
 
-const upsertComment = require("../../.github/tools/github/upsert-comment.js");
-const driftIssue = require("../../.github/tools/github/drift-issue.js");
-const deployBase = require("../../.github/tools/github/deploy-base.js");
+const upsertComment = require("../../.github/scripts/upsert-comment.js");
+const driftIssue = require("../../.github/scripts/drift-issue.js");
+const deployBase = require("../../.github/scripts/deploy-base.js");
 
 const core = { info: jest.fn() };
 const context = { repo: { owner: "o", repo: "r" }, payload: { pull_request: { number: 7 } } };

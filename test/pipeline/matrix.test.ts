@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployTargets, planShards, GITHUB_MATRIX_LIMIT } from "../../.github/tools/matrix";
-import type { StackInfo } from "../../.github/tools/lib/synth";
+import { deployTargets, planShards, GITHUB_MATRIX_LIMIT } from "../../pipeline/matrix";
+import type { StackInfo } from "../../pipeline/lib/synth";
 
-import * as tool from "../../.github/tools/matrix";
+import * as tool from "../../pipeline/matrix";
 import { runCli } from "./cli-helper";
 const FIXTURES = join(__dirname, "fixtures", "synth");
 const stack = (name: string, environment: string, stateRegion = "us-east-1"): StackInfo => ({

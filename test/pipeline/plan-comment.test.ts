@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MARKER, renderComment } from "../../.github/tools/plan-comment";
-import { readPlans, classify } from "../../.github/tools/lib/plan";
+import { MARKER, renderComment } from "../../pipeline/plan-comment";
+import { readPlans, classify } from "../../pipeline/lib/plan";
 
-import * as tool from "../../.github/tools/plan-comment";
+import * as tool from "../../pipeline/plan-comment";
 import { runCli } from "./cli-helper";
 const PLANS = join(__dirname, "fixtures", "plans");
 const SECRETS = [

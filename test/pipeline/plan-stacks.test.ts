@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { planStacks, type PlanOptions } from "../../.github/tools/plan-stacks";
-import type { Exec } from "../../.github/tools/lib/exec";
-import { readPlans } from "../../.github/tools/lib/plan";
-import { renderComment } from "../../.github/tools/plan-comment";
+import { planStacks, type PlanOptions } from "../../pipeline/plan-stacks";
+import type { Exec } from "../../pipeline/lib/exec";
+import { readPlans } from "../../pipeline/lib/plan";
+import { renderComment } from "../../pipeline/plan-comment";
 import { writeSynth, type FakeStack } from "./synth-helper";
 
-import * as tool from "../../.github/tools/plan-stacks";
+import * as tool from "../../pipeline/plan-stacks";
 import { runCli } from "./cli-helper";
 const FAKE_TF = join(__dirname, "fixtures", "fake-terraform.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

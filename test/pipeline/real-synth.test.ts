@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { computeAffected } from "../../.github/tools/affected";
-import { readSynth } from "../../.github/tools/lib/synth";
+import { computeAffected } from "../../pipeline/affected";
+import { readSynth } from "../../pipeline/lib/synth";
 
 const ROOT = join(__dirname, "..", "..");
 

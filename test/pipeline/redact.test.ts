@@ -1,4 +1,4 @@
-import { redactPlanJson, redactText, sensitiveValues } from "../../.github/tools/lib/redact";
+import { redactPlanJson, redactText, sensitiveValues } from "../../pipeline/lib/redact";
 
 describe("redactText", () => {
   test.each([

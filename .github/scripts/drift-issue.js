@@ -4,7 +4,7 @@
  * keeps exactly ONE open issue labelled `drift`. Drift opens or updates it; a clean run
  * comments and closes it. Failed plans keep it open (we cannot tell that those are clean).
  *
- *   await require('./.github/tools/github/drift-issue.js')({ github, context, core }, { report, label, runUrl });
+ *   await require('./.github/scripts/drift-issue.js')({ github, context, core }, { report, label, runUrl });
  */
 
 /**
