@@ -1,0 +1,134 @@
+/**
+ * One source of truth per tool (toolchain/versions.ts and .nvmrc), and every place that repeats
+ * a version agrees with it: package.json, the workflows, the README and every synthesized stack.
+ * Issue #15 item 8 and issue #20 item 3.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import {
+  AWS_PROVIDER_VERSION,
+  CDKTN_NODE,
+  CDKTN_PACKAGES,
+  OPENTOFU_MIN_VERSION,
+  TERRAFORM_REQUIRED_VERSION,
+  TERRAFORM_VERSION,
+} from "../../toolchain/versions";
+import { REPO_ROOT, synthesize } from "../support/synth";
+
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
+const packageJson = JSON.parse(read("package.json")) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const readme = read("README.md");
+const workflowFiles = readdirSync(join(REPO_ROOT, ".github", "workflows")).filter((f) => /\.ya?ml$/.test(f));
+
+type Step = { uses?: string; with?: Record<string, unknown> };
+type Job = { env?: Record<string, unknown>; steps?: Step[] };
+type Workflow = { env?: Record<string, unknown>; jobs: Record<string, Job> };
+
+/** Each `with.<input>` of steps using `action`, with `${{ env.X }}` resolved (job env first, then workflow env). */
+function actionInputs(action: string, input: string): { file: string; job: string; value: string }[] {
+  const found: { file: string; job: string; value: string }[] = [];
+  for (const file of workflowFiles) {
+    const workflow = parse(read(join(".github", "workflows", file))) as Workflow;
+    for (const [jobName, job] of Object.entries(workflow.jobs ?? {})) {
+      for (const step of job.steps ?? []) {
+        if (!step.uses?.startsWith(`${action}@`) || step.with?.[input] === undefined) continue;
+        const raw = String(step.with[input]);
+        const env = /^\$\{\{\s*env\.([A-Z_]+)\s*\}\}$/.exec(raw);
+        const value = env ? String(job.env?.[env[1]] ?? workflow.env?.[env[1]]) : raw;
+        found.push({ file, job: jobName, value });
+      }
+    }
+  }
+  return found;
+}
+
+/** "1.10.5" against ">= 1.10.0": the only constraint form the stacks use. */
+function satisfiesAtLeast(version: string, constraint: string): boolean {
+  const m = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(constraint);
+  if (!m) throw new Error(`unsupported constraint ${constraint}`);
+  const v = version.split(".").map(Number);
+  const floor = m.slice(1).map(Number);
+  for (let i = 0; i < 3; i++) if (v[i] !== floor[i]) return v[i] > floor[i];
+  return true;
+}
+
+describe("Node", () => {
+  const nvmrc = read(".nvmrc").trim();
+
+  it(".nvmrc names one major version, inside package.json engines", () => {
+    expect(nvmrc).toMatch(/^\d+$/);
+    const floor = /^>=\s*(\d+)(?:\.\d+){0,2}$/.exec(packageJson.engines.node);
+    expect(floor).not.toBeNull();
+    expect(Number(nvmrc)).toBeGreaterThanOrEqual(Number(floor![1]));
+  });
+
+  it("every workflow sets up the Node of .nvmrc", () => {
+    const versions = actionInputs("actions/setup-node", "node-version");
+    expect(versions.length).toBeGreaterThan(0);
+    for (const { file, job, value } of versions) expect(`${file}/${job}: ${value}`).toBe(`${file}/${job}: ${nvmrc}`);
+  });
+
+  it("the README states the supported floor and the pipeline's version", () => {
+    const floor = /^>=\s*(\d+)/.exec(packageJson.engines.node)![1];
+    expect(readme).toContain(`With Node ${floor} or later:`);
+    expect(readme).toContain(`Node ${nvmrc} (\`.nvmrc\`)`);
+  });
+});
+
+describe("Terraform and OpenTofu", () => {
+  it("the pinned Terraform satisfies what the stacks require", () => {
+    expect(satisfiesAtLeast(TERRAFORM_VERSION, TERRAFORM_REQUIRED_VERSION)).toBe(true);
+    // use_lockfile in the S3 backend needs Terraform 1.10 and OpenTofu 1.10
+    expect(satisfiesAtLeast(TERRAFORM_VERSION, ">= 1.10.0")).toBe(true);
+    expect(satisfiesAtLeast(OPENTOFU_MIN_VERSION, ">= 1.10.0")).toBe(true);
+  });
+
+  it("every workflow installs the pinned Terraform", () => {
+    const versions = actionInputs("hashicorp/setup-terraform", "terraform_version");
+    expect(versions.length).toBeGreaterThan(0);
+    for (const { file, job, value } of versions) expect(`${file}/${job}: ${value}`).toBe(`${file}/${job}: ${TERRAFORM_VERSION}`);
+  });
+
+  it("the READMEs name the same versions", () => {
+    expect(readme).toContain(`Terraform ${TERRAFORM_VERSION}`);
+    expect(readme).toContain(`OpenTofu ${OPENTOFU_MIN_VERSION}`);
+    expect(read(".github/README.md")).toContain(`Terraform is pinned to ${TERRAFORM_VERSION}`);
+  });
+});
+
+describe("AWS provider", () => {
+  it("is what the installed prebuilt bindings were generated from", () => {
+    const provider = read("node_modules/@cdktf/provider-aws/lib/provider/index.js");
+    expect(provider).toContain(`providerVersion: '${AWS_PROVIDER_VERSION}'`);
+    expect(packageJson.dependencies["@cdktf/provider-aws"]).toBe("21.22.1");
+    expect(readme).toContain(`AWS provider ${AWS_PROVIDER_VERSION}`);
+  });
+});
+
+describe("every synthesized stack", () => {
+  const { stacks } = synthesize();
+
+  it.each(Object.keys(stacks))("%s requires the project's Terraform and pins the AWS provider", (name) => {
+    const terraform = stacks[name].terraform;
+    expect(terraform.required_version).toBe(TERRAFORM_REQUIRED_VERSION);
+    expect(terraform.required_providers.aws.version).toBe(AWS_PROVIDER_VERSION);
+  });
+});
+
+describe("pinning", () => {
+  it("every npm dependency is an exact version", () => {
+    const all = { ...packageJson.dependencies, ...packageJson.devDependencies };
+    for (const [name, version] of Object.entries(all)) expect(`${name}@${version}`).toMatch(/@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
+  });
+
+  it("the CDK Terrain check pins exact versions too", () => {
+    for (const [name, version] of Object.entries({ ...CDKTN_PACKAGES, [CDKTN_NODE.package]: CDKTN_NODE.version })) {
+      expect(`${name}@${version}`).toMatch(/@\d+\.\d+\.\d+$/);
+    }
+  });
+});
