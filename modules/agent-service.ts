@@ -36,9 +36,15 @@ export interface AgentServiceProps {
   readonly secrets: Record<string, string>;
   /**
    * What must exist before the first task starts (the tenant's database role): otherwise the
-   * first deployment crash-loops and its circuit breaker fails the apply. @default nothing
+   * first deployment crash-loops until its circuit breaker rolls it back. @default nothing
    */
   readonly startAfter?: ITerraformDependable[];
+  /**
+   * How long `terraform apply` waits for a deployment of a running service (desiredCount > 0)
+   * to reach steady state before it fails; also the bound on a circuit-breaker rollback being
+   * reported. A Terraform duration in minutes, e.g. `20m`. @default "20m"
+   */
+  readonly steadyStateTimeout?: string;
 }
 
 /**
@@ -56,6 +62,10 @@ export class AgentService extends Construct {
     requireInteger(`AgentService ${props.serviceName}`, "desiredCount", props.desiredCount, 0);
     if (props.securityGroupIds.length === 0 || props.subnetIds.length === 0) {
       throw new Error(`AgentService ${props.serviceName}: subnetIds and securityGroupIds must not be empty`);
+    }
+    const steadyStateTimeout = props.steadyStateTimeout ?? "20m";
+    if (!/^[1-9]\d*m$/.test(steadyStateTimeout)) {
+      throw new Error(`AgentService ${props.serviceName}: steadyStateTimeout must be a whole number of minutes like "20m" (got ${steadyStateTimeout})`);
     }
     for (const name of Object.keys(props.secrets)) {
       if (name in props.environment) throw new Error(`AgentService ${props.serviceName}: ${name} is both a secret and a plain variable`);
@@ -109,12 +119,24 @@ export class AgentService extends Construct {
         securityGroups: props.securityGroupIds,
         assignPublicIp: false,
       },
+      // The provider refuses any later change of the strategy (spot on or off) unless every
+      // such update also forces a deployment (service.go, capacityProviderStrategyCustomizeDiff).
+      // Any in-place update of the service therefore rolls its tasks, which a new task
+      // definition revision does anyway.
+      forceNewDeployment: true,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
       enableExecuteCommand: true,
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
+      // Without waiting, apply returns as soon as ECS accepts the call and a deployment that the
+      // circuit breaker later rolls back still reports success. Waiting makes a rollback
+      // (ROLLBACK_SUCCESSFUL) or a stopped deployment fail the apply (service.go,
+      // findDeploymentStatus). A service with no tasks has nothing to wait for, and a new tenant
+      // created with 0 tasks must not depend on secret values nobody has written yet.
+      waitForSteadyState: props.desiredCount > 0,
+      ...(props.desiredCount > 0 && { timeouts: { create: steadyStateTimeout, update: steadyStateTimeout } }),
       dependsOn: props.startAfter,
     });
 

@@ -74,6 +74,13 @@ export interface DbProvisionerProps {
    * endpoints it reaches Secrets Manager through, created in the same apply. @default nothing
    */
   readonly migrateAfter?: ITerraformDependable[];
+  /**
+   * Security-group rules, created as resources of their own, that open the function's paths:
+   * 5432 to the database and 443 into the VPC endpoints. The function and its first migration
+   * wait for them (and for the function's own egress rule); a group id alone does not order
+   * anything after its rules. @default nothing
+   */
+  readonly networkRulesAfter?: ITerraformDependable[];
 }
 
 /**
@@ -110,6 +117,7 @@ export class DbProvisioner extends Construct {
     if (!/^[a-f0-9]{64}$/.test(props.bundle.hash)) fail(`bundle.hash must be the sha256 from bundleProvisioner() (got ${props.bundle.hash})`);
     if (!props.exportBucketArnPattern.startsWith("arn:aws:s3:::")) fail(`exportBucketArnPattern must be an S3 bucket ARN pattern (got ${props.exportBucketArnPattern})`);
 
+    const networkRules: ITerraformDependable[] = [...(props.networkRulesAfter ?? [])];
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
       name: props.logGroupName,
       retentionInDays: retention,
@@ -125,7 +133,7 @@ export class DbProvisioner extends Construct {
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
     });
-    new VpcSecurityGroupEgressRule(this, "https-egress", {
+    const httpsEgress = new VpcSecurityGroupEgressRule(this, "https-egress", {
       securityGroupId: securityGroup.id,
       description: "HTTPS to AWS APIs (VPC endpoints, S3 gateway)",
       ipProtocol: "tcp",
@@ -133,6 +141,7 @@ export class DbProvisioner extends Construct {
       toPort: 443,
       cidrIpv4: "0.0.0.0/0",
     });
+    networkRules.unshift(httpsEgress);
 
     const role = new IamRole(this, "role", {
       name: `${props.functionName}-role`,
@@ -230,8 +239,9 @@ export class DbProvisioner extends Construct {
           NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
         },
       },
-      // The role needs its ENI permissions before Lambda attaches the function to the VPC.
-      dependsOn: [policy, logGroup],
+      // The role needs its ENI permissions before Lambda attaches the function to the VPC, and
+      // the function its network paths before anything invokes it.
+      dependsOn: [policy, logGroup, ...networkRules],
     });
 
     if (props.migrateOnDeploy ?? true) {
@@ -241,7 +251,7 @@ export class DbProvisioner extends Construct {
         input: JSON.stringify(migrate),
         // Re-invoked whenever the code (and so possibly the set of migrations) changes.
         triggers: { bundle: props.bundle.hash },
-        dependsOn: props.migrateAfter,
+        dependsOn: [...(props.migrateAfter ?? []), ...networkRules],
       });
     }
 

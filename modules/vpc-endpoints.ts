@@ -39,6 +39,8 @@ export class VpcEndpoints extends Construct {
   public readonly securityGroupId: string;
   /** Every endpoint, for work that must not start before AWS APIs are reachable privately. */
   public readonly endpoints: ITerraformDependable[] = [];
+  /** The rule admitting HTTPS to the interface endpoints; a separate resource, so callers wait for it too. */
+  public readonly ingressRules: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
     super(scope, id);
@@ -50,7 +52,7 @@ export class VpcEndpoints extends Construct {
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
     });
-    new VpcSecurityGroupIngressRule(this, "https-from-vpc", {
+    const httpsFromVpc = new VpcSecurityGroupIngressRule(this, "https-from-vpc", {
       securityGroupId: securityGroup.id,
       description: "HTTPS from the VPC",
       ipProtocol: "tcp",
@@ -80,5 +82,6 @@ export class VpcEndpoints extends Construct {
       this.endpoints.push(endpoint);
     }
     this.securityGroupId = securityGroup.id;
+    this.ingressRules = [httpsFromVpc];
   }
 }

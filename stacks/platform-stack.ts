@@ -144,6 +144,7 @@ export class PlatformStack extends SelfContainedStack {
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
+      networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
     });
 
     new PlatformContract(this, "contract", {

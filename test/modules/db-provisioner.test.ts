@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DbProvisioner, DbProvisionerProps } from "../../modules/db-provisioner";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { only, synthModule } from "../support/module-synth";
 
@@ -134,6 +135,18 @@ describe("DbProvisioner first migration", () => {
       new DbProvisioner(scope, "db-provisioner", { ...props, migrateAfter: [route] });
     });
     const migrate = Object.values<any>(json.resource.aws_lambda_invocation)[0];
-    expect(migrate.depends_on).toEqual([expect.stringMatching(/^aws_route\.egress/)]);
+    expect(migrate.depends_on).toEqual([expect.stringMatching(/^aws_route\.egress/), expect.stringMatching(/^aws_vpc_security_group_egress_rule\.db-provisioner_https-egress/)]);
+  });
+
+  it("creates the function and runs the first migration only after the network rules it needs", () => {
+    const { json } = synthModule((scope) => {
+      const rule = new VpcSecurityGroupIngressRule(scope, "postgres-from-clients", { securityGroupId: "sg-db", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "sg-clients" });
+      new DbProvisioner(scope, "db-provisioner", { ...props, networkRulesAfter: [rule] });
+    });
+    const fn = Object.values<any>(json.resource.aws_lambda_function)[0];
+    const migrate = Object.values<any>(json.resource.aws_lambda_invocation)[0];
+    for (const deps of [fn.depends_on, migrate.depends_on]) {
+      expect(deps).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_vpc_security_group_ingress_rule\.postgres-from-clients/), expect.stringMatching(/https-egress/)]));
+    }
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * Rules the AWS provider (hashicorp/terraform-provider-aws 6.25, what @cdktf/provider-aws 21.22
+ * wraps) or the AWS APIs enforce at plan or apply time, checked on every synthesized stack.
+ * None of these machines can run `terraform plan`, so each rule names the provider source
+ * (internal/service/<svc>/<file>.go, function) or AWS page it comes from. A failure lists
+ * every offending address.
+ */
+import { synthesize, allResources, resourcesOfType, SynthesizedResource, SynthOutput } from "./support/synth";
+
+const output: SynthOutput = synthesize();
+const resources = allResources(output);
+const ofType = (type: string) => resourcesOfType(output, type);
+const ref = (r: SynthesizedResource) => r.address.slice(r.address.indexOf(":") + 1);
+const dependsOn = (r: SynthesizedResource): string[] => r.config.depends_on ?? [];
+
+describe("aws_ecs_service", () => {
+  const services = ofType("aws_ecs_service");
+
+  it("exists in the example stacks (the rules below check something)", () => {
+    expect(services.length).toBeGreaterThan(3);
+  });
+
+  // internal/service/ecs/service.go, capacityProviderStrategyCustomizeDiff: on an existing
+  // service, any change to capacity_provider_strategy fails the plan with "force_new_deployment
+  // should be true when capacity_provider_strategy is being updated". Flipping `spot` in a
+  // tenant file is such a change.
+  it("sets force_new_deployment wherever a capacity provider strategy is set, so changing spot plans", () => {
+    const problems = services.filter((s) => (s.config.capacity_provider_strategy ?? []).length > 0 && s.config.force_new_deployment !== true);
+    expect(problems.map((s) => s.address)).toEqual([]);
+  });
+
+  // internal/service/ecs/service.go: wait_for_steady_state defaults to false, and create/update
+  // then return as soon as the API accepts the call. With it, statusServiceWaitForStable /
+  // findDeploymentStatus turn a circuit-breaker rollback (ROLLBACK_SUCCESSFUL) or STOPPED
+  // deployment into an error, so a failing service fails `terraform apply`. The wait is bounded
+  // by the resource's create/update timeouts.
+  it("waits for steady state, within explicit create and update timeouts, on every service that runs tasks", () => {
+    const problems = services
+      .filter((s) => s.config.desired_count > 0)
+      .filter((s) => s.config.wait_for_steady_state !== true || !/^\d+m$/.test(s.config.timeouts?.create ?? "") || !/^\d+m$/.test(s.config.timeouts?.update ?? ""));
+    expect(problems.map((s) => s.address)).toEqual([]);
+  });
+
+  // A service with desired_count 0 (suspended, or a new tenant whose secrets hold no value yet)
+  // never reaches a deployment that could succeed or fail on its own tasks; waiting would only
+  // make the apply depend on secret values nobody has written.
+  it("does not wait on services that run no tasks", () => {
+    const problems = services.filter((s) => s.config.desired_count === 0 && s.config.wait_for_steady_state === true);
+    expect(problems.map((s) => s.address)).toEqual([]);
+    expect(services.some((s) => s.config.desired_count === 0)).toBe(true); // the suspended example tenant
+  });
+});
+
+describe("first create ordering", () => {
+  const ingressAndEgressRules = (stack: string) =>
+    resources.filter((r) => r.stack === stack && (r.type === "aws_vpc_security_group_ingress_rule" || r.type === "aws_vpc_security_group_egress_rule"));
+
+  // Separate aws_vpc_security_group_*_rule resources are created after their group, in
+  // parallel with anything that references only the group's id. The provisioner Lambda and its
+  // first migrate invocation reference the groups, not the rules, so without depends_on the first
+  // invocation can run before 443 to the endpoints or 5432 to the database is open, and time out.
+  // (The migrate invocation's half of this rule is in test/invariants.test.ts, "first deploy ordering".)
+  it("creates the provisioner function only after every rule of the platform's security groups", () => {
+    const problems: string[] = [];
+    for (const fn of ofType("aws_lambda_function").filter((r) => r.stack.startsWith("platform-"))) {
+      for (const rule of ingressAndEgressRules(fn.stack)) {
+        if (!dependsOn(fn).includes(ref(rule))) problems.push(`${fn.address} does not wait for ${ref(rule)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("finds the four rules the provisioner needs in every platform stack", () => {
+    for (const stack of Object.keys(output.stacks).filter((s) => s.startsWith("platform-"))) {
+      const names = ingressAndEgressRules(stack).map(ref).join(" ");
+      for (const rule of ["db-provisioner_https-egress", "database_postgres-from-clients", "database_clients-to-postgres", "endpoints_https-from-vpc"]) {
+        expect(names).toContain(rule);
+      }
+    }
+  });
+});
