@@ -54,9 +54,11 @@ export interface DbProvisionerProps {
   /** Log retention. @default 365 (one year of provisioning history) */
   readonly logRetentionDays?: number;
   /**
-   * Concurrent invocations. Tenant stacks deploy in parallel, and the handler serialises
-   * on an advisory lock anyway; a few slots keep throttling rare without letting a
-   * burst open many master connections. @default 5
+   * Concurrent executions reserved for (and capping) the function. Tenant stacks deploy in
+   * parallel and the handler serialises on an advisory lock anyway, so a few slots suffice.
+   * Lambda refuses a reservation that leaves fewer than 100 unreserved executions in the
+   * account and region, and new accounts often have a quota of 10: only set it where the
+   * quota allows. @default no reservation (the function shares the account's unreserved pool)
    */
   readonly reservedConcurrentExecutions?: number;
   /** Function timeout; a drop with export of a large tenant takes longest. @default 300 */
@@ -101,7 +103,7 @@ export class DbProvisioner extends Construct {
   constructor(scope: Construct, id: string, props: DbProvisionerProps) {
     super(scope, id);
     const retention = props.logRetentionDays ?? 365;
-    const concurrency = props.reservedConcurrentExecutions ?? 5;
+    const concurrency = props.reservedConcurrentExecutions;
     const timeout = props.timeoutSeconds ?? 300;
     const memory = props.memoryMiB ?? 512;
     const fail = (message: string): never => {
@@ -109,7 +111,9 @@ export class DbProvisioner extends Construct {
     };
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) fail(`functionName must be 1-64 letters, digits, - or _ (got ${props.functionName})`);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) fail(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${retention})`);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 20) fail(`reservedConcurrentExecutions must be an integer from 1 to 20 (got ${concurrency})`);
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) {
+      fail(`reservedConcurrentExecutions must be an integer from 1 to 1000 (got ${concurrency})`);
+    }
     if (!Number.isInteger(timeout) || timeout < 30 || timeout > 900) fail(`timeoutSeconds must be an integer from 30 to 900 (got ${timeout})`);
     if (!Number.isInteger(memory) || memory < 256 || memory > 10240) fail(`memoryMiB must be an integer from 256 to 10240 (got ${memory})`);
     if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length === 0) fail("subnetIds must list at least one subnet");
@@ -223,7 +227,7 @@ export class DbProvisioner extends Construct {
       sourceCodeHash: props.bundle.sourceCodeHash,
       timeout,
       memorySize: memory,
-      reservedConcurrentExecutions: concurrency,
+      ...(concurrency !== undefined && { reservedConcurrentExecutions: concurrency }),
       kmsKeyArn: props.kmsKeyArn,
       tracingConfig: { mode: "Active" },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },

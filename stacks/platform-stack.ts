@@ -143,6 +143,7 @@ export class PlatformStack extends SelfContainedStack {
       kmsKeyArn: key.keyArn,
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
+      reservedConcurrentExecutions: environment.provisionerReservedConcurrency,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
       networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
     });

@@ -51,6 +51,21 @@ describe("aws_ecs_service", () => {
   });
 });
 
+describe("aws_lambda_function", () => {
+  // Lambda PutFunctionConcurrency refuses a reservation that would leave fewer than 100
+  // unreserved concurrent executions in the account and region
+  // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), and new accounts
+  // can have a quota of 10: a fixed reservation fails the first apply there. Only an environment
+  // that declares one (and whose quota the capacity gate checks) reserves any.
+  it("reserves concurrency only where the environment declares provisionerReservedConcurrency", () => {
+    const problems = ofType("aws_lambda_function").filter((fn) => {
+      const env = output.config.environments[output.stacks[fn.stack].provider.aws[0].default_tags[0].tags.Environment];
+      return fn.config.reserved_concurrent_executions !== env.provisionerReservedConcurrency;
+    });
+    expect(problems.map((fn) => fn.address)).toEqual([]);
+  });
+});
+
 describe("first create ordering", () => {
   const ingressAndEgressRules = (stack: string) =>
     resources.filter((r) => r.stack === stack && (r.type === "aws_vpc_security_group_ingress_rule" || r.type === "aws_vpc_security_group_egress_rule"));

@@ -55,8 +55,13 @@ describe("DbProvisioner", () => {
     expect(only(json, "aws_vpc_security_group_egress_rule")).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443 });
   });
 
-  it("encrypts its environment with the platform key, traces with X-Ray and reserves concurrency", () => {
-    expect(fn()).toMatchObject({ kms_key_arn: props.kmsKeyArn, tracing_config: { mode: "Active" }, reserved_concurrent_executions: 5 });
+  it("encrypts its environment with the platform key and traces with X-Ray", () => {
+    expect(fn()).toMatchObject({ kms_key_arn: props.kmsKeyArn, tracing_config: { mode: "Active" } });
+  });
+
+  it("reserves no concurrency unless asked, since Lambda refuses reservations that leave under 100 unreserved", () => {
+    expect(fn()).not.toHaveProperty("reserved_concurrent_executions");
+    expect(fn({ reservedConcurrentExecutions: 5 }).reserved_concurrent_executions).toBe(5);
   });
 
   it("tells the handler where the database and the master secret are, and nothing secret", () => {
@@ -118,7 +123,7 @@ describe("DbProvisioner", () => {
   it.each([
     [{ functionName: `x${"y".repeat(64)}` }, /functionName must be 1-64 letters/],
     [{ logRetentionDays: 10 }, /logRetentionDays must be one of 1, 3, 5.* \(got 10\)/],
-    [{ reservedConcurrentExecutions: 0 }, /reservedConcurrentExecutions must be an integer from 1 to 20 \(got 0\)/],
+    [{ reservedConcurrentExecutions: 0 }, /reservedConcurrentExecutions must be an integer from 1 to 1000 \(got 0\)/],
     [{ timeoutSeconds: 1000 }, /timeoutSeconds must be an integer from 30 to 900 \(got 1000\)/],
     [{ subnetIds: [] }, /subnetIds must list at least one subnet/],
     [{ securityGroupIds: [] }, /securityGroupIds must include the db-clients group/],
