@@ -177,15 +177,19 @@ export class DbProvisioner extends Construct {
         Condition: { StringEquals: { "s3:ResourceAccount": props.accountId } },
       },
       {
-        // Tenant buckets encrypt with their tenant's key; S3 asks KMS for the data key on
-        // the function's behalf, and only for objects below the export prefix.
+        // Tenant buckets encrypt with their tenant's key; S3 asks KMS for the data key on the
+        // function's behalf. Tenant buckets and the export upload use an S3 Bucket Key, so the
+        // encryption context S3 sends is the BUCKET's ARN, not the object's
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html): a condition
+        // on the export prefix would never match. The s3:PutObject grant above keeps writes
+        // below the export prefix.
         Sid: "EncryptExportsWithTenantKeys",
         Effect: "Allow",
         Action: "kms:GenerateDataKey",
         Resource: `arn:aws:kms:${props.region}:${props.accountId}:key/*`,
         Condition: {
           StringEquals: { "kms:ViaService": `s3.${props.region}.amazonaws.com` },
-          StringLike: { "kms:EncryptionContext:aws:s3:arn": `${props.exportBucketArnPattern}/${EXPORT_PREFIX}/*` },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": props.exportBucketArnPattern },
         },
       },
       {

@@ -108,6 +108,7 @@ export class TenantStack extends SelfContainedStack {
       environment: env,
       provisionerFunctionName: platform.databaseProvisionerFunctionName,
       exportBucketName: storage.bucketName,
+      exportKmsKeyArn: key.keyArn,
       deletionMode: tenant.databaseDeletion,
       // Old and new tasks of a rolling deployment both hold their pools for a while; the
       // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.

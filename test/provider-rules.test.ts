@@ -66,6 +66,54 @@ describe("aws_lambda_function", () => {
   });
 });
 
+describe("DB provisioner exports into tenant buckets (S3 SSE-KMS)", () => {
+  /** IAM StringLike: `*` any run of characters, `?` one character. */
+  const globMatches = (pattern: string, value: string) =>
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
+  const tenantStacks = Object.keys(output.stacks).filter((s) => s.startsWith("tenant-"));
+
+  // S3 asks KMS for the data key with encryption context aws:s3:arn = the object's ARN, or the
+  // BUCKET's ARN when the bucket uses an S3 Bucket Key
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html, "Changes to note
+  // before enabling an S3 Bucket Key"). A kms:EncryptionContext condition written for the other
+  // case never matches, GenerateDataKey is denied and no `drop` export can be written.
+  it("conditions the provisioner's GenerateDataKey on the encryption context each tenant bucket actually sends", () => {
+    const problems: string[] = [];
+    for (const tenantStack of tenantStacks) {
+      const json = output.stacks[tenantStack];
+      const tags = json.provider.aws[0].default_tags[0].tags;
+      const platformStack = `platform-${tags.Environment}-${json.provider.aws[0].region}`;
+      const bucket = Object.values<any>(json.resource.aws_s3_bucket)[0].bucket as string;
+      const encryption = Object.values<any>(json.resource.aws_s3_bucket_server_side_encryption_configuration)[0];
+      const bucketKey = encryption.rule.every((r: any) => r.bucket_key_enabled === true);
+      const context = bucketKey ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/database-exports/${tags.TenantID}/2026-01-02T03-04-05-678Z.sql`;
+      const policies = resourcesOfType(output, "aws_iam_role_policy").filter((p) => p.stack === platformStack && p.address.includes("db-provisioner"));
+      const allowed = policies
+        .flatMap((p) => JSON.parse(p.config.policy).Statement as Array<Record<string, any>>)
+        .filter((st) => st.Effect === "Allow" && [st.Action].flat().includes("kms:GenerateDataKey"))
+        .some((st) => {
+          const pattern = st.Condition?.StringLike?.["kms:EncryptionContext:aws:s3:arn"] ?? st.Condition?.ArnLike?.["kms:EncryptionContext:aws:s3:arn"];
+          return pattern === undefined || globMatches(pattern, context);
+        });
+      if (!allowed) problems.push(`${platformStack}: provisioner may not GenerateDataKey for ${context} (bucket key ${bucketKey ? "on" : "off"})`);
+    }
+    expect(tenantStacks.length).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
+  // Without x-amz-server-side-encryption-aws-kms-key-id, a PutObject with "aws:kms" uses the
+  // account's AWS managed aws/s3 key, not the bucket's default key, so the tenant invocation
+  // must name the tenant key for the handler to pass on (db/lambda/handler.ts).
+  it("gives the provisioner each tenant's own key to encrypt its export with", () => {
+    const problems = tenantStacks.flatMap((stack) => {
+      const invocation = resourcesOfType(output, "aws_lambda_invocation").find((r) => r.stack === stack)!;
+      const key = Object.keys(output.stacks[stack].resource.aws_kms_key)[0];
+      return JSON.parse(invocation.config.input).exportKmsKeyArn === `\${aws_kms_key.${key}.arn}` ? [] : [invocation.address];
+    });
+    expect(problems).toEqual([]);
+  });
+});
+
 describe("first create ordering", () => {
   const ingressAndEgressRules = (stack: string) =>
     resources.filter((r) => r.stack === stack && (r.type === "aws_vpc_security_group_ingress_rule" || r.type === "aws_vpc_security_group_egress_rule"));

@@ -100,7 +100,7 @@ describe("DbProvisioner", () => {
     expect(bySid.WriteExportsToTenantBuckets).toMatchObject({ Action: "s3:PutObject", Resource: `${props.exportBucketArnPattern}/database-exports/*` });
     expect(bySid.EncryptExportsWithTenantKeys.Condition).toEqual({
       StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
-      StringLike: { "kms:EncryptionContext:aws:s3:arn": `${props.exportBucketArnPattern}/database-exports/*` },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": props.exportBucketArnPattern }, // bucket key: the bucket ARN
     });
     const wildcard = statements.filter((s) => s.Resource === "*").map((s) => s.Sid);
     expect(wildcard.sort()).toEqual(["ManageVpcNetworkInterfaces", "WriteTraces"]);
