@@ -108,10 +108,12 @@ export function imagePullStatements(repositoryArn: string): PolicyStatement[] {
 
 /**
  * What ECS Exec needs inside a task: the SSM channels, decrypting with the platform's exec key,
- * and writing the session transcript to the cluster's exec log group (the cluster logs every
- * session there, and the task's own role does the writing).
+ * and writing the session transcript. The cluster logs sessions to each task's own awslogs group
+ * (the tenant's), and the SSM agent writes there with the task's role, into a stream named by the
+ * session id; it first looks the group up with DescribeLogGroups, which cannot be scoped below
+ * the account and region (amazon-ssm-agent cloudwatchlogs_service.go, StreamData).
  */
-export function ecsExecStatements(execKmsKeyArn: string, execLogGroupArn: string): PolicyStatement[] {
+export function ecsExecStatements(execKmsKeyArn: string, ownLogGroupArn: string, region: string, accountId: string): PolicyStatement[] {
   return [
     {
       Sid: "EcsExecChannels",
@@ -124,10 +126,9 @@ export function ecsExecStatements(execKmsKeyArn: string, execLogGroupArn: string
       Sid: "EcsExecSessionLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-      Resource: `${execLogGroupArn}:*`,
+      Resource: `${ownLogGroupArn}:*`,
     },
-    // The SSM agent checks the group exists first; DescribeLogGroups has no resource-level permission.
-    { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
+    { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${region}:${accountId}:log-group:*` },
   ];
 }
 

@@ -7,6 +7,20 @@ import { requireInteger } from "./prop-checks";
 /** The unprivileged user agent containers run as (the image must not need root). */
 export const AGENT_CONTAINER_USER = "10001:10001";
 
+/**
+ * The only writable paths of an agent container (volume name → path); the root filesystem is
+ * read-only. /tmp is the agent's scratch space. The other three are where the SSM agent that ECS
+ * Exec starts inside the container keeps its binaries' state, sessions and logs: without them it
+ * crashes on a read-only root and `aws ecs execute-command` never connects
+ * (aws/containers-roadmap#1359, aws-containers/amazon-ecs-exec-checker#21).
+ */
+export const WRITABLE_PATHS: Readonly<Record<string, string>> = {
+  tmp: "/tmp",
+  "ecs-exec-managed-agents": "/managed-agents",
+  "ecs-exec-ssm-state": "/var/lib/amazon/ssm",
+  "ecs-exec-ssm-logs": "/var/log/amazon/ssm",
+};
+
 export interface AgentServiceProps {
   readonly tenantId: string;
   readonly agent: string;
@@ -25,6 +39,7 @@ export interface AgentServiceProps {
   readonly image: string;
   readonly executionRoleArn: string;
   readonly taskRoleArn: string;
+  /** The tenant's log group: container output, and (cluster logging DEFAULT) ECS Exec session transcripts. */
   readonly logGroupName: string;
   /** Private subnets; tasks never get a public IP. */
   readonly subnetIds: string[];
@@ -49,9 +64,9 @@ export interface AgentServiceProps {
 
 /**
  * One agent of one tenant: a hardened Fargate task definition and its ECS service on the shared
- * cluster. The container runs as a non-root user with a read-only root filesystem (a task-local
- * volume at /tmp is the only writable path), all Linux capabilities dropped, and an init process
- * so ECS Exec sessions are reaped cleanly.
+ * cluster. The container runs as a non-root user with a read-only root filesystem (task-local
+ * volumes at WRITABLE_PATHS are the only writable paths), all Linux capabilities dropped, and an
+ * init process so ECS Exec sessions are reaped cleanly.
  */
 export class AgentService extends Construct {
   public readonly serviceName: string;
@@ -80,7 +95,7 @@ export class AgentService extends Construct {
         readonlyRootFilesystem: true,
         privileged: false,
         linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
-        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+        mountPoints: Object.entries(WRITABLE_PATHS).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
         environment: Object.entries(props.environment)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([name, value]) => ({ name, value })),
@@ -104,7 +119,8 @@ export class AgentService extends Construct {
       taskRoleArn: props.taskRoleArn,
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       containerDefinitions: JSON.stringify(containerDefinitions),
-      volume: [{ name: "tmp" }],
+      // No host path: each is a bind mount on the task's own Fargate ephemeral storage.
+      volume: Object.keys(WRITABLE_PATHS).map((name) => ({ name })),
     });
 
     const service = new EcsService(this, "service", {

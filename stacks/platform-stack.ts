@@ -10,7 +10,6 @@ import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
   agentRepositoryName,
-  ECS_EXEC_LOG_CONCERN,
   NAME_PREFIX,
   platformKeyAlias,
   platformLogGroupName,
@@ -77,7 +76,6 @@ export class PlatformStack extends SelfContainedStack {
       region,
       alias: `${platformKeyAlias(env, region)}-exec`,
       description: `OpenClaw platform ${env} ${region}: ECS Exec sessions`,
-      logGroupNamePattern: platformLogGroupName(env, region, ECS_EXEC_LOG_CONCERN),
     });
 
     const network = new Network(this, "network", {
@@ -100,7 +98,6 @@ export class PlatformStack extends SelfContainedStack {
     const cluster = new Cluster(this, "cluster", {
       clusterName: name("agents"),
       kmsKeyArn: execKey.keyArn,
-      execLogGroupName: platformLogGroupName(env, region, ECS_EXEC_LOG_CONCERN),
     });
     const database = new Database(this, "database", {
       accountId,
@@ -123,7 +120,6 @@ export class PlatformStack extends SelfContainedStack {
       accountId,
       repositoryArn: registry.repositoryArn,
       execKmsKeyArn: execKey.keyArn,
-      execLogGroupArn: cluster.execLogGroupArn,
       databaseResourceId: database.resourceId,
     });
 

@@ -14,8 +14,6 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
-  ECS_EXEC_LOG_CONCERN,
-  platformLogGroupArn,
   tenantBucketName,
   tenantBudgetName,
   tenantExecutionRoleName,
@@ -54,8 +52,6 @@ export class TenantStack extends SelfContainedStack {
     const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
     // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
     const databaseUser = databaseRoleName(tenant.id);
-    // The task roles write ECS Exec session transcripts to the cluster's exec log group.
-    const execLogGroupArn = platformLogGroupArn(accountId, env, region, ECS_EXEC_LOG_CONCERN);
     this.addDependency(props.platform);
 
     new StackSettings(
@@ -136,7 +132,7 @@ export class TenantStack extends SelfContainedStack {
         ...key.useStatements(),
         ...bedrockStatements(region, tenant.bedrockModels),
         ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
-        ...ecsExecStatements(platform.execKmsKeyArn, execLogGroupArn),
+        ...ecsExecStatements(platform.execKmsKeyArn, logging.logGroupArn, region, accountId),
       ]);
       const image = agentConfig.image ?? environment.agentImage;
       const service = new AgentService(this, `agent-${agent}`, {

@@ -51,6 +51,73 @@ describe("aws_ecs_service", () => {
   });
 });
 
+describe("ECS Exec in read-only containers", () => {
+  const taskDefinitions = ofType("aws_ecs_task_definition");
+  const execServices = ofType("aws_ecs_service").filter((s) => s.config.enable_execute_command === true);
+  // The SSM agent ECS Exec starts inside the container writes below these paths and crashes on
+  // a read-only root (aws/containers-roadmap#1359, aws-containers/amazon-ecs-exec-checker#21 and
+  // #71). Task volumes without a host are bind mounts on the task's Fargate ephemeral storage.
+  const SSM_AGENT_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
+
+  it("gives every container with a read-only root writable volumes at the SSM agent's paths, when its service allows ECS Exec", () => {
+    const problems: string[] = [];
+    expect(execServices.length).toBeGreaterThan(0);
+    for (const service of execServices) {
+      const task = taskDefinitions.find((t) => t.stack === service.stack && service.config.task_definition === `\${${ref(t)}.arn}`)!;
+      const volumes = new Set((task.config.volume ?? []).filter((v: any) => !v.efs_volume_configuration && !v.docker_volume_configuration).map((v: any) => v.name));
+      for (const container of JSON.parse(task.config.container_definitions)) {
+        if (container.readonlyRootFilesystem !== true) continue;
+        for (const path of SSM_AGENT_PATHS) {
+          const mount = (container.mountPoints ?? []).find((m: any) => m.containerPath === path);
+          if (!mount || mount.readOnly !== false || !volumes.has(mount.sourceVolume)) problems.push(`${task.address} ${container.name}: no writable volume at ${path}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // One cluster has one executeCommandConfiguration, so OVERRIDE names one log group for every
+  // tenant, and the SSM agent writes the transcript with the TASK's role into a stream named by
+  // the session id (amazon-ssm-agent agent/session/shell/shell.go, startStreamingLogs /
+  // finishLogging: StreamData(config.CloudWatchLogGroup, config.SessionId, ...)): no stream-name
+  // condition can bind a tenant to its own streams there. DEFAULT sends each session to the
+  // awslogs group of the task's own container
+  // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ExecuteCommandConfiguration.html),
+  // the tenant's log group under the tenant's key.
+  it("records ECS Exec sessions in each task's own awslogs group, never in a group shared by tenants", () => {
+    const problems = ofType("aws_ecs_cluster")
+      .filter((c) => (c.config.configuration?.execute_command_configuration?.logging ?? "DEFAULT") !== "DEFAULT")
+      .map((c) => `${c.address}: logging ${c.config.configuration.execute_command_configuration.logging}`);
+    for (const task of taskDefinitions) {
+      for (const container of JSON.parse(task.config.container_definitions)) {
+        const group = container.logConfiguration?.logDriver === "awslogs" ? container.logConfiguration.options["awslogs-group"] : undefined;
+        if (!group || !String(group).includes(`aws_cloudwatch_log_group.`)) problems.push(`${task.address} ${container.name}: awslogs group ${group} is not the tenant stack's own`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // The SSM agent calls DescribeLogGroups before it uploads a transcript and gives up when the
+  // group is not found (amazon-ssm-agent cloudwatchlogs_service.go, StreamData ->
+  // IsLogGroupPresent -> getLogGroupDetails). The call is authorized against
+  // arn:aws:logs:<region>:<account>:log-group::log-stream: whatever prefix it asks for, so it
+  // cannot be scoped to a tenant's groups; it is scoped to the account and region instead of "*".
+  it("allows logs:DescribeLogGroups to tenant roles only within their own account and region", () => {
+    const problems: string[] = [];
+    for (const policy of resources.filter((r) => (r.type === "aws_iam_role_policy" && r.stack.startsWith("tenant-")) || (r.type === "aws_iam_policy" && r.address.includes("tenant-boundary")))) {
+      const region = output.stacks[policy.stack].provider.aws[0].region;
+      const account = output.stacks[policy.stack].provider.aws[0].allowed_account_ids[0];
+      for (const st of JSON.parse(policy.config.policy).Statement) {
+        if (![st.Action].flat().includes("logs:DescribeLogGroups")) continue;
+        for (const resource of [st.Resource].flat()) {
+          if (resource !== `arn:aws:logs:${region}:${account}:log-group:*`) problems.push(`${policy.address} ${st.Sid}: ${resource}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 describe("aws_lambda_function", () => {
   // Lambda PutFunctionConcurrency refuses a reservation that would leave fewer than 100
   // unreserved concurrent executions in the account and region

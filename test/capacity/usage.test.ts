@@ -57,7 +57,7 @@ describe("capacity arithmetic", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1);
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
     expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3); // CPU + memory per service
-    expect(find("logGroups", "us-east-1")!.used).toBe(3 + 2); // flow logs, exec logs, provisioner + one per tenant
+    expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs, provisioner + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
 

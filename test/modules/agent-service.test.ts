@@ -25,14 +25,25 @@ const build = (overrides: Partial<AgentServiceProps> = {}) => synthModule((scope
 const container = (json: Record<string, any>) => JSON.parse(only(json, "aws_ecs_task_definition").container_definitions)[0];
 
 describe("AgentService", () => {
-  it("runs the container as a non-root user with a read-only root and a writable /tmp volume", () => {
+  it("runs the container as a non-root user with a read-only root, writable only at /tmp and the ECS Exec agent's paths", () => {
     const json = build();
     const c = container(json);
     expect(c.user).toBe("10001:10001");
     expect(c.readonlyRootFilesystem).toBe(true);
     expect(c.privileged).toBe(false);
-    expect(c.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
-    expect(only(json, "aws_ecs_task_definition").volume).toEqual([{ name: "tmp" }]);
+    expect(c.mountPoints).toEqual([
+      { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
+      { sourceVolume: "ecs-exec-managed-agents", containerPath: "/managed-agents", readOnly: false },
+      { sourceVolume: "ecs-exec-ssm-state", containerPath: "/var/lib/amazon/ssm", readOnly: false },
+      { sourceVolume: "ecs-exec-ssm-logs", containerPath: "/var/log/amazon/ssm", readOnly: false },
+    ]);
+    // Name only: bind mounts on the task's ephemeral storage, nothing from a host or EFS.
+    expect(only(json, "aws_ecs_task_definition").volume).toEqual([
+      { name: "tmp" },
+      { name: "ecs-exec-managed-agents" },
+      { name: "ecs-exec-ssm-state" },
+      { name: "ecs-exec-ssm-logs" },
+    ]);
   });
 
   it("injects secrets by reference and plain variables by value", () => {
