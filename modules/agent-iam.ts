@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
@@ -82,14 +83,19 @@ export class AgentIam extends Construct {
     return [this.executionRoleArn, ...Object.values(this.taskRoleArns)];
   }
 
-  public grantExecution(statements: PolicyStatement[]): void {
-    new IamRolePolicy(this, "execution-policy", { role: this.executionRoleId, name: "execution", policy: renderPolicy(statements) });
+  /**
+   * Grants the execution role its statements. Returns the policy: ECS services depend on it, since
+   * the role's ARN alone does not make a first task wait until it can pull and read secrets.
+   */
+  public grantExecution(statements: PolicyStatement[]): ITerraformDependable {
+    return new IamRolePolicy(this, "execution-policy", { role: this.executionRoleId, name: "execution", policy: renderPolicy(statements) });
   }
 
-  public grantTask(agent: string, statements: PolicyStatement[]): void {
+  /** Grants one agent's task role its statements; returns the policy for the service to wait on. */
+  public grantTask(agent: string, statements: PolicyStatement[]): ITerraformDependable {
     const roleId = this.taskRoleIds[agent];
     if (!roleId) throw new Error(`AgentIam ${this.props.tenantId}: no task role for agent ${agent}`);
-    new IamRolePolicy(this, `${agent}-task-policy`, { role: roleId, name: "task", policy: renderPolicy(statements) });
+    return new IamRolePolicy(this, `${agent}-task-policy`, { role: roleId, name: "task", policy: renderPolicy(statements) });
   }
 }
 

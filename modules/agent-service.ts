@@ -50,8 +50,9 @@ export interface AgentServiceProps {
   /** Environment variable name → Secrets Manager secret ARN, injected by ECS at start. */
   readonly secrets: Record<string, string>;
   /**
-   * What must exist before the first task starts (the tenant's database role): otherwise the
-   * first deployment crash-loops until its circuit breaker rolls it back. @default nothing
+   * What must exist before the first task starts (the tenant's database role, the policies of
+   * the execution and task roles): otherwise the first deployment crash-loops until its circuit
+   * breaker rolls it back. @default nothing
    */
   readonly startAfter?: ITerraformDependable[];
   /**

@@ -118,7 +118,7 @@ export class Database extends Construct {
       name: `${props.identifier}-rds-monitoring`,
       assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", props.accountId),
     });
-    new IamRolePolicyAttachment(this, "monitoring-policy", {
+    const monitoringPolicy = new IamRolePolicyAttachment(this, "monitoring-policy", {
       role: monitoringRole.name,
       policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     });
@@ -159,6 +159,9 @@ export class Database extends Construct {
         performanceInsightsRetentionPeriod: 7,
       }),
       lifecycle: { preventDestroy: true },
+      // RDS checks the monitoring role's permissions at create ("does not include the required
+      // permissions for: ENHANCED_MONITORING"); the role ARN alone does not wait for them.
+      dependsOn: [monitoringPolicy],
     });
 
     this.address = instance.address;

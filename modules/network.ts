@@ -91,7 +91,7 @@ export class Network extends Construct {
       name: `${props.namePrefix}-flow-logs`,
       assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", props.accountId),
     });
-    new IamRolePolicy(this, "flow-log-policy", {
+    const flowLogPolicy = new IamRolePolicy(this, "flow-log-policy", {
       role: flowLogRole.id,
       name: "write-flow-logs",
       policy: renderPolicy([
@@ -109,6 +109,9 @@ export class Network extends Construct {
       logDestination: logGroup.arn,
       iamRoleArn: flowLogRole.arn,
       maxAggregationInterval: 60,
+      // The ARN alone does not order this after the role's policy; without it the first
+      // deliveries fail with an access error.
+      dependsOn: [flowLogPolicy],
     });
 
     const igw = new InternetGateway(this, "internet-gateway", { vpcId: vpc.id, tags: name("igw") });

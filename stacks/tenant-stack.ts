@@ -119,7 +119,7 @@ export class TenantStack extends SelfContainedStack {
       vpcId: platform.vpcId,
     });
 
-    iam.grantExecution([
+    const executionGrant = iam.grantExecution([
       ...imagePullStatements(platform.repositoryArn),
       ...logging.writeStatements(),
       ...secrets.readStatements(),
@@ -127,7 +127,7 @@ export class TenantStack extends SelfContainedStack {
     ]);
 
     for (const [agent, agentConfig] of agents) {
-      iam.grantTask(agent, [
+      const taskGrant = iam.grantTask(agent, [
         ...storage.readWriteStatements(),
         ...key.useStatements(),
         ...bedrockStatements(region, tenant.bedrockModels),
@@ -163,7 +163,7 @@ export class TenantStack extends SelfContainedStack {
           DB_USER: databaseUser,
           DB_POOL_SIZE: String(agentConfig.dbConnections),
         },
-        startAfter: [database.provisioned],
+        startAfter: [database.provisioned, executionGrant, taskGrant],
         secrets: Object.fromEntries(
           Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
         ),

@@ -209,3 +209,271 @@ describe("first create ordering", () => {
     }
   });
 });
+
+/**
+ * The remaining resource types, against the provider's validators (which fail `plan`) and the
+ * API's own rules (which the provider passes through, failing `apply`).
+ */
+describe("remaining resource types", () => {
+  const envOf = (r: SynthesizedResource) => output.config.environments[output.stacks[r.stack].provider.aws[0].default_tags[0].tags.Environment];
+  /**
+   * A policy's length once Terraform has substituted its references: each `${...}` counted as
+   * 200 characters, longer than any ARN, name or id these stacks reference.
+   */
+  const resolvedLength = (text: string) => text.replace(/\s/g, "").replace(/\$\{[^}]*\}/g, "x".repeat(200)).length;
+
+  // EC2 CreateSecurityGroup (GroupDescription) and the IpPermission / security group rule
+  // Description accept only "a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*" and 255
+  // characters (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html).
+  // The provider checks only the length (ec2/vpc_security_group.go), so anything else fails apply.
+  it("writes security group and rule descriptions in the characters EC2 accepts", () => {
+    const allowed = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]{0,255}$/;
+    const problems = resources
+      .filter((r) => ["aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"].includes(r.type))
+      .filter((r) => r.config.description !== undefined && !allowed.test(r.config.description))
+      .map((r) => `${r.address}: ${r.config.description}`);
+    expect(problems).toEqual([]);
+  });
+
+  // IAM quotas (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+  // managed policy 6,144 characters, inline policies of one role together 10,240, role trust
+  // policy 2,048 (whitespace not counted). Key policy 32 KB (KMS PutKeyPolicy), bucket policy
+  // 20 KB (S3 PutBucketPolicy), SNS topic policy 30 KB.
+  it("keeps every policy document within its service's size limit once references are resolved", () => {
+    const problems: string[] = [];
+    const check = (address: string, text: string, limit: number) => {
+      if (resolvedLength(text) > limit) problems.push(`${address}: ~${resolvedLength(text)} > ${limit}`);
+    };
+    for (const r of ofType("aws_iam_policy")) check(r.address, r.config.policy, 6144);
+    for (const r of ofType("aws_iam_role")) check(r.address, r.config.assume_role_policy, 2048);
+    for (const r of ofType("aws_kms_key")) check(r.address, r.config.policy, 32768);
+    for (const r of ofType("aws_s3_bucket_policy")) check(r.address, r.config.policy, 20480);
+    for (const r of ofType("aws_sns_topic_policy")) check(r.address, r.config.policy, 30720);
+    const inlineByRole = new Map<string, number>();
+    for (const r of ofType("aws_iam_role_policy")) {
+      const key = `${r.stack}:${r.config.role}`;
+      inlineByRole.set(key, (inlineByRole.get(key) ?? 0) + resolvedLength(r.config.policy));
+    }
+    for (const [role, length] of inlineByRole) if (length > 10240) problems.push(`${role}: inline policies ~${length} > 10240`);
+    expect(problems).toEqual([]);
+  });
+
+  // KMS CreateKey/PutKeyPolicy refuse a policy that would lock the caller out unless
+  // bypass_policy_lockout_safety_check is set; the account root with kms:* keeps IAM in charge
+  // (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+  // kms/key.go: deletion_window_in_days IntBetween(7, 30); kms/alias.go: name must start with
+  // "alias/" and not "alias/aws/" (validNameForResource).
+  it("gives every KMS key an account-root administration statement, a valid deletion window and a valid alias", () => {
+    const problems: string[] = [];
+    for (const key of ofType("aws_kms_key")) {
+      const statements = JSON.parse(key.config.policy).Statement as Array<Record<string, any>>;
+      const root = `arn:aws:iam::${envOf(key).accountId}:root`;
+      if (!statements.some((s) => s.Effect === "Allow" && s.Principal?.AWS === root && s.Action === "kms:*")) problems.push(`${key.address}: no root administration`);
+      if (key.config.bypass_policy_lockout_safety_check) problems.push(`${key.address}: bypasses the lockout check`);
+      const window = key.config.deletion_window_in_days;
+      if (window !== undefined && !(window >= 7 && window <= 30)) problems.push(`${key.address}: deletion window ${window}`);
+    }
+    for (const alias of ofType("aws_kms_alias")) {
+      if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(alias.config.name) || alias.config.name.startsWith("alias/aws/")) problems.push(`${alias.address}: ${alias.config.name}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // RDS ModifyDBParameterGroup refuses apply_method "immediate" (the provider's default,
+  // rds/parameter_group.go) for a static parameter: "cannot use immediate apply method for
+  // static parameter". These are static in every RDS for PostgreSQL family (ApplyType in
+  // DescribeEngineDefaultParameters).
+  it("applies static PostgreSQL parameters at reboot, never immediately", () => {
+    const STATIC = new Set([
+      "shared_preload_libraries", "max_connections", "max_locks_per_transaction", "max_prepared_transactions", "max_worker_processes",
+      "max_wal_senders", "max_replication_slots", "shared_buffers", "wal_buffers", "track_activity_query_size", "autovacuum_max_workers",
+      "huge_pages", "rds.logical_replication", "max_pred_locks_per_transaction", "track_commit_timestamp", "wal_level", "old_snapshot_threshold",
+    ]);
+    const problems = ofType("aws_db_parameter_group").flatMap((group) =>
+      (group.config.parameter ?? [])
+        .filter((p: any) => STATIC.has(p.name) && p.apply_method !== "pending-reboot")
+        .map((p: any) => `${group.address}: ${p.name} needs apply_method pending-reboot`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  // rds/instance.go: identifier and final_snapshot_identifier (validIdentifier /
+  // validFinalSnapshotIdentifier: a letter first, letters, digits and hyphens, no "--", no
+  // trailing "-"; 63 and 255 characters), monitoring_interval one of 0, 1, 5, 10, 15, 30, 60,
+  // backup_retention_period 0..35, storage_type gp3 needs at least 20 GiB; engine_version may name
+  // the major version alone (compareActualEngineVersion keeps "16" against "16.4" without a diff).
+  it("passes the RDS instance validators", () => {
+    const identifier = (max: number) => new RegExp(`^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{0,${max - 2}}[a-zA-Z0-9]$`);
+    const problems: string[] = [];
+    for (const db of ofType("aws_db_instance")) {
+      const c = db.config;
+      if (!identifier(63).test(c.identifier)) problems.push(`${db.address}: identifier ${c.identifier}`);
+      if (!identifier(255).test(c.final_snapshot_identifier)) problems.push(`${db.address}: final_snapshot_identifier ${c.final_snapshot_identifier}`);
+      if (![0, 1, 5, 10, 15, 30, 60].includes(c.monitoring_interval)) problems.push(`${db.address}: monitoring_interval ${c.monitoring_interval}`);
+      if (c.monitoring_interval > 0 && !c.monitoring_role_arn) problems.push(`${db.address}: enhanced monitoring without a role`);
+      if (!(c.backup_retention_period >= 1 && c.backup_retention_period <= 35)) problems.push(`${db.address}: backup_retention_period ${c.backup_retention_period}`);
+      if (c.storage_type === "gp3" && c.allocated_storage < 20) problems.push(`${db.address}: gp3 below 20 GiB`);
+      if (c.max_allocated_storage !== undefined && c.max_allocated_storage <= c.allocated_storage) problems.push(`${db.address}: max_allocated_storage not above allocated_storage`);
+      if (!/^\d+(\.\d+)?$/.test(c.engine_version)) problems.push(`${db.address}: engine_version ${c.engine_version}`);
+      if (c.manage_master_user_password && "password" in c) problems.push(`${db.address}: password conflicts with manage_master_user_password`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // lambda/function.go: memory_size 128..10240, timeout up to 900, environment variable names
+  // [a-zA-Z]([a-zA-Z0-9_])+; Lambda refuses the runtime's reserved names and an environment over
+  // 4 KB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
+  it("passes the Lambda function validators and environment rules", () => {
+    const RESERVED = new Set(["_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"]);
+    const problems: string[] = [];
+    for (const fn of ofType("aws_lambda_function")) {
+      const c = fn.config;
+      if (!(c.memory_size >= 128 && c.memory_size <= 10240)) problems.push(`${fn.address}: memory_size ${c.memory_size}`);
+      if (!(c.timeout >= 1 && c.timeout <= 900)) problems.push(`${fn.address}: timeout ${c.timeout}`);
+      const variables: Record<string, string> = c.environment?.variables ?? {};
+      for (const name of Object.keys(variables)) {
+        if (!/^[a-zA-Z]([a-zA-Z0-9_])+$/.test(name) || RESERVED.has(name)) problems.push(`${fn.address}: environment variable ${name}`);
+      }
+      if (resolvedLength(JSON.stringify(variables)) > 4096) problems.push(`${fn.address}: environment over 4 KB`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // Fargate task definitions (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html,
+  // task_definition_parameters.html): network mode awsvpc; no host path volumes; awslogs needs
+  // awslogs-group, awslogs-region and, on Fargate, awslogs-stream-prefix; only SYS_PTRACE may be
+  // added to capabilities.
+  it("passes Fargate's task definition rules", () => {
+    const problems: string[] = [];
+    for (const task of ofType("aws_ecs_task_definition")) {
+      const c = task.config;
+      if (!(c.requires_compatibilities ?? []).includes("FARGATE")) continue;
+      if (c.network_mode !== "awsvpc") problems.push(`${task.address}: network_mode ${c.network_mode}`);
+      for (const volume of c.volume ?? []) if (volume.host_path) problems.push(`${task.address}: host path volume ${volume.name}`);
+      for (const container of JSON.parse(c.container_definitions)) {
+        const log = container.logConfiguration;
+        if (log?.logDriver === "awslogs") {
+          for (const option of ["awslogs-group", "awslogs-region", "awslogs-stream-prefix"]) if (!log.options?.[option]) problems.push(`${task.address} ${container.name}: no ${option}`);
+        }
+        for (const added of container.linuxParameters?.capabilities?.add ?? []) if (added !== "SYS_PTRACE") problems.push(`${task.address} ${container.name}: adds ${added}`);
+        for (const mount of container.mountPoints ?? []) {
+          if (!(c.volume ?? []).some((v: any) => v.name === mount.sourceVolume)) problems.push(`${task.address} ${container.name}: mount of undeclared volume ${mount.sourceVolume}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // ec2/vpc_flow_log.go: max_aggregation_interval one of 60, 600; a CloudWatch Logs destination
+  // is the log group's ARN without the ":*" suffix, with an IAM role that flow logs can assume.
+  it("passes the VPC flow log rules", () => {
+    const problems = ofType("aws_flow_log")
+      .filter((f) => ![60, 600].includes(f.config.max_aggregation_interval) || f.config.log_destination_type !== "cloud-watch-logs" || !/^\$\{aws_cloudwatch_log_group\.[^.]+\.arn\}$/.test(f.config.log_destination) || !f.config.iam_role_arn)
+      .map((f) => f.address);
+    expect(problems).toEqual([]);
+  });
+
+  // Budgets: a TagKeyValue cost filter value is "user:<tag key>$<tag value>" for a user-defined
+  // cost allocation tag (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html);
+  // budgets/budget.go: name may contain neither ":" nor "\", up to 100 characters.
+  it("filters budgets on the TenantID cost allocation tag in the form Budgets expects", () => {
+    const problems: string[] = [];
+    for (const budget of ofType("aws_budgets_budget")) {
+      if (!/^[^:\\]{1,100}$/.test(budget.config.name)) problems.push(`${budget.address}: name ${budget.config.name}`);
+      const tenant = output.stacks[budget.stack].provider.aws[0].default_tags[0].tags.TenantID;
+      const filters = budget.config.cost_filter ?? [];
+      if (!filters.some((f: any) => f.name === "TagKeyValue" && JSON.stringify(f.values) === JSON.stringify([`user:TenantID$${tenant}`]))) problems.push(`${budget.address}: cost filter ${JSON.stringify(filters)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // SSM PutParameter (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html):
+  // names of letters, digits and _.-/ ; a hierarchy of at most 15 levels; not beginning with
+  // "aws" or "ssm" (case-insensitive); at most 1,011 characters.
+  it("names SSM parameters the way Parameter Store accepts", () => {
+    const problems = ofType("aws_ssm_parameter")
+      .filter((p) => {
+        const name: string = p.config.name;
+        return !/^\/[a-zA-Z0-9_.\-/]+$/.test(name) || name.split("/").length - 1 > 15 || /^\/?(aws|ssm)/i.test(name) || name.length > 1011;
+      })
+      .map((p) => `${p.address}: ${p.config.name}`);
+    expect(problems).toEqual([]);
+  });
+
+  // s3/bucket_lifecycle_configuration.go: each rule has an id of at most 255 characters and
+  // exactly one filter; s3/bucket_server_side_encryption_configuration.go: bucket_key_enabled
+  // only means something with aws:kms; ownership BucketOwnerEnforced (no ACLs) and a public
+  // access block on every bucket.
+  it("configures every bucket's sub-resources the way S3 accepts them", () => {
+    const problems: string[] = [];
+    for (const bucket of ofType("aws_s3_bucket")) {
+      const id = `\${${ref(bucket)}.id}`;
+      const sub = (type: string) => ofType(type).filter((r) => r.stack === bucket.stack && r.config.bucket === id);
+      for (const lifecycle of sub("aws_s3_bucket_lifecycle_configuration")) {
+        for (const rule of lifecycle.config.rule) {
+          if (!rule.id || rule.id.length > 255 || (rule.filter ?? []).length !== 1 || rule.prefix !== undefined) problems.push(`${lifecycle.address}: rule ${rule.id}`);
+        }
+      }
+      for (const encryption of sub("aws_s3_bucket_server_side_encryption_configuration")) {
+        for (const rule of encryption.config.rule) {
+          if (rule.bucket_key_enabled && rule.apply_server_side_encryption_by_default?.sse_algorithm !== "aws:kms") problems.push(`${encryption.address}: bucket key without aws:kms`);
+        }
+      }
+      if (sub("aws_s3_bucket_ownership_controls").length !== 1) problems.push(`${bucket.address}: ownership controls`);
+      if (sub("aws_s3_bucket_public_access_block").length !== 1) problems.push(`${bucket.address}: public access block`);
+      if (sub("aws_s3_bucket_server_side_encryption_configuration").length !== 1) problems.push(`${bucket.address}: encryption configuration`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // logs/group.go: retention_in_days one of CloudWatch's values; kms_key_id must be a key ARN.
+  it("gives every log group an allowed retention and a key ARN", () => {
+    const ALLOWED = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+    const problems = ofType("aws_cloudwatch_log_group")
+      .filter((g) => !ALLOWED.includes(g.config.retention_in_days) || !/^\$\{(aws_kms_key\.[^.]+|data\.aws_ssm_parameter\.[^.]+)\.(arn|insecure_value)\}$/.test(g.config.kms_key_id))
+      .map((g) => g.address);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("roles handed to AWS services", () => {
+  // A role's inline policies and attachments are resources of their own; whatever references
+  // only the role's ARN can be created before they exist. AWS then uses the role without its
+  // permissions: a flow log reports "Access error" delivering to its group, RDS rejects
+  // enhanced monitoring ("IAM role ARN value is invalid or does not include the required
+  // permissions for: ENHANCED_MONITORING"; rds/instance.go only retries that for the IAM
+  // propagation window), and the first ECS tasks cannot pull their image or read their secrets,
+  // which with wait_for_steady_state fails the apply. Each user of a role waits for its grants.
+  const grantsOf = (stack: string, roleName: string) =>
+    resources
+      .filter((r) => r.stack === stack && (r.type === "aws_iam_role_policy" || r.type === "aws_iam_role_policy_attachment"))
+      .filter((r) => new RegExp(`^\\$\\{aws_iam_role\\.${roleName}\\.(id|name)\\}$`).test(r.config.role))
+      .map(ref);
+  const roleIn = (value: unknown) => /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(String(value))?.[1];
+
+  it("creates flow logs, database instances and functions only after the policies of the role they are given", () => {
+    const problems: string[] = [];
+    for (const [type, attribute] of [["aws_flow_log", "iam_role_arn"], ["aws_db_instance", "monitoring_role_arn"], ["aws_lambda_function", "role"]] as const) {
+      for (const r of ofType(type)) {
+        const role = roleIn(r.config[attribute]);
+        if (!role) continue;
+        const grants = grantsOf(r.stack, role);
+        if (grants.length === 0) problems.push(`${r.address}: role ${role} has no grants`);
+        for (const grant of grants) if (!dependsOn(r).includes(grant)) problems.push(`${r.address} does not wait for ${grant}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("starts ECS services only after the policies of their task definition's execution and task roles", () => {
+    const problems: string[] = [];
+    for (const service of ofType("aws_ecs_service")) {
+      const task = ofType("aws_ecs_task_definition").find((t) => t.stack === service.stack && service.config.task_definition === `\${${ref(t)}.arn}`)!;
+      for (const attribute of ["execution_role_arn", "task_role_arn"]) {
+        const role = roleIn(task.config[attribute])!;
+        for (const grant of grantsOf(service.stack, role)) if (!dependsOn(service).includes(grant)) problems.push(`${service.address} does not wait for ${grant}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
