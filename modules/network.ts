@@ -53,6 +53,8 @@ export class Network extends Construct {
   public readonly vpcId: string;
   public readonly vpcCidr: string;
   public readonly privateSubnetIds: string[];
+  /** Zone name of each private subnet, in the order of privateSubnetIds. */
+  public readonly privateSubnetZones: string[] = [];
   public readonly isolatedSubnetIds: string[];
   /** Route tables of the private and isolated tiers, for gateway endpoints. */
   public readonly internalRouteTableIds: string[];
@@ -159,6 +161,7 @@ export class Network extends Construct {
       this.privateEgressRoutes.push(egress);
       new RouteTableAssociation(this, `private-${i}-association`, { subnetId: privateSubnet.id, routeTableId: privateRoutes.id });
       this.privateSubnetIds.push(privateSubnet.id);
+      this.privateSubnetZones.push(zoneName(i));
       privateRouteTableIds.push(privateRoutes.id);
 
       const isolatedSubnet = new Subnet(this, `isolated-${i}`, {

@@ -93,6 +93,7 @@ export class PlatformStack extends SelfContainedStack {
       vpcId: network.vpcId,
       vpcCidr: network.vpcCidr,
       subnetIds: network.privateSubnetIds,
+      subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
     });
     const cluster = new Cluster(this, "cluster", {

@@ -426,6 +426,23 @@ describe("remaining resource types", () => {
     expect(problems).toEqual([]);
   });
 
+  // EC2 CreateVpcEndpoint fails with "The VPC endpoint service ... does not support the
+  // availability zone of the subnet" when a subnet's zone is not among the service's zones, and
+  // zone names map to different physical zones in every account: a service offered in most zones
+  // of a region (bedrock-runtime, for instance) can miss the zone an account calls "a"
+  // (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html). Each
+  // interface endpoint takes only the subnets in zones its service lists
+  // (data.aws_vpc_endpoint_service.availability_zones); other zones reach it across zones.
+  it("places each interface endpoint only in subnets of zones its service supports", () => {
+    const problems: string[] = [];
+    for (const endpoint of ofType("aws_vpc_endpoint").filter((e) => e.config.vpc_endpoint_type === "Interface")) {
+      const lookup = ofType("data.aws_vpc_endpoint_service").find((d) => d.stack === endpoint.stack && d.config.service_name === endpoint.config.service_name);
+      const subnets = String(endpoint.config.subnet_ids);
+      if (!lookup || !subnets.startsWith("${matchkeys(") || !subnets.includes(`${ref(lookup)}.availability_zones`)) problems.push(`${endpoint.address}: ${subnets}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   // logs/group.go: retention_in_days one of CloudWatch's values; kms_key_id must be a key ARN.
   it("gives every log group an allowed retention and a key ARN", () => {
     const ALLOWED = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
