@@ -138,6 +138,14 @@ export const QUOTAS = {
     adjustable: true,
     documentation: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html",
   },
+  lambdaConcurrentExecutions: {
+    title: "Lambda concurrent executions",
+    scope: "region",
+    defaultLimit: 1000,
+    adjustable: true,
+    documentation: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
+    note: "counted as reserved concurrency plus the 100 Lambda always keeps unreserved; new accounts can start at 10, where no reservation is possible",
+  },
   databaseConnections: {
     title: "database connections",
     scope: "database",

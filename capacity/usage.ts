@@ -36,6 +36,13 @@ const REGION_COUNTED: Partial<Record<QuotaName, string[]>> = {
   logGroups: ["aws_cloudwatch_log_group"],
 };
 
+/**
+ * Lambda refuses a function's reserved concurrency when it would leave fewer than this many
+ * unreserved executions in the region (PutFunctionConcurrency), so a region with reservations
+ * uses the reservations plus this floor of its concurrency quota.
+ */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
+
 function resourcesOf(json: StackJson, type: string): Array<[string, Record<string, any>]> {
   return Object.entries(json.resource?.[type] ?? {});
 }
@@ -102,6 +109,13 @@ export function measureUsage(stacks: Record<string, StackJson>): Meter[] {
       const containers: Array<{ environment?: Array<{ name: string; value: string }> }> = JSON.parse(task.container_definitions);
       const pool = containers.reduce((n, c) => n + Number(c.environment?.find((e) => e.name === "DB_POOL_SIZE")?.value ?? 0), 0);
       if (pool > 0) add(meter("databaseConnections", environment, region, "platform database"), pool * desired, tenant);
+    }
+    for (const [, fn] of resourcesOf(json, "aws_lambda_function")) {
+      const reserved = Number(fn.reserved_concurrent_executions ?? -1);
+      if (reserved <= 0) continue; // -1 (the provider's default) reserves nothing
+      const m = meter("lambdaConcurrentExecutions", environment, region);
+      if (m.used === 0) add(m, LAMBDA_UNRESERVED_MINIMUM, undefined);
+      add(m, reserved, tenant);
     }
     for (const [, instance] of resourcesOf(json, "aws_db_instance")) {
       const limit = maxConnections(instance.instance_class);

@@ -89,6 +89,13 @@ export const EnvironmentConfigSchema = z.strictObject({
     .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or a sha256: digest")
     .default("2026.11.0"),
   /**
+   * Concurrent executions reserved for the DB provisioner Lambda in each region. Leave unset
+   * (no reservation) unless the account's Lambda concurrency quota is comfortably above 100:
+   * Lambda refuses a reservation that would leave fewer than 100 unreserved executions, and new
+   * accounts often start with a quota of 10. Counted against `quotas.lambdaConcurrentExecutions`.
+   */
+  provisionerReservedConcurrency: z.number().int().min(1).max(1000).optional(),
+  /**
    * Quotas this account has had raised, by name (see capacity/quotas.ts); unlisted quotas use
    * AWS's defaults. The synth stops when the stacks would exceed any of them.
    */

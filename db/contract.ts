@@ -17,6 +17,7 @@ export type DeletionMode = (typeof DELETION_MODES)[number];
 export const MAX_CONNECTION_LIMIT = 500;
 
 const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 export const ProvisionerInputSchema = z.strictObject({
   /** Tenant id (validated like the tenant file's `id`). */
@@ -25,6 +26,11 @@ export const ProvisionerInputSchema = z.strictObject({
   environment: z.string().min(1),
   /** Tenant bucket that receives the export taken before a `drop`. */
   exportBucket: z.string().regex(S3_BUCKET_NAME, "an S3 bucket name"),
+  /**
+   * The tenant's KMS key, which encrypts the export. S3 does not fall back to the bucket's
+   * default key when a request asks for SSE-KMS without naming one (it uses aws/s3).
+   */
+  exportKmsKeyArn: z.string().regex(KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"),
   /** `retain` (default): revoke login, keep schema and rows. `drop`: export to S3, then remove everything. */
   deletionMode: z.enum(DELETION_MODES),
   /** CONNECTION LIMIT of the tenant's login role. */

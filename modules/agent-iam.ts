@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
@@ -82,14 +83,19 @@ export class AgentIam extends Construct {
     return [this.executionRoleArn, ...Object.values(this.taskRoleArns)];
   }
 
-  public grantExecution(statements: PolicyStatement[]): void {
-    new IamRolePolicy(this, "execution-policy", { role: this.executionRoleId, name: "execution", policy: renderPolicy(statements) });
+  /**
+   * Grants the execution role its statements. Returns the policy: ECS services depend on it, since
+   * the role's ARN alone does not make a first task wait until it can pull and read secrets.
+   */
+  public grantExecution(statements: PolicyStatement[]): ITerraformDependable {
+    return new IamRolePolicy(this, "execution-policy", { role: this.executionRoleId, name: "execution", policy: renderPolicy(statements) });
   }
 
-  public grantTask(agent: string, statements: PolicyStatement[]): void {
+  /** Grants one agent's task role its statements; returns the policy for the service to wait on. */
+  public grantTask(agent: string, statements: PolicyStatement[]): ITerraformDependable {
     const roleId = this.taskRoleIds[agent];
     if (!roleId) throw new Error(`AgentIam ${this.props.tenantId}: no task role for agent ${agent}`);
-    new IamRolePolicy(this, `${agent}-task-policy`, { role: roleId, name: "task", policy: renderPolicy(statements) });
+    return new IamRolePolicy(this, `${agent}-task-policy`, { role: roleId, name: "task", policy: renderPolicy(statements) });
   }
 }
 
@@ -108,10 +114,12 @@ export function imagePullStatements(repositoryArn: string): PolicyStatement[] {
 
 /**
  * What ECS Exec needs inside a task: the SSM channels, decrypting with the platform's exec key,
- * and writing the session transcript to the cluster's exec log group (the cluster logs every
- * session there, and the task's own role does the writing).
+ * and writing the session transcript. The cluster logs sessions to each task's own awslogs group
+ * (the tenant's), and the SSM agent writes there with the task's role, into a stream named by the
+ * session id; it first looks the group up with DescribeLogGroups, which cannot be scoped below
+ * the account and region (amazon-ssm-agent cloudwatchlogs_service.go, StreamData).
  */
-export function ecsExecStatements(execKmsKeyArn: string, execLogGroupArn: string): PolicyStatement[] {
+export function ecsExecStatements(execKmsKeyArn: string, ownLogGroupArn: string, region: string, accountId: string): PolicyStatement[] {
   return [
     {
       Sid: "EcsExecChannels",
@@ -124,10 +132,9 @@ export function ecsExecStatements(execKmsKeyArn: string, execLogGroupArn: string
       Sid: "EcsExecSessionLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-      Resource: `${execLogGroupArn}:*`,
+      Resource: `${ownLogGroupArn}:*`,
     },
-    // The SSM agent checks the group exists first; DescribeLogGroups has no resource-level permission.
-    { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
+    { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${region}:${accountId}:log-group:*` },
   ];
 }
 

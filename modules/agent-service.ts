@@ -7,6 +7,20 @@ import { requireInteger } from "./prop-checks";
 /** The unprivileged user agent containers run as (the image must not need root). */
 export const AGENT_CONTAINER_USER = "10001:10001";
 
+/**
+ * The only writable paths of an agent container (volume name → path); the root filesystem is
+ * read-only. /tmp is the agent's scratch space. The other three are where the SSM agent that ECS
+ * Exec starts inside the container keeps its binaries' state, sessions and logs: without them it
+ * crashes on a read-only root and `aws ecs execute-command` never connects
+ * (aws/containers-roadmap#1359, aws-containers/amazon-ecs-exec-checker#21).
+ */
+export const WRITABLE_PATHS: Readonly<Record<string, string>> = {
+  tmp: "/tmp",
+  "ecs-exec-managed-agents": "/managed-agents",
+  "ecs-exec-ssm-state": "/var/lib/amazon/ssm",
+  "ecs-exec-ssm-logs": "/var/log/amazon/ssm",
+};
+
 export interface AgentServiceProps {
   readonly tenantId: string;
   readonly agent: string;
@@ -25,6 +39,7 @@ export interface AgentServiceProps {
   readonly image: string;
   readonly executionRoleArn: string;
   readonly taskRoleArn: string;
+  /** The tenant's log group: container output, and (cluster logging DEFAULT) ECS Exec session transcripts. */
   readonly logGroupName: string;
   /** Private subnets; tasks never get a public IP. */
   readonly subnetIds: string[];
@@ -35,17 +50,24 @@ export interface AgentServiceProps {
   /** Environment variable name → Secrets Manager secret ARN, injected by ECS at start. */
   readonly secrets: Record<string, string>;
   /**
-   * What must exist before the first task starts (the tenant's database role): otherwise the
-   * first deployment crash-loops and its circuit breaker fails the apply. @default nothing
+   * What must exist before the first task starts (the tenant's database role, the policies of
+   * the execution and task roles): otherwise the first deployment crash-loops until its circuit
+   * breaker rolls it back. @default nothing
    */
   readonly startAfter?: ITerraformDependable[];
+  /**
+   * How long `terraform apply` waits for a deployment of a running service (desiredCount > 0)
+   * to reach steady state before it fails; also the bound on a circuit-breaker rollback being
+   * reported. A Terraform duration in minutes, e.g. `20m`. @default "20m"
+   */
+  readonly steadyStateTimeout?: string;
 }
 
 /**
  * One agent of one tenant: a hardened Fargate task definition and its ECS service on the shared
- * cluster. The container runs as a non-root user with a read-only root filesystem (a task-local
- * volume at /tmp is the only writable path), all Linux capabilities dropped, and an init process
- * so ECS Exec sessions are reaped cleanly.
+ * cluster. The container runs as a non-root user with a read-only root filesystem (task-local
+ * volumes at WRITABLE_PATHS are the only writable paths), all Linux capabilities dropped, and an
+ * init process so ECS Exec sessions are reaped cleanly.
  */
 export class AgentService extends Construct {
   public readonly serviceName: string;
@@ -56,6 +78,10 @@ export class AgentService extends Construct {
     requireInteger(`AgentService ${props.serviceName}`, "desiredCount", props.desiredCount, 0);
     if (props.securityGroupIds.length === 0 || props.subnetIds.length === 0) {
       throw new Error(`AgentService ${props.serviceName}: subnetIds and securityGroupIds must not be empty`);
+    }
+    const steadyStateTimeout = props.steadyStateTimeout ?? "20m";
+    if (!/^[1-9]\d*m$/.test(steadyStateTimeout)) {
+      throw new Error(`AgentService ${props.serviceName}: steadyStateTimeout must be a whole number of minutes like "20m" (got ${steadyStateTimeout})`);
     }
     for (const name of Object.keys(props.secrets)) {
       if (name in props.environment) throw new Error(`AgentService ${props.serviceName}: ${name} is both a secret and a plain variable`);
@@ -70,7 +96,7 @@ export class AgentService extends Construct {
         readonlyRootFilesystem: true,
         privileged: false,
         linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
-        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+        mountPoints: Object.entries(WRITABLE_PATHS).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
         environment: Object.entries(props.environment)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([name, value]) => ({ name, value })),
@@ -94,7 +120,8 @@ export class AgentService extends Construct {
       taskRoleArn: props.taskRoleArn,
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       containerDefinitions: JSON.stringify(containerDefinitions),
-      volume: [{ name: "tmp" }],
+      // No host path: each is a bind mount on the task's own Fargate ephemeral storage.
+      volume: Object.keys(WRITABLE_PATHS).map((name) => ({ name })),
     });
 
     const service = new EcsService(this, "service", {
@@ -109,12 +136,24 @@ export class AgentService extends Construct {
         securityGroups: props.securityGroupIds,
         assignPublicIp: false,
       },
+      // The provider refuses any later change of the strategy (spot on or off) unless every
+      // such update also forces a deployment (service.go, capacityProviderStrategyCustomizeDiff).
+      // Any in-place update of the service therefore rolls its tasks, which a new task
+      // definition revision does anyway.
+      forceNewDeployment: true,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
       enableExecuteCommand: true,
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
+      // Without waiting, apply returns as soon as ECS accepts the call and a deployment that the
+      // circuit breaker later rolls back still reports success. Waiting makes a rollback
+      // (ROLLBACK_SUCCESSFUL) or a stopped deployment fail the apply (service.go,
+      // findDeploymentStatus). A service with no tasks has nothing to wait for, and a new tenant
+      // created with 0 tasks must not depend on secret values nobody has written yet.
+      waitForSteadyState: props.desiredCount > 0,
+      ...(props.desiredCount > 0 && { timeouts: { create: steadyStateTimeout, update: steadyStateTimeout } }),
       dependsOn: props.startAfter,
     });
 

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -52,6 +53,12 @@ export class Database extends Construct {
   public readonly instanceArn: string;
   public readonly masterUserSecretArn: string;
   public readonly clientsSecurityGroupId: string;
+  /**
+   * The two rules that open 5432 from `db-clients` members to the database. They are separate
+   * resources, created after the groups, so a client that must connect in the same apply (the
+   * provisioner's first migration) depends on them explicitly.
+   */
+  public readonly accessRules: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -72,7 +79,7 @@ export class Database extends Construct {
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
     });
-    new VpcSecurityGroupIngressRule(this, "postgres-from-clients", {
+    const fromClients = new VpcSecurityGroupIngressRule(this, "postgres-from-clients", {
       securityGroupId: databaseSecurityGroup.id,
       description: "PostgreSQL from db-clients members",
       ipProtocol: "tcp",
@@ -80,7 +87,7 @@ export class Database extends Construct {
       toPort: DATABASE_PORT,
       referencedSecurityGroupId: clientsSecurityGroup.id,
     });
-    new VpcSecurityGroupEgressRule(this, "clients-to-postgres", {
+    const toPostgres = new VpcSecurityGroupEgressRule(this, "clients-to-postgres", {
       securityGroupId: clientsSecurityGroup.id,
       description: "PostgreSQL to the database",
       ipProtocol: "tcp",
@@ -111,7 +118,7 @@ export class Database extends Construct {
       name: `${props.identifier}-rds-monitoring`,
       assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", props.accountId),
     });
-    new IamRolePolicyAttachment(this, "monitoring-policy", {
+    const monitoringPolicy = new IamRolePolicyAttachment(this, "monitoring-policy", {
       role: monitoringRole.name,
       policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     });
@@ -152,6 +159,9 @@ export class Database extends Construct {
         performanceInsightsRetentionPeriod: 7,
       }),
       lifecycle: { preventDestroy: true },
+      // RDS checks the monitoring role's permissions at create ("does not include the required
+      // permissions for: ENHANCED_MONITORING"); the role ARN alone does not wait for them.
+      dependsOn: [monitoringPolicy],
     });
 
     this.address = instance.address;
@@ -161,5 +171,6 @@ export class Database extends Construct {
     this.instanceArn = instance.arn;
     this.masterUserSecretArn = instance.masterUserSecret.get(0).secretArn;
     this.clientsSecurityGroupId = clientsSecurityGroup.id;
+    this.accessRules = [fromClients, toPostgres];
   }
 }

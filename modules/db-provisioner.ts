@@ -54,9 +54,11 @@ export interface DbProvisionerProps {
   /** Log retention. @default 365 (one year of provisioning history) */
   readonly logRetentionDays?: number;
   /**
-   * Concurrent invocations. Tenant stacks deploy in parallel, and the handler serialises
-   * on an advisory lock anyway; a few slots keep throttling rare without letting a
-   * burst open many master connections. @default 5
+   * Concurrent executions reserved for (and capping) the function. Tenant stacks deploy in
+   * parallel and the handler serialises on an advisory lock anyway, so a few slots suffice.
+   * Lambda refuses a reservation that leaves fewer than 100 unreserved executions in the
+   * account and region, and new accounts often have a quota of 10: only set it where the
+   * quota allows. @default no reservation (the function shares the account's unreserved pool)
    */
   readonly reservedConcurrentExecutions?: number;
   /** Function timeout; a drop with export of a large tenant takes longest. @default 300 */
@@ -74,6 +76,13 @@ export interface DbProvisionerProps {
    * endpoints it reaches Secrets Manager through, created in the same apply. @default nothing
    */
   readonly migrateAfter?: ITerraformDependable[];
+  /**
+   * Security-group rules, created as resources of their own, that open the function's paths:
+   * 5432 to the database and 443 into the VPC endpoints. The function and its first migration
+   * wait for them (and for the function's own egress rule); a group id alone does not order
+   * anything after its rules. @default nothing
+   */
+  readonly networkRulesAfter?: ITerraformDependable[];
 }
 
 /**
@@ -94,7 +103,7 @@ export class DbProvisioner extends Construct {
   constructor(scope: Construct, id: string, props: DbProvisionerProps) {
     super(scope, id);
     const retention = props.logRetentionDays ?? 365;
-    const concurrency = props.reservedConcurrentExecutions ?? 5;
+    const concurrency = props.reservedConcurrentExecutions;
     const timeout = props.timeoutSeconds ?? 300;
     const memory = props.memoryMiB ?? 512;
     const fail = (message: string): never => {
@@ -102,7 +111,9 @@ export class DbProvisioner extends Construct {
     };
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) fail(`functionName must be 1-64 letters, digits, - or _ (got ${props.functionName})`);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) fail(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${retention})`);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 20) fail(`reservedConcurrentExecutions must be an integer from 1 to 20 (got ${concurrency})`);
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) {
+      fail(`reservedConcurrentExecutions must be an integer from 1 to 1000 (got ${concurrency})`);
+    }
     if (!Number.isInteger(timeout) || timeout < 30 || timeout > 900) fail(`timeoutSeconds must be an integer from 30 to 900 (got ${timeout})`);
     if (!Number.isInteger(memory) || memory < 256 || memory > 10240) fail(`memoryMiB must be an integer from 256 to 10240 (got ${memory})`);
     if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length === 0) fail("subnetIds must list at least one subnet");
@@ -110,6 +121,7 @@ export class DbProvisioner extends Construct {
     if (!/^[a-f0-9]{64}$/.test(props.bundle.hash)) fail(`bundle.hash must be the sha256 from bundleProvisioner() (got ${props.bundle.hash})`);
     if (!props.exportBucketArnPattern.startsWith("arn:aws:s3:::")) fail(`exportBucketArnPattern must be an S3 bucket ARN pattern (got ${props.exportBucketArnPattern})`);
 
+    const networkRules: ITerraformDependable[] = [...(props.networkRulesAfter ?? [])];
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
       name: props.logGroupName,
       retentionInDays: retention,
@@ -125,7 +137,7 @@ export class DbProvisioner extends Construct {
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
     });
-    new VpcSecurityGroupEgressRule(this, "https-egress", {
+    const httpsEgress = new VpcSecurityGroupEgressRule(this, "https-egress", {
       securityGroupId: securityGroup.id,
       description: "HTTPS to AWS APIs (VPC endpoints, S3 gateway)",
       ipProtocol: "tcp",
@@ -133,6 +145,7 @@ export class DbProvisioner extends Construct {
       toPort: 443,
       cidrIpv4: "0.0.0.0/0",
     });
+    networkRules.unshift(httpsEgress);
 
     const role = new IamRole(this, "role", {
       name: `${props.functionName}-role`,
@@ -164,15 +177,19 @@ export class DbProvisioner extends Construct {
         Condition: { StringEquals: { "s3:ResourceAccount": props.accountId } },
       },
       {
-        // Tenant buckets encrypt with their tenant's key; S3 asks KMS for the data key on
-        // the function's behalf, and only for objects below the export prefix.
+        // Tenant buckets encrypt with their tenant's key; S3 asks KMS for the data key on the
+        // function's behalf. Tenant buckets and the export upload use an S3 Bucket Key, so the
+        // encryption context S3 sends is the BUCKET's ARN, not the object's
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html): a condition
+        // on the export prefix would never match. The s3:PutObject grant above keeps writes
+        // below the export prefix.
         Sid: "EncryptExportsWithTenantKeys",
         Effect: "Allow",
         Action: "kms:GenerateDataKey",
         Resource: `arn:aws:kms:${props.region}:${props.accountId}:key/*`,
         Condition: {
           StringEquals: { "kms:ViaService": `s3.${props.region}.amazonaws.com` },
-          StringLike: { "kms:EncryptionContext:aws:s3:arn": `${props.exportBucketArnPattern}/${EXPORT_PREFIX}/*` },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": props.exportBucketArnPattern },
         },
       },
       {
@@ -214,7 +231,7 @@ export class DbProvisioner extends Construct {
       sourceCodeHash: props.bundle.sourceCodeHash,
       timeout,
       memorySize: memory,
-      reservedConcurrentExecutions: concurrency,
+      ...(concurrency !== undefined && { reservedConcurrentExecutions: concurrency }),
       kmsKeyArn: props.kmsKeyArn,
       tracingConfig: { mode: "Active" },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
@@ -230,8 +247,9 @@ export class DbProvisioner extends Construct {
           NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
         },
       },
-      // The role needs its ENI permissions before Lambda attaches the function to the VPC.
-      dependsOn: [policy, logGroup],
+      // The role needs its ENI permissions before Lambda attaches the function to the VPC, and
+      // the function its network paths before anything invokes it.
+      dependsOn: [policy, logGroup, ...networkRules],
     });
 
     if (props.migrateOnDeploy ?? true) {
@@ -241,7 +259,7 @@ export class DbProvisioner extends Construct {
         input: JSON.stringify(migrate),
         // Re-invoked whenever the code (and so possibly the set of migrations) changes.
         triggers: { bundle: props.bundle.hash },
-        dependsOn: props.migrateAfter,
+        dependsOn: [...(props.migrateAfter ?? []), ...networkRules],
       });
     }
 

@@ -54,14 +54,6 @@ export function platformLogGroupName(environment: string, region: string, concer
   return `/${NAME_PREFIX}/${environment}/${region}/platform/${concern}`;
 }
 
-/** ARN of a platform log group, for tenant policies that write to it (ECS Exec transcripts). */
-export function platformLogGroupArn(accountId: string, environment: string, region: string, concern: string): string {
-  return `arn:aws:logs:${region}:${accountId}:log-group:${platformLogGroupName(environment, region, concern)}`;
-}
-
-/** The concern whose log group records every ECS Exec session of a platform's cluster. */
-export const ECS_EXEC_LOG_CONCERN = "ecs-exec";
-
 export function platformKeyAlias(environment: string, region: string): string {
   return `alias/${NAME_PREFIX}/${environment}/${region}/platform`;
 }

@@ -53,6 +53,8 @@ export class Network extends Construct {
   public readonly vpcId: string;
   public readonly vpcCidr: string;
   public readonly privateSubnetIds: string[];
+  /** Zone name of each private subnet, in the order of privateSubnetIds. */
+  public readonly privateSubnetZones: string[] = [];
   public readonly isolatedSubnetIds: string[];
   /** Route tables of the private and isolated tiers, for gateway endpoints. */
   public readonly internalRouteTableIds: string[];
@@ -91,7 +93,7 @@ export class Network extends Construct {
       name: `${props.namePrefix}-flow-logs`,
       assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", props.accountId),
     });
-    new IamRolePolicy(this, "flow-log-policy", {
+    const flowLogPolicy = new IamRolePolicy(this, "flow-log-policy", {
       role: flowLogRole.id,
       name: "write-flow-logs",
       policy: renderPolicy([
@@ -109,6 +111,9 @@ export class Network extends Construct {
       logDestination: logGroup.arn,
       iamRoleArn: flowLogRole.arn,
       maxAggregationInterval: 60,
+      // The ARN alone does not order this after the role's policy; without it the first
+      // deliveries fail with an access error.
+      dependsOn: [flowLogPolicy],
     });
 
     const igw = new InternetGateway(this, "internet-gateway", { vpcId: vpc.id, tags: name("igw") });
@@ -156,6 +161,7 @@ export class Network extends Construct {
       this.privateEgressRoutes.push(egress);
       new RouteTableAssociation(this, `private-${i}-association`, { subnetId: privateSubnet.id, routeTableId: privateRoutes.id });
       this.privateSubnetIds.push(privateSubnet.id);
+      this.privateSubnetZones.push(zoneName(i));
       privateRouteTableIds.push(privateRoutes.id);
 
       const isolatedSubnet = new Subnet(this, `isolated-${i}`, {

@@ -17,8 +17,6 @@ export interface TenantPermissionsBoundaryProps {
   readonly repositoryArn: string;
   /** Key that encrypts ECS Exec sessions: a task must decrypt with it to accept a session. */
   readonly execKmsKeyArn: string;
-  /** Log group ECS Exec sessions are recorded in; the task's role writes the transcript. */
-  readonly execLogGroupArn: string;
   /** `resource_id` of the shared database, for `rds-db:connect` ARNs. */
   readonly databaseResourceId: string;
 }
@@ -63,9 +61,11 @@ export class TenantPermissionsBoundary extends Construct {
           Condition: { StringEquals: { [`aws:ResourceTag/${TENANT_RESOURCE_TAG}`]: tenant } },
         },
         {
+          // Container output (execution role) and ECS Exec transcripts (task roles, written by
+          // the SSM agent, which also reads the stream's state).
           Sid: "OwnLogs",
           Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
           Resource: `arn:aws:logs:${region}:${accountId}:log-group:${tenantLogGroupName(props.environment, tenant)}:*`,
         },
         {
@@ -100,16 +100,13 @@ export class TenantPermissionsBoundary extends Construct {
           Resource: props.execKmsKeyArn,
         },
         {
-          Sid: "EcsExecSessionLogs",
-          Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-          Resource: `${props.execLogGroupArn}:*`,
-        },
-        {
+          // The SSM agent looks its log group up before uploading a transcript. DescribeLogGroups
+          // is authorized against log-group::log-stream: whatever prefix it asks for, so this
+          // account and region is as narrow as it gets (names and settings, never log data).
           Sid: "EcsExecFindLogGroup",
           Effect: "Allow",
           Action: "logs:DescribeLogGroups",
-          Resource: "*",
+          Resource: `arn:aws:logs:${region}:${accountId}:log-group:*`,
         },
         {
           // ECS Exec's SSM channels have no resource-level permissions.

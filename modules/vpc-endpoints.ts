@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable } from "cdktf";
+import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -25,6 +26,11 @@ export interface VpcEndpointsProps {
   readonly vpcCidr: string;
   /** Subnets that get an endpoint network interface (the private tier). */
   readonly subnetIds: string[];
+  /**
+   * Zone name of each subnet, in the order of subnetIds. An interface endpoint goes only into
+   * the subnets whose zone its service offers; tasks in other zones reach it across zones.
+   */
+  readonly subnetAvailabilityZones: string[];
   /** Route tables that get the S3 gateway endpoint. */
   readonly routeTableIds: string[];
   /** @default INTERFACE_ENDPOINT_SERVICES */
@@ -39,10 +45,15 @@ export class VpcEndpoints extends Construct {
   public readonly securityGroupId: string;
   /** Every endpoint, for work that must not start before AWS APIs are reachable privately. */
   public readonly endpoints: ITerraformDependable[] = [];
+  /** The rule admitting HTTPS to the interface endpoints; a separate resource, so callers wait for it too. */
+  public readonly ingressRules: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
     super(scope, id);
     if (props.subnetIds.length === 0) throw new Error(`VpcEndpoints ${props.namePrefix}: subnetIds must not be empty`);
+    if (props.subnetAvailabilityZones.length !== props.subnetIds.length) {
+      throw new Error(`VpcEndpoints ${props.namePrefix}: subnetAvailabilityZones must name one zone per subnet (${props.subnetIds.length}), got ${props.subnetAvailabilityZones.length}`);
+    }
 
     const securityGroup = new SecurityGroup(this, "security-group", {
       name: `${props.namePrefix}-vpc-endpoints`,
@@ -50,7 +61,7 @@ export class VpcEndpoints extends Construct {
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
     });
-    new VpcSecurityGroupIngressRule(this, "https-from-vpc", {
+    const httpsFromVpc = new VpcSecurityGroupIngressRule(this, "https-from-vpc", {
       securityGroupId: securityGroup.id,
       description: "HTTPS from the VPC",
       ipProtocol: "tcp",
@@ -68,17 +79,23 @@ export class VpcEndpoints extends Construct {
     });
     this.endpoints.push(s3);
     for (const service of props.interfaceServices ?? INTERFACE_ENDPOINT_SERVICES) {
-      const endpoint = new VpcEndpoint(this, service.replace(/\./g, "-"), {
+      const id = service.replace(/\./g, "-");
+      const serviceName = `com.amazonaws.${props.region}.${service}`;
+      // Zone names map to different physical zones in each account, and not every service is
+      // offered in every zone: CreateVpcEndpoint refuses a subnet in a zone the service lacks.
+      const offered = new DataAwsVpcEndpointService(this, `${id}-service`, { serviceName, serviceType: "Interface" });
+      const endpoint = new VpcEndpoint(this, id, {
         vpcId: props.vpcId,
-        serviceName: `com.amazonaws.${props.region}.${service}`,
+        serviceName,
         vpcEndpointType: "Interface",
         privateDnsEnabled: true,
-        subnetIds: props.subnetIds,
+        subnetIds: Fn.matchkeys(props.subnetIds, props.subnetAvailabilityZones, offered.availabilityZones),
         securityGroupIds: [securityGroup.id],
         tags: { Name: `${props.namePrefix}-${service}` },
       });
       this.endpoints.push(endpoint);
     }
     this.securityGroupId = securityGroup.id;
+    this.ingressRules = [httpsFromVpc];
   }
 }

@@ -10,7 +10,6 @@ import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
   agentRepositoryName,
-  ECS_EXEC_LOG_CONCERN,
   NAME_PREFIX,
   platformKeyAlias,
   platformLogGroupName,
@@ -77,7 +76,6 @@ export class PlatformStack extends SelfContainedStack {
       region,
       alias: `${platformKeyAlias(env, region)}-exec`,
       description: `OpenClaw platform ${env} ${region}: ECS Exec sessions`,
-      logGroupNamePattern: platformLogGroupName(env, region, ECS_EXEC_LOG_CONCERN),
     });
 
     const network = new Network(this, "network", {
@@ -95,12 +93,12 @@ export class PlatformStack extends SelfContainedStack {
       vpcId: network.vpcId,
       vpcCidr: network.vpcCidr,
       subnetIds: network.privateSubnetIds,
+      subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
     });
     const cluster = new Cluster(this, "cluster", {
       clusterName: name("agents"),
       kmsKeyArn: execKey.keyArn,
-      execLogGroupName: platformLogGroupName(env, region, ECS_EXEC_LOG_CONCERN),
     });
     const database = new Database(this, "database", {
       accountId,
@@ -123,7 +121,6 @@ export class PlatformStack extends SelfContainedStack {
       accountId,
       repositoryArn: registry.repositoryArn,
       execKmsKeyArn: execKey.keyArn,
-      execLogGroupArn: cluster.execLogGroupArn,
       databaseResourceId: database.resourceId,
     });
 
@@ -143,7 +140,9 @@ export class PlatformStack extends SelfContainedStack {
       kmsKeyArn: key.keyArn,
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
+      reservedConcurrentExecutions: environment.provisionerReservedConcurrency,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
+      networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
     });
 
     new PlatformContract(this, "contract", {

@@ -14,8 +14,6 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
-  ECS_EXEC_LOG_CONCERN,
-  platformLogGroupArn,
   tenantBucketName,
   tenantBudgetName,
   tenantExecutionRoleName,
@@ -54,8 +52,6 @@ export class TenantStack extends SelfContainedStack {
     const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
     // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
     const databaseUser = databaseRoleName(tenant.id);
-    // The task roles write ECS Exec session transcripts to the cluster's exec log group.
-    const execLogGroupArn = platformLogGroupArn(accountId, env, region, ECS_EXEC_LOG_CONCERN);
     this.addDependency(props.platform);
 
     new StackSettings(
@@ -108,6 +104,7 @@ export class TenantStack extends SelfContainedStack {
       environment: env,
       provisionerFunctionName: platform.databaseProvisionerFunctionName,
       exportBucketName: storage.bucketName,
+      exportKmsKeyArn: key.keyArn,
       deletionMode: tenant.databaseDeletion,
       // Old and new tasks of a rolling deployment both hold their pools for a while; the
       // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
@@ -122,7 +119,7 @@ export class TenantStack extends SelfContainedStack {
       vpcId: platform.vpcId,
     });
 
-    iam.grantExecution([
+    const executionGrant = iam.grantExecution([
       ...imagePullStatements(platform.repositoryArn),
       ...logging.writeStatements(),
       ...secrets.readStatements(),
@@ -130,12 +127,12 @@ export class TenantStack extends SelfContainedStack {
     ]);
 
     for (const [agent, agentConfig] of agents) {
-      iam.grantTask(agent, [
+      const taskGrant = iam.grantTask(agent, [
         ...storage.readWriteStatements(),
         ...key.useStatements(),
         ...bedrockStatements(region, tenant.bedrockModels),
         ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
-        ...ecsExecStatements(platform.execKmsKeyArn, execLogGroupArn),
+        ...ecsExecStatements(platform.execKmsKeyArn, logging.logGroupArn, region, accountId),
       ]);
       const image = agentConfig.image ?? environment.agentImage;
       const service = new AgentService(this, `agent-${agent}`, {
@@ -166,7 +163,7 @@ export class TenantStack extends SelfContainedStack {
           DB_USER: databaseUser,
           DB_POOL_SIZE: String(agentConfig.dbConnections),
         },
-        startAfter: [database.provisioned],
+        startAfter: [database.provisioned, executionGrant, taskGrant],
         secrets: Object.fromEntries(
           Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
         ),

@@ -198,12 +198,24 @@ describe("network exposure", () => {
 });
 
 describe("first deploy ordering", () => {
-  it("runs the DB provisioner's first migration only after private egress and every VPC endpoint exist", () => {
+  // Separate security-group rule resources are created after their group, in parallel with
+  // anything that references only the group's id (test/provider-rules.test.ts has the same rule
+  // for the function itself).
+  const SECURITY_GROUP_RULES = new Set(["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]);
+
+  it("runs the DB provisioner's first migration only after private egress, every VPC endpoint and every security-group rule exist", () => {
     const problems = resourcesOfType(output, "aws_lambda_invocation")
       .filter((r) => r.stack.startsWith("platform-"))
       .filter((r) => {
         const deps: string[] = r.config.depends_on ?? [];
-        return !deps.some((d) => d.startsWith("aws_route.")) || deps.filter((d) => d.startsWith("aws_vpc_endpoint.")).length !== resourcesOfType(output, "aws_vpc_endpoint").filter((e) => e.stack === r.stack).length;
+        const inStack = (type: string) => resources.filter((e) => e.stack === r.stack && e.type === type);
+        const rules = resources.filter((e) => e.stack === r.stack && SECURITY_GROUP_RULES.has(e.type)).map((e) => `${e.type}.${e.address.split(".").pop()}`);
+        return (
+          !deps.some((d) => d.startsWith("aws_route.")) ||
+          deps.filter((d) => d.startsWith("aws_vpc_endpoint.")).length !== inStack("aws_vpc_endpoint").length ||
+          rules.length < 4 ||
+          rules.some((rule) => !deps.includes(rule))
+        );
       })
       .map((r) => r.address);
     expect(problems).toEqual([]);

@@ -205,7 +205,7 @@ describe("tenant IAM", () => {
           resource.startsWith("${data.aws_ssm_parameter.platform_") || // a platform resource from the contract
           resource === "*" || // only for actions without resource-level permissions, checked above
           resource.startsWith(`arn:aws:bedrock:`) ||
-          /^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:\/openclaw\/[a-z0-9-]+\/[a-z0-9-]+\/platform\/ecs-exec:\*$/.test(resource) || // ECS Exec transcripts
+          (statement.Action === "logs:DescribeLogGroups" && /^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:\*$/.test(resource)) || // lists names only; no narrower resource exists
           resource.includes(`:dbuser:`) && resource.endsWith(`/tenant_${tenant.replace(/-/g, "_")}`);
         if (!own) problems.push(`${address} ${statement.Sid}: ${resource}`);
       }

@@ -58,16 +58,19 @@ export function awsDependencies(
       const out = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
       return parseMasterSecret(out.SecretString, secretArn);
     },
-    putExport: async (bucket, key, body) => {
+    putExport: async (bucket, key, body, kmsKeyArn) => {
       await clients.s3.send(
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
           Body: body,
           ContentType: "application/sql",
-          // The bucket's default key is the tenant's KMS key; ask for SSE-KMS explicitly
-          // so a bucket without default encryption cannot receive a plaintext export.
+          // SSE-KMS with the tenant's own key, named explicitly: "aws:kms" without a key id
+          // means the account's aws/s3 key, not the bucket's default. The bucket key keeps the
+          // encryption context the bucket ARN, which the function's KMS grant is written for.
           ServerSideEncryption: "aws:kms",
+          SSEKMSKeyId: kmsKeyArn,
+          BucketKeyEnabled: true,
           // A same-named bucket in another account must not receive tenant data.
           ExpectedBucketOwner: expectedBucketOwner(),
         }),

@@ -25,8 +25,8 @@ export interface ProvisionerDeps {
   readonly environment: string;
   /** Reads the master user's credentials (Secrets Manager in AWS). Called once per invocation, so rotation needs no restart. */
   readonly getMasterCredentials: () => Promise<MasterCredentials>;
-  /** Stores an export (S3 in AWS). */
-  readonly putExport: (bucket: string, key: string, body: string) => Promise<void>;
+  /** Stores an export (S3 in AWS), encrypted with the tenant's KMS key. */
+  readonly putExport: (bucket: string, key: string, body: string, kmsKeyArn: string) => Promise<void>;
   /** @default DEFAULT_LAYOUT */
   readonly layout?: DbLayout;
   /** @default the files in db/migrations */
@@ -151,7 +151,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
             );
             const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
             // Drop only after the export is stored: a failed upload leaves the tenant retired, not lost.
-            await deps.putExport(input.exportBucket, key, body);
+            await deps.putExport(input.exportBucket, key, body, input.exportKmsKeyArn);
             await inTransaction(client, () => dropTenant(client, names));
             result = { ...base, status: "dropped", migrationsApplied: applied, exportLocation: `s3://${input.exportBucket}/${key}` };
           }

@@ -3,7 +3,7 @@ import { maxConnections } from "../../capacity/quotas";
 import { measureUsage, Meter } from "../../capacity/usage";
 import { synthesize, REPO_ROOT } from "../support/synth";
 import { join } from "node:path";
-import { writeTenants } from "../support/tenant-fixtures";
+import { writeCdktfJson, writeTenants } from "../support/tenant-fixtures";
 
 const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
 
@@ -57,7 +57,7 @@ describe("capacity arithmetic", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1);
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
     expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3); // CPU + memory per service
-    expect(find("logGroups", "us-east-1")!.used).toBe(3 + 2); // flow logs, exec logs, provisioner + one per tenant
+    expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs, provisioner + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
 
@@ -73,6 +73,27 @@ describe("capacity arithmetic", () => {
     const environments = { ...output.config.environments, production: { ...output.config.environments.production, quotas: { iamRoles: 10 } } };
     const roles = evaluate(meters, environments).find((r) => r.quota === "iamRoles" && r.environment === "production")!;
     expect(roles).toMatchObject({ limit: 10, status: "exceeded" });
+  });
+});
+
+describe("Lambda concurrency", () => {
+  it("counts nothing while no function reserves concurrency (the default)", () => {
+    expect(meters.filter((m) => m.quota === "lambdaConcurrentExecutions")).toEqual([]);
+  });
+
+  it("counts a reservation plus the 100 executions Lambda keeps unreserved, per region, against the account's quota", () => {
+    const reserving = synthesize(
+      writeTenants([{ id: "alpha" }]),
+      writeCdktfJson((production) => {
+        production.provisionerReservedConcurrency = 5;
+        production.quotas = { lambdaConcurrentExecutions: 10 }; // a new account's quota
+      }),
+    );
+    const lambda = measureUsage(reserving.stacks).filter((m) => m.quota === "lambdaConcurrentExecutions" && m.environment === "production");
+    expect(lambda.map((m) => [m.region, m.used])).toEqual([["us-east-1", 105]]);
+    const row = evaluate(lambda, reserving.config.environments)[0];
+    expect(row).toMatchObject({ limit: 10, status: "exceeded" });
+    expect(evaluate(lambda, { ...reserving.config.environments, production: { ...reserving.config.environments.production, quotas: { lambdaConcurrentExecutions: 1000 } } })[0].status).toBe("ok");
   });
 });
 

@@ -258,6 +258,12 @@ describe("environment rules", () => {
     ]);
   });
 
+  it("fails on a provisioner concurrency reservation that is not a whole number from 1", () => {
+    expect(environmentProblems({ production: { ...environment, provisionerReservedConcurrency: 0 } })[0]).toMatch(
+      /^cdktf\.json: context\.environments\.production\.provisionerReservedConcurrency: .*\(got 0\)$/,
+    );
+  });
+
   it("fails when two environments share an account", () => {
     expect(environmentProblems({ production: environment, staging: environment })).toEqual([
       "cdktf.json: context.environments.staging.accountId: each environment is its own AWS account; 111111111111 is already production's",

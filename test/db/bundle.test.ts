@@ -89,7 +89,7 @@ describe("provisioner bundle", () => {
       DB_MASTER_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-1",
       OPENCLAW_ENVIRONMENT: "test",
     });
-    const event = { tenantId: "acme", environment: "test", exportBucket: "openclaw-acme-exports", deletionMode: "retain", connectionLimit: 5, tf: { action: "create" } };
+    const event = { tenantId: "acme", environment: "test", exportBucket: "openclaw-acme-exports", exportKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/acme", deletionMode: "retain", connectionLimit: 5, tf: { action: "create" } };
 
     test("rejects invalid input before reading any secret", async () => {
       requests.length = 0;

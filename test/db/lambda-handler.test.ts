@@ -36,15 +36,20 @@ describe("awsDependencies", () => {
     expect(await deps().getMasterCredentials()).toEqual({ username: "master", password: "pw" });
   });
 
-  test("uploads an export SSE-KMS encrypted, to a bucket of its own account only", async () => {
+  test("uploads an export encrypted with the tenant's own KMS key and the bucket key, to a bucket of its own account only", async () => {
+    // Without SSEKMSKeyId, "aws:kms" means the account's aws/s3 key, not the bucket default:
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html
     s3.on(PutObjectCommand).resolves({});
-    await deps().putExport("openclaw-acme-111111111111-us-east-1", "database-exports/acme/x.sql", "-- sql");
+    const tenantKey = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    await deps().putExport("openclaw-acme-111111111111-us-east-1", "database-exports/acme/x.sql", "-- sql", tenantKey);
     expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).toEqual({
       Bucket: "openclaw-acme-111111111111-us-east-1",
       Key: "database-exports/acme/x.sql",
       Body: "-- sql",
       ContentType: "application/sql",
       ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: tenantKey,
+      BucketKeyEnabled: true,
       ExpectedBucketOwner: "111111111111",
     });
   });

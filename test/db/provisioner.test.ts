@@ -17,7 +17,7 @@ jest.setTimeout(60_000);
 
 let server: TestServer;
 let scratch: Scratch;
-let uploads: { bucket: string; key: string; body: string }[];
+let uploads: { bucket: string; key: string; body: string; kmsKeyArn: string }[];
 let failUploads: boolean;
 
 function provisioner(target: Scratch = scratch, overrides: Partial<ProvisionerDeps> = {}) {
@@ -26,9 +26,9 @@ function provisioner(target: Scratch = scratch, overrides: Partial<ProvisionerDe
     environment: "test",
     layout: target.layout,
     getMasterCredentials: async () => target.master,
-    putExport: async (bucket, key, body) => {
+    putExport: async (bucket, key, body, kmsKeyArn) => {
       if (failUploads) throw new Error("S3 unavailable");
-      uploads.push({ bucket, key, body });
+      uploads.push({ bucket, key, body, kmsKeyArn });
     },
     now: () => new Date("2026-01-02T03:04:05.678Z"),
     log: () => undefined,
@@ -40,6 +40,7 @@ const input = (tenantId: string, extra: Partial<ProvisionerInput> = {}): Provisi
   tenantId,
   environment: "test",
   exportBucket: `openclaw-${tenantId}-exports`,
+  exportKmsKeyArn: `arn:aws:kms:us-east-1:111111111111:key/${tenantId}-key`,
   deletionMode: "retain",
   connectionLimit: 5,
   ...extra,
@@ -136,7 +137,7 @@ describe("input", () => {
   });
 
   test("fails on an unknown field, so a typo is not silently ignored", () => {
-    expect(() => parseEvent({ ...input("alpha"), deletionMod: "drop" })).toThrow(/deletionMod: unknown field \(allowed: tenantId, environment, exportBucket, deletionMode, connectionLimit, tf\)/);
+    expect(() => parseEvent({ ...input("alpha"), deletionMod: "drop" })).toThrow(/deletionMod: unknown field \(allowed: tenantId, environment, exportBucket, exportKmsKeyArn, deletionMode, connectionLimit, tf\)/);
   });
 
   test("fails when invoked for another environment", async () => {
@@ -260,6 +261,7 @@ describe("delete, mode drop", () => {
 
     expect(result.status).toBe("dropped");
     expect(uploads.map((u) => `s3://${u.bucket}/${u.key}`)).toEqual([result.exportLocation]);
+    expect(uploads[0].kmsKeyArn).toBe("arn:aws:kms:us-east-1:111111111111:key/gone-a-key"); // the tenant's key, not aws/s3
     expect(result.exportLocation).toBe("s3://openclaw-gone-a-exports/database-exports/gone-a/2026-01-02T03-04-05-678Z.sql");
     expect(await rowsOf("gone-a")).toEqual({ leads: [], agent_memory: [], audit_log: [] });
     const leftovers = await withSuperuser(async (c) => ({

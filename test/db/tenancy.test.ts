@@ -17,7 +17,7 @@ let b: Client;
 let roleA: string;
 let roleB: string;
 
-const base = { environment: "test", exportBucket: "openclaw-test-exports", deletionMode: "retain" as const, connectionLimit: 5 };
+const base = { environment: "test", exportBucket: "openclaw-test-exports", exportKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/test", deletionMode: "retain" as const, connectionLimit: 5 };
 
 beforeAll(async () => {
   server = await startServer();

@@ -25,14 +25,25 @@ const build = (overrides: Partial<AgentServiceProps> = {}) => synthModule((scope
 const container = (json: Record<string, any>) => JSON.parse(only(json, "aws_ecs_task_definition").container_definitions)[0];
 
 describe("AgentService", () => {
-  it("runs the container as a non-root user with a read-only root and a writable /tmp volume", () => {
+  it("runs the container as a non-root user with a read-only root, writable only at /tmp and the ECS Exec agent's paths", () => {
     const json = build();
     const c = container(json);
     expect(c.user).toBe("10001:10001");
     expect(c.readonlyRootFilesystem).toBe(true);
     expect(c.privileged).toBe(false);
-    expect(c.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
-    expect(only(json, "aws_ecs_task_definition").volume).toEqual([{ name: "tmp" }]);
+    expect(c.mountPoints).toEqual([
+      { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
+      { sourceVolume: "ecs-exec-managed-agents", containerPath: "/managed-agents", readOnly: false },
+      { sourceVolume: "ecs-exec-ssm-state", containerPath: "/var/lib/amazon/ssm", readOnly: false },
+      { sourceVolume: "ecs-exec-ssm-logs", containerPath: "/var/log/amazon/ssm", readOnly: false },
+    ]);
+    // Name only: bind mounts on the task's ephemeral storage, nothing from a host or EFS.
+    expect(only(json, "aws_ecs_task_definition").volume).toEqual([
+      { name: "tmp" },
+      { name: "ecs-exec-managed-agents" },
+      { name: "ecs-exec-ssm-state" },
+      { name: "ecs-exec-ssm-logs" },
+    ]);
   });
 
   it("injects secrets by reference and plain variables by value", () => {
@@ -69,8 +80,26 @@ describe("AgentService", () => {
     expect(only(build({ spot: true }), "aws_ecs_service").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1 }]);
   });
 
-  it("accepts zero tasks for a suspended tenant", () => {
-    expect(only(build({ desiredCount: 0 }), "aws_ecs_service").desired_count).toBe(0);
+  it("forces a new deployment on update, so switching spot on or off is a plannable change", () => {
+    expect(only(build({ spot: true }), "aws_ecs_service").force_new_deployment).toBe(true);
+  });
+
+  it("waits up to 20 minutes for a running service to reach steady state, so a rolled-back deployment fails the apply", () => {
+    const service = only(build(), "aws_ecs_service");
+    expect(service.wait_for_steady_state).toBe(true);
+    expect(service.timeouts).toEqual({ create: "20m", update: "20m" });
+    expect(only(build({ steadyStateTimeout: "30m" }), "aws_ecs_service").timeouts).toEqual({ create: "30m", update: "30m" });
+  });
+
+  it("accepts zero tasks for a suspended tenant, and then does not wait for a deployment", () => {
+    const service = only(build({ desiredCount: 0 }), "aws_ecs_service");
+    expect(service.desired_count).toBe(0);
+    expect(service.wait_for_steady_state).toBe(false);
+    expect(service.timeouts).toBeUndefined();
+  });
+
+  it("fails when steadyStateTimeout is not whole minutes", () => {
+    expect(() => build({ steadyStateTimeout: "1h" })).toThrow('AgentService acme-scout: steadyStateTimeout must be a whole number of minutes like "20m" (got 1h)');
   });
 
   it("fails when a name is both a secret and a plain variable", () => {

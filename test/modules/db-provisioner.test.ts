@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DbProvisioner, DbProvisionerProps } from "../../modules/db-provisioner";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { only, synthModule } from "../support/module-synth";
 
@@ -54,8 +55,13 @@ describe("DbProvisioner", () => {
     expect(only(json, "aws_vpc_security_group_egress_rule")).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443 });
   });
 
-  it("encrypts its environment with the platform key, traces with X-Ray and reserves concurrency", () => {
-    expect(fn()).toMatchObject({ kms_key_arn: props.kmsKeyArn, tracing_config: { mode: "Active" }, reserved_concurrent_executions: 5 });
+  it("encrypts its environment with the platform key and traces with X-Ray", () => {
+    expect(fn()).toMatchObject({ kms_key_arn: props.kmsKeyArn, tracing_config: { mode: "Active" } });
+  });
+
+  it("reserves no concurrency unless asked, since Lambda refuses reservations that leave under 100 unreserved", () => {
+    expect(fn()).not.toHaveProperty("reserved_concurrent_executions");
+    expect(fn({ reservedConcurrentExecutions: 5 }).reserved_concurrent_executions).toBe(5);
   });
 
   it("tells the handler where the database and the master secret are, and nothing secret", () => {
@@ -94,7 +100,7 @@ describe("DbProvisioner", () => {
     expect(bySid.WriteExportsToTenantBuckets).toMatchObject({ Action: "s3:PutObject", Resource: `${props.exportBucketArnPattern}/database-exports/*` });
     expect(bySid.EncryptExportsWithTenantKeys.Condition).toEqual({
       StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
-      StringLike: { "kms:EncryptionContext:aws:s3:arn": `${props.exportBucketArnPattern}/database-exports/*` },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": props.exportBucketArnPattern }, // bucket key: the bucket ARN
     });
     const wildcard = statements.filter((s) => s.Resource === "*").map((s) => s.Sid);
     expect(wildcard.sort()).toEqual(["ManageVpcNetworkInterfaces", "WriteTraces"]);
@@ -117,7 +123,7 @@ describe("DbProvisioner", () => {
   it.each([
     [{ functionName: `x${"y".repeat(64)}` }, /functionName must be 1-64 letters/],
     [{ logRetentionDays: 10 }, /logRetentionDays must be one of 1, 3, 5.* \(got 10\)/],
-    [{ reservedConcurrentExecutions: 0 }, /reservedConcurrentExecutions must be an integer from 1 to 20 \(got 0\)/],
+    [{ reservedConcurrentExecutions: 0 }, /reservedConcurrentExecutions must be an integer from 1 to 1000 \(got 0\)/],
     [{ timeoutSeconds: 1000 }, /timeoutSeconds must be an integer from 30 to 900 \(got 1000\)/],
     [{ subnetIds: [] }, /subnetIds must list at least one subnet/],
     [{ securityGroupIds: [] }, /securityGroupIds must include the db-clients group/],
@@ -134,6 +140,18 @@ describe("DbProvisioner first migration", () => {
       new DbProvisioner(scope, "db-provisioner", { ...props, migrateAfter: [route] });
     });
     const migrate = Object.values<any>(json.resource.aws_lambda_invocation)[0];
-    expect(migrate.depends_on).toEqual([expect.stringMatching(/^aws_route\.egress/)]);
+    expect(migrate.depends_on).toEqual([expect.stringMatching(/^aws_route\.egress/), expect.stringMatching(/^aws_vpc_security_group_egress_rule\.db-provisioner_https-egress/)]);
+  });
+
+  it("creates the function and runs the first migration only after the network rules it needs", () => {
+    const { json } = synthModule((scope) => {
+      const rule = new VpcSecurityGroupIngressRule(scope, "postgres-from-clients", { securityGroupId: "sg-db", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, referencedSecurityGroupId: "sg-clients" });
+      new DbProvisioner(scope, "db-provisioner", { ...props, networkRulesAfter: [rule] });
+    });
+    const fn = Object.values<any>(json.resource.aws_lambda_function)[0];
+    const migrate = Object.values<any>(json.resource.aws_lambda_invocation)[0];
+    for (const deps of [fn.depends_on, migrate.depends_on]) {
+      expect(deps).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_vpc_security_group_ingress_rule\.postgres-from-clients/), expect.stringMatching(/https-egress/)]));
+    }
   });
 });

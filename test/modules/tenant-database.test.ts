@@ -8,6 +8,7 @@ const props: TenantDatabaseProps = {
   environment: "production",
   provisionerFunctionName: "openclaw-production-us-east-1-db-provisioner",
   exportBucketName: "openclaw-acme-111111111111-us-east-1",
+  exportKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 };
 const build = (overrides: Partial<TenantDatabaseProps> = {}) =>
   synthModule((scope) => new TenantDatabase(scope, "database", { ...props, ...overrides })).json;
@@ -24,6 +25,7 @@ describe("TenantDatabase", () => {
       tenantId: "acme",
       environment: "production",
       exportBucket: props.exportBucketName,
+      exportKmsKeyArn: props.exportKmsKeyArn,
       deletionMode: "retain",
       connectionLimit: 20,
     });

@@ -11,7 +11,6 @@ function statements(): Array<Record<string, any>> {
         accountId: "111111111111",
         repositoryArn: "arn:aws:ecr:us-east-1:111111111111:repository/openclaw/agent",
         execKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/exec",
-        execLogGroupArn: "arn:aws:logs:us-east-1:111111111111:log-group:/openclaw/production/us-east-1/platform/ecs-exec",
         databaseResourceId: "db-ABC",
       }),
   );
@@ -48,8 +47,12 @@ describe("TenantPermissionsBoundary", () => {
 });
 
 describe("TenantPermissionsBoundary and ECS Exec", () => {
-  it("lets tasks write session transcripts only to the cluster's exec log group", () => {
-    expect(bySid("EcsExecSessionLogs").Resource).toBe("arn:aws:logs:us-east-1:111111111111:log-group:/openclaw/production/us-east-1/platform/ecs-exec:*");
-    expect(bySid("EcsExecFindLogGroup").Action).toBe("logs:DescribeLogGroups");
+  it("lets tasks write session transcripts only to their own tenant's log group", () => {
+    expect(statements().find((s) => s.Sid === "EcsExecSessionLogs")).toBeUndefined();
+    expect(bySid("OwnLogs").Action).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]);
+  });
+
+  it("lets the SSM agent look log groups up in this account and region only (DescribeLogGroups has no narrower resource)", () => {
+    expect(bySid("EcsExecFindLogGroup")).toMatchObject({ Action: "logs:DescribeLogGroups", Resource: "arn:aws:logs:us-east-1:111111111111:log-group:*" });
   });
 });

@@ -11,6 +11,7 @@ describe("VpcEndpoints", () => {
         vpcId: "vpc-1",
         vpcCidr: "10.10.0.0/16",
         subnetIds: ["subnet-a", "subnet-b"],
+        subnetAvailabilityZones: ["us-east-1a", "us-east-1b"],
         routeTableIds: ["rtb-a"],
       }),
   );
@@ -21,6 +22,22 @@ describe("VpcEndpoints", () => {
     const interfaces = endpoints.filter((e) => e.vpc_endpoint_type === "Interface");
     expect(interfaces.map((e) => e.service_name).sort()).toEqual(INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.us-east-1.${s}`).sort());
     expect(interfaces.every((e) => e.private_dns_enabled === true)).toBe(true);
+  });
+
+  it("puts each interface endpoint only into subnets in zones its service is offered in", () => {
+    const interfaces = all(json, "aws_vpc_endpoint").filter((e) => e.vpc_endpoint_type === "Interface");
+    const lookups = Object.entries<any>(json.data.aws_vpc_endpoint_service);
+    for (const endpoint of interfaces) {
+      const [name, lookup] = lookups.find(([, d]) => d.service_name === endpoint.service_name)!;
+      expect(lookup.service_type).toBe("Interface");
+      expect(endpoint.subnet_ids).toBe(`\${matchkeys(["subnet-a", "subnet-b"], ["us-east-1a", "us-east-1b"], tolist(data.aws_vpc_endpoint_service.${name}.availability_zones))}`);
+    }
+  });
+
+  it("fails when the subnets' zones are not given one per subnet", () => {
+    expect(() =>
+      synthModule((scope) => new VpcEndpoints(scope, "endpoints", { namePrefix: "p", region: "us-east-1", vpcId: "vpc-1", vpcCidr: "10.10.0.0/16", subnetIds: ["subnet-a"], subnetAvailabilityZones: [], routeTableIds: [] })),
+    ).toThrow("VpcEndpoints p: subnetAvailabilityZones must name one zone per subnet (1), got 0");
   });
 
   it("admits HTTPS from inside the VPC only", () => {

@@ -132,7 +132,7 @@ describe("KMS key policies", () => {
 
 describe("the tenant permissions boundary", () => {
   const boundaries = ofType("aws_iam_policy").filter((r) => r.address.includes("tenant-boundary"));
-  const SHARED = new Set(["PullAgentImage", "RegistryLogin", "InvokeFoundationModels", "EcsExecSessionKey", "EcsExecChannels", "EcsExecSessionLogs", "EcsExecFindLogGroup"]);
+  const SHARED = new Set(["PullAgentImage", "RegistryLogin", "InvokeFoundationModels", "EcsExecSessionKey", "EcsExecChannels", "EcsExecFindLogGroup"]);
   const NO_RESOURCE_LEVEL = new Set([
     "ecr:GetAuthorizationToken",
     "ssmmessages:CreateControlChannel",
@@ -247,9 +247,17 @@ describe("agent containers (inside container_definitions, invisible to checkov)"
     expect(problems).toEqual([]);
   });
 
-  it("share no host namespaces and mount nothing but their own task volume", () => {
+  it("share no host namespaces and mount nothing but their own task-local volumes", () => {
+    const local = (task: Record<string, any>, name: string) =>
+      (task.volume ?? []).some((v: Record<string, unknown>) => v.name === name && Object.keys(v).every((k) => k === "name"));
     const problems = containers
-      .filter(({ task, container }) => task.pid_mode || task.ipc_mode || (container.mountPoints ?? []).some((m: { sourceVolume: string }) => m.sourceVolume !== "tmp") || container.volumesFrom?.length)
+      .filter(
+        ({ task, container }) =>
+          task.pid_mode ||
+          task.ipc_mode ||
+          (container.mountPoints ?? []).some((m: { sourceVolume: string }) => !local(task, m.sourceVolume)) ||
+          container.volumesFrom?.length,
+      )
       .map((c) => c.address);
     expect(problems).toEqual([]);
   });
