@@ -6,6 +6,7 @@ import type { Exec } from "../../pipeline/lib/exec";
 import { readPlans } from "../../pipeline/lib/plan";
 import { renderComment } from "../../pipeline/plan-comment";
 import { writeSynth, type FakeStack } from "./synth-helper";
+import { loadEnvironments } from "../../config/loader";
 
 import * as tool from "../../pipeline/plan-stacks";
 import { runCli } from "./cli-helper";
@@ -31,6 +32,7 @@ type LogEntry = { t: number; what: string; stack: string };
 function options(stacks: string[], env: Record<string, string>, extra: Partial<PlanOptions> = {}, log: LogEntry[] = []): PlanOptions {
   return {
     synthDir: writeSynth(tmp(), tenants(12)),
+    environments: loadEnvironments(join(__dirname, "..", "..", "cdktf.json")),
     stacks,
     outDir: tmp(),
     parallelism: 3,
