@@ -271,6 +271,24 @@ jobs:
   });
 });
 
+describe("the workflows the roles trust (bootstrap/settings.ts) are exactly those that use them", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PLAN_WORKFLOWS, DEPLOY_WORKFLOWS } = require("../../bootstrap/settings") as { PLAN_WORKFLOWS: string[]; DEPLOY_WORKFLOWS: string[] };
+  const using = (variable: string) => files.filter((f) => text(f).includes(variable)).sort();
+
+  test("the plan role: plan.yml (workflow_run) and drift.yml (schedule), both presenting main's context without an environment", () => {
+    expect(using("OPENCLAW_PLAN_ROLE_ARN")).toEqual([...PLAN_WORKFLOWS].sort());
+    for (const f of PLAN_WORKFLOWS) {
+      expect(events(workflow(f)).every((e) => ["workflow_run", "schedule", "workflow_dispatch"].includes(e))).toBe(true);
+      expect(Object.values(workflow(f).jobs).filter((j) => JSON.stringify(j).includes("OPENCLAW_PLAN_ROLE_ARN")).map((j) => j.environment)).not.toContainEqual(expect.anything());
+    }
+  });
+
+  test("the deploy role: deploy.yml, in the production environment", () => {
+    expect(using("OPENCLAW_DEPLOY_ROLE_ARN")).toEqual([...DEPLOY_WORKFLOWS].sort());
+  });
+});
+
 describe("pr-synth.yml (pull requests, unprivileged)", () => {
   const wf = workflow("pr-synth.yml");
 
