@@ -149,8 +149,20 @@ function str(v: Json | undefined): string {
 }
 
 export function readStack(dir: string, name: string, entry: Json): StackInfo {
-  const synthesized = str(get(entry, "synthesizedStackPath")) || `stacks/${name}/cdk.tf.json`;
-  const workingDirectory = str(get(entry, "workingDirectory")) || `stacks/${name}`;
+  // A pull request's synth output is read by main's tools as untrusted data: its manifest may not
+  // point them at files outside the stack's own directory (`../../..`), so only the paths cdktf
+  // writes are accepted.
+  const synthesized = `stacks/${name}/cdk.tf.json`;
+  const workingDirectory = `stacks/${name}`;
+  for (const [field, expected] of [
+    ["synthesizedStackPath", synthesized],
+    ["workingDirectory", workingDirectory],
+  ] as const) {
+    const given = get(entry, field);
+    if (given !== undefined && given !== expected) {
+      throw new UsageError(`${join(dir, "manifest.json")}: stack ${name}: ${field} must be ${expected} (got ${JSON.stringify(given)})`);
+    }
+  }
   const configFile = join(dir, synthesized);
   const config = readJson(configFile, `stack ${name}`);
   const provider = get(config, "provider", "aws", 0);

@@ -94,6 +94,14 @@ describe("affected", () => {
     ]);
   });
 
+  test("refuses a manifest that points a stack at files outside its own directory (untrusted synth output)", () => {
+    const dir = writeSynth(tmp(), [tenant("a", "production")]);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    manifest.stacks["tenant-a"].synthesizedStackPath = "../../../home/runner/work/_temp/secret.json";
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    expect(() => readSynth(dir)).toThrow(/stack tenant-a: synthesizedStackPath must be stacks\/tenant-a\/cdk\.tf\.json \(got "\.\.\/\.\.\/\.\.\/home\/runner/);
+  });
+
   test("fails when the manifest names a dependency that is not synthesized", () => {
     const base = readSynth(writeSynth(tmp(), []));
     const head = readSynth(writeSynth(tmp(), [tenant("a")]));
