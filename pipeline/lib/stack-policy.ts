@@ -19,7 +19,10 @@
  *
  * `stackPolicyViolations` returns every reason at once, one line each.
  */
-import { Testing, TerraformStack } from "cdktf";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, Testing, TerraformStack } from "cdktf";
 import type { EnvironmentConfig, EnvironmentsConfig } from "../../config/environment-schema";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
 import { platformContractParameterName, platformStackName, platformStateKey, tenantStackName, tenantStateKey } from "../../modules/naming";
@@ -96,11 +99,14 @@ interface StackContext {
  * construct the stacks use, so the policy and the stacks cannot drift apart.
  */
 const renderedSettings = new Map<string, Json>();
+/** cdktf's App wants an output directory, though nothing is written there: one for all renders. */
+let scratchOutdir: string | undefined;
 export function expectedSettings(environmentName: string, environment: EnvironmentConfig, region: string, stateKey: string): Json {
   const cacheKey = JSON.stringify([environmentName, environment, region, stateKey]);
   let rendered = renderedSettings.get(cacheKey);
   if (!rendered) {
-    const stack = new TerraformStack(Testing.app(), "expected");
+    scratchOutdir ??= mkdtempSync(join(tmpdir(), "openclaw-stack-policy-"));
+    const stack = new TerraformStack(new App({ outdir: scratchOutdir }), "expected");
     new StackSettings(stack, "settings", environmentStackSettings(environmentName, environment, { region, stateKey, defaultTags: {} }));
     rendered = JSON.parse(Testing.synth(stack)) as Json;
     renderedSettings.set(cacheKey, rendered);
