@@ -71,7 +71,10 @@ function scanExpression(text: string, start: number, use: { functions: string[];
       if (depth === 0) return i + 1;
       depth--;
     }
-    if (/[A-Za-z_]/.test(c) && !/[A-Za-z0-9_-]/.test(text[i - 1] ?? "")) {
+    // Identifiers are consumed whole (letters, digits, `_`, `-`, and `::` namespaces), so a
+    // letter here always starts a token, even right after an operator: `1-file(...)` is
+    // `1 - file(...)` to Terraform.
+    if (/[A-Za-z_]/.test(c)) {
       const match = /^[A-Za-z_][A-Za-z0-9_-]*(?:::[A-Za-z_][A-Za-z0-9_-]*)*/.exec(text.slice(i))!;
       const word = match[0];
       const before = previousNonSpace(text, i - 1);

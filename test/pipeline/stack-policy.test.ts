@@ -220,6 +220,10 @@ describe("stack policy: expressions", () => {
     expect(withTag('${file ("/x")}')).toEqual([expect.stringContaining("function file() is not allowed")]);
     expect(withTag('${provider::aws::arn_parse("arn:aws:s3:::x")}')).toEqual([expect.stringContaining("function provider::aws::arn_parse() is not allowed")]);
     expect(withTag('${"\\"}${file("/x")}"}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${1-file("/x")}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${2 -file("/x")}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${~ file("/x") ~}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${core::file("/x")}')).toEqual([expect.stringContaining("function core::file() is not allowed")]);
   });
 
   it("refuses path.*, terraform.*, var.* and local.* references", () => {
