@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ENVIRONMENT_NAME_PATTERN, REGION_PATTERN } from "../../config/environment-schema";
 import { STACK_NAME, UsageError } from "./cli";
 
 export interface StackInfo {
@@ -173,7 +174,7 @@ export function readStack(dir: string, name: string, entry: Json): StackInfo {
     .update("\0")
     .update(assetDigest(join(dir, workingDirectory)))
     .digest("hex");
-  return {
+  const info = {
     name,
     dependencies,
     environment: str(get(provider, "default_tags", 0, "tags", "Environment")),
@@ -183,6 +184,17 @@ export function readStack(dir: string, name: string, entry: Json): StackInfo {
     workingDirectory,
     fingerprint,
   };
+  // These values become job names, artifact names, the role variable's name and the region
+  // credentials are requested in, before the stack policy has looked at the stack: a pull
+  // request's synth output must not choose them freely (an STS endpoint from a crafted region).
+  const bad = [
+    ["provider.aws[0].default_tags[0].tags.Environment", info.environment, ENVIRONMENT_NAME_PATTERN],
+    ["provider.aws[0].region", info.region, REGION_PATTERN],
+    ["terraform.backend.s3.region", info.stateRegion, REGION_PATTERN],
+  ] as const;
+  const problems = bad.filter(([, value, pattern]) => value !== "" && !pattern.test(value)).map(([field, value, pattern]) => `${field} ${JSON.stringify(value)} (allowed: ${pattern.source})`);
+  if (problems.length) throw new UsageError(`${configFile}: ${problems.join("; ")}`);
+  return info;
 }
 
 /** Reads a synth output directory; a missing or malformed one is bad input (exit 1). */

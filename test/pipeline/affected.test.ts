@@ -102,6 +102,16 @@ describe("affected", () => {
     expect(() => readSynth(dir)).toThrow(/stack tenant-a: synthesizedStackPath must be stacks\/tenant-a\/cdk\.tf\.json \(got "\.\.\/\.\.\/\.\.\/home\/runner/);
   });
 
+  test("refuses an environment or region a job name, role variable or STS endpoint could not safely hold", () => {
+    const dir = writeSynth(tmp(), [tenant("a", "production")]);
+    const file = join(dir, "stacks", "tenant-a", "cdk.tf.json");
+    const stack = JSON.parse(readFileSync(file, "utf8"));
+    stack.provider.aws[0].region = "attacker.example#";
+    stack.provider.aws[0].default_tags[0].tags.Environment = "PROD/../x";
+    writeFileSync(file, JSON.stringify(stack));
+    expect(() => readSynth(dir)).toThrow(/Environment "PROD\/\.\.\/x" \(allowed: .*\); provider\.aws\[0\]\.region "attacker\.example#"/);
+  });
+
   test("fails when the manifest names a dependency that is not synthesized", () => {
     const base = readSynth(writeSynth(tmp(), []));
     const head = readSynth(writeSynth(tmp(), [tenant("a")]));
