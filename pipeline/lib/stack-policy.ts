@@ -49,12 +49,13 @@ export const ALLOWED_PROVIDER_ARGUMENTS: ReadonlySet<string> = new Set(["region"
 /** Meta-arguments that run programs or open connections during apply. */
 const FORBIDDEN_RESOURCE_KEYS = ["provisioner", "connection"];
 /**
- * Functions the stacks' expressions call (cdktf's Fn.join/element/split, and jsonencode/
- * jsondecode for policy documents and JSON parameters). None touches the file system, the
+ * Functions the stacks' expressions call (cdktf's Fn.join/element/split, matchkeys/tolist for
+ * the subnets of zones an endpoint service offers, and jsonencode/jsondecode for policy
+ * documents and JSON parameters). None touches the file system, the
  * environment or the network; `file*`, `templatefile`, `pathexpand`, `abspath` and `fileset`
  * are left out on purpose. test/pipeline/stack-policy.test.ts pins the set.
  */
-export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set(["join", "element", "split", "jsonencode", "jsondecode"]);
+export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set(["join", "element", "split", "jsonencode", "jsondecode", "matchkeys", "tolist"]);
 /**
  * Traversal roots: this stack's own resources (`aws_*`) and data sources (`data`), and the
  * iteration objects. `path.*` (runner paths), `terraform.*`, `var.*`, `local.*` and `module.*`
@@ -63,8 +64,8 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set(["join", "element"
 const ALLOWED_ROOT = /^(data|aws_[a-z0-9_]+|each|count|self)$/;
 
 /**
- * Data sources a plan may read, by type: the platform's availability zones and the platform
- * contract. An SSM parameter must be named literally under `/openclaw/<env>/<region>/platform/`
+ * Data sources a plan may read, by type: the platform's availability zones, the zones of its
+ * interface endpoint services, and the platform contract. An SSM parameter must be named literally under `/openclaw/<env>/<region>/platform/`
  * of the stack's own environment and region (modules/naming.ts), so a stack cannot read
  * another tenant's or environment's parameters. The AWS provider decrypts SecureString
  * parameters by default (`with_decryption` defaults to true:
@@ -73,6 +74,18 @@ const ALLOWED_ROOT = /^(data|aws_[a-z0-9_]+|each|count|self)$/;
  */
 const DATA_SOURCE_RULES: Readonly<Record<string, (config: Json, ctx: StackContext) => string[]>> = {
   aws_availability_zones: () => [],
+  // Which zones offer an AWS service's interface endpoint (modules/vpc-endpoints.ts): a
+  // DescribeVpcEndpointServices call about an AWS service of the stack's own region, named literally.
+  aws_vpc_endpoint_service: (config, ctx) => {
+    const problems: string[] = [];
+    const extra = Object.keys(config).filter((k) => !["//", "service_name", "service_type"].includes(k));
+    if (extra.length) problems.push(`only service_name and service_type are allowed (got ${extra.join(", ")})`);
+    const prefix = `com.amazonaws.${ctx.region}.`;
+    if (typeof config.service_name !== "string" || !config.service_name.startsWith(prefix) || !/^[a-z0-9.-]+$/.test(config.service_name.slice(prefix.length))) {
+      problems.push(`service_name must be a literal ${prefix}<service> (got ${JSON.stringify(config.service_name)})`);
+    }
+    return problems;
+  },
   aws_ssm_parameter: (config, ctx) => {
     const problems: string[] = [];
     const prefix = platformContractParameterName(ctx.environmentName, ctx.region, "");

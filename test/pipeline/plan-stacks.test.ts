@@ -143,7 +143,7 @@ describe("plan-stacks CLI", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.split("\n").filter((l) => l.startsWith("tenant-t0: refused: "))).toEqual([
       "tenant-t0: refused: provider aws: argument https_proxy is not allowed (allowed: region, allowed_account_ids, default_tags)",
-      "tenant-t0: refused: data source type terraform_remote_state is not allowed (allowed: aws_availability_zones, aws_ssm_parameter)",
+      "tenant-t0: refused: data source type terraform_remote_state is not allowed (allowed: aws_availability_zones, aws_vpc_endpoint_service, aws_ssm_parameter)",
     ]);
     expect(r.stderr).toContain("[1/1] tenant-t0: REFUSED by the stack policy (see error.txt)");
   });

@@ -38,7 +38,7 @@ describe("stack policy: the project's own stacks", () => {
     const used = new Set(Object.values(real.texts).flatMap((t) => [...t.matchAll(/"((?:[^"\\]|\\.)*)"/g)].flatMap((m) => expressionUse(JSON.parse(`"${m[1]}"`)).functions)));
     expect([...used].filter((f) => !ALLOWED_FUNCTIONS.has(f))).toEqual([]);
     // jsonencode/jsondecode are the JSON policy and platform-contract functions cdktf's Fn emits.
-    expect([...ALLOWED_FUNCTIONS].sort()).toEqual(["element", "join", "jsondecode", "jsonencode", "split"]);
+    expect([...ALLOWED_FUNCTIONS].sort()).toEqual(["element", "join", "jsondecode", "jsonencode", "matchkeys", "split", "tolist"]);
   });
 });
 
@@ -172,7 +172,7 @@ describe("stack policy: data sources", () => {
   ])("refuses a %s data source", (type, config) => {
     const stack = aStack();
     stack.data[type] = { x: config };
-    expect(violations(stack)).toEqual([`data source type ${type} is not allowed (allowed: aws_availability_zones, aws_ssm_parameter)`]);
+    expect(violations(stack)).toEqual([`data source type ${type} is not allowed (allowed: aws_availability_zones, aws_vpc_endpoint_service, aws_ssm_parameter)`]);
   });
 
   it.each([
@@ -189,6 +189,21 @@ describe("stack policy: data sources", () => {
     );
   });
 
+  it("allows an AWS endpoint service of the stack's own region by literal name only", () => {
+    const platform = aStack(PLATFORM);
+    platform.data.aws_vpc_endpoint_service = { ok: { service_name: "com.amazonaws.us-east-1.ecr.api", service_type: "Interface" } };
+    expect(violations(platform, PLATFORM)).toEqual([]);
+    platform.data.aws_vpc_endpoint_service = {
+      region: { service_name: "com.amazonaws.us-west-2.ecr.api" },
+      partner: { service_name: "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", filter: [{ name: "owner", values: ["x"] }] },
+    };
+    expect(violations(platform, PLATFORM)).toEqual([
+      'data source aws_vpc_endpoint_service.region: service_name must be a literal com.amazonaws.us-east-1.<service> (got "com.amazonaws.us-west-2.ecr.api")',
+      "data source aws_vpc_endpoint_service.partner: only service_name and service_type are allowed (got filter)",
+      'data source aws_vpc_endpoint_service.partner: service_name must be a literal com.amazonaws.us-east-1.<service> (got "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0")',
+    ]);
+  });
+
   it("refuses an SSM parameter read with decryption", () => {
     const stack = aStack();
     const [first] = Object.keys(stack.data.aws_ssm_parameter);
@@ -203,7 +218,7 @@ describe("stack policy: expressions", () => {
     firstTagKey(stack)[key] = value;
     return violations(stack);
   };
-  const allowed = "(allowed: join, element, split, jsonencode, jsondecode)";
+  const allowed = "(allowed: join, element, split, jsonencode, jsondecode, matchkeys, tolist)";
 
   it("refuses file() reading the runner's environment into a tag the plan comment would show", () => {
     expect(withTag('${file("/proc/self/environ")}')).toEqual([`provider.aws[0].default_tags[0].tags.Leak: function file() is not allowed ${allowed}`]);
@@ -281,7 +296,7 @@ describe("plan-stacks with untrusted synth output", () => {
         "refused by the stack policy, not planned:",
         '- top-level "output" blocks are not allowed (only terraform, provider, resource and data)',
         "- provider aws: argument endpoints is not allowed (allowed: region, allowed_account_ids, default_tags)",
-        "- output.leak.value: function file() is not allowed (allowed: join, element, split, jsonencode, jsondecode)",
+        "- output.leak.value: function file() is not allowed (allowed: join, element, split, jsonencode, jsondecode, matchkeys, tolist)",
         "",
       ].join("\n"),
     );
