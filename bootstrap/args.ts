@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { BootstrapOptions, DeployTrust, SseMode } from "./settings";
+import { BootstrapOptions, DeployTrust, OidcSubjectForm, SseMode } from "./settings";
 
 /** Command-line parsing. Pure: argv in, options or a UsageError out. */
 
@@ -22,10 +22,18 @@ Options:
   --deploy-trust environment|main
                                  who may deploy: jobs in the GitHub environment (default) or any job on main
   --github-environment <name>    GitHub environment of deploy jobs (default production)
+  --oidc-subject workflow|github-default
+                                 sub claim the roles trust: with job_workflow_ref, naming the workflow
+                                 files allowed to assume each role (default), or GitHub's default form
   --cdktf-json <path>            path of cdktf.json (default ./cdktf.json)
   -h, --help                     show this text
 
-Exit status: 0 done, 1 bad input, 2 AWS failure. Progress goes to stderr, the settings to use to stdout.`;
+GitHub: with GITHUB_TOKEN (or GH_TOKEN) set, bootstrap also sets the repository's OIDC subject
+template (unless --dry-run) and checks the deploy environment's branch policy and reviewers;
+without a token it prints the API call and the settings to check by hand.
+
+Exit status: 0 done, 1 bad input, 2 AWS or GitHub failure, or a GitHub setting the trust relies on is wrong.
+Progress goes to stderr, the settings to use to stdout.`;
 
 /** Bad command-line input: the message says which flag and what is allowed. */
 export class UsageError extends Error {
@@ -59,6 +67,7 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
         "noncurrent-version-days": { type: "string", default: "90" },
         "deploy-trust": { type: "string", default: "environment" },
         "github-environment": { type: "string", default: "production" },
+        "oidc-subject": { type: "string", default: "workflow" },
         "cdktf-json": { type: "string", default: "cdktf.json" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -93,6 +102,8 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
   if (!GITHUB_ENVIRONMENT.test(githubEnvironment)) {
     problems.push(`--github-environment must be letters, digits, '.', '_' or '-' (got "${githubEnvironment}")`);
   }
+  const oidcSubject = values["oidc-subject"];
+  if (oidcSubject !== "workflow" && oidcSubject !== "github-default") problems.push(`--oidc-subject must be workflow or github-default (got "${oidcSubject}")`);
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
 
   return {
@@ -105,6 +116,7 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
     noncurrentVersionDays: days,
     deployTrust: deployTrust as DeployTrust,
     githubEnvironment,
+    oidcSubject: oidcSubject as OidcSubjectForm,
     cdktfJsonPath: values["cdktf-json"],
   };
 }

@@ -4,6 +4,7 @@ import { ConfigError, loadEnvironments } from "../config/loader";
 import { USAGE, UsageError, parseBootstrapArgs } from "./args";
 import { describeAwsError, errorCode, hintFor } from "./aws-errors";
 import { AwsClients, createClients } from "./clients";
+import { GithubApi, githubApi, githubSettingsChecks } from "./github";
 import { runSteps } from "./runner";
 import { BootstrapSettings, resolveSettings, SettingsError } from "./settings";
 import { bootstrapSteps } from "./steps";
@@ -26,7 +27,18 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
 }
 
-export async function main(argv: readonly string[], io: CliIo, clientsFor: (region: string) => AwsClients = createClients): Promise<number> {
+/** A GitHub API client when a token is in the environment (GITHUB_TOKEN, or GH_TOKEN as gh uses). */
+export function githubFromEnvironment(): GithubApi | undefined {
+  const token = process.env.GITHUB_TOKEN || process.env.GH_TOKEN;
+  return token ? githubApi(token) : undefined;
+}
+
+export async function main(
+  argv: readonly string[],
+  io: CliIo,
+  clientsFor: (region: string) => AwsClients = createClients,
+  github: () => GithubApi | undefined = githubFromEnvironment,
+): Promise<number> {
   let settings: BootstrapSettings;
   try {
     const args = parseBootstrapArgs(argv);
@@ -84,7 +96,26 @@ export async function main(argv: readonly string[], io: CliIo, clientsFor: (regi
     io.stderr(failureSummary(result, steps.length));
     return EXIT_AWS_FAILURE;
   }
+  // The roles' trust is only as strong as the GitHub settings it names: set or check them now.
+  const api = github();
+  let checks;
+  try {
+    checks = await githubSettingsChecks(settings, api);
+  } catch (err) {
+    io.stderr(`bootstrap failed checking GitHub settings: ${(err as Error).message}\nThe AWS part is done; run again to check GitHub.`);
+    return EXIT_AWS_FAILURE;
+  }
+  io.stderr(api ? `GitHub settings of ${settings.githubRepo}:` : `GitHub settings of ${settings.githubRepo} (no GITHUB_TOKEN: not checked, verify by hand):`);
+  for (const check of checks) {
+    io.stderr(`[github] ${check.title}: ${check.status}`);
+    for (const line of check.lines) io.stderr(`      ${line}`);
+  }
   io.stdout(successSummary(settings, result.outputs, settings.dryRun));
+  const problems = checks.filter((c) => c.status === "problem");
+  if (problems.length > 0) {
+    io.stderr(`bootstrap failed: ${problems.length} GitHub setting(s) the role trust relies on are not in place (${problems.map((p) => p.title).join(", ")}; see above). The AWS part is done.`);
+    return EXIT_AWS_FAILURE;
+  }
   return EXIT_OK;
 }
 

@@ -1,8 +1,12 @@
 import { NAME_PREFIX } from "../modules/naming";
 import {
   BootstrapSettings,
+  DEPLOY_WORKFLOWS,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
+  OidcSubjectForm,
+  PLAN_WORKFLOWS,
+  TRUSTED_BRANCH,
   bucketArn,
   lockTableArn,
   oidcProviderArn,
@@ -35,13 +39,27 @@ export const STATE_POLICY_NAME = "openclaw-terraform-state";
 export const PLAN_GUARDRAILS_POLICY_NAME = "openclaw-plan-guardrails";
 export const DEPLOY_POLICY_NAME = "openclaw-deploy";
 
-/** `sub` claims GitHub puts in the OIDC token of each kind of workflow run. */
-export function githubSubjects(repo: string) {
-  return {
-    pullRequest: `repo:${repo}:pull_request`,
-    mainBranch: `repo:${repo}:ref:refs/heads/main`,
-    environment: (name: string) => `repo:${repo}:environment:${name}`,
-  };
+/**
+ * `sub` claims GitHub puts in the OIDC token of a job, by the job's context: the branch the
+ * workflow runs for (push, schedule, workflow_run and workflow_dispatch: the workflow file is that
+ * branch's) or the GitHub environment the job declares. There is deliberately no pull_request
+ * subject: for a pull request from a branch of this repository, GitHub runs the workflow file as
+ * the pull request has it, so a role trusting `repo:<repo>:pull_request` is a role every
+ * pusher can assume with code of their choosing.
+ *
+ * With the `workflow` form the repository's subject template is `repo`, `context`,
+ * `job_workflow_ref` (bootstrap/github.ts sets it), and the claim also names the workflow file
+ * and the ref it was read from: `repo:o/r:ref:refs/heads/main:job_workflow_ref:o/r/.github/workflows/plan.yml@refs/heads/main`.
+ * https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
+ */
+export function githubSubject(repo: string, form: OidcSubjectForm, context: { branch: string } | { environment: string }, workflowFile: string): string {
+  const base = "branch" in context ? `repo:${repo}:ref:refs/heads/${context.branch}` : `repo:${repo}:environment:${context.environment}`;
+  return form === "workflow" ? `${base}:job_workflow_ref:${repo}/.github/workflows/${workflowFile}@refs/heads/${TRUSTED_BRANCH}` : base;
+}
+
+/** Every subject of the given workflow files, without duplicates (the default form has one). */
+function subjectsOf(settings: Pick<BootstrapSettings, "githubRepo" | "oidcSubject">, context: { branch: string } | { environment: string }, workflows: readonly string[]): string[] {
+  return [...new Set(workflows.map((w) => githubSubject(settings.githubRepo, settings.oidcSubject, context, w)))];
 }
 
 /**
@@ -70,20 +88,22 @@ export function githubTrustPolicy(settings: Pick<BootstrapSettings, "partition" 
 }
 
 /**
- * The plan role serves pull request plans and the scheduled drift check. Drift runs on
- * main (schedule events carry `ref:refs/heads/main`), so the role trusts main as well: it is
- * read-only, and main only holds reviewed code. It does not trust environments, so a job that
- * declares `environment:` cannot use it.
+ * The plan role serves pull request plans (plan.yml, a workflow_run workflow: GitHub runs it as
+ * main has it, with main's context) and the scheduled drift check (drift.yml on main). Both are
+ * main-defined; nothing a pull request runs presents main's subject. It does not trust
+ * environments, so a job that declares `environment:` cannot use it.
  */
-export function planRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo">): string[] {
-  const sub = githubSubjects(settings.githubRepo);
-  return [sub.pullRequest, sub.mainBranch];
+export function planRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo" | "oidcSubject">): string[] {
+  return subjectsOf(settings, { branch: TRUSTED_BRANCH }, PLAN_WORKFLOWS);
 }
 
-/** The deploy role trusts exactly one subject: the production environment (reviewers) or main. */
-export function deployRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo" | "deployTrust" | "githubEnvironment">): string[] {
-  const sub = githubSubjects(settings.githubRepo);
-  return [settings.deployTrust === "main" ? sub.mainBranch : sub.environment(settings.githubEnvironment)];
+/**
+ * The deploy role trusts the production environment's deploy.yml jobs (required reviewers; its
+ * deployment branch policy must allow main only), or deploy.yml on main with --deploy-trust main.
+ */
+export function deployRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo" | "deployTrust" | "githubEnvironment" | "oidcSubject">): string[] {
+  const context = settings.deployTrust === "main" ? { branch: TRUSTED_BRANCH } : { environment: settings.githubEnvironment };
+  return subjectsOf(settings, context, DEPLOY_WORKFLOWS);
 }
 
 type StateSettings = Pick<BootstrapSettings, "partition" | "region" | "accountId" | "stateBucket" | "lockTable">;

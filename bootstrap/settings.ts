@@ -18,6 +18,29 @@ export type SseMode = "kms" | "aes256";
 /** Which GitHub workflow runs may assume the deploy role. */
 export type DeployTrust = "environment" | "main";
 
+/**
+ * The form of the OIDC `sub` claim the roles trust. `workflow`: the repository's subject
+ * template includes `job_workflow_ref` (bootstrap sets or prints the GitHub API call), so each
+ * role names the workflow files allowed to assume it. `github-default`: GitHub's default
+ * `repo:<repo>:<context>` subject, which any workflow file on main presents.
+ */
+export type OidcSubjectForm = "workflow" | "github-default";
+
+/** Claim keys of the repository's OIDC subject template for the `workflow` form, in order. */
+export const OIDC_SUBJECT_CLAIM_KEYS = ["repo", "context", "job_workflow_ref"] as const;
+
+/**
+ * Workflow files whose jobs may assume each role (with the `workflow` subject form). The plan
+ * role: plan.yml (workflow_run after a pull request's unprivileged synth) and drift.yml
+ * (schedule); the deploy role: deploy.yml. A new credentialed workflow is added here, then
+ * bootstrap is run again.
+ */
+export const PLAN_WORKFLOWS = ["plan.yml", "drift.yml"] as const;
+export const DEPLOY_WORKFLOWS = ["deploy.yml"] as const;
+
+/** The branch whose workflow definitions may hold credentials. */
+export const TRUSTED_BRANCH = "main";
+
 /** The command line, validated. */
 export interface BootstrapOptions {
   /** Environment name, a key of cdktf.json `context.environments`. */
@@ -38,6 +61,8 @@ export interface BootstrapOptions {
   readonly deployTrust: DeployTrust;
   /** GitHub environment whose jobs may deploy, when deployTrust is `environment`. */
   readonly githubEnvironment: string;
+  /** The OIDC subject form the role trust policies expect. */
+  readonly oidcSubject: OidcSubjectForm;
   /** Path of cdktf.json. */
   readonly cdktfJsonPath: string;
 }

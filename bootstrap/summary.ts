@@ -1,6 +1,7 @@
 import { platformStateKey, tenantStateKey } from "../modules/naming";
 import { Outputs } from "./plan";
 import { RunResult } from "./runner";
+import { describeOidcCustomizationCall } from "./github";
 import { BootstrapSettings, roleArnVariableName } from "./settings";
 
 /**
@@ -31,6 +32,9 @@ export function successSummary(settings: BootstrapSettings, outputs: Outputs, dr
     `GitHub repository variables for ${settings.githubRepo} (Settings → Secrets and variables → Actions → Variables):`,
     `  ${roleArnVariableName("plan", settings.env)}=${outputs.planRoleArn ?? "(not created)"}`,
     `  ${roleArnVariableName("deploy", settings.env)}=${outputs.deployRoleArn ?? "(not created)"}`,
+    "",
+    `GitHub OIDC subject template the roles' trust expects (bootstrap sets it when GITHUB_TOKEN is given):`,
+    `  ${describeOidcCustomizationCall(settings)}`,
   );
   return lines.join("\n");
 }

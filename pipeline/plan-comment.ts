@@ -63,6 +63,7 @@ const hasChanges = (p: StackPlan) => p.add + p.change + p.destroy + p.replace + 
 
 function status(p: StackPlan): string {
   if (p.status === "error") return "❌ plan failed";
+  if (p.status === "refused") return "⛔ refused by the stack policy";
   if (p.status === "missing") return "❔ no result";
   if (p.replace > 0 && p.destroy > 0) return "⚠️ destroys + replaces";
   if (p.replace > 0) return "⚠️ replaces";
@@ -172,7 +173,8 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   const artifact = opts.artifact ?? "terraform-plans";
   const sorted = sortPlans(plans);
   const removed = [...(opts.removed ?? [])].sort();
-  const failed = sorted.filter((p) => p.status !== "ok");
+  const failed = sorted.filter((p) => p.status !== "ok" && p.status !== "refused");
+  const refused = sorted.filter((p) => p.status === "refused");
   const risky = sorted.filter((p) => p.status === "ok" && destructive(p));
   const changed = sorted.filter((p) => p.status === "ok" && hasChanges(p));
 
@@ -181,6 +183,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   if (changed.length) headline.push(`${changed.length} with changes`);
   if (risky.length) headline.push(`${risky.length} destroying or replacing`);
   if (failed.length) headline.push(`${failed.length} failed`);
+  if (refused.length) headline.push(`${refused.length} refused`);
   if (removed.length) headline.push(`${removed.length} removed`);
   head.push(`## ${opts.title ?? `Terraform plan: ${headline.join(", ")}`}`, "");
   for (const line of opts.notes ?? []) head.push(redactText(line));
@@ -203,6 +206,14 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
       `> **Removed stacks need offboarding:** ${capped(removed)}.`,
       "> The pipeline never destroys a removed stack: the deploy will stop with instructions.",
       "> Follow the offboarding steps in `.github/README.md` (export data, then destroy by hand with the deploy role).",
+      "",
+    );
+  }
+  if (refused.length) {
+    head.push(
+      "> [!CAUTION]",
+      `> **Refused by the stack policy (not planned):** ${capped(refused.map((p) => p.stack))}. Their synthesized Terraform holds something the`,
+      "> project's stacks never contain (reasons in the details below); see `pipeline/lib/stack-policy.ts`.",
       "",
     );
   }

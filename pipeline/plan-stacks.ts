@@ -4,8 +4,11 @@
  *
  *   npm run -s plan-stacks -- --synth <dir> --stacks "a b c" --out <dir> [--parallelism 4] [--detailed-exitcode]
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { EnvironmentsConfig } from "../config/environment-schema";
+import { ConfigError, loadEnvironments } from "../config/loader";
 import { checkStackNames, log, parse, run, splitList, UsageError } from "./lib/cli";
 import { exec as realExec, mapLimit, type Exec, type ExecResult } from "./lib/exec";
 import { redactPlanJson, redactText, sensitiveValues } from "./lib/redact";
@@ -15,9 +18,14 @@ import { readSynth } from "./lib/synth";
 
 export const HELP = `Usage: npm run -s plan-stacks -- --synth <dir> --stacks "<a b c>" --out <dir> [options]
 
-For each stack: a policy check of its cdk.tf.json (only the hashicorp/aws provider and aws_*
-resources and data sources, no modules or provisioners: a pull request's synth output is
-untrusted), then terraform init, terraform plan -out, terraform show -json / -no-color.
+For each stack: its cdk.tf.json alone (nothing else of the synth directory: Terraform would load
+every *.tf / *.tf.json beside it) is checked against the stack policy and written to a fresh
+directory; only then terraform init, terraform plan -out, terraform show -json / -no-color run
+there. The policy (pipeline/lib/stack-policy.ts) is an allow-list of what the project's stacks
+contain: hashicorp/aws with the arguments StackSettings writes, the backend this checkout's
+cdktf.json gives the stack name, aws_* resources, the project's data sources and functions, no
+outputs, modules or provisioners. A pull request's synth output is untrusted data; a refused
+stack fails with one line per reason in error.txt and is never given to terraform.
 Writes <out>/<stack>/plan.json (sensitive values masked; state and variables dropped),
 plan.txt (redacted), or error.txt when a step failed, and result.json:
   {"stack","status":"planned"|"failed","changes":true|false,"seconds"}
@@ -28,6 +36,7 @@ safe for concurrent writers); the rest run --parallelism at a time.
 
 Options:
   --synth <dir>          synth output (cdktf.out) holding stacks/<stack>/cdk.tf.json
+  --cdktf-json <file>    cdktf.json whose environments decide the expected backends (default cdktf.json)
   --stacks <list>        stacks to plan, separated by spaces or commas
   --out <dir>            where the per-stack directories go
   --parallelism <n>      stacks planned at once (default 4)
@@ -37,10 +46,12 @@ Options:
   --help                 show this help
 
 Environment: TERRAFORM_BINARY (default: terraform).
-Exit codes: 0 every stack planned, 1 bad input, 2 one or more plans failed or unexpected failure.`;
+Exit codes: 0 every stack planned, 1 bad input, 2 one or more stacks refused or failed, or an unexpected failure.`;
 
 export interface PlanOptions {
   readonly synthDir: string;
+  /** Environments of the trusted checkout's cdktf.json: the expected backend and account per stack. */
+  readonly environments: EnvironmentsConfig;
   readonly stacks: readonly string[];
   readonly outDir: string;
   readonly parallelism: number;
@@ -53,7 +64,8 @@ export interface PlanOptions {
 
 export interface StackResult {
   readonly stack: string;
-  readonly status: "planned" | "failed";
+  /** `refused`: the stack policy kept it from terraform (reasons in error.txt). */
+  readonly status: "planned" | "failed" | "refused";
   /** The plan proposes changes (with --detailed-exitcode: exit code 2). */
   readonly changes: boolean;
   readonly seconds: number;
@@ -76,7 +88,34 @@ function tail(text: string, lines = 150): string {
   return all.length > lines ? [`… (${all.length - lines} earlier lines cut)`, ...all.slice(-lines)].join("\n") : all.join("\n");
 }
 
-export async function planStack(stack: string, cwd: string, opts: PlanOptions): Promise<StackResult> {
+/**
+ * Reads `<synth>/stacks/<stack>/cdk.tf.json` alone, ignoring manifest paths and every other file
+ * of the untrusted synth output, and returns the parsed config or why it cannot be used.
+ */
+export function readStackConfig(synthDir: string, stack: string): { config?: Record<string, unknown>; problem?: string } {
+  const file = join(synthDir, "stacks", stack, "cdk.tf.json");
+  try {
+    // A symlink could point the policy at one file and terraform at another.
+    if (!lstatSync(file).isFile()) return { problem: `stacks/${stack}/cdk.tf.json is not a regular file` };
+    return { config: JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> };
+  } catch (err) {
+    return { problem: `cannot read stacks/${stack}/cdk.tf.json: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * A fresh directory (named after the stack, as terraform's working directory) holding only the
+ * checked config, re-serialized from what the policy read: duplicate keys or other files in the
+ * artifact never reach terraform.
+ */
+function cleanWorkingDirectory(stack: string, config: unknown): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "openclaw-plan-")), stack);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config, null, 2));
+  return dir;
+}
+
+export async function planStack(stack: string, opts: PlanOptions): Promise<StackResult> {
   const started = Date.now();
   const dir = join(opts.outDir, stack);
   mkdirSync(dir, { recursive: true });
@@ -84,23 +123,23 @@ export async function planStack(stack: string, cwd: string, opts: PlanOptions): 
   const env = { ...(opts.env ?? process.env), TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   const outputs: Record<string, ExecResult> = {};
   let changes = false;
+  let cwd: string | undefined;
   const finish = (status: StackResult["status"]): StackResult => {
     rmSync(planFile, { force: true }); // holds sensitive values in clear text
+    if (cwd) rmSync(resolve(cwd, ".."), { recursive: true, force: true });
     const result = { stack, status, changes, seconds: Math.round((Date.now() - started) / 1000) };
     writeFileSync(join(dir, "result.json"), `${JSON.stringify(result)}\n`);
     return result;
   };
-  let violations: string[];
-  try {
-    violations = stackPolicyViolations(JSON.parse(readFileSync(join(cwd, "cdk.tf.json"), "utf8")));
-  } catch (err) {
-    violations = [`cannot read cdk.tf.json: ${(err as Error).message}`];
-  }
+  const { config, problem } = readStackConfig(opts.synthDir, stack);
+  const violations = problem ? [problem] : stackPolicyViolations(stack, config!, opts.environments);
   if (violations.length > 0) {
     // Refused before `terraform init`, which would download and run what the stack names.
     writeFileSync(join(dir, "error.txt"), `refused by the stack policy, not planned:\n${violations.map((v) => `- ${v}`).join("\n")}\n`);
-    return finish("failed");
+    for (const v of violations) log(`${stack}: refused: ${v}`);
+    return finish("refused");
   }
+  cwd = cleanWorkingDirectory(stack, config);
   for (const { step, args } of commands(opts)) {
     const r = await opts.exec(
       opts.terraform,
@@ -139,10 +178,9 @@ export async function planStacks(opts: PlanOptions): Promise<StackResult[]> {
   const total = opts.stacks.length;
   let done = 0;
   const one = async (stack: string): Promise<StackResult> => {
-    const info = synth.stacks.get(stack);
-    const r = await planStack(stack, resolve(opts.synthDir, info?.workingDirectory ?? `stacks/${stack}`), opts);
+    const r = await planStack(stack, opts);
     done += 1;
-    const what = r.status === "failed" ? "FAILED (see error.txt)" : r.changes ? "changes" : "no changes";
+    const what = r.status === "refused" ? "REFUSED by the stack policy (see error.txt)" : r.status === "failed" ? "FAILED (see error.txt)" : r.changes ? "changes" : "no changes";
     log(`[${done}/${total}] ${stack}: ${what} (${r.seconds} s)`);
     return r;
   };
@@ -155,6 +193,7 @@ export async function planStacks(opts: PlanOptions): Promise<StackResult[]> {
 export async function main(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     synth: { type: "string" },
+    "cdktf-json": { type: "string" },
     stacks: { type: "string" },
     out: { type: "string" },
     parallelism: { type: "string" },
@@ -169,8 +208,16 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 32) {
     throw new UsageError(`--parallelism must be an integer from 1 to 32, got ${values.parallelism}`);
   }
+  let environments: EnvironmentsConfig;
+  try {
+    environments = loadEnvironments(resolve(values["cdktf-json"] ?? "cdktf.json"));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`--cdktf-json: ${err.message}`);
+    throw err;
+  }
   const opts: PlanOptions = {
     synthDir: values.synth,
+    environments,
     stacks,
     outDir: values.out,
     parallelism,
@@ -184,13 +231,13 @@ export async function main(argv: string[]): Promise<number> {
     for (const s of stacks) {
       if (!synth.stacks.has(s)) throw new UsageError(`not in ${opts.synthDir}: ${s}`);
       for (const c of commands(opts)) {
-        process.stdout.write(`${s}: (cd ${join(opts.synthDir, synth.stacks.get(s)?.workingDirectory ?? "")} && ${opts.terraform} ${c.args.join(" ").replace("{plan}", `${opts.outDir}/${s}/tfplan`)})\n`);
+        process.stdout.write(`${s}: (cd <fresh directory holding only ${join(opts.synthDir, "stacks", s, "cdk.tf.json")}> && ${opts.terraform} ${c.args.join(" ").replace("{plan}", `${opts.outDir}/${s}/tfplan`)})\n`);
       }
     }
     return 0;
   }
   const results = await planStacks(opts);
-  const failed = results.filter((r) => r.status === "failed").map((r) => r.stack);
+  const failed = results.filter((r) => r.status !== "planned").map((r) => r.stack);
   const changed = results.filter((r) => r.changes).length;
   log(`plan-stacks: ${results.length} planned, ${changed} with changes, ${failed.length} failed${failed.length ? `: ${failed.join(", ")}` : ""}`);
   return failed.length ? 2 : 0;

@@ -16,8 +16,12 @@ export interface ResourceChange {
 
 export interface StackPlan {
   readonly stack: string;
-  /** "error" when the plan failed (error.txt), "missing" when the directory holds nothing usable. */
-  readonly status: "ok" | "error" | "missing";
+  /**
+   * "error" when the plan failed (error.txt), "refused" when the stack policy kept the stack
+   * from terraform (result.json status "refused", reasons in error.txt), "missing" when the
+   * directory holds nothing usable.
+   */
+  readonly status: "ok" | "error" | "refused" | "missing";
   readonly add: number;
   readonly change: number;
   readonly destroy: number;
@@ -29,7 +33,7 @@ export interface StackPlan {
   readonly changes: readonly ResourceChange[];
   /** plan.txt or error.txt, already redacted. */
   readonly text: string;
-  /** result.json (plan-stacks): "planned" or "failed". */
+  /** result.json (plan-stacks): "planned", "failed" or "refused". */
   readonly result?: string;
   /** result.json (plan-stacks): the plan proposes changes (-detailed-exitcode 2). */
   readonly resultChanges?: boolean;
@@ -141,7 +145,7 @@ export function readStackPlan(dir: string, stack: string): StackPlan {
     }
     return { ...summarisePlan(stack, plan, planText, result), resultChanges };
   }
-  if (error !== undefined) return { stack, status: "error", ...EMPTY, text: redactText(error), result };
+  if (error !== undefined) return { stack, status: result === "refused" ? "refused" : "error", ...EMPTY, text: redactText(error), result };
   return { stack, status: "missing", ...EMPTY, text: "No plan.json or error.txt: the plan job did not finish for this stack.", result };
 }
 

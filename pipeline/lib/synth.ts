@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ENVIRONMENT_NAME_PATTERN, REGION_PATTERN } from "../../config/environment-schema";
 import { STACK_NAME, UsageError } from "./cli";
 
 export interface StackInfo {
@@ -149,8 +150,20 @@ function str(v: Json | undefined): string {
 }
 
 export function readStack(dir: string, name: string, entry: Json): StackInfo {
-  const synthesized = str(get(entry, "synthesizedStackPath")) || `stacks/${name}/cdk.tf.json`;
-  const workingDirectory = str(get(entry, "workingDirectory")) || `stacks/${name}`;
+  // A pull request's synth output is read by main's tools as untrusted data: its manifest may not
+  // point them at files outside the stack's own directory (`../../..`), so only the paths cdktf
+  // writes are accepted.
+  const synthesized = `stacks/${name}/cdk.tf.json`;
+  const workingDirectory = `stacks/${name}`;
+  for (const [field, expected] of [
+    ["synthesizedStackPath", synthesized],
+    ["workingDirectory", workingDirectory],
+  ] as const) {
+    const given = get(entry, field);
+    if (given !== undefined && given !== expected) {
+      throw new UsageError(`${join(dir, "manifest.json")}: stack ${name}: ${field} must be ${expected} (got ${JSON.stringify(given)})`);
+    }
+  }
   const configFile = join(dir, synthesized);
   const config = readJson(configFile, `stack ${name}`);
   const provider = get(config, "provider", "aws", 0);
@@ -161,7 +174,7 @@ export function readStack(dir: string, name: string, entry: Json): StackInfo {
     .update("\0")
     .update(assetDigest(join(dir, workingDirectory)))
     .digest("hex");
-  return {
+  const info = {
     name,
     dependencies,
     environment: str(get(provider, "default_tags", 0, "tags", "Environment")),
@@ -171,6 +184,17 @@ export function readStack(dir: string, name: string, entry: Json): StackInfo {
     workingDirectory,
     fingerprint,
   };
+  // These values become job names, artifact names, the role variable's name and the region
+  // credentials are requested in, before the stack policy has looked at the stack: a pull
+  // request's synth output must not choose them freely (an STS endpoint from a crafted region).
+  const bad = [
+    ["provider.aws[0].default_tags[0].tags.Environment", info.environment, ENVIRONMENT_NAME_PATTERN],
+    ["provider.aws[0].region", info.region, REGION_PATTERN],
+    ["terraform.backend.s3.region", info.stateRegion, REGION_PATTERN],
+  ] as const;
+  const problems = bad.filter(([, value, pattern]) => value !== "" && !pattern.test(value)).map(([field, value, pattern]) => `${field} ${JSON.stringify(value)} (allowed: ${pattern.source})`);
+  if (problems.length) throw new UsageError(`${configFile}: ${problems.join("; ")}`);
+  return info;
 }
 
 /** Reads a synth output directory; a missing or malformed one is bad input (exit 1). */

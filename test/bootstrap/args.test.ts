@@ -14,14 +14,15 @@ describe("parseBootstrapArgs", () => {
       noncurrentVersionDays: 90,
       deployTrust: "environment",
       githubEnvironment: "production",
+      oidcSubject: "workflow", // roles name the workflow files (job_workflow_ref)
       cdktfJsonPath: "cdktf.json",
     });
   });
 
   test("every option can be set, with = or a separate value", () => {
     expect(
-      parseBootstrapArgs([...required, "--dry-run", "--sse=AES256", "--noncurrent-version-days", "30", "--deploy-trust", "main", "--github-environment=prod", "--cdktf-json", "x.json"]),
-    ).toMatchObject({ dryRun: true, sse: "aes256", noncurrentVersionDays: 30, deployTrust: "main", githubEnvironment: "prod", cdktfJsonPath: "x.json" });
+      parseBootstrapArgs([...required, "--dry-run", "--sse=AES256", "--noncurrent-version-days", "30", "--deploy-trust", "main", "--github-environment=prod", "--cdktf-json", "x.json", "--oidc-subject", "github-default"]),
+    ).toMatchObject({ dryRun: true, sse: "aes256", noncurrentVersionDays: 30, deployTrust: "main", githubEnvironment: "prod", cdktfJsonPath: "x.json", oidcSubject: "github-default" });
   });
 
   test.each([["--help"], ["-h"], ["--env", "x", "--help"]])("%s asks for help, whatever else is given", (...argv) => {
@@ -40,6 +41,7 @@ describe("parseBootstrapArgs", () => {
     [["--noncurrent-version-days", "7.5"], '--noncurrent-version-days must be a whole number from 1 to 3650 (got "7.5")'],
     [["--deploy-trust", "anyone"], '--deploy-trust must be environment or main (got "anyone")'],
     [["--github-environment", "prod*"], `--github-environment must be letters, digits, '.', '_' or '-' (got "prod*")`],
+    [["--oidc-subject", "pull_request"], '--oidc-subject must be workflow or github-default (got "pull_request")'],
   ])("fails when %j: %s", (extra, message) => {
     const argv = [...required.filter((_, i) => !extra.includes(required[i - (i % 2)])), ...extra];
     expect(() => parseBootstrapArgs(argv)).toThrow(new UsageError(message));

@@ -8,7 +8,7 @@ const allowAll = (sid: string): PolicyDocument => ({ Version: "2012-10-17", Stat
 const desired: GithubRoleDesired = {
   name: "openclaw-production-github-plan",
   description: "plan",
-  trustPolicy: githubTrustPolicy(settings, ["repo:acme/openclaw-infra:pull_request"]),
+  trustPolicy: githubTrustPolicy(settings, ["repo:acme/openclaw-infra:ref:refs/heads/main"]),
   inlinePolicies: { state: allowAll("Read") },
   managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
   tags: {},
@@ -26,7 +26,7 @@ describe("planGithubRole", () => {
     const plan = planGithubRole(desired, undefined);
     expect(plan.exists).toBe(false);
     expect(plan.actions.map((a) => a.description)).toEqual([
-      "create, trusted for repo:acme/openclaw-infra:pull_request",
+      "create, trusted for repo:acme/openclaw-infra:ref:refs/heads/main",
       "inline policy state: add (Read)",
       "attach arn:aws:iam::aws:policy/ReadOnlyAccess",
     ]);
@@ -37,11 +37,11 @@ describe("planGithubRole", () => {
   });
 
   test("a wider trust policy is replaced by exactly the desired one, naming both subject lists", () => {
-    const wider = githubTrustPolicy(settings, ["repo:acme/openclaw-infra:pull_request", "repo:acme/other:ref:refs/heads/main"]);
+    const wider = githubTrustPolicy(settings, ["repo:acme/openclaw-infra:ref:refs/heads/main", "repo:acme/other:ref:refs/heads/main"]);
     expect(planGithubRole(desired, { ...inPlace, trustPolicy: wider }).actions).toEqual([
       {
         kind: "trustPolicy",
-        description: "trust policy: replaced (sub repo:acme/openclaw-infra:pull_request, repo:acme/other:ref:refs/heads/main → repo:acme/openclaw-infra:pull_request)",
+        description: "trust policy: replaced (sub repo:acme/openclaw-infra:ref:refs/heads/main, repo:acme/other:ref:refs/heads/main → repo:acme/openclaw-infra:ref:refs/heads/main)",
       },
     ]);
   });

@@ -12,6 +12,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       noncurrentVersionDays: 90,
       deployTrust: "environment",
       githubEnvironment: "production",
+      oidcSubject: "workflow",
       cdktfJsonPath: "cdktf.json",
       ...overrides,
     },

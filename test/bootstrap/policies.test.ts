@@ -31,7 +31,10 @@ function allowed(doc: PolicyDocument): string[] {
 }
 
 describe("trust policies", () => {
-  test("the plan role trusts pull requests and main (for drift) of exactly this repository, for the STS audience", () => {
+  const R = "acme/openclaw-infra";
+  const wf = (file: string) => `job_workflow_ref:${R}/.github/workflows/${file}@refs/heads/main`;
+
+  test("the plan role trusts only plan.yml and drift.yml as defined on main of exactly this repository, for the STS audience", () => {
     expect(githubTrustPolicy(settings, planRoleSubjects(settings))).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -43,7 +46,7 @@ describe("trust policies", () => {
           Condition: {
             StringEquals: {
               "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-              "token.actions.githubusercontent.com:sub": ["repo:acme/openclaw-infra:pull_request", "repo:acme/openclaw-infra:ref:refs/heads/main"],
+              "token.actions.githubusercontent.com:sub": [`repo:${R}:ref:refs/heads/main:${wf("plan.yml")}`, `repo:${R}:ref:refs/heads/main:${wf("drift.yml")}`],
             },
           },
         },
@@ -51,16 +54,44 @@ describe("trust policies", () => {
     });
   });
 
-  test("the deploy role trusts only the production environment by default", () => {
-    expect(deployRoleSubjects(settings)).toEqual(["repo:acme/openclaw-infra:environment:production"]);
+  // Issue 14, attack 1: for a branch pull request GitHub runs the pull request's own workflow
+  // file, and its OIDC token says `repo:<repo>:pull_request`. No role may accept that subject.
+  test("no role trusts the pull_request subject, in either subject form", () => {
+    for (const oidcSubject of ["workflow", "github-default"] as const) {
+      for (const deployTrust of ["environment", "main"] as const) {
+        const s = settingsFor({ oidcSubject, deployTrust });
+        const subjects = [...planRoleSubjects(s), ...deployRoleSubjects(s)];
+        expect(subjects.filter((sub) => /pull_request/.test(sub))).toEqual([]);
+        // Only main's context or the protected environment's: what a main-defined workflow presents.
+        expect(subjects.every((sub) => sub.startsWith(`repo:${R}:ref:refs/heads/main`) || sub.startsWith(`repo:${R}:environment:production`))).toBe(true);
+      }
+    }
   });
 
-  test("the deploy role trusts only main with --deploy-trust main", () => {
-    expect(deployRoleSubjects(settingsFor({ deployTrust: "main" }))).toEqual(["repo:acme/openclaw-infra:ref:refs/heads/main"]);
+  test("a workflow file edited on another branch presents another job_workflow_ref and is not trusted", () => {
+    const branchToken = `repo:${R}:ref:refs/heads/main:job_workflow_ref:${R}/.github/workflows/plan.yml@refs/heads/feature`;
+    const otherFile = `repo:${R}:ref:refs/heads/main:${wf("evil.yml")}`;
+    expect(planRoleSubjects(settings)).not.toContain(branchToken);
+    expect(planRoleSubjects(settings)).not.toContain(otherFile);
+    expect(deployRoleSubjects(settings)).not.toContain(`repo:${R}:environment:production:job_workflow_ref:${R}/.github/workflows/deploy.yml@refs/heads/feature`);
+  });
+
+  test("the deploy role trusts only deploy.yml in the production environment by default", () => {
+    expect(deployRoleSubjects(settings)).toEqual([`repo:${R}:environment:production:${wf("deploy.yml")}`]);
+  });
+
+  test("the deploy role trusts only deploy.yml on main with --deploy-trust main", () => {
+    expect(deployRoleSubjects(settingsFor({ deployTrust: "main" }))).toEqual([`repo:${R}:ref:refs/heads/main:${wf("deploy.yml")}`]);
   });
 
   test("the deploy role trusts the named GitHub environment", () => {
-    expect(deployRoleSubjects(settingsFor({ githubEnvironment: "prod-eu" }))).toEqual(["repo:acme/openclaw-infra:environment:prod-eu"]);
+    expect(deployRoleSubjects(settingsFor({ githubEnvironment: "prod-eu" }))).toEqual([`repo:${R}:environment:prod-eu:${wf("deploy.yml")}`]);
+  });
+
+  test("with --oidc-subject github-default the roles trust main (plan) and the environment (deploy) in GitHub's default form", () => {
+    const s = settingsFor({ oidcSubject: "github-default" });
+    expect(planRoleSubjects(s)).toEqual([`repo:${R}:ref:refs/heads/main`]);
+    expect(deployRoleSubjects(s)).toEqual([`repo:${R}:environment:production`]);
   });
 
   test("no trust policy uses a wildcard match", () => {

@@ -23,6 +23,9 @@ describe("successSummary", () => {
         "GitHub repository variables for acme/openclaw-infra (Settings → Secrets and variables → Actions → Variables):",
         "  OPENCLAW_PLAN_ROLE_ARN_PRODUCTION=arn:aws:iam::123456789012:role/openclaw-production-github-plan",
         "  OPENCLAW_DEPLOY_ROLE_ARN_PRODUCTION=arn:aws:iam::123456789012:role/openclaw-production-github-deploy",
+        "",
+        "GitHub OIDC subject template the roles' trust expects (bootstrap sets it when GITHUB_TOKEN is given):",
+        `  gh api --method PUT /repos/acme/openclaw-infra/actions/oidc/customization/sub --input - <<< '{"use_default":false,"include_claim_keys":["repo","context","job_workflow_ref"]}'`,
       ].join("\n"),
     );
   });

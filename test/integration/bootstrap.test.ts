@@ -59,11 +59,16 @@ afterAll(async () => {
 
 beforeEach(() => moto.reset());
 
+const MAIN = "repo:acme/openclaw-infra:ref:refs/heads/main";
+const PRODUCTION = "repo:acme/openclaw-infra:environment:production";
+const WORKFLOW = (file: string) => `job_workflow_ref:acme/openclaw-infra/.github/workflows/${file}@refs/heads/main`;
+
 /** Runs the CLI in this process, as `npm run bootstrap -- <argv>` would. */
 async function bootstrap(...extra: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main([...ARGS, ...extra], { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+  // No GitHub token: the GitHub settings are listed for a person to verify, never called.
+  const code = await main([...ARGS, ...extra], { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }, undefined, () => undefined);
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
@@ -82,6 +87,9 @@ describe("bootstrap against moto", () => {
       `[5/6] plan role ${PLAN_ROLE}: created`,
       `[6/6] deploy role ${DEPLOY_ROLE}: created`,
     ]);
+    // Without a token the GitHub settings the trust relies on are listed, not silently skipped.
+    expect(stderr).toContain("[github] OIDC subject template: not checked");
+    expect(stdout).toContain("gh api --method PUT /repos/acme/openclaw-infra/actions/oidc/customization/sub");
 
     const state = await accountState(aws, NAMES);
     const key = (await aws.kms.send(new DescribeKeyCommand({ KeyId: "alias/openclaw-production-terraform-state" }))).KeyMetadata!;
@@ -136,7 +144,7 @@ describe("bootstrap against moto", () => {
     });
   });
 
-  test("the roles trust exactly this repository's pull requests and main (plan) and its production environment (deploy)", async () => {
+  test("the roles trust exactly plan.yml and drift.yml on main (plan) and deploy.yml in the production environment (deploy), never pull_request", async () => {
     await bootstrap();
     const trust = (subjects: string | string[]) => ({
       Version: "2012-10-17",
@@ -153,19 +161,40 @@ describe("bootstrap against moto", () => {
     const plan = await roleState(aws, PLAN_ROLE);
     const deploy = await roleState(aws, DEPLOY_ROLE);
     expect(plan).toMatchObject({
-      trust: trust(["repo:acme/openclaw-infra:pull_request", "repo:acme/openclaw-infra:ref:refs/heads/main"]),
+      trust: trust([`${MAIN}:${WORKFLOW("plan.yml")}`, `${MAIN}:${WORKFLOW("drift.yml")}`]),
       attached: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
     });
     expect(Object.keys(plan === "absent" ? {} : plan.inline).sort()).toEqual(["openclaw-plan-guardrails", "openclaw-terraform-state"]);
-    expect(deploy).toMatchObject({ trust: trust("repo:acme/openclaw-infra:environment:production"), attached: [] });
+    expect(deploy).toMatchObject({ trust: trust(`${PRODUCTION}:${WORKFLOW("deploy.yml")}`), attached: [] });
+    expect(JSON.stringify([plan, deploy])).not.toContain("pull_request");
     expect(Object.keys(deploy === "absent" ? {} : deploy.inline).sort()).toEqual(["openclaw-deploy", "openclaw-terraform-state"]);
   });
 
   test("--deploy-trust main makes the deploy role trust the main branch instead", async () => {
     await bootstrap("--deploy-trust", "main");
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
-      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": "repo:acme/openclaw-infra:ref:refs/heads/main" } } }] },
+      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": `${MAIN}:${WORKFLOW("deploy.yml")}` } } }] },
     });
+  });
+
+  test("with a GitHub token: sets the OIDC subject template, and a missing GitHub setting the trust relies on fails the run (exit 2) after the AWS part", async () => {
+    const calls: string[] = [];
+    const github = async (method: string, path: string) => {
+      calls.push(`${method} ${path}`);
+      if (path.endsWith("/actions/oidc/customization/sub")) return method === "GET" ? { status: 200, body: { use_default: true } } : { status: 201, body: undefined };
+      return { status: 404, body: { message: "Not Found" } };
+    };
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(ARGS, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }, undefined, () => github);
+    expect(code).toBe(2);
+    expect(calls).toContain("PUT /repos/acme/openclaw-infra/actions/oidc/customization/sub");
+    const stderr = err.join("\n");
+    expect(stderr).toContain("[github] OIDC subject template: set");
+    expect(stderr).toContain("[github] environment production: problem");
+    expect(stderr).toContain("[github] branch protection of main: problem");
+    expect(stderr).toMatch(/bootstrap failed: 2 GitHub setting\(s\) the role trust relies on are not in place \(environment production, branch protection of main; see above\)\. The AWS part is done\./);
+    expect(await roleState(aws, PLAN_ROLE)).not.toBe("absent");
   });
 
   test("a second run changes nothing and says so for every item", async () => {
@@ -257,9 +286,9 @@ describe("bootstrap against moto", () => {
     const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
     expect(stderr).toContain(`[6/6] deploy role ${DEPLOY_ROLE}: updated`);
-    expect(stderr).toContain("      - trust policy: replaced (sub repo:acme/* → repo:acme/openclaw-infra:environment:production)");
+    expect(stderr).toContain(`      - trust policy: replaced (sub repo:acme/* → ${PRODUCTION}:${WORKFLOW("deploy.yml")})`);
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
-      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": "repo:acme/openclaw-infra:environment:production" } } }] },
+      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": `${PRODUCTION}:${WORKFLOW("deploy.yml")}` } } }] },
     });
   });
 
@@ -289,7 +318,13 @@ describe("bootstrap against moto", () => {
 
 describe("npm run bootstrap (a real process)", () => {
   const run = (...argv: string[]) =>
-    spawnSync("npm", ["run", "--silent", "bootstrap", "--", ...argv], { cwd: REPO_ROOT, env: process.env, encoding: "utf8", timeout: 60_000 });
+    spawnSync("npm", ["run", "--silent", "bootstrap", "--", ...argv], {
+      cwd: REPO_ROOT,
+      // A CI runner's token must not send these runs to the real GitHub API.
+      env: { ...process.env, GITHUB_TOKEN: "", GH_TOKEN: "" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
 
   test("--help exits 0 with the usage", () => {
     const result = run("--help");

@@ -94,6 +94,24 @@ describe("affected", () => {
     ]);
   });
 
+  test("refuses a manifest that points a stack at files outside its own directory (untrusted synth output)", () => {
+    const dir = writeSynth(tmp(), [tenant("a", "production")]);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    manifest.stacks["tenant-a"].synthesizedStackPath = "../../../home/runner/work/_temp/secret.json";
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+    expect(() => readSynth(dir)).toThrow(/stack tenant-a: synthesizedStackPath must be stacks\/tenant-a\/cdk\.tf\.json \(got "\.\.\/\.\.\/\.\.\/home\/runner/);
+  });
+
+  test("refuses an environment or region a job name, role variable or STS endpoint could not safely hold", () => {
+    const dir = writeSynth(tmp(), [tenant("a", "production")]);
+    const file = join(dir, "stacks", "tenant-a", "cdk.tf.json");
+    const stack = JSON.parse(readFileSync(file, "utf8"));
+    stack.provider.aws[0].region = "attacker.example#";
+    stack.provider.aws[0].default_tags[0].tags.Environment = "PROD/../x";
+    writeFileSync(file, JSON.stringify(stack));
+    expect(() => readSynth(dir)).toThrow(/Environment "PROD\/\.\.\/x" \(allowed: .*\); provider\.aws\[0\]\.region "attacker\.example#"/);
+  });
+
   test("fails when the manifest names a dependency that is not synthesized", () => {
     const base = readSynth(writeSynth(tmp(), []));
     const head = readSynth(writeSynth(tmp(), [tenant("a")]));

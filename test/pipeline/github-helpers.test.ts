@@ -4,6 +4,7 @@ import { MARKER } from "../../pipeline/plan-comment";
 const upsertComment = require("../../.github/scripts/upsert-comment.js");
 const driftIssue = require("../../.github/scripts/drift-issue.js");
 const deployBase = require("../../.github/scripts/deploy-base.js");
+const pullRequestOfRun = require("../../.github/scripts/pull-request-of-run.js");
 
 const core = { info: jest.fn() };
 const context = { repo: { owner: "o", repo: "r" }, payload: { pull_request: { number: 7 } } };
@@ -24,6 +25,7 @@ function fakeGithub(lists: Record<string, unknown[]>) {
         getLabel: rec("getLabel"),
         createLabel: rec("createLabel"),
       },
+      pulls: { list: Object.assign(jest.fn(), { listName: "pulls" }) },
       actions: { listWorkflowRuns: jest.fn(async () => ({ data: { workflow_runs: lists.runs ?? [] } })) },
     },
   };
@@ -50,6 +52,41 @@ describe("upsert-comment", () => {
     const b = fakeGithub({ comments: [] });
     expect(await upsertComment({ github: b.github, context, core }, { marker: MARKER, body, createIfMissing: false })).toBe("skipped");
     expect(b.calls).toEqual([]);
+  });
+});
+
+describe("upsert-comment from a workflow_run (no pull request in the event)", () => {
+  test("comments on the given pull request number, and refuses anything that is not one", async () => {
+    const { github, calls } = fakeGithub({ comments: [] });
+    const runContext = { repo: { owner: "o", repo: "r" }, payload: {} };
+    const body = `${MARKER}\nplan`;
+    expect(await upsertComment({ github, context: runContext, core }, { marker: MARKER, body, createIfMissing: true, issueNumber: 12 })).toBe("created");
+    expect(calls).toEqual([["createComment", { owner: "o", repo: "r", issue_number: 12, body }]]);
+    await expect(upsertComment({ github, context: runContext, core }, { marker: MARKER, body, createIfMissing: true, issueNumber: Number("") })).rejects.toThrow("not a pull request number: 0");
+  });
+});
+
+describe("pull-request-of-run (plan.yml finds the pull request from the event, not from artifacts)", () => {
+  const run = { event: "pull_request", head_branch: "feature", head_sha: "a".repeat(40), head_repository: { full_name: "o/r" } };
+  const ctx = (workflowRun: unknown) => ({ repo: { owner: "o", repo: "r" }, payload: { workflow_run: workflowRun, repository: { default_branch: "main" } } });
+  const pr = (number: number, sha: string, extra: Record<string, unknown> = {}) => ({
+    number,
+    head: { sha, repo: { full_name: "o/r" } },
+    base: { ref: "main", repo: { full_name: "o/r" } },
+    ...extra,
+  });
+
+  test("returns the one open pull request into main whose head is the run's commit", async () => {
+    const { github } = fakeGithub({ pulls: [pr(5, "b".repeat(40)), pr(7, "a".repeat(40))] });
+    expect(await pullRequestOfRun({ github, context: ctx(run), core })).toBe("7");
+    expect(github.paginate).toHaveBeenCalledWith(github.rest.pulls.list, { owner: "o", repo: "r", state: "open", head: "o:feature", base: "main", per_page: 100 });
+  });
+
+  test("returns nothing when the head moved on, the pull request targets another branch, or the run is from a fork or not a pull request", async () => {
+    expect(await pullRequestOfRun({ github: fakeGithub({ pulls: [pr(7, "c".repeat(40))] }).github, context: ctx(run), core })).toBe("");
+    expect(await pullRequestOfRun({ github: fakeGithub({ pulls: [pr(7, "a".repeat(40), { base: { ref: "release", repo: { full_name: "o/r" } } })] }).github, context: ctx(run), core })).toBe("");
+    expect(await pullRequestOfRun({ github: fakeGithub({ pulls: [pr(7, "a".repeat(40))] }).github, context: ctx({ ...run, head_repository: { full_name: "fork/r" } }), core })).toBe("");
+    expect(await pullRequestOfRun({ github: fakeGithub({ pulls: [pr(7, "a".repeat(40))] }).github, context: ctx({ ...run, event: "push" }), core })).toBe("");
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planStacks, type PlanOptions } from "../../pipeline/plan-stacks";
@@ -6,6 +6,7 @@ import type { Exec } from "../../pipeline/lib/exec";
 import { readPlans } from "../../pipeline/lib/plan";
 import { renderComment } from "../../pipeline/plan-comment";
 import { writeSynth, type FakeStack } from "./synth-helper";
+import { loadEnvironments } from "../../config/loader";
 
 import * as tool from "../../pipeline/plan-stacks";
 import { runCli } from "./cli-helper";
@@ -31,6 +32,7 @@ type LogEntry = { t: number; what: string; stack: string };
 function options(stacks: string[], env: Record<string, string>, extra: Partial<PlanOptions> = {}, log: LogEntry[] = []): PlanOptions {
   return {
     synthDir: writeSynth(tmp(), tenants(12)),
+    environments: loadEnvironments(join(__dirname, "..", "..", "cdktf.json")),
     stacks,
     outDir: tmp(),
     parallelism: 3,
@@ -128,6 +130,31 @@ describe("plan-stacks CLI", () => {
     const failed = await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp()], { FAKE_TF_FAIL_INIT: "tenant-t0" });
     expect(failed.status).toBe(2);
     expect(failed.stderr).toMatch(/1 failed: tenant-t0/);
+  });
+
+  test("a stack the policy refuses fails the run (exit 2) with one stderr line per reason, and terraform never runs for it", async () => {
+    const synth = writeSynth(tmp(), tenants(1));
+    const file = join(synth, "stacks", "tenant-t0", "cdk.tf.json");
+    const stack = JSON.parse(readFileSync(file, "utf8"));
+    stack.provider.aws[0].https_proxy = "http://attacker.example:3128";
+    stack.data = { terraform_remote_state: { other: { backend: "s3" } } };
+    writeFileSync(file, JSON.stringify(stack));
+    const r = await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp(), "--cdktf-json", join(__dirname, "..", "..", "cdktf.json")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("tenant-t0: refused: "))).toEqual([
+      "tenant-t0: refused: provider aws: argument https_proxy is not allowed (allowed: region, allowed_account_ids, default_tags)",
+      "tenant-t0: refused: data source type terraform_remote_state is not allowed (allowed: aws_availability_zones, aws_vpc_endpoint_service, aws_ssm_parameter)",
+    ]);
+    expect(r.stderr).toContain("[1/1] tenant-t0: REFUSED by the stack policy (see error.txt)");
+  });
+
+  test("exits 1 when --cdktf-json is not a valid cdktf.json", async () => {
+    const synth = writeSynth(tmp(), tenants(1));
+    const bad = join(tmp(), "cdktf.json");
+    writeFileSync(bad, "{}");
+    const r = await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp(), "--cdktf-json", bad]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^plan-stacks: --cdktf-json: /);
   });
 
   test("exits 1 on a bad stack name or parallelism", async () => {

