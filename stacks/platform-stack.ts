@@ -17,10 +17,12 @@ import {
   platformNamePrefix,
   platformResourceName,
   platformStateKey,
+  SERVICE_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
 } from "../modules/naming";
 import { Network } from "../modules/network";
 import { PlatformContract } from "../modules/platform-contract";
+import { ServiceRoleBoundary } from "../modules/service-role-boundary";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
@@ -80,8 +82,19 @@ export class PlatformStack extends SelfContainedStack {
       logGroupNamePattern: platformLogGroupName(env, region, ECS_EXEC_LOG_CONCERN),
     });
 
+    // Every platform role carries it: the deploy role creates no role without a boundary.
+    const serviceBoundary = new ServiceRoleBoundary(this, "service-boundary", {
+      policyName: name(SERVICE_BOUNDARY_SUFFIX),
+      region,
+      accountId,
+      platformLogGroupPrefix: platformLogGroupName(env, region, ""),
+      platformKeyArn: key.keyArn,
+      exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
+    });
+
     const network = new Network(this, "network", {
       accountId,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
       namePrefix: platformNamePrefix(env, region),
       vpcCidr: regionConfig.vpcCidr,
       availabilityZoneCount: regionConfig.availabilityZoneCount,
@@ -104,6 +117,7 @@ export class PlatformStack extends SelfContainedStack {
     });
     const database = new Database(this, "database", {
       accountId,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
       identifier: name("db"),
       vpcId: network.vpcId,
       subnetIds: network.isolatedSubnetIds,
@@ -131,6 +145,7 @@ export class PlatformStack extends SelfContainedStack {
       functionName: name("db-provisioner"),
       environment: env,
       accountId,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
       region,
       bundle: props.provisionerBundle,
       vpcId: network.vpcId,
