@@ -313,7 +313,8 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     source: "internal/service/lambda/function.go",
     // A VPC function: Lambda checks the caller may describe the subnets and groups it names.
     create: ["lambda:CreateFunction", "iam:PassRole", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"],
-    read: ["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:ListVersionsByFunction", "lambda:GetFunctionConcurrency", "lambda:GetRuntimeManagementConfig"],
+    // GetFunctionConfiguration: the SDK waiters for "function active/updated" poll it.
+    read: ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig", "lambda:ListVersionsByFunction", "lambda:GetFunctionConcurrency", "lambda:GetRuntimeManagementConfig"],
     update: [
       "lambda:UpdateFunctionCode",
       "lambda:UpdateFunctionConfiguration",

@@ -22,7 +22,8 @@ export interface ServiceRoleBoundaryProps {
  * commit cannot make a platform role an administrator: whatever its own policies say, a
  * service role writes logs, reads the RDS-managed master secret, uses the platform key,
  * writes database exports and manages a VPC function's network interfaces. No IAM, no STS,
- * no other service.
+ * no other service. The statements restate the roles' needs on purpose instead of importing their
+ * policies: a cap that grows with the policies it caps caps nothing.
  */
 export class ServiceRoleBoundary extends Construct {
   public readonly policyArn: string;

@@ -50,9 +50,13 @@ export function stackTarget(output: SynthOutput, stack: string): { env: string; 
   return { env: tags.Environment, region: provider.region, accountId: provider.allowed_account_ids[0], tags };
 }
 
-/** `${aws_iam_role.x.arn}` → the referenced resource's config in the same stack. */
+/**
+ * `${aws_iam_role.x.arn}` → the referenced resource's config in the same stack. Also finds the
+ * reference inside a function call (`${jsondecode(data.aws_ssm_parameter.contract.insecure_value).x}`),
+ * since the platform contract may be read as one JSON parameter.
+ */
 export function referenced(output: SynthOutput, stack: string, expression: string): { type: string; config: Record<string, any> } | undefined {
-  const match = /^\$\{(data\.)?(aws_[a-z0-9_]+)\.([^.}]+)\.[^}]+\}$/.exec(expression);
+  const match = /^\$\{.*?\b(data\.)?(aws_[a-z0-9_]+)\.([^.}()\s]+)\.[^}]+\}$/.exec(expression);
   if (!match) return undefined;
   const [, data, type, name] = match;
   const config = output.stacks[stack][data ? "data" : "resource"]?.[type]?.[name];
@@ -70,7 +74,8 @@ export function boundaryOf(output: SynthOutput, stack: string, role: Record<stri
   if (!expression) return undefined;
   const target = referenced(output, stack, expression);
   if (target?.type === "aws_iam_policy") return `arn:aws:iam::${accountId}:policy/${target.config.name}`;
-  if (target?.type === "data.aws_ssm_parameter" && String(target.config.name).endsWith("/permissions-boundary-arn")) {
+  // The platform publishes the boundary in its contract under /openclaw/<env>/<region>/platform/.
+  if (target?.type === "data.aws_ssm_parameter" && String(target.config.name).startsWith(`/openclaw/${env}/${region}/platform/`)) {
     return `arn:aws:iam::${accountId}:policy/${platformResourceName(env, region, TENANT_BOUNDARY_SUFFIX)}`;
   }
   return undefined;

@@ -15,6 +15,26 @@ const rolesByEnv = new Map(Object.keys(output.config.environments).map((env) => 
 /** Checked by test/bootstrap/deploy-role.test.ts against each role the stacks pass, with the receiving service. */
 const PASS_ROLE = "iam:PassRole";
 
+/**
+ * Every (resource, action, ARN) the role refuses, for the actions `actionsOf` lists per
+ * resource type; data sources are read by both roles.
+ */
+function refusals(role: "deploy" | "plan", actionsOf: (type: string) => readonly string[]): string[] {
+  const refused: string[] = [];
+  for (const r of resources) {
+    const statements = rolesByEnv.get(stackTarget(output, r.stack).env)![role];
+    const actions = r.type.startsWith("data.") ? DATA_SOURCE_ACTIONS[r.type.slice(5)].read : actionsOf(r.type);
+    for (const action of new Set(actions)) {
+      if (action === PASS_ROLE) continue;
+      for (const request of requestsFor(output, r, action)) {
+        const decision = evaluate(statements, request);
+        if (decision.decision !== "allow") refused.push(`${r.address}: ${action} on ${request.resource} → ${decision.decision}${"by" in decision ? ` (${decision.by})` : ""}`);
+      }
+    }
+  }
+  return refused;
+}
+
 describe("the resource-type table", () => {
   test("has an entry for every resource and data source type the stacks synthesize", () => {
     const missing = new Set<string>();
@@ -48,40 +68,13 @@ describe("the resource-type table", () => {
 
 describe("the deploy role", () => {
   test("may take every create, read, update, delete and tag action of every synthesized resource on that resource", () => {
-    const refused: string[] = [];
-    for (const r of resources) {
-      const { env } = stackTarget(output, r.stack);
-      const deploy = rolesByEnv.get(env)!.deploy;
-      const actions = r.type.startsWith("data.")
-        ? DATA_SOURCE_ACTIONS[r.type.slice(5)].read
-        : COLUMNS.flatMap((c) => RESOURCE_ACTIONS[r.type][c]);
-      for (const action of new Set(actions)) {
-        if (action === PASS_ROLE) continue;
-        for (const request of requestsFor(output, r, action)) {
-          const decision = evaluate(deploy, request);
-          if (decision.decision !== "allow") refused.push(`${r.address}: ${action} on ${request.resource} → ${decision.decision}${"by" in decision ? ` (${decision.by})` : ""}`);
-        }
-      }
-    }
-    expect(refused).toEqual([]);
+    expect(refusals("deploy", (type) => COLUMNS.flatMap((c) => RESOURCE_ACTIONS[type][c]))).toEqual([]);
   });
 });
 
 describe("the plan role", () => {
   test("may take every read action of every synthesized resource and data source (refresh)", () => {
-    const refused: string[] = [];
-    for (const r of resources) {
-      const { env } = stackTarget(output, r.stack);
-      const plan = rolesByEnv.get(env)!.plan;
-      const reads = r.type.startsWith("data.") ? DATA_SOURCE_ACTIONS[r.type.slice(5)].read : RESOURCE_ACTIONS[r.type].read;
-      for (const action of reads) {
-        for (const request of requestsFor(output, r, action)) {
-          const decision = evaluate(plan, request);
-          if (decision.decision !== "allow") refused.push(`${r.address}: ${action} on ${request.resource} → ${decision.decision}`);
-        }
-      }
-    }
-    expect(refused).toEqual([]);
+    expect(refusals("plan", (type) => RESOURCE_ACTIONS[type].read)).toEqual([]);
   });
 
   test("gets no create, update, delete or tag action that is not also a read", () => {
