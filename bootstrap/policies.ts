@@ -254,17 +254,19 @@ export function boundaryArns(settings: Pick<DeploySettings, "partition" | "accou
  * Which roles the deploy role may hand to which service (iam:PassRole with
  * iam:PassedToService): each role the stacks pass, to the one service that assumes it.
  */
-export function passableRoles(settings: Pick<DeploySettings, "env" | "regions">): { service: string; roleNames: string[] }[] {
+export function passableRoles(settings: Pick<DeploySettings, "env" | "regions">): { services: string[]; roleNames: string[] }[] {
   const perRegion = (suffix: string) => settings.regions.map((region) => platformResourceName(settings.env, region, suffix));
   return [
     // Task definitions: the tenant's execution role and its agents' task roles.
-    { service: "ecs-tasks.amazonaws.com", roleNames: TENANT_ROLE_PATTERNS },
+    { services: ["ecs-tasks.amazonaws.com"], roleNames: TENANT_ROLE_PATTERNS },
     // The provisioner function, the flow log and RDS enhanced monitoring run as platform roles.
-    { service: "lambda.amazonaws.com", roleNames: perRegion(DB_PROVISIONER_ROLE_SUFFIX) },
-    { service: "vpc-flow-logs.amazonaws.com", roleNames: perRegion(FLOW_LOG_ROLE_SUFFIX) },
-    { service: "monitoring.rds.amazonaws.com", roleNames: perRegion(RDS_MONITORING_ROLE_SUFFIX) },
+    { services: ["lambda.amazonaws.com"], roleNames: perRegion(DB_PROVISIONER_ROLE_SUFFIX) },
+    { services: ["vpc-flow-logs.amazonaws.com"], roleNames: perRegion(FLOW_LOG_ROLE_SUFFIX) },
+    // The role's trust names monitoring.rds; RDS does not document which name its PassRole
+    // check presents, so both RDS names, for this one bounded role.
+    { services: ["monitoring.rds.amazonaws.com", "rds.amazonaws.com"], roleNames: perRegion(RDS_MONITORING_ROLE_SUFFIX) },
     // A tenant's budget action runs as its own role (stops model spend past the threshold).
-    { service: "budgets.amazonaws.com", roleNames: [`${NAME_PREFIX}-*-budget-action`] },
+    { services: ["budgets.amazonaws.com"], roleNames: [`${NAME_PREFIX}-*-budget-action`] },
   ];
 }
 
@@ -327,7 +329,15 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
   const kmsActions = ofService("kms");
   const keys: PolicyStatement[] = [
     // CreateKey has no key ARN yet: the request must tag the key as the project's (default_tags).
-    { Sid: "CreateProjectKeys", Effect: "Allow", Action: "kms:CreateKey", Resource: "*", Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY } } },
+    // Tagging at creation needs kms:TagResource "in an IAM policy that isn't restricted to
+    // particular KMS keys" (KMS developer guide, Controlling access to tags), hence Resource *.
+    {
+      Sid: "CreateProjectKeys",
+      Effect: "Allow",
+      Action: ["kms:CreateKey", "kms:TagResource"],
+      Resource: "*",
+      Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY } },
+    },
     {
       Sid: "AdministerProjectKeys",
       Effect: "Allow",
@@ -382,12 +392,13 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
       Action: ofService("iam").filter((a) => /Policy(Version)?$|PolicyTags?$/.test(a) && !/Role|^iam:Get|^iam:List/.test(a)),
       Resource: iam(`policy/${NAME_PREFIX}-*`),
     },
-    ...passableRoles(settings).map(({ service, roleNames }) => ({
-      Sid: `PassRolesTo${service.split(".")[0].replace(/(^|-)(\w)/g, (_m: string, _d: string, c: string) => c.toUpperCase())}${service.startsWith("monitoring.rds") ? "Rds" : ""}`,
+    ...passableRoles(settings).map(({ services, roleNames }) => ({
+      // e.g. PassRolesToEcsTasks, PassRolesToVpcFlowLogs, PassRolesToMonitoringRds.
+      Sid: `PassRolesTo${services[0].replace(/\.amazonaws\.com$/, "").replace(/(^|[-.])(\w)/g, (_m: string, _d: string, c: string) => c.toUpperCase())}`,
       Effect: "Allow" as const,
       Action: "iam:PassRole",
       Resource: roleNames.map((n) => iam(`role/${n}`)),
-      Condition: { StringEquals: { "iam:PassedToService": service } },
+      Condition: { StringEquals: { "iam:PassedToService": services.length === 1 ? services[0] : services } },
     })),
     {
       // First use of ECS, RDS and ECS scaling in an account creates their service-linked roles.
@@ -453,6 +464,15 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
       Effect: "Deny",
       Action: ["ecs:RunTask", "ecs:StartTask", "ecs:ExecuteCommand", "ssm:StartSession", "ssm:SendCommand"],
       Resource: "*",
+    },
+    {
+      // CreateProjectKeys' TagResource must cover every key: it never re-tags a key someone
+      // else marked as theirs (an untagged foreign key is gap G11 in SECURITY.md).
+      Sid: "DenyRetaggingForeignKeys",
+      Effect: "Deny",
+      Action: ["kms:TagResource", "kms:UntagResource"],
+      Resource: "*",
+      Condition: { StringNotEquals: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY }, Null: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: "false" } },
     },
     { Sid: "DenyInvokingOtherFunctions", Effect: "Deny", Action: "lambda:InvokeFunction", NotResource: invokableFunctionArns(settings) },
     {

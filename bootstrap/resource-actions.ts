@@ -143,7 +143,9 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
   aws_vpc_security_group_egress_rule: ingressOrEgress("Egress"),
   aws_vpc_endpoint: {
     source: "internal/service/ec2/vpc_endpoint.go",
-    create: ["ec2:CreateVpcEndpoint"],
+    // Private DNS on an interface endpoint associates the VPC with AWS's private hosted zone as
+    // the caller (a dependent action of ec2:CreateVpcEndpoint in the Service Authorization Reference).
+    create: ["ec2:CreateVpcEndpoint", "route53:AssociateVPCWithHostedZone"],
     // Gateway endpoints expose the service's prefix list.
     read: ["ec2:DescribeVpcEndpoints", "ec2:DescribePrefixLists", "ec2:DescribeVpcEndpointServices"],
     update: ["ec2:ModifyVpcEndpoint"],
@@ -152,10 +154,11 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
   },
   aws_flow_log: {
     source: "internal/service/ec2/vpc_flow_log.go",
-    create: ["ec2:CreateFlowLogs", "iam:PassRole"],
+    // CreateFlowLogs' dependent actions: PassRole (CloudWatch Logs destination) and log delivery.
+    create: ["ec2:CreateFlowLogs", "iam:PassRole", "logs:CreateLogDelivery"],
     read: ["ec2:DescribeFlowLogs"],
     update: none,
-    delete: ["ec2:DeleteFlowLogs"],
+    delete: ["ec2:DeleteFlowLogs", "logs:DeleteLogDelivery"],
     tag: ec2Tags,
   },
 

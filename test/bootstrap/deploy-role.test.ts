@@ -143,10 +143,18 @@ describe("the deploy role uses KMS only on the project's keys", () => {
     (action) => refused({ action, resource: otherKey, context: { "aws:ResourceTag/ManagedBy": "someone-else" } }),
   );
 
+  test("a key another owner tagged cannot be re-tagged into the project", () => {
+    const foreign = { "aws:ResourceTag/ManagedBy": "payments-team", "aws:RequestTag/ManagedBy": "openclaw-infra", "aws:TagKeys": ["ManagedBy"] };
+    refused({ action: "kms:TagResource", resource: otherKey, context: foreign });
+    refused({ action: "kms:UntagResource", resource: otherKey, context: { ...foreign, "aws:TagKeys": ["ManagedBy"] } });
+  });
+
   test("a key is created only with the project's tag in the request", () => {
     refused({ action: "kms:CreateKey", resource: "*" });
     refused({ action: "kms:CreateKey", resource: "*", context: { "aws:RequestTag/ManagedBy": "attacker" } });
     allowed({ action: "kms:CreateKey", resource: "*", context: { "aws:RequestTag/ManagedBy": "openclaw-infra" } });
+    // KMS authorizes the tags of CreateKey as kms:TagResource on the new key (no tags yet).
+    allowed({ action: "kms:TagResource", resource: otherKey, context: { "aws:RequestTag/ManagedBy": "openclaw-infra" } });
   });
 
   test("project keys decrypt only through RDS and Secrets Manager, never directly (no ciphertext reads)", () => {
@@ -235,7 +243,8 @@ describe("what the synthesized stacks need from IAM", () => {
         passes++;
         const request = { action: "iam:PassRole", resource: role(passed.name, accountId), context: { "iam:PassedToService": service } };
         if (evaluate(rolesByEnv.get(env)!, request).decision !== "allow") problems.push(`${r.address}: PassRole ${passed.name} to ${service} refused`);
-        for (const other of passableRoles(settings).map((p) => p.service).filter((s) => s !== service)) {
+        const own = passableRoles(settings).find((p) => p.services.includes(service))?.services ?? [];
+        for (const other of passableRoles(settings).flatMap((p) => p.services).filter((s) => !own.includes(s))) {
           if (evaluate(rolesByEnv.get(env)!, { ...request, context: { "iam:PassedToService": other } }).decision === "allow") {
             problems.push(`${r.address}: ${passed.name} could also be passed to ${other}`);
           }

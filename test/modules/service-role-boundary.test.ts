@@ -11,8 +11,8 @@ const output = synthesize();
 const platformStacks = Object.keys(output.stacks).filter((s) => s.startsWith("platform-"));
 
 /**
- * AmazonRDSEnhancedMonitoringRole as AWS publishes it (IAM console, policy version v2):
- * the RDSOSMetrics log group.
+ * AmazonRDSEnhancedMonitoringRole as AWS publishes it (AWS Managed Policy reference,
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonRDSEnhancedMonitoringRole.html, v1).
  */
 const RDS_ENHANCED_MONITORING: Statement[] = [
   { Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], Resource: "arn:aws:logs:*:*:log-group:RDS*" },
