@@ -474,6 +474,15 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
       Resource: "*",
       Condition: { StringNotEquals: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY }, Null: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: "false" } },
     },
+    {
+      // The role may rewrite a project role's trust policy (UpdateAssumeRolePolicy is an update
+      // path); it must not then become that role: a same-account trust policy naming the deploy
+      // role would otherwise suffice without any identity-policy allow.
+      Sid: "DenyAssumingRoles",
+      Effect: "Deny",
+      Action: ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"],
+      Resource: "*",
+    },
     { Sid: "DenyInvokingOtherFunctions", Effect: "Deny", Action: "lambda:InvokeFunction", NotResource: invokableFunctionArns(settings) },
     {
       // Every role stays under one of the environment's boundaries: not created, re-bounded,

@@ -121,6 +121,12 @@ describe("the deploy role cannot run code as another role", () => {
     refused({ action: "ssm:StartSession", resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task/openclaw-production-us-east-1-agents/abc` });
   });
 
+  test("cannot become a tenant role, even after rewriting its trust policy to name the deploy role", () => {
+    allowed({ action: "iam:UpdateAssumeRolePolicy", resource: role("openclaw-globex-butler-task") });
+    refused({ action: "sts:AssumeRole", resource: role("openclaw-globex-butler-task") });
+    refused({ action: "sts:TagSession", resource: role("openclaw-globex-butler-task") });
+  });
+
   test("invokes no Lambda function but the provisioner", () => {
     refused({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:some-other-function` });
     refused({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-production-us-east-1-evil` });
