@@ -191,8 +191,9 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
   aws_ecs_service: {
     source: "internal/service/ecs/service.go",
     create: ["ecs:CreateService"],
-    // Also the wait_for_steady_state and deployment waiters.
-    read: ["ecs:DescribeServices"],
+    // Also the wait_for_steady_state and deployment waiters; provider 5.9x+ follows the
+    // service's deployments (circuit breaker rollbacks) through the service-deployment APIs.
+    read: ["ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments"],
     update: ["ecs:UpdateService"],
     // Delete scales to zero (UpdateService) unless forced, then deletes and waits for draining.
     delete: ["ecs:UpdateService", "ecs:DeleteService"],
