@@ -441,6 +441,15 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
       ],
       Resource: bucket,
     },
+    {
+      // The offboarding archive keeps what an offboarded tenant left (database exports, bucket
+      // manifests): EmptyTenantBuckets' pattern also matches its name, so say so explicitly.
+      // Name: offboardingArchiveBucketName in modules/naming.ts (lifecycle work this session).
+      Sid: "DenyDeletingArchivedData",
+      Effect: "Deny",
+      Action: ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"],
+      Resource: `arn:${partition}:s3:::${NAME_PREFIX}-offboarding-*/*`,
+    },
     // Old state versions are the way back from a bad apply.
     { Sid: "DenyDeletingStateVersions", Effect: "Deny", Action: "s3:DeleteObjectVersion", Resource: `${bucket}/*` },
     {

@@ -477,6 +477,16 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
   aws_s3_bucket_policy: s3Sub("bucket_policy", "s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"),
   aws_s3_bucket_lifecycle_configuration: s3Sub("bucket_lifecycle_configuration", "s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"),
   aws_s3_bucket_notification: s3Sub("bucket_notification", "s3:PutBucketNotification", "s3:GetBucketNotification"),
+  // The offboarding archive (lifecycle work this session); also what CreateBucket with
+  // object_lock_enabled needs. Delete leaves the bucket's lock in place (only forgets it).
+  aws_s3_bucket_object_lock_configuration: {
+    source: "internal/service/s3/bucket_object_lock_configuration.go",
+    create: ["s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"],
+    read: ["s3:GetBucketObjectLockConfiguration"],
+    update: ["s3:PutBucketObjectLockConfiguration"],
+    delete: none,
+    tag: none,
+  },
   aws_secretsmanager_secret: {
     source: "internal/service/secretsmanager/secret.go",
     // The secret is created without a value; values are written out of band.
@@ -491,6 +501,8 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
 /** Data sources are read at plan and apply: both roles need `read`. */
 export const DATA_SOURCE_ACTIONS: Readonly<Record<string, Pick<ResourceActions, "source" | "read">>> = {
   aws_availability_zones: { source: "internal/service/ec2/ec2_availability_zones_data_source.go", read: ["ec2:DescribeAvailabilityZones"] },
+  // Interface endpoint services available in the region (first-apply work this session).
+  aws_vpc_endpoint_service: { source: "internal/service/ec2/vpc_endpoint_service_data_source.go", read: ["ec2:DescribeVpcEndpointServices"] },
   // Only String parameters under the platform prefix; the plan role cannot decrypt SecureString (no kms:Decrypt).
   aws_ssm_parameter: { source: "internal/service/ssm/parameter_data_source.go", read: ["ssm:GetParameter"] },
 };

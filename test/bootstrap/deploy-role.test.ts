@@ -189,6 +189,8 @@ describe("the deploy role keeps its data guardrails", () => {
     allowed({ action: "s3:DeleteObjectVersion", resource: `${tenantBucket}/memory.json` });
     refused({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${settings.stateBucket}/tenants/acme.tfstate` });
     refused({ action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::someone-elses-bucket/x" });
+    // The offboarding archive matches the tenant-bucket pattern; what it keeps stays.
+    expect(decide({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::openclaw-offboarding-${ACCOUNT}-us-east-1/database-exports/acme/x` })).toBe("deny");
   });
 
   test("no secret values, read or written", () => {
