@@ -476,7 +476,7 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
     },
     {
       // CreateProjectKeys' TagResource must cover every key: it never re-tags a key someone
-      // else marked as theirs (an untagged foreign key is gap G11 in SECURITY.md).
+      // else marked as theirs (an untagged foreign key is gap G13 in SECURITY.md).
       Sid: "DenyRetaggingForeignKeys",
       Effect: "Deny",
       Action: ["kms:TagResource", "kms:UntagResource"],
