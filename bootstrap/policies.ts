@@ -448,7 +448,9 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
       Sid: "DenyDeletingArchivedData",
       Effect: "Deny",
       Action: ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"],
-      Resource: `arn:${partition}:s3:::${NAME_PREFIX}-offboarding-*/*`,
+      // Both names the lifecycle branches use (openclaw-offboarding-<account>-<region>,
+      // openclaw-<account>-<env>-<region>-archive); no tenant bucket name ends in -archive.
+      Resource: [`arn:${partition}:s3:::${NAME_PREFIX}-offboarding-*/*`, `arn:${partition}:s3:::${NAME_PREFIX}-*-archive/*`],
     },
     // Old state versions are the way back from a bad apply.
     { Sid: "DenyDeletingStateVersions", Effect: "Deny", Action: "s3:DeleteObjectVersion", Resource: `${bucket}/*` },

@@ -11,8 +11,11 @@ export interface ServiceRoleBoundaryProps {
   readonly platformLogGroupPrefix: string;
   /** The platform key: the provisioner decrypts the master-password secret with it. */
   readonly platformKeyArn: string;
-  /** Tenant bucket ARN pattern; the provisioner writes `database-exports/` objects there. */
-  readonly exportBucketArnPattern: string;
+  /**
+   * Buckets the provisioner writes `database-exports/` objects to: tenant buckets (`drop`
+   * exports) and the platform's offboarding archive.
+   */
+  readonly exportBucketArnPatterns: readonly string[];
 }
 
 /**
@@ -54,8 +57,9 @@ export class ServiceRoleBoundary extends Construct {
         },
         // RDS names the secrets it manages `rds!<resource>`.
         { Sid: "RdsMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*` },
-        { Sid: "PlatformKey", Effect: "Allow", Action: "kms:Decrypt", Resource: props.platformKeyArn },
-        { Sid: "DatabaseExports", Effect: "Allow", Action: "s3:PutObject", Resource: `${props.exportBucketArnPattern}/database-exports/*` },
+        // Decrypt: the master secret; GenerateDataKey: exports the provisioner writes under the platform key.
+        { Sid: "PlatformKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: props.platformKeyArn },
+        { Sid: "DatabaseExports", Effect: "Allow", Action: "s3:PutObject", Resource: props.exportBucketArnPatterns.map((b) => `${b}/database-exports/*`) },
         {
           Sid: "ExportKeysThroughS3",
           Effect: "Allow",

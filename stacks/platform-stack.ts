@@ -89,7 +89,8 @@ export class PlatformStack extends SelfContainedStack {
       accountId,
       platformLogGroupPrefix: platformLogGroupName(env, region, ""),
       platformKeyArn: key.keyArn,
-      exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
+      // Tenant buckets; the offboarding archive joins this list where the platform creates it.
+      exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region)],
     });
 
     const network = new Network(this, "network", {

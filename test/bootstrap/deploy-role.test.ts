@@ -190,7 +190,9 @@ describe("the deploy role keeps its data guardrails", () => {
     refused({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${settings.stateBucket}/tenants/acme.tfstate` });
     refused({ action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::someone-elses-bucket/x" });
     // The offboarding archive matches the tenant-bucket pattern; what it keeps stays.
-    expect(decide({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::openclaw-offboarding-${ACCOUNT}-us-east-1/database-exports/acme/x` })).toBe("deny");
+    for (const archive of [`openclaw-offboarding-${ACCOUNT}-us-east-1`, `openclaw-${ACCOUNT}-production-us-east-1-archive`]) {
+      expect(decide({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${archive}/database-exports/acme/x` })).toBe("deny");
+    }
   });
 
   test("no secret values, read or written", () => {

@@ -131,7 +131,11 @@ export function requestsFor(output: SynthOutput, resource: SynthesizedResource, 
     const arn = `arn:aws:lambda:${region}:${accountId}:function:${fn}`;
     return [{ action, resource: resource.type === "aws_lambda_invocation" ? `${arn}:$LATEST` : arn }];
   }
-  if (action === "s3:DeleteObjectVersion") return [{ action, resource: `arn:aws:s3:::${config.bucket}/any/key` }];
+  if (action === "s3:DeleteObjectVersion") {
+    // Only tenant buckets are ever emptied (the offboarding job, before destroy); platform
+    // buckets (the offboarding archive) keep every version: DenyDeletingArchivedData.
+    return resource.stack.startsWith("tenant-") ? [{ action, resource: `arn:aws:s3:::${config.bucket}/any/key` }] : [];
+  }
   if (service === "ssm" && action.startsWith("ssm:GetParameter")) {
     return [{ action, resource: `arn:aws:ssm:${region}:${accountId}:parameter${config.name}` }];
   }

@@ -26,6 +26,7 @@ function resolve(stack: string, text: string): string {
   const [region, account] = [provider.region, provider.allowed_account_ids[0]];
   return text
     .replace(/\$\{aws_cloudwatch_log_group\.([^.]+)\.arn\}/g, (_m, id) => `arn:aws:logs:${region}:${account}:log-group:${json.resource.aws_cloudwatch_log_group[id].name}`)
+    .replace(/\$\{aws_s3_bucket\.([^.]+)\.arn\}/g, (_m, id) => `arn:aws:s3:::${json.resource.aws_s3_bucket[id].bucket}`)
     .replace(/\$\{aws_db_instance\.[^}]+\.master_user_secret\[0\]\.secret_arn\}/g, `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-0a1b2c3d-AbCdEf`)
     .replace(/arn:aws:logs:\*:\*:/g, `arn:aws:logs:${region}:${account}:`);
 }
