@@ -3,6 +3,7 @@ import { BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
 import { deployPolicies, planGuardrailsPolicy, planReadPolicy, statePolicy, statementsOf } from "../../bootstrap/policies";
 import { MANAGED_BY, platformResourceName, TENANT_BOUNDARY_SUFFIX } from "../../modules/naming";
 import { SynthOutput, SynthesizedResource } from "../support/synth";
+import { settingsFor } from "./helpers";
 
 /**
  * Shared by the pipeline-role tests: the roles' policies for an environment of the real
@@ -11,23 +12,13 @@ import { SynthOutput, SynthesizedResource } from "../support/synth";
 
 export const STATE_KEY = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555";
 
-/** Bootstrap settings for one environment of the synthesized config, as the CLI resolves them. */
+/**
+ * Bootstrap settings for one environment of the synthesized config, as the CLI resolves them:
+ * the command-line options of helpers.ts's fixture, pointed at this environment.
+ */
 export function settingsForEnvironment(output: SynthOutput, env: string): BootstrapSettings {
   const environment = output.config.environments[env];
-  return resolveSettings(
-    {
-      env,
-      region: environment.stateRegion,
-      githubRepo: "acme/openclaw-infra",
-      dryRun: false,
-      sse: undefined,
-      noncurrentVersionDays: 90,
-      deployTrust: "environment",
-      githubEnvironment: "production",
-      cdktfJsonPath: "cdktf.json",
-    },
-    environment,
-  );
+  return resolveSettings({ ...settingsFor(), env, region: environment.stateRegion, sse: undefined }, environment);
 }
 
 export interface RoleStatements {
