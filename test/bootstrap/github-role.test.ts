@@ -66,7 +66,7 @@ describe("planGithubRole with customer managed policies it owns", () => {
 
   test("creates the policy before attaching it", () => {
     expect(planGithubRole(deploy, undefined).actions.map((a) => a.description)).toEqual([
-      "create, trusted for repo:acme/openclaw-infra:pull_request",
+      `create, trusted for ${subjects(desired.trustPolicy).join(", ")}`,
       "inline policy state: add (Read)",
       "managed policy openclaw-production-github-deploy-network: create (Net)",
       `attach ${owned.arn}`,
