@@ -174,6 +174,30 @@ export function planReadPolicy(settings: Pick<BootstrapSettings, "partition" | "
 }
 
 /**
+ * Reads of tenant *data* rather than configuration, denied to both pipeline roles: tenant logs
+ * and ECS Exec transcripts, Logs Insights and live tail, RDS log files (slow-query logs carry
+ * SQL with values), Performance Insights SQL text, agent image layers, secret values,
+ * function invocations (the plan role; the deploy role's one invocation is allowed apart),
+ * DynamoDB item reads.
+ */
+const DATA_READ_ACTIONS = [
+  "logs:GetLogEvents",
+  "logs:FilterLogEvents",
+  "logs:StartQuery",
+  "logs:GetQueryResults",
+  "logs:StartLiveTail",
+  "logs:GetLogRecord",
+  "rds:Download*",
+  "pi:*",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:BatchGetImage",
+  "secretsmanager:GetSecretValue",
+  "dynamodb:Scan",
+  "dynamodb:Query",
+  "dynamodb:BatchGetItem",
+] as const;
+
+/**
  * Explicit denies on the plan role for everything that reads *data* rather than configuration.
  * The allow list above already leaves them out; the denies keep it that way if someone attaches
  * a broad policy (ReadOnlyAccess) to the role by hand, and state the intent where it is reviewed.
@@ -189,30 +213,7 @@ export function planGuardrailsPolicy(settings: StateSettings, stateKeyArns: read
         Action: ["s3:GetObject", "s3:GetObjectVersion"],
         NotResource: `${bucketArn(settings)}/*`,
       },
-      {
-        // Tenant logs and ECS Exec transcripts, RDS log files (slow-query logs carry SQL with
-        // values), Performance Insights SQL text, agent image layers, secret values.
-        Sid: "DenyDataReads",
-        Effect: "Deny",
-        Action: [
-          "logs:GetLogEvents",
-          "logs:FilterLogEvents",
-          "logs:StartQuery",
-          "logs:GetQueryResults",
-          "logs:StartLiveTail",
-          "logs:GetLogRecord",
-          "rds:Download*",
-          "pi:*",
-          "ecr:GetDownloadUrlForLayer",
-          "ecr:BatchGetImage",
-          "secretsmanager:GetSecretValue",
-          "lambda:InvokeFunction",
-          "dynamodb:Scan",
-          "dynamodb:Query",
-          "dynamodb:BatchGetItem",
-        ],
-        Resource: "*",
-      },
+      { Sid: "DenyDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS, "lambda:InvokeFunction"], Resource: "*" },
       // SecureString parameters and any other ciphertext: only the state key decrypts.
       { Sid: "DenyDecryptOutsideState", Effect: "Deny", Action: "kms:Decrypt", ...keyScope },
       {
@@ -462,6 +463,9 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
     },
     // Values are set out of band; the pipeline neither writes nor reads them.
     { Sid: "DenySecretValues", Effect: "Deny", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: "*" },
+    // The stacks never need to read what tenants' workloads produce (DynamoDB reads: the lock
+    // table's items are read through GetItem, which stays allowed).
+    { Sid: "DenyDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS], Resource: "*" },
     {
       // Deploys manage buckets, never their contents: tenant data stays out of the pipeline's reach.
       Sid: "DenyObjectAccessOutsideState",

@@ -195,6 +195,11 @@ describe("the deploy role keeps its data guardrails", () => {
     }
   });
 
+  test.each(["logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "rds:DownloadDBLogFilePortion", "pi:GetResourceMetrics", "ecr:BatchGetImage"])(
+    "no tenant data through %s (explicit deny, like the plan role)",
+    (action) => expect(decide({ action, resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/openclaw/production/acme:*` })).toBe("deny"),
+  );
+
   test("no secret values, read or written", () => {
     refused({ action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:/openclaw/production/acme/gmail-AbCdEf` });
     refused({ action: "secretsmanager:PutSecretValue", resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:/openclaw/production/acme/gmail-AbCdEf` });
