@@ -28,12 +28,20 @@ export function parseStatements(policy: string): Statement[] {
 }
 
 /** IAM's wildcard match: `*` any run of characters, `?` one character. */
+const compiled = new Map<string, RegExp>();
+
 export function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
-  const source = pattern
-    .split("")
-    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`, caseInsensitive ? "is" : "s").test(value);
+  const cacheKey = `${caseInsensitive ? "i" : "s"}${pattern}`;
+  let regex = compiled.get(cacheKey);
+  if (!regex) {
+    const source = pattern
+      .split("")
+      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+      .join("");
+    regex = new RegExp(`^${source}$`, caseInsensitive ? "is" : "s");
+    compiled.set(cacheKey, regex);
+  }
+  return regex.test(value);
 }
 
 /** Actions match case-insensitively (`s3:getobject` is `s3:GetObject`). */
@@ -98,4 +106,108 @@ export function boundaryAllows(
     if (holds === undefined) conditional ??= { allowed: true, by: s.Sid ?? "(no Sid)", condition: JSON.stringify(s.Condition) };
   }
   return conditional ?? { allowed: false };
+}
+
+/**
+ * One API request as IAM sees it: the action, the resource ARN it acts on, and the request
+ * context keys that conditions read (`iam:PermissionsBoundary`, `aws:RequestTag/ManagedBy`, ...).
+ * A multi-valued key (`aws:TagKeys`) is a list.
+ */
+export interface IamRequest {
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** `allow`, `deny` (an explicit Deny matched) or `implicit` (nothing allowed it). */
+export type Decision = { readonly decision: "allow"; readonly by: string } | { readonly decision: "deny"; readonly by: string } | { readonly decision: "implicit" };
+
+/**
+ * Condition operators the project's policies use, with IAM's semantics
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+ * values of one key are ORed, keys and operators are ANDed; a key missing from the request makes
+ * a positive operator false and a negated one true; `...IfExists` is true when the key is
+ * missing; `ForAnyValue:` needs one request value to match, `ForAllValues:` needs every one
+ * (true when the key is missing); `Null: true` means the key is missing.
+ */
+function matchOne(operator: string, pattern: string, value: string): boolean {
+  switch (operator) {
+    case "StringEquals":
+    case "ArnEquals":
+      return pattern === value;
+    case "StringEqualsIgnoreCase":
+      return pattern.toLowerCase() === value.toLowerCase();
+    case "StringLike":
+    case "ArnLike":
+      return wildcardMatch(pattern, value);
+    case "Bool":
+      return pattern.toLowerCase() === value.toLowerCase();
+    default:
+      throw new Error(`condition operator ${operator} is not modelled by audit/iam.ts`);
+  }
+}
+
+const NEGATED: Record<string, string> = {
+  StringNotEquals: "StringEquals",
+  StringNotEqualsIgnoreCase: "StringEqualsIgnoreCase",
+  StringNotLike: "StringLike",
+  ArnNotEquals: "ArnEquals",
+  ArnNotLike: "ArnLike",
+};
+
+export function conditionHolds(condition: Record<string, Record<string, unknown>>, context: Readonly<Record<string, string | readonly string[]>>): boolean {
+  return Object.entries(condition).every(([fullOperator, keys]) =>
+    Object.entries(keys).every(([key, expected]) => {
+      const patterns = asList(expected as string | string[]).map(String);
+      const raw = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+      const values = raw === undefined ? undefined : typeof raw === "string" ? [raw] : [...raw];
+      if (fullOperator === "Null") return patterns.some((p) => (p === "true") === (values === undefined));
+      let operator = fullOperator;
+      let quantifier: "any" | "all" | undefined;
+      if (operator.startsWith("ForAnyValue:")) [quantifier, operator] = ["any", operator.slice("ForAnyValue:".length)];
+      else if (operator.startsWith("ForAllValues:")) [quantifier, operator] = ["all", operator.slice("ForAllValues:".length)];
+      const ifExists = operator.endsWith("IfExists");
+      if (ifExists) operator = operator.slice(0, -"IfExists".length);
+      const negatedOf = NEGATED[operator];
+      if (values === undefined) {
+        if (ifExists || quantifier === "all") return true;
+        if (quantifier === "any") return false;
+        return negatedOf !== undefined;
+      }
+      const base = negatedOf ?? operator;
+      const valueMatches = (v: string) => patterns.some((p) => matchOne(base, p, v));
+      if (quantifier === "all") return values.every((v) => (negatedOf ? !valueMatches(v) : valueMatches(v)));
+      if (quantifier === "any") return values.some((v) => (negatedOf ? !valueMatches(v) : valueMatches(v)));
+      // A single-valued key: a negated operator holds when the value matches none of the patterns.
+      return negatedOf ? !values.some(valueMatches) : values.some(valueMatches);
+    }),
+  );
+}
+
+function statementApplies(s: Statement, request: IamRequest): boolean {
+  const context = request.context ?? {};
+  const actionHit = s.Action !== undefined ? asList(s.Action).some((a) => actionMatches(a, request.action)) : !asList(s.NotAction).some((a) => actionMatches(a, request.action));
+  if (!actionHit) return false;
+  const resourceHit =
+    s.Resource !== undefined ? asList(s.Resource).some((r) => wildcardMatch(r, request.resource)) : !asList(s.NotResource).some((r) => wildcardMatch(r, request.resource));
+  if (!resourceHit) return false;
+  return s.Condition ? conditionHolds(s.Condition, context) : true;
+}
+
+/**
+ * Identity-policy evaluation for one request over all of a principal's policies: an explicit
+ * Deny anywhere wins, otherwise some Allow must apply, otherwise the request is implicitly
+ * denied. (No SCPs, resource policies or session policies: the pipeline roles have none of
+ * their own, and this answers what the role's own policies let it do.)
+ */
+export function evaluate(statements: readonly Statement[], request: IamRequest): Decision {
+  const applying = statements.filter((s) => statementApplies(s, request));
+  const deny = applying.find((s) => s.Effect === "Deny");
+  if (deny) return { decision: "deny", by: deny.Sid ?? "(no Sid)" };
+  const allow = applying.find((s) => s.Effect === "Allow");
+  return allow ? { decision: "allow", by: allow.Sid ?? "(no Sid)" } : { decision: "implicit" };
+}
+
+export function isAllowed(statements: readonly Statement[], request: IamRequest): boolean {
+  return evaluate(statements, request).decision === "allow";
 }

@@ -1,4 +1,15 @@
-import { NAME_PREFIX } from "../modules/naming";
+import {
+  DB_PROVISIONER_FUNCTION_SUFFIX,
+  DB_PROVISIONER_ROLE_SUFFIX,
+  FLOW_LOG_ROLE_SUFFIX,
+  MANAGED_BY,
+  NAME_PREFIX,
+  RDS_MONITORING_ROLE_SUFFIX,
+  SERVICE_BOUNDARY_SUFFIX,
+  TENANT_BOUNDARY_SUFFIX,
+  platformResourceName,
+} from "../modules/naming";
+import { actionsOf } from "./resource-actions";
 import {
   BootstrapSettings,
   DEPLOY_WORKFLOWS,
@@ -38,6 +49,13 @@ export interface PolicyDocument {
 export const STATE_POLICY_NAME = "openclaw-terraform-state";
 export const PLAN_GUARDRAILS_POLICY_NAME = "openclaw-plan-guardrails";
 export const DEPLOY_POLICY_NAME = "openclaw-deploy";
+/**
+ * The deploy role's allow lists outgrow IAM's 10,240 characters of inline policy per role, so
+ * they are customer managed policies (6,144 characters each), named after the role
+ * (`<role>-<part>`) and protected like the role itself. The denies stay inline.
+ */
+export const DEPLOY_MANAGED_POLICY_PARTS = ["network", "services", "identity"] as const;
+export type DeployManagedPart = (typeof DEPLOY_MANAGED_POLICY_PARTS)[number];
 
 /**
  * `sub` claims GitHub puts in the OIDC token of a job, by the job's context: the branch the
@@ -109,52 +127,103 @@ export function deployRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo
 type StateSettings = Pick<BootstrapSettings, "partition" | "region" | "accountId" | "stateBucket" | "lockTable">;
 
 /**
- * What Terraform needs on the state store. `write` is the deploy role; without it, the plan
- * role may only read state and take locks (`terraform plan` locks by default).
+ * What Terraform needs on the state store. `write` is the deploy role. The plan role only
+ * reads: plans and drift checks run with `-lock=false` (pipeline/plan-stacks.ts), so it takes
+ * no S3 lock file and writes no lock-table item; it reads the state digest item
+ * `<bucket>/<key>-md5`, which the S3 backend checks on every state read when `dynamodb_table`
+ * is set. A plan run with `--lock` under the plan role fails on the lock: by design, a
+ * credentialed job that is not a deploy never holds (or breaks) a deploy's lock.
  */
 export function statePolicy(settings: StateSettings, keyArns: readonly string[], write: boolean): PolicyDocument {
   const bucket = bucketArn(settings);
   const statements: PolicyStatement[] = [
     // The S3 backend lists keys to find workspaces and to tell "no state yet" from "denied".
     { Sid: "StateBucketList", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket },
-    write
-      ? // Deploys write state; deleting state objects is not needed (versions are the undo), so not granted.
-        { Sid: "StateObjectsReadWrite", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucket}/*` }
-      : { Sid: "StateObjectsRead", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucket}/*` },
-    // use_lockfile: Terraform locks by creating `<key>.tflock` and deleting it when done.
-    {
-      Sid: "StateLockFiles",
-      Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-      Resource: `${bucket}/*.tflock`,
-    },
-    // dynamodb_table: the lock item (Put/Delete) and the state digest item `<bucket>/<key>-md5` (Get, and Put on write).
-    {
-      Sid: "StateLockTable",
-      Effect: "Allow",
-      Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
-      Resource: lockTableArn(settings),
-    },
   ];
+  if (write) {
+    statements.push(
+      // Deploys write state; deleting state objects is not needed (versions are the undo), so not granted.
+      { Sid: "StateObjectsReadWrite", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucket}/*` },
+      // use_lockfile: Terraform locks by creating `<key>.tflock` and deleting it when done.
+      { Sid: "StateLockFiles", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucket}/*.tflock` },
+      // dynamodb_table: the lock item (Put/Delete) and the state digest item `<bucket>/<key>-md5` (Get, Put).
+      {
+        Sid: "StateLockTable",
+        Effect: "Allow",
+        Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Resource: lockTableArn(settings),
+      },
+    );
+  } else {
+    statements.push(
+      { Sid: "StateObjectsRead", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucket}/*` },
+      { Sid: "StateDigestRead", Effect: "Allow", Action: "dynamodb:GetItem", Resource: lockTableArn(settings) },
+    );
+  }
   if (keyArns.length > 0) {
-    // State and lock files are encrypted with the bucket's key: Decrypt to read them,
-    // GenerateDataKey to write (lock files, and state for deploys).
+    // State and lock files are encrypted with the bucket's key: Decrypt to read, GenerateDataKey to write.
     statements.push({
       Sid: "StateEncryptionKey",
       Effect: "Allow",
-      Action: write ? ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] : ["kms:Decrypt", "kms:GenerateDataKey"],
+      Action: write ? ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] : "kms:Decrypt",
       Resource: [...keyArns],
     });
   }
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** Inline policy names of the plan role's read grant (the guardrails are PLAN_GUARDRAILS_POLICY_NAME). */
+export const PLAN_READ_POLICY_NAME = "openclaw-plan-read";
+
 /**
- * The plan role reads configuration through AWS's ReadOnlyAccess, which also reads *data*
- * (every S3 object, every DynamoDB item). A plan never needs tenant data, so these denies
- * keep a compromised pull request job from reading it.
+ * What the plan role reads: the `read` column of bootstrap/resource-actions.ts, i.e. what
+ * Terraform's refresh of the project's resource and data source types calls, and nothing else
+ * (it replaced AWS's ReadOnlyAccess, which also reads data). SSM parameters only under the
+ * project's `/openclaw/` tree.
  */
-export function planGuardrailsPolicy(settings: StateSettings): PolicyDocument {
+export function planReadPolicy(settings: Pick<BootstrapSettings, "partition" | "accountId">): PolicyDocument {
+  const ssmParameters = `arn:${settings.partition}:ssm:*:${settings.accountId}:parameter/${NAME_PREFIX}/*`;
+  const reads = actionsOf(["read"]);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "RefreshProjectResources", Effect: "Allow", Action: reads.filter((a) => !a.startsWith("ssm:GetParameter")), Resource: "*" },
+      { Sid: "ReadProjectParameters", Effect: "Allow", Action: reads.filter((a) => a.startsWith("ssm:GetParameter")), Resource: ssmParameters },
+    ],
+  };
+}
+
+/**
+ * Reads of tenant *data* rather than configuration, denied to both pipeline roles: tenant logs
+ * and ECS Exec transcripts, Logs Insights and live tail, RDS log files (slow-query logs carry
+ * SQL with values), Performance Insights SQL text, agent image layers, secret values,
+ * function invocations (the plan role; the deploy role's one invocation is allowed apart),
+ * DynamoDB item reads.
+ */
+const DATA_READ_ACTIONS = [
+  "logs:GetLogEvents",
+  "logs:FilterLogEvents",
+  "logs:StartQuery",
+  "logs:GetQueryResults",
+  "logs:StartLiveTail",
+  "logs:GetLogRecord",
+  "rds:Download*",
+  "pi:*",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:BatchGetImage",
+  "secretsmanager:GetSecretValue",
+  "dynamodb:Scan",
+  "dynamodb:Query",
+  "dynamodb:BatchGetItem",
+] as const;
+
+/**
+ * Explicit denies on the plan role for everything that reads *data* rather than configuration.
+ * The allow list above already leaves them out; the denies keep it that way if someone attaches
+ * a broad policy (ReadOnlyAccess) to the role by hand, and state the intent where it is reviewed.
+ */
+export function planGuardrailsPolicy(settings: StateSettings, stateKeyArns: readonly string[]): PolicyDocument {
+  const keyScope: Pick<PolicyStatement, "Resource" | "NotResource"> = stateKeyArns.length > 0 ? { NotResource: [...stateKeyArns] } : { Resource: "*" };
   return {
     Version: "2012-10-17",
     Statement: [
@@ -164,111 +233,217 @@ export function planGuardrailsPolicy(settings: StateSettings): PolicyDocument {
         Action: ["s3:GetObject", "s3:GetObjectVersion"],
         NotResource: `${bucketArn(settings)}/*`,
       },
+      { Sid: "DenyDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS, "lambda:InvokeFunction"], Resource: "*" },
+      // SecureString parameters and any other ciphertext: only the state key decrypts.
+      { Sid: "DenyDecryptOutsideState", Effect: "Deny", Action: "kms:Decrypt", ...keyScope },
       {
-        Sid: "DenyItemReadsOutsideLockTable",
+        // Plans run with -lock=false: the plan role never writes a lock or the state digest.
+        Sid: "DenyLockWrites",
         Effect: "Deny",
-        Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"],
-        NotResource: lockTableArn(settings),
+        Action: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "s3:PutObject", "s3:DeleteObject"],
+        Resource: "*",
       },
-      // Secret values never belong in Terraform; plans must not be able to read them either.
-      { Sid: "DenySecretValues", Effect: "Deny", Action: "secretsmanager:GetSecretValue", Resource: "*" },
     ],
   };
 }
 
-/** AWS managed policy for the plan role: refresh reads every resource type the stacks use. */
-export function readOnlyAccessArn(partition: string): string {
-  return `arn:${partition}:iam::aws:policy/ReadOnlyAccess`;
-}
+/** Tag every resource of the stacks carries (provider default_tags, stacks/environment-settings.ts). */
+export const MANAGED_BY_TAG = "ManagedBy";
 
 /** Names of tenant roles (modules/naming.ts: tenantExecutionRoleName, agentTaskRoleName). */
 const TENANT_ROLE_PATTERNS = [`${NAME_PREFIX}-*-execution`, `${NAME_PREFIX}-*-task`];
 
-/** Services whose resources the platform and tenant stacks create, update and delete. */
-export const DEPLOYED_SERVICES = [
-  "ec2", // VPC, subnets, NAT, security groups, VPC endpoints, flow logs
-  "ecs", // cluster, task definitions, services
-  "application-autoscaling", // ECS service scaling targets
-  "ecr", // agent image repository
-  "rds", // PostgreSQL instance, subnet and parameter groups
-  "kms", // platform and tenant keys
-  "s3", // tenant buckets
-  "secretsmanager", // tenant secrets (containers only, see DenySecretValues)
-  "ssm", // the platform contract parameters
-  "logs", // log groups
-  "cloudwatch", // alarms
-  "sns", // alarm topic
-  "lambda", // DB provisioner, and invoking it per tenant
-  "budgets", // a budget per tenant
-] as const;
+/**
+ * The managed policies the stacks attach to their roles (aws_iam_role_policy_attachment):
+ * the only ones the deploy role may attach or detach. test/bootstrap/deploy-role.test.ts reads
+ * them from every synthesized stack, so a new attachment fails there until it is listed here.
+ */
+export function attachablePolicyArns(partition: string): string[] {
+  return [`arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`];
+}
+
+type DeploySettings = StateSettings & Pick<BootstrapSettings, "env" | "regions" | "planRoleName" | "deployRoleName">;
+
+/** ARNs of the permissions boundaries the platform stacks create, one pair per region of the environment. */
+export function boundaryArns(settings: Pick<DeploySettings, "partition" | "accountId" | "env" | "regions">): string[] {
+  return settings.regions.flatMap((region) =>
+    [TENANT_BOUNDARY_SUFFIX, SERVICE_BOUNDARY_SUFFIX].map((suffix) => `arn:${settings.partition}:iam::${settings.accountId}:policy/${platformResourceName(settings.env, region, suffix)}`),
+  );
+}
 
 /**
- * The deploy role creates everything the stacks declare. Service-level wildcards because the
- * stacks own whole services in this account (one environment = one account); IAM is scoped to
- * the project's `openclaw-` names; explicit denies protect the state store and the pipeline's
- * own identity, so a bad commit on main can neither widen its own access nor destroy state.
+ * Which roles the deploy role may hand to which service (iam:PassRole with
+ * iam:PassedToService): each role the stacks pass, to the one service that assumes it.
  */
-export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "env" | "planRoleName" | "deployRoleName">, keyArns: readonly string[]): PolicyDocument {
-  const iam = (resource: string) => `arn:${settings.partition}:iam::${settings.accountId}:${resource}`;
+export function passableRoles(settings: Pick<DeploySettings, "env" | "regions">): { services: string[]; roleNames: string[] }[] {
+  const perRegion = (suffix: string) => settings.regions.map((region) => platformResourceName(settings.env, region, suffix));
+  return [
+    // Task definitions: the tenant's execution role and its agents' task roles.
+    { services: ["ecs-tasks.amazonaws.com"], roleNames: TENANT_ROLE_PATTERNS },
+    // The provisioner function, the flow log and RDS enhanced monitoring run as platform roles.
+    { services: ["lambda.amazonaws.com"], roleNames: perRegion(DB_PROVISIONER_ROLE_SUFFIX) },
+    { services: ["vpc-flow-logs.amazonaws.com"], roleNames: perRegion(FLOW_LOG_ROLE_SUFFIX) },
+    // The role's trust names monitoring.rds; RDS does not document which name its PassRole
+    // check presents, so both RDS names, for this one bounded role.
+    { services: ["monitoring.rds.amazonaws.com", "rds.amazonaws.com"], roleNames: perRegion(RDS_MONITORING_ROLE_SUFFIX) },
+    // A tenant's budget action runs as its own role (stops model spend past the threshold).
+    { services: ["budgets.amazonaws.com"], roleNames: [`${NAME_PREFIX}-*-budget-action`] },
+  ];
+}
+
+/** The one function the deploy role may invoke: each region's DB provisioner (aws_lambda_invocation). */
+export function invokableFunctionArns(settings: Pick<DeploySettings, "partition" | "accountId" | "env" | "regions">): string[] {
+  return settings.regions.flatMap((region) => {
+    const fn = `arn:${settings.partition}:lambda:${region}:${settings.accountId}:function:${platformResourceName(settings.env, region, DB_PROVISIONER_FUNCTION_SUFFIX)}`;
+    // aws_lambda_invocation always sends a qualifier ($LATEST), which IAM checks as `<arn>:<qualifier>`.
+    return [fn, `${fn}:*`];
+  });
+}
+
+/** Services whose actions the deploy role gets from the table on every resource; IAM, KMS and Lambda are scoped below. */
+const SCOPED_SERVICES = ["iam", "kms", "lambda"];
+
+/**
+ * The deploy role creates, updates and destroys what the stacks declare, and nothing else: the
+ * actions come from bootstrap/resource-actions.ts (every column), IAM is confined to roles that
+ * carry the environment's permissions boundary, attachments of the listed managed policies and
+ * passing each role to the service that runs it; KMS to keys tagged as the project's; Lambda to
+ * the project's functions, invoking only the provisioner. Explicit denies protect the state
+ * store, the pipeline's own identity and tenant data, and rule out running workloads.
+ *
+ * The allows come as several customer managed policies, each under IAM's 6,144-character limit;
+ * the denies stay inline (test/bootstrap/deploy-role.test.ts measures both).
+ */
+export function deployPolicies(settings: DeploySettings, keyArns: readonly string[]): DeployPolicies {
+  const { partition, accountId, env } = settings;
+  const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
   const bucket = bucketArn(settings);
-  const statements: PolicyStatement[] = [
-    { Sid: "ManageInfrastructure", Effect: "Allow", Action: DEPLOYED_SERVICES.map((s) => `${s}:*`), Resource: "*" },
+  const boundaries = boundaryArns(settings);
+  const managedByProject = { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY };
+  const projectKeys = `arn:${partition}:kms:*:${accountId}:key/*`;
+  const projectFunctions = `arn:${partition}:lambda:*:${accountId}:function:${NAME_PREFIX}-${env}-*`;
+  const all = actionsOf(["create", "read", "update", "delete", "tag"]);
+  const ofService = (service: string) => all.filter((a) => a.startsWith(`${service}:`));
+  const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion");
+
+  const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter((a) => a.startsWith("ec2:")), Resource: "*" }];
+  const services: PolicyStatement[] = [
+    { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !a.startsWith("ec2:")), Resource: "*" },
+    {
+      // force_destroy on an offboarding tenant's bucket (destroy protection lifted for it alone)
+      // deletes every object version; only tenant buckets (modules/naming.ts tenantBucketName).
+      Sid: "EmptyTenantBuckets",
+      Effect: "Allow",
+      Action: "s3:DeleteObjectVersion",
+      Resource: `arn:${partition}:s3:::${NAME_PREFIX}-*-${accountId}-*/*`,
+    },
+    {
+      // Lambda management on the project's functions; invoking is InvokeProvisioner alone.
+      Sid: "ManageProjectFunctions",
+      Effect: "Allow",
+      Action: ofService("lambda").filter((a) => a !== "lambda:InvokeFunction"),
+      Resource: projectFunctions,
+    },
+    { Sid: "InvokeProvisioner", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: invokableFunctionArns(settings) },
+  ];
+
+  const kmsActions = ofService("kms");
+  const keys: PolicyStatement[] = [
+    // CreateKey has no key ARN yet: the request must tag the key as the project's (default_tags).
+    // Tagging at creation needs kms:TagResource "in an IAM policy that isn't restricted to
+    // particular KMS keys" (KMS developer guide, Controlling access to tags), hence Resource *.
+    {
+      Sid: "CreateProjectKeys",
+      Effect: "Allow",
+      Action: ["kms:CreateKey", "kms:TagResource"],
+      Resource: "*",
+      Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY } },
+    },
+    {
+      Sid: "AdministerProjectKeys",
+      Effect: "Allow",
+      // Includes Create/Update/DeleteAlias: an alias call is authorized on the alias and on its key.
+      Action: kmsActions.filter((a) => !["kms:CreateKey", "kms:ListAliases", "kms:Decrypt", "kms:GenerateDataKey"].includes(a)),
+      Resource: projectKeys,
+      Condition: { StringEquals: managedByProject },
+    },
+    {
+      // RDS creates the managed master-password secret as the caller: Secrets Manager then uses
+      // the platform key on the deploy role's behalf. Never directly (no ciphertext reads).
+      Sid: "ProjectKeysThroughServices",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: projectKeys,
+      Condition: { StringEquals: managedByProject, StringLike: { "kms:ViaService": ["rds.*.amazonaws.com", "secretsmanager.*.amazonaws.com"] } },
+    },
+    // The alias side of alias calls: only the project's alias/openclaw/ names.
+    { Sid: "ProjectKeyAliases", Effect: "Allow", Action: kmsActions.filter((a) => a.includes("Alias") && a !== "kms:ListAliases"), Resource: projectKeys.replace(/key\/\*$/, `alias/${NAME_PREFIX}/*`) },
+    { Sid: "ListAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" },
+  ];
+
+  const identity: PolicyStatement[] = [
     // Refresh reads roles and policies, including AWS managed ones the stacks attach.
     { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
     {
-      // Task, execution, provisioner, monitoring and flow-log roles and the permissions
-      // boundary: modules/naming.ts starts every name with the project prefix.
-      Sid: "ManageProjectRoles",
+      // Whatever the name: a role is created, re-bounded and given inline policies only under
+      // one of the environment's permissions boundaries.
+      Sid: "BoundedRoles",
       Effect: "Allow",
-      Action: [
-        "iam:CreateRole",
-        "iam:DeleteRole",
-        "iam:UpdateRole",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:TagRole",
-        "iam:UntagRole",
-        "iam:PutRolePolicy",
-        "iam:DeleteRolePolicy",
-        "iam:AttachRolePolicy",
-        "iam:DetachRolePolicy",
-        "iam:PutRolePermissionsBoundary",
-        "iam:CreatePolicy",
-        "iam:DeletePolicy",
-        "iam:CreatePolicyVersion",
-        "iam:DeletePolicyVersion",
-        "iam:TagPolicy",
-        "iam:UntagPolicy",
-      ],
-      Resource: [iam(`role/${NAME_PREFIX}-*`), iam(`policy/${NAME_PREFIX}-*`)],
+      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+      Resource: iam(`role/${NAME_PREFIX}-*`),
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundaries } },
     },
     {
-      // ECS tasks, the provisioner Lambda, flow logs and RDS monitoring run as project roles; no other service may receive them.
-      Sid: "PassProjectRoles",
+      Sid: "AttachListedPolicies",
       Effect: "Allow",
-      Action: "iam:PassRole",
+      Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
       Resource: iam(`role/${NAME_PREFIX}-*`),
-      Condition: {
-        StringEquals: {
-          "iam:PassedToService": ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"],
-        },
-      },
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundaries }, ArnEquals: { "iam:PolicyARN": attachablePolicyArns(partition) } },
     },
+    {
+      Sid: "ManageProjectRoles",
+      Effect: "Allow",
+      Action: ofService("iam").filter((a) => /^iam:(DeleteRole|UpdateRole|UpdateRoleDescription|UpdateAssumeRolePolicy|TagRole|UntagRole)$/.test(a)),
+      Resource: iam(`role/${NAME_PREFIX}-*`),
+    },
+    {
+      // The boundaries and any other customer managed policy of the stacks.
+      Sid: "ManageProjectPolicies",
+      Effect: "Allow",
+      Action: ofService("iam").filter((a) => /Policy(Version)?$|PolicyTags?$/.test(a) && !/Role|^iam:Get|^iam:List/.test(a)),
+      Resource: iam(`policy/${NAME_PREFIX}-*`),
+    },
+    ...passableRoles(settings).map(({ services, roleNames }) => ({
+      // e.g. PassRolesToEcsTasks, PassRolesToVpcFlowLogs, PassRolesToMonitoringRds.
+      Sid: `PassRolesTo${services[0].replace(/\.amazonaws\.com$/, "").replace(/(^|[-.])(\w)/g, (_m: string, _d: string, c: string) => c.toUpperCase())}`,
+      Effect: "Allow" as const,
+      Action: "iam:PassRole",
+      Resource: roleNames.map((n) => iam(`role/${n}`)),
+      Condition: { StringEquals: { "iam:PassedToService": services.length === 1 ? services[0] : services } },
+    })),
     {
       // First use of ECS, RDS and ECS scaling in an account creates their service-linked roles.
       Sid: "CreateServiceLinkedRoles",
       Effect: "Allow",
       Action: "iam:CreateServiceLinkedRole",
       Resource: "*",
-      Condition: {
-        StringEquals: { "iam:AWSServiceName": ["ecs.amazonaws.com", "rds.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"] },
-      },
+      Condition: { StringEquals: { "iam:AWSServiceName": ["ecs.amazonaws.com", "rds.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"] } },
     },
+  ];
+
+  const denies: PolicyStatement[] = [
     {
       // The pipeline must not change who may assume its roles or what they may do.
       Sid: "DenyChangingPipelineIdentity",
       Effect: "Deny",
       Action: "iam:*",
-      Resource: [iam(`role/${settings.planRoleName}`), iam(`role/${settings.deployRoleName}`), oidcProviderArn(settings)],
+      Resource: [
+        iam(`role/${settings.planRoleName}`),
+        iam(`role/${settings.deployRoleName}`),
+        iam(`policy/${settings.planRoleName}-*`),
+        iam(`policy/${settings.deployRoleName}-*`),
+        oidcProviderArn(settings),
+      ],
     },
     {
       // The state store is bootstrap's, not Terraform's: no stack may weaken or delete it.
@@ -287,6 +462,17 @@ export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "
       ],
       Resource: bucket,
     },
+    {
+      // The offboarding archive keeps what an offboarded tenant left (database exports, bucket
+      // manifests): EmptyTenantBuckets' pattern also matches its name, so say so explicitly.
+      // Name: offboardingArchiveBucketName in modules/naming.ts (lifecycle work this session).
+      Sid: "DenyDeletingArchivedData",
+      Effect: "Deny",
+      Action: ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"],
+      // Both names the lifecycle branches use (openclaw-offboarding-<account>-<region>,
+      // openclaw-<account>-<env>-<region>-archive); no tenant bucket name ends in -archive.
+      Resource: [`arn:${partition}:s3:::${NAME_PREFIX}-offboarding-*/*`, `arn:${partition}:s3:::${NAME_PREFIX}-*-archive/*`],
+    },
     // Old state versions are the way back from a bad apply.
     { Sid: "DenyDeletingStateVersions", Effect: "Deny", Action: "s3:DeleteObjectVersion", Resource: `${bucket}/*` },
     {
@@ -297,6 +483,9 @@ export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "
     },
     // Values are set out of band; the pipeline neither writes nor reads them.
     { Sid: "DenySecretValues", Effect: "Deny", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: "*" },
+    // The stacks never need to read what tenants' workloads produce (DynamoDB reads: the lock
+    // table's items are read through GetItem, which stays allowed).
+    { Sid: "DenyDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS], Resource: "*" },
     {
       // Deploys manage buckets, never their contents: tenant data stays out of the pipeline's reach.
       Sid: "DenyObjectAccessOutsideState",
@@ -305,30 +494,78 @@ export function deployPolicy(settings: StateSettings & Pick<BootstrapSettings, "
       NotResource: `${bucket}/*`,
     },
     {
-      // Tenant roles exist only under the platform's permissions boundary: a commit on main cannot
-      // create, unbound or re-bound one (names from modules/naming.ts: -execution, -<agent>-task).
-      Sid: "TenantRolesKeepTheBoundary",
+      // Services are declared; the pipeline never runs a task, opens a shell or a session in one.
+      Sid: "DenyRunningWorkloads",
       Effect: "Deny",
-      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
-      Resource: TENANT_ROLE_PATTERNS.map((p) => iam(`role/${p}`)),
-      Condition: { StringNotLike: { "iam:PermissionsBoundary": iam(`policy/${NAME_PREFIX}-${settings.env}-*-tenant-boundary`) } },
+      Action: ["ecs:RunTask", "ecs:StartTask", "ecs:ExecuteCommand", "ssm:StartSession", "ssm:SendCommand"],
+      Resource: "*",
     },
     {
-      Sid: "TenantRolesNeverLoseTheBoundary",
+      // CreateProjectKeys' TagResource must cover every key: it never re-tags a key someone
+      // else marked as theirs (an untagged foreign key is gap G13 in SECURITY.md).
+      Sid: "DenyRetaggingForeignKeys",
       Effect: "Deny",
-      Action: "iam:DeleteRolePermissionsBoundary",
-      Resource: TENANT_ROLE_PATTERNS.map((p) => iam(`role/${p}`)),
+      Action: ["kms:TagResource", "kms:UntagResource"],
+      Resource: "*",
+      Condition: { StringNotEquals: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY }, Null: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: "false" } },
     },
+    {
+      // The role may rewrite a project role's trust policy (UpdateAssumeRolePolicy is an update
+      // path); it must not then become that role: a same-account trust policy naming the deploy
+      // role would otherwise suffice without any identity-policy allow.
+      Sid: "DenyAssumingRoles",
+      Effect: "Deny",
+      Action: ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"],
+      Resource: "*",
+    },
+    { Sid: "DenyInvokingOtherFunctions", Effect: "Deny", Action: "lambda:InvokeFunction", NotResource: invokableFunctionArns(settings) },
+    {
+      // Every role stays under one of the environment's boundaries: not created, re-bounded,
+      // given inline or attached policies otherwise (a role without a boundary has no
+      // iam:PermissionsBoundary key, so StringNotEquals holds), and the boundary never removed.
+      Sid: "RolesKeepTheBoundary",
+      Effect: "Deny",
+      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
+      Resource: "*",
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundaries } },
+    },
+    { Sid: "RolesNeverLoseTheBoundary", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
   ];
   if (keyArns.length > 0) {
-    statements.push({
+    denies.push({
       Sid: "DenyChangingStateKeys",
       Effect: "Deny",
       Action: ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:CreateGrant"],
       Resource: [...keyArns],
     });
   }
-  return { Version: "2012-10-17", Statement: statements };
+  const doc = (statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+  return {
+    managed: { network: doc(network), services: doc(services), identity: doc([...identity, ...keys]) },
+    guardrails: doc(denies),
+  };
+}
+
+export interface DeployPolicies {
+  /** Allow lists, one customer managed policy each. */
+  readonly managed: Readonly<Record<DeployManagedPart, PolicyDocument>>;
+  /** The denies, inline on the role with the state policy. */
+  readonly guardrails: PolicyDocument;
+}
+
+/** Name of one of the deploy role's customer managed policies. */
+export function deployManagedPolicyName(settings: Pick<BootstrapSettings, "deployRoleName">, part: DeployManagedPart): string {
+  return `${settings.deployRoleName}-${part}`;
+}
+
+/** All statements of a role's documents, for evaluation. */
+export function statementsOf(documents: readonly PolicyDocument[]): PolicyStatement[] {
+  return documents.flatMap((d) => [...d.Statement]);
+}
+
+/** Characters IAM counts against its policy size limits: the JSON without whitespace. */
+export function policySize(document: PolicyDocument): number {
+  return JSON.stringify(document).replace(/\s/g, "").length;
 }
 
 /**

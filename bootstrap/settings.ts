@@ -79,6 +79,8 @@ export interface BootstrapSettings extends Omit<BootstrapOptions, "sse"> {
   readonly stateKeyAlias: string;
   readonly planRoleName: string;
   readonly deployRoleName: string;
+  /** The environment's regions (cdktf.json): one platform stack, boundary and provisioner each. */
+  readonly regions: readonly string[];
   /** Tags put on what bootstrap creates (never rewritten on existing resources). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -108,6 +110,7 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
     // conventions; the environment in the name says which one a role deploys.
     planRoleName: `${NAME_PREFIX}-${options.env}-github-plan`,
     deployRoleName: `${NAME_PREFIX}-${options.env}-github-deploy`,
+    regions: Object.keys(environment.regions),
     tags: { ManagedBy: `${NAME_PREFIX}-bootstrap`, Environment: options.env },
   };
 }

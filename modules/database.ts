@@ -35,6 +35,11 @@ export interface DatabaseProps {
    * this account (confused-deputy guard).
    */
   readonly accountId: string;
+  /**
+   * Permissions boundary of the module's IAM role (the platform's service-role boundary).
+   * @default none: the role is unbounded, which the pipeline's deploy role refuses to create
+   */
+  readonly serviceRoleBoundaryArn?: string;
 }
 
 /**
@@ -117,6 +122,7 @@ export class Database extends Construct {
     const monitoringRole = new IamRole(this, "monitoring-role", {
       name: `${props.identifier}-rds-monitoring`,
       assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", props.accountId),
+      permissionsBoundary: props.serviceRoleBoundaryArn,
     });
     const monitoringPolicy = new IamRolePolicyAttachment(this, "monitoring-policy", {
       role: monitoringRole.name,

@@ -18,6 +18,11 @@ export interface DbProvisionerProps {
   /** Environment name; each invocation must carry the same value in its input. */
   readonly environment: string;
   readonly accountId: string;
+  /**
+   * Permissions boundary of the module's IAM role (the platform's service-role boundary).
+   * @default none: the role is unbounded, which the pipeline's deploy role refuses to create
+   */
+  readonly serviceRoleBoundaryArn?: string;
   readonly region: string;
   /** The bundled handler from `bundleProvisioner()` (db/bundle.ts), built once per process by the caller. */
   readonly bundle: ProvisionerBundle;
@@ -150,6 +155,7 @@ export class DbProvisioner extends Construct {
     const role = new IamRole(this, "role", {
       name: `${props.functionName}-role`,
       description: "DB provisioner Lambda execution role",
+      permissionsBoundary: props.serviceRoleBoundaryArn,
       assumeRolePolicy: renderPolicy([
         {
           Effect: "Allow",

@@ -133,3 +133,17 @@ export const AWS_NAME_LIMITS = {
   snsTopic: 256,
   ecrRepository: 256,
 } as const;
+
+/** Value of the `ManagedBy` tag (provider default_tags) on everything the stacks create; the deploy role's KMS grants key on it. */
+export const MANAGED_BY = "openclaw-infra";
+
+/**
+ * Suffixes (after `openclaw-<env>-<region>-`) of the platform IAM names the pipeline roles'
+ * policies name exactly; test/bootstrap/deploy-role.test.ts checks them against the synthesized stacks.
+ */
+export const TENANT_BOUNDARY_SUFFIX = "tenant-boundary";
+export const SERVICE_BOUNDARY_SUFFIX = "service-boundary";
+export const DB_PROVISIONER_FUNCTION_SUFFIX = "db-provisioner";
+export const DB_PROVISIONER_ROLE_SUFFIX = "db-provisioner-role";
+export const FLOW_LOG_ROLE_SUFFIX = "flow-logs";
+export const RDS_MONITORING_ROLE_SUFFIX = "db-rds-monitoring";

@@ -39,6 +39,11 @@ export interface NetworkProps {
    * this account (confused-deputy guard).
    */
   readonly accountId: string;
+  /**
+   * Permissions boundary of the module's IAM role (the platform's service-role boundary).
+   * @default none: the role is unbounded, which the pipeline's deploy role refuses to create
+   */
+  readonly serviceRoleBoundaryArn?: string;
 }
 
 /**
@@ -92,6 +97,7 @@ export class Network extends Construct {
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${props.namePrefix}-flow-logs`,
       assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", props.accountId),
+      permissionsBoundary: props.serviceRoleBoundaryArn,
     });
     const flowLogPolicy = new IamRolePolicy(this, "flow-log-policy", {
       role: flowLogRole.id,

@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from "../config/environment-schema";
 import type { StackSettingsProps } from "../modules/stack-settings";
-import { stateKeyAlias } from "../modules/naming";
+import { MANAGED_BY, stateKeyAlias } from "../modules/naming";
 
 /**
  * StackSettings props for a stack of one environment: the environment's account, state bucket,
@@ -21,6 +21,6 @@ export function environmentStackSettings(
     // The S3 backend accepts an alias name but rejects an alias ARN (only key ARNs pass its check).
     stateKmsKeyArn: environment.stateEncryption === "kms" ? stateKeyAlias(environmentName) : undefined,
     lockTable: environment.lockTable,
-    defaultTags: { ManagedBy: "openclaw-infra", Environment: environmentName, ...stack.defaultTags },
+    defaultTags: { ManagedBy: MANAGED_BY, Environment: environmentName, ...stack.defaultTags },
   };
 }

@@ -16,10 +16,12 @@ import {
   platformNamePrefix,
   platformResourceName,
   platformStateKey,
+  SERVICE_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
 } from "../modules/naming";
 import { Network } from "../modules/network";
 import { PlatformContract } from "../modules/platform-contract";
+import { ServiceRoleBoundary } from "../modules/service-role-boundary";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
@@ -78,8 +80,20 @@ export class PlatformStack extends SelfContainedStack {
       description: `OpenClaw platform ${env} ${region}: ECS Exec sessions`,
     });
 
+    // Every platform role carries it: the deploy role creates no role without a boundary.
+    const serviceBoundary = new ServiceRoleBoundary(this, "service-boundary", {
+      policyName: name(SERVICE_BOUNDARY_SUFFIX),
+      region,
+      accountId,
+      platformLogGroupPrefix: platformLogGroupName(env, region, ""),
+      platformKeyArn: key.keyArn,
+      // Tenant buckets; the offboarding archive joins this list where the platform creates it.
+      exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region)],
+    });
+
     const network = new Network(this, "network", {
       accountId,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
       namePrefix: platformNamePrefix(env, region),
       vpcCidr: regionConfig.vpcCidr,
       availabilityZoneCount: regionConfig.availabilityZoneCount,
@@ -102,6 +116,7 @@ export class PlatformStack extends SelfContainedStack {
     });
     const database = new Database(this, "database", {
       accountId,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
       identifier: name("db"),
       vpcId: network.vpcId,
       subnetIds: network.isolatedSubnetIds,
@@ -128,6 +143,7 @@ export class PlatformStack extends SelfContainedStack {
       functionName: name("db-provisioner"),
       environment: env,
       accountId,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
       region,
       bundle: props.provisionerBundle,
       vpcId: network.vpcId,

@@ -1,10 +1,17 @@
 import {
   AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
   CreateRoleCommand,
+  DeletePolicyVersionCommand,
+  DetachRolePolicyCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
+  ListPolicyVersionsCommand,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
@@ -16,9 +23,19 @@ import { PolicyDocument, describePolicyDiff, diffPolicies, isPolicyDiffEmpty, pa
 
 /**
  * A role GitHub Actions assumes through OIDC (plan or deploy). Bootstrap owns its trust
- * policy, which it sets to exactly the desired one, its inline policies of the given names
- * and the listed managed policies. Other policies someone attached are reported, not removed.
+ * policy, which it sets to exactly the desired one, its inline policies of the given names,
+ * the customer managed policies it writes for the role, and the listed managed policies.
+ * Managed policies bootstrap attached in earlier versions and no longer wants are detached;
+ * other policies someone attached are reported, not removed.
  */
+
+/** A customer managed policy bootstrap writes for one role (too large to be inline). */
+export interface OwnedPolicy {
+  readonly name: string;
+  readonly arn: string;
+  readonly description: string;
+  readonly document: PolicyDocument;
+}
 
 export interface GithubRoleDesired {
   readonly name: string;
@@ -26,7 +43,12 @@ export interface GithubRoleDesired {
   readonly trustPolicy: PolicyDocument;
   /** Inline policies by name. */
   readonly inlinePolicies: Readonly<Record<string, PolicyDocument>>;
+  /** Attached; includes the ARNs of `ownedPolicies`. */
   readonly managedPolicyArns: readonly string[];
+  /** Customer managed policies bootstrap creates and keeps equal to the document. */
+  readonly ownedPolicies?: readonly OwnedPolicy[];
+  /** Managed policies earlier bootstrap versions attached: detached when found. */
+  readonly retiredManagedPolicyArns?: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -35,13 +57,17 @@ export interface GithubRoleObserved {
   readonly trustPolicy: PolicyDocument;
   readonly inlinePolicies: Readonly<Record<string, PolicyDocument>>;
   readonly managedPolicyArns: readonly string[];
+  /** Default version of each owned policy by ARN; absent when the policy does not exist. */
+  readonly ownedPolicies?: Readonly<Record<string, PolicyDocument>>;
 }
 
 export type GithubRoleAction =
   | Action<"create">
   | Action<"trustPolicy">
   | (Action<"inlinePolicy"> & { readonly policyName: string })
-  | (Action<"attachPolicy"> & { readonly policyArn: string });
+  | (Action<"ownedPolicy"> & { readonly policyArn: string; readonly create: boolean })
+  | (Action<"attachPolicy"> & { readonly policyArn: string })
+  | (Action<"detachPolicy"> & { readonly policyArn: string });
 
 export function planGithubRole(desired: GithubRoleDesired, observed: GithubRoleObserved | undefined): ResourcePlan<GithubRoleAction> {
   const actions: GithubRoleAction[] = [];
@@ -65,12 +91,27 @@ export function planGithubRole(desired: GithubRoleDesired, observed: GithubRoleO
       description: current ? `inline policy ${policyName}: ${describePolicyDiff(diff)}` : `inline policy ${policyName}: add (${document.Statement.map((s) => s.Sid).join(", ")})`,
     });
   }
+  for (const owned of desired.ownedPolicies ?? []) {
+    const current = observed?.ownedPolicies?.[owned.arn];
+    const diff = diffPolicies(current, owned.document);
+    if (isPolicyDiffEmpty(diff)) continue;
+    actions.push({
+      kind: "ownedPolicy",
+      policyArn: owned.arn,
+      create: current === undefined,
+      description: current ? `managed policy ${owned.name}: ${describePolicyDiff(diff)}` : `managed policy ${owned.name}: create (${owned.document.Statement.map((s) => s.Sid).join(", ")})`,
+    });
+  }
   for (const policyArn of desired.managedPolicyArns) {
     if (!observed?.managedPolicyArns.includes(policyArn)) actions.push({ kind: "attachPolicy", policyArn, description: `attach ${policyArn}` });
   }
+  const retired = desired.retiredManagedPolicyArns ?? [];
+  for (const policyArn of observed?.managedPolicyArns ?? []) {
+    if (retired.includes(policyArn)) actions.push({ kind: "detachPolicy", policyArn, description: `detach ${policyArn} (no longer part of this role)` });
+  }
   if (observed) {
     const foreignInline = Object.keys(observed.inlinePolicies).filter((n) => !(n in desired.inlinePolicies));
-    const foreignManaged = observed.managedPolicyArns.filter((a) => !desired.managedPolicyArns.includes(a));
+    const foreignManaged = observed.managedPolicyArns.filter((a) => !desired.managedPolicyArns.includes(a) && !retired.includes(a));
     if (foreignInline.length + foreignManaged.length > 0) {
       notes.push(`left in place, not managed by bootstrap (review them): ${[...foreignInline, ...foreignManaged].join(", ")}`);
     }
@@ -110,12 +151,52 @@ export async function observeGithubRole(iam: IAMClient, desired: GithubRoleDesir
     const document = (await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }))).PolicyDocument;
     if (document) inlinePolicies[PolicyName] = parsePolicy(document);
   }
+  const ownedPolicies: Record<string, PolicyDocument> = {};
+  for (const owned of desired.ownedPolicies ?? []) {
+    const document = await defaultPolicyDocument(iam, owned.arn);
+    if (document) ownedPolicies[owned.arn] = document;
+  }
   return {
     arn: role.Arn,
+    ownedPolicies,
     trustPolicy: role.AssumeRolePolicyDocument ? parsePolicy(role.AssumeRolePolicyDocument) : { Version: "2012-10-17", Statement: [] },
     inlinePolicies,
     managedPolicyArns: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean),
   };
+}
+
+/** The default version's document of a customer managed policy; undefined when it does not exist. */
+async function defaultPolicyDocument(iam: IAMClient, PolicyArn: string): Promise<PolicyDocument | undefined> {
+  let versionId: string | undefined;
+  try {
+    versionId = (await iam.send(new GetPolicyCommand({ PolicyArn }))).Policy?.DefaultVersionId;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  if (!versionId) return undefined;
+  const document = (await iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: versionId }))).PolicyVersion?.Document;
+  return document ? parsePolicy(document) : undefined;
+}
+
+/**
+ * Writes an owned policy: creates it, or adds a new default version. IAM keeps at most five
+ * versions, so the oldest non-default one goes first when five exist.
+ */
+async function writeOwnedPolicy(iam: IAMClient, owned: OwnedPolicy, tags: Readonly<Record<string, string>>, create: boolean): Promise<void> {
+  const PolicyDocument = JSON.stringify(owned.document);
+  if (create) {
+    await iam.send(new CreatePolicyCommand({ PolicyName: owned.name, PolicyDocument, Description: owned.description, Tags: tagList(tags) }));
+    return;
+  }
+  const versions = (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: owned.arn }))).Versions ?? [];
+  if (versions.length >= 5) {
+    const oldest = versions
+      .filter((v) => !v.IsDefaultVersion)
+      .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
+    if (oldest?.VersionId) await iam.send(new DeletePolicyVersionCommand({ PolicyArn: owned.arn, VersionId: oldest.VersionId }));
+  }
+  await iam.send(new CreatePolicyVersionCommand({ PolicyArn: owned.arn, PolicyDocument, SetAsDefault: true }));
 }
 
 /**
@@ -160,8 +241,17 @@ export async function applyGithubRoleAction(iam: IAMClient, desired: GithubRoleD
     case "inlinePolicy":
       await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: action.policyName, PolicyDocument: JSON.stringify(desired.inlinePolicies[action.policyName]) }));
       break;
+    case "ownedPolicy": {
+      const owned = desired.ownedPolicies?.find((p) => p.arn === action.policyArn);
+      if (!owned) throw new Error(`no owned policy ${action.policyArn} in the desired role`);
+      await writeOwnedPolicy(iam, owned, desired.tags, action.create);
+      break;
+    }
     case "attachPolicy":
       await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn }));
+      break;
+    case "detachPolicy":
+      await iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn }));
       break;
   }
   return undefined;

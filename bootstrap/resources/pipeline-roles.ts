@@ -1,21 +1,32 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { Outputs, Step } from "../plan";
 import {
+  DEPLOY_MANAGED_POLICY_PARTS,
   DEPLOY_POLICY_NAME,
   PLAN_GUARDRAILS_POLICY_NAME,
+  PLAN_READ_POLICY_NAME,
   STATE_POLICY_NAME,
-  deployPolicy,
+  deployManagedPolicyName,
+  deployPolicies,
   deployRoleSubjects,
   githubTrustPolicy,
   planGuardrailsPolicy,
+  planReadPolicy,
   planRoleSubjects,
-  readOnlyAccessArn,
   statePolicy,
 } from "../policies";
 import { BootstrapSettings, roleArn } from "../settings";
-import { GithubRoleAction, GithubRoleDesired, applyGithubRoleAction, observeGithubRole, planGithubRole } from "./github-role";
+import { GithubRoleAction, GithubRoleDesired, OwnedPolicy, applyGithubRoleAction, observeGithubRole, planGithubRole } from "./github-role";
 
-/** The plan role: read-only AWS, read state, take locks. Pull requests and drift checks on main. */
+/**
+ * AWS's ReadOnlyAccess, which earlier bootstrap versions attached to the plan role: it reads
+ * data (logs, RDS log files, images), so a run that finds it attached detaches it.
+ */
+function readOnlyAccessArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/ReadOnlyAccess`;
+}
+
+/** The plan role: what refresh reads, the state, no locks. Pull requests and drift checks on main. */
 export function planRoleDesired(settings: BootstrapSettings, stateKeyArns: readonly string[]): GithubRoleDesired {
   return {
     name: settings.planRoleName,
@@ -23,24 +34,37 @@ export function planRoleDesired(settings: BootstrapSettings, stateKeyArns: reado
     trustPolicy: githubTrustPolicy(settings, planRoleSubjects(settings)),
     inlinePolicies: {
       [STATE_POLICY_NAME]: statePolicy(settings, stateKeyArns, false),
-      [PLAN_GUARDRAILS_POLICY_NAME]: planGuardrailsPolicy(settings),
+      [PLAN_READ_POLICY_NAME]: planReadPolicy(settings),
+      [PLAN_GUARDRAILS_POLICY_NAME]: planGuardrailsPolicy(settings, stateKeyArns),
     },
-    managedPolicyArns: [readOnlyAccessArn(settings.partition)],
+    managedPolicyArns: [],
+    retiredManagedPolicyArns: [readOnlyAccessArn(settings.partition)],
     tags: settings.tags,
   };
 }
 
 /** The deploy role: read and write state, manage the stacks' resources. */
 export function deployRoleDesired(settings: BootstrapSettings, stateKeyArns: readonly string[]): GithubRoleDesired {
+  const policies = deployPolicies(settings, stateKeyArns);
+  const ownedPolicies: OwnedPolicy[] = DEPLOY_MANAGED_POLICY_PARTS.map((part) => {
+    const name = deployManagedPolicyName(settings, part);
+    return {
+      name,
+      arn: `arn:${settings.partition}:iam::${settings.accountId}:policy/${name}`,
+      description: `cdktf deploy from ${settings.githubRepo} (${settings.env}): ${part}`,
+      document: policies.managed[part],
+    };
+  });
   return {
     name: settings.deployRoleName,
     description: `cdktf deploy from ${settings.githubRepo} (${settings.env})`,
     trustPolicy: githubTrustPolicy(settings, deployRoleSubjects(settings)),
     inlinePolicies: {
       [STATE_POLICY_NAME]: statePolicy(settings, stateKeyArns, true),
-      [DEPLOY_POLICY_NAME]: deployPolicy(settings, stateKeyArns),
+      [DEPLOY_POLICY_NAME]: policies.guardrails,
     },
-    managedPolicyArns: [],
+    managedPolicyArns: ownedPolicies.map((p) => p.arn),
+    ownedPolicies,
     tags: settings.tags,
   };
 }

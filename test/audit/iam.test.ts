@@ -1,4 +1,4 @@
-import { actionMatches, boundaryAllows, grantsOf, parseStatements, substituteVariables, wildcardMatch } from "../../audit/iam";
+import { actionMatches, boundaryAllows, evaluate, grantsOf, parseStatements, substituteVariables, wildcardMatch } from "../../audit/iam";
 
 describe("IAM matching", () => {
   it("matches actions case-insensitively with wildcards", () => {
@@ -56,5 +56,43 @@ describe("boundary intersection", () => {
       { Effect: "Deny", Action: "*", Resource: "*" },
     ]);
     expect(grants).toHaveLength(4);
+  });
+});
+
+describe("policy evaluation", () => {
+  const policy = parseStatements(
+    JSON.stringify({
+      Statement: [
+        { Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" },
+        { Sid: "NoObjects", Effect: "Deny", Action: "s3:GetObject", NotResource: "arn:aws:s3:::state/*" },
+        { Sid: "Bounded", Effect: "Allow", Action: "iam:CreateRole", Resource: "*", Condition: { StringEquals: { "iam:PermissionsBoundary": "arn:b" } } },
+        { Sid: "NotLike", Effect: "Deny", Action: "iam:CreateRole", Resource: "*", Condition: { StringNotLike: { "iam:PermissionsBoundary": "arn:*" } } },
+        { Sid: "Tags", Effect: "Allow", Action: "kms:CreateKey", Resource: "*", Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["A", "B"] }, Null: { "aws:RequestTag/A": "false" } } },
+        { Sid: "NotIam", Effect: "Allow", NotAction: ["iam:*", "kms:*"], Resource: "*" },
+      ],
+    }),
+  );
+  const decide = (action: string, resource: string, context?: Record<string, string | string[]>) => evaluate(policy, { action, resource, context }).decision;
+
+  it("lets an explicit deny win over any allow, and NotResource exempt what it names", () => {
+    expect(decide("s3:GetObject", "arn:aws:s3:::data/x")).toBe("deny");
+    expect(decide("s3:GetObject", "arn:aws:s3:::state/x")).toBe("allow");
+  });
+
+  it("treats a missing condition key as false for positive and true for negated operators", () => {
+    expect(decide("iam:CreateRole", "arn:aws:iam::1:role/x")).toBe("deny");
+    expect(decide("iam:CreateRole", "arn:aws:iam::1:role/x", { "iam:PermissionsBoundary": "arn:b" })).toBe("allow");
+    expect(decide("iam:CreateRole", "arn:aws:iam::1:role/x", { "iam:PermissionsBoundary": "arn:c" })).toBe("implicit");
+  });
+
+  it("quantifies multi-valued keys and checks Null", () => {
+    expect(decide("kms:CreateKey", "*", { "aws:TagKeys": ["A"], "aws:RequestTag/A": "x" })).toBe("allow");
+    expect(decide("kms:CreateKey", "*", { "aws:TagKeys": ["A", "C"], "aws:RequestTag/A": "x" })).toBe("implicit");
+    expect(decide("kms:CreateKey", "*", { "aws:TagKeys": ["B"] })).toBe("implicit");
+  });
+
+  it("allows through NotAction everything except what it names", () => {
+    expect(decide("ec2:CreateVpc", "*")).toBe("allow");
+    expect(decide("iam:PassRole", "*")).toBe("implicit");
   });
 });

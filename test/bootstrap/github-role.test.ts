@@ -59,6 +59,38 @@ describe("planGithubRole", () => {
   });
 });
 
+describe("planGithubRole with customer managed policies it owns", () => {
+  const owned = { name: "openclaw-production-github-deploy-network", arn: "arn:aws:iam::123456789012:policy/openclaw-production-github-deploy-network", description: "d", document: allowAll("Net") };
+  const deploy: GithubRoleDesired = { ...desired, managedPolicyArns: [owned.arn], ownedPolicies: [owned], retiredManagedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] };
+  const current: GithubRoleObserved = { ...inPlace, managedPolicyArns: [owned.arn], ownedPolicies: { [owned.arn]: owned.document } };
+
+  test("creates the policy before attaching it", () => {
+    expect(planGithubRole(deploy, undefined).actions.map((a) => a.description)).toEqual([
+      `create, trusted for ${subjects(desired.trustPolicy).join(", ")}`,
+      "inline policy state: add (Read)",
+      "managed policy openclaw-production-github-deploy-network: create (Net)",
+      `attach ${owned.arn}`,
+    ]);
+  });
+
+  test("writes a new version when the policy drifted, naming the statements", () => {
+    expect(planGithubRole(deploy, { ...current, ownedPolicies: { [owned.arn]: allowAll("Wider") } }).actions).toEqual([
+      { kind: "ownedPolicy", policyArn: owned.arn, create: false, description: "managed policy openclaw-production-github-deploy-network: statements added Net; removed Wider" },
+    ]);
+  });
+
+  test("detaches a policy earlier bootstrap versions attached (ReadOnlyAccess on the plan role)", () => {
+    const withReadOnly = { ...current, managedPolicyArns: [...current.managedPolicyArns, "arn:aws:iam::aws:policy/ReadOnlyAccess"] };
+    const plan = planGithubRole(deploy, withReadOnly);
+    expect(plan.actions).toEqual([{ kind: "detachPolicy", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess", description: "detach arn:aws:iam::aws:policy/ReadOnlyAccess (no longer part of this role)" }]);
+    expect(plan.notes).toEqual([]);
+  });
+
+  test("a role as desired needs nothing", () => {
+    expect(planGithubRole(deploy, current)).toEqual({ exists: true, actions: [], notes: [] });
+  });
+});
+
 describe("subjects", () => {
   test("lists the sub claims a trust policy accepts", () => {
     expect(subjects(githubTrustPolicy(settings, ["a", "b"]))).toEqual(["a", "b"]);

@@ -1,3 +1,4 @@
+import type { EnvironmentConfig } from "../../config/environment-schema";
 import { BootstrapOptions, BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
 
 /** Settings as the CLI would resolve them for the fixture's production environment. */
@@ -25,7 +26,8 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       lockTable: "acme-tf-locks",
       costCenter: "cc",
       agentImage: "1.0.0",
-      regions: {},
+      // Only the region names matter to bootstrap (boundary, provisioner and role ARNs per region).
+      regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },
     },
   );
 }

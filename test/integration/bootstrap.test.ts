@@ -10,7 +10,9 @@ import {
   PutObjectCommand,
   ListBucketsCommand,
 } from "@aws-sdk/client-s3";
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { AttachRolePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, GetPolicyCommand, GetPolicyVersionCommand } from "@aws-sdk/client-iam";
+import { deployRoleDesired } from "../../bootstrap/resources/pipeline-roles";
+import { settingsFor } from "../bootstrap/helpers";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { main } from "../../bootstrap/cli";
 import { Clients, accountState, bucketState, inspectionClients, roleState, tableState } from "./aws-state";
@@ -31,6 +33,9 @@ const PLAN_ROLE = "openclaw-production-github-plan";
 const DEPLOY_ROLE = "openclaw-production-github-deploy";
 const NAMES = { bucket: BUCKET, table: TABLE, roles: [PLAN_ROLE, DEPLOY_ROLE] };
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+/** The deploy role's allow lists, customer managed policies (too large for inline policies). */
+const DEPLOY_POLICIES = ["network", "services", "identity"].map((part) => `${DEPLOY_ROLE}-${part}`);
+const policyArn = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
 
 const ARGS = ["--env", "production", "--region", "us-east-1", "--github-repo", "acme/openclaw-infra", "--cdktf-json", FIXTURE];
 
@@ -162,10 +167,11 @@ describe("bootstrap against moto", () => {
     const deploy = await roleState(aws, DEPLOY_ROLE);
     expect(plan).toMatchObject({
       trust: trust([`${MAIN}:${WORKFLOW("plan.yml")}`, `${MAIN}:${WORKFLOW("drift.yml")}`]),
-      attached: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+      attached: [],
     });
-    expect(Object.keys(plan === "absent" ? {} : plan.inline).sort()).toEqual(["openclaw-plan-guardrails", "openclaw-terraform-state"]);
-    expect(deploy).toMatchObject({ trust: trust(`${PRODUCTION}:${WORKFLOW("deploy.yml")}`), attached: [] });
+    expect(Object.keys(plan === "absent" ? {} : plan.inline).sort()).toEqual(["openclaw-plan-guardrails", "openclaw-plan-read", "openclaw-terraform-state"]);
+    expect(deploy).toMatchObject({ trust: trust(`${PRODUCTION}:${WORKFLOW("deploy.yml")}`) });
+    expect(deploy === "absent" ? [] : [...deploy.attached].sort()).toEqual(DEPLOY_POLICIES.map(policyArn).sort());
     expect(JSON.stringify([plan, deploy])).not.toContain("pull_request");
     expect(Object.keys(deploy === "absent" ? {} : deploy.inline).sort()).toEqual(["openclaw-deploy", "openclaw-terraform-state"]);
   });
@@ -290,6 +296,32 @@ describe("bootstrap against moto", () => {
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
       trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": `${PRODUCTION}:${WORKFLOW("deploy.yml")}` } } }] },
     });
+  });
+
+  test("the deploy role's managed policies hold the documents bootstrap computes, and a changed one gets a new default version", async () => {
+    await bootstrap();
+    const desired = deployRoleDesired(settingsFor({}), []).ownedPolicies ?? [];
+    const network = policyArn(`${DEPLOY_ROLE}-network`);
+    const stale = { Version: "2012-10-17", Statement: [{ Sid: "Stale", Effect: "Allow", Action: "ec2:*", Resource: "*" }] };
+    await aws.iam.send(new CreatePolicyVersionCommand({ PolicyArn: network, PolicyDocument: JSON.stringify(stale), SetAsDefault: true }));
+    const { code, stderr } = await bootstrap();
+    expect(code).toBe(0);
+    expect(stderr).toContain(`      - managed policy ${DEPLOY_ROLE}-network: statements added ManageNetwork; removed Stale`);
+    for (const name of DEPLOY_POLICIES) {
+      const policy = (await aws.iam.send(new GetPolicyCommand({ PolicyArn: policyArn(name) }))).Policy!;
+      const version = (await aws.iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn(name), VersionId: policy.DefaultVersionId }))).PolicyVersion!;
+      const document = JSON.parse(decodeURIComponent(version.Document!));
+      expect(document.Statement.map((st: { Sid: string }) => st.Sid)).toEqual(desired.find((p) => p.name === name)!.document.Statement.map((st) => st.Sid));
+    }
+  });
+
+  test("a plan role that still has ReadOnlyAccess from an earlier bootstrap loses it", async () => {
+    await bootstrap();
+    await aws.iam.send(new AttachRolePolicyCommand({ RoleName: PLAN_ROLE, PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }));
+    const { code, stderr } = await bootstrap();
+    expect(code).toBe(0);
+    expect(stderr).toContain("      - detach arn:aws:iam::aws:policy/ReadOnlyAccess (no longer part of this role)");
+    expect(await roleState(aws, PLAN_ROLE)).toMatchObject({ attached: [] });
   });
 
   test("a state bucket in another region stops the run before anything is created, exit 2", async () => {

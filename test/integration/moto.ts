@@ -29,7 +29,7 @@ export async function startMoto(accountId: string): Promise<MotoServer> {
     env: {
       ...process.env,
       MOTO_ACCOUNT_ID: accountId,
-      // The plan role attaches AWS's ReadOnlyAccess, which moto only knows when asked to load managed policies.
+      // Earlier bootstraps attached AWS managed ReadOnlyAccess to the plan role; a test attaches it to check it goes.
       MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
     },
     stdio: ["ignore", "pipe", "pipe"],
