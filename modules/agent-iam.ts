@@ -15,6 +15,11 @@ export interface AgentIamProps {
   readonly permissionsBoundaryArn: string;
   /** PostgreSQL role the agents log in as; tagged on task roles for the boundary's ABAC. */
   readonly databaseUser: string;
+  /**
+   * Further services that may assume the execution role (AWS Budgets running the tenant's spend
+   * stop). @default ECS tasks of this account and region only
+   */
+  readonly executionRoleExtraTrust?: readonly PolicyStatement[];
 }
 
 /**
@@ -28,8 +33,12 @@ export interface AgentIamProps {
  */
 export class AgentIam extends Construct {
   public readonly executionRoleArn: string;
+  /** The execution role's name, for policies other modules attach to it. */
+  public readonly executionRoleName: string;
   /** Agent name → task role ARN. */
   public readonly taskRoleArns: Record<string, string> = {};
+  /** Agent name → task role name (a reference, so users of it wait for the role). */
+  public readonly taskRoleNameRefs: Record<string, string> = {};
   private readonly executionRoleId: string;
   private readonly taskRoleIds: Record<string, string> = {};
 
@@ -39,29 +48,29 @@ export class AgentIam extends Construct {
       throw new Error(`AgentIam ${props.tenantId}: taskRoleNames must name at least one agent`);
     }
     // Confused-deputy guard: only ECS acting for this account and region may assume the roles.
-    const trust = renderPolicy([
-      {
-        Effect: "Allow",
-        Principal: { Service: "ecs-tasks.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": props.accountId },
-          ArnLike: { "aws:SourceArn": `arn:aws:ecs:${props.region}:${props.accountId}:*` },
-        },
+    const ecsTrust: PolicyStatement = {
+      Effect: "Allow",
+      Principal: { Service: "ecs-tasks.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": props.accountId },
+        ArnLike: { "aws:SourceArn": `arn:aws:ecs:${props.region}:${props.accountId}:*` },
       },
-    ]);
+    };
+    const trust = renderPolicy([ecsTrust]);
     const tags = { [TENANT_PRINCIPAL_TAG]: props.tenantId };
 
     const executionRole = new IamRole(this, "execution-role", {
       name: props.executionRoleName,
       description: `ECS execution role of tenant ${props.tenantId}: image pull, own secrets, own logs`,
-      assumeRolePolicy: trust,
+      assumeRolePolicy: renderPolicy([ecsTrust, ...(props.executionRoleExtraTrust ?? [])]),
       permissionsBoundary: props.permissionsBoundaryArn,
       maxSessionDuration: 3600,
       tags,
     });
     this.executionRoleArn = executionRole.arn;
     this.executionRoleId = executionRole.id;
+    this.executionRoleName = executionRole.name;
 
     for (const [agent, roleName] of Object.entries(props.taskRoleNames)) {
       const role = new IamRole(this, `${agent}-task-role`, {
@@ -73,6 +82,7 @@ export class AgentIam extends Construct {
         tags: { ...tags, [DATABASE_USER_PRINCIPAL_TAG]: props.databaseUser },
       });
       this.taskRoleArns[agent] = role.arn;
+      this.taskRoleNameRefs[agent] = role.name;
       this.taskRoleIds[agent] = role.id;
     }
   }
@@ -128,19 +138,6 @@ export function ecsExecStatements(execKmsKeyArn: string, execLogGroupArn: string
     },
     // The SSM agent checks the group exists first; DescribeLogGroups has no resource-level permission.
     { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
-  ];
-}
-
-/** Invoking only the Bedrock models the tenant file lists. */
-export function bedrockStatements(region: string, modelIds: readonly string[]): PolicyStatement[] {
-  if (modelIds.length === 0) return [];
-  return [
-    {
-      Sid: "InvokeAllowedModels",
-      Effect: "Allow",
-      Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-      Resource: modelIds.map((model) => `arn:aws:bedrock:${region}::foundation-model/${model}`),
-    },
   ];
 }
 

@@ -6,7 +6,8 @@ import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
-import { AgentIam, bedrockStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
+import { resolveModel, ResolvedModel } from "../config/bedrock-models";
+import { AgentIam, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
 import { AgentService } from "../modules/agent-service";
 import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
 import {
@@ -19,20 +20,24 @@ import {
   tenantBucketName,
   tenantBudgetName,
   tenantExecutionRoleName,
+  tenantInferenceProfileName,
   tenantKeyAlias,
   tenantLogGroupName,
   tenantSecretName,
   tenantSecurityGroupName,
+  tenantSpendStopPolicyName,
   tenantStateKey,
 } from "../modules/naming";
 import { PlatformContractReader } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantBudget } from "../modules/tenant-budget";
 import { TenantDatabase } from "../modules/tenant-database";
+import { TenantInferenceProfiles } from "../modules/tenant-inference-profiles";
 import { TenantLogging } from "../modules/tenant-logging";
 import { TENANT_RESOURCE_TAG } from "../modules/tenant-permissions-boundary";
 import { TenantSecrets } from "../modules/tenant-secrets";
 import { TenantSecurityGroup } from "../modules/tenant-security-group";
+import { budgetsTrustStatement, TenantSpendStop } from "../modules/tenant-spend-stop";
 import { TenantStorage } from "../modules/tenant-storage";
 import { environmentStackSettings } from "./environment-settings";
 
@@ -57,6 +62,7 @@ export class TenantStack extends SelfContainedStack {
     // The task roles write ECS Exec session transcripts to the cluster's exec log group.
     const execLogGroupArn = platformLogGroupArn(accountId, env, region, ECS_EXEC_LOG_CONCERN);
     this.addDependency(props.platform);
+    const spendStop = tenant.budget.stopAtPercent !== "off";
 
     new StackSettings(
       this,
@@ -78,6 +84,7 @@ export class TenantStack extends SelfContainedStack {
       taskRoleNames: Object.fromEntries(agents.map(([agent]) => [agent, agentTaskRoleName(tenant.id, agent)])),
       permissionsBoundaryArn: platform.permissionsBoundaryArn,
       databaseUser,
+      executionRoleExtraTrust: spendStop ? [budgetsTrustStatement(accountId, tenantBudgetName(env, tenant.id))] : [],
     });
     const key = new EncryptionKey(this, "tenant-key", {
       accountId,
@@ -116,6 +123,16 @@ export class TenantStack extends SelfContainedStack {
         2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(agent.desiredCount, 1), 0),
       ),
     });
+    const models = new TenantInferenceProfiles(this, "bedrock", {
+      tenantId: tenant.id,
+      models: tenant.bedrockModels.map((model) => {
+        const resolved = resolveModel(model, region, accountId, tenant.bedrockRouting);
+        // The loader rejected unusable models already; this guards callers that skip it.
+        if (typeof resolved === "string") throw new Error(`TenantStack ${tenant.id}: ${resolved}`);
+        return resolved satisfies ResolvedModel;
+      }),
+      profileName: (shortName) => tenantInferenceProfileName(tenant.id, shortName),
+    });
     const securityGroup = new TenantSecurityGroup(this, "network", {
       name: tenantSecurityGroupName(tenant.id),
       tenantId: tenant.id,
@@ -133,7 +150,7 @@ export class TenantStack extends SelfContainedStack {
       iam.grantTask(agent, [
         ...storage.readWriteStatements(),
         ...key.useStatements(),
-        ...bedrockStatements(region, tenant.bedrockModels),
+        ...models.invokeStatements(),
         ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
         ...ecsExecStatements(platform.execKmsKeyArn, execLogGroupArn),
       ]);
@@ -165,6 +182,7 @@ export class TenantStack extends SelfContainedStack {
           DB_NAME: platform.databaseName,
           DB_USER: databaseUser,
           DB_POOL_SIZE: String(agentConfig.dbConnections),
+          ...models.environmentVariables(),
         },
         startAfter: [database.provisioned],
         secrets: Object.fromEntries(
@@ -179,11 +197,22 @@ export class TenantStack extends SelfContainedStack {
       });
     }
 
-    new TenantBudget(this, "budget", {
+    const budget = new TenantBudget(this, "budget", {
       budgetName: tenantBudgetName(env, tenant.id),
       tenantId: tenant.id,
       monthlyUsd: tenant.budget.monthlyUsd,
       alertEmails: tenant.budget.alertEmails,
     });
+    if (tenant.budget.stopAtPercent !== "off") {
+      new TenantSpendStop(this, "spend-stop", {
+        tenantId: tenant.id,
+        budgetName: budget.budgetName,
+        thresholdPercent: tenant.budget.stopAtPercent,
+        policyName: tenantSpendStopPolicyName(tenant.id),
+        executionRole: { id: iam.executionRoleName, arn: iam.executionRoleArn },
+        taskRoles: agents.map(([agent]) => ({ name: iam.taskRoleNameRefs[agent], arn: iam.taskRoleArns[agent] })),
+        notifyEmails: tenant.budget.alertEmails,
+      });
+    }
   }
 }
