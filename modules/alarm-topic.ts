@@ -6,11 +6,14 @@ import { renderPolicy } from "./iam-policy-document";
 export interface AlarmTopicProps {
   readonly topicName: string;
   readonly accountId: string;
-  /** Key that encrypts messages; its policy must let CloudWatch use it. */
+  /** Key that encrypts messages; its policy must let CloudWatch and costalerts use it. */
   readonly kmsKeyArn: string;
 }
 
-/** Where every tenant's CloudWatch alarms go. Only this account's alarms may publish. */
+/**
+ * Where every tenant's CloudWatch alarms and cost anomalies go. Only this account's alarms and
+ * Cost Anomaly Detection may publish.
+ */
 export class AlarmTopic extends Construct {
   public readonly topicArn: string;
 
@@ -31,6 +34,15 @@ export class AlarmTopic extends Construct {
           Sid: "CloudWatchAlarmsOfThisAccount",
           Effect: "Allow",
           Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: topic.arn,
+          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
+        },
+        {
+          // Cost Anomaly Detection sends each tenant's anomalies here (aws_ce_anomaly_subscription).
+          Sid: "CostAnomalyAlertsOfThisAccount",
+          Effect: "Allow",
+          Principal: { Service: "costalerts.amazonaws.com" },
           Action: "sns:Publish",
           Resource: topic.arn,
           Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },

@@ -3,6 +3,7 @@ import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
 import { AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
+import { CostAllocationTags } from "../modules/cost-allocation-tags";
 import { ContainerRegistry } from "../modules/container-registry";
 import type { ProvisionerBundle } from "../db/bundle";
 import { Database } from "../modules/database";
@@ -22,7 +23,7 @@ import {
 import { Network } from "../modules/network";
 import { PlatformContract } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
-import { TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
+import { TENANT_RESOURCE_TAG, TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
 import { environmentStackSettings } from "./environment-settings";
 
@@ -33,6 +34,11 @@ export interface PlatformStackProps {
   readonly regionConfig: RegionConfig;
   /** The DB provisioner's Lambda bundle, built once for all platform stacks. */
   readonly provisionerBundle: ProvisionerBundle;
+  /**
+   * Whether this stack holds the account-wide resources (cost-allocation tags): exactly one
+   * platform stack per environment (account) does, or two stacks would fight over them.
+   */
+  readonly ownsAccountResources: boolean;
 }
 
 /** Shared infrastructure of one environment (account) and region, used by all its tenants. */
@@ -65,6 +71,15 @@ export class PlatformStack extends SelfContainedStack {
           Sid: "CloudWatchAlarmsToEncryptedTopic",
           Effect: "Allow",
           Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+        {
+          // So do tenants' cost anomaly subscriptions (Cost Anomaly Detection publishes as costalerts).
+          Sid: "CostAnomalyAlertsToEncryptedTopic",
+          Effect: "Allow",
+          Principal: { Service: "costalerts.amazonaws.com" },
           Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": accountId } },
@@ -145,6 +160,10 @@ export class PlatformStack extends SelfContainedStack {
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
     });
+
+    if (props.ownsAccountResources && environment.activateCostAllocationTags) {
+      new CostAllocationTags(this, "cost-allocation-tags", { tagKeys: [TENANT_RESOURCE_TAG, "CostCenter", "Environment"] });
+    }
 
     new PlatformContract(this, "contract", {
       environment: env,

@@ -16,6 +16,7 @@ import {
   agentTaskFamily,
   agentTaskRoleName,
   ECS_EXEC_LOG_CONCERN,
+  tenantAnomalyMonitorName,
   platformLogGroupArn,
   tenantBucketName,
   tenantBudgetName,
@@ -31,6 +32,7 @@ import {
 import { PlatformContractReader } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantBudget } from "../modules/tenant-budget";
+import { TenantCostAnomalyMonitor } from "../modules/tenant-cost-anomaly-monitor";
 import { TenantDatabase } from "../modules/tenant-database";
 import { TenantInferenceProfiles } from "../modules/tenant-inference-profiles";
 import { TenantLogging } from "../modules/tenant-logging";
@@ -202,6 +204,12 @@ export class TenantStack extends SelfContainedStack {
       tenantId: tenant.id,
       monthlyUsd: tenant.budget.monthlyUsd,
       alertEmails: tenant.budget.alertEmails,
+    });
+    new TenantCostAnomalyMonitor(this, "cost-anomalies", {
+      tenantId: tenant.id,
+      monitorName: tenantAnomalyMonitorName(env, tenant.id),
+      alarmTopicArn: platform.alarmTopicArn,
+      monthlyBudgetUsd: tenant.budget.monthlyUsd,
     });
     if (tenant.budget.stopAtPercent !== "off") {
       new TenantSpendStop(this, "spend-stop", {

@@ -23,6 +23,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       stateEncryption: overrides.sse ?? "kms",
       lockTable: "acme-tf-locks",
       costCenter: "cc",
+      activateCostAllocationTags: true,
       agentImage: "1.0.0",
       regions: {},
     },
