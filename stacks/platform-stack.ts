@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
-import { AlarmTopic } from "../modules/alarm-topic";
+import { ALARM_TOPIC_PUBLISHERS, AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
 import { CostAllocationTags } from "../modules/cost-allocation-tags";
 import { ContainerRegistry } from "../modules/container-registry";
@@ -66,24 +66,15 @@ export class PlatformStack extends SelfContainedStack {
       description: `OpenClaw platform ${env} ${region}: database, logs, images, alarms`,
       logGroupNamePattern: `/${NAME_PREFIX}/${env}/${region}/platform/*`,
       additionalStatements: [
-        {
-          // Alarms publish to the encrypted topic; CloudWatch needs the data key for that.
-          Sid: "CloudWatchAlarmsToEncryptedTopic",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
+        // The alarm topic is encrypted: whoever publishes to it needs the data key.
+        ...ALARM_TOPIC_PUBLISHERS.map(([sid, service]) => ({
+          Sid: `${sid.replace(/OfThisAccount$/, "")}ToEncryptedTopic`,
+          Effect: "Allow" as const,
+          Principal: { Service: service },
           Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
-        {
-          // So do tenants' cost anomaly subscriptions (Cost Anomaly Detection publishes as costalerts).
-          Sid: "CostAnomalyAlertsToEncryptedTopic",
-          Effect: "Allow",
-          Principal: { Service: "costalerts.amazonaws.com" },
-          Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-          Resource: "*",
-          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
+        })),
       ],
     });
     // A separate key for ECS Exec, because every tenant's tasks must be able to decrypt with it.
