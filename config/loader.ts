@@ -134,6 +134,10 @@ function checkPlacement(environments: EnvironmentsConfig, environment: unknown, 
 
 /** Every model must have a usable profile (or on-demand model) in the tenant's region and routing. */
 function checkBedrockModels(tenant: TenantConfig, shown: string, problems: string[]): void {
+  // Inference profile names are `([0-9a-zA-Z][ _-]?)+`: no two separators in a row.
+  if (tenant.bedrockModels.length > 0 && tenant.id.includes("--")) {
+    problems.push(`${shown}: bedrockModels: a tenant id without "--" (Bedrock inference profile names allow no double hyphen) (got "${tenant.id}")`);
+  }
   tenant.bedrockModels.forEach((model, i) => {
     const resolved = resolveModel(model, tenant.region, "000000000000", tenant.bedrockRouting);
     if (typeof resolved === "string") problems.push(`${shown}: bedrockModels.${i}: ${resolved}`);

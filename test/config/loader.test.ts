@@ -129,6 +129,13 @@ describe("tenant file rules", () => {
       ]);
     });
 
+    it("fails on a tenant id with a double hyphen when it uses Bedrock (profile names forbid it)", () => {
+      const yaml = withModels("anthropic.claude-sonnet-4-5-20250929-v1:0").replace("id: acme", "id: ac--me");
+      expect(problems({ "ac--me.yaml": yaml })).toEqual([
+        'tenants/ac--me.yaml: bedrockModels: a tenant id without "--" (Bedrock inference profile names allow no double hyphen) (got "ac--me")',
+      ]);
+    });
+
     it("accepts a budget stop threshold or off, and rejects one below 100%", () => {
       expect(() => loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: tenantsDir({ "acme.yaml": VALID_TENANT.replace("alertEmails: [ops@acme.example]", "alertEmails: [ops@acme.example], stopAtPercent: off") }) })).not.toThrow();
       expect(problems({ "acme.yaml": VALID_TENANT.replace("alertEmails: [ops@acme.example]", "alertEmails: [ops@acme.example], stopAtPercent: 50") })[0]).toMatch(
