@@ -74,6 +74,9 @@ export function renderReport(estimate: CostEstimate): string {
   return `${out.join("\n")}\n`;
 }
 
+/** Tenant lines in the plan comment before the rest are summed in one line. */
+export const PLAN_COMMENT_MAX_TENANT_LINES = 30;
+
 /**
  * Plan-comment lines: for every tenant stack that differs between base and head synth (added,
  * changed or removed), its fixed monthly estimate before → after and its platform share; then the
@@ -84,9 +87,13 @@ export function planCommentLines(
   base: CostEstimate,
   head: CostEstimate,
   changed: (stack: string) => boolean,
+  maxTenantLines = PLAN_COMMENT_MAX_TENANT_LINES,
 ): string[] {
   const lines: string[] = [];
-  const tenantStacks = [...new Set([...base.tenants, ...head.tenants].map((t) => t.stack))].sort().filter(changed);
+  const allChanged = [...new Set([...base.tenants, ...head.tenants].map((t) => t.stack))].sort().filter(changed);
+  // A change to a shared module touches every tenant stack: keep the comment far below GitHub's
+  // 65,536 characters with a few lines and one sum for the rest.
+  const tenantStacks = allChanged.slice(0, maxTenantLines);
   const find = (e: CostEstimate, stack: string) => e.tenants.find((t) => t.stack === stack);
   const money = (t: TenantEstimate | undefined, pick: (t: TenantEstimate) => number) => (t ? usd(pick(t)) : "—");
   for (const stack of tenantStacks) {
@@ -98,6 +105,11 @@ export function planCommentLines(
       `- \`${stack}\`: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})` +
         ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}`,
     );
+  }
+  const rest = allChanged.slice(maxTenantLines);
+  if (rest.length > 0) {
+    const sum = (e: CostEstimate) => e.tenants.filter((t) => rest.includes(t.stack)).reduce((n, t) => n + t.ownMonthlyUsd, 0);
+    lines.push(`- and ${rest.length} more tenant stacks: ${usd(sum(base))} → ${usd(sum(head))} per month together`);
   }
   const platformStacks = [...new Set([...base.platforms, ...head.platforms].map((p) => p.stack))].sort().filter(changed);
   for (const stack of platformStacks) {
