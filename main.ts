@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { checkCapacity } from "./capacity/gate";
+import { costWarnings } from "./cost/gate";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
 import { synthesizeApp } from "./stacks/build-app";
 import { discardStaging, promoteStaging, readSynthesizedStacks, stagingDirectoryFor } from "./stacks/synth-output";
@@ -34,12 +35,13 @@ function main(): void {
   try {
     synthesizeApp(config, staging);
 
-    const capacity = checkCapacity(readSynthesizedStacks(staging), config.environments);
+    const stacks = readSynthesizedStacks(staging);
+    const capacity = checkCapacity(stacks, config.environments);
     if (capacity.breaches.length > 0) {
       discardStaging(staging); // process.exit skips the finally below
       fail(capacity.breaches, `${capacity.breaches.length} quota(s) would be exceeded; nothing was written. See \`npm run capacity\`.`);
     }
-    for (const warning of capacity.warnings) process.stderr.write(`${warning}\n`);
+    for (const warning of [...capacity.warnings, ...costWarnings(stacks)]) process.stderr.write(`${warning}\n`);
     promoteStaging(staging, outdir);
   } finally {
     discardStaging(staging);

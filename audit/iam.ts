@@ -67,6 +67,8 @@ export interface Grant {
   readonly sid?: string;
   readonly action: string;
   readonly resource: string;
+  /** The granting statement's condition, if any. */
+  readonly condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Every (action, resource) pair an Allow statement grants; NotAction/NotResource are kept as-is. */
@@ -76,7 +78,7 @@ export function grantsOf(statements: Statement[]): Grant[] {
     if (s.Effect !== "Allow") continue;
     const actions = s.Action !== undefined ? asList(s.Action) : asList(s.NotAction).map((a) => `NOT ${a}`);
     const resources = s.Resource !== undefined ? asList(s.Resource) : asList(s.NotResource).map((r) => `NOT ${r}`);
-    for (const action of actions) for (const resource of resources) grants.push({ sid: s.Sid, action, resource });
+    for (const action of actions) for (const resource of resources) grants.push({ sid: s.Sid, action, resource, ...(s.Condition ? { condition: s.Condition } : {}) });
   }
   return grants;
 }
@@ -210,4 +212,53 @@ export function evaluate(statements: readonly Statement[], request: IamRequest):
 
 export function isAllowed(statements: readonly Statement[], request: IamRequest): boolean {
   return evaluate(statements, request).decision === "allow";
+}
+
+const CONDITION_OPERATORS: Record<string, (pattern: string, value: string) => boolean> = {
+  StringEquals: (p, v) => p === v,
+  StringLike: (p, v) => wildcardMatch(p, v),
+  ArnEquals: (p, v) => p === v,
+  ArnLike: (p, v) => wildcardMatch(p, v),
+};
+
+/**
+ * Evaluates a condition block against request context values: every key must have a value that
+ * matches one of the condition's patterns. `undefined` when an operator or key is unknown here
+ * (the caller reports it rather than guessing).
+ */
+export function conditionSatisfied(condition: Record<string, Record<string, unknown>>, context: Record<string, string | undefined>): boolean | undefined {
+  for (const [operator, entries] of Object.entries(condition)) {
+    const matches = CONDITION_OPERATORS[operator];
+    if (!matches) return undefined;
+    for (const [key, patterns] of Object.entries(entries)) {
+      if (!(key in context)) return undefined;
+      const value = context[key];
+      if (value === undefined || !asList(patterns as string | string[]).some((p) => matches(String(p), value))) return false;
+    }
+  }
+  return true;
+}
+
+/** The single value a grant's own condition pins a key to (`ArnEquals`/`StringEquals` with one value). */
+export function pinnedValue(condition: Grant["condition"], key: string): string | undefined {
+  for (const operator of ["ArnEquals", "StringEquals"]) {
+    const values = asList(condition?.[operator]?.[key] as string | string[] | undefined);
+    if (values.length === 1) return values[0];
+  }
+  return undefined;
+}
+
+/**
+ * Whether identity-policy statements allow one request: some Allow statement matches action,
+ * resource and condition, and no Deny does. Conditions it cannot settle count as not matching
+ * for an Allow and as matching for a Deny (the safe reading for "can this role do X").
+ */
+export function policyAllows(statements: Statement[], action: string, resource: string, context: Record<string, string | undefined> = {}): boolean {
+  const applies = (s: Statement, unknownMeans: boolean) =>
+    s.Action !== undefined &&
+    asList(s.Action).some((a) => actionMatches(a, action)) &&
+    asList(s.Resource).some((r) => wildcardMatch(r, resource)) &&
+    (s.Condition ? (conditionSatisfied(s.Condition, context) ?? unknownMeans) : true);
+  if (statements.some((s) => s.Effect === "Deny" && applies(s, true))) return false;
+  return statements.some((s) => s.Effect === "Allow" && applies(s, false));
 }

@@ -5,7 +5,7 @@
  * read from synthesized Terraform JSON, so it describes exactly what would be deployed.
  */
 import { platformStackName, tenantStackName } from "../modules/naming";
-import { asList, BoundaryVerdict, boundaryAllows, Grant, grantsOf, parseStatements, Statement, substituteVariables } from "./iam";
+import { asList, BoundaryVerdict, boundaryAllows, conditionSatisfied, Grant, grantsOf, parseStatements, pinnedValue, Statement, substituteVariables } from "./iam";
 
 type Json = Record<string, any>;
 
@@ -140,6 +140,9 @@ function resolveRef(ctx: Context, json: Json, expression: string, inTenant: bool
       return attr === "resource_id" ? `(resource id of ${r.identifier})` : attr === "address" ? `(address of ${r.identifier})` : `(${attr} of ${r.identifier})`;
     case "aws_security_group":
       return mark(`sg ${r.name}`);
+    case "aws_bedrock_inference_profile":
+      // Bedrock gives application profiles a random id; the name stands in for it.
+      return mark(attr === "arn" ? `arn:aws:bedrock:${region}:${accountId}:application-inference-profile/(${r.name})` : r.name);
     case "aws_lambda_function":
       return attr === "arn" ? `arn:aws:lambda:${region}:${accountId}:function:${r.function_name}` : r.function_name;
     default:
@@ -278,7 +281,11 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
       Resource: s.Resource === undefined ? undefined : asList(s.Resource).map((r) => substituteVariables(resolveP(r), variables)),
       Condition: s.Condition ? JSON.parse(substituteVariables(JSON.stringify(s.Condition), variables)) : undefined,
     }));
-    const grants: Grant[] = policies.flatMap((p) => grantsOf(parseStatements(p.policy))).map((g) => ({ ...g, resource: resolveT(g.resource) }));
+    const grants: Grant[] = policies
+      .flatMap((p) => grantsOf(parseStatements(p.policy)))
+      .map((g) => ({ ...g, resource: resolveT(g.resource), condition: g.condition && JSON.parse(resolveT(JSON.stringify(g.condition))) }));
+    const roleTags = (arn: string) =>
+      Object.values<Json>(tenantJson.resource?.aws_iam_role ?? {}).find((r) => arn === `arn:aws:iam::${accountId}:role/${r.name}`)?.tags as Record<string, string> | undefined;
     const grouped = new Map<string, { actions: string[]; resource: string; sids: string[]; boundary: BoundaryVerdict }>();
     let deniedByBoundary = 0;
     for (const grant of grants) {
@@ -290,7 +297,17 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
               if (ctx.tenantOwned.has(grant.resource)) return keys[0].v === tenantId;
               if (ctx.platformOwned.has(grant.resource)) return false;
             }
-            return undefined;
+            // Request context the synthesized JSON settles: the values the grant itself pins a
+            // key to (the inference profile, the policy being attached) and the target role's tags.
+            const context: Record<string, string | undefined> = {};
+            for (const { k } of keys) {
+              const pinned = pinnedValue(grant.condition, k);
+              if (pinned !== undefined) context[k] = pinned;
+              const tag = /^aws:ResourceTag\/(.+)$/.exec(k)?.[1];
+              const tags = tag ? roleTags(grant.resource) : undefined;
+              if (tag && tags) context[k] = tags[tag];
+            }
+            return conditionSatisfied(condition, context);
           })
         : { allowed: true, by: "(boundary not checked)" };
       if (!verdict.allowed) deniedByBoundary++;

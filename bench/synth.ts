@@ -11,9 +11,10 @@
  *   stock   `cdktf synth` with `npx ts-node main.ts`, the stock cdktf TypeScript template's command
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fleetSizedCdktfJson, generateTenants } from "./fleet";
 
 const ROOT = join(__dirname, "..");
 
@@ -55,56 +56,6 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** N tenants like the example ones: three agents, two integrations, one Bedrock model. */
-function generateTenants(count: number): string {
-  const dir = mkdtempSync(join(tmpdir(), "openclaw-bench-tenants-"));
-  const placements = [
-    ["production", "us-east-1"],
-    ["production", "us-west-2"],
-    ["staging", "us-east-1"],
-  ];
-  for (let i = 0; i < count; i++) {
-    const id = `bench-${String(i).padStart(5, "0")}`;
-    const [environment, region] = placements[i % placements.length];
-    writeFileSync(
-      join(dir, `${id}.yaml`),
-      [
-        `id: ${id}`,
-        `displayName: Benchmark tenant ${i}`,
-        `environment: ${environment}`,
-        `region: ${region}`,
-        `status: ${i % 10 === 9 ? "suspended" : "active"}`,
-        "agents:",
-        "  butler: { cpu: 512, memory: 1024, desiredCount: 1, dbConnections: 2 }",
-        "  scout: { cpu: 256, memory: 512, desiredCount: 1, spot: true, dbConnections: 2 }",
-        "  writer: { cpu: 512, memory: 1024, desiredCount: 1, dbConnections: 2 }",
-        "integrations: [gmail, slack]",
-        "bedrockModels: [anthropic.claude-sonnet-4-5-20250929-v1:0]",
-        `budget: { monthlyUsd: 300, alertEmails: [ops@${id}.example] }`,
-        "",
-      ].join("\n"),
-    );
-  }
-  return dir;
-}
-
-/**
- * The repository's cdktf.json with every account sized for a large fleet (IAM roles at their
- * 5,000 maximum, a database class with 5,000 connections), so the capacity gate measures
- * rather than stops the benchmark fleets.
- */
-function fleetSizedCdktfJson(): string {
-  const json = JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8"));
-  for (const environment of Object.values<any>(json.context.environments)) {
-    environment.quotas = { ...environment.quotas, iamRoles: 5000 };
-    for (const region of Object.values<any>(environment.regions)) region.database.instanceClass = "db.r6g.8xlarge";
-  }
-  const path = join(mkdtempSync(join(tmpdir(), "openclaw-bench-config-")), "cdktf.json");
-  writeFileSync(path, JSON.stringify(json, null, 2));
-  return path;
-}
-
-/** Sum of VmRSS over a process and all its descendants, from /proc (Linux). */
 function treeRssKiB(rootPid: number): number {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();

@@ -286,8 +286,10 @@ export function passableRoles(settings: Pick<DeploySettings, "env" | "regions">)
     // The role's trust names monitoring.rds; RDS does not document which name its PassRole
     // check presents, so both RDS names, for this one bounded role.
     { services: ["monitoring.rds.amazonaws.com", "rds.amazonaws.com"], roleNames: perRegion(RDS_MONITORING_ROLE_SUFFIX) },
-    // A tenant's budget action runs as its own role (stops model spend past the threshold).
-    { services: ["budgets.amazonaws.com"], roleNames: [`${NAME_PREFIX}-*-budget-action`] },
+    // A tenant's budget action (the spend stop) runs as the tenant's execution role, which may
+    // attach only the tenant's spend-stop policy to only its task roles: one more role per tenant
+    // would put 1,000 three-agent tenants past IAM's hard maximum of 5,000 roles per account.
+    { services: ["budgets.amazonaws.com"], roleNames: [`${NAME_PREFIX}-*-execution`] },
   ];
 }
 

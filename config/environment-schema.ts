@@ -83,6 +83,13 @@ export const EnvironmentConfigSchema = z.strictObject({
   lockTable: z.string().regex(DYNAMODB_TABLE_NAME, "a valid DynamoDB table name"),
   /** Default CostCenter tag for this environment's resources. */
   costCenter: z.string().min(1).max(128),
+  /**
+   * Whether this account activates the cost-allocation tags (TenantID, CostCenter, Environment)
+   * itself. Only an Organizations management (payer) account can activate them for its members:
+   * set `false` for a member account and activate the tags in the payer account (README "What a
+   * tenant costs").
+   */
+  activateCostAllocationTags: z.boolean().default(true),
   /** Agent container image in the platform ECR repository: a tag, or a `sha256:` digest. */
   agentImage: z
     .string()

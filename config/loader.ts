@@ -3,6 +3,7 @@ import { basename, join, relative } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { EnvironmentsConfig, EnvironmentsSchema } from "./environment-schema";
+import { resolveModel } from "./bedrock-models";
 import { formatIssues } from "./format-issues";
 import { TenantConfig, TenantSchema } from "./tenant-schema";
 
@@ -83,6 +84,7 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
       else fileOfId.set(id, shown);
     }
     if (environments) checkPlacement(environments, fields.environment, fields.region, shown, problems);
+    if (tenant) checkBedrockModels(tenant, shown, problems);
     if (tenant) tenants.push(tenant);
   }
 
@@ -128,6 +130,18 @@ function checkPlacement(environments: EnvironmentsConfig, environment: unknown, 
       `${shown}: region: one of the regions environment ${environment} declares (${Object.keys(env.regions).join(", ")}) (got "${region}")`,
     );
   }
+}
+
+/** Every model must have a usable profile (or on-demand model) in the tenant's region and routing. */
+function checkBedrockModels(tenant: TenantConfig, shown: string, problems: string[]): void {
+  // Inference profile names are `([0-9a-zA-Z][ _-]?)+`: no two separators in a row.
+  if (tenant.bedrockModels.length > 0 && tenant.id.includes("--")) {
+    problems.push(`${shown}: bedrockModels: a tenant id without "--" (Bedrock inference profile names allow no double hyphen) (got "${tenant.id}")`);
+  }
+  tenant.bedrockModels.forEach((model, i) => {
+    const resolved = resolveModel(model, tenant.region, "000000000000", tenant.bedrockRouting);
+    if (typeof resolved === "string") problems.push(`${shown}: bedrockModels.${i}: ${resolved}`);
+  });
 }
 
 function readYaml(path: string, shown: string, problems: string[]): unknown {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN } from "./tenant-id";
+import { BEDROCK_ROUTINGS } from "./bedrock-models";
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateCpu, isValidFargateMemory } from "./fargate";
 
 export { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN };
@@ -74,10 +75,22 @@ export const TenantSchema = z.strictObject({
   bedrockModels: z
     .array(z.string().regex(/^[a-z0-9-]+\.[A-Za-z0-9.:-]+$/, "a Bedrock model id like anthropic.claude-sonnet-4-5-20250929-v1:0"))
     .max(20)
+    .refine((list) => new Set(list).size === list.length, { message: "each model at most once" })
     .default([]),
+  /**
+   * Where Bedrock may serve the tenant's requests (config/bedrock-models.ts): `geographic` through
+   * the `us.`/`eu.`/`apac.` profile of the region's geography, `global` through `global.` profiles
+   * (any commercial region), `in-region` only foundation models served on demand in `region`.
+   */
+  bedrockRouting: z.enum(BEDROCK_ROUTINGS).default("geographic"),
   budget: z.strictObject({
     monthlyUsd: z.number().positive().max(1_000_000),
     alertEmails: z.array(z.email({ message: "an e-mail address" })).min(1).max(10),
+    /**
+     * Actual monthly spend, in percent of monthlyUsd, at which an AWS Budgets action denies the
+     * tenant's agents any Bedrock invocation until an operator lifts it; `off` for none.
+     */
+    stopAtPercent: z.union([z.number().int().min(100).max(1000), z.literal("off")]).default(150),
   }),
   /**
    * What removing the tenant does to its database side: `retain` revokes its login and keeps

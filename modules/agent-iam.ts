@@ -16,6 +16,11 @@ export interface AgentIamProps {
   readonly permissionsBoundaryArn: string;
   /** PostgreSQL role the agents log in as; tagged on task roles for the boundary's ABAC. */
   readonly databaseUser: string;
+  /**
+   * Further services that may assume the execution role (AWS Budgets running the tenant's spend
+   * stop). @default ECS tasks of this account and region only
+   */
+  readonly executionRoleExtraTrust?: readonly PolicyStatement[];
 }
 
 /**
@@ -29,8 +34,12 @@ export interface AgentIamProps {
  */
 export class AgentIam extends Construct {
   public readonly executionRoleArn: string;
+  /** The execution role's name, for policies other modules attach to it. */
+  public readonly executionRoleName: string;
   /** Agent name → task role ARN. */
   public readonly taskRoleArns: Record<string, string> = {};
+  /** Agent name → task role name (a reference, so users of it wait for the role). */
+  public readonly taskRoleNameRefs: Record<string, string> = {};
   private readonly executionRoleId: string;
   private readonly taskRoleIds: Record<string, string> = {};
 
@@ -40,29 +49,29 @@ export class AgentIam extends Construct {
       throw new Error(`AgentIam ${props.tenantId}: taskRoleNames must name at least one agent`);
     }
     // Confused-deputy guard: only ECS acting for this account and region may assume the roles.
-    const trust = renderPolicy([
-      {
-        Effect: "Allow",
-        Principal: { Service: "ecs-tasks.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": props.accountId },
-          ArnLike: { "aws:SourceArn": `arn:aws:ecs:${props.region}:${props.accountId}:*` },
-        },
+    const ecsTrust: PolicyStatement = {
+      Effect: "Allow",
+      Principal: { Service: "ecs-tasks.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": props.accountId },
+        ArnLike: { "aws:SourceArn": `arn:aws:ecs:${props.region}:${props.accountId}:*` },
       },
-    ]);
+    };
+    const trust = renderPolicy([ecsTrust]);
     const tags = { [TENANT_PRINCIPAL_TAG]: props.tenantId };
 
     const executionRole = new IamRole(this, "execution-role", {
       name: props.executionRoleName,
       description: `ECS execution role of tenant ${props.tenantId}: image pull, own secrets, own logs`,
-      assumeRolePolicy: trust,
+      assumeRolePolicy: renderPolicy([ecsTrust, ...(props.executionRoleExtraTrust ?? [])]),
       permissionsBoundary: props.permissionsBoundaryArn,
       maxSessionDuration: 3600,
       tags,
     });
     this.executionRoleArn = executionRole.arn;
     this.executionRoleId = executionRole.id;
+    this.executionRoleName = executionRole.name;
 
     for (const [agent, roleName] of Object.entries(props.taskRoleNames)) {
       const role = new IamRole(this, `${agent}-task-role`, {
@@ -74,6 +83,7 @@ export class AgentIam extends Construct {
         tags: { ...tags, [DATABASE_USER_PRINCIPAL_TAG]: props.databaseUser },
       });
       this.taskRoleArns[agent] = role.arn;
+      this.taskRoleNameRefs[agent] = role.name;
       this.taskRoleIds[agent] = role.id;
     }
   }
@@ -135,19 +145,6 @@ export function ecsExecStatements(execKmsKeyArn: string, ownLogGroupArn: string,
       Resource: `${ownLogGroupArn}:*`,
     },
     { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${region}:${accountId}:log-group:*` },
-  ];
-}
-
-/** Invoking only the Bedrock models the tenant file lists. */
-export function bedrockStatements(region: string, modelIds: readonly string[]): PolicyStatement[] {
-  if (modelIds.length === 0) return [];
-  return [
-    {
-      Sid: "InvokeAllowedModels",
-      Effect: "Allow",
-      Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-      Resource: modelIds.map((model) => `arn:aws:bedrock:${region}::foundation-model/${model}`),
-    },
   ];
 }
 

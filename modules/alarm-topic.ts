@@ -1,16 +1,26 @@
 import { Construct } from "constructs";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import { renderPolicy } from "./iam-policy-document";
+import { PolicyStatement, renderPolicy } from "./iam-policy-document";
+
+/** AWS services that publish to the topic, each only for this account: [Sid, service principal]. */
+export const ALARM_TOPIC_PUBLISHERS = [
+  ["CloudWatchAlarmsOfThisAccount", "cloudwatch.amazonaws.com"],
+  ["CostAnomalyAlertsOfThisAccount", "costalerts.amazonaws.com"],
+] as const;
+const PUBLISHERS = ALARM_TOPIC_PUBLISHERS;
 
 export interface AlarmTopicProps {
   readonly topicName: string;
   readonly accountId: string;
-  /** Key that encrypts messages; its policy must let CloudWatch use it. */
+  /** Key that encrypts messages; its policy must let CloudWatch and costalerts use it. */
   readonly kmsKeyArn: string;
 }
 
-/** Where every tenant's CloudWatch alarms go. Only this account's alarms may publish. */
+/**
+ * Where every tenant's CloudWatch alarms and cost anomalies go. Only this account's alarms and
+ * Cost Anomaly Detection may publish.
+ */
 export class AlarmTopic extends Construct {
   public readonly topicArn: string;
 
@@ -27,14 +37,15 @@ export class AlarmTopic extends Construct {
           Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
           Resource: topic.arn,
         },
-        {
-          Sid: "CloudWatchAlarmsOfThisAccount",
+        // CloudWatch alarms, and Cost Anomaly Detection for tenants' anomaly subscriptions.
+        ...PUBLISHERS.map(([sid, service]): PolicyStatement => ({
+          Sid: sid,
           Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Principal: { Service: service },
           Action: "sns:Publish",
           Resource: topic.arn,
           Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
-        },
+        })),
         {
           Sid: "DenyInsecureTransport",
           Effect: "Deny",

@@ -113,6 +113,21 @@ export function agentAlarmName(tenantId: string, agent: string, metric: string):
   return `${NAME_PREFIX}-${tenantId}-${agent}-${metric}`;
 }
 
+/** A tenant's application inference profile for one model (config/bedrock-models.ts short name). */
+export function tenantInferenceProfileName(tenantId: string, modelShortName: string): string {
+  return `${NAME_PREFIX}-${tenantId}-${modelShortName}`;
+}
+
+/** Managed policy the tenant's budget action attaches to its task roles: denies Bedrock invocation. */
+export function tenantSpendStopPolicyName(tenantId: string): string {
+  return `${NAME_PREFIX}-${tenantId}-spend-stop`;
+}
+
+/** The tenant's cost anomaly monitor and its subscription. */
+export function tenantAnomalyMonitorName(environment: string, tenantId: string): string {
+  return `${NAME_PREFIX}-${environment}-${tenantId}`;
+}
+
 /** AWS name length limits the tests hold every generated name to. */
 export const AWS_NAME_LIMITS = {
   s3Bucket: 63,
@@ -132,6 +147,8 @@ export const AWS_NAME_LIMITS = {
   ecsCluster: 255,
   snsTopic: 256,
   ecrRepository: 256,
+  inferenceProfile: 64,
+  anomalyMonitor: 1024,
 } as const;
 
 /** Value of the `ManagedBy` tag (provider default_tags) on everything the stacks create; the deploy role's KMS grants key on it. */

@@ -15,11 +15,14 @@ export interface TenantBudgetProps {
  * and when the forecast passes 100%.
  */
 export class TenantBudget extends Construct {
+  /** The budget's name, as a reference (budget actions must wait for the budget). */
+  public readonly budgetName: string;
+
   constructor(scope: Construct, id: string, props: TenantBudgetProps) {
     super(scope, id);
     if (!(props.monthlyUsd > 0)) throw new Error(`TenantBudget ${props.tenantId}: monthlyUsd must be > 0, got ${props.monthlyUsd}`);
     if (props.alertEmails.length === 0) throw new Error(`TenantBudget ${props.tenantId}: alertEmails must not be empty`);
-    new BudgetsBudget(this, "budget", {
+    const budget = new BudgetsBudget(this, "budget", {
       name: props.budgetName,
       budgetType: "COST",
       limitAmount: props.monthlyUsd.toFixed(2),
@@ -43,5 +46,6 @@ export class TenantBudget extends Construct {
         },
       ],
     });
+    this.budgetName = budget.name;
   }
 }

@@ -1,12 +1,21 @@
 import { Construct } from "constructs";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { iamPolicyVariable, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
-import { tenantBucketName, tenantLogGroupName, tenantSecretName } from "./naming";
+import { agentTaskRoleName, tenantBucketName, tenantLogGroupName, tenantSecretName, tenantSpendStopPolicyName } from "./naming";
 
 /** Principal tag naming the PostgreSQL role a tenant's task roles may log in as. */
 export const DATABASE_USER_PRINCIPAL_TAG = "db_user";
 /** Resource tag every tenant resource carries (provider default_tags). */
 export const TENANT_RESOURCE_TAG = "TenantID";
+/** Actions that run inference; Converse and ConverseStream are authorized as these two. */
+export const BEDROCK_INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
+/**
+ * The request context key naming the inference profile a foundation model is invoked through
+ * (absent on a direct call; an application profile's ARN when called through one). Service
+ * Authorization Reference for Amazon Bedrock, condition keys; example policies in
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html.
+ */
+export const INFERENCE_PROFILE_ARN_KEY = "bedrock:InferenceProfileArn";
 
 export interface TenantPermissionsBoundaryProps {
   readonly policyName: string;
@@ -88,10 +97,41 @@ export class TenantPermissionsBoundary extends Construct {
           Resource: "*",
         },
         {
-          Sid: "InvokeFoundationModels",
+          // Only application inference profiles tagged for the role's own tenant.
+          Sid: "InvokeOwnInferenceProfiles",
           Effect: "Allow",
-          Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-          Resource: [`arn:aws:bedrock:${region}::foundation-model/*`, `arn:aws:bedrock:${region}:${accountId}:inference-profile/*`],
+          Action: BEDROCK_INVOKE_ACTIONS,
+          Resource: `arn:aws:bedrock:${region}:${accountId}:application-inference-profile/*`,
+          Condition: { StringEquals: { [`aws:ResourceTag/${TENANT_RESOURCE_TAG}`]: tenant } },
+        },
+        {
+          // The system-defined profiles those copy; Bedrock authorizes them on the way.
+          Sid: "RouteThroughSystemProfiles",
+          Effect: "Allow",
+          Action: BEDROCK_INVOKE_ACTIONS,
+          Resource: `arn:aws:bedrock:${region}:${accountId}:inference-profile/*`,
+        },
+        {
+          // Foundation models in any region a cross-region profile routes to (not only the home
+          // region), but only when reached through an application profile of this account and region.
+          Sid: "ModelsOnlyThroughApplicationProfiles",
+          Effect: "Allow",
+          Action: BEDROCK_INVOKE_ACTIONS,
+          Resource: "arn:aws:bedrock:*::foundation-model/*",
+          Condition: { ArnLike: { [INFERENCE_PROFILE_ARN_KEY]: `arn:aws:bedrock:${region}:${accountId}:application-inference-profile/*` } },
+        },
+        {
+          // The spend-stop role AWS Budgets assumes: attach or detach exactly the tenant's own
+          // spend-stop policy, on the tenant's own task roles (name and tenant tag both match,
+          // since one tenant id can be a prefix of another).
+          Sid: "SpendStopOwnTaskRoles",
+          Effect: "Allow",
+          Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+          Resource: `arn:aws:iam::${accountId}:role/${agentTaskRoleName(tenant, "*")}`,
+          Condition: {
+            StringEquals: { [`aws:ResourceTag/${TENANT_PRINCIPAL_TAG}`]: tenant },
+            ArnEquals: { "iam:PolicyARN": `arn:aws:iam::${accountId}:policy/${tenantSpendStopPolicyName(tenant)}` },
+          },
         },
         {
           Sid: "EcsExecSessionKey",

@@ -14,11 +14,15 @@ export function buildApp(app: App, config: ProjectConfig): void {
   const regionsInUse = new Set(config.tenants.map((t) => `${t.environment}/${t.region}`));
 
   for (const [environmentName, environment] of Object.entries(config.environments)) {
-    for (const [region, regionConfig] of Object.entries(environment.regions)) {
-      if (!regionConfig.alwaysOn && !regionsInUse.has(`${environmentName}/${region}`)) continue;
+    const regions = Object.entries(environment.regions).filter(([region, r]) => r.alwaysOn || regionsInUse.has(`${environmentName}/${region}`));
+    const owner = accountResourceOwner(regions);
+    for (const [region, regionConfig] of regions) {
       const name = platformStackName(environmentName, region);
       const provisionerBundle = bundleProvisioner();
-      platforms.set(`${environmentName}/${region}`, new PlatformStack(app, name, { environmentName, region, environment, regionConfig, provisionerBundle }));
+      platforms.set(
+        `${environmentName}/${region}`,
+        new PlatformStack(app, name, { environmentName, region, environment, regionConfig, provisionerBundle, ownsAccountResources: region === owner }),
+      );
     }
   }
 
@@ -27,6 +31,15 @@ export function buildApp(app: App, config: ProjectConfig): void {
     if (!platform) throw new Error(`buildApp: no platform stack for ${tenant.environment}/${tenant.region} (tenant ${tenant.id})`);
     new TenantStack(app, tenantStackName(tenant.id), { tenant, environment: config.environments[tenant.environment], platform });
   }
+}
+
+/**
+ * The region whose platform stack holds an account's account-wide resources: the first region, in
+ * cdktf.json order, that is `alwaysOn` (so adding or removing tenants never moves them and never
+ * deletes an activated tag), else the first region with a platform stack.
+ */
+export function accountResourceOwner(regions: ReadonlyArray<readonly [string, { readonly alwaysOn: boolean }]>): string | undefined {
+  return (regions.find(([, r]) => r.alwaysOn) ?? regions[0])?.[0];
 }
 
 /**

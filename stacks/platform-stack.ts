@@ -1,8 +1,9 @@
 import { Construct } from "constructs";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
-import { AlarmTopic } from "../modules/alarm-topic";
+import { ALARM_TOPIC_PUBLISHERS, AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
+import { CostAllocationTags } from "../modules/cost-allocation-tags";
 import { ContainerRegistry } from "../modules/container-registry";
 import type { ProvisionerBundle } from "../db/bundle";
 import { Database } from "../modules/database";
@@ -23,7 +24,7 @@ import { Network } from "../modules/network";
 import { PlatformContract } from "../modules/platform-contract";
 import { ServiceRoleBoundary } from "../modules/service-role-boundary";
 import { StackSettings } from "../modules/stack-settings";
-import { TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
+import { TENANT_RESOURCE_TAG, TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
 import { environmentStackSettings } from "./environment-settings";
 
@@ -34,6 +35,11 @@ export interface PlatformStackProps {
   readonly regionConfig: RegionConfig;
   /** The DB provisioner's Lambda bundle, built once for all platform stacks. */
   readonly provisionerBundle: ProvisionerBundle;
+  /**
+   * Whether this stack holds the account-wide resources (cost-allocation tags): exactly one
+   * platform stack per environment (account) does, or two stacks would fight over them.
+   */
+  readonly ownsAccountResources: boolean;
 }
 
 /** Shared infrastructure of one environment (account) and region, used by all its tenants. */
@@ -61,15 +67,15 @@ export class PlatformStack extends SelfContainedStack {
       description: `OpenClaw platform ${env} ${region}: database, logs, images, alarms`,
       logGroupNamePattern: `/${NAME_PREFIX}/${env}/${region}/platform/*`,
       additionalStatements: [
-        {
-          // Alarms publish to the encrypted topic; CloudWatch needs the data key for that.
-          Sid: "CloudWatchAlarmsToEncryptedTopic",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
+        // The alarm topic is encrypted: whoever publishes to it needs the data key.
+        ...ALARM_TOPIC_PUBLISHERS.map(([sid, service]) => ({
+          Sid: `${sid.replace(/OfThisAccount$/, "")}ToEncryptedTopic`,
+          Effect: "Allow" as const,
+          Principal: { Service: service },
           Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
+        })),
       ],
     });
     // A separate key for ECS Exec, because every tenant's tasks must be able to decrypt with it.
@@ -160,6 +166,10 @@ export class PlatformStack extends SelfContainedStack {
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
       networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
     });
+
+    if (props.ownsAccountResources && environment.activateCostAllocationTags) {
+      new CostAllocationTags(this, "cost-allocation-tags", { tagKeys: [TENANT_RESOURCE_TAG, "CostCenter", "Environment"] });
+    }
 
     new PlatformContract(this, "contract", {
       environment: env,

@@ -6,7 +6,8 @@ import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
-import { AgentIam, bedrockStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
+import { resolveModel, ResolvedModel } from "../config/bedrock-models";
+import { AgentIam, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
 import { AgentService } from "../modules/agent-service";
 import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
 import {
@@ -14,23 +15,29 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
+  tenantAnomalyMonitorName,
   tenantBucketName,
   tenantBudgetName,
   tenantExecutionRoleName,
+  tenantInferenceProfileName,
   tenantKeyAlias,
   tenantLogGroupName,
   tenantSecretName,
   tenantSecurityGroupName,
+  tenantSpendStopPolicyName,
   tenantStateKey,
 } from "../modules/naming";
 import { PlatformContractReader } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantBudget } from "../modules/tenant-budget";
+import { TenantCostAnomalyMonitor } from "../modules/tenant-cost-anomaly-monitor";
 import { TenantDatabase } from "../modules/tenant-database";
+import { TenantInferenceProfiles } from "../modules/tenant-inference-profiles";
 import { TenantLogging } from "../modules/tenant-logging";
 import { TENANT_RESOURCE_TAG } from "../modules/tenant-permissions-boundary";
 import { TenantSecrets } from "../modules/tenant-secrets";
 import { TenantSecurityGroup } from "../modules/tenant-security-group";
+import { budgetsTrustStatement, TenantSpendStop } from "../modules/tenant-spend-stop";
 import { TenantStorage } from "../modules/tenant-storage";
 import { environmentStackSettings } from "./environment-settings";
 
@@ -53,6 +60,7 @@ export class TenantStack extends SelfContainedStack {
     // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
     const databaseUser = databaseRoleName(tenant.id);
     this.addDependency(props.platform);
+    const spendStop = tenant.budget.stopAtPercent !== "off";
 
     new StackSettings(
       this,
@@ -74,6 +82,7 @@ export class TenantStack extends SelfContainedStack {
       taskRoleNames: Object.fromEntries(agents.map(([agent]) => [agent, agentTaskRoleName(tenant.id, agent)])),
       permissionsBoundaryArn: platform.permissionsBoundaryArn,
       databaseUser,
+      executionRoleExtraTrust: spendStop ? [budgetsTrustStatement(accountId, tenantBudgetName(env, tenant.id))] : [],
     });
     const key = new EncryptionKey(this, "tenant-key", {
       accountId,
@@ -113,6 +122,16 @@ export class TenantStack extends SelfContainedStack {
         2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(agent.desiredCount, 1), 0),
       ),
     });
+    const models = new TenantInferenceProfiles(this, "bedrock", {
+      tenantId: tenant.id,
+      models: tenant.bedrockModels.map((model) => {
+        const resolved = resolveModel(model, region, accountId, tenant.bedrockRouting);
+        // The loader rejected unusable models already; this guards callers that skip it.
+        if (typeof resolved === "string") throw new Error(`TenantStack ${tenant.id}: ${resolved}`);
+        return resolved satisfies ResolvedModel;
+      }),
+      profileName: (shortName) => tenantInferenceProfileName(tenant.id, shortName),
+    });
     const securityGroup = new TenantSecurityGroup(this, "network", {
       name: tenantSecurityGroupName(tenant.id),
       tenantId: tenant.id,
@@ -126,11 +145,37 @@ export class TenantStack extends SelfContainedStack {
       ...key.decryptStatements(),
     ]);
 
+    const budget = new TenantBudget(this, "budget", {
+      budgetName: tenantBudgetName(env, tenant.id),
+      tenantId: tenant.id,
+      monthlyUsd: tenant.budget.monthlyUsd,
+      alertEmails: tenant.budget.alertEmails,
+    });
+    new TenantCostAnomalyMonitor(this, "cost-anomalies", {
+      tenantId: tenant.id,
+      monitorName: tenantAnomalyMonitorName(env, tenant.id),
+      alarmTopicArn: platform.alarmTopicArn,
+      monthlyBudgetUsd: tenant.budget.monthlyUsd,
+    });
+    const stopAtPercent = tenant.budget.stopAtPercent;
+    const spendStopGrant =
+      stopAtPercent === "off"
+        ? undefined
+        : new TenantSpendStop(this, "spend-stop", {
+            tenantId: tenant.id,
+            budgetName: budget.budgetName,
+            thresholdPercent: stopAtPercent,
+            policyName: tenantSpendStopPolicyName(tenant.id),
+            executionRole: { id: iam.executionRoleName, arn: iam.executionRoleArn },
+            taskRoles: agents.map(([agent]) => ({ name: iam.taskRoleNameRefs[agent], arn: iam.taskRoleArns[agent] })),
+            notifyEmails: tenant.budget.alertEmails,
+          }).executionRoleGrant;
+
     for (const [agent, agentConfig] of agents) {
       const taskGrant = iam.grantTask(agent, [
         ...storage.readWriteStatements(),
         ...key.useStatements(),
-        ...bedrockStatements(region, tenant.bedrockModels),
+        ...models.invokeStatements(),
         ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
         ...ecsExecStatements(platform.execKmsKeyArn, logging.logGroupArn, region, accountId),
       ]);
@@ -162,8 +207,9 @@ export class TenantStack extends SelfContainedStack {
           DB_NAME: platform.databaseName,
           DB_USER: databaseUser,
           DB_POOL_SIZE: String(agentConfig.dbConnections),
+          ...models.environmentVariables(),
         },
-        startAfter: [database.provisioned, executionGrant, taskGrant],
+        startAfter: [database.provisioned, executionGrant, taskGrant, ...(spendStopGrant ? [spendStopGrant] : [])],
         secrets: Object.fromEntries(
           Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
         ),
@@ -176,11 +222,5 @@ export class TenantStack extends SelfContainedStack {
       });
     }
 
-    new TenantBudget(this, "budget", {
-      budgetName: tenantBudgetName(env, tenant.id),
-      tenantId: tenant.id,
-      monthlyUsd: tenant.budget.monthlyUsd,
-      alertEmails: tenant.budget.alertEmails,
-    });
   }
 }

@@ -1,5 +1,6 @@
 import { MAX_REGION_LENGTH } from "../config/environment-schema";
 import { MAX_AGENT_NAME_LENGTH, MAX_TENANT_ID_LENGTH } from "../config/tenant-schema";
+import { BEDROCK_MODELS } from "../config/bedrock-models";
 import * as naming from "../modules/naming";
 
 const LONGEST_TENANT = `t${"x".repeat(MAX_TENANT_ID_LENGTH - 1)}`;
@@ -21,6 +22,10 @@ describe("AWS names at the longest ids the schemas accept", () => {
     ["ECS service", naming.agentServiceName(LONGEST_TENANT, LONGEST_AGENT), limit.ecsService],
     ["task family", naming.agentTaskFamily(LONGEST_TENANT, LONGEST_AGENT), limit.taskFamily],
     ["budget", naming.tenantBudgetName(LONGEST_ENVIRONMENT, LONGEST_TENANT), limit.budget],
+    ...Object.values(BEDROCK_MODELS).map(
+      (m): [string, string, number] => [`inference profile ${m.shortName}`, naming.tenantInferenceProfileName(LONGEST_TENANT, m.shortName), limit.inferenceProfile],
+    ),
+    ["spend-stop policy", naming.tenantSpendStopPolicyName(LONGEST_TENANT), limit.iamPolicy],
     ["alarm", naming.agentAlarmName(LONGEST_TENANT, LONGEST_AGENT, "memory-high"), limit.alarm],
     ["RDS identifier", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db"), limit.rdsIdentifier],
     ["RDS final snapshot", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db-final"), limit.rdsIdentifier],

@@ -3,6 +3,8 @@
  * infrastructure can reach, expose or run. Each test lists every offending address.
  */
 import { allResources, asArray, parsePolicy, synthesize, SynthesizedResource } from "./support/synth";
+import { BEDROCK_MODELS } from "../config/bedrock-models";
+import { parseStatements, policyAllows, substituteVariables } from "../audit/iam";
 
 const output = synthesize();
 const tenantIds = output.config.tenants.map((t) => t.id);
@@ -220,13 +222,19 @@ describe("tenant IAM", () => {
     expect(problems.map((r) => r.address)).toEqual([]);
   });
 
-  it("lets only ECS tasks of this account assume tenant roles", () => {
+  it("lets only ECS tasks of this account assume tenant roles, and AWS Budgets the execution role for the spend stop", () => {
     const problems = ofType("aws_iam_role").filter((r) => {
       const [statement, ...rest] = parsePolicy(r.config.assume_role_policy).Statement;
+      const account = output.config.environments[output.stacks[r.stack].provider.aws[0].default_tags[0].tags.Environment].accountId;
+      const budgets = rest.length === 1 && r.config.name.endsWith("-execution") ? rest[0] : undefined;
       return (
-        rest.length > 0 ||
+        rest.length > (budgets ? 1 : 0) ||
         statement.Principal?.Service !== "ecs-tasks.amazonaws.com" ||
-        statement.Condition?.StringEquals?.["aws:SourceAccount"] !== output.config.environments[output.stacks[r.stack].provider.aws[0].default_tags[0].tags.Environment].accountId
+        statement.Condition?.StringEquals?.["aws:SourceAccount"] !== account ||
+        (budgets &&
+          (budgets.Principal?.Service !== "budgets.amazonaws.com" ||
+            budgets.Condition?.StringEquals?.["aws:SourceAccount"] !== account ||
+            !asArray<string>(budgets.Condition?.ArnLike?.["aws:SourceArn"]).every((arn) => arn.startsWith(`arn:aws:budgets::${account}:budget/openclaw-`))))
       );
     });
     expect(problems.map((r) => r.address)).toEqual([]);
@@ -239,17 +247,74 @@ describe("tenant IAM", () => {
     expect(problems).toEqual([]);
   });
 
-  it("limits Bedrock to the models the tenant file lists", () => {
-    const problems: string[] = [];
-    for (const { address, tenant, statement } of statements()) {
-      const actions = asArray<string>(statement.Action);
-      if (!actions.some((a) => a.startsWith("bedrock:"))) continue;
-      const allowed = output.config.tenants.find((t) => t.id === tenant)!.bedrockModels.map((m) => `::foundation-model/${m}`);
-      for (const resource of asArray<string>(statement.Resource)) {
-        if (!allowed.some((suffix) => resource.endsWith(suffix))) problems.push(`${address}: ${resource}`);
+  describe("Bedrock: a task role reaches a foundation model only through its own tenant's inference profiles", () => {
+    // Policy evaluation with audit/iam.ts over the synthesized task policies and the boundary.
+    const REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "ap-south-1"];
+    const KNOWN = Object.keys(BEDROCK_MODELS);
+    const boundaryOf = (tenantStack: string) => {
+      const { environment, region } = output.config.tenants.find((t) => `tenant-${t.id}` === tenantStack)!;
+      const boundary = allResources(output).find((p) => p.type === "aws_iam_policy" && p.stack === `platform-${environment}-${region}` && p.address.includes("tenant-boundary"))!;
+      return parseStatements(substituteVariables(boundary.config.policy, { "aws:PrincipalTag/tenant_id": tenantStack.slice("tenant-".length) }));
+    };
+    const taskPolicies = () => ofType("aws_iam_role_policy").filter((p) => p.address.includes("-task-policy"));
+    const invoke = "bedrock:InvokeModel";
+    const fm = (region: string, model: string) => `arn:aws:bedrock:${region}::foundation-model/${model}`;
+    const profilesOf = (stack: string) => ofType("aws_bedrock_inference_profile").filter((p) => p.stack === stack);
+
+    it("creates one tagged application inference profile per model the tenant file lists", () => {
+      const problems = output.config.tenants.flatMap((t) => {
+        const profiles = profilesOf(`tenant-${t.id}`);
+        const copied = profiles.map((p) => p.config.model_source[0].copy_from.split("/").pop().replace(/^(us|eu|apac|global)\./, ""));
+        return [
+          ...(JSON.stringify(copied.sort()) === JSON.stringify([...t.bedrockModels].sort()) ? [] : [`${t.id}: profiles copy ${copied.join(", ")}`]),
+          ...profiles.filter((p) => p.config.tags?.TenantID !== t.id).map((p) => `${p.address}: not tagged TenantID=${t.id}`),
+        ];
+      });
+      expect(problems).toEqual([]);
+    });
+
+    it("never lets a task role invoke a foundation model directly or through anything but its own profiles", () => {
+      const problems: string[] = [];
+      for (const policy of taskPolicies()) {
+        const statements = parseStatements(policy.config.policy);
+        const boundary = boundaryOf(policy.stack);
+        const own = profilesOf(policy.stack).map((p) => `\${aws_bedrock_inference_profile.${p.address.split(".").pop()}.arn}`);
+        const foreign = ["arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/someone-else", ...KNOWN.map((m) => `arn:aws:bedrock:us-east-1:111111111111:inference-profile/us.${m}`)];
+        for (const region of REGIONS) {
+          for (const model of KNOWN) {
+            for (const via of [undefined, ...foreign]) {
+              const context = { "bedrock:InferenceProfileArn": via };
+              if (policyAllows(statements, invoke, fm(region, model), context)) problems.push(`${policy.address}: ${model} in ${region} via ${via ?? "a direct call"}`);
+            }
+            if (policyAllows(boundary, invoke, fm(region, model), {})) problems.push(`boundary of ${policy.stack}: ${model} in ${region} by a direct call`);
+          }
+        }
+        // And the tenant's own profiles do reach their models, in the home region at least.
+        for (const ref of own) {
+          const model = profilesOf(policy.stack).find((p) => ref.includes(p.address.split(".").pop()!))!.config.model_source[0].copy_from.split("/").pop().replace(/^(us|eu|apac|global)\./, "");
+          const home = output.stacks[policy.stack].provider.aws[0].region;
+          if (!policyAllows(statements, invoke, ref)) problems.push(`${policy.address}: cannot invoke its own profile ${ref}`);
+          if (!policyAllows(statements, invoke, fm(home, model), { "bedrock:InferenceProfileArn": ref })) problems.push(`${policy.address}: cannot reach ${model} through ${ref}`);
+        }
       }
-    }
-    expect(problems).toEqual([]);
+      expect(problems).toEqual([]);
+    });
+
+    it("grants no model the tenant file does not list", () => {
+      const problems: string[] = [];
+      for (const policy of taskPolicies()) {
+        const listed = output.config.tenants.find((t) => `tenant-${t.id}` === policy.stack)!.bedrockModels;
+        const statements = parseStatements(policy.config.policy);
+        for (const model of KNOWN.filter((m) => !listed.includes(m))) {
+          for (const region of REGIONS) {
+            for (const ref of profilesOf(policy.stack).map((p) => `\${aws_bedrock_inference_profile.${p.address.split(".").pop()}.arn}`)) {
+              if (policyAllows(statements, invoke, fm(region, model), { "bedrock:InferenceProfileArn": ref })) problems.push(`${policy.address}: ${model} in ${region}`);
+            }
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    });
   });
 });
 

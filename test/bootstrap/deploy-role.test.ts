@@ -268,8 +268,12 @@ describe("what the synthesized stacks need from IAM", () => {
         passes++;
         const request = { action: "iam:PassRole", resource: role(passed.name, accountId), context: { "iam:PassedToService": service } };
         if (evaluate(rolesByEnv.get(env)!, request).decision !== "allow") problems.push(`${r.address}: PassRole ${passed.name} to ${service} refused`);
-        const own = passableRoles(settings).find((p) => p.services.includes(service))?.services ?? [];
-        for (const other of passableRoles(settings).flatMap((p) => p.services).filter((s) => !own.includes(s))) {
+        // A role may go to every service of every group naming it (the execution role: ECS and Budgets).
+        const groups = passableRoles(settingsForEnvironment(output, env));
+        const own = groups
+          .filter((p) => p.roleNames.some((pattern) => wildcardMatch(pattern, passed.name)))
+          .flatMap((p) => p.services);
+        for (const other of groups.flatMap((p) => p.services).filter((s) => !own.includes(s))) {
           if (evaluate(rolesByEnv.get(env)!, { ...request, context: { "iam:PassedToService": other } }).decision === "allow") {
             problems.push(`${r.address}: ${passed.name} could also be passed to ${other}`);
           }

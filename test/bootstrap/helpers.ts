@@ -25,6 +25,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       stateEncryption: overrides.sse ?? "kms",
       lockTable: "acme-tf-locks",
       costCenter: "cc",
+      activateCostAllocationTags: true,
       agentImage: "1.0.0",
       // Only the region names matter to bootstrap (boundary, provisioner and role ARNs per region).
       regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },

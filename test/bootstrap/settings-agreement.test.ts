@@ -27,6 +27,7 @@ function environmentOf(settings: ReturnType<typeof settingsFor>) {
     stateEncryption: settings.sse,
     lockTable: settings.lockTable,
     costCenter: "cc",
+    activateCostAllocationTags: true,
     agentImage: "1.0.0",
     regions: {},
   };

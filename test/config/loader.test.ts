@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, loadEnvironments } from "../../config/loader";
@@ -97,8 +97,51 @@ describe("tenant file rules", () => {
 
   it("fails on unknown fields and lists the allowed ones", () => {
     expect(problems({ "acme.yaml": withField("agnets: {}") })).toEqual([
-      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, bedrockModels, budget, databaseDeletion, logRetentionDays)",
+      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, bedrockModels, bedrockRouting, budget, databaseDeletion, logRetentionDays)",
     ]);
+  });
+
+  describe("Bedrock models (config/bedrock-models.ts)", () => {
+    const withModels = (models: string, extra = "", region = "us-east-1") =>
+      withField(`bedrockModels: [${models}]\n${extra}`).replace("region: us-east-1", `region: ${region}`);
+
+    it("fails on a model the mapping table does not know, naming the known ones", () => {
+      expect(problems({ "acme.yaml": withModels("anthropic.claude-9-v1:0") })[0]).toMatch(
+        /^tenants\/acme\.yaml: bedrockModels\.0: one of the models in config\/bedrock-models\.ts \(.*anthropic\.claude-sonnet-4-5-20250929-v1:0.*\) \(got "anthropic\.claude-9-v1:0"\)$/,
+      );
+    });
+
+    it("fails on a model with no profile in the tenant's region, listing where it is available", () => {
+      // Claude 3.5 Haiku has a us. profile and on-demand in us-west-2, nothing in the EU.
+      const cdktfJson = join(REPO_ROOT, "cdktf.json");
+      const json = JSON.parse(readFileSync(cdktfJson, "utf8"));
+      json.context.environments.production.regions["eu-west-1"] = { ...json.context.environments.production.regions["us-west-2"], vpcCidr: "10.30.0.0/16" };
+      const path = join(mkdtempSync(join(tmpdir(), "openclaw-cdktf-")), "cdktf.json");
+      writeFileSync(path, JSON.stringify(json));
+      expect(problems({ "acme.yaml": withModels("anthropic.claude-3-5-haiku-20241022-v1:0", "", "eu-west-1") }, path)).toEqual([
+        "tenants/acme.yaml: bedrockModels.0: anthropic.claude-3-5-haiku-20241022-v1:0 has no usable profile in eu-west-1 with bedrockRouting geographic (available: us. profile from us-east-1, us-east-2, us-west-2; on demand in us-west-2)",
+      ]);
+    });
+
+    it("fails under in-region routing on a model served only through cross-region profiles", () => {
+      expect(problems({ "acme.yaml": withModels("anthropic.claude-sonnet-4-5-20250929-v1:0", "bedrockRouting: in-region") })).toEqual([
+        "tenants/acme.yaml: bedrockModels.0: anthropic.claude-sonnet-4-5-20250929-v1:0 has no on-demand foundation model in us-east-1 with bedrockRouting in-region (available: nowhere)",
+      ]);
+    });
+
+    it("fails on a tenant id with a double hyphen when it uses Bedrock (profile names forbid it)", () => {
+      const yaml = withModels("anthropic.claude-sonnet-4-5-20250929-v1:0").replace("id: acme", "id: ac--me");
+      expect(problems({ "ac--me.yaml": yaml })).toEqual([
+        'tenants/ac--me.yaml: bedrockModels: a tenant id without "--" (Bedrock inference profile names allow no double hyphen) (got "ac--me")',
+      ]);
+    });
+
+    it("accepts a budget stop threshold or off, and rejects one below 100%", () => {
+      expect(() => loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: tenantsDir({ "acme.yaml": VALID_TENANT.replace("alertEmails: [ops@acme.example]", "alertEmails: [ops@acme.example], stopAtPercent: off") }) })).not.toThrow();
+      expect(problems({ "acme.yaml": VALID_TENANT.replace("alertEmails: [ops@acme.example]", "alertEmails: [ops@acme.example], stopAtPercent: 50") })[0]).toMatch(
+        /^tenants\/acme\.yaml: budget\.stopAtPercent: /,
+      );
+    });
   });
 
   it("fails on unknown fields inside nested objects", () => {

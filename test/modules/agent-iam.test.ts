@@ -1,4 +1,4 @@
-import { AgentIam, AgentIamProps, bedrockStatements, databaseConnectStatements } from "../../modules/agent-iam";
+import { AgentIam, AgentIamProps, databaseConnectStatements } from "../../modules/agent-iam";
 import { all, synthModule } from "../support/module-synth";
 
 const props: AgentIamProps = {
@@ -40,11 +40,6 @@ describe("AgentIam", () => {
 
   it("fails when granting to an agent it has no role for", () => {
     expect(() => synthModule((scope) => new AgentIam(scope, "iam", props).grantTask("writer", []))).toThrow("AgentIam acme: no task role for agent writer");
-  });
-
-  it("limits Bedrock to the listed foundation models and grants nothing for none", () => {
-    expect(bedrockStatements("us-east-1", [])).toEqual([]);
-    expect(bedrockStatements("us-east-1", ["anthropic.claude-x"])[0].Resource).toEqual(["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-x"]);
   });
 
   it("lets the task roles connect as the tenant's own database user only", () => {

@@ -11,4 +11,15 @@ describe("AlarmTopic", () => {
     expect(statements.find((s: any) => s.Sid === "CloudWatchAlarmsOfThisAccount").Condition).toEqual({ StringEquals: { "aws:SourceAccount": "111111111111" } });
     expect(statements.find((s: any) => s.Sid === "DenyInsecureTransport").Effect).toBe("Deny");
   });
+
+  it("lets this account's Cost Anomaly Detection publish tenant anomalies", () => {
+    const { json } = synthModule((scope) => new AlarmTopic(scope, "alarms", { topicName: "alarms", accountId: "111111111111", kmsKeyArn: KEY }));
+    const statement = JSON.parse(only(json, "aws_sns_topic_policy").policy).Statement.find((s: any) => s.Sid === "CostAnomalyAlertsOfThisAccount");
+    expect(statement).toMatchObject({
+      Effect: "Allow",
+      Principal: { Service: "costalerts.amazonaws.com" },
+      Action: "sns:Publish",
+      Condition: { StringEquals: { "aws:SourceAccount": "111111111111" } },
+    });
+  });
 });

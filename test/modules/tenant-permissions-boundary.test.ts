@@ -40,9 +40,44 @@ describe("TenantPermissionsBoundary", () => {
   });
 
   it("allows nothing in IAM, STS or any other service beyond the tenant's needs", () => {
-    const actions = statements().flatMap((s) => [s.Action].flat());
+    const actions = statements()
+      .filter((s) => s.Sid !== "SpendStopOwnTaskRoles")
+      .flatMap((s) => [s.Action].flat());
     expect(actions.filter((a: string) => /^(iam|sts|organizations|ec2|ecs|lambda):/.test(a) || a.endsWith(":*") || a === "*")).toEqual([]);
     expect(statements().every((s) => s.Effect === "Allow")).toBe(true);
+  });
+});
+
+describe("TenantPermissionsBoundary and Bedrock", () => {
+  it("allows only application inference profiles tagged with the role's tenant", () => {
+    expect(bySid("InvokeOwnInferenceProfiles")).toMatchObject({
+      Resource: "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/*",
+      Condition: { StringEquals: { "aws:ResourceTag/TenantID": "$${aws:PrincipalTag/tenant_id}" } },
+    });
+  });
+
+  it("allows foundation models in every region (cross-region profiles route there) but only through an application profile", () => {
+    expect(bySid("ModelsOnlyThroughApplicationProfiles")).toMatchObject({
+      Resource: "arn:aws:bedrock:*::foundation-model/*",
+      Condition: { ArnLike: { "bedrock:InferenceProfileArn": "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/*" } },
+    });
+    const unconditionedModels = statements().filter((s) => [s.Resource].flat().some((r: string) => r.includes(":foundation-model/")) && !s.Condition);
+    expect(unconditionedModels).toEqual([]);
+  });
+});
+
+describe("TenantPermissionsBoundary and the spend stop", () => {
+  it("lets a role attach only its own tenant's spend-stop policy, only to its own tenant's task roles", () => {
+    expect(bySid("SpendStopOwnTaskRoles")).toEqual({
+      Sid: "SpendStopOwnTaskRoles",
+      Effect: "Allow",
+      Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+      Resource: "arn:aws:iam::111111111111:role/openclaw-$${aws:PrincipalTag/tenant_id}-*-task",
+      Condition: {
+        StringEquals: { "aws:ResourceTag/tenant_id": "$${aws:PrincipalTag/tenant_id}" },
+        ArnEquals: { "iam:PolicyARN": "arn:aws:iam::111111111111:policy/openclaw-$${aws:PrincipalTag/tenant_id}-spend-stop" },
+      },
+    });
   });
 });
 

@@ -1,0 +1,308 @@
+import { BEDROCK_MODELS } from "../config/bedrock-models";
+import { CostInputError, loadPriceTable, price, PriceTable } from "./prices";
+
+/**
+ * The fixed monthly cost the synthesized Terraform JSON implies, per tenant and per platform
+ * stack, priced from the committed tables. "Fixed" means what the resources cost by existing and
+ * running as declared, whatever the agents do; what depends on traffic (log volume, Bedrock
+ * tokens, NAT data, storage) is listed with its unit price but never summed.
+ *
+ * Each platform's fixed cost is shared among the tenants of its environment and region by their
+ * share of Fargate vCPU (desired tasks × task vCPU, spot included): the shared network, database
+ * and endpoints are sized for the agents that run. Where no tenant runs a task, the platform is
+ * shared equally; a platform without tenants is carried by nobody and shown on its own.
+ */
+
+/** One priced resource line: quantity per month × unit price. */
+export interface CostLine {
+  readonly item: string;
+  /** Units per month, in `unit`. */
+  readonly quantity: number;
+  readonly unit: string;
+  readonly unitUsd: number;
+  readonly monthlyUsd: number;
+}
+
+/** A cost that depends on usage: its unit price, never added to a total. */
+export interface UsageLine {
+  readonly item: string;
+  readonly unitUsd: number;
+  readonly unit: string;
+}
+
+export interface PlatformEstimate {
+  readonly stack: string;
+  readonly environment: string;
+  readonly region: string;
+  readonly lines: CostLine[];
+  readonly usage: UsageLine[];
+  readonly monthlyUsd: number;
+  /** Tenant stacks sharing it and their Fargate vCPU in total. */
+  readonly tenants: number;
+  readonly tenantVcpu: number;
+  readonly priceDate: string;
+}
+
+export interface TenantEstimate {
+  readonly stack: string;
+  readonly tenant: string;
+  readonly environment: string;
+  readonly region: string;
+  readonly lines: CostLine[];
+  readonly usage: UsageLine[];
+  readonly ownMonthlyUsd: number;
+  /** Fargate vCPU of the tenant's running tasks (its weight in the platform share). */
+  readonly vcpu: number;
+  readonly platformStack: string | null;
+  readonly platformShareUsd: number;
+  readonly totalMonthlyUsd: number;
+  /** The tenant budget's monthly limit, when the stack has one. */
+  readonly budgetMonthlyUsd: number | null;
+  readonly priceDate: string;
+}
+
+export interface CostEstimate {
+  readonly platforms: PlatformEstimate[];
+  readonly tenants: TenantEstimate[];
+  /** One line per tenant whose own fixed estimate (what its budget sees) exceeds the budget. */
+  readonly warnings: string[];
+}
+
+type Json = Record<string, any>;
+
+function resources(json: Json, type: string): Json[] {
+  return Object.values<Json>(json.resource?.[type] ?? {});
+}
+
+/** Rounds away float noise (0.04048 × 0.3 = 0.012144000000000002) so lines read as written. */
+const tidy = (n: number) => Number(n.toFixed(8));
+
+function line(item: string, quantity: number, unit: string, unitUsd: number): CostLine {
+  return { item, quantity: tidy(quantity), unit, unitUsd: tidy(unitUsd), monthlyUsd: tidy(quantity * unitUsd) };
+}
+
+/** Builds lines for one stack; `table` answers prices and the month's length. */
+class Pricer {
+  readonly lines: CostLine[] = [];
+  readonly usage: UsageLine[] = [];
+  constructor(readonly table: PriceTable) {}
+
+  /** `count` of something billed per hour, for the whole month. */
+  hourly(item: string, count: number, key: string): void {
+    if (count <= 0) return;
+    const p = price(this.table, key);
+    this.lines.push(line(item, count * this.table.hoursPerMonth, p.unit, p.usd));
+  }
+  monthly(item: string, count: number, key: string): void {
+    if (count <= 0) return;
+    const p = price(this.table, key);
+    this.lines.push(line(item, count, p.unit, p.usd));
+  }
+  daily(item: string, count: number, key: string): void {
+    if (count <= 0) return;
+    const p = price(this.table, key);
+    this.lines.push(line(item, count * (this.table.hoursPerMonth / 24), p.unit, p.usd));
+  }
+  usageOf(item: string, key: string): void {
+    const p = price(this.table, key);
+    if (!this.usage.some((u) => u.item === item && u.unit === p.unit)) this.usage.push({ item, unitUsd: p.usd, unit: p.unit });
+  }
+  get total(): number {
+    return this.lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
+  }
+}
+
+interface StackIdentity {
+  readonly environment: string;
+  readonly region: string;
+  readonly tenant?: string;
+}
+
+function identify(name: string, json: Json): StackIdentity {
+  const provider = json.provider?.aws?.[0];
+  const tags: Record<string, string> = provider?.default_tags?.[0]?.tags ?? {};
+  if (!tags.Environment || typeof provider?.region !== "string") {
+    throw new CostInputError(`stack ${name}: no Environment tag or provider region (is it a cdktf synth output of this project?)`);
+  }
+  return { environment: tags.Environment, region: provider.region, tenant: tags.TenantID };
+}
+
+/** Fargate services: on-demand and spot vCPU/memory hours, and the tenant's vCPU weight. */
+function priceServices(json: Json, pricer: Pricer): number {
+  let vcpu = 0;
+  const spotFactor = 1 - pricer.table.fargateSpotDiscount.fraction;
+  const totals = { onDemandVcpu: 0, onDemandGb: 0, spotVcpu: 0, spotGb: 0 };
+  for (const service of resources(json, "aws_ecs_service")) {
+    const desired = Number(service.desired_count ?? 0);
+    const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(String(service.task_definition ?? ""))?.[1];
+    const task = taskName ? json.resource?.aws_ecs_task_definition?.[taskName] : undefined;
+    if (!task || desired <= 0) continue;
+    const architecture = task.runtime_platform?.cpu_architecture ?? "X86_64";
+    if (architecture !== "X86_64") throw new CostInputError(`task ${task.family}: no Fargate price for ${architecture} in the price table`);
+    const taskVcpu = (Number(task.cpu) / 1024) * desired;
+    const taskGb = (Number(task.memory) / 1024) * desired;
+    const spot = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
+    if (spot) {
+      totals.spotVcpu += taskVcpu;
+      totals.spotGb += taskGb;
+    } else {
+      totals.onDemandVcpu += taskVcpu;
+      totals.onDemandGb += taskGb;
+    }
+    vcpu += taskVcpu;
+  }
+  const hours = pricer.table.hoursPerMonth;
+  const vcpuPrice = price(pricer.table, "fargate.vcpu");
+  const gbPrice = price(pricer.table, "fargate.memory");
+  const add = (item: string, amount: number, p: { unit: string; usd: number }, factor: number) => {
+    if (amount > 0) pricer.lines.push(line(item, amount * hours, p.unit, p.usd * factor));
+  };
+  add("Fargate vCPU", totals.onDemandVcpu, vcpuPrice, 1);
+  add("Fargate memory", totals.onDemandGb, gbPrice, 1);
+  add(`Fargate Spot vCPU (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotVcpu, vcpuPrice, spotFactor);
+  add(`Fargate Spot memory (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotGb, gbPrice, spotFactor);
+  return vcpu;
+}
+
+/** What both kinds of stack hold: keys, secrets, alarms, log groups. */
+function priceCommon(json: Json, pricer: Pricer): void {
+  pricer.monthly("KMS keys", resources(json, "aws_kms_key").length, "kms.key");
+  const managedMasterSecrets = resources(json, "aws_db_instance").filter((db) => db.manage_master_user_password === true).length;
+  pricer.monthly("Secrets Manager secrets", resources(json, "aws_secretsmanager_secret").length + managedMasterSecrets, "secretsmanager.secret");
+  pricer.monthly("CloudWatch alarms", resources(json, "aws_cloudwatch_metric_alarm").length, "cloudwatch.alarm");
+  if (resources(json, "aws_cloudwatch_log_group").length > 0) {
+    pricer.usageOf("log ingestion", "usage.logs.ingestion");
+    pricer.usageOf("log storage", "usage.logs.storage");
+  }
+  if (resources(json, "aws_s3_bucket").length > 0) pricer.usageOf("S3 storage", "usage.s3.storage");
+  if (resources(json, "aws_lambda_function").length > 0) pricer.usageOf("Lambda requests", "usage.lambda.requests");
+}
+
+function priceTenant(json: Json, pricer: Pricer): number {
+  const vcpu = priceServices(json, pricer);
+  priceCommon(json, pricer);
+  // A budget with an action is billed as an action-enabled budget.
+  const withAction = new Set(resources(json, "aws_budgets_budget_action").map((a) => String(a.budget_name)));
+  const budgets = Object.entries<Json>(json.resource?.aws_budgets_budget ?? {});
+  const actionEnabled = budgets.filter(([name, b]) => withAction.has(`\${aws_budgets_budget.${name}.name}`) || withAction.has(String(b.name))).length;
+  pricer.daily("AWS Budgets (action-enabled)", actionEnabled, "budgets.actionBudget");
+  pricer.daily("AWS Budgets", budgets.length - actionEnabled, "budgets.budget");
+  for (const profile of resources(json, "aws_bedrock_inference_profile")) {
+    const model = String(profile.model_source?.[0]?.copy_from ?? "").split("/").pop()!.replace(/^(us|eu|apac|global)\./, "");
+    const shortName = BEDROCK_MODELS[model]?.shortName;
+    // The profile itself is free; its tokens are the agent's largest usage-dependent cost.
+    for (const direction of ["input", "output"]) {
+      const key = `usage.bedrock.${shortName}.${direction}`;
+      if (shortName && pricer.table.prices[key]) pricer.usageOf(`Bedrock ${shortName} ${direction} tokens`, key);
+    }
+  }
+  return vcpu;
+}
+
+/**
+ * Subnets an interface endpoint is placed in. Endpoints pick, at apply time, the private subnets
+ * whose zone the service offers (`matchkeys([subnets], [zones], service zones)`): count every
+ * candidate subnet, the most the endpoint can cost (fewer only where AWS lacks the service in a zone).
+ */
+export function endpointSubnetCount(subnetIds: unknown): number {
+  if (Array.isArray(subnetIds)) return subnetIds.length;
+  const candidates = typeof subnetIds === "string" ? /matchkeys\(\s*\[([^\]]*)\]/.exec(subnetIds) : null;
+  if (candidates) return candidates[1].split(",").filter((s) => s.trim() !== "").length;
+  return 1;
+}
+
+function pricePlatform(json: Json, pricer: Pricer): void {
+  pricer.hourly("NAT gateways", resources(json, "aws_nat_gateway").length, "ec2.natGateway");
+  pricer.hourly("Public IPv4 addresses (NAT)", resources(json, "aws_eip").length, "ec2.publicIpv4");
+  const endpointAzs = resources(json, "aws_vpc_endpoint")
+    .filter((e) => e.vpc_endpoint_type === "Interface")
+    .reduce((n, e) => n + endpointSubnetCount(e.subnet_ids), 0);
+  pricer.hourly("VPC interface endpoints (per AZ)", endpointAzs, "vpc.interfaceEndpoint");
+  for (const db of resources(json, "aws_db_instance")) {
+    const deployment = db.multi_az === true ? "multi-az" : "single-az";
+    pricer.hourly(`RDS ${db.instance_class} (${deployment})`, 1, `rds.${db.instance_class}.${deployment}`);
+    const storage = db.storage_type ?? "gp2";
+    if (storage !== "gp3") throw new CostInputError(`database ${db.identifier}: no price for storage type ${storage}`);
+    pricer.monthly(`RDS ${storage} storage (${deployment})`, Number(db.allocated_storage ?? 0), `rds.${storage}.${deployment}`);
+    pricer.usageOf("RDS backups beyond the database size", "usage.rds.backup");
+  }
+  priceCommon(json, pricer);
+  if (resources(json, "aws_nat_gateway").length > 0) pricer.usageOf("NAT data processed", "usage.ec2.natGatewayData");
+  if (endpointAzs > 0) pricer.usageOf("VPC endpoint data processed", "usage.vpc.interfaceEndpointData");
+  if (resources(json, "aws_ecr_repository").length > 0) pricer.usageOf("ECR image storage", "usage.ecr.storage");
+}
+
+/** Estimates every stack of a synth output (stack name → parsed cdk.tf.json). */
+export function estimateCost(stacks: Record<string, Json>, loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)): CostEstimate {
+  const tables = new Map<string, PriceTable>();
+  const tableFor = (region: string) => {
+    if (!tables.has(region)) tables.set(region, loadTable(region));
+    return tables.get(region)!;
+  };
+
+  const platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
+  const tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; budget: number | null }> = [];
+  for (const [stack, json] of Object.entries(stacks).sort(([a], [b]) => a.localeCompare(b))) {
+    const id = identify(stack, json);
+    const pricer = new Pricer(tableFor(id.region));
+    if (id.tenant) {
+      const vcpu = priceTenant(json, pricer);
+      const limit = resources(json, "aws_budgets_budget").map((b) => Number(b.limit_amount))[0];
+      tenantParts.push({ stack, pricer, id, vcpu, budget: Number.isFinite(limit) ? limit : null });
+    } else {
+      pricePlatform(json, pricer);
+      platformByPlace.set(`${id.environment}/${id.region}`, { stack, pricer, id });
+    }
+  }
+
+  const platforms: PlatformEstimate[] = [...platformByPlace.values()].map(({ stack, pricer, id }) => {
+    const sharing = tenantParts.filter((t) => t.id.environment === id.environment && t.id.region === id.region);
+    return {
+      stack,
+      environment: id.environment,
+      region: id.region,
+      lines: pricer.lines,
+      usage: pricer.usage,
+      monthlyUsd: pricer.total,
+      tenants: sharing.length,
+      tenantVcpu: sharing.reduce((n, t) => n + t.vcpu, 0),
+      priceDate: pricer.table.date,
+    };
+  });
+
+  const tenants: TenantEstimate[] = tenantParts.map(({ stack, pricer, id, vcpu, budget }) => {
+    const platform = platforms.find((p) => p.environment === id.environment && p.region === id.region);
+    const share = !platform ? 0 : platform.tenantVcpu > 0 ? (platform.monthlyUsd * vcpu) / platform.tenantVcpu : platform.monthlyUsd / platform.tenants;
+    return {
+      stack,
+      tenant: id.tenant!,
+      environment: id.environment,
+      region: id.region,
+      lines: pricer.lines,
+      usage: pricer.usage,
+      ownMonthlyUsd: pricer.total,
+      vcpu,
+      platformStack: platform?.stack ?? null,
+      platformShareUsd: share,
+      totalMonthlyUsd: pricer.total + share,
+      budgetMonthlyUsd: budget,
+      priceDate: pricer.table.date,
+    };
+  });
+
+  // The tenant's budget filters on its TenantID tag, so it sees the tenant's own resources (and
+  // Bedrock), never the platform share: own fixed cost above the budget means it alerts every
+  // month, and past stopAtPercent the spend stop fires with no model use at all.
+  const warnings = tenants
+    .filter((t) => t.budgetMonthlyUsd !== null && t.ownMonthlyUsd > t.budgetMonthlyUsd)
+    .map(
+      (t) =>
+        `cost: tenant ${t.tenant}: fixed estimate ${usd(t.ownMonthlyUsd)}/month exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month before any Bedrock use (plus ${usd(t.platformShareUsd)} platform share); raise budget.monthlyUsd in tenants/${t.tenant}.yaml or shrink its agents. See \`npm run cost\`.`,
+    );
+  return { platforms, tenants, warnings };
+}
+
+/** `$1,234.56`. */
+export function usd(amount: number): string {
+  return `$${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}

@@ -1,0 +1,127 @@
+import { z } from "zod";
+import { CostEstimate, CostLine, TenantEstimate, usd, UsageLine } from "./estimate";
+
+const LineSchema = z.strictObject({
+  item: z.string(),
+  quantity: z.number().nonnegative(),
+  unit: z.string(),
+  unitUsd: z.number().nonnegative(),
+  monthlyUsd: z.number().nonnegative(),
+});
+const UsageSchema = z.strictObject({ item: z.string(), unitUsd: z.number().nonnegative(), unit: z.string() });
+
+/** The documented shape of `npm run cost -- --json`. */
+export const CostReportSchema = z.strictObject({
+  platforms: z.array(
+    z.strictObject({
+      stack: z.string(),
+      environment: z.string(),
+      region: z.string(),
+      lines: z.array(LineSchema),
+      usage: z.array(UsageSchema),
+      monthlyUsd: z.number().nonnegative(),
+      tenants: z.number().int().nonnegative(),
+      tenantVcpu: z.number().nonnegative(),
+      priceDate: z.iso.date(),
+    }),
+  ),
+  tenants: z.array(
+    z.strictObject({
+      stack: z.string(),
+      tenant: z.string(),
+      environment: z.string(),
+      region: z.string(),
+      lines: z.array(LineSchema),
+      usage: z.array(UsageSchema),
+      ownMonthlyUsd: z.number().nonnegative(),
+      vcpu: z.number().nonnegative(),
+      platformStack: z.string().nullable(),
+      platformShareUsd: z.number().nonnegative(),
+      totalMonthlyUsd: z.number().nonnegative(),
+      budgetMonthlyUsd: z.number().positive().nullable(),
+      priceDate: z.iso.date(),
+    }),
+  ),
+  warnings: z.array(z.string()),
+});
+export type CostReport = z.infer<typeof CostReportSchema>;
+
+function table(lines: readonly CostLine[], usage: readonly UsageLine[], total: string): string[] {
+  const rows = lines.map((l) => [l.item, `${formatQuantity(l.quantity)} ${l.unit}`, `× $${l.unitUsd}`, usd(l.monthlyUsd)]);
+  rows.push(["total fixed", "", "", total]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  const out = rows.map((r) => `  ${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2].padEnd(widths[2])}  ${r[3].padStart(widths[3])}`.trimEnd());
+  if (usage.length > 0) out.push(`  usage-dependent, not included: ${usage.map((u) => `${u.item} $${u.unitUsd}/${u.unit}`).join("; ")}`);
+  return out;
+}
+
+function formatQuantity(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
+/** The human report: each platform, then each tenant with its platform share. */
+export function renderReport(estimate: CostEstimate): string {
+  const out: string[] = [];
+  for (const p of estimate.platforms) {
+    out.push(`${p.stack} (prices of ${p.priceDate}): ${usd(p.monthlyUsd)}/month, shared by ${p.tenants} tenant(s) over ${formatQuantity(p.tenantVcpu)} vCPU`);
+    out.push(...table(p.lines, p.usage, usd(p.monthlyUsd)), "");
+  }
+  for (const t of estimate.tenants) {
+    const budget = t.budgetMonthlyUsd === null ? "" : `, budget ${usd(t.budgetMonthlyUsd)}`;
+    out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}`);
+    out.push(...table(t.lines, t.usage, usd(t.ownMonthlyUsd)), "");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Tenant lines in the plan comment before the rest are summed in one line. */
+export const PLAN_COMMENT_MAX_TENANT_LINES = 30;
+
+/**
+ * Plan-comment lines: for every tenant stack that differs between base and head synth (added,
+ * changed or removed), its fixed monthly estimate before → after and its platform share; then the
+ * same for changed platform stacks, whose cost every tenant of the region shares. Nothing when no
+ * stack changed.
+ */
+export function planCommentLines(
+  base: CostEstimate,
+  head: CostEstimate,
+  changed: (stack: string) => boolean,
+  maxTenantLines = PLAN_COMMENT_MAX_TENANT_LINES,
+): string[] {
+  const lines: string[] = [];
+  const allChanged = [...new Set([...base.tenants, ...head.tenants].map((t) => t.stack))].sort().filter(changed);
+  // A change to a shared module touches every tenant stack: keep the comment far below GitHub's
+  // 65,536 characters with a few lines and one sum for the rest.
+  const tenantStacks = allChanged.slice(0, maxTenantLines);
+  const find = (e: CostEstimate, stack: string) => e.tenants.find((t) => t.stack === stack);
+  const money = (t: TenantEstimate | undefined, pick: (t: TenantEstimate) => number) => (t ? usd(pick(t)) : "—");
+  for (const stack of tenantStacks) {
+    const before = find(base, stack);
+    const after = find(head, stack);
+    const delta = (after?.ownMonthlyUsd ?? 0) - (before?.ownMonthlyUsd ?? 0);
+    const sign = delta > 0.005 ? `+${usd(delta)}` : delta < -0.005 ? `−${usd(-delta)}` : "±$0.00";
+    lines.push(
+      `- \`${stack}\`: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})` +
+        ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}`,
+    );
+  }
+  const rest = allChanged.slice(maxTenantLines);
+  if (rest.length > 0) {
+    const sum = (e: CostEstimate) => e.tenants.filter((t) => rest.includes(t.stack)).reduce((n, t) => n + t.ownMonthlyUsd, 0);
+    lines.push(`- and ${rest.length} more tenant stacks: ${usd(sum(base))} → ${usd(sum(head))} per month together`);
+  }
+  const platformStacks = [...new Set([...base.platforms, ...head.platforms].map((p) => p.stack))].sort().filter(changed);
+  for (const stack of platformStacks) {
+    const before = base.platforms.find((p) => p.stack === stack);
+    const after = head.platforms.find((p) => p.stack === stack);
+    lines.push(
+      `- \`${stack}\`: ${before ? usd(before.monthlyUsd) : "—"} → ${after ? usd(after.monthlyUsd) : "—"} per month, shared by ${after?.tenants ?? 0} tenant(s)`,
+    );
+  }
+  if (lines.length === 0) return [];
+  return [
+    "**Estimated fixed monthly cost** (before → after; usage such as Bedrock tokens, logs and data transfer not included; `npm run cost`):",
+    ...lines,
+  ];
+}

@@ -1,0 +1,78 @@
+import { Construct } from "constructs";
+import { BedrockInferenceProfile } from "@cdktf/provider-aws/lib/bedrock-inference-profile";
+import type { ResolvedModel } from "../config/bedrock-models";
+import type { PolicyStatement } from "./iam-policy-document";
+import { BEDROCK_INVOKE_ACTIONS, INFERENCE_PROFILE_ARN_KEY, TENANT_RESOURCE_TAG } from "./tenant-permissions-boundary";
+
+/** CreateInferenceProfile's inferenceProfileName: 1-64 characters, `([0-9a-zA-Z][ _-]?)+`. */
+const PROFILE_NAME = /^([0-9a-zA-Z][ _-]?)+$/;
+
+export interface TenantInferenceProfilesProps {
+  readonly tenantId: string;
+  /** The tenant's models, resolved for its region and routing by config/bedrock-models.ts. */
+  readonly models: readonly ResolvedModel[];
+  /** Profile name for a model's short name (from naming.ts). */
+  readonly profileName: (modelShortName: string) => string;
+}
+
+/**
+ * One application inference profile per model the tenant may use, copied from the system-defined
+ * cross-region profile (or the foundation model) its region and routing call for, and tagged with
+ * the tenant: Bedrock bills invocations to the profile, so model spend shows up under the
+ * tenant's TenantID cost-allocation tag and budget, which direct foundation-model calls never do.
+ */
+export class TenantInferenceProfiles extends Construct {
+  /** Model id → application inference profile ARN. */
+  public readonly profileArns: Record<string, string> = {};
+
+  constructor(scope: Construct, id: string, private readonly props: TenantInferenceProfilesProps) {
+    super(scope, id);
+    for (const model of props.models) {
+      const name = props.profileName(model.shortName);
+      if (name.length > 64 || !PROFILE_NAME.test(name)) {
+        throw new Error(`TenantInferenceProfiles ${props.tenantId}: profile name "${name}" must be 1-64 letters, digits and single hyphens`);
+      }
+      const profile = new BedrockInferenceProfile(this, model.shortName, {
+        name,
+        description: `OpenClaw tenant ${props.tenantId}: ${model.modelId} (${model.via})`,
+        modelSource: [{ copyFrom: model.copyFrom }],
+        tags: { [TENANT_RESOURCE_TAG]: props.tenantId },
+      });
+      this.profileArns[model.modelId] = profile.arn;
+    }
+  }
+
+  /** `BEDROCK_PROFILE_<SHORT_NAME>` → profile ARN, for the agents' environment. */
+  public environmentVariables(): Record<string, string> {
+    return Object.fromEntries(
+      this.props.models.map((m) => [`BEDROCK_PROFILE_${m.shortName.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`, this.profileArns[m.modelId]]),
+    );
+  }
+
+  /**
+   * Invoking the tenant's own profiles, and the foundation models behind each one only through
+   * that profile (every region it routes to). A system-defined profile the tenant's profile copies
+   * is authorized too, because Bedrock checks it on the way; calling it directly still fails, since
+   * the foundation-model grant requires the tenant's own profile in `bedrock:InferenceProfileArn`.
+   */
+  public invokeStatements(): PolicyStatement[] {
+    const { models } = this.props;
+    if (models.length === 0) return [];
+    const systemProfiles = models.flatMap((m) => (m.systemProfileArn ? [m.systemProfileArn] : []));
+    return [
+      { Sid: "InvokeOwnInferenceProfiles", Effect: "Allow", Action: BEDROCK_INVOKE_ACTIONS, Resource: models.map((m) => this.profileArns[m.modelId]) },
+      ...(systemProfiles.length > 0
+        ? [{ Sid: "RouteThroughSystemProfiles", Effect: "Allow" as const, Action: BEDROCK_INVOKE_ACTIONS, Resource: systemProfiles }]
+        : []),
+      ...models.map(
+        (m, i): PolicyStatement => ({
+          Sid: `ModelOnlyThroughOwnProfile${i}`,
+          Effect: "Allow",
+          Action: BEDROCK_INVOKE_ACTIONS,
+          Resource: m.destinationRegions.map((r) => `arn:aws:bedrock:${r}::foundation-model/${m.modelId}`),
+          Condition: { ArnEquals: { [INFERENCE_PROFILE_ARN_KEY]: this.profileArns[m.modelId] } },
+        }),
+      ),
+    ];
+  }
+}

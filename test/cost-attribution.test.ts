@@ -1,0 +1,49 @@
+/**
+ * Cost attribution over the whole synthesized app: the account-wide cost-allocation tags live in
+ * exactly one stack per account, and every tenant's anomalies can reach the encrypted alarm topic.
+ */
+import { accountResourceOwner } from "../stacks/build-app";
+import { allResources, parsePolicy, synthesize } from "./support/synth";
+import { writeCdktfJson } from "./support/tenant-fixtures";
+
+const output = synthesize();
+const ofType = (type: string) => allResources(output).filter((r) => r.type === type);
+
+describe("cost-allocation tags", () => {
+  it("activates TenantID, CostCenter and Environment once per account, in the first always-on region's platform stack", () => {
+    const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
+    expect(byStack.sort()).toEqual(
+      ["platform-production-us-east-1", "platform-staging-us-east-1"].flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)),
+    );
+  });
+
+  it("picks the owner from cdktf.json order and alwaysOn, not from which regions have tenants", () => {
+    expect(accountResourceOwner([["us-west-2", { alwaysOn: false }], ["us-east-1", { alwaysOn: true }]])).toBe("us-east-1");
+    expect(accountResourceOwner([["eu-west-1", { alwaysOn: false }], ["us-west-2", { alwaysOn: false }]])).toBe("eu-west-1");
+    expect(accountResourceOwner([])).toBeUndefined();
+  });
+
+  it("activates nothing in an account whose payer account activates the tags", () => {
+    const member = synthesize(undefined, writeCdktfJson((production) => (production.activateCostAllocationTags = false)));
+    const stacks = allResources(member).filter((r) => r.type === "aws_ce_cost_allocation_tag").map((r) => r.stack);
+    expect([...new Set(stacks)]).toEqual(["platform-staging-us-east-1"]);
+  });
+});
+
+describe("cost anomalies to the alarm topic", () => {
+  it("gives every tenant one anomaly monitor subscribed to its platform's alarm topic", () => {
+    const monitors = ofType("aws_ce_anomaly_monitor").map((r) => r.stack);
+    expect(monitors.sort()).toEqual(output.config.tenants.map((t) => `tenant-${t.id}`).sort());
+    const subscriptions = ofType("aws_ce_anomaly_subscription");
+    expect(subscriptions.every((s) => String(s.config.subscriber[0].address).includes("data.aws_ssm_parameter.platform_"))).toBe(true);
+  });
+
+  it("lets costalerts.amazonaws.com use the key that encrypts the alarm topic", () => {
+    const keys = ofType("aws_kms_key").filter((k) => k.address.includes("platform-key"));
+    const missing = keys.filter((k) => {
+      const statements = parsePolicy(k.config.policy).Statement;
+      return !statements.some((s) => [s.Principal?.Service].flat().includes("costalerts.amazonaws.com") && [s.Action].flat().some((a: string) => a.startsWith("kms:GenerateDataKey")));
+    });
+    expect(missing.map((k) => k.address)).toEqual([]);
+  });
+});

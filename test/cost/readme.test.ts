@@ -1,0 +1,21 @@
+/** The README's "What a tenant costs" table stays the estimate of the example tenants. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { estimateCost, usd } from "../../cost/estimate";
+import { REPO_ROOT, synthesize } from "../support/synth";
+
+const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+const section = readme.slice(readme.indexOf("## What a tenant costs"), readme.indexOf("### Attribution and the spend stop"));
+const estimate = estimateCost(synthesize().stacks);
+
+describe('README "What a tenant costs"', () => {
+  it.each(["acme", "globex", "initech"])("shows %s's own fixed cost and total as npm run cost computes them", (id) => {
+    const tenant = estimate.tenants.find((t) => t.tenant === id)!;
+    expect(section).toContain(`**${usd(tenant.ownMonthlyUsd)}**`);
+    expect(section).toContain(`**${usd(tenant.totalMonthlyUsd)}**`);
+  });
+
+  it("shows the production platform's total", () => {
+    expect(section).toContain(`**${usd(estimate.platforms.find((p) => p.stack === "platform-production-us-east-1")!.monthlyUsd)}**`);
+  });
+});
