@@ -1,4 +1,5 @@
 import { BootstrapOptions, BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
+import { OffboardingConfigSchema } from "../../config/environment-schema";
 
 /** Settings as the CLI would resolve them for the fixture's production environment. */
 export function settingsFor(overrides: Partial<BootstrapOptions> = {}): BootstrapSettings {
@@ -24,6 +25,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       lockTable: "acme-tf-locks",
       costCenter: "cc",
       agentImage: "1.0.0",
+      offboarding: OffboardingConfigSchema.parse({}),
       regions: {},
     },
   );

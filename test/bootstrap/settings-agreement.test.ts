@@ -1,5 +1,6 @@
 import { resolveSettings, SettingsError } from "../../bootstrap/settings";
 import { settingsFor } from "./helpers";
+import { OffboardingConfigSchema } from "../../config/environment-schema";
 
 describe("bootstrap and backends agree on state encryption", () => {
   it("takes the environment's stateEncryption when --sse is not given", () => {
@@ -28,6 +29,7 @@ function environmentOf(settings: ReturnType<typeof settingsFor>) {
     lockTable: settings.lockTable,
     costCenter: "cc",
     agentImage: "1.0.0",
+    offboarding: OffboardingConfigSchema.parse({}),
     regions: {},
   };
 }
