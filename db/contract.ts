@@ -29,6 +29,14 @@ export const ProvisionerInputSchema = z.strictObject({
   deletionMode: z.enum(DELETION_MODES),
   /** CONNECTION LIMIT of the tenant's login role. */
   connectionLimit: z.number().int().min(1).max(MAX_CONNECTION_LIMIT),
+  /**
+   * Present (true) only while the tenant file says `status: offboarding`. A delete acts (retain
+   * or drop) only when the input it receives, the last one applied, carries it; any other
+   * delete (the invocation replaced because the function was renamed, `-replace`, a stack
+   * destroyed by hand) leaves the database untouched. Absent rather than false, so tenants
+   * that are not offboarding keep the input they always had.
+   */
+  offboarding: z.literal(true).optional(),
 });
 export type ProvisionerInput = z.infer<typeof ProvisionerInputSchema>;
 
@@ -67,8 +75,12 @@ export interface ProvisionerResult {
   readonly tenantId: string;
   readonly roleName: string;
   readonly schemaName: string;
-  /** `active` after create/update, `retired` after a retaining delete, `dropped` after a dropping one, `absent` when there was nothing to delete. */
-  readonly status: "active" | "retired" | "dropped" | "absent";
+  /**
+   * `active` after create/update, `retired` after a retaining delete, `dropped` after a dropping
+   * one, `absent` when there was nothing to delete, `kept` after a delete of a tenant that is not
+   * offboarding (nothing was touched).
+   */
+  readonly status: "active" | "retired" | "dropped" | "absent" | "kept";
   /** Migrations this invocation applied (usually none). */
   readonly migrationsApplied: string[];
   /** `s3://bucket/key` of the export taken before a drop. */

@@ -81,6 +81,16 @@ export function tenantBucketArnPattern(accountId: string, region: string): strin
   return `arn:aws:s3:::${tenantBucketName("*", accountId, region)}`;
 }
 
+/**
+ * The platform's offboarding archive of one account and region: database exports
+ * (`database-exports/<tenant-id>/`, written by the DB provisioner) and bucket manifests of
+ * offboarded tenants. Account and region make it globally unique; the pipeline's
+ * offboarding job computes it with this function too.
+ */
+export function offboardingArchiveBucketName(accountId: string, region: string): string {
+  return `${NAME_PREFIX}-offboarding-${accountId}-${region}`;
+}
+
 export function tenantKeyAlias(environment: string, tenantId: string): string {
   return `alias/${NAME_PREFIX}/${environment}/${tenantId}`;
 }

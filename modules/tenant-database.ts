@@ -12,8 +12,17 @@ export interface TenantDatabaseProps {
   readonly environment: string;
   /** Name of the platform's provisioner function, read from the platform contract in SSM. */
   readonly provisionerFunctionName: string;
-  /** The tenant's bucket, which receives the export taken before a `drop` (a name or a token). */
+  /**
+   * Bucket that receives the export taken before a `drop` (a name or a token): the tenant's own
+   * bucket, or while offboarding the platform's offboarding archive (the tenant bucket is destroyed too).
+   */
   readonly exportBucketName: string;
+  /**
+   * True only while the tenant is in `offboarding`. The provisioner acts on a delete only when
+   * the last applied input says so; any other delete (a replacement because the function was
+   * renamed, `-replace`, a destroy by hand) leaves the database untouched. @default false
+   */
+  readonly offboarding?: boolean;
   /**
    * What destroying this resource (removing the tenant) does to its data.
    * `retain`: the role can no longer log in, schema and rows stay.
@@ -53,6 +62,8 @@ export class TenantDatabase extends Construct {
       exportBucket: props.exportBucketName,
       deletionMode: props.deletionMode ?? "retain",
       connectionLimit: props.connectionLimit ?? 20,
+      // Absent unless offboarding, so every other tenant's input (and plan) stays as it was.
+      ...(props.offboarding ? { offboarding: true as const } : {}),
     };
     // The handler's own schema, so synth fails on exactly what the Lambda would refuse.
     // A bucket name known only at apply time is checked by the handler.
@@ -68,7 +79,8 @@ export class TenantDatabase extends Construct {
       functionName: props.provisionerFunctionName,
       input: JSON.stringify(input),
       // create on create, update when the input changes, delete on destroy; each call
-      // gets {"tf": {"action": ..., "prev_input": ...}} added by the provider.
+      // gets {"tf": {"action": ..., "prev_input": ...}} added by the provider. A delete carries
+      // the last applied input, so only an applied `offboarding` input makes it act.
       lifecycleScope: "CRUD",
       terraformKey: TERRAFORM_KEY,
     });

@@ -12,6 +12,7 @@ import {
   agentRepositoryName,
   ECS_EXEC_LOG_CONCERN,
   NAME_PREFIX,
+  offboardingArchiveBucketName,
   platformKeyAlias,
   platformLogGroupName,
   platformNamePrefix,
@@ -20,6 +21,7 @@ import {
   tenantBucketArnPattern,
 } from "../modules/naming";
 import { Network } from "../modules/network";
+import { OffboardingArchive } from "../modules/offboarding-archive";
 import { PlatformContract } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
@@ -127,6 +129,13 @@ export class PlatformStack extends SelfContainedStack {
       databaseResourceId: database.resourceId,
     });
 
+    const archive = new OffboardingArchive(this, "offboarding-archive", {
+      bucketName: offboardingArchiveBucketName(accountId, region),
+      accountId,
+      kmsKeyArn: key.keyArn,
+      retentionDays: environment.offboarding.archiveRetentionDays,
+    });
+
     const provisioner = new DbProvisioner(this, "db-provisioner", {
       functionName: name("db-provisioner"),
       environment: env,
@@ -143,6 +152,7 @@ export class PlatformStack extends SelfContainedStack {
       kmsKeyArn: key.keyArn,
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
+      offboardingArchiveBucketArn: archive.bucketArn,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
     });
 

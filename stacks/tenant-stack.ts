@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
+import { runsNoTasks } from "../config/tenant-lifecycle";
 import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
@@ -15,6 +16,7 @@ import {
   agentTaskFamily,
   agentTaskRoleName,
   ECS_EXEC_LOG_CONCERN,
+  offboardingArchiveBucketName,
   platformLogGroupArn,
   tenantBucketName,
   tenantBudgetName,
@@ -56,6 +58,11 @@ export class TenantStack extends SelfContainedStack {
     const databaseUser = databaseRoleName(tenant.id);
     // The task roles write ECS Exec session transcripts to the cluster's exec log group.
     const execLogGroupArn = platformLogGroupArn(accountId, env, region, ECS_EXEC_LOG_CONCERN);
+    // The teardown form: destroy protection lifted for this stack alone, deletion windows from
+    // the environment, the database export aimed at the platform's archive. The offboarding job
+    // destroys the stack only after this form is applied.
+    const offboarding = tenant.status === "offboarding";
+    const teardown = environment.offboarding;
     this.addDependency(props.platform);
 
     new StackSettings(
@@ -86,29 +93,35 @@ export class TenantStack extends SelfContainedStack {
       description: `OpenClaw tenant ${tenant.id} (${env}): bucket, secrets, logs`,
       logGroupNamePattern: tenantLogGroupName(env, tenant.id),
       additionalStatements: [keyUsersStatement(iam.allRoleArns)],
+      ...(offboarding ? { preventDestroy: false, deletionWindowDays: teardown.kmsDeletionWindowDays } : {}),
     });
     const storage = new TenantStorage(this, "storage", {
       tenantId: tenant.id,
       bucketName: tenantBucketName(tenant.id, accountId, region),
       accountId,
       kmsKeyArn: key.keyArn,
+      ...(offboarding ? { preventDestroy: false } : {}),
     });
     const secrets = new TenantSecrets(this, "secrets", {
       tenantId: tenant.id,
       secretNames: Object.fromEntries(tenant.integrations.map((i) => [i, tenantSecretName(env, tenant.id, i)])),
       kmsKeyArn: key.keyArn,
+      ...(offboarding ? { recoveryWindowDays: teardown.secretRecoveryWindowDays } : {}),
     });
     const logging = new TenantLogging(this, "logging", {
       logGroupName: tenantLogGroupName(env, tenant.id),
       kmsKeyArn: key.keyArn,
       retentionDays: tenant.logRetentionDays,
+      ...(offboarding && teardown.logGroup === "retain" ? { retainOnDestroy: true } : {}),
     });
     const database = new TenantDatabase(this, "database", {
       tenantId: tenant.id,
       environment: env,
       provisionerFunctionName: platform.databaseProvisionerFunctionName,
-      exportBucketName: storage.bucketName,
+      // The tenant bucket goes with the stack, so an offboarding export goes to the archive.
+      exportBucketName: offboarding ? offboardingArchiveBucketName(accountId, region) : storage.bucketName,
       deletionMode: tenant.databaseDeletion,
+      offboarding,
       // Old and new tasks of a rolling deployment both hold their pools for a while; the
       // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
       connectionLimit: Math.min(
@@ -147,7 +160,8 @@ export class TenantStack extends SelfContainedStack {
         clusterArn: platform.clusterArn,
         cpu: agentConfig.cpu,
         memoryMiB: agentConfig.memory,
-        desiredCount: tenant.status === "suspended" ? 0 : agentConfig.desiredCount,
+        // provisioning: secrets have no values yet; suspended: paused with all data kept.
+        desiredCount: runsNoTasks(tenant.status) ? 0 : agentConfig.desiredCount,
         spot: agentConfig.spot,
         image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,
         executionRoleArn: iam.executionRoleArn,

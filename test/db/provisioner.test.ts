@@ -46,8 +46,16 @@ const input = (tenantId: string, extra: Partial<ProvisionerInput> = {}): Provisi
 });
 const create = (tenantId: string, extra: Partial<ProvisionerInput> = {}) =>
   provisioner()({ ...input(tenantId, extra), tf: { action: "create" } }) as Promise<ProvisionerResult>;
+/**
+ * A delete as aws_lambda_invocation (lifecycle_scope CRUD) sends it: the input from state, the
+ * last one applied, at the top level and again as prev_input (terraform-provider-aws
+ * internal/service/lambda/invocation.go, buildInput, reads d.GetChange("input"), which on a
+ * destroy has no planned value, so both sides are the state's).
+ */
+const deleteEvent = (lastApplied: ProvisionerInput) => ({ ...lastApplied, tf: { action: "delete", prev_input: lastApplied } });
+/** The offboarding job's destroy: the last applied input says offboarding. */
 const remove = (tenantId: string, extra: Partial<ProvisionerInput> = {}) =>
-  provisioner()({ ...input(tenantId, extra), tf: { action: "delete", prev_input: input(tenantId, extra) } }) as Promise<ProvisionerResult>;
+  provisioner()(deleteEvent(input(tenantId, { offboarding: true, ...extra }))) as Promise<ProvisionerResult>;
 
 async function withSuperuser<T>(fn: (c: Client) => Promise<T>, target: Scratch = scratch): Promise<T> {
   const c = await target.superuser();
@@ -136,7 +144,7 @@ describe("input", () => {
   });
 
   test("fails on an unknown field, so a typo is not silently ignored", () => {
-    expect(() => parseEvent({ ...input("alpha"), deletionMod: "drop" })).toThrow(/deletionMod: unknown field \(allowed: tenantId, environment, exportBucket, deletionMode, connectionLimit, tf\)/);
+    expect(() => parseEvent({ ...input("alpha"), deletionMod: "drop" })).toThrow(/deletionMod: unknown field \(allowed: tenantId, environment, exportBucket, deletionMode, connectionLimit, offboarding, tf\)/);
   });
 
   test("fails when invoked for another environment", async () => {
@@ -197,6 +205,40 @@ describe("create and update", () => {
     } finally {
       await fresh.cleanup();
     }
+  });
+});
+
+describe("delete outside offboarding (replacement, -replace, a destroy by hand)", () => {
+  test.each(["retain", "drop"] as const)("changes nothing when the last applied input does not say offboarding (mode %s)", async (deletionMode) => {
+    await create(`live-${deletionMode}`, { deletionMode });
+    await seed(`live-${deletionMode}`);
+    const before = { catalog: await catalogSnapshot(), rows: await rowsOf(`live-${deletionMode}`) };
+
+    const result = (await provisioner()(deleteEvent(input(`live-${deletionMode}`, { deletionMode })))) as ProvisionerResult;
+
+    expect(result.status).toBe("kept");
+    expect({ catalog: await catalogSnapshot(), rows: await rowsOf(`live-${deletionMode}`) }).toEqual(before);
+    expect(await canLogIn(`live-${deletionMode}`)).toBe(true);
+    expect(uploads).toEqual([]);
+  });
+
+  test("a replacement (delete with the old input, then create) keeps every row and the login", async () => {
+    await create("replaced", { deletionMode: "drop" });
+    await seed("replaced");
+    const rows = await rowsOf("replaced");
+    const notes = async () =>
+      withSuperuser(async (c) => (await c.query(`SELECT id, body FROM ${databaseRoleName("replaced", scratch.layout)}.notes ORDER BY id`)).rows);
+    const ownRows = await notes();
+
+    // function_name is ForceNew: Terraform destroys the old invocation, then creates the new one.
+    await provisioner()(deleteEvent(input("replaced", { deletionMode: "drop" })));
+    const created = (await provisioner()({ ...input("replaced", { deletionMode: "drop" }), tf: { action: "create" } })) as ProvisionerResult;
+
+    expect(created.status).toBe("active");
+    expect(await rowsOf("replaced")).toEqual(rows);
+    expect(await notes()).toEqual(ownRows);
+    expect(await canLogIn("replaced")).toBe(true);
+    expect(uploads).toEqual([]);
   });
 });
 
