@@ -65,6 +65,37 @@ export const MigrateEventSchema = z.strictObject({
 });
 export type MigrateEvent = z.infer<typeof MigrateEventSchema>;
 
+/**
+ * Step 2 of the offboarding job, before any destroy: the tenant's rows (its schema and its rows
+ * of the shared tables, the same export a `drop` takes) written to the platform's offboarding
+ * archive. Retires the tenant's login first (agents already run 0 tasks), so the snapshot is
+ * final; nothing is dropped. The job records the returned checksum and verifies the object.
+ */
+export const ExportEventSchema = z.strictObject({
+  operation: z.literal("export"),
+  environment: z.string().min(1),
+  tenantId: ProvisionerInputSchema.shape.tenantId,
+  /** The offboarding archive (offboardingArchiveBucketName); the function may write nowhere else there but below EXPORT_PREFIX. */
+  exportBucket: ProvisionerInputSchema.shape.exportBucket,
+});
+export type ExportEvent = z.infer<typeof ExportEventSchema>;
+
+/** Where an export went and what it holds, so the offboarding record can prove it. */
+export interface ExportReceipt {
+  /** `s3://bucket/key`. */
+  readonly exportLocation: string;
+  /** Hex SHA-256 of the object's bytes (UTF-8 SQL). */
+  readonly exportSha256: string;
+  readonly exportBytes: number;
+}
+
+export interface ExportResult extends ExportReceipt {
+  readonly status: "exported";
+  readonly tenantId: string;
+  readonly roleName: string;
+  readonly schemaName: string;
+}
+
 export interface MigrateResult {
   readonly status: "migrated";
   readonly migrationsApplied: string[];
@@ -85,6 +116,9 @@ export interface ProvisionerResult {
   readonly migrationsApplied: string[];
   /** `s3://bucket/key` of the export taken before a drop. */
   readonly exportLocation?: string;
+  /** Hex SHA-256 and size of that export. */
+  readonly exportSha256?: string;
+  readonly exportBytes?: number;
 }
 
 /**

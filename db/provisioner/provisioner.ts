@@ -5,12 +5,27 @@
  */
 import { Client } from "pg";
 import type { ClientBase, ClientConfig } from "pg";
-import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
+import { createHash } from "node:crypto";
+import {
+  EXPORT_PREFIX,
+  ExportEvent,
+  ExportEventSchema,
+  ExportReceipt,
+  ExportResult,
+  MigrateEvent,
+  MigrateEventSchema,
+  MigrateResult,
+  ProvisionerEvent,
+  ProvisionerEventSchema,
+  ProvisionerInput,
+  ProvisionerResult,
+  TERRAFORM_KEY,
+} from "../contract";
 import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { exportTenant } from "./export";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
-import { actAsTenant, dropTenant, provisionTenant, retireTenant, tenantNames, terminateSessions } from "./tenant";
+import { actAsTenant, dropTenant, provisionTenant, retireTenant, TenantNames, tenantNames, terminateSessions } from "./tenant";
 
 /** The RDS-managed master secret holds more keys; these two are what we use. */
 export interface MasterCredentials {
@@ -40,10 +55,13 @@ export interface ProvisionerDeps {
 /** Serialises provisioner transactions per database: migrations and role changes never interleave. */
 const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))";
 
-/** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
-export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent {
-  const isMigrate = typeof event === "object" && event !== null && "operation" in event;
-  const schema = isMigrate ? MigrateEventSchema : ProvisionerEventSchema;
+/**
+ * Validates an invocation: a tenant event, `{"operation": "migrate"}` from the platform stack,
+ * or `{"operation": "export"}` from the offboarding job.
+ */
+export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ExportEvent {
+  const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
+  const schema = operation === undefined ? ProvisionerEventSchema : operation === "export" ? ExportEventSchema : MigrateEventSchema;
   // The input carries no secret (see db/contract.ts), so messages may show the values.
   const parsed = schema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
@@ -66,7 +84,7 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
 }
 
 /** Returns the invocation handler: validates, connects as the master user, runs the action. */
-export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult | MigrateResult> {
+export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult | MigrateResult | ExportResult> {
   const layout = deps.layout ?? DEFAULT_LAYOUT;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
@@ -95,6 +113,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
+    if ("operation" in input && input.operation === "export") return exportForOffboarding(input);
     if ("operation" in input) {
       const client = await connect();
       try {
@@ -108,6 +127,39 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
     return provisionTenantEvent(input, pending);
   };
+
+  /** Exports the retired tenant at one snapshot and stores it; the role can no longer log in, so nothing changes meanwhile. */
+  async function storeExport(client: Client, names: TenantNames, bucket: string): Promise<ExportReceipt> {
+    const takenAt = now();
+    const body = await inTransaction(
+      client,
+      async () => {
+        await actAsTenant(client, names);
+        return exportTenant(client, names, takenAt);
+      },
+      "REPEATABLE READ",
+    );
+    const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
+    await deps.putExport(bucket, key, body);
+    const bytes = Buffer.from(body, "utf8");
+    return { exportLocation: `s3://${bucket}/${key}`, exportSha256: createHash("sha256").update(bytes).digest("hex"), exportBytes: bytes.length };
+  }
+
+  async function exportForOffboarding(input: ExportEvent): Promise<ExportResult> {
+    const names = tenantNames(input.tenantId, layout);
+    const client = await connect();
+    try {
+      const existed = await inTransaction(client, () => retireTenant(client, names));
+      if (!existed) throw new Error(`tenant ${input.tenantId} has no database role ${names.roleName}: nothing to export (was it provisioned in environment ${deps.environment}?)`);
+      await terminateSessions(client, names);
+      const receipt = await storeExport(client, names, input.exportBucket);
+      const result: ExportResult = { status: "exported", tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, ...receipt };
+      log({ message: "tenant database exported for offboarding", ...result });
+      return result;
+    } finally {
+      await client.end();
+    }
+  }
 
   async function provisionTenantEvent(input: ProvisionerEvent, pending: readonly Migration[]): Promise<ProvisionerResult> {
     const action = input[TERRAFORM_KEY]?.action ?? "create";
@@ -149,21 +201,10 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
           if (input.deletionMode === "retain") {
             result = { ...base, status: "retired", migrationsApplied: applied };
           } else {
-            const takenAt = now();
-            // One snapshot for every table; the role can no longer log in, so nothing changes meanwhile.
-            const body = await inTransaction(
-              client,
-              async () => {
-                await actAsTenant(client, names);
-                return exportTenant(client, names, takenAt);
-              },
-              "REPEATABLE READ",
-            );
-            const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
             // Drop only after the export is stored: a failed upload leaves the tenant retired, not lost.
-            await deps.putExport(input.exportBucket, key, body);
+            const receipt = await storeExport(client, names, input.exportBucket);
             await inTransaction(client, () => dropTenant(client, names));
-            result = { ...base, status: "dropped", migrationsApplied: applied, exportLocation: `s3://${input.exportBucket}/${key}` };
+            result = { ...base, status: "dropped", migrationsApplied: applied, ...receipt };
           }
         }
       }

@@ -3,6 +3,7 @@
  * (Secrets Manager lookup, S3 upload) replaced by in-memory fakes.
  */
 import { execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -383,6 +384,43 @@ describe("delete, mode drop", () => {
       await target.cleanup();
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
+  });
+});
+
+describe("export for offboarding (the offboarding job's step 2)", () => {
+  const exportEvent = (tenantId: string) => ({ operation: "export", environment: "test", tenantId, exportBucket: "openclaw-offboarding-archive" });
+
+  test("stores the tenant's rows in the archive with their checksum, retires the login and drops nothing", async () => {
+    await create("leaving");
+    await seed("leaving");
+    const rows = await rowsOf("leaving");
+
+    const result = await provisioner()(exportEvent("leaving"));
+
+    expect(uploads).toHaveLength(1);
+    const sha = createHash("sha256").update(Buffer.from(uploads[0].body, "utf8")).digest("hex");
+    expect(result).toEqual({
+      status: "exported",
+      tenantId: "leaving",
+      roleName: databaseRoleName("leaving", scratch.layout),
+      schemaName: databaseRoleName("leaving", scratch.layout),
+      exportLocation: "s3://openclaw-offboarding-archive/database-exports/leaving/2026-01-02T03-04-05-678Z.sql",
+      exportSha256: sha,
+      exportBytes: Buffer.byteLength(uploads[0].body),
+    });
+    expect(uploads[0]).toMatchObject({ bucket: "openclaw-offboarding-archive", key: "database-exports/leaving/2026-01-02T03-04-05-678Z.sql" });
+    expect(uploads[0].body).toContain("leaving lead");
+    expect(await rowsOf("leaving")).toEqual(rows);
+    expect(await canLogIn("leaving")).toBe(false);
+  });
+
+  test("fails for a tenant that has no database role, naming it", async () => {
+    await expect(provisioner()(exportEvent("never-there"))).rejects.toThrow(/tenant never-there has no database role .*: nothing to export/);
+    expect(uploads).toEqual([]);
+  });
+
+  test("refuses an export event with anything else in it", () => {
+    expect(() => parseEvent({ ...exportEvent("alpha"), deletionMode: "drop" })).toThrow(/deletionMode: unknown field/);
   });
 });
 
