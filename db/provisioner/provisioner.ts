@@ -170,10 +170,11 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     const names = tenantNames(input.tenantId, layout);
     if (action === "delete" && input.offboarding !== true) {
       // With lifecycle_scope = "CRUD" the provider sends a delete with the input from state, the
-      // last one applied (terraform-provider-aws internal/service/lambda/invocation.go, buildInput:
-      // d.GetChange("input") has no planned side on destroy). Without `offboarding` this delete
-      // is a replacement (renamed function, -replace) or a destroy outside the offboarding flow:
-      // the create that may follow must find the tenant's data where it was.
+      // last one applied: terraform-provider-aws internal/service/lambda/invocation.go (buildInput
+      // reads d.GetChange("input")) and terraform-plugin-sdk helper/schema/grpc_provider.go
+      // (ApplyResourceChange gives a destroy an empty attribute diff, so both sides are the state's).
+      // Without `offboarding` this delete is a replacement (renamed function, -replace) or a destroy
+      // outside the offboarding flow: the create that may follow must find the data where it was.
       const kept: ProvisionerResult = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, status: "kept", migrationsApplied: [] };
       log({ message: "delete ignored: the last applied input does not say offboarding; database untouched", action, ...kept });
       return kept;

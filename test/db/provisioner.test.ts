@@ -50,8 +50,9 @@ const create = (tenantId: string, extra: Partial<ProvisionerInput> = {}) =>
 /**
  * A delete as aws_lambda_invocation (lifecycle_scope CRUD) sends it: the input from state, the
  * last one applied, at the top level and again as prev_input (terraform-provider-aws
- * internal/service/lambda/invocation.go, buildInput, reads d.GetChange("input"), which on a
- * destroy has no planned value, so both sides are the state's).
+ * internal/service/lambda/invocation.go, buildInput, reads d.GetChange("input"); on a destroy
+ * terraform-plugin-sdk helper/schema/grpc_provider.go ApplyResourceChange builds an empty
+ * attribute diff, so both sides are the state's).
  */
 const deleteEvent = (lastApplied: ProvisionerInput) => ({ ...lastApplied, tf: { action: "delete", prev_input: lastApplied } });
 /** The offboarding job's destroy: the last applied input says offboarding. */
