@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
@@ -72,6 +73,9 @@ export class OffboardingArchive extends Construct {
       ],
       dependsOn: [versioning],
     });
+
+    // Object events (a governance bypass, a delete marker) reach EventBridge, where detections can watch the evidence.
+    new S3BucketNotification(this, "notifications", { bucket: bucket.id, eventbridge: true });
 
     const statements: PolicyStatement[] = [
       denyInsecureTransport(bucket.arn),

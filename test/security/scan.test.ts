@@ -119,10 +119,12 @@ describe("accepted findings", () => {
     expect(() => parseAccepted(text, "f.yaml")).toThrow(/CKV_AWS_18 for stacks tenant-\* is listed twice/);
   });
 
-  it("the committed file: fewer than ten entries, each with a one-line reason and a narrow scope", () => {
+  // Twelve: the offboarding archive (a second bucket class, in platform stacks) repeats the tenant
+  // buckets' two accepted findings; an entry names one stack glob, so it needs entries of its own.
+  it("the committed file: fewer than twelve entries, each with a one-line reason and a narrow scope", () => {
     const entries = parseAccepted(readFileSync(join(REPO, "scan", "accepted-findings.yaml"), "utf8"), "scan/accepted-findings.yaml");
     expect(entries.length).toBeGreaterThan(0);
-    expect(entries.length).toBeLessThan(10);
+    expect(entries.length).toBeLessThan(12);
     const tooWide = entries.filter((e) => e.stacks === "*" || e.resources.includes("*"));
     expect(tooWide.map((e) => e.check)).toEqual([]);
   });
