@@ -25,6 +25,10 @@ export interface TenantFilesLocation {
   readonly cdktfJsonPath: string;
   /** The tenants directory. */
   readonly tenantsDir: string;
+  /** Validate and report, but write nothing; `written` receives the text that would be written. @default false */
+  readonly dryRun?: boolean;
+  /** Called with the path and the complete new text after validation (before the write, if any). */
+  readonly written?: (path: string, text: string) => void;
 }
 
 /** Sizes a new tenant's well-known agents start with; any other agent name gets the smallest task. */
@@ -268,6 +272,8 @@ function writeValidated(location: TenantFilesLocation, id: string, text: string)
     rmSync(staging, { recursive: true, force: true });
   }
   const target = tenantPath(location, id);
+  location.written?.(target, text);
+  if (location.dryRun) return;
   const temporary = join(location.tenantsDir, `.${id}.yaml.${process.pid}.tmp`);
   writeFileSync(temporary, text);
   renameSync(temporary, target);

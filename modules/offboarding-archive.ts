@@ -1,11 +1,10 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
-import { denyInsecureTransport, privateBucketBaseline } from "./private-bucket";
+import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, privateBucketBaseline } from "./private-bucket";
 import { requireInteger } from "./prop-checks";
 
 export interface OffboardingArchiveProps {
@@ -64,29 +63,14 @@ export class OffboardingArchive extends Construct {
           expiration: [{ days: props.retentionDays }],
           noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
         },
-        {
-          id: "abort-incomplete-uploads",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-        },
+        abortIncompleteUploadsRule(7),
       ],
       dependsOn: [versioning],
     });
 
-    // Object events (a governance bypass, a delete marker) reach EventBridge, where detections can watch the evidence.
-    new S3BucketNotification(this, "notifications", { bucket: bucket.id, eventbridge: true });
-
     const statements: PolicyStatement[] = [
       denyInsecureTransport(bucket.arn),
-      {
-        Sid: "DenyOtherAccounts",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucket.arn, `${bucket.arn}/*`],
-        Condition: { StringNotEquals: { "aws:PrincipalAccount": props.accountId } },
-      },
+      denyOtherAccounts(bucket.arn, props.accountId),
       {
         // Objects encrypted with anything but the platform key would outlive a deleted tenant key unreadable.
         Sid: "DenyOtherEncryptionKeys",

@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -7,9 +8,9 @@ import type { PolicyStatement } from "./iam-policy-document";
 
 /**
  * The baseline every bucket of this project gets, added to `scope` under fixed construct ids
- * (ownership, versioning, encryption, public-access-block), so the Terraform addresses of the
- * buckets that already use it never change: no ACLs, versioning, SSE-KMS with the given key
- * (bucket key on), all public access blocked. Returns the resource versioning creates, which
+ * (ownership, versioning, encryption, public-access-block, notifications), so the Terraform
+ * addresses of the buckets that already use it never change: no ACLs, versioning, SSE-KMS with
+ * the given key (bucket key on), all public access blocked, object events to EventBridge. Returns the resource versioning creates, which
  * an Object Lock configuration must wait for.
  */
 export function privateBucketBaseline(scope: Construct, bucketId: string, kmsKeyArn: string): S3BucketVersioningA {
@@ -37,7 +38,28 @@ export function privateBucketBaseline(scope: Construct, bucketId: string, kmsKey
     ignorePublicAcls: true,
     restrictPublicBuckets: true,
   });
+  // Every object-level event goes to the account's default EventBridge bus, so detections
+  // (mass deletes, unexpected writers, a governance bypass) can be added as rules without
+  // touching the bucket.
+  new S3BucketNotification(scope, "notifications", { bucket: bucketId, eventbridge: true });
   return versioning;
+}
+
+/** Lifecycle rule aborting multipart uploads left incomplete for `days`. */
+export function abortIncompleteUploadsRule(days: number) {
+  return { id: "abort-incomplete-uploads", status: "Enabled", filter: [{ prefix: "" }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: days }] };
+}
+
+/** Denies every principal outside the bucket's account, whatever its own policies say. */
+export function denyOtherAccounts(bucketArn: string, accountId: string): PolicyStatement {
+  return {
+    Sid: "DenyOtherAccounts",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { StringNotEquals: { "aws:PrincipalAccount": accountId } },
+  };
 }
 
 /** Denies every request that does not use TLS, on the bucket and its objects. */

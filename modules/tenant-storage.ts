@@ -1,10 +1,9 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
-import { denyInsecureTransport, privateBucketBaseline } from "./private-bucket";
+import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, privateBucketBaseline } from "./private-bucket";
 import { requireInteger } from "./prop-checks";
 
 export interface TenantStorageProps {
@@ -58,18 +57,9 @@ export class TenantStorage extends Construct {
           filter: [{ prefix: "" }],
           noncurrentVersionExpiration: [{ noncurrentDays }],
         },
-        {
-          id: "abort-incomplete-uploads",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: abortDays }],
-        },
+        abortIncompleteUploadsRule(abortDays),
       ],
     });
-
-    // Every object-level event goes to the account's default EventBridge bus, so detections
-    // (mass deletes, unexpected writers) can be added as rules without touching the bucket.
-    new S3BucketNotification(this, "notifications", { bucket: bucket.id, eventbridge: true });
 
     const statements: PolicyStatement[] = [
       denyInsecureTransport(bucket.arn),
@@ -87,14 +77,7 @@ export class TenantStorage extends Construct {
           Null: { [`aws:PrincipalTag/${TENANT_PRINCIPAL_TAG}`]: "false" },
         },
       },
-      {
-        Sid: "DenyOtherAccounts",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucket.arn, `${bucket.arn}/*`],
-        Condition: { StringNotEquals: { "aws:PrincipalAccount": props.accountId } },
-      },
+      denyOtherAccounts(bucket.arn, props.accountId),
     ];
     new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: renderPolicy(statements) });
 

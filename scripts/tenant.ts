@@ -24,6 +24,7 @@ Commands:
 Options for every command:
   --tenants DIR      tenants directory (default: tenants/)
   --cdktf-json PATH  cdktf.json (default: ./cdktf.json)
+  --dry-run          validate and print the file that would be written; write nothing
   --help             this text
 
 Edits keep the file's comments, are validated like \`npm run synth\` validates, and are written atomically.`;
@@ -41,7 +42,7 @@ interface Parsed {
 }
 
 const VALUE_OPTIONS = new Set(["--env", "--region", "--agents", "--integrations", "--display-name", "--budget-usd", "--alert-email", "--tenants", "--cdktf-json"]);
-const FLAG_OPTIONS = new Set(["--json", "--help"]);
+const FLAG_OPTIONS = new Set(["--json", "--help", "--dry-run"]);
 
 function parse(argv: readonly string[]): Parsed {
   const positional: string[] = [];
@@ -77,9 +78,12 @@ export function main(argv: readonly string[], io: TenantCliIo, cwd = process.cwd
     }
     const tenantsOption = parsed.options.get("--tenants");
     const cdktfOption = parsed.options.get("--cdktf-json");
+    const dryRun = parsed.options.has("--dry-run");
     const location: TenantFilesLocation = {
       tenantsDir: resolve(cwd, typeof tenantsOption === "string" ? tenantsOption : "tenants"),
       cdktfJsonPath: resolve(cwd, typeof cdktfOption === "string" ? cdktfOption : "cdktf.json"),
+      dryRun,
+      written: dryRun ? (path, text) => io.stdout(`dry run: would write ${path}:\n${text}`) : undefined,
     };
 
     if (command === "new") {
@@ -98,12 +102,14 @@ export function main(argv: readonly string[], io: TenantCliIo, cwd = process.cwd
         monthlyBudgetUsd,
         alertEmails: list(parsed.options.get("--alert-email")),
       });
+      if (dryRun) return 0;
       io.stdout(`wrote ${path} (status provisioning). Next: open a pull request and merge; put each integration secret's value; then npm run tenant -- status ${rest[0]} active`);
       return 0;
     }
     if (command === "status") {
       if (rest.length !== 2) throw new UsageError("status takes a tenant id and a status");
       const change = setTenantStatus(location, rest[0], rest[1]);
+      if (dryRun && change.changed) return 0;
       io.stdout(change.changed ? `tenant ${change.id}: ${change.from} -> ${change.to}. Next: ${change.next}` : change.next);
       return 0;
     }

@@ -142,6 +142,20 @@ describe("status", () => {
   });
 });
 
+describe("--dry-run", () => {
+  it("validates and prints the file it would write, writing nothing", () => {
+    const before = snapshot();
+    const result = run("status", "acme", "suspended", "--dry-run");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toEqual([`dry run: would write ${join(dir, "acme.yaml")}:\n${before["acme.yaml"].replace("status: active", "status: suspended")}`]);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it("still refuses what it would refuse for real", () => {
+    expectRefusal(["status", "acme", "provisioning", "--dry-run"], /is not a legal transition/);
+  });
+});
+
 describe("the offboarding job's tombstone edit", () => {
   it("turns an offboarding file into a tombstone the loader accepts, keeping the header comments", () => {
     run("status", "globex", "offboarding");
