@@ -118,7 +118,7 @@ const NEXT_STEP: Readonly<Record<TenantStatus, string>> = {
   active: "merge the pull request: the agents start with the next deploy",
   suspended: "merge the pull request: every agent scales to 0, all data is kept",
   offboarding:
-    "merge the pull request: after approval the deploy pipeline's offboarding job exports the data, destroys the stack, writes the record and marks the tenant offboarded",
+    "merge the pull request: agents stop; after approval the deploy pipeline's offboarding job exports the data, destroys the stack, writes the record and marks the tenant offboarded",
   offboarded: "",
 };
 

@@ -78,7 +78,11 @@ export function transitionRefusal(id: string, from: TenantStatus, to: TenantStat
   return undefined;
 }
 
-/** Agents run 0 tasks in these statuses (secrets may still be empty, or the tenant is paused). */
+/**
+ * Agents run tasks only while `active`: in `provisioning` the secrets may still be empty, in
+ * `suspended` the tenant is paused, and in `offboarding` its data is being exported and its
+ * secrets deleted (so a suspended tenant being offboarded never starts again).
+ */
 export function runsNoTasks(status: LiveTenantStatus): boolean {
-  return status === "provisioning" || status === "suspended";
+  return status !== "active";
 }

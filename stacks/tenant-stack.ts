@@ -160,7 +160,8 @@ export class TenantStack extends SelfContainedStack {
         clusterArn: platform.clusterArn,
         cpu: agentConfig.cpu,
         memoryMiB: agentConfig.memory,
-        // provisioning: secrets have no values yet; suspended: paused with all data kept.
+        // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
+        // paused; offboarding: being exported and destroyed).
         desiredCount: runsNoTasks(tenant.status) ? 0 : agentConfig.desiredCount,
         spot: agentConfig.spot,
         image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,

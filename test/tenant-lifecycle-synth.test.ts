@@ -7,6 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/loader";
+import { markOffboarded } from "../config/tenant-file";
+import { main as tenantCli } from "../scripts/tenant";
 import { offboardingArchiveBucketName } from "../modules/naming";
 import { allResources, resourcesOfType, synthesize, SynthOutput } from "./support/synth";
 import { writeCdktfJson } from "./support/tenant-fixtures";
@@ -74,13 +76,25 @@ describe("offboarding", () => {
     production.offboarding = { kmsDeletionWindowDays: 7, secretRecoveryWindowDays: 14, logGroup: "retain" };
   });
   const active = synthTenants({ umbrella: tenantFile("umbrella", "active"), other: tenantFile("other", "active") }, cdktfJson);
+  const suspended = synthTenants({ umbrella: tenantFile("umbrella", "suspended"), other: tenantFile("other", "active") }, cdktfJson);
   const leaving = synthTenants({ umbrella: tenantFile("umbrella", "offboarding"), other: tenantFile("other", "active") }, cdktfJson);
   const inStack = (output: SynthOutput, type: string) => resourcesOfType(output, type).filter((r) => r.stack === "tenant-umbrella");
 
-  it("changes only the teardown settings of that tenant's stack, nothing else in any stack", () => {
-    const changed = Object.keys(leaving.stacks).flatMap((stack) =>
-      changedPaths(active.stacks[stack], leaving.stacks[stack]).map((p) => `${stack}: ${p.replace(/_[0-9A-F]{8}\b/g, "")}`),
-    );
+  const changes = (from: SynthOutput) =>
+    Object.keys(leaving.stacks)
+      .flatMap((stack) => changedPaths(from.stacks[stack], leaving.stacks[stack]).map((p) => `${stack}: ${p.replace(/_[0-9A-F]{8}\b/g, "")}`))
+      .sort();
+
+  it("runs no task, like suspended: a suspended tenant being offboarded never starts again", () => {
+    expect(inStack(leaving, "aws_ecs_service").map((r) => r.config.desired_count)).toEqual([0, 0]);
+    expect(changes(active).filter((c) => c.includes("aws_ecs_service"))).toEqual([
+      "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.desired_count",
+      "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.desired_count",
+    ]);
+  });
+
+  it("changes only the teardown settings of that tenant's stack from suspended, nothing else in any stack", () => {
+    const changed = changes(suspended);
     expect(changed.sort()).toEqual(
       [
         "tenant-umbrella: resource.aws_s3_bucket.storage_bucket.lifecycle.prevent_destroy",
@@ -172,5 +186,28 @@ describe("offboarded", () => {
     writeFileSync(join(dir, "umbrella.yaml"), tenantFile("umbrella", "offboarded"));
     const config = loadConfig({ cdktfJsonPath: join(__dirname, "..", "cdktf.json"), tenantsDir: dir });
     expect(config.tombstones.map((t) => t.id)).toEqual(["umbrella"]);
+  });
+});
+
+describe("the whole lifecycle, with commands only", () => {
+  it("goes provisioning -> active -> suspended -> offboarding -> offboarded, each step synthesizing what its status says", () => {
+    const dir = mkdtempSync(join(tmpdir(), "openclaw-lifecycle-"));
+    const cdktfJsonPath = join(__dirname, "..", "cdktf.json");
+    const cli = (...argv: string[]) => tenantCli([...argv, "--tenants", dir, "--cdktf-json", cdktfJsonPath], { stdout: () => undefined, stderr: (t) => { throw new Error(t); } });
+    const services = (o: SynthOutput) => resourcesOfType(o, "aws_ecs_service").filter((r) => r.stack === "tenant-umbrella").map((r) => r.config.desired_count);
+    const bucketProtected = (o: SynthOutput) => resourcesOfType(o, "aws_s3_bucket").filter((r) => r.stack === "tenant-umbrella").map((r) => r.config.lifecycle.prevent_destroy);
+
+    expect(cli("new", "umbrella", "--env", "production", "--region", "us-east-1", "--agents", "butler", "--alert-email", "ops@umbrella.example")).toBe(0);
+    expect(services(synthesize(dir))).toEqual([0]);
+    expect(cli("status", "umbrella", "active")).toBe(0);
+    expect(services(synthesize(dir))).toEqual([1]);
+    expect(cli("status", "umbrella", "suspended")).toBe(0);
+    expect(services(synthesize(dir))).toEqual([0]);
+    expect(cli("status", "umbrella", "offboarding")).toBe(0);
+    const leaving = synthesize(dir);
+    expect({ services: services(leaving), bucketProtected: bucketProtected(leaving) }).toEqual({ services: [0], bucketProtected: [false] });
+
+    markOffboarded({ tenantsDir: dir, cdktfJsonPath }, "umbrella", { offboardedAt: "2026-12-01T22:10:00Z", offboardingRecord: RECORD });
+    expect(Object.keys(synthesize(dir).stacks).filter((s) => s.startsWith("tenant-"))).toEqual([]);
   });
 });
