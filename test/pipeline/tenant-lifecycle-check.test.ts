@@ -30,7 +30,7 @@ function write(files: Record<string, string | null>) {
 }
 
 /** Base branch with `base` files, then a pull request branch applying `pr`; returns the check's output. */
-async function check(base: Record<string, string>, pr: Record<string, string | null>) {
+async function check(base: Record<string, string | null>, pr: Record<string, string | null>) {
   const baseSha = write(base);
   git("checkout", "-q", "-b", `pr-${Math.random().toString(36).slice(2)}`);
   const headSha = write(pr);
