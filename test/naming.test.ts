@@ -12,6 +12,7 @@ describe("AWS names at the longest ids the schemas accept", () => {
   const { AWS_NAME_LIMITS: limit } = naming;
   it.each([
     ["S3 bucket", naming.tenantBucketName(LONGEST_TENANT, ACCOUNT, LONGEST_REGION), limit.s3Bucket],
+    ["offboarding archive bucket", naming.offboardingArchiveBucketName(LONGEST_ENVIRONMENT, LONGEST_REGION, ACCOUNT), limit.s3Bucket],
     ["task role", naming.agentTaskRoleName(LONGEST_TENANT, LONGEST_AGENT), limit.iamRole],
     ["execution role", naming.tenantExecutionRoleName(LONGEST_TENANT), limit.iamRole],
     ["KMS alias", naming.tenantKeyAlias(LONGEST_ENVIRONMENT, LONGEST_TENANT), limit.kmsAlias],
