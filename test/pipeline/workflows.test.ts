@@ -129,6 +129,7 @@ describe.each(files)("%s", (file) => {
       "deploy-stacks": require("../../pipeline/deploy-stacks"),
       "drift-report": require("../../pipeline/drift-report"),
       "lifecycle-check": require("../../pipeline/tenant-lifecycle-check"),
+      offboard: require("../../pipeline/offboard"),
     };
     const unknown: string[] = [];
     for (const s of steps(file)) {
@@ -208,6 +209,24 @@ describe("deploy.yml", () => {
   test("deploys through deploy-stacks, which refuses removed stacks, never cdktf destroy", () => {
     expect(text("deploy.yml")).toContain("npm run -s deploy-stacks");
     expect(text("deploy.yml")).not.toMatch(/cdktf destroy|terraform destroy|-destroy/);
+  });
+
+  test("tells deploy-stacks the tenant statuses, so offboarding stacks are left to the offboard job", () => {
+    const deployRun = (wf.jobs.deploy.steps ?? []).map((s) => s.run ?? "").join("\n");
+    expect(deployRun).toContain("--tenants deploy-inputs/head/tenants");
+  });
+
+  test("offboards only after a successful (or empty) deploy, in the protected environment, with the run's approvals", () => {
+    const job = wf.jobs.offboard as Job & { needs: string[] };
+    expect(job.needs).toEqual(["detect", "deploy"]);
+    expect(job.if).toContain("needs.deploy.result == 'success' || needs.deploy.result == 'skipped'");
+    expect(job.if).toContain("needs.detect.outputs.offboard-jobs != '0'");
+    expect(job.environment).toBe("production");
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", actions: "read" });
+    const runs = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
+    expect(runs).toMatch(/npm run -s offboard -- .*--approvals "\$RUNNER_TEMP\/approvals\.json"/s);
+    expect(runs).toContain("--run-url");
+    expect(text("deploy.yml")).toContain(".github/scripts/run-approvals.js");
   });
 });
 
