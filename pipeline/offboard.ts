@@ -22,7 +22,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { log, parse, run, ToolFailure, UsageError } from "./lib/cli";
 import { exec as realExec, type Exec } from "./lib/exec";
-import { readEnvironments, type LifecycleEnvironment } from "./lib/environments";
+import { readEnvironments, type LifecycleEnvironment, type OffboardingSettings } from "./lib/environments";
 import { envKey } from "./lib/synth";
 import { readTenantDir, type TenantLifecycleFields } from "./lib/tenant-files";
 import {
@@ -215,13 +215,16 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
     // 1. agents
     current = "agents";
     if (!p.steps.agents) {
+      // Nothing is applied, exported or dropped unless the synth really is the teardown form.
+      const guarded = protectedResources(readStackJson(t.stackDir));
+      if (guarded.length) {
+        throw new ToolFailure(`${stack} still protects ${guarded.join(", ")} with prevent_destroy; the synth of an offboarding tenant lifts it (is the tenant file's status offboarding in this commit?)`);
+      }
       say("agents", "terraform apply of the teardown form");
       await tf(["apply", "-input=false", "-auto-approve", "-no-color"], true);
       const inventory = tenantInventory(stateResources(await tf(["show", "-json", "-no-color"])), stack);
-      const asking = inventory.services.filter((s) => s.desiredCount !== 0);
-      if (asking.length) {
-        throw new ToolFailure(`${stack} still asks for tasks (${asking.map((s) => `${s.name}: ${s.desiredCount}`).join(", ")}); an offboarding tenant's synth must set every desired count to 0`);
-      }
+      const problems = teardownProblems(inventory, tenant, environment.offboarding);
+      if (problems.length) throw new ToolFailure(`${stack} is not in its teardown form: ${problems.join("; ")}`);
       p.inventory = inventory;
       const services = await waitForNoTasks(aws.ecs, inventory.services, t, deps);
       p.steps.agents = { completedAt: deps.now().toISOString(), services };
@@ -254,19 +257,20 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
             "Find out what still writes to it; the next run exports again",
         );
       }
-      say("destroy", `archive re-verified; emptying s3://${inventory.bucket}`);
-      const emptied = await emptyBucket(aws.s3, inventory.bucket, owner);
-      p.bucketEmptied = {
-        versionsDeleted: (p.bucketEmptied?.versionsDeleted ?? 0) + emptied.versionsDeleted,
-        deleteMarkersDeleted: (p.bucketEmptied?.deleteMarkersDeleted ?? 0) + emptied.deleteMarkersDeleted,
-      };
-      await saveProgress(state.s3, t, p);
+      // Plan first: a stack Terraform refuses to destroy fails here, before any object is deleted.
       const planFile = "offboard-destroy.tfplan";
       await tf(["plan", "-destroy", "-input=false", "-no-color", `-out=${planFile}`]);
       const planned = plannedDeletes(await tf(["show", "-json", "-no-color", planFile]));
       const known = new Map((p.destroyPlanned ?? []).map((d) => [d.address, d]));
       for (const d of planned) if (!known.has(d.address)) known.set(d.address, d);
       p.destroyPlanned = [...known.values()];
+      await saveProgress(state.s3, t, p);
+      say("destroy", `archive re-verified; emptying s3://${inventory.bucket}`);
+      const emptied = await emptyBucket(aws.s3, inventory.bucket, owner);
+      p.bucketEmptied = {
+        versionsDeleted: (p.bucketEmptied?.versionsDeleted ?? 0) + emptied.versionsDeleted,
+        deleteMarkersDeleted: (p.bucketEmptied?.deleteMarkersDeleted ?? 0) + emptied.deleteMarkersDeleted,
+      };
       await saveProgress(state.s3, t, p);
       say("destroy", `terraform destroy of ${planned.length} resource(s)`);
       await tf(["apply", "-input=false", "-no-color", planFile], true);
@@ -305,6 +309,47 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
     }
     return { tenantId: tenant.id, ok: false, ran, failedStep: current, message };
   }
+}
+
+function readStackJson(stackDir: string): unknown {
+  const file = join(stackDir, "cdk.tf.json");
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ToolFailure(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Resources of a synthesized stack that Terraform would refuse to destroy. */
+export function protectedResources(stackJson: unknown): string[] {
+  const resources = ((stackJson as { resource?: Record<string, Record<string, { lifecycle?: { prevent_destroy?: unknown } }>> })?.resource ?? {});
+  return Object.entries(resources).flatMap(([type, byName]) =>
+    Object.entries(byName)
+      .filter(([, r]) => r.lifecycle?.prevent_destroy === true)
+      .map(([name]) => `${type}.${name}`),
+  );
+}
+
+/** What the applied state must show for an offboarding tenant before any data is touched. */
+export function teardownProblems(inventory: TenantInventory, tenant: TenantLifecycleFields, settings: OffboardingSettings | undefined): string[] {
+  const problems: string[] = [];
+  const asking = inventory.services.filter((s) => s.desiredCount !== 0);
+  if (asking.length) problems.push(`services still ask for tasks (${asking.map((s) => `${s.name}: ${s.desiredCount}`).join(", ")})`);
+  const mode = inventory.provisioner?.input.deletionMode;
+  if (inventory.provisioner && mode !== tenant.databaseDeletion) problems.push(`the applied provisioner input says deletionMode ${String(mode)}, the tenant file databaseDeletion ${tenant.databaseDeletion}`);
+  if (settings) {
+    const window = inventory.kmsKey.deletionWindowInDays;
+    if (window !== undefined && window !== settings.kmsDeletionWindowDays) problems.push(`KMS deletion window is ${window} days, offboarding.kmsDeletionWindowDays ${settings.kmsDeletionWindowDays}`);
+    for (const s of inventory.secrets) {
+      if (s.recoveryWindowInDays !== undefined && s.recoveryWindowInDays !== settings.secretRecoveryWindowDays) {
+        problems.push(`secret ${s.name} has a ${s.recoveryWindowInDays}-day recovery window, offboarding.secretRecoveryWindowDays ${settings.secretRecoveryWindowDays}`);
+      }
+    }
+    for (const g of inventory.logGroups) {
+      if (g.retained !== (settings.logGroup === "retain")) problems.push(`log group ${g.name} would be ${g.retained ? "kept" : "deleted"}, offboarding.logGroup ${settings.logGroup}`);
+    }
+  }
+  return problems;
 }
 
 async function waitForNoTasks(ecs: ECSClient, services: TenantInventory["services"], t: OffboardTenant, deps: OffboardDeps): Promise<ServiceCount[]> {

@@ -5,7 +5,8 @@
  * Lambda does in drop mode (writes the export to the tenant bucket). The invoker itself is
  * unit-tested with aws-sdk-client-mock (test/pipeline/offboard.test.ts).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import {
@@ -24,7 +25,7 @@ import { offboardTenant, type AwsClients, type OffboardDeps, type OffboardTenant
 import type { OffboardingRecord } from "../../pipeline/lib/offboarding-record";
 import { offboardingArchiveBucketName, stateKeyAlias, tenantBucketName } from "../../modules/naming";
 import { FakeTerraform, type FakeResource } from "../pipeline/fake-terraform";
-import { MotoServer, startMoto } from "./moto";
+import { MotoServer, startMoto, useMotoEnvironment } from "./moto";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -45,14 +46,7 @@ let ecs: ECSClient;
 
 beforeAll(async () => {
   moto = await startMoto(ACCOUNT);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
-    AWS_SESSION_TOKEN: "",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  });
-  delete process.env.AWS_PROFILE;
+  useMotoEnvironment(moto, ACCOUNT);
   s3 = new S3Client({ region: REGION, forcePathStyle: true });
   kms = new KMSClient({ region: REGION });
   ecs = new ECSClient({ region: REGION });
@@ -71,6 +65,13 @@ interface World {
   deps: OffboardDeps;
   job: OffboardTenant;
   invokeFails?: boolean;
+}
+
+/** A synthesized tenant stack in its teardown form: nothing carries prevent_destroy. */
+function teardownStackDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tenant-acme-"));
+  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify({ resource: { aws_s3_bucket: { storage_bucket: { bucket: TENANT_BUCKET, lifecycle: { prevent_destroy: false } } } } }));
+  return dir;
 }
 
 async function versioned(bucket: string) {
@@ -147,7 +148,7 @@ async function world(): Promise<World> {
     job: {
       tenant: { id: "acme", environment: ENV, region: REGION, status: "offboarding", databaseDeletion: "drop" },
       environment: { accountId: ACCOUNT, stateBucket: STATE_BUCKET, stateRegion: REGION, stateEncryption: "kms" },
-      stackDir: "/synth/stacks/tenant-acme",
+      stackDir: teardownStackDir(),
       run: { url: RUN_URL, commit: "0123456789abcdef0123456789abcdef01234567", triggeredBy: "alice", approvals: [{ user: "bob", environments: ["production"], state: "approved", comment: "customer contract ended, ticket OPS-12" }] },
       agentsTimeoutMs: 5_000,
       pollMs: 1,
@@ -320,6 +321,15 @@ describe("offboarding job against moto", () => {
       inject: (w) => w.failOnce((c) => c.constructor.name === "PutObjectCommand" && c.input.Bucket === ARCHIVE_BUCKET, "AccessDenied on the archive"),
       untouched: async (w) => {
         expect(w.invocations).toHaveLength(1);
+        await tenantDataIntact();
+      },
+    },
+    {
+      step: "destroy",
+      // Terraform refuses the destroy plan: the bucket is not emptied
+      inject: (w) => (w.terraform.failNext = ["plan"]),
+      untouched: async () => {
+        expect(await keys(ARCHIVE_BUCKET)).toHaveLength(2);
         await tenantDataIntact();
       },
     },

@@ -139,6 +139,13 @@ function memoryAws() {
   return { s3, ecs, kms, buckets, put: (b: string, key: string, body: string) => list(b).push({ key, versionId: `v${++n}`, body: Buffer.from(body) }) };
 }
 
+function stackDir(protectBucket: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), "tenant-acme-"));
+  const bucket = { bucket: "openclaw-acme-123456789012-us-east-1", ...(protectBucket ? { lifecycle: { prevent_destroy: true } } : {}) };
+  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify({ resource: { aws_s3_bucket: { storage_bucket_1A2B: bucket } } }));
+  return dir;
+}
+
 describe("offboarding job (in-memory AWS)", () => {
   beforeEach(() => jest.spyOn(process.stderr, "write").mockImplementation(() => true));
   afterEach(() => jest.restoreAllMocks());
@@ -169,7 +176,7 @@ describe("offboarding job (in-memory AWS)", () => {
     const tenant: offboard.OffboardTenant = {
       tenant: { id: "acme", environment: "production", region: "us-east-1", status: "offboarding", databaseDeletion: deletionMode },
       environment: { accountId: "123456789012", stateBucket: "state", stateRegion: "us-east-1", stateEncryption: "aes256" },
-      stackDir: "/synth/stacks/tenant-acme",
+      stackDir: stackDir(false),
       run: { approvals: [] },
       agentsTimeoutMs: 1000,
     };
@@ -200,7 +207,25 @@ describe("offboarding job (in-memory AWS)", () => {
       return r;
     };
     const out = await offboard.offboardTenant(tenant, { ...deps, exec });
-    expect(out).toMatchObject({ ok: false, failedStep: "agents", message: expect.stringContaining("still asks for tasks (acme-butler: 2)") });
+    expect(out).toMatchObject({ ok: false, failedStep: "agents", message: expect.stringContaining("tenant-acme is not in its teardown form: services still ask for tasks (acme-butler: 2)") });
+  });
+
+  test("touches nothing while the synth still protects a resource from destroy (not the teardown form)", async () => {
+    const { deps, tenant, terraform, invoke } = job("drop", false);
+    const out = await offboard.offboardTenant({ ...tenant, stackDir: stackDir(true) }, deps);
+    expect(out).toMatchObject({ ok: false, failedStep: "agents", message: expect.stringContaining("tenant-acme still protects aws_s3_bucket.storage_bucket_1A2B with prevent_destroy") });
+    expect(terraform.commands).toEqual(["init"]);
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  test("stops before any data is touched when the applied teardown disagrees with the tenant file or the offboarding settings", async () => {
+    const { deps, tenant, invoke } = job("drop", false);
+    const settings = { archiveRetentionDays: 365, kmsDeletionWindowDays: 30, secretRecoveryWindowDays: 7, logGroup: "retain" as const };
+    const out = await offboard.offboardTenant({ ...tenant, tenant: { ...tenant.tenant, databaseDeletion: "retain" }, environment: { ...tenant.environment, offboarding: settings } }, deps);
+    expect(out.ok).toBe(false);
+    expect(out.message).toContain("the applied provisioner input says deletionMode drop, the tenant file databaseDeletion retain");
+    expect(out.message).toContain("log group /openclaw/production/acme would be deleted, offboarding.logGroup retain");
+    expect(invoke).not.toHaveBeenCalled();
   });
 
   test("refuses an export location outside the tenant bucket's export prefix", async () => {
