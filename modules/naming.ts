@@ -83,11 +83,13 @@ export function tenantBucketArnPattern(accountId: string, region: string): strin
 
 /**
  * The platform-owned archive that receives an offboarded tenant's exports, one per
- * environment (account) and region, so exports stay in the tenant's region. At most
- * 9 + 12 + 9 + 12 + 1 + 14 = 57 characters.
+ * environment (account) and region, so exports stay in the tenant's region. The account
+ * id comes right after the prefix: a tenant id starts with a letter, so no tenant bucket
+ * (`openclaw-<id>-<account>-<region>`) can ever take this name, and no tenant-bucket ARN
+ * pattern in a policy matches it. At most 9 + 12 + 1 + 12 + 1 + 14 + 8 = 57 characters.
  */
 export function offboardingArchiveBucketName(environment: string, region: string, accountId: string): string {
-  return `${NAME_PREFIX}-${environment}-archive-${accountId}-${region}`;
+  return `${NAME_PREFIX}-${accountId}-${environment}-${region}-archive`;
 }
 
 /** Prefix of a tenant's offboarding progress and records in its environment's state bucket. */

@@ -48,3 +48,13 @@ describe("AWS names at the longest ids the schemas accept", () => {
     expect(naming.tenantStateKey("acme")).toBe("tenants/acme.tfstate");
   });
 });
+
+describe("offboarding archive bucket", () => {
+  test("can never be a tenant bucket, whatever the tenant id, nor match the tenant-bucket ARN pattern", () => {
+    const archive = naming.offboardingArchiveBucketName("production", "us-east-1", ACCOUNT);
+    // A tenant bucket is openclaw-<id>-<account>-<region> with an id that starts with a letter.
+    expect(archive).not.toMatch(new RegExp(`^openclaw-[a-z][a-z0-9-]*-${ACCOUNT}-us-east-1$`));
+    const pattern = naming.tenantBucketArnPattern(ACCOUNT, "us-east-1").replace("arn:aws:s3:::", "");
+    expect(archive).not.toMatch(new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.-]/g, "\\$&")).join(".*")}$`));
+  });
+});
