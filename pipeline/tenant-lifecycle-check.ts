@@ -21,7 +21,8 @@ the pull request would break the tenant lifecycle:
   - a deleted tenant file whose base status is not offboarded (offboard it instead);
   - a status change that is not a legal transition (config/tenant-lifecycle.ts);
   - status: offboarded set without the offboarding record the pipeline wrote;
-  - a changed tombstone, a new tenant not starting in provisioning, or a reused id.
+  - a changed tombstone, a new tenant not starting in provisioning, or a reused id;
+  - a tenant moved to another environment or region (its stack would be destroyed).
 Files are read with git as data; nothing from the pull request is checked out or run.
 
 Options:
@@ -46,6 +47,8 @@ export interface TenantRevisions {
   /** The file's text at the base commit, or undefined when it does not exist there. */
   base(path: string): Promise<string | undefined>;
   head(path: string): Promise<string>;
+  /** The file's text where the pull request branched off main (undefined when it did not exist). */
+  branchPoint(path: string): Promise<string | undefined>;
   /** A commit of the base branch's history in which `path` existed, or undefined. */
   everExisted(path: string): Promise<string | undefined>;
 }
@@ -89,15 +92,27 @@ export async function checkLifecycle(opts: CheckOptions): Promise<{ checked: num
       continue;
     }
     if (!baseTenant) continue; // the base branch's own file is broken: the loader reports that on main
+    // A stale branch whose change leaves the lifecycle fields alone merges into main's values:
+    // the pull request itself changes no status, whatever its old copy of the file says.
+    const forkText = await opts.revisions.branchPoint(change.path);
+    const fork = forkText === undefined ? undefined : parseTenantFile(change.path, forkText);
+    if (fork?.ok && sameLifecycle(fork.tenant, to)) continue;
     problems.push(...transitionProblems(change.path, baseTenant, to, opts));
   }
   return { checked: changes.length, problems };
 }
 
+const LIFECYCLE_FIELDS = ["status", "environment", "region", "offboardedAt", "offboardingRecord"] as const;
+const sameLifecycle = (a: TenantLifecycleFields, b: TenantLifecycleFields) => LIFECYCLE_FIELDS.every((f) => a[f] === b[f]);
+
 function transitionProblems(file: string, from: TenantLifecycleFields, to: TenantLifecycleFields, opts: CheckOptions): string[] {
   if (from.status === "offboarded") {
     const same = to.status === "offboarded" && to.offboardedAt === from.offboardedAt && to.offboardingRecord === from.offboardingRecord;
     return same ? [] : [`${file}: an offboarded tenant is a tombstone: its status, offboardedAt and offboardingRecord never change (its id is never reused).`];
+  }
+  if (from.environment !== to.environment || from.region !== to.region) {
+    // The stack would move: Terraform would destroy the tenant where its data is (or fail on prevent_destroy).
+    return [`${file}: environment and region of an existing tenant never change (${from.environment}/${from.region} -> ${to.environment}/${to.region}); offboard it and add a tenant with a new id.`];
   }
   if (from.status !== to.status && !isLegalTransition(from.status, to.status)) {
     const legal = legalTransitions(from.status);
@@ -154,6 +169,11 @@ export function gitRevisions(exec: Exec, gitDir: string, base: string, head: str
     },
     async base(path) {
       const r = await git(["cat-file", "blob", `${base}:${path}`], true);
+      return r.code === 0 ? r.stdout : undefined;
+    },
+    async branchPoint(path) {
+      mergeBase ??= git(["merge-base", base, head]).then((r) => r.stdout.trim());
+      const r = await git(["cat-file", "blob", `${await mergeBase}:${path}`], true);
       return r.code === 0 ? r.stdout : undefined;
     },
     async head(path) {

@@ -141,6 +141,30 @@ describe("status transitions between base and head", () => {
   });
 });
 
+describe("stale pull requests and moves", () => {
+  test("a branch that only edits other fields passes after main moved the tenant to offboarding", async () => {
+    const fork = write({ "acme.yaml": tenant("acme", "active") });
+    git("checkout", "-q", "-b", "stale");
+    const head = write({ "acme.yaml": tenant("acme", "active", "costCenter: new\n") });
+    git("checkout", "-q", "main");
+    const base = write({ "acme.yaml": tenant("acme", "offboarding") });
+    const run = (h: string) =>
+      runCli("lifecycle-check", { HELP: tool.HELP, main: (argv) => tool.main(argv, undefined, NOW) }, ["--base", base, "--head", h, "--git-dir", repo, "--cdktf-json", join(repo, "cdktf.json")]);
+    expect(fork).not.toBe(base);
+    expect(await run(head)).toMatchObject({ status: 0, stdout: "" });
+    // ...but a stale branch that does change the status is checked against main's status.
+    git("checkout", "-q", "stale");
+    const reactivate = write({ "acme.yaml": tenant("acme", "suspended") });
+    git("checkout", "-q", "main");
+    expect((await run(reactivate)).stdout).toBe("tenants/acme.yaml: status cannot change from offboarding to suspended (legal from offboarding: offboarded).\n");
+  });
+
+  test("refuses moving a tenant to another region or environment", async () => {
+    const r = await check({ "acme.yaml": tenant("acme", "active") }, { "acme.yaml": tenant("acme", "active").replace("us-east-1", "eu-west-1") });
+    expect(r.stdout).toBe("tenants/acme.yaml: environment and region of an existing tenant never change (production/us-east-1 -> production/eu-west-1); offboard it and add a tenant with a new id.\n");
+  });
+});
+
 describe("new tenant files", () => {
   test("start in provisioning", async () => {
     expect((await check({}, { "acme.yaml": tenant("acme", "provisioning") })).status).toBe(0);
