@@ -163,7 +163,11 @@ describe("offboarding job (in-memory AWS)", () => {
         { address: "aws_cloudwatch_log_group.logs", type: "aws_cloudwatch_log_group", values: { name: "/openclaw/production/acme", skip_destroy: logGroupSkipDestroy } },
       ],
     });
-    const invoke = jest.fn(async () => ({ status: "dropped", exportLocation: "s3://openclaw-acme-123456789012-us-east-1/database-exports/acme/x.sql" }));
+    // What the Lambda does in drop mode: the export lands in the tenant bucket, then the rows go.
+    const invoke = jest.fn(async (): Promise<Record<string, unknown>> => {
+      aws.put("openclaw-acme-123456789012-us-east-1", "database-exports/acme/x.sql", "COPY openclaw.leads FROM stdin;\n\\.\n");
+      return { status: "dropped", exportLocation: "s3://openclaw-acme-123456789012-us-east-1/database-exports/acme/x.sql" };
+    });
     let t = Date.parse("2026-12-01T22:00:00Z");
     const deps: offboard.OffboardDeps = {
       exec: terraform.exec,
@@ -208,6 +212,20 @@ describe("offboarding job (in-memory AWS)", () => {
     };
     const out = await offboard.offboardTenant(tenant, { ...deps, exec });
     expect(out).toMatchObject({ ok: false, failedStep: "agents", message: expect.stringContaining("tenant-acme is not in its teardown form: services still ask for tasks (acme-butler: 2)") });
+  });
+
+  test("resumes at the failed step and then only prints the tombstone again", async () => {
+    const { deps, tenant, terraform, invoke } = job("drop", false);
+    terraform.failNext = ["apply", "-input=false", "-no-color", "offboard-destroy.tfplan"];
+    const first = await offboard.offboardTenant(tenant, deps);
+    expect(first).toMatchObject({ ok: false, failedStep: "destroy", ran: ["agents", "export"] });
+    const second = await offboard.offboardTenant(tenant, deps);
+    expect(second).toMatchObject({ ok: true, ran: ["destroy", "record"] });
+    expect(second.record!.destroy.resourcesDestroyed).toHaveLength(5);
+    const third = await offboard.offboardTenant(tenant, deps);
+    expect(third).toMatchObject({ ok: true, ran: [], tombstone: second.tombstone });
+    expect(invoke).toHaveBeenCalledTimes(1);
+    expect(terraform.commands.filter((c) => c === "apply")).toHaveLength(1); // the teardown form is applied once
   });
 
   test("touches nothing while the synth still protects a resource from destroy (not the teardown form)", async () => {
