@@ -21,7 +21,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { offboardTenant, type AwsClients, type OffboardDeps, type OffboardTenant, type Progress } from "../../pipeline/offboard";
+import { main as offboardMain, offboardTenant, type AwsClients, type OffboardDeps, type OffboardTenant, type Progress } from "../../pipeline/offboard";
 import type { OffboardingRecord } from "../../pipeline/lib/offboarding-record";
 import { offboardingArchiveBucketName, stateKeyAlias, tenantBucketName } from "../../modules/naming";
 import { FakeTerraform, type FakeResource } from "../pipeline/fake-terraform";
@@ -384,6 +384,32 @@ describe("offboarding job against moto", () => {
     expect(third).toMatchObject({ ok: true, ran: ["export", "destroy", "record"] });
     expect(third.record!.export.tenantBucket.objectVersions).toBe(5);
     expect(w.invocations).toHaveLength(1);
+  });
+
+  test("the CLI offboards the environment's offboarding tenants, prints the tombstone and writes the run summary", async () => {
+    const w = await world();
+    const dir = mkdtempSync(join(tmpdir(), "offboard-cli-"));
+    mkdirSync(join(dir, "tenants"));
+    mkdirSync(join(dir, "synth", "stacks"), { recursive: true });
+    writeFileSync(join(dir, "tenants", "acme.yaml"), `id: acme\ndisplayName: ACME\nenvironment: ${ENV}\nregion: ${REGION}\nstatus: offboarding\ndatabaseDeletion: drop\n`);
+    writeFileSync(join(dir, "tenants", "globex.yaml"), `id: globex\ndisplayName: G\nenvironment: ${ENV}\nregion: ${REGION}\nstatus: active\n`);
+    require("node:fs").cpSync(w.job.stackDir, join(dir, "synth", "stacks", "tenant-acme"), { recursive: true });
+    const offboarding = { archiveRetentionDays: 2555, kmsDeletionWindowDays: 7, secretRecoveryWindowDays: 7, logGroup: "delete" };
+    const envs = { [ENV]: { accountId: ACCOUNT, stateBucket: STATE_BUCKET, stateRegion: REGION, lockTable: "t", costCenter: "c", offboarding, regions: {} } };
+    writeFileSync(join(dir, "cdktf.json"), JSON.stringify({ context: { environments: envs } }));
+    writeFileSync(join(dir, "approvals.json"), JSON.stringify([{ user: "carol", environments: ["production"], state: "approved", comment: "" }]));
+    const summary = join(dir, "summary.md");
+    const printed: string[] = [];
+    const code = await offboardMain(
+      ["--tenants", join(dir, "tenants"), "--synth", join(dir, "synth"), "--environment", ENV, "--cdktf-json", join(dir, "cdktf.json"), "--run-url", RUN_URL, "--approvals", join(dir, "approvals.json"), "--summary", summary],
+      { ...w.deps, print: (l) => printed.push(l) },
+    );
+    expect(code).toBe(0);
+    expect(printed).toEqual([expect.stringMatching(/^tenants\/acme\.yaml: set status: offboarded, offboardedAt: "[^"]+", offboardingRecord: s3:\/\/fixture-openclaw-tfstate-production\/offboarding\/acme\/record-[^ ]+\.json$/)]);
+    const md = require("node:fs").readFileSync(summary, "utf8");
+    expect(md).toContain("### Offboarding record: tenant `acme`");
+    expect(md).toContain("@carol (production)");
+    expect(md).toContain(`**Merge the tombstone:** \`${printed[0]}\``);
   });
 
   test("stops at step agents when tasks keep running past the bound", async () => {
