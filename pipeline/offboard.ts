@@ -487,6 +487,7 @@ function buildRecord(t: OffboardTenant, p: Progress, completedAt: string, locati
     },
     kmsKey: p.steps.destroy!.kmsKey,
     secrets: inventory.secrets,
+    ...(t.environment.offboarding ? { settings: t.environment.offboarding } : {}),
     location,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { DestroyedResource, TenantInventory } from "./terraform-state";
 import type { KeyDeletion, ServiceCount, StoredObject } from "./offboarding-aws";
+import type { OffboardingSettings } from "./environments";
 
 export const RECORD_SCHEMA = "openclaw.offboarding-record/v1";
 
@@ -56,6 +57,8 @@ export interface OffboardingRecord {
   };
   readonly kmsKey: KeyDeletion;
   readonly secrets: TenantInventory["secrets"];
+  /** The environment's offboarding settings (cdktf.json), when declared; the archive keeps exports for archiveRetentionDays. */
+  readonly settings?: OffboardingSettings;
   readonly location: { readonly json: string; readonly markdown: string };
 }
 
@@ -77,7 +80,7 @@ export function recordMarkdown(r: OffboardingRecord): string {
     `- **KMS key ${code(r.kmsKey.keyId)}:** ${r.kmsKey.keyState}${r.kmsKey.deletionDate ? `, deleted on ${r.kmsKey.deletionDate}` : ""}`,
     `- **Secrets:** ${r.secrets.length ? r.secrets.map((s) => `${code(s.name)} (recovery window ${s.recoveryWindowInDays ?? "default"} days)`).join(", ") : "none"}`,
     "",
-    `Export in ${code(`s3://${r.export.archiveBucket}/${r.export.prefix}`)}, verified ${r.export.verifiedAt}:`,
+    `Export in ${code(`s3://${r.export.archiveBucket}/${r.export.prefix}`)}, verified ${r.export.verifiedAt}${r.settings ? `, kept ${r.settings.archiveRetentionDays} days` : ""}:`,
     "",
     "| Object | Contents | Bytes | SHA-256 |",
     "|---|---|--:|---|",

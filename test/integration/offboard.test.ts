@@ -36,6 +36,7 @@ const ARCHIVE_BUCKET = offboardingArchiveBucketName(ENV, REGION, ACCOUNT);
 const CLUSTER = "openclaw-production-us-east-1-cluster";
 const FUNCTION = "openclaw-production-us-east-1-db-provisioner";
 const RUN_URL = "https://github.com/acme/openclaw-infra/actions/runs/4242";
+const SETTINGS = { archiveRetentionDays: 2555, kmsDeletionWindowDays: 7, secretRecoveryWindowDays: 7, logGroup: "delete" as const };
 const EXPORT_SQL = "-- OpenClaw tenant export: tenant acme\nCOPY openclaw.leads (id, tenant_id, name) FROM stdin;\n1\tacme\tWile E.\n\\.\n";
 
 let moto: MotoServer;
@@ -147,7 +148,7 @@ async function world(): Promise<World> {
     deps: undefined as unknown as OffboardDeps,
     job: {
       tenant: { id: "acme", environment: ENV, region: REGION, status: "offboarding", databaseDeletion: "drop" },
-      environment: { accountId: ACCOUNT, stateBucket: STATE_BUCKET, stateRegion: REGION, stateEncryption: "kms" },
+      environment: { accountId: ACCOUNT, stateBucket: STATE_BUCKET, stateRegion: REGION, stateEncryption: "kms", offboarding: SETTINGS },
       stackDir: teardownStackDir(),
       run: { url: RUN_URL, commit: "0123456789abcdef0123456789abcdef01234567", triggeredBy: "alice", approvals: [{ user: "bob", environments: ["production"], state: "approved", comment: "customer contract ended, ticket OPS-12" }] },
       agentsTimeoutMs: 5_000,
@@ -257,6 +258,7 @@ describe("offboarding job against moto", () => {
     expect(r.kmsKey).toMatchObject({ keyId: w.tenantKeyId, keyState: "PendingDeletion" });
     expect(Date.parse(r.kmsKey.deletionDate!)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
     expect(r.secrets).toEqual([{ name: "/openclaw/production/acme/slack", recoveryWindowInDays: 7 }]);
+    expect(r.settings).toEqual(SETTINGS);
     expect(r.location.json).toMatch(new RegExp(`^s3://${STATE_BUCKET}/offboarding/acme/record-2026-12-01T22-00-\\d\\d-000Z\\.json$`));
     expect(r.location.markdown).toBe(r.location.json.replace(/\.json$/, ".md"));
     expect(outcome.tombstone).toBe(`tenants/acme.yaml: set status: offboarded, offboardedAt: "${r.completedAt}", offboardingRecord: ${r.location.json}`);
@@ -409,6 +411,7 @@ describe("offboarding job against moto", () => {
     const md = require("node:fs").readFileSync(summary, "utf8");
     expect(md).toContain("### Offboarding record: tenant `acme`");
     expect(md).toContain("@carol (production)");
+    expect(md).toContain(", kept 2555 days:");
     expect(md).toContain(`**Merge the tombstone:** \`${printed[0]}\``);
   });
 
