@@ -182,7 +182,7 @@ async function world(): Promise<World> {
         throw new Error("provisioner timed out");
       }
       // What the Lambda does in drop mode (db/provisioner/provisioner.ts): export to the tenant bucket, then drop.
-      const key = "database-exports/acme/2026-12-01T22-00-30-000Z.sql";
+      const key = "database-exports/acme/2026-12-01T22-00-03-000Z.sql";
       await s3.send(new PutObjectCommand({ Bucket: TENANT_BUCKET, Key: key, Body: EXPORT_SQL, ServerSideEncryption: "aws:kms", SSEKMSKeyId: tenantKey.Arn }));
       return { tenantId: "acme", roleName: "tenant_acme", schemaName: "tenant_acme", status: "dropped", migrationsApplied: [], exportLocation: `s3://${TENANT_BUCKET}/${key}` };
     },
@@ -240,7 +240,7 @@ describe("offboarding job against moto", () => {
     ]);
     expect(r.export.objects[0]).toMatchObject({ sha256: sha, bytes: Buffer.byteLength(EXPORT_SQL) });
     expect(r.export.objects.every((o) => /^[0-9a-f]{64}$/.test(o.sha256) && o.versionId)).toBe(true);
-    expect(r.export.database).toEqual({ deletionMode: "drop", status: "dropped", exportSource: `s3://${TENANT_BUCKET}/database-exports/acme/2026-12-01T22-00-30-000Z.sql` });
+    expect(r.export.database).toEqual({ deletionMode: "drop", status: "dropped", exportSource: `s3://${TENANT_BUCKET}/database-exports/acme/2026-12-01T22-00-03-000Z.sql` });
     // 3 versions of notes/ plus the export; one delete marker.
     expect(r.export.tenantBucket).toEqual({ name: TENANT_BUCKET, objectVersions: 4, deleteMarkers: 1, bytes: 11 + 12 + 13 + Buffer.byteLength(EXPORT_SQL) });
     expect(r.destroy.bucketEmptied).toEqual({ versionsDeleted: 4, deleteMarkersDeleted: 1 });
@@ -273,7 +273,7 @@ describe("offboarding job against moto", () => {
     expect(archived.ServerSideEncryption).toBe("aws:kms");
     expect(await archived.Body!.transformToString()).toBe(EXPORT_SQL);
     const manifest = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: ARCHIVE_BUCKET, Key: r.export.objects[1].key }))).Body!.transformToString());
-    expect(manifest.versions.map((v: { key: string }) => v.key).sort()).toEqual(["database-exports/acme/2026-12-01T22-00-30-000Z.sql", "notes/a.txt", "notes/a.txt", "notes/b.txt"]);
+    expect(manifest.versions.map((v: { key: string }) => v.key).sort()).toEqual(["database-exports/acme/2026-12-01T22-00-03-000Z.sql", "notes/a.txt", "notes/a.txt", "notes/b.txt"]);
     // S3's stored checksums per version: SHA-256 where the upload asked for it, the SDK's default CRC32 otherwise.
     const aVersions = manifest.versions.filter((v: { key: string }) => v.key === "notes/a.txt");
     expect(aVersions.map((v: { checksum: { algorithm: string; value: string } }) => v.checksum).sort((x: { algorithm: string }, y: { algorithm: string }) => x.algorithm.localeCompare(y.algorithm))).toEqual([
