@@ -8,8 +8,8 @@ import { createHash } from "node:crypto";
 import {
   DeleteObjectsCommand,
   GetBucketEncryptionCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
@@ -84,7 +84,11 @@ const CHECKSUM_FIELDS = [
   ["CRC32", "ChecksumCRC32"],
 ] as const;
 
-/** Adds S3's stored checksum to each version (HeadObject with checksum mode), a few at a time. */
+/**
+ * Adds S3's stored checksum to each version, a few at a time. GetObjectAttributes, not
+ * HeadObject or GetObject: it needs s3:GetObjectAttributes / s3:GetObjectVersionAttributes,
+ * which do not let the job read a tenant's object contents.
+ */
 export async function withChecksums(s3: S3Client, bucket: string, owner: string, versions: readonly ObjectVersion[], parallelism = 8): Promise<ObjectVersion[]> {
   const out: ObjectVersion[] = new Array(versions.length);
   let next = 0;
@@ -93,11 +97,18 @@ export async function withChecksums(s3: S3Client, bucket: string, owner: string,
       while (next < versions.length) {
         const i = next++;
         const v = versions[i];
-        const head = await s3.send(
-          new HeadObjectCommand({ Bucket: bucket, Key: v.key, VersionId: v.versionId === "null" ? undefined : v.versionId, ChecksumMode: "ENABLED", ExpectedBucketOwner: owner }),
+        const attributes = await s3.send(
+          new GetObjectAttributesCommand({
+            Bucket: bucket,
+            Key: v.key,
+            VersionId: v.versionId === "null" ? undefined : v.versionId,
+            ObjectAttributes: ["Checksum"],
+            ExpectedBucketOwner: owner,
+          }),
         );
-        const found = CHECKSUM_FIELDS.find(([, field]) => typeof head[field] === "string");
-        out[i] = found ? { ...v, checksum: { algorithm: found[0], value: head[found[1]] as string } } : v;
+        const checksum = attributes.Checksum ?? {};
+        const found = CHECKSUM_FIELDS.find(([, field]) => typeof checksum[field] === "string");
+        out[i] = found ? { ...v, checksum: { algorithm: found[0], value: checksum[found[1]] as string } } : v;
       }
     }),
   );

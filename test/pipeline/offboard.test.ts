@@ -11,8 +11,8 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   DeleteObjectsCommand,
   GetBucketEncryptionCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
@@ -117,7 +117,7 @@ function memoryAws() {
     if (!v || v.marker) throw Object.assign(new Error("NoSuchKey"), { name: "NoSuchKey" });
     return { VersionId: v.versionId, ChecksumSHA256: v.sha, Body: { transformToByteArray: async () => new Uint8Array(v.body!) } as never };
   });
-  m.on(HeadObjectCommand).resolves({});
+  m.on(GetObjectAttributesCommand).resolves({});
   m.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "arn:archive-key" } }] } });
   m.on(ListObjectVersionsCommand).callsFake(async (i) => {
     const vs = list(i.Bucket).filter((v) => !i.Prefix || v.key.startsWith(i.Prefix));
