@@ -91,6 +91,8 @@ export interface ExportReceipt {
 
 export interface ExportResult extends ExportReceipt {
   readonly status: "exported";
+  /** True when an earlier call already stored this export (a retry): nothing was exported again. */
+  readonly reused?: true;
   readonly tenantId: string;
   readonly roleName: string;
   readonly schemaName: string;
@@ -114,7 +116,7 @@ export interface ProvisionerResult {
   readonly status: "active" | "retired" | "dropped" | "absent" | "kept";
   /** Migrations this invocation applied (usually none). */
   readonly migrationsApplied: string[];
-  /** `s3://bucket/key` of the export taken before a drop. */
+  /** `s3://bucket/key` of the export taken before a drop (or taken by the `export` operation, which a drop reuses). */
   readonly exportLocation?: string;
   /** Hex SHA-256 and size of that export. */
   readonly exportSha256?: string;

@@ -82,13 +82,19 @@ export function tenantBucketArnPattern(accountId: string, region: string): strin
 }
 
 /**
- * The platform's offboarding archive of one account and region: database exports
- * (`database-exports/<tenant-id>/`, written by the DB provisioner) and bucket manifests of
- * offboarded tenants. Account and region make it globally unique; the pipeline's
- * offboarding job computes it with this function too.
+ * The platform-owned archive that receives an offboarded tenant's exports, one per
+ * environment (account) and region, so exports stay in the tenant's region. The account
+ * id comes right after the prefix: a tenant id starts with a letter, so no tenant bucket
+ * (`openclaw-<id>-<account>-<region>`) can ever take this name, and no tenant-bucket ARN
+ * pattern in a policy matches it. At most 9 + 12 + 1 + 12 + 1 + 14 + 8 = 57 characters.
  */
-export function offboardingArchiveBucketName(accountId: string, region: string): string {
-  return `${NAME_PREFIX}-offboarding-${accountId}-${region}`;
+export function offboardingArchiveBucketName(environment: string, region: string, accountId: string): string {
+  return `${NAME_PREFIX}-${accountId}-${environment}-${region}-archive`;
+}
+
+/** Prefix of a tenant's offboarding progress and records in its environment's state bucket. */
+export function offboardingStatePrefix(tenantId: string): string {
+  return `offboarding/${tenantId}/`;
 }
 
 export function tenantKeyAlias(environment: string, tenantId: string): string {

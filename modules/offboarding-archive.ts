@@ -8,7 +8,7 @@ import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, p
 import { requireInteger } from "./prop-checks";
 
 export interface OffboardingArchiveProps {
-  /** offboardingArchiveBucketName(accountId, region). */
+  /** offboardingArchiveBucketName(environment, region, accountId). */
   readonly bucketName: string;
   readonly accountId: string;
   /** Platform KMS key: the archive outlives every tenant key, so it never uses one. */

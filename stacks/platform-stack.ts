@@ -130,7 +130,7 @@ export class PlatformStack extends SelfContainedStack {
     });
 
     const archive = new OffboardingArchive(this, "offboarding-archive", {
-      bucketName: offboardingArchiveBucketName(accountId, region),
+      bucketName: offboardingArchiveBucketName(env, region, accountId),
       accountId,
       kmsKeyArn: key.keyArn,
       retentionDays: environment.offboarding.archiveRetentionDays,

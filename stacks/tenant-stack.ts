@@ -119,7 +119,7 @@ export class TenantStack extends SelfContainedStack {
       environment: env,
       provisionerFunctionName: platform.databaseProvisionerFunctionName,
       // The tenant bucket goes with the stack, so an offboarding export goes to the archive.
-      exportBucketName: offboarding ? offboardingArchiveBucketName(accountId, region) : storage.bucketName,
+      exportBucketName: offboarding ? offboardingArchiveBucketName(env, region, accountId) : storage.bucketName,
       deletionMode: tenant.databaseDeletion,
       offboarding,
       // Old and new tasks of a rolling deployment both hold their pools for a while; the

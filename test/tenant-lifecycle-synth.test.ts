@@ -138,14 +138,14 @@ describe("offboarding", () => {
       tenantId: "umbrella",
       deletionMode: "drop",
       offboarding: true,
-      exportBucket: offboardingArchiveBucketName("111111111111", "us-east-1"),
+      exportBucket: offboardingArchiveBucketName("production", "us-east-1", "111111111111"),
     });
     const [live] = inStack(active, "aws_lambda_invocation");
     expect(JSON.parse(live.config.input)).not.toHaveProperty("offboarding");
   });
 
   it("has an archive in the platform stack that the provisioner may write exports to", () => {
-    const archive = offboardingArchiveBucketName("111111111111", "us-east-1");
+    const archive = offboardingArchiveBucketName("production", "us-east-1", "111111111111");
     const [bucket] = resourcesOfType(leaving, "aws_s3_bucket").filter((r) => r.config.bucket === archive);
     expect(bucket.stack).toBe("platform-production-us-east-1");
     const policies = resourcesOfType(leaving, "aws_iam_role_policy").filter((r) => r.stack === bucket.stack && r.config.name === "db-provisioner");

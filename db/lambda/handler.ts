@@ -10,6 +10,7 @@
  * the RDS CAs, so no certificate file has to be bundled or kept up to date here.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { createHash } from "node:crypto";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
 import { PROVISIONER_ENV as ENV } from "../contract";
@@ -65,6 +66,10 @@ export function awsDependencies(
           Key: key,
           Body: body,
           ContentType: "application/sql",
+          // S3 checks the body against it and keeps it: the offboarding job verifies the export
+          // through GetObjectAttributes (Checksum, ObjectSize) without reading tenant data.
+          ChecksumAlgorithm: "SHA256",
+          ChecksumSHA256: createHash("sha256").update(body, "utf8").digest("base64"),
           // The bucket's default key is the tenant's KMS key; ask for SSE-KMS explicitly
           // so a bucket without default encryption cannot receive a plaintext export.
           ServerSideEncryption: "aws:kms",

@@ -113,7 +113,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
-    if ("operation" in input && input.operation === "export") return exportForOffboarding(input);
+    if ("operation" in input && input.operation === "export") return exportForOffboarding(input, pending);
     if ("operation" in input) {
       const client = await connect();
       try {
@@ -145,20 +145,46 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     return { exportLocation: `s3://${bucket}/${key}`, exportSha256: createHash("sha256").update(bytes).digest("hex"), exportBytes: bytes.length };
   }
 
-  async function exportForOffboarding(input: ExportEvent): Promise<ExportResult> {
+  /**
+   * Retires the login and exports once: a receipt stored by an earlier call (a retry, or the
+   * job's run that stopped after the upload) is returned as it is, so an export is taken once
+   * per offboarding. The receipt lives in the tenant's registry row, which the drop removes.
+   */
+  async function exportForOffboarding(input: ExportEvent, pending: readonly Migration[]): Promise<ExportResult> {
     const names = tenantNames(input.tenantId, layout);
     const client = await connect();
     try {
-      const existed = await inTransaction(client, () => retireTenant(client, names));
+      const { existed, previous } = await inTransaction(client, async () => {
+        await migrate(client, layout, pending);
+        return { existed: await retireTenant(client, names), previous: await exportReceipt(client, names) };
+      });
       if (!existed) throw new Error(`tenant ${input.tenantId} has no database role ${names.roleName}: nothing to export (was it provisioned in environment ${deps.environment}?)`);
       await terminateSessions(client, names);
-      const receipt = await storeExport(client, names, input.exportBucket);
-      const result: ExportResult = { status: "exported", tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, ...receipt };
-      log({ message: "tenant database exported for offboarding", ...result });
+      let receipt = previous;
+      if (!receipt || !receipt.exportLocation.startsWith(`s3://${input.exportBucket}/`)) {
+        receipt = await storeExport(client, names, input.exportBucket);
+        await recordExportReceipt(client, names, receipt);
+      }
+      const result: ExportResult = { status: "exported", tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, ...receipt, ...(previous === receipt ? { reused: true } : {}) };
+      log({ message: previous === receipt ? "tenant database export already taken; returning its receipt" : "tenant database exported for offboarding", ...result });
       return result;
     } finally {
       await client.end();
     }
+  }
+
+  async function exportReceipt(client: ClientBase, names: TenantNames): Promise<ExportReceipt | undefined> {
+    const r = await client.query<{ offboarding_export: ExportReceipt | null }>("SELECT offboarding_export FROM openclaw.tenant_roles WHERE role_name = $1", [names.roleName]);
+    return r.rows[0]?.offboarding_export ?? undefined;
+  }
+
+  async function recordExportReceipt(client: ClientBase, names: TenantNames, receipt: ExportReceipt): Promise<void> {
+    await inTransaction(client, () =>
+      client.query("UPDATE openclaw.tenant_roles SET offboarding_export = $2 WHERE role_name = $1", [
+        names.roleName,
+        JSON.stringify({ exportLocation: receipt.exportLocation, exportSha256: receipt.exportSha256, exportBytes: receipt.exportBytes }),
+      ]),
+    );
   }
 
   async function provisionTenantEvent(input: ProvisionerEvent, pending: readonly Migration[]): Promise<ProvisionerResult> {
@@ -191,9 +217,10 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
         });
         result = { ...base, status: "active", migrationsApplied: applied };
       } else {
-        const { applied, existed } = await inTransaction(client, async () => {
+        const { applied, existed, exported } = await inTransaction(client, async () => {
           const done = await migrate(client, layout, pending);
-          return { applied: done, existed: await retireTenant(client, names) };
+          const retired = await retireTenant(client, names);
+          return { applied: done, existed: retired, exported: retired ? await exportReceipt(client, names) : undefined };
         });
         if (!existed) {
           result = { ...base, status: "absent", migrationsApplied: applied };
@@ -203,7 +230,9 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
             result = { ...base, status: "retired", migrationsApplied: applied };
           } else {
             // Drop only after the export is stored: a failed upload leaves the tenant retired, not lost.
-            const receipt = await storeExport(client, names, input.exportBucket);
+            // The offboarding job's `export` operation already took (and the job verified) it:
+            // drop on that export rather than taking a second one.
+            const receipt = exported ?? (await storeExport(client, names, input.exportBucket));
             await inTransaction(client, () => dropTenant(client, names));
             result = { ...base, status: "dropped", migrationsApplied: applied, ...receipt };
           }

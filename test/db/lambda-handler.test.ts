@@ -1,4 +1,5 @@
 /** The AWS half of the provisioner Lambda: environment, master secret, export upload. */
+import { createHash } from "node:crypto";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
@@ -36,7 +37,7 @@ describe("awsDependencies", () => {
     expect(await deps().getMasterCredentials()).toEqual({ username: "master", password: "pw" });
   });
 
-  test("uploads an export SSE-KMS encrypted, to a bucket of its own account only", async () => {
+  test("uploads an export SSE-KMS encrypted, with its SHA-256 for S3 to check and keep, to a bucket of its own account only", async () => {
     s3.on(PutObjectCommand).resolves({});
     await deps().putExport("openclaw-acme-111111111111-us-east-1", "database-exports/acme/x.sql", "-- sql");
     expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).toEqual({
@@ -44,6 +45,9 @@ describe("awsDependencies", () => {
       Key: "database-exports/acme/x.sql",
       Body: "-- sql",
       ContentType: "application/sql",
+      // The offboarding job verifies the archived export through GetObjectAttributes against this.
+      ChecksumAlgorithm: "SHA256",
+      ChecksumSHA256: createHash("sha256").update("-- sql").digest("base64"),
       ServerSideEncryption: "aws:kms",
       ExpectedBucketOwner: "111111111111",
     });

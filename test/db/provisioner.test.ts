@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Client } from "pg";
-import type { ProvisionerInput, ProvisionerResult } from "../../db/contract";
+import type { ExportResult, ProvisionerInput, ProvisionerResult } from "../../db/contract";
 import { databaseRoleName } from "../../db/names";
 import { loadMigrations, defaultMigrationsDirectory, migrate } from "../../db/provisioner/migrate";
 import { createProvisioner, parseEvent, ProvisionerDeps } from "../../db/provisioner/provisioner";
@@ -389,7 +389,7 @@ describe("delete, mode drop", () => {
 });
 
 describe("export for offboarding (the offboarding job's step 2)", () => {
-  const exportEvent = (tenantId: string) => ({ operation: "export", environment: "test", tenantId, exportBucket: "openclaw-offboarding-archive" });
+  const exportEvent = (tenantId: string) => ({ operation: "export", environment: "test", tenantId, exportBucket: "openclaw-222222222222-test-us-east-1-archive" });
 
   test("stores the tenant's rows in the archive with their checksum, retires the login and drops nothing", async () => {
     await create("leaving");
@@ -405,14 +405,51 @@ describe("export for offboarding (the offboarding job's step 2)", () => {
       tenantId: "leaving",
       roleName: databaseRoleName("leaving", scratch.layout),
       schemaName: databaseRoleName("leaving", scratch.layout),
-      exportLocation: "s3://openclaw-offboarding-archive/database-exports/leaving/2026-01-02T03-04-05-678Z.sql",
+      exportLocation: "s3://openclaw-222222222222-test-us-east-1-archive/database-exports/leaving/2026-01-02T03-04-05-678Z.sql",
       exportSha256: sha,
       exportBytes: Buffer.byteLength(uploads[0].body),
     });
-    expect(uploads[0]).toMatchObject({ bucket: "openclaw-offboarding-archive", key: "database-exports/leaving/2026-01-02T03-04-05-678Z.sql" });
+    expect(uploads[0]).toMatchObject({ bucket: "openclaw-222222222222-test-us-east-1-archive", key: "database-exports/leaving/2026-01-02T03-04-05-678Z.sql" });
     expect(uploads[0].body).toContain("leaving lead");
     expect(await rowsOf("leaving")).toEqual(rows);
     expect(await canLogIn("leaving")).toBe(false);
+  });
+
+  test("exports once: a repeated export returns the stored receipt and uploads nothing", async () => {
+    await create("twice");
+    await seed("twice");
+    const first = await provisioner()(exportEvent("twice"));
+    const again = await provisioner()(exportEvent("twice"));
+    expect(uploads).toHaveLength(1);
+    expect(again).toEqual({ ...first, reused: true });
+  });
+
+  test("the offboarding drop uses the verified export, and the destroy's delete afterwards is a no-op", async () => {
+    // The chosen flow: job export (step 2), job drop with Terraform's delete payload (step 3),
+    // then terraform destroy sends the same delete again. One export, one drop, no failure.
+    await create("flow", { offboarding: true, deletionMode: "drop", exportBucket: "openclaw-222222222222-test-us-east-1-archive" });
+    await seed("flow");
+    const exported = (await provisioner()(exportEvent("flow"))) as ExportResult;
+    const lastApplied = input("flow", { offboarding: true, deletionMode: "drop", exportBucket: "openclaw-222222222222-test-us-east-1-archive" });
+
+    const dropped = (await provisioner()(deleteEvent(lastApplied))) as ProvisionerResult;
+    expect(dropped).toMatchObject({ status: "dropped", exportLocation: exported.exportLocation, exportSha256: exported.exportSha256, exportBytes: exported.exportBytes });
+    expect(uploads).toHaveLength(1);
+    expect(await rowsOf("flow")).toEqual({ leads: [], agent_memory: [], audit_log: [] });
+
+    const destroyed = (await provisioner()(deleteEvent(lastApplied))) as ProvisionerResult;
+    expect(destroyed.status).toBe("absent");
+    expect(uploads).toHaveLength(1);
+  });
+
+  test("a retain-mode offboarding delete after an export keeps the rows (databaseDeletion: retain wins)", async () => {
+    await create("keeper", { offboarding: true });
+    await seed("keeper");
+    const rows = await rowsOf("keeper");
+    await provisioner()(exportEvent("keeper"));
+    const result = (await provisioner()(deleteEvent(input("keeper", { offboarding: true })))) as ProvisionerResult;
+    expect(result.status).toBe("retired");
+    expect(await rowsOf("keeper")).toEqual(rows);
   });
 
   test("fails for a tenant that has no database role, naming it", async () => {

@@ -2,7 +2,7 @@ import { OffboardingArchive, OffboardingArchiveProps } from "../../modules/offbo
 import { only, synthModule } from "../support/module-synth";
 
 const props: OffboardingArchiveProps = {
-  bucketName: "openclaw-offboarding-111111111111-us-east-1",
+  bucketName: "openclaw-111111111111-production-us-east-1-archive",
   accountId: "111111111111",
   kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/platform",
   retentionDays: 365,
@@ -46,6 +46,6 @@ describe("OffboardingArchive", () => {
   });
 
   it("fails when the retention is not a whole number of days from 1 to 3650", () => {
-    expect(() => build({ retentionDays: 0 })).toThrow(/OffboardingArchive openclaw-offboarding-111111111111-us-east-1: retentionDays must be an integer from 1 to 3650, got 0/);
+    expect(() => build({ retentionDays: 0 })).toThrow(/OffboardingArchive openclaw-111111111111-production-us-east-1-archive: retentionDays must be an integer from 1 to 3650, got 0/);
   });
 });
