@@ -67,6 +67,27 @@ export const RegionConfigSchema = z.strictObject({
   database: DatabaseConfigSchema,
 });
 
+/**
+ * What offboarding a tenant of this environment does (see the README's "Offboarding a tenant").
+ * The windows are AWS's own limits: ScheduleKeyDeletion and DeleteSecret accept 7-30 days.
+ */
+export const OffboardingConfigSchema = z.strictObject({
+  /**
+   * Days every object in the offboarding archive (database exports, bucket manifests) is kept:
+   * S3 Object Lock holds it that long, then a lifecycle rule expires it.
+   */
+  archiveRetentionDays: z.number().int().min(1).max(3650).default(365),
+  /** Days between `terraform destroy` and AWS deleting the tenant's KMS key; it can be cancelled meanwhile. */
+  kmsDeletionWindowDays: z.number().int().min(7).max(30).default(30),
+  /** Days a deleted tenant secret can still be restored. */
+  secretRecoveryWindowDays: z.number().int().min(7).max(30).default(30),
+  /**
+   * `delete` removes the tenant's log group with the stack; `retain` leaves it until its retention
+   * expires (readable only until the tenant key is deleted, which encrypts it).
+   */
+  logGroup: z.enum(["delete", "retain"]).default("delete"),
+});
+
 export const EnvironmentConfigSchema = z.strictObject({
   /** The AWS account this environment deploys into; providers refuse any other. */
   accountId: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"),
@@ -110,6 +131,8 @@ export const EnvironmentConfigSchema = z.strictObject({
     .strictObject(Object.fromEntries(QUOTA_NAMES.map((name) => [name, z.number().int().positive()])) as Record<(typeof QUOTA_NAMES)[number], z.ZodNumber>)
     .partial()
     .optional(),
+  /** Offboarding settings; every field has a default. */
+  offboarding: OffboardingConfigSchema.prefault({}),
   regions: z
     .record(z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1").max(MAX_REGION_LENGTH), RegionConfigSchema)
     .refine((r) => Object.keys(r).length > 0, "at least one region"),
@@ -123,3 +146,4 @@ export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
 export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;
+export type OffboardingConfig = z.infer<typeof OffboardingConfigSchema>;

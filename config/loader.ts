@@ -5,13 +5,22 @@ import type { z } from "zod";
 import { EnvironmentsConfig, EnvironmentsSchema } from "./environment-schema";
 import { resolveModel } from "./bedrock-models";
 import { formatIssues } from "./format-issues";
-import { TenantConfig, TenantSchema } from "./tenant-schema";
+import { TOMBSTONE_STATUS } from "./tenant-lifecycle";
+import { OFFBOARDING_RECORD_PATTERN, OffboardedTenant, TenantConfig, TenantSchema, TOMBSTONE_ONLY_FIELDS, TombstoneSchema } from "./tenant-schema";
 
 /** Validated, typed configuration: everything the stacks are built from. */
 export interface ProjectConfig {
   readonly environments: EnvironmentsConfig;
-  /** Tenants sorted by id, so stack order and output never depend on directory order. */
+  /**
+   * Tenants with a stack (every status but `offboarded`), sorted by id, so stack order and
+   * output never depend on directory order.
+   */
   readonly tenants: readonly TenantConfig[];
+  /**
+   * `offboarded` tombstones, sorted by id. No stack, no reference in any synthesized file:
+   * they are here so their ids stay taken and `npm run tenant -- list` can show them.
+   */
+  readonly tombstones: readonly OffboardedTenant[];
 }
 
 export interface LoadConfigOptions {
@@ -58,6 +67,7 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
   }
 
   const tenants: TenantConfig[] = [];
+  const tombstones: OffboardedTenant[] = [];
   const fileOfId = new Map<string, string>();
   for (const name of files) {
     const path = join(options.tenantsDir, name);
@@ -70,9 +80,16 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
 
     const raw = readYaml(path, shown, problems);
     if (raw === undefined) continue;
-    const tenant = validate(raw, shown, TenantSchema, problems);
     // Rules that span files run on the raw values too, so one run reports every problem.
     const fields = (raw ?? {}) as Record<string, unknown>;
+    let tombstone: OffboardedTenant | undefined;
+    let tenant: TenantConfig | undefined;
+    if (fields.status === TOMBSTONE_STATUS) {
+      tombstone = validate(raw, shown, TombstoneSchema, problems);
+      if (environments) checkRecordLocation(environments, fields, shown, problems);
+    } else {
+      tenant = validate(withoutTombstoneFields(fields, shown, problems), shown, TenantSchema, problems);
+    }
     const id = typeof fields.id === "string" ? fields.id : undefined;
     const expectedId = basename(name, ".yaml");
     if (id !== undefined && id !== expectedId) {
@@ -86,10 +103,47 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
     if (environments) checkPlacement(environments, fields.environment, fields.region, shown, problems);
     if (tenant) checkBedrockModels(tenant, shown, problems);
     if (tenant) tenants.push(tenant);
+    if (tombstone) tombstones.push(tombstone);
   }
 
   if (problems.length > 0 || !environments) throw new ConfigError(problems);
-  return { environments, tenants: tenants.sort((a, b) => a.id.localeCompare(b.id)) };
+  const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+  return { environments, tenants: tenants.sort(byId), tombstones: tombstones.sort(byId) };
+}
+
+/**
+ * A file that is not `offboarded` but carries a tombstone's fields shows an offboarded tenant
+ * being turned back into another state: its id can never be reused, so that is refused here
+ * (the pipeline's pull-request check also compares the base and head versions).
+ */
+function withoutTombstoneFields(fields: Record<string, unknown>, shown: string, problems: string[]): unknown {
+  if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return fields;
+  const present = TOMBSTONE_ONLY_FIELDS.filter((f) => f in fields);
+  if (present.length === 0) return fields;
+  const status = typeof fields.status === "string" ? fields.status : "another status";
+  for (const field of present) {
+    problems.push(
+      `${shown}: ${field}: only an offboarded tenant has one; an offboarded tenant never returns to ${status} ` +
+        "(its id, bucket name and key alias can never be reused): keep status: offboarded, or add a tenant with a new id",
+    );
+  }
+  const rest = { ...fields };
+  for (const field of present) delete rest[field];
+  return rest;
+}
+
+/** The record pointer must name this tenant and the environment's state bucket, where the offboarding job writes it. */
+function checkRecordLocation(environments: EnvironmentsConfig, fields: Record<string, unknown>, shown: string, problems: string[]): void {
+  const match = typeof fields.offboardingRecord === "string" ? OFFBOARDING_RECORD_PATTERN.exec(fields.offboardingRecord) : null;
+  if (!match) return; // the schema already reported it
+  const [, bucket, tenantId] = match;
+  if (typeof fields.id === "string" && tenantId !== fields.id) {
+    problems.push(`${shown}: offboardingRecord: must be under offboarding/${fields.id}/ (got "${fields.offboardingRecord}")`);
+  }
+  const env = typeof fields.environment === "string" ? environments[fields.environment] : undefined;
+  if (env && bucket !== env.stateBucket) {
+    problems.push(`${shown}: offboardingRecord: must be in environment ${fields.environment}'s state bucket ${env.stateBucket} (got "${fields.offboardingRecord}")`);
+  }
 }
 
 function readEnvironments(cdktfJsonPath: string, shown: string, problems: string[]): EnvironmentsConfig | undefined {

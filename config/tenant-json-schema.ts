@@ -1,14 +1,30 @@
 import { z } from "zod";
-import { TenantSchema } from "./tenant-schema";
+import { TOMBSTONE_STATUS } from "./tenant-lifecycle";
+import { TenantSchema, TombstoneSchema } from "./tenant-schema";
 
-/** The tenant schema as JSON Schema (draft 2020-12), describing what a tenant file may contain. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * The tenant file as JSON Schema (draft 2020-12), describing what a tenant file may contain:
+ * an `offboarded` file is a tombstone (TombstoneSchema), every other status a tenant with a
+ * stack (TenantSchema). `if`/`then`/`else` rather than `oneOf`, so an editor reports the
+ * errors of the branch the file's status picks, as the loader does.
+ */
 export function tenantJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(TenantSchema, { io: "input", unrepresentable: "any" }),
+    $schema: "https://json-schema.org/draft/2020-12/schema",
     $id: "https://openclaw.example/schemas/tenant.schema.json",
     title: "OpenClaw tenant",
     description:
       "One customer of the OpenClaw platform: tenants/<id>.yaml. Generated from config/tenant-schema.ts by `npm run schema`; " +
-      "cross-file rules (id equals file name, environment and region declared in cdktf.json, Fargate cpu/memory pairs) are checked by the synth.",
+      "cross-file rules (id equals file name, environment and region declared in cdktf.json, Fargate cpu/memory pairs, " +
+      "the offboarding record in the environment's state bucket) are checked by the synth.",
+    type: "object",
+    if: { properties: { status: { const: TOMBSTONE_STATUS } }, required: ["status"] },
+    then: jsonSchemaOf(TombstoneSchema),
+    else: jsonSchemaOf(TenantSchema),
   };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN } from "./tenant-id";
 import { BEDROCK_ROUTINGS } from "./bedrock-models";
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateCpu, isValidFargateMemory } from "./fargate";
+import { LiveTenantStatus, TENANT_STATUSES, TOMBSTONE_STATUS } from "./tenant-lifecycle";
 
 export { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN };
 /** Agent names appear in role, service and task family names. */
@@ -56,8 +57,12 @@ export const TenantSchema = z.strictObject({
   environment: z.string(),
   /** Data residency: a region the environment declares. */
   region: z.string(),
-  /** `suspended` scales every agent to zero and keeps all data. */
-  status: z.enum(["active", "suspended"]),
+  /**
+   * Lifecycle state (config/tenant-lifecycle.ts): `provisioning` and `suspended` run 0 tasks,
+   * `active` runs the agents, `offboarding` lifts the destroy protection for the offboarding job.
+   * `offboarded` files are tombstones, validated by TombstoneSchema instead.
+   */
+  status: z.enum(TENANT_STATUSES).transform((s) => s as LiveTenantStatus),
   /** CostCenter tag; defaults to the environment's. */
   costCenter: z.string().min(1).max(128).optional(),
   agents: z
@@ -107,4 +112,29 @@ export const TenantSchema = z.strictObject({
 });
 
 export type TenantConfig = z.infer<typeof TenantSchema>;
+
+/** Where offboarding records live: `s3://<state bucket>/offboarding/<tenant-id>/<name>.json`. */
+export const OFFBOARDING_RECORD_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/offboarding\/([a-z][a-z0-9-]*[a-z0-9])\/[A-Za-z0-9._-]+\.json$/;
+
+/**
+ * An `offboarded` tenant file: a tombstone. It keeps the id (never reusable: bucket names, KMS
+ * aliases pending deletion and database role names would collide), where the tenant lived, when
+ * it was offboarded and where the offboarding record is. No stack is synthesized for it, so
+ * agents, budget and the rest are gone: the record lists what existed.
+ */
+export const TombstoneSchema = z.strictObject({
+  id: TenantSchema.shape.id,
+  displayName: TenantSchema.shape.displayName.optional(),
+  environment: z.string(),
+  region: z.string(),
+  status: z.literal(TOMBSTONE_STATUS),
+  /** When the offboarding job finished (ISO 8601 date-time with offset, e.g. 2026-12-01T22:10:00Z). */
+  offboardedAt: z.iso.datetime({ offset: true, message: "an ISO 8601 date-time like 2026-12-01T22:10:00Z" }),
+  /** The offboarding record the job wrote: s3://<state bucket>/offboarding/<tenant-id>/<name>.json. */
+  offboardingRecord: z.string().regex(OFFBOARDING_RECORD_PATTERN, "s3://<state bucket>/offboarding/<tenant-id>/<name>.json"),
+});
+export type OffboardedTenant = z.infer<typeof TombstoneSchema>;
+
+/** Fields only a tombstone carries; on any other status they would show a tenant coming back. */
+export const TOMBSTONE_ONLY_FIELDS = ["offboardedAt", "offboardingRecord"] as const;
 export type AgentConfig = TenantConfig["agents"][string];

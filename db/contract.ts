@@ -27,14 +27,24 @@ export const ProvisionerInputSchema = z.strictObject({
   /** Tenant bucket that receives the export taken before a `drop`. */
   exportBucket: z.string().regex(S3_BUCKET_NAME, "an S3 bucket name"),
   /**
-   * The tenant's KMS key, which encrypts the export. S3 does not fall back to the bucket's
-   * default key when a request asks for SSE-KMS without naming one (it uses aws/s3).
+   * The tenant's KMS key, which encrypts an export to the tenant bucket. S3 does not fall back to
+   * the bucket's default key when a request asks for SSE-KMS without naming one (it uses aws/s3).
+   * Absent for an offboarding tenant, whose export goes to the platform's archive under that
+   * bucket's default encryption.
    */
-  exportKmsKeyArn: z.string().regex(KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"),
+  exportKmsKeyArn: z.string().regex(KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)").optional(),
   /** `retain` (default): revoke login, keep schema and rows. `drop`: export to S3, then remove everything. */
   deletionMode: z.enum(DELETION_MODES),
   /** CONNECTION LIMIT of the tenant's login role. */
   connectionLimit: z.number().int().min(1).max(MAX_CONNECTION_LIMIT),
+  /**
+   * Present (true) only while the tenant file says `status: offboarding`. A delete acts (retain
+   * or drop) only when the input it receives, the last one applied, carries it; any other
+   * delete (the invocation replaced because the function was renamed, `-replace`, a stack
+   * destroyed by hand) leaves the database untouched. Absent rather than false, so tenants
+   * that are not offboarding keep the input they always had.
+   */
+  offboarding: z.literal(true).optional(),
 });
 export type ProvisionerInput = z.infer<typeof ProvisionerInputSchema>;
 
@@ -63,6 +73,39 @@ export const MigrateEventSchema = z.strictObject({
 });
 export type MigrateEvent = z.infer<typeof MigrateEventSchema>;
 
+/**
+ * Step 2 of the offboarding job, before any destroy: the tenant's rows (its schema and its rows
+ * of the shared tables, the same export a `drop` takes) written to the platform's offboarding
+ * archive. Retires the tenant's login first (agents already run 0 tasks), so the snapshot is
+ * final; nothing is dropped. The job records the returned checksum and verifies the object.
+ */
+export const ExportEventSchema = z.strictObject({
+  operation: z.literal("export"),
+  environment: z.string().min(1),
+  tenantId: ProvisionerInputSchema.shape.tenantId,
+  /** The offboarding archive (offboardingArchiveBucketName); the function may write nowhere else there but below EXPORT_PREFIX. */
+  exportBucket: ProvisionerInputSchema.shape.exportBucket,
+});
+export type ExportEvent = z.infer<typeof ExportEventSchema>;
+
+/** Where an export went and what it holds, so the offboarding record can prove it. */
+export interface ExportReceipt {
+  /** `s3://bucket/key`. */
+  readonly exportLocation: string;
+  /** Hex SHA-256 of the object's bytes (UTF-8 SQL). */
+  readonly exportSha256: string;
+  readonly exportBytes: number;
+}
+
+export interface ExportResult extends ExportReceipt {
+  readonly status: "exported";
+  /** True when an earlier call already stored this export (a retry): nothing was exported again. */
+  readonly reused?: true;
+  readonly tenantId: string;
+  readonly roleName: string;
+  readonly schemaName: string;
+}
+
 export interface MigrateResult {
   readonly status: "migrated";
   readonly migrationsApplied: string[];
@@ -73,12 +116,19 @@ export interface ProvisionerResult {
   readonly tenantId: string;
   readonly roleName: string;
   readonly schemaName: string;
-  /** `active` after create/update, `retired` after a retaining delete, `dropped` after a dropping one, `absent` when there was nothing to delete. */
-  readonly status: "active" | "retired" | "dropped" | "absent";
+  /**
+   * `active` after create/update, `retired` after a retaining delete, `dropped` after a dropping
+   * one, `absent` when there was nothing to delete, `kept` after a delete of a tenant that is not
+   * offboarding (nothing was touched).
+   */
+  readonly status: "active" | "retired" | "dropped" | "absent" | "kept";
   /** Migrations this invocation applied (usually none). */
   readonly migrationsApplied: string[];
-  /** `s3://bucket/key` of the export taken before a drop. */
+  /** `s3://bucket/key` of the export taken before a drop (or taken by the `export` operation, which a drop reuses). */
   readonly exportLocation?: string;
+  /** Hex SHA-256 and size of that export. */
+  readonly exportSha256?: string;
+  readonly exportBytes?: number;
 }
 
 /**

@@ -56,6 +56,13 @@ export interface DbProvisionerProps {
    * only below `database-exports/` in matching buckets of this account.
    */
   readonly exportBucketArnPattern: string;
+  /**
+   * ARN of the platform's offboarding archive bucket (OffboardingArchive): a tenant in
+   * `offboarding` has its export written there, under `database-exports/`, encrypted with the
+   * platform key (`kmsKeyArn`), because its own bucket and key are about to be destroyed.
+   * @default exports go to tenant buckets only
+   */
+  readonly offboardingArchiveBucketArn?: string;
   /** Log retention. @default 365 (one year of provisioning history) */
   readonly logRetentionDays?: number;
   /**
@@ -198,6 +205,7 @@ export class DbProvisioner extends Construct {
           StringLike: { "kms:EncryptionContext:aws:s3:arn": props.exportBucketArnPattern },
         },
       },
+      ...(props.offboardingArchiveBucketArn ? archiveExportStatements(props.offboardingArchiveBucketArn, props.kmsKeyArn, props.region) : []),
       {
         // ENI management for VPC functions; these EC2 actions support no resource-level scoping.
         Sid: "ManageVpcNetworkInterfaces",
@@ -276,4 +284,18 @@ export class DbProvisioner extends Construct {
     this.securityGroupId = securityGroup.id;
     this.logGroupName = logGroup.name;
   }
+}
+
+/** Writing offboarding exports into the platform's archive, encrypted with the platform key through S3. */
+function archiveExportStatements(archiveBucketArn: string, platformKeyArn: string, region: string): PolicyStatement[] {
+  return [
+    { Sid: "WriteExportsToOffboardingArchive", Effect: "Allow", Action: "s3:PutObject", Resource: `${archiveBucketArn}/${EXPORT_PREFIX}/*` },
+    {
+      Sid: "EncryptArchiveExportsWithPlatformKey",
+      Effect: "Allow",
+      Action: "kms:GenerateDataKey",
+      Resource: platformKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+    },
+  ];
 }

@@ -19,8 +19,13 @@ export interface EncryptionKeyProps {
   readonly logGroupNamePattern?: string;
   /** Further statements (e.g. a tenant's roles). Keep them scoped; the key policy is the last line. */
   readonly additionalStatements?: PolicyStatement[];
-  /** Days AWS waits before deleting a scheduled key. @default 30 */
+  /** Days AWS waits before deleting a scheduled key (ScheduleKeyDeletion accepts 7-30). @default 30 */
   readonly deletionWindowDays?: number;
+  /**
+   * `prevent_destroy` on the key. Only a tenant in `offboarding` turns it off: its destroy then
+   * schedules the key for deletion after `deletionWindowDays`. @default true
+   */
+  readonly preventDestroy?: boolean;
 }
 
 /**
@@ -71,7 +76,7 @@ export class EncryptionKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: deletionWindowDays,
       policy: renderPolicy(statements),
-      lifecycle: { preventDestroy: true },
+      lifecycle: { preventDestroy: props.preventDestroy ?? true },
     });
     const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: key.keyId });
 

@@ -73,6 +73,22 @@ export function tenantBucketArnPattern(accountId: string, region: string): strin
   return `arn:aws:s3:::${tenantBucketName("*", accountId, region)}`;
 }
 
+/**
+ * The platform-owned archive that receives an offboarded tenant's exports, one per
+ * environment (account) and region, so exports stay in the tenant's region. The account
+ * id comes right after the prefix: a tenant id starts with a letter, so no tenant bucket
+ * (`openclaw-<id>-<account>-<region>`) can ever take this name, and no tenant-bucket ARN
+ * pattern in a policy matches it. At most 9 + 12 + 1 + 12 + 1 + 14 + 8 = 57 characters.
+ */
+export function offboardingArchiveBucketName(environment: string, region: string, accountId: string): string {
+  return `${NAME_PREFIX}-${accountId}-${environment}-${region}-archive`;
+}
+
+/** Prefix of a tenant's offboarding progress and records in its environment's state bucket. */
+export function offboardingStatePrefix(tenantId: string): string {
+  return `offboarding/${tenantId}/`;
+}
+
 export function tenantKeyAlias(environment: string, tenantId: string): string {
   return `alias/${NAME_PREFIX}/${environment}/${tenantId}`;
 }

@@ -12,10 +12,23 @@ export interface TenantDatabaseProps {
   readonly environment: string;
   /** Name of the platform's provisioner function, read from the platform contract in SSM. */
   readonly provisionerFunctionName: string;
-  /** The tenant's bucket, which receives the export taken before a `drop` (a name or a token). */
+  /**
+   * Bucket that receives the export taken before a `drop` (a name or a token): the tenant's own
+   * bucket, or while offboarding the platform's offboarding archive (the tenant bucket is destroyed too).
+   */
   readonly exportBucketName: string;
-  /** The tenant's KMS key (ARN or token): the export is encrypted with it. */
-  readonly exportKmsKeyArn: string;
+  /**
+   * The tenant's KMS key (ARN or token) for an export to the tenant bucket. Leave it out for an
+   * export to the offboarding archive, which encrypts with its own default key (its policy
+   * refuses any other). @default the export bucket's default encryption
+   */
+  readonly exportKmsKeyArn?: string;
+  /**
+   * True only while the tenant is in `offboarding`. The provisioner acts on a delete only when
+   * the last applied input says so; any other delete (a replacement because the function was
+   * renamed, `-replace`, a destroy by hand) leaves the database untouched. @default false
+   */
+  readonly offboarding?: boolean;
   /**
    * What destroying this resource (removing the tenant) does to its data.
    * `retain`: the role can no longer log in, schema and rows stay.
@@ -53,9 +66,11 @@ export class TenantDatabase extends Construct {
       tenantId: props.tenantId,
       environment: props.environment,
       exportBucket: props.exportBucketName,
-      exportKmsKeyArn: props.exportKmsKeyArn,
+      ...(props.exportKmsKeyArn !== undefined ? { exportKmsKeyArn: props.exportKmsKeyArn } : {}),
       deletionMode: props.deletionMode ?? "retain",
       connectionLimit: props.connectionLimit ?? 20,
+      // Absent unless offboarding, so every other tenant's input (and plan) stays as it was.
+      ...(props.offboarding ? { offboarding: true as const } : {}),
     };
     // The handler's own schema, so synth fails on exactly what the Lambda would refuse.
     // A bucket name or key ARN known only at apply time is checked by the handler.
@@ -63,7 +78,7 @@ export class TenantDatabase extends Construct {
       {
         ...input,
         ...(Token.isUnresolved(input.exportBucket) && { exportBucket: "resolved-at-apply" }),
-        ...(Token.isUnresolved(input.exportKmsKeyArn) && { exportKmsKeyArn: "arn:aws:kms:us-east-1:000000000000:key/resolved-at-apply" }),
+        ...(input.exportKmsKeyArn !== undefined && Token.isUnresolved(input.exportKmsKeyArn) && { exportKmsKeyArn: "arn:aws:kms:us-east-1:000000000000:key/resolved-at-apply" }),
       },
       { reportInput: true },
     );
@@ -75,7 +90,8 @@ export class TenantDatabase extends Construct {
       functionName: props.provisionerFunctionName,
       input: JSON.stringify(input),
       // create on create, update when the input changes, delete on destroy; each call
-      // gets {"tf": {"action": ..., "prev_input": ...}} added by the provider.
+      // gets {"tf": {"action": ..., "prev_input": ...}} added by the provider. A delete carries
+      // the last applied input, so only an applied `offboarding` input makes it act.
       lifecycleScope: "CRUD",
       terraformKey: TERRAFORM_KEY,
     });

@@ -8,6 +8,11 @@ export interface TenantLoggingProps {
   readonly kmsKeyArn: string;
   /** Days logs are kept; one of CloudWatch's allowed values. */
   readonly retentionDays: number;
+  /**
+   * `skip_destroy`: a destroy removes the group from state and leaves it (and its logs, until
+   * their retention expires) in place. @default false (a destroy deletes the group)
+   */
+  readonly retainOnDestroy?: boolean;
 }
 
 /** The tenant's log group: every agent's container output, encrypted with the tenant key. */
@@ -21,6 +26,7 @@ export class TenantLogging extends Construct {
       name: props.logGroupName,
       kmsKeyId: props.kmsKeyArn,
       retentionInDays: props.retentionDays,
+      skipDestroy: props.retainOnDestroy || undefined,
     });
     this.logGroupName = group.name;
     this.logGroupArn = group.arn;

@@ -1,13 +1,9 @@
 import { Construct } from "constructs";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
+import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, privateBucketBaseline } from "./private-bucket";
 import { requireInteger } from "./prop-checks";
 
 export interface TenantStorageProps {
@@ -21,6 +17,13 @@ export interface TenantStorageProps {
   readonly noncurrentVersionDays?: number;
   /** Days before incomplete multipart uploads are aborted. @default 7 */
   readonly abortIncompleteUploadDays?: number;
+  /**
+   * `prevent_destroy` on the bucket. Only a tenant in `offboarding` turns it off, so the
+   * offboarding job's `terraform destroy` can remove the bucket; `force_destroy` stays off
+   * either way, so the destroy fails on a bucket the job has not emptied (which it does only
+   * after the export is verified). @default true
+   */
+  readonly preventDestroy?: boolean;
 }
 
 /**
@@ -41,33 +44,10 @@ export class TenantStorage extends Construct {
 
     const bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,
-      forceDestroy: false,
-      lifecycle: { preventDestroy: true }, // tenant data outlives a deleted YAML file
+      forceDestroy: false, // emptying is the offboarding job's step, after the export is verified
+      lifecycle: { preventDestroy: props.preventDestroy ?? true }, // tenant data outlives a deleted YAML file
     });
-    new S3BucketOwnershipControls(this, "ownership", {
-      bucket: bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" }, // no ACLs: the bucket policy is the only grant
-    });
-    new S3BucketVersioningA(this, "versioning", {
-      bucket: bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: bucket.id,
-      rule: [
-        {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
-          bucketKeyEnabled: true, // one KMS call per bucket key instead of per object
-        },
-      ],
-    });
-    new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
+    privateBucketBaseline(this, bucket.id, props.kmsKeyArn);
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: bucket.id,
       rule: [
@@ -77,28 +57,12 @@ export class TenantStorage extends Construct {
           filter: [{ prefix: "" }],
           noncurrentVersionExpiration: [{ noncurrentDays }],
         },
-        {
-          id: "abort-incomplete-uploads",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: abortDays }],
-        },
+        abortIncompleteUploadsRule(abortDays),
       ],
     });
 
-    // Every object-level event goes to the account's default EventBridge bus, so detections
-    // (mass deletes, unexpected writers) can be added as rules without touching the bucket.
-    new S3BucketNotification(this, "notifications", { bucket: bucket.id, eventbridge: true });
-
     const statements: PolicyStatement[] = [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucket.arn, `${bucket.arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport(bucket.arn),
       {
         // ABAC: a principal tagged for any other tenant is refused whatever its own policies say.
         // Untagged principals of this account (administrators, the deploy role, the DB
@@ -113,14 +77,7 @@ export class TenantStorage extends Construct {
           Null: { [`aws:PrincipalTag/${TENANT_PRINCIPAL_TAG}`]: "false" },
         },
       },
-      {
-        Sid: "DenyOtherAccounts",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucket.arn, `${bucket.arn}/*`],
-        Condition: { StringNotEquals: { "aws:PrincipalAccount": props.accountId } },
-      },
+      denyOtherAccounts(bucket.arn, props.accountId),
     ];
     new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: renderPolicy(statements) });
 

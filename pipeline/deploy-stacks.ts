@@ -8,6 +8,7 @@ import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readSynth, type Synth } from "./lib/synth";
+import { readTenantDir, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
 
@@ -16,13 +17,18 @@ at a time in the order \`affected\` computed (platform stacks before their tenan
 stacks within a wave in parallel. Stops at the first failed wave.
 
 Removed stacks are never destroyed: when the environment lost stacks, the changed ones
-are still deployed, then the tool prints the offboarding steps and exits 1.
+are still deployed, then the tool says how to offboard and exits 1. A removed tenant
+stack whose tenant file is an offboarded tombstone (--tenants) was destroyed by the
+offboarding job: it is reported, not refused. The stack of a tenant in status
+offboarding is never deployed here: the offboarding job (npm run offboard) applies its
+teardown form and destroys it, so no deploy can recreate what offboarding removed.
 
 Options:
   --affected <file>      output of \`npm run -s affected\`
   --synth <dir>          synth output to deploy (cdktf.out; deployed with --skip-synth)
   --environment <env>    only stacks whose provider default tag Environment is <env>
   --base-synth <dir>     base synth output, to tell which environment a removed stack was in
+  --tenants <dir>        the deployed commit's tenant files (lifecycle status, read as data)
   --parallelism <n>      stacks deployed at once within a wave (default 8)
   --summary <file>       append a Markdown report (e.g. "$GITHUB_STEP_SUMMARY")
   --base-ref <sha>       the compared base commit, named in the offboarding steps
@@ -45,11 +51,17 @@ export interface DeployOptions {
   readonly print: (line: string) => void;
   /** Commit that still had the removed stacks, named in the offboarding steps. */
   readonly baseRef?: string;
+  /** The deployed commit's tenant files by id; without them no stack counts as offboarding or offboarded. */
+  readonly tenants?: ReadonlyMap<string, TenantLifecycleFields>;
 }
 
 export interface DeployReport {
   readonly waves: { stacks: string[]; status: "deployed" | "failed" | "skipped" | "planned" }[];
   readonly removed: string[];
+  /** Tenant stacks left to the offboarding job (status offboarding). */
+  readonly offboarding: string[];
+  /** Removed stacks whose tenant file is an offboarded tombstone. */
+  readonly offboarded: string[];
   readonly exitCode: number;
   readonly markdown: string;
 }
@@ -76,20 +88,23 @@ export function offboardingSteps(removed: readonly string[], environment: string
     `Refusing to destroy removed stack(s) in ${environment}: ${removed.join(", ")}.`,
     "The pipeline never destroys a stack whose definition disappeared: the tenant's bucket, KMS key,",
     "secrets and database schema would go with it. Its AWS resources and state are untouched.",
-    "To offboard, for each stack (see .github/README.md, 'Offboarding a tenant'):",
-    "  1. Confirm the removal was intended; export or hand over the tenant's data.",
-    `  2. git checkout ${baseRef} && npm ci && npm run synth   (the last revision that still had the stack)`,
-    "  3. With the deploy role: terraform -chdir=cdktf.out/stacks/<stack> init, then plan -destroy and review;",
-    "     stateful resources carry prevent_destroy, so keep them (terraform state rm) or delete them deliberately.",
-    "  4. terraform apply the reviewed destroy plan and record it in the offboarding issue.",
-    "Nothing to re-run afterwards: later deploys only compare newer commits.",
+    `To offboard instead (see .github/README.md, 'Offboarding a tenant'): restore the tenant file from ${baseRef},`,
+    "set status: offboarding and merge; the deploy workflow's offboard job exports, destroys and records,",
+    "then prints the tombstone edit (status: offboarded) to merge.",
   ].join("\n");
 }
 
 export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const inEnv = (s: string, synth: Synth | undefined) => synth?.stacks.get(s)?.environment === opts.environment;
-  const waves = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head))).filter((w) => w.length > 0);
-  const removed = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
+  const statusOf = (stack: string) => {
+    const id = tenantIdOfStack(stack);
+    return id === undefined ? undefined : opts.tenants?.get(id)?.status;
+  };
+  const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && statusOf(s) === "offboarding");
+  const waves = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head) && !offboarding.includes(s))).filter((w) => w.length > 0);
+  const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
+  const offboarded = gone.filter((s) => statusOf(s) === "offboarded");
+  const removed = gone.filter((s) => !offboarded.includes(s));
   const report: DeployReport["waves"] = [];
   let failed = false;
   for (const [i, stacks] of waves.entries()) {
@@ -126,12 +141,20 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     report.forEach((w, i) => md.push(`| ${i + 1} | ${w.stacks.map((s) => `\`${s}\``).join(" ")} | ${w.status} |`));
     md.push("");
   }
+  if (offboarding.length) {
+    log(`Offboarding, left to the offboard job (not deployed here): ${offboarding.join(", ")}`);
+    md.push(`Offboarding (applied and destroyed by the offboard job, not deployed here): ${offboarding.map((s) => `\`${s}\``).join(", ")}.`, "");
+  }
+  if (offboarded.length) {
+    log(`Removed stacks of offboarded tenants (destroyed by the offboarding job): ${offboarded.join(", ")}`);
+    md.push(`Offboarded (tombstone; destroyed by the offboarding job): ${offboarded.map((s) => `\`${s}\``).join(", ")}.`, "");
+  }
   if (removed.length) {
     md.push("> [!CAUTION]", `> Removed stacks were **not destroyed** and need offboarding: ${removed.map((s) => `\`${s}\``).join(", ")}.`);
     md.push("> See `.github/README.md`, section *Offboarding a tenant*.", "");
   }
   const exitCode = failed ? 2 : removed.length ? 1 : 0;
-  return { waves: report, removed, exitCode, markdown: md.join("\n") };
+  return { waves: report, removed, offboarding, offboarded, exitCode, markdown: md.join("\n") };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -143,6 +166,7 @@ export async function main(argv: string[]): Promise<number> {
     parallelism: { type: "string" },
     summary: { type: "string" },
     "base-ref": { type: "string" },
+    tenants: { type: "string" },
     "dry-run": { type: "boolean" },
   });
   if (!values.affected || !values.synth || !values.environment) throw new UsageError("--affected, --synth and --environment are required");
@@ -166,9 +190,18 @@ export async function main(argv: string[]): Promise<number> {
     exec: realExec,
     print: (line) => process.stdout.write(`${line}\n`),
     baseRef: values["base-ref"] || undefined,
+    tenants: values.tenants ? readTenants(values.tenants) : undefined,
   });
   if (values.summary) appendFileSync(values.summary, `${report.markdown}\n`);
   return report.exitCode;
+}
+
+function readTenants(dir: string): Map<string, TenantLifecycleFields> {
+  try {
+    return readTenantDir(dir);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 if (require.main === module) run("deploy-stacks", HELP, main);

@@ -7,11 +7,14 @@ import { TenantStack } from "./tenant-stack";
 
 /**
  * Adds every stack the configuration calls for. A region gets a platform stack when it hosts
- * at least one tenant or is marked `alwaysOn`; an unused region costs nothing (no NAT, no RDS).
+ * at least one tenant (offboarded ones included) or is marked `alwaysOn`; an unused region
+ * costs nothing (no NAT, no RDS).
  */
 export function buildApp(app: App, config: ProjectConfig): void {
   const platforms = new Map<string, PlatformStack>();
-  const regionsInUse = new Set(config.tenants.map((t) => `${t.environment}/${t.region}`));
+  // An offboarded tenant (tombstone) has no stack and appears nowhere, but its region keeps its
+  // platform stack: the offboarding archive there holds the tenant's export for its retention.
+  const regionsInUse = new Set([...config.tenants, ...config.tombstones].map((t) => `${t.environment}/${t.region}`));
 
   for (const [environmentName, environment] of Object.entries(config.environments)) {
     const regions = Object.entries(environment.regions).filter(([region, r]) => r.alwaysOn || regionsInUse.has(`${environmentName}/${region}`));

@@ -12,6 +12,7 @@ import { EncryptionKey } from "../modules/encryption-key";
 import {
   agentRepositoryName,
   NAME_PREFIX,
+  offboardingArchiveBucketName,
   platformKeyAlias,
   platformLogGroupName,
   platformNamePrefix,
@@ -21,6 +22,7 @@ import {
   tenantBucketArnPattern,
 } from "../modules/naming";
 import { Network } from "../modules/network";
+import { OffboardingArchive } from "../modules/offboarding-archive";
 import { PlatformContract } from "../modules/platform-contract";
 import { ServiceRoleBoundary } from "../modules/service-role-boundary";
 import { StackSettings } from "../modules/stack-settings";
@@ -93,8 +95,8 @@ export class PlatformStack extends SelfContainedStack {
       accountId,
       platformLogGroupPrefix: platformLogGroupName(env, region, ""),
       platformKeyArn: key.keyArn,
-      // Tenant buckets; the offboarding archive joins this list where the platform creates it.
-      exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region)],
+      // Tenant buckets, and the offboarding archive that receives an offboarding tenant's export.
+      exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region), `arn:aws:s3:::${offboardingArchiveBucketName(env, region, accountId)}`],
     });
 
     const network = new Network(this, "network", {
@@ -145,6 +147,13 @@ export class PlatformStack extends SelfContainedStack {
       databaseResourceId: database.resourceId,
     });
 
+    const archive = new OffboardingArchive(this, "offboarding-archive", {
+      bucketName: offboardingArchiveBucketName(env, region, accountId),
+      accountId,
+      kmsKeyArn: key.keyArn,
+      retentionDays: environment.offboarding.archiveRetentionDays,
+    });
+
     const provisioner = new DbProvisioner(this, "db-provisioner", {
       functionName: name("db-provisioner"),
       environment: env,
@@ -163,6 +172,7 @@ export class PlatformStack extends SelfContainedStack {
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
       reservedConcurrentExecutions: environment.provisionerReservedConcurrency,
+      offboardingArchiveBucketArn: archive.bucketArn,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
       networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
     });

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
+import { runsNoTasks } from "../config/tenant-lifecycle";
 import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
@@ -15,6 +16,7 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
+  offboardingArchiveBucketName,
   tenantAnomalyMonitorName,
   tenantBucketName,
   tenantBudgetName,
@@ -59,6 +61,11 @@ export class TenantStack extends SelfContainedStack {
     const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
     // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
     const databaseUser = databaseRoleName(tenant.id);
+    // The teardown form: destroy protection lifted for this stack alone, deletion windows from
+    // the environment, the database export aimed at the platform's archive. The offboarding job
+    // destroys the stack only after this form is applied.
+    const offboarding = tenant.status === "offboarding";
+    const teardown = environment.offboarding;
     this.addDependency(props.platform);
     const spendStop = tenant.budget.stopAtPercent !== "off";
 
@@ -91,30 +98,37 @@ export class TenantStack extends SelfContainedStack {
       description: `OpenClaw tenant ${tenant.id} (${env}): bucket, secrets, logs`,
       logGroupNamePattern: tenantLogGroupName(env, tenant.id),
       additionalStatements: [keyUsersStatement(iam.allRoleArns)],
+      ...(offboarding ? { preventDestroy: false, deletionWindowDays: teardown.kmsDeletionWindowDays } : {}),
     });
     const storage = new TenantStorage(this, "storage", {
       tenantId: tenant.id,
       bucketName: tenantBucketName(tenant.id, accountId, region),
       accountId,
       kmsKeyArn: key.keyArn,
+      ...(offboarding ? { preventDestroy: false } : {}),
     });
     const secrets = new TenantSecrets(this, "secrets", {
       tenantId: tenant.id,
       secretNames: Object.fromEntries(tenant.integrations.map((i) => [i, tenantSecretName(env, tenant.id, i)])),
       kmsKeyArn: key.keyArn,
+      ...(offboarding ? { recoveryWindowDays: teardown.secretRecoveryWindowDays } : {}),
     });
     const logging = new TenantLogging(this, "logging", {
       logGroupName: tenantLogGroupName(env, tenant.id),
       kmsKeyArn: key.keyArn,
       retentionDays: tenant.logRetentionDays,
+      ...(offboarding && teardown.logGroup === "retain" ? { retainOnDestroy: true } : {}),
     });
     const database = new TenantDatabase(this, "database", {
       tenantId: tenant.id,
       environment: env,
       provisionerFunctionName: platform.databaseProvisionerFunctionName,
-      exportBucketName: storage.bucketName,
-      exportKmsKeyArn: key.keyArn,
+      // The tenant bucket goes with the stack, so an offboarding export goes to the archive,
+      // under the archive's own encryption.
+      exportBucketName: offboarding ? offboardingArchiveBucketName(env, region, accountId) : storage.bucketName,
+      exportKmsKeyArn: offboarding ? undefined : key.keyArn,
       deletionMode: tenant.databaseDeletion,
+      offboarding,
       // Old and new tasks of a rolling deployment both hold their pools for a while; the
       // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
       connectionLimit: Math.min(
@@ -189,7 +203,9 @@ export class TenantStack extends SelfContainedStack {
         clusterArn: platform.clusterArn,
         cpu: agentConfig.cpu,
         memoryMiB: agentConfig.memory,
-        desiredCount: tenant.status === "suspended" ? 0 : agentConfig.desiredCount,
+        // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
+        // paused; offboarding: being exported and destroyed).
+        desiredCount: runsNoTasks(tenant.status) ? 0 : agentConfig.desiredCount,
         spot: agentConfig.spot,
         image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,
         executionRoleArn: iam.executionRoleArn,

@@ -13,6 +13,7 @@ describe("AWS names at the longest ids the schemas accept", () => {
   const { AWS_NAME_LIMITS: limit } = naming;
   it.each([
     ["S3 bucket", naming.tenantBucketName(LONGEST_TENANT, ACCOUNT, LONGEST_REGION), limit.s3Bucket],
+    ["offboarding archive bucket", naming.offboardingArchiveBucketName(LONGEST_ENVIRONMENT, LONGEST_REGION, ACCOUNT), limit.s3Bucket],
     ["task role", naming.agentTaskRoleName(LONGEST_TENANT, LONGEST_AGENT), limit.iamRole],
     ["execution role", naming.tenantExecutionRoleName(LONGEST_TENANT), limit.iamRole],
     ["KMS alias", naming.tenantKeyAlias(LONGEST_ENVIRONMENT, LONGEST_TENANT), limit.kmsAlias],
@@ -50,5 +51,15 @@ describe("AWS names at the longest ids the schemas accept", () => {
   it("gives every stack its own state key", () => {
     expect(naming.platformStateKey("production", "us-east-1")).toBe("platform/production/us-east-1.tfstate");
     expect(naming.tenantStateKey("acme")).toBe("tenants/acme.tfstate");
+  });
+});
+
+describe("offboarding archive bucket", () => {
+  test("can never be a tenant bucket, whatever the tenant id, nor match the tenant-bucket ARN pattern", () => {
+    const archive = naming.offboardingArchiveBucketName("production", "us-east-1", ACCOUNT);
+    // A tenant bucket is openclaw-<id>-<account>-<region> with an id that starts with a letter.
+    expect(archive).not.toMatch(new RegExp(`^openclaw-[a-z][a-z0-9-]*-${ACCOUNT}-us-east-1$`));
+    const pattern = naming.tenantBucketArnPattern(ACCOUNT, "us-east-1").replace("arn:aws:s3:::", "");
+    expect(archive).not.toMatch(new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.-]/g, "\\$&")).join(".*")}$`));
   });
 });

@@ -10,10 +10,11 @@
  * the RDS CAs, so no certificate file has to be bundled or kept up to date here.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { createHash } from "node:crypto";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
 import { PROVISIONER_ENV as ENV } from "../contract";
-import type { MigrateResult, ProvisionerResult } from "../contract";
+import type { ExportResult, MigrateResult, ProvisionerResult } from "../contract";
 import { createProvisioner, MasterCredentials, ProvisionerDeps } from "../provisioner/provisioner";
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -65,12 +66,15 @@ export function awsDependencies(
           Key: key,
           Body: body,
           ContentType: "application/sql",
-          // SSE-KMS with the tenant's own key, named explicitly: "aws:kms" without a key id
-          // means the account's aws/s3 key, not the bucket's default. The bucket key keeps the
-          // encryption context the bucket ARN, which the function's KMS grant is written for.
-          ServerSideEncryption: "aws:kms",
-          SSEKMSKeyId: kmsKeyArn,
-          BucketKeyEnabled: true,
+          // S3 checks the body against it and keeps it: the offboarding job verifies the export
+          // through GetObjectAttributes (Checksum) without reading tenant data.
+          ChecksumAlgorithm: "SHA256",
+          ChecksumSHA256: createHash("sha256").update(body, "utf8").digest("base64"),
+          // A named key: SSE-KMS with it, explicitly, because "aws:kms" without a key id means the
+          // account's aws/s3 key, not the bucket's default; the bucket key keeps the encryption
+          // context the bucket ARN, which the function's KMS grant is written for. No key (the
+          // offboarding archive): the bucket's default encryption, the platform key its policy demands.
+          ...(kmsKeyArn ? { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: kmsKeyArn, BucketKeyEnabled: true } : {}),
           // A same-named bucket in another account must not receive tenant data.
           ExpectedBucketOwner: expectedBucketOwner(),
         }),
@@ -84,10 +88,10 @@ export function accountOf(functionArn: string): string | undefined {
   return functionArn.split(":")[4] || undefined;
 }
 
-let provision: ((event: unknown) => Promise<ProvisionerResult | MigrateResult>) | undefined;
+let provision: ((event: unknown) => Promise<ProvisionerResult | MigrateResult | ExportResult>) | undefined;
 let currentContext: Context | undefined;
 
-export async function handler(event: unknown, context: Context): Promise<ProvisionerResult | MigrateResult> {
+export async function handler(event: unknown, context: Context): Promise<ProvisionerResult | MigrateResult | ExportResult> {
   currentContext = context;
   // Built once per execution environment: SDK clients and migration files are reused across invocations.
   provision ??= createProvisioner(

@@ -5,12 +5,27 @@
  */
 import { Client } from "pg";
 import type { ClientBase, ClientConfig } from "pg";
-import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
+import { createHash } from "node:crypto";
+import {
+  EXPORT_PREFIX,
+  ExportEvent,
+  ExportEventSchema,
+  ExportReceipt,
+  ExportResult,
+  MigrateEvent,
+  MigrateEventSchema,
+  MigrateResult,
+  ProvisionerEvent,
+  ProvisionerEventSchema,
+  ProvisionerInput,
+  ProvisionerResult,
+  TERRAFORM_KEY,
+} from "../contract";
 import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { exportTenant } from "./export";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
-import { actAsTenant, dropTenant, provisionTenant, retireTenant, tenantNames, terminateSessions } from "./tenant";
+import { actAsTenant, dropTenant, provisionTenant, retireTenant, TenantNames, tenantNames, terminateSessions } from "./tenant";
 
 /** The RDS-managed master secret holds more keys; these two are what we use. */
 export interface MasterCredentials {
@@ -25,8 +40,8 @@ export interface ProvisionerDeps {
   readonly environment: string;
   /** Reads the master user's credentials (Secrets Manager in AWS). Called once per invocation, so rotation needs no restart. */
   readonly getMasterCredentials: () => Promise<MasterCredentials>;
-  /** Stores an export (S3 in AWS), encrypted with the tenant's KMS key. */
-  readonly putExport: (bucket: string, key: string, body: string, kmsKeyArn: string) => Promise<void>;
+  /** Stores an export (S3 in AWS): SSE-KMS with `kmsKeyArn` when given, else the bucket's default encryption. */
+  readonly putExport: (bucket: string, key: string, body: string, kmsKeyArn?: string) => Promise<void>;
   /** @default DEFAULT_LAYOUT */
   readonly layout?: DbLayout;
   /** @default the files in db/migrations */
@@ -40,10 +55,13 @@ export interface ProvisionerDeps {
 /** Serialises provisioner transactions per database: migrations and role changes never interleave. */
 const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))";
 
-/** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
-export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent {
-  const isMigrate = typeof event === "object" && event !== null && "operation" in event;
-  const schema = isMigrate ? MigrateEventSchema : ProvisionerEventSchema;
+/**
+ * Validates an invocation: a tenant event, `{"operation": "migrate"}` from the platform stack,
+ * or `{"operation": "export"}` from the offboarding job.
+ */
+export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ExportEvent {
+  const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
+  const schema = operation === undefined ? ProvisionerEventSchema : operation === "export" ? ExportEventSchema : MigrateEventSchema;
   // The input carries no secret (see db/contract.ts), so messages may show the values.
   const parsed = schema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
@@ -66,7 +84,7 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
 }
 
 /** Returns the invocation handler: validates, connects as the master user, runs the action. */
-export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult | MigrateResult> {
+export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult | MigrateResult | ExportResult> {
   const layout = deps.layout ?? DEFAULT_LAYOUT;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
@@ -95,6 +113,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
+    if ("operation" in input && input.operation === "export") return exportForOffboarding(input, pending);
     if ("operation" in input) {
       const client = await connect();
       try {
@@ -109,6 +128,65 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     return provisionTenantEvent(input, pending);
   };
 
+  /** Exports the retired tenant at one snapshot and stores it; the role can no longer log in, so nothing changes meanwhile. */
+  async function storeExport(client: Client, names: TenantNames, bucket: string, kmsKeyArn?: string): Promise<ExportReceipt> {
+    const takenAt = now();
+    const body = await inTransaction(
+      client,
+      async () => {
+        await actAsTenant(client, names);
+        return exportTenant(client, names, takenAt);
+      },
+      "REPEATABLE READ",
+    );
+    const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
+    await deps.putExport(bucket, key, body, kmsKeyArn);
+    const bytes = Buffer.from(body, "utf8");
+    return { exportLocation: `s3://${bucket}/${key}`, exportSha256: createHash("sha256").update(bytes).digest("hex"), exportBytes: bytes.length };
+  }
+
+  /**
+   * Retires the login and exports once: a receipt stored by an earlier call (a retry, or the
+   * job's run that stopped after the upload) is returned as it is, so an export is taken once
+   * per offboarding. The receipt lives in the tenant's registry row, which the drop removes.
+   */
+  async function exportForOffboarding(input: ExportEvent, pending: readonly Migration[]): Promise<ExportResult> {
+    const names = tenantNames(input.tenantId, layout);
+    const client = await connect();
+    try {
+      const { existed, previous } = await inTransaction(client, async () => {
+        await migrate(client, layout, pending);
+        return { existed: await retireTenant(client, names), previous: await exportReceipt(client, names) };
+      });
+      if (!existed) throw new Error(`tenant ${input.tenantId} has no database role ${names.roleName}: nothing to export (was it provisioned in environment ${deps.environment}?)`);
+      await terminateSessions(client, names);
+      let receipt = previous;
+      if (!receipt || !receipt.exportLocation.startsWith(`s3://${input.exportBucket}/`)) {
+        receipt = await storeExport(client, names, input.exportBucket);
+        await recordExportReceipt(client, names, receipt);
+      }
+      const result: ExportResult = { status: "exported", tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, ...receipt, ...(previous === receipt ? { reused: true } : {}) };
+      log({ message: previous === receipt ? "tenant database export already taken; returning its receipt" : "tenant database exported for offboarding", ...result });
+      return result;
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function exportReceipt(client: ClientBase, names: TenantNames): Promise<ExportReceipt | undefined> {
+    const r = await client.query<{ offboarding_export: ExportReceipt | null }>("SELECT offboarding_export FROM openclaw.tenant_roles WHERE role_name = $1", [names.roleName]);
+    return r.rows[0]?.offboarding_export ?? undefined;
+  }
+
+  async function recordExportReceipt(client: ClientBase, names: TenantNames, receipt: ExportReceipt): Promise<void> {
+    await inTransaction(client, () =>
+      client.query("UPDATE openclaw.tenant_roles SET offboarding_export = $2 WHERE role_name = $1", [
+        names.roleName,
+        JSON.stringify({ exportLocation: receipt.exportLocation, exportSha256: receipt.exportSha256, exportBytes: receipt.exportBytes }),
+      ]),
+    );
+  }
+
   async function provisionTenantEvent(input: ProvisionerEvent, pending: readonly Migration[]): Promise<ProvisionerResult> {
     const action = input[TERRAFORM_KEY]?.action ?? "create";
     const previous = input[TERRAFORM_KEY]?.prev_input as Partial<ProvisionerInput> | undefined;
@@ -116,6 +194,17 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
       throw new Error(`a tenant id cannot change (${previous.tenantId} -> ${input.tenantId}); add a new tenant instead`);
     }
     const names = tenantNames(input.tenantId, layout);
+    if (action === "delete" && input.offboarding !== true) {
+      // With lifecycle_scope = "CRUD" the provider sends a delete with the input from state, the
+      // last one applied: terraform-provider-aws internal/service/lambda/invocation.go (buildInput
+      // reads d.GetChange("input")) and terraform-plugin-sdk helper/schema/grpc_provider.go
+      // (ApplyResourceChange gives a destroy an empty attribute diff, so both sides are the state's).
+      // Without `offboarding` this delete is a replacement (renamed function, -replace) or a destroy
+      // outside the offboarding flow: the create that may follow must find the data where it was.
+      const kept: ProvisionerResult = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, status: "kept", migrationsApplied: [] };
+      log({ message: "delete ignored: the last applied input does not say offboarding; database untouched", action, ...kept });
+      return kept;
+    }
     const client = await connect();
     try {
       const base = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName };
@@ -128,9 +217,10 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
         });
         result = { ...base, status: "active", migrationsApplied: applied };
       } else {
-        const { applied, existed } = await inTransaction(client, async () => {
+        const { applied, existed, exported } = await inTransaction(client, async () => {
           const done = await migrate(client, layout, pending);
-          return { applied: done, existed: await retireTenant(client, names) };
+          const retired = await retireTenant(client, names);
+          return { applied: done, existed: retired, exported: retired ? await exportReceipt(client, names) : undefined };
         });
         if (!existed) {
           result = { ...base, status: "absent", migrationsApplied: applied };
@@ -139,21 +229,12 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
           if (input.deletionMode === "retain") {
             result = { ...base, status: "retired", migrationsApplied: applied };
           } else {
-            const takenAt = now();
-            // One snapshot for every table; the role can no longer log in, so nothing changes meanwhile.
-            const body = await inTransaction(
-              client,
-              async () => {
-                await actAsTenant(client, names);
-                return exportTenant(client, names, takenAt);
-              },
-              "REPEATABLE READ",
-            );
-            const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
             // Drop only after the export is stored: a failed upload leaves the tenant retired, not lost.
-            await deps.putExport(input.exportBucket, key, body, input.exportKmsKeyArn);
+            // The offboarding job's `export` operation already took (and the job verified) it:
+            // drop on that export rather than taking a second one.
+            const receipt = exported ?? (await storeExport(client, names, input.exportBucket, input.exportKmsKeyArn));
             await inTransaction(client, () => dropTenant(client, names));
-            result = { ...base, status: "dropped", migrationsApplied: applied, exportLocation: `s3://${input.exportBucket}/${key}` };
+            result = { ...base, status: "dropped", migrationsApplied: applied, ...receipt };
           }
         }
       }

@@ -1,5 +1,6 @@
 import { resolveSettings, SettingsError } from "../../bootstrap/settings";
 import { settingsFor } from "./helpers";
+import { OffboardingConfigSchema } from "../../config/environment-schema";
 
 describe("bootstrap and backends agree on state encryption", () => {
   it("takes the environment's stateEncryption when --sse is not given", () => {
@@ -29,6 +30,7 @@ function environmentOf(settings: ReturnType<typeof settingsFor>) {
     costCenter: "cc",
     activateCostAllocationTags: true,
     agentImage: "1.0.0",
+    offboarding: OffboardingConfigSchema.parse({}),
     regions: {},
   };
 }

@@ -27,8 +27,8 @@ describe("capacity arithmetic", () => {
     expect(Object.fromEntries(find("iamRoles")!.perTenant)).toEqual({ alpha: 3, beta: 2, gamma: 2 });
   });
 
-  it("counts one bucket and one budget per tenant, account-wide", () => {
-    expect(find("s3Buckets")!.used).toBe(3);
+  it("counts one bucket and one budget per tenant, account-wide, plus each platform region's offboarding archive", () => {
+    expect(find("s3Buckets")!.used).toBe(3 + 2);
     expect(find("budgets")!.used).toBe(3);
   });
 

@@ -250,7 +250,7 @@ describe("tenant file rules", () => {
       "beta.yaml": replacing("id", "beta").replace("region: us-east-1", "region: eu-west-1"),
     });
     expect(lines).toEqual([
-      'tenants/acme.yaml: status: one of active, suspended (got "running")',
+      'tenants/acme.yaml: status: one of provisioning, active, suspended, offboarding, offboarded (got "running")',
       "tenants/acme.yaml: agents.butler.cpu: 300 is not a valid Fargate CPU (256, 512, 1024, 2048, 4096, 8192, 16384)",
       'tenants/beta.yaml: region: one of the regions environment production declares (us-east-1, us-west-2) (got "eu-west-1")',
     ]);
@@ -317,5 +317,26 @@ describe("environment rules", () => {
     expect(environmentProblems({ production: { ...environment, regions: { "mars-1": region } } })[0]).toMatch(
       /context\.environments\.production\.regions\.mars-1: an AWS region code like us-east-1/,
     );
+  });
+
+  it("defaults the offboarding settings of an environment that declares none", () => {
+    const dir = tenantsDir({});
+    const path = join(dir, "cdktf.json");
+    writeFileSync(path, JSON.stringify({ context: { environments: { production: environment } } }));
+    expect(loadEnvironments(path, dir).production.offboarding).toEqual({
+      archiveRetentionDays: 365,
+      kmsDeletionWindowDays: 30,
+      secretRecoveryWindowDays: 30,
+      logGroup: "delete",
+    });
+  });
+
+  it("fails on KMS and secret windows AWS does not accept (7 to 30 days) and an unknown log group choice", () => {
+    const offboarding = { kmsDeletionWindowDays: 5, secretRecoveryWindowDays: 31, logGroup: "archive" };
+    expect(environmentProblems({ production: { ...environment, offboarding } })).toEqual([
+      "cdktf.json: context.environments.production.offboarding.kmsDeletionWindowDays: at least 7 (got 5)",
+      "cdktf.json: context.environments.production.offboarding.secretRecoveryWindowDays: at most 30 (got 31)",
+      'cdktf.json: context.environments.production.offboarding.logGroup: one of delete, retain (got "archive")',
+    ]);
   });
 });

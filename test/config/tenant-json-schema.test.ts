@@ -9,11 +9,19 @@ describe("tenants/tenant.schema.json", () => {
     expect(committed).toEqual(tenantJsonSchema());
   });
 
+  const branches = tenantJsonSchema() as { then: Record<string, unknown>; else: Record<string, unknown> };
+
   it("rejects unknown fields, like the loader", () => {
-    expect(tenantJsonSchema().additionalProperties).toBe(false);
+    expect(branches.else.additionalProperties).toBe(false);
+    expect(branches.then.additionalProperties).toBe(false);
   });
 
   it("requires the fields the loader requires", () => {
-    expect(tenantJsonSchema().required).toEqual(["id", "displayName", "environment", "region", "status", "agents", "budget"]);
+    expect(branches.else.required).toEqual(["id", "displayName", "environment", "region", "status", "agents", "budget"]);
+  });
+
+  it("describes an offboarded file as a tombstone that needs its date and record", () => {
+    expect(tenantJsonSchema().if).toEqual({ properties: { status: { const: "offboarded" } }, required: ["status"] });
+    expect(branches.then.required).toEqual(["id", "environment", "region", "status", "offboardedAt", "offboardingRecord"]);
   });
 });

@@ -1,4 +1,5 @@
 /** The AWS half of the provisioner Lambda: environment, master secret, export upload. */
+import { createHash } from "node:crypto";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
@@ -47,11 +48,23 @@ describe("awsDependencies", () => {
       Key: "database-exports/acme/x.sql",
       Body: "-- sql",
       ContentType: "application/sql",
+      // The offboarding job verifies the archived export through GetObjectAttributes against this.
+      ChecksumAlgorithm: "SHA256",
+      ChecksumSHA256: createHash("sha256").update("-- sql").digest("base64"),
       ServerSideEncryption: "aws:kms",
       SSEKMSKeyId: tenantKey,
       BucketKeyEnabled: true,
       ExpectedBucketOwner: "111111111111",
     });
+  });
+
+  test("an export to the offboarding archive names no key: the archive's default encryption (the platform key its policy demands) applies", async () => {
+    s3.on(PutObjectCommand).resolves({});
+    await deps().putExport("openclaw-111111111111-production-us-east-1-archive", "database-exports/acme/x.sql", "-- sql");
+    const sent = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(sent).not.toHaveProperty("ServerSideEncryption");
+    expect(sent).not.toHaveProperty("SSEKMSKeyId");
+    expect(sent).toMatchObject({ ChecksumAlgorithm: "SHA256", ExpectedBucketOwner: "111111111111" });
   });
 });
 

@@ -3,11 +3,12 @@
  * (Secrets Manager lookup, S3 upload) replaced by in-memory fakes.
  */
 import { execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Client } from "pg";
-import type { ProvisionerInput, ProvisionerResult } from "../../db/contract";
+import type { ExportResult, ProvisionerInput, ProvisionerResult } from "../../db/contract";
 import { databaseRoleName } from "../../db/names";
 import { loadMigrations, defaultMigrationsDirectory, migrate } from "../../db/provisioner/migrate";
 import { createProvisioner, parseEvent, ProvisionerDeps } from "../../db/provisioner/provisioner";
@@ -17,7 +18,7 @@ jest.setTimeout(60_000);
 
 let server: TestServer;
 let scratch: Scratch;
-let uploads: { bucket: string; key: string; body: string; kmsKeyArn: string }[];
+let uploads: { bucket: string; key: string; body: string; kmsKeyArn?: string }[];
 let failUploads: boolean;
 
 function provisioner(target: Scratch = scratch, overrides: Partial<ProvisionerDeps> = {}) {
@@ -47,8 +48,17 @@ const input = (tenantId: string, extra: Partial<ProvisionerInput> = {}): Provisi
 });
 const create = (tenantId: string, extra: Partial<ProvisionerInput> = {}) =>
   provisioner()({ ...input(tenantId, extra), tf: { action: "create" } }) as Promise<ProvisionerResult>;
+/**
+ * A delete as aws_lambda_invocation (lifecycle_scope CRUD) sends it: the input from state, the
+ * last one applied, at the top level and again as prev_input (terraform-provider-aws
+ * internal/service/lambda/invocation.go, buildInput, reads d.GetChange("input"); on a destroy
+ * terraform-plugin-sdk helper/schema/grpc_provider.go ApplyResourceChange builds an empty
+ * attribute diff, so both sides are the state's).
+ */
+const deleteEvent = (lastApplied: ProvisionerInput) => ({ ...lastApplied, tf: { action: "delete", prev_input: lastApplied } });
+/** The offboarding job's destroy: the last applied input says offboarding. */
 const remove = (tenantId: string, extra: Partial<ProvisionerInput> = {}) =>
-  provisioner()({ ...input(tenantId, extra), tf: { action: "delete", prev_input: input(tenantId, extra) } }) as Promise<ProvisionerResult>;
+  provisioner()(deleteEvent(input(tenantId, { offboarding: true, ...extra }))) as Promise<ProvisionerResult>;
 
 async function withSuperuser<T>(fn: (c: Client) => Promise<T>, target: Scratch = scratch): Promise<T> {
   const c = await target.superuser();
@@ -137,7 +147,7 @@ describe("input", () => {
   });
 
   test("fails on an unknown field, so a typo is not silently ignored", () => {
-    expect(() => parseEvent({ ...input("alpha"), deletionMod: "drop" })).toThrow(/deletionMod: unknown field \(allowed: tenantId, environment, exportBucket, exportKmsKeyArn, deletionMode, connectionLimit, tf\)/);
+    expect(() => parseEvent({ ...input("alpha"), deletionMod: "drop" })).toThrow(/deletionMod: unknown field \(allowed: tenantId, environment, exportBucket, exportKmsKeyArn, deletionMode, connectionLimit, offboarding, tf\)/);
   });
 
   test("fails when invoked for another environment", async () => {
@@ -198,6 +208,40 @@ describe("create and update", () => {
     } finally {
       await fresh.cleanup();
     }
+  });
+});
+
+describe("delete outside offboarding (replacement, -replace, a destroy by hand)", () => {
+  test.each(["retain", "drop"] as const)("changes nothing when the last applied input does not say offboarding (mode %s)", async (deletionMode) => {
+    await create(`live-${deletionMode}`, { deletionMode });
+    await seed(`live-${deletionMode}`);
+    const before = { catalog: await catalogSnapshot(), rows: await rowsOf(`live-${deletionMode}`) };
+
+    const result = (await provisioner()(deleteEvent(input(`live-${deletionMode}`, { deletionMode })))) as ProvisionerResult;
+
+    expect(result.status).toBe("kept");
+    expect({ catalog: await catalogSnapshot(), rows: await rowsOf(`live-${deletionMode}`) }).toEqual(before);
+    expect(await canLogIn(`live-${deletionMode}`)).toBe(true);
+    expect(uploads).toEqual([]);
+  });
+
+  test("a replacement (delete with the old input, then create) keeps every row and the login", async () => {
+    await create("replaced", { deletionMode: "drop" });
+    await seed("replaced");
+    const rows = await rowsOf("replaced");
+    const notes = async () =>
+      withSuperuser(async (c) => (await c.query(`SELECT id, body FROM ${databaseRoleName("replaced", scratch.layout)}.notes ORDER BY id`)).rows);
+    const ownRows = await notes();
+
+    // function_name is ForceNew: Terraform destroys the old invocation, then creates the new one.
+    await provisioner()(deleteEvent(input("replaced", { deletionMode: "drop" })));
+    const created = (await provisioner()({ ...input("replaced", { deletionMode: "drop" }), tf: { action: "create" } })) as ProvisionerResult;
+
+    expect(created.status).toBe("active");
+    expect(await rowsOf("replaced")).toEqual(rows);
+    expect(await notes()).toEqual(ownRows);
+    expect(await canLogIn("replaced")).toBe(true);
+    expect(uploads).toEqual([]);
   });
 });
 
@@ -343,6 +387,80 @@ describe("delete, mode drop", () => {
       await target.cleanup();
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
+  });
+});
+
+describe("export for offboarding (the offboarding job's step 2)", () => {
+  const exportEvent = (tenantId: string) => ({ operation: "export", environment: "test", tenantId, exportBucket: "openclaw-222222222222-test-us-east-1-archive" });
+
+  test("stores the tenant's rows in the archive with their checksum, retires the login and drops nothing", async () => {
+    await create("leaving");
+    await seed("leaving");
+    const rows = await rowsOf("leaving");
+
+    const result = await provisioner()(exportEvent("leaving"));
+
+    expect(uploads).toHaveLength(1);
+    const sha = createHash("sha256").update(Buffer.from(uploads[0].body, "utf8")).digest("hex");
+    expect(result).toEqual({
+      status: "exported",
+      tenantId: "leaving",
+      roleName: databaseRoleName("leaving", scratch.layout),
+      schemaName: databaseRoleName("leaving", scratch.layout),
+      exportLocation: "s3://openclaw-222222222222-test-us-east-1-archive/database-exports/leaving/2026-01-02T03-04-05-678Z.sql",
+      exportSha256: sha,
+      exportBytes: Buffer.byteLength(uploads[0].body),
+    });
+    expect(uploads[0]).toMatchObject({ bucket: "openclaw-222222222222-test-us-east-1-archive", key: "database-exports/leaving/2026-01-02T03-04-05-678Z.sql" });
+    expect(uploads[0].body).toContain("leaving lead");
+    expect(await rowsOf("leaving")).toEqual(rows);
+    expect(await canLogIn("leaving")).toBe(false);
+  });
+
+  test("exports once: a repeated export returns the stored receipt and uploads nothing", async () => {
+    await create("twice");
+    await seed("twice");
+    const first = await provisioner()(exportEvent("twice"));
+    const again = await provisioner()(exportEvent("twice"));
+    expect(uploads).toHaveLength(1);
+    expect(again).toEqual({ ...first, reused: true });
+  });
+
+  test("the offboarding drop uses the verified export, and the destroy's delete afterwards is a no-op", async () => {
+    // The chosen flow: job export (step 2), job drop with Terraform's delete payload (step 3),
+    // then terraform destroy sends the same delete again. One export, one drop, no failure.
+    await create("flow", { offboarding: true, deletionMode: "drop", exportBucket: "openclaw-222222222222-test-us-east-1-archive" });
+    await seed("flow");
+    const exported = (await provisioner()(exportEvent("flow"))) as ExportResult;
+    const lastApplied = input("flow", { offboarding: true, deletionMode: "drop", exportBucket: "openclaw-222222222222-test-us-east-1-archive" });
+
+    const dropped = (await provisioner()(deleteEvent(lastApplied))) as ProvisionerResult;
+    expect(dropped).toMatchObject({ status: "dropped", exportLocation: exported.exportLocation, exportSha256: exported.exportSha256, exportBytes: exported.exportBytes });
+    expect(uploads).toHaveLength(1);
+    expect(await rowsOf("flow")).toEqual({ leads: [], agent_memory: [], audit_log: [] });
+
+    const destroyed = (await provisioner()(deleteEvent(lastApplied))) as ProvisionerResult;
+    expect(destroyed.status).toBe("absent");
+    expect(uploads).toHaveLength(1);
+  });
+
+  test("a retain-mode offboarding delete after an export keeps the rows (databaseDeletion: retain wins)", async () => {
+    await create("keeper", { offboarding: true });
+    await seed("keeper");
+    const rows = await rowsOf("keeper");
+    await provisioner()(exportEvent("keeper"));
+    const result = (await provisioner()(deleteEvent(input("keeper", { offboarding: true })))) as ProvisionerResult;
+    expect(result.status).toBe("retired");
+    expect(await rowsOf("keeper")).toEqual(rows);
+  });
+
+  test("fails for a tenant that has no database role, naming it", async () => {
+    await expect(provisioner()(exportEvent("never-there"))).rejects.toThrow(/tenant never-there has no database role .*: nothing to export/);
+    expect(uploads).toEqual([]);
+  });
+
+  test("refuses an export event with anything else in it", () => {
+    expect(() => parseEvent({ ...exportEvent("alpha"), deletionMode: "drop" })).toThrow(/deletionMode: unknown field/);
   });
 });
 

@@ -16,7 +16,7 @@ import { settingsFor } from "../bootstrap/helpers";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { main } from "../../bootstrap/cli";
 import { Clients, accountState, bucketState, inspectionClients, roleState, tableState } from "./aws-state";
-import { MotoServer, startMoto } from "./moto";
+import { MotoServer, startMoto, useMotoEnvironment } from "./moto";
 
 /**
  * Runs bootstrap for real against a moto server: the same code path as production, the SDK
@@ -45,15 +45,7 @@ const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   moto = await startMoto(ACCOUNT);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
-    AWS_SESSION_TOKEN: "",
-    MOTO_ACCOUNT_ID: ACCOUNT,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  });
-  delete process.env.AWS_PROFILE;
+  useMotoEnvironment(moto, ACCOUNT);
   aws = inspectionClients("us-east-1");
 });
 

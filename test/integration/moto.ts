@@ -54,6 +54,19 @@ export async function startMoto(accountId: string): Promise<MotoServer> {
   };
 }
 
+/** Points the AWS SDK of this process at the emulator (endpoint, dummy credentials, no profile). */
+export function useMotoEnvironment(moto: MotoServer, accountId: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_SESSION_TOKEN: "",
+    MOTO_ACCOUNT_ID: accountId,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
+  delete process.env.AWS_PROFILE;
+}
+
 /** Asks the OS for a free port. Another process could take it before moto binds: unlikely, and startup then fails loudly. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -39,7 +39,13 @@ describe("EncryptionKey", () => {
   });
 
   it("creates the alias", () => {
-    expect(only(build(), "aws_kms_alias").name).toBe("alias/openclaw/test/acme");
+    expect(only(build(), "aws_kms_alias").name).toBe(props.alias);
+  });
+
+  it("lifts destroy protection only when asked (a tenant in offboarding), with the window it is given", () => {
+    const key = only(build({ preventDestroy: false, deletionWindowDays: 7 }), "aws_kms_key");
+    expect(key.lifecycle.prevent_destroy).toBe(false);
+    expect(key.deletion_window_in_days).toBe(7);
   });
 
   it("fails on an alias outside alias/ or inside the AWS-reserved alias/aws/", () => {

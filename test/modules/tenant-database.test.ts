@@ -41,6 +41,13 @@ describe("TenantDatabase", () => {
     expect(input).toMatchObject({ deletionMode: "drop", connectionLimit: 12 });
   });
 
+  it("says offboarding in the input only while offboarding, so a delete acts only then", () => {
+    expect(JSON.parse(invocation().input)).not.toHaveProperty("offboarding");
+    const input = JSON.parse(invocation({ offboarding: true }).input);
+    expect(input.offboarding).toBe(true);
+    expect(ProvisionerInputSchema.safeParse(input).success).toBe(true);
+  });
+
   it("accepts a bucket name known only at apply time", () => {
     const text = synthModule((scope) => {
       const bucket = new S3Bucket(scope, "bucket", { bucket: props.exportBucketName });

@@ -8,4 +8,11 @@ describe("TenantLogging", () => {
     const { json } = synthModule((scope) => new TenantLogging(scope, "logging", { logGroupName: "/openclaw/p/acme", kmsKeyArn: KEY, retentionDays: 365 }));
     expect(only(json, "aws_cloudwatch_log_group")).toMatchObject({ name: "/openclaw/p/acme", kms_key_id: KEY, retention_in_days: 365 });
   });
+
+  it("is deleted with the stack by default, or left in place with skip_destroy when asked", () => {
+    const group = (retainOnDestroy?: boolean) =>
+      only(synthModule((scope) => new TenantLogging(scope, "logging", { logGroupName: "/openclaw/p/acme", kmsKeyArn: KEY, retentionDays: 30, retainOnDestroy })).json, "aws_cloudwatch_log_group");
+    expect(group().skip_destroy).toBeUndefined();
+    expect(group(true).skip_destroy).toBe(true);
+  });
 });

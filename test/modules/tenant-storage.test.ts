@@ -17,6 +17,12 @@ describe("TenantStorage", () => {
     expect(bucket.lifecycle.prevent_destroy).toBe(true);
   });
 
+  it("lifts destroy protection only when asked (a tenant in offboarding), never force-destroying", () => {
+    const bucket = only(build({ preventDestroy: false }), "aws_s3_bucket");
+    expect(bucket.lifecycle.prevent_destroy).toBe(false);
+    expect(bucket.force_destroy).toBe(false);
+  });
+
   it("encrypts with the tenant key and a bucket key", () => {
     const rule = only(build(), "aws_s3_bucket_server_side_encryption_configuration").rule[0];
     expect(rule.apply_server_side_encryption_by_default).toEqual({ sse_algorithm: "aws:kms", kms_master_key_id: props.kmsKeyArn });

@@ -62,9 +62,33 @@ describe("deploy-stacks", () => {
     expect(r.exitCode).toBe(1);
     expect(r.removed).toEqual(["tenant-umbrella"]);
     expect(printed).toContain("Refusing to destroy removed stack(s) in production: tenant-umbrella.");
-    expect(printed).toContain("git checkout abc123");
+    expect(printed).toContain("restore the tenant file from abc123,");
+    expect(printed).toContain("set status: offboarding and merge");
     expect(printed).toContain("::error::Removed stacks need offboarding");
     expect(r.markdown).toContain("**not destroyed**");
+  });
+
+  const lifecycle = (entries: [string, string][]) =>
+    new Map(entries.map(([id, status]) => [id, { id, environment: "production", region: "us-east-1", status, databaseDeletion: "retain" } as never]));
+
+  test("never deploys the stack of an offboarding tenant: the offboard job applies and destroys it", async () => {
+    const { calls, exec } = recorder();
+    const r = await deploy(opts(exec, { affected: { ...affected, removed: [] }, tenants: lifecycle([["acme", "offboarding"]]) }));
+    expect(calls.flat()).not.toContain("tenant-acme");
+    expect(calls.map((c) => c.filter((a) => /^(platform|tenant)-/.test(a)))).toEqual([["platform-production-us-east-1"]]);
+    expect(r).toMatchObject({ exitCode: 0, offboarding: ["tenant-acme"] });
+    expect(r.markdown).toContain("Offboarding (applied and destroyed by the offboard job, not deployed here): `tenant-acme`.");
+  });
+
+  test("accepts a removed stack whose tenant file is an offboarded tombstone, and still refuses any other", async () => {
+    const { calls, exec } = recorder();
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const ok = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarded"]]) }));
+    const refused = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarding"]]) }));
+    stderr.mockRestore();
+    expect(ok).toMatchObject({ exitCode: 0, removed: [], offboarded: ["tenant-umbrella"] });
+    expect(refused).toMatchObject({ exitCode: 1, removed: ["tenant-umbrella"] });
+    expect(calls.flat()).not.toContain("tenant-umbrella");
   });
 
   test("a removed stack of another environment does not fail this one", async () => {

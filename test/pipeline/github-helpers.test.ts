@@ -139,3 +139,18 @@ describe("deploy-base", () => {
     await expect(deployBase({ github, context, core }, { ...opts, input: "main" })).rejects.toThrow(/full 40-character commit SHA/);
   });
 });
+
+describe("run-approvals", () => {
+  const runApprovals = require("../../.github/scripts/run-approvals.js");
+
+  test("writes who approved which environment of this run, for the offboarding record", async () => {
+    const file = require("node:path").join(require("node:os").tmpdir(), `approvals-${process.pid}.json`);
+    const getReviewsForRun = jest.fn(async () => ({
+      data: [{ state: "approved", comment: "contract ended", environments: [{ name: "production", id: 1 }], user: { login: "bob", id: 2 } }],
+    }));
+    const github = { rest: { actions: { getReviewsForRun } } };
+    expect(await runApprovals({ github, context: { ...context, runId: 4242 }, core }, { file })).toBe(1);
+    expect(getReviewsForRun).toHaveBeenCalledWith({ owner: "o", repo: "r", run_id: 4242 });
+    expect(JSON.parse(require("node:fs").readFileSync(file, "utf8"))).toEqual([{ user: "bob", environments: ["production"], state: "approved", comment: "contract ended" }]);
+  });
+});

@@ -76,10 +76,12 @@ describe.each(files)("%s", (file) => {
     expect(unpinned).toEqual([]);
   });
 
-  test("never uses pull_request_target or long-lived AWS keys", () => {
+  test("never uses pull_request_target (except the credential-less lifecycle check) or long-lived AWS keys", () => {
     const raw = text(file);
-    expect(Object.keys(workflow(file).on)).not.toContain("pull_request_target");
-    expect(raw).not.toMatch(/pull_request_target/);
+    if (file !== "tenant-lifecycle.yml") {
+      expect(Object.keys(workflow(file).on)).not.toContain("pull_request_target");
+      expect(raw).not.toMatch(/pull_request_target/);
+    }
     expect(raw).not.toMatch(/aws-access-key-id|aws-secret-access-key|aws-session-token|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
     expect(raw).not.toMatch(/secrets\.AWS/i);
   });
@@ -127,6 +129,8 @@ describe.each(files)("%s", (file) => {
       "plan-comment": require("../../pipeline/plan-comment"),
       "deploy-stacks": require("../../pipeline/deploy-stacks"),
       "drift-report": require("../../pipeline/drift-report"),
+      "lifecycle-check": require("../../pipeline/tenant-lifecycle-check"),
+      offboard: require("../../pipeline/offboard"),
     };
     const unknown: string[] = [];
     for (const s of steps(file)) {
@@ -385,6 +389,62 @@ describe("deploy.yml", () => {
   test("deploys through deploy-stacks, which refuses removed stacks, never cdktf destroy", () => {
     expect(text("deploy.yml")).toContain("npm run -s deploy-stacks");
     expect(text("deploy.yml")).not.toMatch(/cdktf destroy|terraform destroy|-destroy/);
+  });
+
+  test("tells deploy-stacks the tenant statuses, so offboarding stacks are left to the offboard job", () => {
+    const deployRun = (wf.jobs.deploy.steps ?? []).map((s) => s.run ?? "").join("\n");
+    expect(deployRun).toContain("--tenants deploy-inputs/head/tenants");
+  });
+
+  test("offboards only after a successful (or empty) deploy, in the protected environment, with the run's approvals", () => {
+    const job = wf.jobs.offboard as Job & { needs: string[] };
+    expect(job.needs).toEqual(["detect", "deploy"]);
+    expect(job.if).toContain("needs.deploy.result == 'success' || needs.deploy.result == 'skipped'");
+    expect(job.if).toContain("needs.detect.outputs.offboard-jobs != '0'");
+    expect(job.environment).toBe("production");
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", actions: "read" });
+    const runs = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
+    expect(runs).toMatch(/npm run -s offboard -- .*--approvals "\$RUNNER_TEMP\/approvals\.json"/s);
+    expect(runs).toContain("--run-url");
+    expect(text("deploy.yml")).toContain(".github/scripts/run-approvals.js");
+  });
+});
+
+describe("tenant-lifecycle.yml", () => {
+  const wf = workflow("tenant-lifecycle.yml");
+  const job = wf.jobs.check;
+  const runs = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
+
+  test("runs on pull_request_target only: its definition always comes from main", () => {
+    expect(Object.keys(wf.on)).toEqual(["pull_request_target"]);
+    expect(Object.keys(wf.jobs)).toEqual(["check"]);
+  });
+
+  test("holds nothing worth stealing: read-only contents, no OIDC token, no secrets, no environment", () => {
+    expect(job.permissions).toEqual({ contents: "read" });
+    expect(text("tenant-lifecycle.yml")).not.toMatch(/id-token|secrets\.|role-to-assume|configure-aws-credentials/);
+    expect(job.environment).toBeUndefined();
+  });
+
+  test("checks out only the base commit and runs no code of the pull request", () => {
+    const checkouts = (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkouts.map((s) => s.with?.ref)).toEqual(["${{ github.event.pull_request.base.sha }}"]);
+    // The pull request's commits arrive as objects; nothing switches the work tree to them.
+    expect(runs).toMatch(/fetch --no-tags --no-recurse-submodules .*refs\/pull\/\$PR_NUMBER\/head/);
+    expect(runs).not.toMatch(/git (-C \S+ )?(checkout|switch|worktree|reset|merge|rebase|pull|restore|apply|am)\b/);
+    expect((job.steps ?? []).filter((s) => s.uses?.startsWith("./"))).toEqual([]);
+    // Dependencies are installed before the fetch, from main's lock file, without install scripts.
+    const npmCi = (job.steps ?? []).findIndex((s) => /npm ci/.test(s.run ?? ""));
+    const fetch = (job.steps ?? []).findIndex((s) => /git .*fetch/s.test(s.run ?? ""));
+    expect(npmCi).toBeGreaterThanOrEqual(0);
+    expect(npmCi).toBeLessThan(fetch);
+    expect(runs).toContain("--ignore-scripts");
+    const afterFetch = (job.steps ?? []).slice(fetch + 1).map((s) => s.run ?? "");
+    expect(afterFetch).toEqual([expect.stringMatching(/^npm run -s lifecycle-check -- /)]);
+  });
+
+  test("passes pull request values only through env, never attacker-chosen text like titles or branch names", () => {
+    expect(text("tenant-lifecycle.yml")).not.toMatch(/pull_request\.(title|body|head\.ref|head\.label)|head_ref/);
   });
 });
 

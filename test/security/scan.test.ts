@@ -119,10 +119,13 @@ describe("accepted findings", () => {
     expect(() => parseAccepted(text, "f.yaml")).toThrow(/CKV_AWS_18 for stacks tenant-\* is listed twice/);
   });
 
-  it("the committed file: at most twelve entries, each with a one-line reason and a narrow scope", () => {
+  // Thirteen: the offboarding archive (a second bucket class, in platform stacks) repeats the tenant
+  // buckets' two accepted findings (an entry names one stack glob); ECS Exec logging DEFAULT
+  // (CKV_AWS_224) and the optional provisioner reservation (CKV_AWS_115) are the other two additions.
+  it("the committed file: at most thirteen entries, each with a one-line reason and a narrow scope", () => {
     const entries = parseAccepted(readFileSync(join(REPO, "scan", "accepted-findings.yaml"), "utf8"), "scan/accepted-findings.yaml");
     expect(entries.length).toBeGreaterThan(0);
-    expect(entries.length).toBeLessThanOrEqual(12);
+    expect(entries.length).toBeLessThanOrEqual(13);
     const tooWide = entries.filter((e) => e.stacks === "*" || e.resources.includes("*"));
     expect(tooWide.map((e) => e.check)).toEqual([]);
   });

@@ -7,7 +7,7 @@ export interface FixtureTenant {
   id: string;
   environment?: string;
   region?: string;
-  status?: "active" | "suspended";
+  status?: "provisioning" | "active" | "suspended" | "offboarding";
   /** YAML flow mappings per agent. */
   agents?: Record<string, string>;
   integrations?: string[];

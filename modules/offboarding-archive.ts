@@ -1,0 +1,89 @@
+import { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { PolicyStatement, renderPolicy } from "./iam-policy-document";
+import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, privateBucketBaseline } from "./private-bucket";
+import { requireInteger } from "./prop-checks";
+
+export interface OffboardingArchiveProps {
+  /** offboardingArchiveBucketName(environment, region, accountId). */
+  readonly bucketName: string;
+  readonly accountId: string;
+  /** Platform KMS key: the archive outlives every tenant key, so it never uses one. */
+  readonly kmsKeyArn: string;
+  /**
+   * Days each object is kept: Object Lock (governance mode) holds every version that long,
+   * then a lifecycle rule expires it. From the environment's `offboarding.archiveRetentionDays`.
+   */
+  readonly retentionDays: number;
+}
+
+/**
+ * Where offboarding puts what must outlive a tenant: its database export and the manifest of
+ * its bucket, written before the tenant's bucket and key are destroyed. Owned by the platform
+ * (one per account and region), encrypted with the platform key, versioned, TLS-only, no
+ * public access, every version locked for the retention period.
+ *
+ * Governance rather than compliance mode: a person holding s3:BypassGovernanceRetention can
+ * still remove an export early when the customer's contract demands deletion; nobody else can,
+ * and neither can a lifecycle rule or a mistaken `aws s3 rm`.
+ */
+export class OffboardingArchive extends Construct {
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+
+  constructor(scope: Construct, id: string, props: OffboardingArchiveProps) {
+    super(scope, id);
+    requireInteger(`OffboardingArchive ${props.bucketName}`, "retentionDays", props.retentionDays, 1, 3650);
+
+    const bucket = new S3Bucket(this, "bucket", {
+      bucket: props.bucketName,
+      forceDestroy: false,
+      // Object Lock can only be turned on when the bucket is created (ForceNew in the provider).
+      objectLockEnabled: true,
+      lifecycle: { preventDestroy: true }, // evidence of offboarded tenants
+    });
+    const versioning = privateBucketBaseline(this, bucket.id, props.kmsKeyArn);
+    new S3BucketObjectLockConfigurationA(this, "object-lock", {
+      bucket: bucket.id,
+      rule: { defaultRetention: { mode: "GOVERNANCE", days: props.retentionDays } },
+      dependsOn: [versioning],
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: bucket.id,
+      rule: [
+        {
+          // A version is locked for retentionDays from its creation; expiring the current
+          // version then leaves a delete marker, and the noncurrent version goes a day later.
+          id: "expire-after-retention",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: props.retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
+        },
+        abortIncompleteUploadsRule(7),
+      ],
+      dependsOn: [versioning],
+    });
+
+    const statements: PolicyStatement[] = [
+      denyInsecureTransport(bucket.arn),
+      denyOtherAccounts(bucket.arn, props.accountId),
+      {
+        // Objects encrypted with anything but the platform key would outlive a deleted tenant key unreadable.
+        Sid: "DenyOtherEncryptionKeys",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: `${bucket.arn}/*`,
+        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": props.kmsKeyArn } },
+      },
+    ];
+    new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: renderPolicy(statements) });
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Tenant files read as DATA by the pipeline: the lifecycle fields only (id, environment,
+ * region, status, the tombstone's pointer, databaseDeletion). The full schema is the
+ * config loader's; the pipeline must also read a pull request's files, which it never
+ * loads as code or config, and a base revision whose schema may be older.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parse } from "yaml";
+import { TENANT_ID_PATTERN } from "../../config/tenant-id";
+import { TENANT_STATUSES, type TenantStatus } from "../../config/tenant-lifecycle";
+
+export interface TenantLifecycleFields {
+  readonly id: string;
+  readonly environment: string;
+  readonly region: string;
+  readonly status: TenantStatus;
+  /** What the provisioner does to the database side on offboarding. @default "retain" */
+  readonly databaseDeletion: "retain" | "drop";
+  /** Tombstone only: when the offboarding job finished (ISO 8601 date-time). */
+  readonly offboardedAt?: string;
+  /** Tombstone only: `s3://<state bucket>/offboarding/<tenant-id>/<name>.json`. */
+  readonly offboardingRecord?: string;
+}
+
+export type TenantFileResult = { readonly ok: true; readonly tenant: TenantLifecycleFields } | { readonly ok: false; readonly problems: string[] };
+
+/** `s3://<bucket>/offboarding/<tenant-id>/<name>.json`; group 1 bucket, 2 tenant id, 3 key. */
+export const RECORD_POINTER = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(offboarding\/([a-z][a-z0-9-]*[a-z0-9])\/[A-Za-z0-9._-]+\.json)$/;
+
+/** ISO 8601 date-time with a zone, as the offboarding job prints it (e.g. 2026-12-01T22:10:00.000Z). */
+export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+
+/**
+ * Parses one tenant file's text. `file` names it in messages (`tenants/acme.yaml`); its
+ * base name must equal the id. Every problem is reported, as `file: field: what is allowed (got X)`.
+ */
+export function parseTenantFile(file: string, content: string): TenantFileResult {
+  let doc: unknown;
+  try {
+    // yaml refuses more than 100 alias expansions by default, so a crafted file cannot balloon.
+    doc = parse(content, { prettyErrors: false });
+  } catch (err) {
+    return { ok: false, problems: [`${file}: not valid YAML (${(err as Error).message.split("\n")[0]})`] };
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return { ok: false, problems: [`${file}: not a tenant mapping`] };
+  const d = doc as Record<string, unknown>;
+  const problems: string[] = [];
+  const expectedId = basename(file, ".yaml");
+  if (!text(d.id) || !TENANT_ID_PATTERN.test(d.id)) problems.push(`${file}: id: a tenant id matching ${TENANT_ID_PATTERN.source} (got ${JSON.stringify(d.id)})`);
+  else if (d.id !== expectedId) problems.push(`${file}: id: must equal the file name ${expectedId} (got ${d.id})`);
+  if (!text(d.environment)) problems.push(`${file}: environment: an environment name (got ${JSON.stringify(d.environment)})`);
+  if (!text(d.region)) problems.push(`${file}: region: a region code (got ${JSON.stringify(d.region)})`);
+  if (!TENANT_STATUSES.includes(d.status as TenantStatus)) problems.push(`${file}: status: one of ${TENANT_STATUSES.join(", ")} (got ${JSON.stringify(d.status)})`);
+  const deletion = d.databaseDeletion ?? "retain";
+  if (deletion !== "retain" && deletion !== "drop") problems.push(`${file}: databaseDeletion: one of retain, drop (got ${JSON.stringify(d.databaseDeletion)})`);
+  for (const field of ["offboardedAt", "offboardingRecord"] as const) {
+    if (d[field] !== undefined && typeof d[field] !== "string") problems.push(`${file}: ${field}: a string (got ${JSON.stringify(d[field])})`);
+  }
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    tenant: {
+      id: d.id as string,
+      environment: d.environment as string,
+      region: d.region as string,
+      status: d.status as TenantStatus,
+      databaseDeletion: deletion as "retain" | "drop",
+      ...(d.offboardedAt !== undefined ? { offboardedAt: d.offboardedAt as string } : {}),
+      ...(d.offboardingRecord !== undefined ? { offboardingRecord: d.offboardingRecord as string } : {}),
+    },
+  };
+}
+
+/** Is `path` (relative to the repository root) a tenant file? Only `tenants/<name>.yaml`, as the loader. */
+export function isTenantPath(path: string): boolean {
+  return /^tenants\/[^/]+\.yaml$/.test(path);
+}
+
+/** Reads every `<id>.yaml` of a tenants directory; throws one error listing every problem. */
+export function readTenantDir(dir: string): Map<string, TenantLifecycleFields> {
+  const tenants = new Map<string, TenantLifecycleFields>();
+  const problems: string[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".yaml")).sort()) {
+    const r = parseTenantFile(`tenants/${name}`, readFileSync(join(dir, name), "utf8"));
+    if (r.ok) tenants.set(r.tenant.id, r.tenant);
+    else problems.push(...r.problems);
+  }
+  if (problems.length) throw new Error(problems.join("\n"));
+  return tenants;
+}
+
+/** Tenant stacks are named `tenant-<id>` (modules/naming.ts tenantStackName). */
+export function tenantIdOfStack(stack: string): string | undefined {
+  return stack.startsWith("tenant-") ? stack.slice("tenant-".length) : undefined;
+}

@@ -1,0 +1,349 @@
+/**
+ * Unit tests of the offboarding job: the provisioner invoker (aws-sdk-client-mock), state
+ * and plan parsing, the record, the CLI, and the whole job over in-memory AWS clients for
+ * the cases the moto suite (test/integration/offboard.test.ts) does not cover.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mockClient } from "aws-sdk-client-mock";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  DeleteObjectsCommand,
+  GetBucketEncryptionCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import * as offboard from "../../pipeline/offboard";
+import { lambdaInvoker } from "../../pipeline/lib/offboarding-aws";
+import { plannedDeletes, stateResources, tenantInventory } from "../../pipeline/lib/terraform-state";
+import { recordMarkdown, tombstoneEdit, type OffboardingRecord } from "../../pipeline/lib/offboarding-record";
+import { ISO_DATE_TIME, RECORD_POINTER } from "../../pipeline/lib/tenant-files";
+import { offboardingArchiveBucketName } from "../../modules/naming";
+import { FakeTerraform } from "./fake-terraform";
+import { runCli } from "./cli-helper";
+
+const ARCHIVE = offboardingArchiveBucketName("production", "us-east-1", "123456789012");
+const EXPORT = "COPY openclaw.leads FROM stdin;\n\\.\n";
+const FIXTURE_RECORD = JSON.parse(readFileSync(join(__dirname, "fixtures", "offboarding", "record.json"), "utf8")) as OffboardingRecord;
+
+describe("provisioner invoker", () => {
+  const lambda = new LambdaClient({ region: "us-east-1" });
+  const mock = mockClient(lambda);
+  afterEach(() => mock.reset());
+
+  test("sends the payload synchronously and returns the parsed answer", async () => {
+    mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from('{"status":"dropped","exportLocation":"s3://b/k"}') as never });
+    const answer = await lambdaInvoker(lambda)("fn", "$LATEST", { tenantId: "acme" });
+    expect(answer).toEqual({ status: "dropped", exportLocation: "s3://b/k" });
+    const sent = mock.commandCalls(InvokeCommand)[0].args[0].input;
+    expect(sent).toMatchObject({ FunctionName: "fn", Qualifier: "$LATEST", InvocationType: "RequestResponse" });
+    expect(JSON.parse(Buffer.from(sent.Payload as Uint8Array).toString())).toEqual({ tenantId: "acme" });
+  });
+
+  test("fails with the function's error message when the handler threw", async () => {
+    mock.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: Buffer.from('{"errorMessage":"input.environment is staging"}') as never });
+    await expect(lambdaInvoker(lambda)("fn", undefined, {})).rejects.toThrow('provisioner fn failed (Unhandled): {"errorMessage":"input.environment is staging"}');
+  });
+
+  test("fails when the answer is not a JSON object", async () => {
+    mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from("null") as never });
+    await expect(lambdaInvoker(lambda)("fn", undefined, {})).rejects.toThrow(/answered null, expected an object/);
+  });
+});
+
+describe("terraform state and plan", () => {
+  const show = (resources: object[], child: object[] = []) => JSON.stringify({ values: { root_module: { resources, child_modules: [{ resources: child }] } } });
+
+  test("reads managed resources of every module, not data sources", () => {
+    const rs = stateResources(show([{ address: "data.aws_ssm_parameter.p", mode: "data", type: "aws_ssm_parameter" }, { address: "aws_s3_bucket.b", mode: "managed", type: "aws_s3_bucket", values: { bucket: "x" } }], [{ address: "module.m.aws_iam_role.r", mode: "managed", type: "aws_iam_role", values: {} }]));
+    expect(rs.map((r) => r.address)).toEqual(["aws_s3_bucket.b", "module.m.aws_iam_role.r"]);
+    expect(stateResources("")).toEqual([]);
+  });
+
+  test("fails naming the stack when the state is not a tenant stack's", () => {
+    expect(() => tenantInventory([], "tenant-acme")).toThrow("tenant-acme: state holds 0 bucket(s) and 0 KMS key(s); a tenant stack has exactly one of each");
+  });
+
+  test("lists what a destroy plan deletes, with an identifying attribute and nothing else", () => {
+    const plan = JSON.stringify({
+      resource_changes: [
+        { address: "aws_secretsmanager_secret.s", mode: "managed", type: "aws_secretsmanager_secret", change: { actions: ["delete"], before: { arn: "arn:s", secret_string: "never" } } },
+        { address: "data.aws_caller_identity.me", mode: "data", type: "aws_caller_identity", change: { actions: ["delete"], before: {} } },
+        { address: "aws_s3_bucket.b", mode: "managed", type: "aws_s3_bucket", change: { actions: ["no-op"], before: { bucket: "b" } } },
+      ],
+    });
+    expect(plannedDeletes(plan)).toEqual([{ address: "aws_secretsmanager_secret.s", type: "aws_secretsmanager_secret", id: "arn:s" }]);
+  });
+});
+
+describe("offboarding record", () => {
+  test("the tombstone edit the job prints passes the pull request check's tombstone rules", () => {
+    const edit = tombstoneEdit(FIXTURE_RECORD);
+    const m = /^tenants\/acme\.yaml: set status: offboarded, offboardedAt: "([^"]+)", offboardingRecord: (\S+)$/.exec(edit)!;
+    expect(m).not.toBeNull();
+    expect(m[1]).toMatch(ISO_DATE_TIME);
+    expect(RECORD_POINTER.exec(m[2])?.slice(1, 4)).toEqual(["fixture-openclaw-tfstate-production", expect.stringMatching(/^offboarding\/acme\/record-.*\.json$/), "acme"]);
+  });
+
+  test("the Markdown names every destroyed resource, every export object with its checksum, the key deletion date, run and approver", () => {
+    const md = recordMarkdown(FIXTURE_RECORD);
+    for (const d of FIXTURE_RECORD.destroy.resourcesDestroyed) expect(md).toContain(`\`${d.address}\``);
+    for (const o of FIXTURE_RECORD.export.objects) expect(md).toContain(`| \`${o.key}\` | ${o.contents} | ${o.bytes} | \`${o.sha256}\` |`);
+    expect(md).toContain(`deleted on ${FIXTURE_RECORD.kmsKey.deletionDate}`);
+    expect(md).toContain(FIXTURE_RECORD.workflowRun.url!);
+    expect(md).toContain("**Approved by:** @bob (production");
+  });
+});
+
+/** In-memory S3 (versions), ECS and KMS behind the SDK clients, enough for the job. */
+function memoryAws() {
+  type V = { key: string; versionId: string; body?: Buffer; marker?: boolean; sha?: string };
+  const buckets = new Map<string, V[]>();
+  let n = 0;
+  const s3 = new S3Client({ region: "us-east-1" });
+  const m = mockClient(s3);
+  const list = (b: string) => buckets.get(b) ?? (buckets.set(b, []), buckets.get(b)!);
+  m.on(PutObjectCommand).callsFake(async (i) => {
+    const versionId = `v${++n}`;
+    list(i.Bucket).push({ key: i.Key, versionId, body: Buffer.from(i.Body), sha: i.ChecksumSHA256 });
+    return { VersionId: versionId, ServerSideEncryption: i.ServerSideEncryption };
+  });
+  m.on(GetObjectCommand).callsFake(async (i) => {
+    const vs = list(i.Bucket).filter((v) => v.key === i.Key && (!i.VersionId || v.versionId === i.VersionId));
+    const v = vs[vs.length - 1];
+    if (!v || v.marker) throw Object.assign(new Error("NoSuchKey"), { name: "NoSuchKey" });
+    return { VersionId: v.versionId, ChecksumSHA256: v.sha, Body: { transformToByteArray: async () => new Uint8Array(v.body!) } as never };
+  });
+  m.on(GetObjectAttributesCommand).callsFake(async (i) => {
+    const vs = list(i.Bucket).filter((v) => v.key === i.Key && (!i.VersionId || v.versionId === i.VersionId));
+    const v = vs[vs.length - 1];
+    if (!v || v.marker) throw Object.assign(new Error("NoSuchKey"), { name: "NoSuchKey" });
+    return { VersionId: v.versionId, ObjectSize: v.body!.length, ...(v.sha ? { Checksum: { ChecksumSHA256: v.sha } } : {}) };
+  });
+  m.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "arn:archive-key" } }] } });
+  m.on(ListObjectVersionsCommand).callsFake(async (i) => {
+    const vs = list(i.Bucket).filter((v) => !i.Prefix || v.key.startsWith(i.Prefix));
+    const latest = (v: V) => vs.filter((x) => x.key === v.key).pop() === v;
+    return {
+      Versions: vs.filter((v) => !v.marker).map((v) => ({ Key: v.key, VersionId: v.versionId, IsLatest: latest(v), Size: v.body!.length, ETag: '"e"', LastModified: new Date(0) })),
+      DeleteMarkers: vs.filter((v) => v.marker).map((v) => ({ Key: v.key, VersionId: v.versionId, IsLatest: latest(v), LastModified: new Date(0) })),
+    };
+  });
+  m.on(DeleteObjectsCommand).callsFake(async (i) => {
+    const gone = new Set(i.Delete.Objects.map((o: { Key: string; VersionId: string }) => `${o.Key}@${o.VersionId}`));
+    buckets.set(i.Bucket, list(i.Bucket).filter((v) => !gone.has(`${v.key}@${v.versionId}`)));
+    return {};
+  });
+  const ecs = new ECSClient({ region: "us-east-1" });
+  mockClient(ecs).on(DescribeServicesCommand).callsFake(async (i) => ({ services: i.services.map((s: string) => ({ serviceName: s, desiredCount: 0, runningCount: 0, pendingCount: 0, status: "ACTIVE" })) }));
+  const kms = new KMSClient({ region: "us-east-1" });
+  mockClient(kms).on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k1", Arn: "arn:aws:kms:us-east-1:123456789012:key/k1", KeyState: "PendingDeletion", DeletionDate: new Date("2026-12-31T00:00:00Z"), AWSAccountId: "123456789012" } });
+  return { s3, ecs, kms, buckets, put: (b: string, key: string, body: string, sha?: string) => list(b).push({ key, versionId: `v${++n}`, body: Buffer.from(body), sha }) };
+}
+
+function stackDir(protectBucket: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), "tenant-acme-"));
+  const bucket = { bucket: "openclaw-acme-123456789012-us-east-1", ...(protectBucket ? { lifecycle: { prevent_destroy: true } } : {}) };
+  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify({ resource: { aws_s3_bucket: { storage_bucket_1A2B: bucket } } }));
+  return dir;
+}
+
+describe("offboarding job (in-memory AWS)", () => {
+  beforeEach(() => jest.spyOn(process.stderr, "write").mockImplementation(() => true));
+  afterEach(() => jest.restoreAllMocks());
+
+  function job(deletionMode: "retain" | "drop", logGroupSkipDestroy: boolean) {
+    const aws = memoryAws();
+    aws.put("openclaw-acme-123456789012-us-east-1", "a.txt", "hello");
+    const input = { tenantId: "acme", environment: "production", exportBucket: ARCHIVE, deletionMode, connectionLimit: 20, offboarding: true };
+    const terraform = new FakeTerraform({
+      resources: [
+        { address: "aws_s3_bucket.b", type: "aws_s3_bucket", values: { bucket: "openclaw-acme-123456789012-us-east-1" } },
+        { address: "aws_kms_key.k", type: "aws_kms_key", values: { key_id: "k1", arn: "arn:k1" } },
+        { address: "aws_ecs_service.butler", type: "aws_ecs_service", values: { name: "acme-butler", cluster: "c", desired_count: 1 } },
+        { address: "aws_lambda_invocation.db", type: "aws_lambda_invocation", values: { function_name: "fn", input: JSON.stringify(input) } },
+        { address: "aws_cloudwatch_log_group.logs", type: "aws_cloudwatch_log_group", values: { name: "/openclaw/production/acme", skip_destroy: logGroupSkipDestroy } },
+      ],
+    });
+    // The provisioner's contract: `export` writes to the archive (with S3's SHA-256) and returns
+    // the receipt; the offboarding delete drops on that same export.
+    const receipt = { exportLocation: `s3://${ARCHIVE}/database-exports/acme/x.sql`, exportSha256: createHash("sha256").update(EXPORT).digest("hex"), exportBytes: EXPORT.length };
+    const invoke = jest.fn(async (_fn: string, _q: string | undefined, payload: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      if (payload.operation === "export") {
+        aws.put(ARCHIVE, "database-exports/acme/x.sql", EXPORT, createHash("sha256").update(EXPORT).digest("base64"));
+        return { status: "exported", ...receipt };
+      }
+      return { status: "dropped", ...receipt };
+    });
+    let t = Date.parse("2026-12-01T22:00:00Z");
+    const deps: offboard.OffboardDeps = {
+      exec: terraform.exec,
+      terraform: "terraform",
+      clients: () => ({ s3: aws.s3, ecs: aws.ecs, kms: aws.kms, invoke }),
+      now: () => new Date((t += 1000)),
+      sleep: async () => undefined,
+      print: () => undefined,
+    };
+    const tenant: offboard.OffboardTenant = {
+      tenant: { id: "acme", environment: "production", region: "us-east-1", status: "offboarding", databaseDeletion: deletionMode },
+      environment: { accountId: "123456789012", stateBucket: "state", stateRegion: "us-east-1", stateEncryption: "aes256" },
+      stackDir: stackDir(false),
+      run: { approvals: [] },
+      agentsTimeoutMs: 1000,
+    };
+    return { aws, terraform, invoke, deps, tenant };
+  }
+
+  test("with databaseDeletion retain, never calls the provisioner and records the rows as retained", async () => {
+    const { deps, tenant, invoke } = job("retain", false);
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out).toMatchObject({ ok: true, ran: ["agents", "export", "destroy", "record"] });
+    expect(invoke).not.toHaveBeenCalled();
+    expect(out.record!.export.database).toMatchObject({ deletionMode: "retain", status: "retained" });
+    expect(out.record!.export.objects.map((o) => o.contents)).toEqual(["bucket manifest"]);
+  });
+
+  test("a log group kept by skip_destroy is recorded as retained, not destroyed", async () => {
+    const { deps, tenant } = job("retain", true);
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out.record!.destroy.resourcesRetained.map((r) => r.address)).toEqual(["aws_cloudwatch_log_group.logs"]);
+    expect(out.record!.destroy.resourcesDestroyed.map((r) => r.address)).not.toContain("aws_cloudwatch_log_group.logs");
+  });
+
+  test("refuses to go on when the applied stack still asks for tasks (not the teardown form)", async () => {
+    const { deps, tenant, terraform } = job("drop", false);
+    const exec: typeof deps.exec = async (c, args, o) => {
+      const r = await terraform.exec(c, args, o);
+      if (args[0] === "apply" && args.length === 4) for (const x of terraform.resources) if (x.type === "aws_ecs_service") x.values.desired_count = 2;
+      return r;
+    };
+    const out = await offboard.offboardTenant(tenant, { ...deps, exec });
+    expect(out).toMatchObject({ ok: false, failedStep: "agents", message: expect.stringContaining("tenant-acme is not in its teardown form: services still ask for tasks (acme-butler: 2)") });
+  });
+
+  test("resumes at the failed step and then only prints the tombstone again", async () => {
+    const { deps, tenant, terraform, invoke } = job("drop", false);
+    terraform.failNext = ["apply", "-input=false", "-no-color", "offboard-destroy.tfplan"];
+    const first = await offboard.offboardTenant(tenant, deps);
+    expect(first).toMatchObject({ ok: false, failedStep: "destroy", ran: ["agents", "export"] });
+    const second = await offboard.offboardTenant(tenant, deps);
+    expect(second).toMatchObject({ ok: true, ran: ["destroy", "record"] });
+    expect(second.record!.destroy.resourcesDestroyed).toHaveLength(5);
+    const third = await offboard.offboardTenant(tenant, deps);
+    expect(third).toMatchObject({ ok: true, ran: [], tombstone: second.tombstone });
+    expect(invoke.mock.calls.map((c) => (c[2].operation === "export" ? "export" : (c[2].tf as { action: string }).action))).toEqual(["export", "delete"]);
+    expect(terraform.commands.filter((c) => c === "apply")).toHaveLength(1); // the teardown form is applied once
+  });
+
+  test("touches nothing while the synth still protects a resource from destroy (not the teardown form)", async () => {
+    const { deps, tenant, terraform, invoke } = job("drop", false);
+    const out = await offboard.offboardTenant({ ...tenant, stackDir: stackDir(true) }, deps);
+    expect(out).toMatchObject({ ok: false, failedStep: "agents", message: expect.stringContaining("tenant-acme still protects aws_s3_bucket.storage_bucket_1A2B with prevent_destroy") });
+    expect(terraform.commands).toEqual(["init"]);
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  test("stops before any data is touched when the applied teardown disagrees with the tenant file or the offboarding settings", async () => {
+    const { deps, tenant, invoke } = job("drop", false);
+    const settings = { archiveRetentionDays: 365, kmsDeletionWindowDays: 30, secretRecoveryWindowDays: 7, logGroup: "retain" as const };
+    const out = await offboard.offboardTenant({ ...tenant, tenant: { ...tenant.tenant, databaseDeletion: "retain" }, environment: { ...tenant.environment, offboarding: settings } }, deps);
+    expect(out.ok).toBe(false);
+    expect(out.message).toContain("the applied provisioner input says deletionMode drop, the tenant file databaseDeletion retain");
+    expect(out.message).toContain("log group /openclaw/production/acme would be deleted, offboarding.logGroup retain");
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  test("refuses an export location outside the archive's export prefix for the tenant", async () => {
+    const { deps, tenant, invoke } = job("drop", false);
+    invoke.mockResolvedValueOnce({ status: "exported", exportLocation: "s3://someone-else/database-exports/acme/x.sql", exportSha256: "a".repeat(64), exportBytes: 1 });
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out).toMatchObject({ ok: false, failedStep: "export", message: expect.stringContaining(`is not under s3://${ARCHIVE}/database-exports/acme/`) });
+  });
+
+  test("refuses an export whose stored SHA-256 differs from the provisioner's, before anything is dropped or deleted", async () => {
+    const { deps, tenant, invoke, aws } = job("drop", false);
+    invoke.mockImplementationOnce(async () => {
+      aws.put(ARCHIVE, "database-exports/acme/x.sql", EXPORT, createHash("sha256").update("something else").digest("base64"));
+      return { status: "exported", exportLocation: `s3://${ARCHIVE}/database-exports/acme/x.sql`, exportSha256: createHash("sha256").update(EXPORT).digest("hex"), exportBytes: EXPORT.length };
+    });
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out).toMatchObject({ ok: false, failedStep: "export", message: expect.stringMatching(/database-exports\/acme\/x\.sql.*S3 holds sha256 \S+ \(base64\), expected/) });
+    expect(invoke).toHaveBeenCalledTimes(1);
+    expect(aws.buckets.get("openclaw-acme-123456789012-us-east-1")!.map((v) => v.key)).toEqual(["a.txt"]);
+  });
+
+  test("refuses a drop that did not use the verified export, and deletes nothing", async () => {
+    const { deps, tenant, invoke, aws } = job("drop", false);
+    invoke.mockImplementation(async (_f, _q, payload) => {
+      if (payload.operation === "export") {
+        aws.put(ARCHIVE, "database-exports/acme/x.sql", EXPORT, createHash("sha256").update(EXPORT).digest("base64"));
+        return { status: "exported", exportLocation: `s3://${ARCHIVE}/database-exports/acme/x.sql`, exportSha256: createHash("sha256").update(EXPORT).digest("hex"), exportBytes: EXPORT.length };
+      }
+      return { status: "dropped", exportLocation: `s3://${ARCHIVE}/database-exports/acme/second.sql`, exportSha256: "b".repeat(64), exportBytes: 3 };
+    });
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out).toMatchObject({ ok: false, failedStep: "destroy", message: expect.stringContaining("expected status dropped on the verified export") });
+    expect(aws.buckets.get("openclaw-acme-123456789012-us-east-1")!.map((v) => v.key)).toEqual(["a.txt"]);
+  });
+
+  test("refuses an applied provisioner input that is not the teardown form (no offboarding flag, export not aimed at the archive)", async () => {
+    const { deps, tenant, terraform, invoke } = job("drop", false);
+    const db = terraform.resources.find((r) => r.type === "aws_lambda_invocation")!;
+    db.values.input = JSON.stringify({ tenantId: "acme", environment: "production", exportBucket: "openclaw-acme-123456789012-us-east-1", deletionMode: "drop", connectionLimit: 20 });
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out.message).toContain("the applied provisioner input does not say offboarding: true");
+    expect(out.message).toContain(`the applied provisioner input exports to openclaw-acme-123456789012-us-east-1, not the offboarding archive ${ARCHIVE}`);
+    expect(invoke).not.toHaveBeenCalled();
+  });
+});
+
+describe("offboard CLI", () => {
+  function repo(status: string) {
+    const dir = mkdtempSync(join(tmpdir(), "offboard-cli-"));
+    mkdirSync(join(dir, "tenants"));
+    writeFileSync(join(dir, "tenants", "acme.yaml"), `id: acme\ndisplayName: A\nenvironment: production\nregion: us-west-2\nstatus: ${status}\n`);
+    writeFileSync(join(dir, "tenants", "beta.yaml"), "id: beta\ndisplayName: B\nenvironment: staging\nregion: us-east-1\nstatus: active\n");
+    const envs = { production: { accountId: "111111111111", stateBucket: "s-prod", stateRegion: "us-east-1" }, staging: { accountId: "222222222222", stateBucket: "s-stg", stateRegion: "eu-west-1" } };
+    writeFileSync(join(dir, "cdktf.json"), JSON.stringify({ context: { environments: envs } }));
+    return dir;
+  }
+
+  test("--list gives one matrix entry per environment with offboarding tenants", async () => {
+    const dir = repo("offboarding");
+    const out = join(dir, "gh-output");
+    const r = await runCli("offboard", offboard, ["--list", "--tenants", join(dir, "tenants"), "--cdktf-json", join(dir, "cdktf.json"), "--github-output", out]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe('matrix={"include":[{"environment":"production","envKey":"PRODUCTION","region":"us-east-1"}]}\ncount=1\n');
+  });
+
+  test("does nothing when no tenant is offboarding", async () => {
+    const dir = repo("active");
+    const r = await runCli("offboard", offboard, ["--tenants", join(dir, "tenants"), "--synth", dir, "--environment", "production", "--cdktf-json", join(dir, "cdktf.json")]);
+    expect(r).toMatchObject({ status: 0 });
+    expect(r.stderr).toContain("no tenant of production is offboarding");
+  });
+
+  test("fails with exit 1 when the offboarding tenant has no synthesized stack", async () => {
+    const dir = repo("offboarding");
+    const r = await runCli("offboard", offboard, ["--tenants", join(dir, "tenants"), "--synth", dir, "--environment", "production", "--cdktf-json", join(dir, "cdktf.json")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("no synthesized stack for");
+  });
+
+  test("--dry-run names the steps and the checkpoint, touching nothing", async () => {
+    const dir = repo("offboarding");
+    mkdirSync(join(dir, "stacks", "tenant-acme"), { recursive: true });
+    writeFileSync(join(dir, "stacks", "tenant-acme", "cdk.tf.json"), "{}");
+    const r = await runCli("offboard", offboard, ["--tenants", join(dir, "tenants"), "--synth", dir, "--environment", "production", "--cdktf-json", join(dir, "cdktf.json"), "--dry-run"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("acme (us-west-2): agents -> export -> destroy -> record");
+    expect(r.stdout).toContain("s3://s-prod/offboarding/acme/progress.json");
+  });
+});
