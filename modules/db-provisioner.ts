@@ -60,7 +60,7 @@ export interface DbProvisionerProps {
   readonly logRetentionDays?: number;
   /**
    * Concurrent executions reserved for (and capping) the function. Tenant stacks deploy in
-   * parallel and the handler serialises on an advisory lock anyway, so a few slots suffice.
+   * parallel and the handler serialises on a table lock anyway, so a few slots suffice.
    * Lambda refuses a reservation that leaves fewer than 100 unreserved executions in the
    * account and region, and new accounts often have a quota of 10: only set it where the
    * quota allows. @default no reservation (the function shares the account's unreserved pool)

@@ -8,6 +8,7 @@ import type { ClientBase, ClientConfig } from "pg";
 import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
 import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
+import { startBlockerGuard } from "./blockers";
 import { exportTenant } from "./export";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
 import { actAsTenant, dropTenant, provisionTenant, retireTenant, tenantNames, terminateSessions } from "./tenant";
@@ -35,10 +36,45 @@ export interface ProvisionerDeps {
   readonly now?: () => Date;
   /** Structured log line sink. @default console.log of one JSON object */
   readonly log?: (entry: Record<string, unknown>) => void;
+  /**
+   * How long a tenant session may block the provisioner (hold a lock a migration or a
+   * role change waits for) before the provisioner ends it. @default 5000
+   */
+  readonly blockerGraceMs?: number;
 }
 
-/** Serialises provisioner transactions per database: migrations and role changes never interleave. */
-const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))";
+/**
+ * Serialises provisioner transactions per database, so migrations and role changes never
+ * interleave. The lock is on a table no tenant has any privilege on: LOCK TABLE needs one,
+ * and the only lock a tenant can take on it without privileges is the ACCESS SHARE that
+ * pg_relation_size(oid) takes, which SHARE ROW EXCLUSIVE does not conflict with. (An
+ * advisory lock key is public, shows in pg_locks, and any session can take it.)
+ */
+const PROVISIONER_LOCK_SQL = "LOCK TABLE openclaw.schema_migrations IN SHARE ROW EXCLUSIVE MODE";
+/**
+ * Only on a database the first migration has not run on yet, which has no tenant roles:
+ * the provisioner creates them after migrating. Never used once the table exists.
+ */
+const BOOTSTRAP_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner-bootstrap'))";
+
+async function takeProvisionerLock(client: ClientBase): Promise<void> {
+  // A catalog query, not to_regclass: name lookups go through the backend's catalog
+  // caches, which do not see a table another session created while this one waited on
+  // the advisory lock (no relation lock was taken that would have refreshed them).
+  const exists = async () =>
+    (
+      await client.query<{ exists: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = 'openclaw' AND c.relname = 'schema_migrations') AS exists`,
+      )
+    ).rows[0].exists;
+  if (!(await exists())) {
+    await client.query(BOOTSTRAP_LOCK_SQL);
+    // Another invocation may have created it while this one waited.
+    if (!(await exists())) return;
+  }
+  await client.query(PROVISIONER_LOCK_SQL);
+}
 
 /** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
 export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent {
@@ -55,7 +91,7 @@ export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent {
 async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
   await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
   try {
-    await client.query(ADVISORY_LOCK_SQL);
+    await takeProvisionerLock(client);
     const result = await fn();
     await client.query("COMMIT");
     return result;
@@ -70,6 +106,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
   const layout = deps.layout ?? DEFAULT_LAYOUT;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const blockerGraceMs = deps.blockerGraceMs ?? 5000;
   let migrations = deps.migrations;
 
   async function connect(): Promise<Client> {
@@ -88,6 +125,28 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     return client;
   }
 
+  /**
+   * A working session plus a guard session that ends tenant sessions blocking it (see
+   * blockers.ts). Two master connections per invocation: the platform's reserved
+   * connection slots count them (modules/database.ts).
+   */
+  async function connectGuarded(): Promise<Client & { release(): Promise<void> }> {
+    const client = await connect();
+    try {
+      const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      const guard = startBlockerGuard(await connect(), pid, { graceMs: blockerGraceMs, log });
+      return Object.assign(client, {
+        async release() {
+          await guard.stop();
+          await client.end();
+        },
+      });
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+  }
+
   return async (event: unknown) => {
     const input = parseEvent(event);
     if (input.environment !== deps.environment) {
@@ -96,14 +155,14 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
     if ("operation" in input) {
-      const client = await connect();
+      const client = await connectGuarded();
       try {
         const applied = await inTransaction(client, () => migrate(client, layout, pending));
         const result: MigrateResult = { status: "migrated", migrationsApplied: applied };
         log({ message: "migrations checked", ...result });
         return result;
       } finally {
-        await client.end();
+        await client.release();
       }
     }
     return provisionTenantEvent(input, pending);
@@ -116,7 +175,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
       throw new Error(`a tenant id cannot change (${previous.tenantId} -> ${input.tenantId}); add a new tenant instead`);
     }
     const names = tenantNames(input.tenantId, layout);
-    const client = await connect();
+    const client = await connectGuarded();
     try {
       const base = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName };
       let result: ProvisionerResult;
@@ -160,7 +219,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
       log({ message: "tenant database provisioned", action, deletionMode: input.deletionMode, ...result });
       return result;
     } finally {
-      await client.end();
+      await client.release();
     }
   }
 }

@@ -1,0 +1,228 @@
+/**
+ * Availability of the shared database: a compromised tenant (alpha), logged in as its own
+ * role, tries to block, starve or slow another tenant (beta) and the provisioner. Each
+ * victim runs with a short lock_timeout, so "blocked" shows up as an error within
+ * seconds instead of a hang.
+ */
+import type { Client } from "pg";
+import type { Migration } from "../../db/provisioner/migrate";
+import { loadMigrations, defaultMigrationsDirectory } from "../../db/provisioner/migrate";
+import { createProvisioner, ProvisionerDeps } from "../../db/provisioner/provisioner";
+import { databaseRoleName } from "../../db/names";
+import { createScratch, Scratch, startServer, TestServer } from "./harness";
+
+jest.setTimeout(60_000);
+
+let server: TestServer;
+let scratch: Scratch;
+let roleA: string;
+let roleB: string;
+let logs: Record<string, unknown>[];
+
+const base = { environment: "test", exportBucket: "openclaw-test-exports", deletionMode: "retain" as const, connectionLimit: 5 };
+
+function provisioner(overrides: Partial<ProvisionerDeps> = {}) {
+  return createProvisioner({
+    connection: scratch.connection,
+    environment: "test",
+    layout: scratch.layout,
+    getMasterCredentials: async () => scratch.master,
+    putExport: async () => undefined,
+    log: (entry) => logs.push(entry),
+    // The production grace before ending a blocking tenant session is seconds; tests wait less.
+    blockerGraceMs: 200,
+    ...overrides,
+  });
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  scratch = await createScratch(server, "av");
+  logs = [];
+  await provisioner()({ ...base, tenantId: "alpha", tf: { action: "create" } });
+  await provisioner()({ ...base, tenantId: "beta", tf: { action: "create" } });
+  roleA = databaseRoleName("alpha", scratch.layout);
+  roleB = databaseRoleName("beta", scratch.layout);
+  const b = await scratch.connectAs(roleB);
+  await b.query("INSERT INTO openclaw.leads (name) VALUES ('beta-lead')");
+  await b.query("INSERT INTO openclaw.agent_memory (agent, key, content) VALUES ('butler', 'k', '{}')");
+  await b.end();
+});
+
+afterAll(async () => {
+  await scratch?.cleanup();
+  await server?.stop();
+});
+
+/** A fresh session as `role` that gives up on any lock after `ms` instead of waiting. */
+async function impatient(role: string, ms = 1500): Promise<Client> {
+  const c = await scratch.connectAs(role);
+  await c.query(`SET lock_timeout = ${ms}`);
+  return c;
+}
+
+/** Resolves with fn's result, or rejects once `ms` passed. */
+async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([fn(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const LOCK_MODES = ["ACCESS EXCLUSIVE", "EXCLUSIVE", "SHARE ROW EXCLUSIVE", "SHARE", "SHARE UPDATE EXCLUSIVE", "ROW EXCLUSIVE", "ROW SHARE", "ACCESS SHARE"];
+
+/**
+ * The attacker's open transaction: for every relation it can see, the strongest LOCK
+ * TABLE mode its privileges allow; an ACCESS SHARE lock by OID on every relation (which
+ * pg_relation_size takes without any privilege); every advisory lock the project's
+ * database code has ever used. Returns the mode it got per relation.
+ */
+async function holdEveryLock(attacker: Client): Promise<Record<string, string>> {
+  await attacker.query("BEGIN");
+  const relations = await attacker.query<{ oid: number; name: string }>(
+    `SELECT c.oid, n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
+  );
+  const held: Record<string, string> = {};
+  for (const r of relations.rows) {
+    for (const mode of LOCK_MODES) {
+      await attacker.query("SAVEPOINT try_lock");
+      try {
+        await attacker.query(`LOCK TABLE ${r.name} IN ${mode} MODE NOWAIT`);
+        await attacker.query("RELEASE SAVEPOINT try_lock");
+        held[r.name] = mode;
+        break;
+      } catch {
+        await attacker.query("ROLLBACK TO SAVEPOINT try_lock");
+      }
+    }
+    await attacker.query("SELECT pg_relation_size($1::oid::regclass)", [r.oid]);
+  }
+  // The provisioner's former lock key (public in this repository and visible in pg_locks).
+  await attacker.query("SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))");
+  await attacker.query("SELECT pg_advisory_lock(hashtext('openclaw-db-provisioner'))");
+  return held;
+}
+
+describe("table and advisory locks", () => {
+  test("a tenant can take no lock mode on a shared table that blocks another tenant's reads or writes", async () => {
+    const attacker = await scratch.connectAs(roleA);
+    try {
+      const held = await holdEveryLock(attacker);
+      const shared = Object.fromEntries(Object.entries(held).filter(([name]) => name.startsWith("openclaw.")));
+      expect(shared).toEqual({
+        "openclaw.agent_memory": "ROW EXCLUSIVE",
+        "openclaw.audit_log": "ROW EXCLUSIVE",
+        "openclaw.leads": "ROW EXCLUSIVE",
+        "openclaw.tenant_roles": "ACCESS SHARE",
+      });
+    } finally {
+      await attacker.end();
+    }
+  });
+
+  test("while a tenant holds every lock it can get, another tenant reads, inserts, updates and deletes its own rows within seconds", async () => {
+    const attacker = await scratch.connectAs(roleA);
+    const victim = await impatient(roleB);
+    try {
+      await holdEveryLock(attacker);
+      await within(3000, "tenant B's work", async () => {
+        expect((await victim.query("SELECT name FROM openclaw.leads")).rows).toContainEqual({ name: "beta-lead" });
+        await victim.query("INSERT INTO openclaw.leads (name) VALUES ('beta-lead-2')");
+        await victim.query("UPDATE openclaw.leads SET status = 'contacted' WHERE name = 'beta-lead-2'");
+        const inserted = await victim.query<{ id: string }>("SELECT id FROM openclaw.leads WHERE name = 'beta-lead-2'");
+        await victim.query("SELECT openclaw.delete_leads($1::uuid[])", [inserted.rows.map((r) => r.id)]);
+        await victim.query("INSERT INTO openclaw.agent_memory (agent, key, content) VALUES ('butler', 'k2', '{}')");
+        await victim.query("UPDATE openclaw.agent_memory SET content = '{\"v\":2}' WHERE key = 'k2'");
+        await victim.query("INSERT INTO openclaw.audit_log (action) VALUES ('still.working')");
+        await victim.query("SELECT openclaw.current_tenant_id()");
+      });
+    } finally {
+      await attacker.end();
+      await victim.end();
+    }
+  });
+
+  test("while a tenant holds every lock it can get, a new tenant is provisioned", async () => {
+    const attacker = await scratch.connectAs(roleA);
+    try {
+      await holdEveryLock(attacker);
+      const result = await within(10_000, "provisioning gamma", () => provisioner()({ ...base, tenantId: "gamma", tf: { action: "create" } }));
+      expect(result).toMatchObject({ status: "active", tenantId: "gamma" });
+    } finally {
+      await attacker.end();
+    }
+  });
+
+  test("a migration that needs an exclusive lock ends the tenant session holding a conflicting one, and logs it", async () => {
+    const attacker = await scratch.connectAs(roleA);
+    const attackerPid = (await attacker.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+    const migrations: Migration[] = [
+      ...loadMigrations(defaultMigrationsDirectory()),
+      { version: "900_test_exclusive", sql: "SET LOCAL ROLE {{owner_role}};\nALTER TABLE openclaw.leads ADD COLUMN IF NOT EXISTS availability_probe text;\nRESET ROLE;\n" },
+    ];
+    try {
+      await holdEveryLock(attacker);
+      logs = [];
+      const result = await within(10_000, "migrating", () => provisioner({ migrations })({ operation: "migrate", environment: "test" }));
+      expect(result).toEqual({ status: "migrated", migrationsApplied: ["900_test_exclusive"] });
+      expect(logs).toContainEqual(expect.objectContaining({ message: "ended a tenant session that blocked the provisioner", pid: attackerPid, role: roleA }));
+      await expect(attacker.query("SELECT 1")).rejects.toThrow();
+    } finally {
+      await attacker.end().catch(() => undefined);
+    }
+  });
+});
+
+describe("deleting rows without the DELETE privilege", () => {
+  test("a tenant deletes its own rows through the delete functions, and none of another tenant's", async () => {
+    const b = await scratch.connectAs(roleB);
+    const a = await scratch.connectAs(roleA);
+    try {
+      const lead = await b.query<{ id: string }>("INSERT INTO openclaw.leads (name) VALUES ('beta-doomed') RETURNING id");
+      const memory = await b.query<{ id: string }>("INSERT INTO openclaw.agent_memory (agent, key, content) VALUES ('scout', 'doomed', '{}') RETURNING id");
+      const ids = [lead.rows[0].id];
+      expect((await a.query("SELECT openclaw.delete_leads($1::uuid[]) AS n", [ids])).rows[0].n).toBe(0);
+      expect((await a.query("SELECT openclaw.delete_agent_memory($1::uuid[]) AS n", [[memory.rows[0].id]])).rows[0].n).toBe(0);
+      expect((await b.query("SELECT count(*)::int AS n FROM openclaw.leads WHERE id = $1", [ids[0]])).rows[0].n).toBe(1);
+      expect((await b.query("SELECT openclaw.delete_leads($1::uuid[]) AS n", [ids])).rows[0].n).toBe(1);
+      expect((await b.query("SELECT openclaw.delete_agent_memory($1::uuid[]) AS n", [[memory.rows[0].id]])).rows[0].n).toBe(1);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  test("a tenant cannot DELETE directly, nor update the columns that place a row", async () => {
+    const a = await scratch.connectAs(roleA);
+    try {
+      await expect(a.query("DELETE FROM openclaw.leads")).rejects.toThrow("permission denied for table leads");
+      await expect(a.query("UPDATE openclaw.leads SET tenant_id = 'beta'")).rejects.toThrow("permission denied for table leads");
+      await expect(a.query("UPDATE openclaw.agent_memory SET id = gen_random_uuid()")).rejects.toThrow("permission denied for table agent_memory");
+    } finally {
+      await a.end();
+    }
+  });
+
+  test("a retired tenant's session deletes nothing through the functions", async () => {
+    const a = await scratch.connectAs(roleA);
+    try {
+      const lead = await a.query<{ id: string }>("INSERT INTO openclaw.leads (name) VALUES ('alpha-kept') RETURNING id");
+      const su = await scratch.superuser();
+      await su.query("UPDATE openclaw.tenant_roles SET retired_at = now() WHERE role_name = $1", [roleA]);
+      try {
+        expect((await a.query("SELECT openclaw.delete_leads($1::uuid[]) AS n", [[lead.rows[0].id]])).rows[0].n).toBe(0);
+      } finally {
+        await su.query("UPDATE openclaw.tenant_roles SET retired_at = NULL WHERE role_name = $1", [roleA]);
+        await su.end();
+      }
+    } finally {
+      await a.end();
+    }
+  });
+});
