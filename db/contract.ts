@@ -61,6 +61,23 @@ export const MigrateEventSchema = z.strictObject({
   operation: z.literal("migrate"),
   environment: z.string().min(1),
 });
+
+/**
+ * The platform's scheduled invocation (every minute): ends tenant sessions over their
+ * statement, idle-in-transaction or transaction limit, which a tenant can otherwise lift
+ * by SETting its own timeouts (db/provisioner/limits.ts).
+ */
+export const ReapEventSchema = z.strictObject({
+  operation: z.literal("reap"),
+  environment: z.string().min(1),
+});
+export type ReapEvent = z.infer<typeof ReapEventSchema>;
+
+export interface ReapResult {
+  readonly status: "reaped";
+  /** Sessions ended by this run. */
+  readonly sessionsEnded: number;
+}
 export type MigrateEvent = z.infer<typeof MigrateEventSchema>;
 
 export interface MigrateResult {

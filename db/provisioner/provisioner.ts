@@ -5,11 +5,12 @@
  */
 import { Client } from "pg";
 import type { ClientBase, ClientConfig } from "pg";
-import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, TERRAFORM_KEY } from "../contract";
+import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, ReapEvent, ReapEventSchema, ReapResult, TERRAFORM_KEY } from "../contract";
 import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { startBlockerGuard } from "./blockers";
 import { exportTenant } from "./export";
+import { applySessionLimits, DEFAULT_SESSION_LIMITS, reapTenantSessions, SessionLimits } from "./limits";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
 import { actAsTenant, dropTenant, provisionTenant, retireTenant, tenantNames, terminateSessions } from "./tenant";
 
@@ -41,6 +42,8 @@ export interface ProvisionerDeps {
    * role change waits for) before the provisioner ends it. @default 5000
    */
   readonly blockerGraceMs?: number;
+  /** Limits set on every tenant role and enforced by the `reap` operation. @default DEFAULT_SESSION_LIMITS */
+  readonly sessionLimits?: SessionLimits;
 }
 
 /**
@@ -77,9 +80,9 @@ async function takeProvisionerLock(client: ClientBase): Promise<void> {
 }
 
 /** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
-export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent {
-  const isMigrate = typeof event === "object" && event !== null && "operation" in event;
-  const schema = isMigrate ? MigrateEventSchema : ProvisionerEventSchema;
+export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ReapEvent {
+  const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
+  const schema = operation === undefined ? ProvisionerEventSchema : operation === "reap" ? ReapEventSchema : MigrateEventSchema;
   // The input carries no secret (see db/contract.ts), so messages may show the values.
   const parsed = schema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
@@ -102,11 +105,15 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
 }
 
 /** Returns the invocation handler: validates, connects as the master user, runs the action. */
-export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult | MigrateResult> {
+/** What one invocation returns: a tenant's state, or the platform operation's result. */
+export type InvocationResult = ProvisionerResult | MigrateResult | ReapResult;
+
+export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<InvocationResult> {
   const layout = deps.layout ?? DEFAULT_LAYOUT;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const blockerGraceMs = deps.blockerGraceMs ?? 5000;
+  const sessionLimits = deps.sessionLimits ?? DEFAULT_SESSION_LIMITS;
   let migrations = deps.migrations;
 
   async function connect(): Promise<Client> {
@@ -154,6 +161,16 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
+    if ("operation" in input && input.operation === "reap") {
+      const client = await connect();
+      try {
+        const ended = await reapTenantSessions(client, sessionLimits);
+        for (const session of ended) log({ message: "ended a tenant session over its limit", ...session });
+        return { status: "reaped", sessionsEnded: ended.length } satisfies ReapResult;
+      } finally {
+        await client.end();
+      }
+    }
     if ("operation" in input) {
       const client = await connectGuarded();
       try {
@@ -183,6 +200,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
         const applied = await inTransaction(client, async () => {
           const done = await migrate(client, layout, pending);
           await provisionTenant(client, names, layout, input.connectionLimit);
+          await applySessionLimits(client, names.roleName, sessionLimits);
           return done;
         });
         result = { ...base, status: "active", migrationsApplied: applied };

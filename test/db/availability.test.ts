@@ -226,3 +226,108 @@ describe("deleting rows without the DELETE privilege", () => {
     }
   });
 });
+
+describe("long work and temporary files", () => {
+  // Production limits are a minute; these are short so the suite stays fast.
+  const sessionLimits = { statementTimeoutMs: 400, idleInTransactionSessionTimeoutMs: 400, lockTimeoutMs: 400, transactionTimeoutMs: 3000 };
+  let roleD: string;
+  const reap = () => provisioner({ sessionLimits })({ operation: "reap", environment: "test" });
+
+  beforeAll(async () => {
+    await provisioner({ sessionLimits })({ ...base, tenantId: "delta", tf: { action: "create" } });
+    roleD = databaseRoleName("delta", scratch.layout);
+  });
+
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test("a runaway statement is cancelled at the role's statement_timeout", async () => {
+    const d = await scratch.connectAs(roleD);
+    try {
+      const started = Date.now();
+      await expect(d.query("SELECT pg_sleep(10)")).rejects.toThrow("canceling statement due to statement timeout");
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await d.end();
+    }
+  });
+
+  test("a session left idle in a transaction is ended at the role's idle_in_transaction_session_timeout", async () => {
+    const d = await scratch.connectAs(roleD);
+    try {
+      await d.query("BEGIN");
+      await d.query("SELECT count(*) FROM openclaw.leads");
+      await pause(900);
+      await expect(d.query("SELECT 1")).rejects.toThrow();
+    } finally {
+      await d.end().catch(() => undefined);
+    }
+  });
+
+  test("a tenant that turns its statement timeout off is ended by the reaper once over the limit, and it is logged", async () => {
+    const d = await scratch.connectAs(roleD);
+    const pid = (await d.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+    try {
+      await d.query("SET statement_timeout = 0");
+      await d.query(`ALTER ROLE ${roleD} SET statement_timeout = 0`); // a role may change its own defaults, too
+      const running = d.query("SELECT pg_sleep(30)");
+      running.catch(() => undefined);
+      await pause(700);
+      logs = [];
+      expect(await reap()).toEqual({ status: "reaped", sessionsEnded: 1 });
+      await expect(running).rejects.toThrow("terminating connection due to administrator command");
+      expect(logs).toContainEqual(expect.objectContaining({ message: "ended a tenant session over its limit", pid, role: roleD, reason: "statement" }));
+    } finally {
+      await d.end().catch(() => undefined);
+      await provisioner({ sessionLimits })({ ...base, tenantId: "delta", tf: { action: "update" } }); // restores the role's defaults
+    }
+  });
+
+  test("a tenant that turns its idle-in-transaction timeout off is ended by the reaper", async () => {
+    const d = await scratch.connectAs(roleD);
+    try {
+      await d.query("SET idle_in_transaction_session_timeout = 0");
+      await d.query("BEGIN");
+      await d.query("INSERT INTO openclaw.audit_log (action) VALUES ('holding')");
+      await pause(700);
+      expect(await reap()).toEqual({ status: "reaped", sessionsEnded: 1 });
+      await expect(d.query("SELECT 1")).rejects.toThrow();
+    } finally {
+      await d.end().catch(() => undefined);
+    }
+  });
+
+  test("the reaper leaves sessions within their limits and non-tenant sessions alone", async () => {
+    const d = await scratch.connectAs(roleD);
+    const su = await scratch.superuser();
+    try {
+      const long = su.query("SELECT pg_sleep(1.2)");
+      await d.query("SELECT 1");
+      await pause(700);
+      expect(await reap()).toEqual({ status: "reaped", sessionsEnded: 0 });
+      await long;
+      expect((await d.query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await d.end();
+      await su.end();
+    }
+  });
+
+  test("temp_file_limit from the server configuration stops a temp-file-heavy query, and a tenant cannot raise it", async () => {
+    // The parameter group sets it instance-wide (modules/database.ts); here the scratch
+    // database stands in, because the shared test server must not change for others.
+    const su = await scratch.superuser();
+    await su.query(`ALTER DATABASE ${scratch.database} SET temp_file_limit = '1MB'`);
+    await su.end();
+    const d = await scratch.connectAs(roleD);
+    try {
+      await expect(d.query("SET temp_file_limit = -1")).rejects.toThrow('permission denied to set parameter "temp_file_limit"');
+      await expect(d.query(`ALTER ROLE ${roleD} SET temp_file_limit = -1`)).rejects.toThrow(/permission denied to set parameter "temp_file_limit"/);
+      await d.query("SET statement_timeout = 20000; SET work_mem = '64kB'");
+      await expect(d.query("SELECT count(*) FROM (SELECT g FROM generate_series(1, 300000) g ORDER BY g DESC) s")).rejects.toThrow(
+        /temporary file size exceeds temp_file_limit \(1024kB\)/,
+      );
+    } finally {
+      await d.end();
+    }
+  });
+});

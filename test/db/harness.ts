@@ -136,7 +136,9 @@ export async function createScratch(server: TestServer, label: string): Promise<
   const base = { host: server.superuser.host, port: server.superuser.port };
   try {
     await admin.query(`CREATE ROLE ${master.username} LOGIN CREATEROLE PASSWORD '${master.password}'`);
-    await admin.query(`GRANT pg_signal_backend TO ${master.username}`);
+    // RDS gives rds_superuser both through pg_monitor and pg_signal_backend: reading other
+    // roles' session state and ending their sessions (the reaper, the blocker guard).
+    await admin.query(`GRANT pg_signal_backend, pg_read_all_stats TO ${master.username}`);
     await admin.query(`CREATE DATABASE ${database} OWNER ${master.username}`);
   } finally {
     await admin.end();
