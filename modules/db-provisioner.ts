@@ -1,14 +1,17 @@
 import { Construct } from "constructs";
 import { AssetType, ITerraformDependable, TerraformAsset, Token } from "cdktf";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ProvisionerBundle } from "../db/bundle";
-import { EXPORT_PREFIX, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME } from "../db/contract";
+import { EXPORT_PREFIX, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME, ReapEvent } from "../db/contract";
 import { LOG_RETENTION_DAYS } from "../config/tenant-schema";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
 
@@ -88,6 +91,12 @@ export interface DbProvisionerProps {
    * anything after its rules. @default nothing
    */
   readonly networkRulesAfter?: ITerraformDependable[];
+  /**
+   * EventBridge schedule of the `reap` operation, which ends tenant sessions over their
+   * statement, idle-in-transaction or transaction limit (a tenant can SET its own
+   * timeouts off; see db/provisioner/limits.ts). `false` turns it off. @default "rate(1 minute)"
+   */
+  readonly reapSchedule?: string | false;
 }
 
 /**
@@ -266,6 +275,25 @@ export class DbProvisioner extends Construct {
         // Re-invoked whenever the code (and so possibly the set of migrations) changes.
         triggers: { bundle: props.bundle.hash },
         dependsOn: [...(props.migrateAfter ?? []), ...networkRules],
+      });
+    }
+
+    const reapSchedule = props.reapSchedule ?? "rate(1 minute)";
+    if (reapSchedule !== false) {
+      if (!/^(rate|cron)\(.+\)$/.test(reapSchedule)) fail(`reapSchedule must be an EventBridge rate(...) or cron(...) expression, or false (got ${reapSchedule})`);
+      const rule = new CloudwatchEventRule(this, "reap-schedule", {
+        name: `${props.functionName}-reap`.slice(0, 64),
+        description: "Ends tenant database sessions that stay over their time limits",
+        scheduleExpression: reapSchedule,
+      });
+      const reap: ReapEvent = { operation: "reap", environment: props.environment };
+      new CloudwatchEventTarget(this, "reap-target", { rule: rule.name, arn: fn.arn, input: JSON.stringify(reap) });
+      new LambdaPermission(this, "reap-permission", {
+        statementId: "ReapSchedule",
+        action: "lambda:InvokeFunction",
+        functionName: fn.functionName,
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
       });
     }
 

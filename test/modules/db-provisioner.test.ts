@@ -113,6 +113,16 @@ describe("DbProvisioner", () => {
     expect(build({ migrateOnDeploy: false }).json.resource.aws_lambda_invocation).toBeUndefined();
   });
 
+  it("runs the reap operation every minute from EventBridge, which alone may invoke it that way", () => {
+    const json = build().json;
+    expect(only(json, "aws_cloudwatch_event_rule")).toMatchObject({ name: "openclaw-production-us-east-1-db-provisioner-reap", schedule_expression: "rate(1 minute)" });
+    const target = only(json, "aws_cloudwatch_event_target");
+    expect(JSON.parse(target.input)).toEqual({ operation: "reap", environment: "production" });
+    expect(only(json, "aws_lambda_permission")).toMatchObject({ principal: "events.amazonaws.com", action: "lambda:InvokeFunction" });
+    expect(only(json, "aws_lambda_permission").source_arn).toMatch(/aws_cloudwatch_event_rule\..*\.arn/);
+    expect(build({ reapSchedule: false }).json.resource.aws_cloudwatch_event_rule).toBeUndefined();
+  });
+
   it("can be assumed by Lambda of this account only", () => {
     const trust = JSON.parse(only(build().json, "aws_iam_role").assume_role_policy);
     expect(trust.Statement).toEqual([
@@ -128,6 +138,7 @@ describe("DbProvisioner", () => {
     [{ subnetIds: [] }, /subnetIds must list at least one subnet/],
     [{ securityGroupIds: [] }, /securityGroupIds must include the db-clients group/],
     [{ bundle: { ...bundle, hash: "abc" } }, /bundle.hash must be the sha256 from bundleProvisioner\(\) \(got abc\)/],
+    [{ reapSchedule: "every minute" }, /reapSchedule must be an EventBridge rate\(\.\.\.\) or cron\(\.\.\.\) expression, or false \(got every minute\)/],
   ])("fails when %j", (overrides, message) => {
     expect(() => build(overrides as Partial<DbProvisionerProps>)).toThrow(message);
   });
