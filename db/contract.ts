@@ -73,6 +73,19 @@ export const ReapEventSchema = z.strictObject({
 });
 export type ReapEvent = z.infer<typeof ReapEventSchema>;
 
+/** The platform's scheduled invocation (every 15 minutes): reports each tenant's storage as a metric (db/provisioner/storage.ts). */
+export const MeasureEventSchema = z.strictObject({
+  operation: z.literal("measure"),
+  environment: z.string().min(1),
+});
+export type MeasureEvent = z.infer<typeof MeasureEventSchema>;
+
+export interface MeasureResult {
+  readonly status: "measured";
+  /** Tenants measured. */
+  readonly tenants: number;
+}
+
 export interface ReapResult {
   readonly status: "reaped";
   /** Sessions ended by this run. */

@@ -11,7 +11,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ProvisionerBundle } from "../db/bundle";
-import { EXPORT_PREFIX, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME, ReapEvent } from "../db/contract";
+import { EXPORT_PREFIX, MeasureEvent, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME, ReapEvent } from "../db/contract";
 import { LOG_RETENTION_DAYS } from "../config/tenant-schema";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
 
@@ -97,6 +97,12 @@ export interface DbProvisionerProps {
    * timeouts off; see db/provisioner/limits.ts). `false` turns it off. @default "rate(1 minute)"
    */
   readonly reapSchedule?: string | false;
+  /**
+   * EventBridge schedule of the `measure` operation, which reports each tenant's database
+   * storage as a CloudWatch metric (db/provisioner/storage.ts). `false` turns it off.
+   * @default "rate(15 minutes)"
+   */
+  readonly measureSchedule?: string | false;
 }
 
 /**
@@ -278,18 +284,23 @@ export class DbProvisioner extends Construct {
       });
     }
 
-    const reapSchedule = props.reapSchedule ?? "rate(1 minute)";
-    if (reapSchedule !== false) {
-      if (!/^(rate|cron)\(.+\)$/.test(reapSchedule)) fail(`reapSchedule must be an EventBridge rate(...) or cron(...) expression, or false (got ${reapSchedule})`);
-      const rule = new CloudwatchEventRule(this, "reap-schedule", {
-        name: `${props.functionName}-reap`.slice(0, 64),
-        description: "Ends tenant database sessions that stay over their time limits",
-        scheduleExpression: reapSchedule,
+    // Scheduled platform operations: reap (ends tenant sessions over their limits) and
+    // measure (per-tenant storage metrics, which read every shared row: less often).
+    const schedules: Array<[string, string | false, ReapEvent | MeasureEvent, string]> = [
+      ["reap", props.reapSchedule ?? "rate(1 minute)", { operation: "reap", environment: props.environment }, "Ends tenant database sessions that stay over their time limits"],
+      ["measure", props.measureSchedule ?? "rate(15 minutes)", { operation: "measure", environment: props.environment }, "Reports each tenant's database storage as a metric"],
+    ];
+    for (const [operation, schedule, event, description] of schedules) {
+      if (schedule === false) continue;
+      if (!/^(rate|cron)\(.+\)$/.test(schedule)) fail(`${operation}Schedule must be an EventBridge rate(...) or cron(...) expression, or false (got ${schedule})`);
+      const rule = new CloudwatchEventRule(this, `${operation}-schedule`, {
+        name: `${props.functionName.slice(0, 56)}-${operation}`,
+        description,
+        scheduleExpression: schedule,
       });
-      const reap: ReapEvent = { operation: "reap", environment: props.environment };
-      new CloudwatchEventTarget(this, "reap-target", { rule: rule.name, arn: fn.arn, input: JSON.stringify(reap) });
-      new LambdaPermission(this, "reap-permission", {
-        statementId: "ReapSchedule",
+      new CloudwatchEventTarget(this, `${operation}-target`, { rule: rule.name, arn: fn.arn, input: JSON.stringify(event) });
+      new LambdaPermission(this, `${operation}-permission`, {
+        statementId: `${operation[0].toUpperCase()}${operation.slice(1)}Schedule`,
         action: "lambda:InvokeFunction",
         functionName: fn.functionName,
         principal: "events.amazonaws.com",

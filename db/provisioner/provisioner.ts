@@ -5,11 +5,12 @@
  */
 import { Client } from "pg";
 import type { ClientBase, ClientConfig } from "pg";
-import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, ReapEvent, ReapEventSchema, ReapResult, TERRAFORM_KEY } from "../contract";
+import { EXPORT_PREFIX, MigrateEvent, MigrateEventSchema, MigrateResult, ProvisionerEvent, ProvisionerEventSchema, ProvisionerInput, ProvisionerResult, ReapEvent, ReapEventSchema, ReapResult, MeasureEvent, MeasureEventSchema, MeasureResult, TERRAFORM_KEY } from "../contract";
 import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { startBlockerGuard } from "./blockers";
 import { exportTenant } from "./export";
+import { measureTenantStorage, storageMetricRecord } from "./storage";
 import { applySessionLimits, DEFAULT_SESSION_LIMITS, reapTenantSessions, SessionLimits } from "./limits";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
 import { actAsTenant, dropTenant, provisionTenant, retireTenant, tenantNames, terminateSessions } from "./tenant";
@@ -44,6 +45,8 @@ export interface ProvisionerDeps {
   readonly blockerGraceMs?: number;
   /** Limits set on every tenant role and enforced by the `reap` operation. @default DEFAULT_SESSION_LIMITS */
   readonly sessionLimits?: SessionLimits;
+  /** Where embedded-metric-format records go. @default one JSON line straight to stdout (see storage.ts) */
+  readonly emitMetric?: (record: Record<string, unknown>) => void;
 }
 
 /**
@@ -80,9 +83,10 @@ async function takeProvisionerLock(client: ClientBase): Promise<void> {
 }
 
 /** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
-export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ReapEvent {
+export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ReapEvent | MeasureEvent {
   const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
-  const schema = operation === undefined ? ProvisionerEventSchema : operation === "reap" ? ReapEventSchema : MigrateEventSchema;
+  const schema =
+    operation === undefined ? ProvisionerEventSchema : operation === "reap" ? ReapEventSchema : operation === "measure" ? MeasureEventSchema : MigrateEventSchema;
   // The input carries no secret (see db/contract.ts), so messages may show the values.
   const parsed = schema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
@@ -106,7 +110,7 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
 
 /** Returns the invocation handler: validates, connects as the master user, runs the action. */
 /** What one invocation returns: a tenant's state, or the platform operation's result. */
-export type InvocationResult = ProvisionerResult | MigrateResult | ReapResult;
+export type InvocationResult = ProvisionerResult | MigrateResult | ReapResult | MeasureResult;
 
 export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<InvocationResult> {
   const layout = deps.layout ?? DEFAULT_LAYOUT;
@@ -114,6 +118,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const blockerGraceMs = deps.blockerGraceMs ?? 5000;
   const sessionLimits = deps.sessionLimits ?? DEFAULT_SESSION_LIMITS;
+  const emitMetric = deps.emitMetric ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`));
   let migrations = deps.migrations;
 
   async function connect(): Promise<Client> {
@@ -161,6 +166,17 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
+    if ("operation" in input && input.operation === "measure") {
+      const client = await connect();
+      try {
+        const storage = await measureTenantStorage(client);
+        const timestamp = now().getTime();
+        for (const tenant of storage) emitMetric(storageMetricRecord(deps.environment, tenant, timestamp));
+        return { status: "measured", tenants: storage.length } satisfies MeasureResult;
+      } finally {
+        await client.end();
+      }
+    }
     if ("operation" in input && input.operation === "reap") {
       const client = await connect();
       try {

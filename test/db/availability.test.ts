@@ -331,3 +331,29 @@ describe("long work and temporary files", () => {
     }
   });
 });
+
+describe("storage per tenant (PostgreSQL has no quota, so it is measured)", () => {
+  test("the measure operation reports each active tenant's bytes and shared rows as a CloudWatch embedded metric", async () => {
+    const records: Record<string, any>[] = [];
+    const measure = () => provisioner({ emitMetric: (r) => records.push(r) })({ operation: "measure", environment: "test" });
+    await measure();
+    const before = records.find((r) => r.TenantID === "beta")!;
+    const b = await scratch.connectAs(roleB);
+    try {
+      await b.query("CREATE TABLE filler AS SELECT g, repeat('x', 500) AS pad FROM generate_series(1, 2000) g");
+      await b.query("INSERT INTO openclaw.leads (name) SELECT 'bulk-' || g FROM generate_series(1, 100) g");
+    } finally {
+      await b.end();
+    }
+    records.length = 0;
+    expect(await measure()).toMatchObject({ status: "measured" });
+    const after = records.find((r) => r.TenantID === "beta")!;
+    expect(after._aws.CloudWatchMetrics).toEqual([
+      { Namespace: "OpenClaw/Database", Dimensions: [["Environment", "TenantID"]], Metrics: [{ Name: "TenantStorageBytes", Unit: "Bytes" }, { Name: "TenantSharedRows", Unit: "Count" }] },
+    ]);
+    expect(after.Environment).toBe("test");
+    expect(after.TenantStorageBytes - before.TenantStorageBytes).toBeGreaterThan(2000 * 500);
+    expect(after.TenantSharedRows - before.TenantSharedRows).toBe(100);
+    expect(records.map((r) => r.TenantID)).toEqual(expect.arrayContaining(["alpha", "beta"]));
+  });
+});

@@ -113,14 +113,20 @@ describe("DbProvisioner", () => {
     expect(build({ migrateOnDeploy: false }).json.resource.aws_lambda_invocation).toBeUndefined();
   });
 
-  it("runs the reap operation every minute from EventBridge, which alone may invoke it that way", () => {
+  it.each([
+    ["reap", "rate(1 minute)"],
+    ["measure", "rate(15 minutes)"],
+  ])("runs the %s operation on schedule %s from EventBridge, which alone may invoke it that way", (operation, schedule) => {
     const json = build().json;
-    expect(only(json, "aws_cloudwatch_event_rule")).toMatchObject({ name: "openclaw-production-us-east-1-db-provisioner-reap", schedule_expression: "rate(1 minute)" });
-    const target = only(json, "aws_cloudwatch_event_target");
-    expect(JSON.parse(target.input)).toEqual({ operation: "reap", environment: "production" });
-    expect(only(json, "aws_lambda_permission")).toMatchObject({ principal: "events.amazonaws.com", action: "lambda:InvokeFunction" });
-    expect(only(json, "aws_lambda_permission").source_arn).toMatch(/aws_cloudwatch_event_rule\..*\.arn/);
-    expect(build({ reapSchedule: false }).json.resource.aws_cloudwatch_event_rule).toBeUndefined();
+    const named = (type: string, part: string) => Object.entries<Record<string, any>>(json.resource[type]).find(([k]) => k.includes(`${operation}-${part}`))![1];
+    const rule = named("aws_cloudwatch_event_rule", "schedule");
+    expect(rule).toMatchObject({ name: `openclaw-production-us-east-1-db-provisioner-${operation}`, schedule_expression: schedule });
+    const target = named("aws_cloudwatch_event_target", "target");
+    expect(JSON.parse(target.input)).toEqual({ operation, environment: "production" });
+    const permission = named("aws_lambda_permission", "permission");
+    expect(permission).toMatchObject({ principal: "events.amazonaws.com", action: "lambda:InvokeFunction" });
+    expect(permission.source_arn).toMatch(new RegExp(`aws_cloudwatch_event_rule\\..*${operation}-schedule.*\\.arn`));
+    expect(build({ reapSchedule: false, measureSchedule: false }).json.resource.aws_cloudwatch_event_rule).toBeUndefined();
   });
 
   it("can be assumed by Lambda of this account only", () => {
