@@ -80,6 +80,9 @@ export const MeasureEventSchema = z.strictObject({
 });
 export type MeasureEvent = z.infer<typeof MeasureEventSchema>;
 
+/** Namespace and names of the storage metrics the measure operation emits; the tenant alarm uses the same ones. */
+export const STORAGE_METRIC = { namespace: "OpenClaw/Database", bytes: "TenantStorageBytes", rows: "TenantSharedRows" } as const;
+
 export interface MeasureResult {
   readonly status: "measured";
   /** Tenants measured. */

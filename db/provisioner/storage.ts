@@ -6,6 +6,7 @@
  */
 import { escapeIdentifier as ident } from "pg";
 import type { ClientBase } from "pg";
+import { STORAGE_METRIC } from "../contract";
 import { sharedTenantTables } from "./tenant";
 
 export interface TenantStorage {
@@ -16,9 +17,6 @@ export interface TenantStorage {
   readonly sharedRows: number;
   readonly sharedBytes: number;
 }
-
-/** Namespace and metric names of the storage metrics; the tenant alarm uses the same ones. */
-export const STORAGE_METRIC = { namespace: "OpenClaw/Database", bytes: "TenantStorageBytes", rows: "TenantSharedRows" } as const;
 
 /** Measures every registered, non-retired tenant. Reads all rows of the shared tables: run it every few minutes, not every second. */
 export async function measureTenantStorage(client: ClientBase): Promise<TenantStorage[]> {
