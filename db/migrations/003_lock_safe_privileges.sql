@@ -23,31 +23,27 @@ GRANT UPDATE (agent, key, content, expires_at, updated_at) ON openclaw.agent_mem
 -- (SET SESSION AUTHORIZATION needs superuser). The provisioner's session maps to no
 -- tenant, so it deletes nothing here. search_path pinned: no object of the caller's
 -- schema can stand in for a name used below.
-CREATE OR REPLACE FUNCTION openclaw.delete_leads(ids uuid[]) RETURNS integer
-  LANGUAGE sql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  WITH caller AS (
-    SELECT tenant_id FROM openclaw.tenant_roles WHERE role_name = session_user AND retired_at IS NULL
-  ), gone AS (
-    DELETE FROM openclaw.leads t USING caller WHERE t.tenant_id = caller.tenant_id AND t.id = ANY (ids) RETURNING 1
-  )
-  SELECT count(*)::integer FROM gone
-$$;
-
-CREATE OR REPLACE FUNCTION openclaw.delete_agent_memory(ids uuid[]) RETURNS integer
-  LANGUAGE sql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  WITH caller AS (
-    SELECT tenant_id FROM openclaw.tenant_roles WHERE role_name = session_user AND retired_at IS NULL
-  ), gone AS (
-    DELETE FROM openclaw.agent_memory t USING caller WHERE t.tenant_id = caller.tenant_id AND t.id = ANY (ids) RETURNING 1
-  )
-  SELECT count(*)::integer FROM gone
-$$;
-
-REVOKE ALL ON FUNCTION openclaw.delete_leads(uuid[]), openclaw.delete_agent_memory(uuid[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION openclaw.delete_leads(uuid[]), openclaw.delete_agent_memory(uuid[]) TO {{tenant_group}};
+DO $do$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['leads', 'agent_memory'] LOOP
+    EXECUTE format($f$
+      CREATE OR REPLACE FUNCTION openclaw.%1$I(ids uuid[]) RETURNS integer
+        LANGUAGE sql VOLATILE SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp
+      AS $body$
+        WITH caller AS (
+          SELECT tenant_id FROM openclaw.tenant_roles WHERE role_name = session_user AND retired_at IS NULL
+        ), gone AS (
+          DELETE FROM openclaw.%2$I t USING caller WHERE t.tenant_id = caller.tenant_id AND t.id = ANY (ids) RETURNING 1
+        )
+        SELECT count(*)::integer FROM gone
+      $body$$f$, 'delete_' || t, t);
+    EXECUTE format('REVOKE ALL ON FUNCTION openclaw.%I(uuid[]) FROM PUBLIC', 'delete_' || t);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION openclaw.%I(uuid[]) TO %I', 'delete_' || t, {{tenant_group:literal}});
+  END LOOP;
+END
+$do$;
 
 RESET ROLE;
