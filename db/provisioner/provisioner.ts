@@ -82,7 +82,7 @@ async function takeProvisionerLock(client: ClientBase): Promise<void> {
   await client.query(PROVISIONER_LOCK_SQL);
 }
 
-/** Validates an invocation: a tenant event, or `{"operation": "migrate"}` from the platform stack. */
+/** Validates an invocation: a tenant event, or a platform operation (`migrate` on deploy, `reap` and `measure` on schedule). */
 export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ReapEvent | MeasureEvent {
   const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
   const schema =
@@ -108,10 +108,10 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
   }
 }
 
-/** Returns the invocation handler: validates, connects as the master user, runs the action. */
 /** What one invocation returns: a tenant's state, or the platform operation's result. */
 export type InvocationResult = ProvisionerResult | MigrateResult | ReapResult | MeasureResult;
 
+/** Returns the invocation handler: validates, connects as the master user, runs the action. */
 export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<InvocationResult> {
   const layout = deps.layout ?? DEFAULT_LAYOUT;
   const now = deps.now ?? (() => new Date());
