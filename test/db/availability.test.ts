@@ -19,7 +19,7 @@ let roleA: string;
 let roleB: string;
 let logs: Record<string, unknown>[];
 
-const base = { environment: "test", exportBucket: "openclaw-test-exports", deletionMode: "retain" as const, connectionLimit: 5 };
+const base = { environment: "test", exportBucket: "openclaw-test-exports", exportKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/test", deletionMode: "retain" as const, connectionLimit: 5 };
 
 function provisioner(overrides: Partial<ProvisionerDeps> = {}) {
   return createProvisioner({
