@@ -302,9 +302,11 @@ export class DbProvisioner extends Construct {
       new LambdaPermission(this, `${operation}-permission`, {
         statementId: `${operation[0].toUpperCase()}${operation.slice(1)}Schedule`,
         action: "lambda:InvokeFunction",
-        functionName: fn.functionName,
+        // The literal name (known at synth), so the deploy role's scoping can be checked; dependsOn orders it after the function.
+        functionName: props.functionName,
         principal: "events.amazonaws.com",
         sourceArn: rule.arn,
+        dependsOn: [fn],
       });
     }
 
