@@ -230,6 +230,5 @@ export class TenantStack extends SelfContainedStack {
       alarmTopicArn: platform.alarmTopicArn,
       storageGiB: tenant.databaseStorageAlarmGiB,
     });
-
   }
 }
