@@ -340,6 +340,33 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     tag: none,
   },
 
+  aws_lambda_permission: {
+    source: "internal/service/lambda/permission.go",
+    create: ["lambda:AddPermission"],
+    read: ["lambda:GetPolicy"],
+    // Every argument forces a new permission.
+    update: none,
+    delete: ["lambda:RemovePermission"],
+    tag: none,
+  },
+  // The provisioner's schedules (reap, measure).
+  aws_cloudwatch_event_rule: {
+    source: "internal/service/events/rule.go",
+    create: ["events:PutRule"],
+    read: ["events:DescribeRule", "events:ListTagsForResource"],
+    update: ["events:PutRule", "events:EnableRule", "events:DisableRule"],
+    delete: ["events:DeleteRule"],
+    tag: ["events:TagResource", "events:UntagResource"],
+  },
+  aws_cloudwatch_event_target: {
+    source: "internal/service/events/target.go",
+    create: ["events:PutTargets"],
+    read: ["events:ListTargetsByRule"],
+    update: ["events:PutTargets"],
+    delete: ["events:RemoveTargets"],
+    tag: none,
+  },
+
   // --- alarms and parameters ---
   aws_sns_topic: {
     source: "internal/service/sns/topic.go",

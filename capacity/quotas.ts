@@ -175,18 +175,38 @@ const INSTANCE_MEMORY_GIB: Record<string, number> = {
 };
 /** Memory-optimized families have twice the memory of general-purpose ones at each size. */
 const MEMORY_OPTIMIZED = /^db\.(r|x)/;
-/** Connections RDS and PostgreSQL keep back for superusers and RDS automation. */
-const RESERVED_CONNECTIONS = 5;
+/**
+ * Slots RDS for PostgreSQL keeps for its own superuser (rdsadmin): superuser_reserved_connections,
+ * which customers cannot change.
+ */
+export const RDS_SUPERUSER_RESERVED_CONNECTIONS = 3;
+/** Default of `rds.rds_superuser_reserved_connections`: slots only rds_superuser members (the master user) may use. */
+export const RDS_DEFAULT_RDS_SUPERUSER_RESERVED_CONNECTIONS = 2;
 
 /**
- * RDS for PostgreSQL's default `max_connections`: LEAST(DBInstanceClassMemory / 9531392, 5000),
- * less the reserved slots. DBInstanceClassMemory is a little below the nominal memory, so this
- * slightly overestimates; the 80% warning absorbs the difference.
+ * RDS for PostgreSQL's default `max_connections`: LEAST(DBInstanceClassMemory / 9531392, 5000).
+ * DBInstanceClassMemory is a little below the nominal memory, so this slightly overestimates;
+ * the 80% warning absorbs the difference.
  */
-export function maxConnections(instanceClass: string): number | undefined {
+export function defaultMaxConnections(instanceClass: string): number | undefined {
   const size = instanceClass.split(".")[2];
   const base = INSTANCE_MEMORY_GIB[size];
   if (base === undefined) return undefined;
   const gib = MEMORY_OPTIMIZED.test(instanceClass) && size !== "micro" && size !== "small" && size !== "medium" ? base * 2 : base;
-  return Math.min(Math.floor((gib * 1024 ** 3) / 9531392), 5000) - RESERVED_CONNECTIONS;
+  return Math.min(Math.floor((gib * 1024 ** 3) / 9531392), 5000);
+}
+
+/**
+ * Connections the database admits for ordinary roles (the tenants): max_connections less the
+ * slots reserved for rdsadmin and for rds_superuser members (the provisioner). Tenants can never
+ * use the reserved ones, so the capacity check must not count them.
+ */
+export function maxConnections(
+  instanceClass: string,
+  rdsSuperuserReservedConnections = RDS_DEFAULT_RDS_SUPERUSER_RESERVED_CONNECTIONS,
+  maxConnectionsSetting?: number,
+): number | undefined {
+  const max = maxConnectionsSetting ?? defaultMaxConnections(instanceClass);
+  if (max === undefined) return undefined;
+  return max - RDS_SUPERUSER_RESERVED_CONNECTIONS - rdsSuperuserReservedConnections;
 }

@@ -118,11 +118,26 @@ export function measureUsage(stacks: Record<string, StackJson>): Meter[] {
       add(m, reserved, tenant);
     }
     for (const [, instance] of resourcesOf(json, "aws_db_instance")) {
-      const limit = maxConnections(instance.instance_class);
+      const parameters = parameterGroupOf(json, instance.parameter_group_name);
+      const reserved = parameters.get("rds.rds_superuser_reserved_connections");
+      const max = parameters.get("max_connections");
+      const limit = maxConnections(instance.instance_class, reserved === undefined ? undefined : Number(reserved), max === undefined ? undefined : Number(max));
       if (limit !== undefined) meter("databaseConnections", environment, region, "platform database").limit = limit;
     }
   }
   return [...meters.values()].filter((m) => m.used > 0 || m.limit !== undefined);
+}
+
+/**
+ * The parameters of the instance's parameter group in the same stack (by its
+ * `${aws_db_parameter_group.x.name}` reference), so reserved slots and a max_connections
+ * override count as the database will apply them. Non-numeric values (formulas) are left out.
+ */
+function parameterGroupOf(json: StackJson, reference: string | undefined): Map<string, string> {
+  const local = /^\$\{aws_db_parameter_group\.([^.]+)\.name\}$/.exec(reference ?? "");
+  const group = local ? json.resource?.aws_db_parameter_group?.[local[1]] : undefined;
+  const entries: Array<{ name: string; value: string }> = group?.parameter ?? [];
+  return new Map(entries.filter((p) => /^\d+$/.test(String(p.value))).map((p) => [p.name, String(p.value)]));
 }
 
 /** Security groups of one stack are named by reference; prefix the stack so names stay unique. */

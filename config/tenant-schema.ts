@@ -102,6 +102,11 @@ export const TenantSchema = z.strictObject({
    * schema and rows; `drop` first exports them (plain SQL) to the tenant bucket, then removes them.
    */
   databaseDeletion: z.enum(["retain", "drop"]).default("retain"),
+  /**
+   * Database storage (own schema plus rows in the shared tables) at which the platform's alarm
+   * topic is told, in GiB. PostgreSQL cannot cap a tenant's storage; this alarm names it.
+   */
+  databaseStorageAlarmGiB: z.number().int().min(1).max(16384).default(5),
   /** Days the tenant's logs are kept. */
   logRetentionDays: z
     .number()

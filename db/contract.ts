@@ -71,6 +71,39 @@ export const MigrateEventSchema = z.strictObject({
   operation: z.literal("migrate"),
   environment: z.string().min(1),
 });
+
+/**
+ * The platform's scheduled invocation (every minute): ends tenant sessions over their
+ * statement, idle-in-transaction or transaction limit, which a tenant can otherwise lift
+ * by SETting its own timeouts (db/provisioner/limits.ts).
+ */
+export const ReapEventSchema = z.strictObject({
+  operation: z.literal("reap"),
+  environment: z.string().min(1),
+});
+export type ReapEvent = z.infer<typeof ReapEventSchema>;
+
+/** The platform's scheduled invocation (every 15 minutes): reports each tenant's storage as a metric (db/provisioner/storage.ts). */
+export const MeasureEventSchema = z.strictObject({
+  operation: z.literal("measure"),
+  environment: z.string().min(1),
+});
+export type MeasureEvent = z.infer<typeof MeasureEventSchema>;
+
+/** Namespace and names of the storage metrics the measure operation emits; the tenant alarm uses the same ones. */
+export const STORAGE_METRIC = { namespace: "OpenClaw/Database", bytes: "TenantStorageBytes", rows: "TenantSharedRows" } as const;
+
+export interface MeasureResult {
+  readonly status: "measured";
+  /** Tenants measured. */
+  readonly tenants: number;
+}
+
+export interface ReapResult {
+  readonly status: "reaped";
+  /** Sessions ended by this run. */
+  readonly sessionsEnded: number;
+}
 export type MigrateEvent = z.infer<typeof MigrateEventSchema>;
 
 /**

@@ -8,7 +8,9 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { serviceTrustPolicy } from "./iam-policy-document";
+import { defaultMaxConnections, maxConnections } from "../capacity/quotas";
 
 export const DATABASE_PORT = 5432;
 
@@ -40,6 +42,32 @@ export interface DatabaseProps {
    * @default none: the role is unbounded, which the pipeline's deploy role refuses to create
    */
   readonly serviceRoleBoundaryArn?: string;
+  /**
+   * Seconds a client may take to authenticate. Until then a connection holds a backend slot,
+   * and the per-role CONNECTION LIMIT and reserved slots apply only after authentication: a
+   * tenant's task that opens sockets and never authenticates fills max_connections for this
+   * long per socket (test/db/connection-slots.test.ts). PostgreSQL's default is 60.
+   * @default 10
+   */
+  readonly authenticationTimeoutSeconds?: number;
+  /**
+   * Connection slots only rds_superuser members (the master user, i.e. the DB provisioner) may
+   * take once the others are used (`rds.rds_superuser_reserved_connections`, RDS default 2):
+   * the provisioner's invocations times two sessions each (working session and blocker guard).
+   * Tenants never get these, and the capacity check leaves them out.
+   * @default 10
+   */
+  readonly provisionerReservedConnections?: number;
+  /** Temporary file space one session may use (`temp_file_limit`; tenants cannot raise it). @default 10% of allocatedStorageGiB */
+  readonly tempFileLimitMiB?: number;
+  /** Alarm topic for DatabaseConnections near the tenant limit and FreeStorageSpace low. */
+  readonly alarmTopicArn: string;
+  /** Alarm name per metric, e.g. (metric) => platformResourceName(env, region, `db-${metric}`). */
+  readonly alarmName: (metric: string) => string;
+  /** Percent of the admitted tenant connections at which the connections alarm fires. @default 80 */
+  readonly connectionsAlarmPercent?: number;
+  /** Percent of allocated storage left at which the storage alarm fires. @default 10 */
+  readonly freeStorageAlarmPercent?: number;
 }
 
 /**
@@ -71,6 +99,24 @@ export class Database extends Construct {
       throw new Error(`Database ${props.identifier}: subnetIds must span at least 2 availability zones, got ${props.subnetIds.length}`);
     }
     const major = props.engineVersion.split(".")[0];
+    const authenticationTimeout = props.authenticationTimeoutSeconds ?? 10;
+    const reserved = props.provisionerReservedConnections ?? 10;
+    const tempFileLimitMiB = props.tempFileLimitMiB ?? Math.floor((props.allocatedStorageGiB * 1024) / 10);
+    const connectionsPercent = props.connectionsAlarmPercent ?? 80;
+    const storagePercent = props.freeStorageAlarmPercent ?? 10;
+    const fail = (message: string): never => {
+      throw new Error(`Database ${props.identifier}: ${message}`);
+    };
+    // RDS allows authentication_timeout 1-3600 s (PostgreSQL's own range).
+    if (!Number.isInteger(authenticationTimeout) || authenticationTimeout < 1 || authenticationTimeout > 3600) fail(`authenticationTimeoutSeconds must be an integer from 1 to 3600 (got ${authenticationTimeout})`);
+    if (!Number.isInteger(tempFileLimitMiB) || tempFileLimitMiB < 1) fail(`tempFileLimitMiB must be a positive integer (got ${tempFileLimitMiB})`);
+    if (!(connectionsPercent > 0 && connectionsPercent <= 100)) fail(`connectionsAlarmPercent must be in (0, 100] (got ${connectionsPercent})`);
+    if (!(storagePercent > 0 && storagePercent < 100)) fail(`freeStorageAlarmPercent must be in (0, 100) (got ${storagePercent})`);
+    const classMax = defaultMaxConnections(props.instanceClass);
+    const admitted = maxConnections(props.instanceClass, reserved);
+    if (!Number.isInteger(reserved) || reserved < 2 || (admitted !== undefined && admitted < 1)) {
+      fail(`provisionerReservedConnections must be an integer of at least 2 that leaves tenants connections on ${props.instanceClass} (max_connections ${classMax}) (got ${reserved})`);
+    }
 
     const databaseSecurityGroup = new SecurityGroup(this, "security-group", {
       name: `${props.identifier}-database`,
@@ -109,13 +155,22 @@ export class Database extends Construct {
     const parameters = new DbParameterGroup(this, "parameters", {
       name: `${props.identifier}-postgres${major}`,
       family: `postgres${major}`,
-      description: "TLS only, connection and DDL logging",
+      description: "TLS only, connection and DDL logging, tenant availability limits",
       parameter: [
         { name: "rds.force_ssl", value: "1" },
+        // log_connections also logs the source address of connections that never authenticate.
         { name: "log_connections", value: "1" },
         { name: "log_disconnections", value: "1" },
         { name: "log_statement", value: "ddl" },
         { name: "log_min_duration_statement", value: "1000" },
+        // Who blocked whom, when a lock wait passes deadlock_timeout.
+        { name: "log_lock_waits", value: "1" },
+        // Dynamic (sighup) parameters: applied without a reboot.
+        { name: "authentication_timeout", value: String(authenticationTimeout) },
+        // kB; superuser-only to change, so a tenant cannot raise it in its session.
+        { name: "temp_file_limit", value: String(tempFileLimitMiB * 1024) },
+        // Static: RDS applies it at the next reboot, hence pending-reboot (immediate is refused for static parameters).
+        { name: "rds.rds_superuser_reserved_connections", value: String(reserved), applyMethod: "pending-reboot" },
       ],
       lifecycle: { createBeforeDestroy: true },
     });
@@ -168,6 +223,39 @@ export class Database extends Construct {
       // RDS checks the monitoring role's permissions at create ("does not include the required
       // permissions for: ENHANCED_MONITORING"); the role ARN alone does not wait for them.
       dependsOn: [monitoringPolicy],
+    });
+
+    // DatabaseConnections counts every client connection, also those still authenticating:
+    // a flood of unauthenticated sockets and a fleet outgrowing the instance both show here.
+    if (admitted !== undefined) {
+      new CloudwatchMetricAlarm(this, "connections-high", {
+        alarmName: props.alarmName("connections-high"),
+        alarmDescription: `DatabaseConnections of ${props.identifier} above ${connectionsPercent}% of the ${admitted} connections tenants are admitted (max_connections ${classMax})`,
+        namespace: "AWS/RDS",
+        metricName: "DatabaseConnections",
+        dimensions: { DBInstanceIdentifier: instance.identifier },
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 2,
+        threshold: Math.floor((admitted * connectionsPercent) / 100),
+        comparisonOperator: "GreaterThanThreshold",
+        alarmActions: [props.alarmTopicArn],
+        okActions: [props.alarmTopicArn],
+      });
+    }
+    new CloudwatchMetricAlarm(this, "free-storage-low", {
+      alarmName: props.alarmName("free-storage-low"),
+      alarmDescription: `FreeStorageSpace of ${props.identifier} below ${storagePercent}% of ${props.allocatedStorageGiB} GiB (a tenant filling its schema or temp files)`,
+      namespace: "AWS/RDS",
+      metricName: "FreeStorageSpace",
+      dimensions: { DBInstanceIdentifier: instance.identifier },
+      statistic: "Minimum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: Math.floor((props.allocatedStorageGiB * 1024 ** 3 * storagePercent) / 100),
+      comparisonOperator: "LessThanThreshold",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
     });
 
     this.address = instance.address;

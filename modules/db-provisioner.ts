@@ -1,14 +1,17 @@
 import { Construct } from "constructs";
 import { AssetType, ITerraformDependable, TerraformAsset, Token } from "cdktf";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ProvisionerBundle } from "../db/bundle";
-import { EXPORT_PREFIX, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME } from "../db/contract";
+import { EXPORT_PREFIX, MeasureEvent, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME, ReapEvent } from "../db/contract";
 import { LOG_RETENTION_DAYS } from "../config/tenant-schema";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
 
@@ -67,7 +70,7 @@ export interface DbProvisionerProps {
   readonly logRetentionDays?: number;
   /**
    * Concurrent executions reserved for (and capping) the function. Tenant stacks deploy in
-   * parallel and the handler serialises on an advisory lock anyway, so a few slots suffice.
+   * parallel and the handler serialises on a table lock anyway, so a few slots suffice.
    * Lambda refuses a reservation that leaves fewer than 100 unreserved executions in the
    * account and region, and new accounts often have a quota of 10: only set it where the
    * quota allows. @default no reservation (the function shares the account's unreserved pool)
@@ -95,6 +98,18 @@ export interface DbProvisionerProps {
    * anything after its rules. @default nothing
    */
   readonly networkRulesAfter?: ITerraformDependable[];
+  /**
+   * EventBridge schedule of the `reap` operation, which ends tenant sessions over their
+   * statement, idle-in-transaction or transaction limit (a tenant can SET its own
+   * timeouts off; see db/provisioner/limits.ts). `false` turns it off. @default "rate(1 minute)"
+   */
+  readonly reapSchedule?: string | false;
+  /**
+   * EventBridge schedule of the `measure` operation, which reports each tenant's database
+   * storage as a CloudWatch metric (db/provisioner/storage.ts). `false` turns it off.
+   * @default "rate(15 minutes)"
+   */
+  readonly measureSchedule?: string | false;
 }
 
 /**
@@ -274,6 +289,32 @@ export class DbProvisioner extends Construct {
         // Re-invoked whenever the code (and so possibly the set of migrations) changes.
         triggers: { bundle: props.bundle.hash },
         dependsOn: [...(props.migrateAfter ?? []), ...networkRules],
+      });
+    }
+
+    // Scheduled platform operations: reap (ends tenant sessions over their limits) and
+    // measure (per-tenant storage metrics, which read every shared row: less often).
+    const schedules: Array<[string, string | false, ReapEvent | MeasureEvent, string]> = [
+      ["reap", props.reapSchedule ?? "rate(1 minute)", { operation: "reap", environment: props.environment }, "Ends tenant database sessions that stay over their time limits"],
+      ["measure", props.measureSchedule ?? "rate(15 minutes)", { operation: "measure", environment: props.environment }, "Reports each tenant's database storage as a metric"],
+    ];
+    for (const [operation, schedule, event, description] of schedules) {
+      if (schedule === false) continue;
+      if (!/^(rate|cron)\(.+\)$/.test(schedule)) fail(`${operation}Schedule must be an EventBridge rate(...) or cron(...) expression, or false (got ${schedule})`);
+      const rule = new CloudwatchEventRule(this, `${operation}-schedule`, {
+        name: `${props.functionName.slice(0, 56)}-${operation}`,
+        description,
+        scheduleExpression: schedule,
+      });
+      new CloudwatchEventTarget(this, `${operation}-target`, { rule: rule.name, arn: fn.arn, input: JSON.stringify(event) });
+      new LambdaPermission(this, `${operation}-permission`, {
+        statementId: `${operation[0].toUpperCase()}${operation.slice(1)}Schedule`,
+        action: "lambda:InvokeFunction",
+        // The literal name (known at synth), so the deploy role's scoping can be checked; dependsOn orders it after the function.
+        functionName: props.functionName,
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+        dependsOn: [fn],
       });
     }
 

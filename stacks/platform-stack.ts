@@ -122,6 +122,8 @@ export class PlatformStack extends SelfContainedStack {
       clusterName: name("agents"),
       kmsKeyArn: execKey.keyArn,
     });
+    const registry = new ContainerRegistry(this, "registry", { repositoryName: agentRepositoryName(), kmsKeyArn: key.keyArn });
+    const alarms = new AlarmTopic(this, "alarms", { topicName: name("alarms"), accountId, kmsKeyArn: key.keyArn });
     const database = new Database(this, "database", {
       accountId,
       serviceRoleBoundaryArn: serviceBoundary.policyArn,
@@ -134,9 +136,9 @@ export class PlatformStack extends SelfContainedStack {
       allocatedStorageGiB: regionConfig.database.allocatedStorageGiB,
       multiAz: regionConfig.database.multiAz,
       backupRetentionDays: regionConfig.database.backupRetentionDays,
+      alarmTopicArn: alarms.topicArn,
+      alarmName: (metric) => name(`db-${metric}`),
     });
-    const registry = new ContainerRegistry(this, "registry", { repositoryName: agentRepositoryName(), kmsKeyArn: key.keyArn });
-    const alarms = new AlarmTopic(this, "alarms", { topicName: name("alarms"), accountId, kmsKeyArn: key.keyArn });
     const boundary = new TenantPermissionsBoundary(this, "tenant-boundary", {
       policyName: name("tenant-boundary"),
       environment: env,

@@ -9,6 +9,7 @@ import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
 import { resolveModel, ResolvedModel } from "../config/bedrock-models";
 import { AgentIam, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
+import { TenantDatabaseAlarm } from "../modules/tenant-database-alarm";
 import { AgentService } from "../modules/agent-service";
 import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
 import {
@@ -238,5 +239,12 @@ export class TenantStack extends SelfContainedStack {
       });
     }
 
+    new TenantDatabaseAlarm(this, "database-alarm", {
+      tenantId: tenant.id,
+      environment: env,
+      alarmName: agentAlarmName(tenant.id, "database", "storage-high"),
+      alarmTopicArn: platform.alarmTopicArn,
+      storageGiB: tenant.databaseStorageAlarmGiB,
+    });
   }
 }

@@ -14,8 +14,7 @@ import { createHash } from "node:crypto";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
 import { PROVISIONER_ENV as ENV } from "../contract";
-import type { ExportResult, MigrateResult, ProvisionerResult } from "../contract";
-import { createProvisioner, MasterCredentials, ProvisionerDeps } from "../provisioner/provisioner";
+import { createProvisioner, InvocationResult, MasterCredentials, ProvisionerDeps } from "../provisioner/provisioner";
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -88,10 +87,10 @@ export function accountOf(functionArn: string): string | undefined {
   return functionArn.split(":")[4] || undefined;
 }
 
-let provision: ((event: unknown) => Promise<ProvisionerResult | MigrateResult | ExportResult>) | undefined;
+let provision: ((event: unknown) => Promise<InvocationResult>) | undefined;
 let currentContext: Context | undefined;
 
-export async function handler(event: unknown, context: Context): Promise<ProvisionerResult | MigrateResult | ExportResult> {
+export async function handler(event: unknown, context: Context): Promise<InvocationResult> {
   currentContext = context;
   // Built once per execution environment: SDK clients and migration files are reused across invocations.
   provision ??= createProvisioner(

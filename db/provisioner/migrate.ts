@@ -59,7 +59,7 @@ export function checksum(sql: string): string {
 
 /**
  * Applies the migrations not yet recorded. Must run inside a transaction that holds
- * the provisioner's advisory lock, so two concurrent invocations cannot both apply one.
+ * the provisioner lock (see provisioner.ts), so two concurrent invocations cannot both apply one.
  * Fails when an applied migration's file changed: edit by adding a new file instead.
  *
  * @returns versions applied by this call

@@ -19,11 +19,20 @@ import {
   ProvisionerEventSchema,
   ProvisionerInput,
   ProvisionerResult,
+  MeasureEvent,
+  MeasureEventSchema,
+  MeasureResult,
+  ReapEvent,
+  ReapEventSchema,
+  ReapResult,
   TERRAFORM_KEY,
 } from "../contract";
 import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
+import { startBlockerGuard } from "./blockers";
 import { exportTenant } from "./export";
+import { measureTenantStorage, storageMetricRecord } from "./storage";
+import { applySessionLimits, DEFAULT_SESSION_LIMITS, reapTenantSessions, SessionLimits } from "./limits";
 import { loadMigrations, migrate, Migration, defaultMigrationsDirectory } from "./migrate";
 import { actAsTenant, dropTenant, provisionTenant, retireTenant, TenantNames, tenantNames, terminateSessions } from "./tenant";
 
@@ -50,18 +59,62 @@ export interface ProvisionerDeps {
   readonly now?: () => Date;
   /** Structured log line sink. @default console.log of one JSON object */
   readonly log?: (entry: Record<string, unknown>) => void;
+  /**
+   * How long a tenant session may block the provisioner (hold a lock a migration or a
+   * role change waits for) before the provisioner ends it. @default 5000
+   */
+  readonly blockerGraceMs?: number;
+  /** Limits set on every tenant role and enforced by the `reap` operation. @default DEFAULT_SESSION_LIMITS */
+  readonly sessionLimits?: SessionLimits;
+  /** Where embedded-metric-format records go. @default one JSON line straight to stdout (see storage.ts) */
+  readonly emitMetric?: (record: Record<string, unknown>) => void;
 }
 
-/** Serialises provisioner transactions per database: migrations and role changes never interleave. */
-const ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner'))";
+/**
+ * Serialises provisioner transactions per database, so migrations and role changes never
+ * interleave. The lock is on a table no tenant has any privilege on: LOCK TABLE needs one,
+ * and the only lock a tenant can take on it without privileges is the ACCESS SHARE that
+ * pg_relation_size(oid) takes, which SHARE ROW EXCLUSIVE does not conflict with. (An
+ * advisory lock key is public, shows in pg_locks, and any session can take it.)
+ */
+const PROVISIONER_LOCK_SQL = "LOCK TABLE openclaw.schema_migrations IN SHARE ROW EXCLUSIVE MODE";
+/**
+ * Only on a database the first migration has not run on yet, which has no tenant roles:
+ * the provisioner creates them after migrating. Never used once the table exists.
+ */
+const BOOTSTRAP_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('openclaw-db-provisioner-bootstrap'))";
+
+async function takeProvisionerLock(client: ClientBase): Promise<void> {
+  // A catalog query, not to_regclass: name lookups go through the backend's catalog
+  // caches, which do not see a table another session created while this one waited on
+  // the advisory lock (no relation lock was taken that would have refreshed them).
+  const exists = async () =>
+    (
+      await client.query<{ exists: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = 'openclaw' AND c.relname = 'schema_migrations') AS exists`,
+      )
+    ).rows[0].exists;
+  if (!(await exists())) {
+    await client.query(BOOTSTRAP_LOCK_SQL);
+    // Another invocation may have created it while this one waited.
+    if (!(await exists())) return;
+  }
+  await client.query(PROVISIONER_LOCK_SQL);
+}
 
 /**
- * Validates an invocation: a tenant event, `{"operation": "migrate"}` from the platform stack,
- * or `{"operation": "export"}` from the offboarding job.
+ * Validates an invocation: a tenant event, or a platform operation (`migrate` on deploy, `reap`
+ * and `measure` on schedule, `export` from the offboarding job).
  */
-export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ExportEvent {
+export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ReapEvent | MeasureEvent | ExportEvent {
   const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
-  const schema = operation === undefined ? ProvisionerEventSchema : operation === "export" ? ExportEventSchema : MigrateEventSchema;
+  const schema =
+    operation === undefined
+      ? ProvisionerEventSchema
+      : operation === "export"
+        ? ExportEventSchema
+        : operation === "reap" ? ReapEventSchema : operation === "measure" ? MeasureEventSchema : MigrateEventSchema;
   // The input carries no secret (see db/contract.ts), so messages may show the values.
   const parsed = schema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
@@ -73,7 +126,7 @@ export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | Ex
 async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
   await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
   try {
-    await client.query(ADVISORY_LOCK_SQL);
+    await takeProvisionerLock(client);
     const result = await fn();
     await client.query("COMMIT");
     return result;
@@ -83,11 +136,17 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
   }
 }
 
+/** What one invocation returns: a tenant's state, or the platform operation's result. */
+export type InvocationResult = ProvisionerResult | MigrateResult | ReapResult | MeasureResult | ExportResult;
+
 /** Returns the invocation handler: validates, connects as the master user, runs the action. */
-export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<ProvisionerResult | MigrateResult | ExportResult> {
+export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<InvocationResult> {
   const layout = deps.layout ?? DEFAULT_LAYOUT;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const blockerGraceMs = deps.blockerGraceMs ?? 5000;
+  const sessionLimits = deps.sessionLimits ?? DEFAULT_SESSION_LIMITS;
+  const emitMetric = deps.emitMetric ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`));
   let migrations = deps.migrations;
 
   async function connect(): Promise<Client> {
@@ -106,6 +165,28 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     return client;
   }
 
+  /**
+   * A working session plus a guard session that ends tenant sessions blocking it (see
+   * blockers.ts). Two master connections per invocation: the platform's reserved
+   * connection slots count them (modules/database.ts).
+   */
+  async function connectGuarded(): Promise<Client & { release(): Promise<void> }> {
+    const client = await connect();
+    try {
+      const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      const guard = startBlockerGuard(await connect(), pid, { graceMs: blockerGraceMs, log });
+      return Object.assign(client, {
+        async release() {
+          await guard.stop();
+          await client.end();
+        },
+      });
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+  }
+
   return async (event: unknown) => {
     const input = parseEvent(event);
     if (input.environment !== deps.environment) {
@@ -114,15 +195,36 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
     if ("operation" in input && input.operation === "export") return exportForOffboarding(input, pending);
-    if ("operation" in input) {
+    if ("operation" in input && input.operation === "measure") {
       const client = await connect();
+      try {
+        const storage = await measureTenantStorage(client);
+        const timestamp = now().getTime();
+        for (const tenant of storage) emitMetric(storageMetricRecord(deps.environment, tenant, timestamp));
+        return { status: "measured", tenants: storage.length } satisfies MeasureResult;
+      } finally {
+        await client.end();
+      }
+    }
+    if ("operation" in input && input.operation === "reap") {
+      const client = await connect();
+      try {
+        const ended = await reapTenantSessions(client, sessionLimits);
+        for (const session of ended) log({ message: "ended a tenant session over its limit", ...session });
+        return { status: "reaped", sessionsEnded: ended.length } satisfies ReapResult;
+      } finally {
+        await client.end();
+      }
+    }
+    if ("operation" in input) {
+      const client = await connectGuarded();
       try {
         const applied = await inTransaction(client, () => migrate(client, layout, pending));
         const result: MigrateResult = { status: "migrated", migrationsApplied: applied };
         log({ message: "migrations checked", ...result });
         return result;
       } finally {
-        await client.end();
+        await client.release();
       }
     }
     return provisionTenantEvent(input, pending);
@@ -152,7 +254,8 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
    */
   async function exportForOffboarding(input: ExportEvent, pending: readonly Migration[]): Promise<ExportResult> {
     const names = tenantNames(input.tenantId, layout);
-    const client = await connect();
+    // Guarded like every other tenant operation: a tenant session blocking it is ended after the grace period.
+    const client = await connectGuarded();
     try {
       const { existed, previous } = await inTransaction(client, async () => {
         await migrate(client, layout, pending);
@@ -169,7 +272,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
       log({ message: previous === receipt ? "tenant database export already taken; returning its receipt" : "tenant database exported for offboarding", ...result });
       return result;
     } finally {
-      await client.end();
+      await client.release();
     }
   }
 
@@ -205,7 +308,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
       log({ message: "delete ignored: the last applied input does not say offboarding; database untouched", action, ...kept });
       return kept;
     }
-    const client = await connect();
+    const client = await connectGuarded();
     try {
       const base = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName };
       let result: ProvisionerResult;
@@ -213,6 +316,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
         const applied = await inTransaction(client, async () => {
           const done = await migrate(client, layout, pending);
           await provisionTenant(client, names, layout, input.connectionLimit);
+          await applySessionLimits(client, names.roleName, sessionLimits);
           return done;
         });
         result = { ...base, status: "active", migrationsApplied: applied };
@@ -241,7 +345,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
       log({ message: "tenant database provisioned", action, deletionMode: input.deletionMode, ...result });
       return result;
     } finally {
-      await client.end();
+      await client.release();
     }
   }
 }

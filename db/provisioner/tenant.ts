@@ -1,7 +1,7 @@
 /**
  * The per-tenant half of the model: a login role, a private schema and a registry row.
  * Every function here runs inside a transaction the caller opened as the provisioner
- * (RDS master user), after migrations, holding the provisioner's advisory lock.
+ * (RDS master user), after migrations, holding the provisioner lock.
  */
 import { escapeIdentifier as ident } from "pg";
 import type { ClientBase } from "pg";

@@ -42,10 +42,12 @@ describe("capacity arithmetic", () => {
     expect(find("ecsServicesPerCluster", "us-east-1")!.used).toBe(3);
   });
 
-  it("counts database connections as pool size × running tasks against the class's max_connections", () => {
+  it("counts database connections as pool size × running tasks against what the database admits for tenants", () => {
     const meter = find("databaseConnections", "us-east-1")!;
     expect(meter.used).toBe(4 * 2 + 5 * 1); // alpha.aa pool 4 × 2 tasks, alpha.bb default 5 × 1
-    expect(meter.limit).toBe(maxConnections("db.t4g.medium"));
+    // max_connections of the class less rdsadmin's 3 and the parameter group's 10 provisioner slots.
+    expect(meter.limit).toBe(maxConnections("db.t4g.medium", 10));
+    expect(meter.limit).toBe(Math.floor((4 * 1024 ** 3) / 9531392) - 3 - 10);
   });
 
   it("counts rules per security group, attributed to the group they attach to", () => {
@@ -56,7 +58,7 @@ describe("capacity arithmetic", () => {
   it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1);
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
-    expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3); // CPU + memory per service
+    expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3 + 2 + 2); // CPU + memory per service, database connections + storage, storage per tenant
     expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs, provisioner + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });

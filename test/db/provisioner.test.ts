@@ -197,7 +197,7 @@ describe("create and update", () => {
     await expect(create("rogue")).rejects.toThrow(/exists with rolcreatedb; a tenant role may only be a member of/);
   });
 
-  test("provisions several tenants invoked at the same time (the advisory lock serialises them)", async () => {
+  test("provisions several tenants invoked at the same time (the provisioner lock serialises them)", async () => {
     const fresh = await createScratch(server, "conc");
     try {
       const results = (await Promise.all(

@@ -105,12 +105,17 @@ describe("tenant A cannot reach tenant B's rows", () => {
   });
 
   test("fails to move its own row to tenant B", async () => {
-    await expect(a.query("UPDATE openclaw.leads SET tenant_id = 'beta' WHERE name = 'alpha-lead-2'")).rejects.toThrow(/row-level security/);
+    // tenant_id is not among the columns tenants may UPDATE (migration 004); the
+    // tenant_rows policy's WITH CHECK would refuse the new row as well.
+    await expect(a.query("UPDATE openclaw.leads SET tenant_id = 'beta' WHERE name = 'alpha-lead-2'")).rejects.toThrow("permission denied for table leads");
   });
 
   test("updates and deletes nothing of tenant B's", async () => {
     expect((await a.query("UPDATE openclaw.leads SET name = 'hijacked' WHERE tenant_id = 'beta'")).rowCount).toBe(0);
-    expect((await a.query("DELETE FROM openclaw.agent_memory WHERE tenant_id = 'beta'")).rowCount).toBe(0);
+    // Tenants delete through openclaw.delete_* (no DELETE privilege: it would permit LOCK TABLE).
+    const ids = (await b.query<{ id: string }>("SELECT id FROM openclaw.agent_memory")).rows.map((r) => r.id);
+    expect((await a.query("SELECT openclaw.delete_agent_memory($1::uuid[]) AS n", [ids])).rows[0].n).toBe(0);
+    expect((await b.query("SELECT count(*)::int AS n FROM openclaw.agent_memory")).rows[0].n).toBe(ids.length);
     expect(await names(b)).toEqual(["beta-lead-1", "beta-lead-2"]);
   });
 
@@ -190,12 +195,13 @@ describe("tenant A cannot reach tenant B's rows", () => {
     expect(seen.filter((m) => m.includes("beta"))).toEqual([]);
   });
 
-  test("can execute no SECURITY DEFINER function in the shared schema", async () => {
+  test("can execute no SECURITY DEFINER function in the shared schema but the delete functions", async () => {
+    // Those two filter on the session user's tenant themselves (test/db/availability.test.ts).
     const r = await a.query(
       `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = 'openclaw' AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE')`,
+        WHERE n.nspname = 'openclaw' AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1`,
     );
-    expect(r.rows).toEqual([]);
+    expect(r.rows.map((row) => row.proname)).toEqual(["delete_agent_memory", "delete_leads"]);
   });
 
   test("COPY of a shared table emits only its own rows, and COPY to files or programs is refused", async () => {

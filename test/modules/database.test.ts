@@ -12,6 +12,8 @@ const props: DatabaseProps = {
   allocatedStorageGiB: 50,
   multiAz: true,
   backupRetentionDays: 14,
+  alarmTopicArn: "arn:aws:sns:us-east-1:111111111111:alarms",
+  alarmName: (metric) => `openclaw-test-us-east-1-db-${metric}`,
 };
 const build = (overrides: Partial<DatabaseProps> = {}) => synthModule((scope) => new Database(scope, "database", { ...props, ...overrides })).json;
 
@@ -66,5 +68,42 @@ describe("Database", () => {
 
   it("fails with fewer than two subnets", () => {
     expect(() => build({ subnetIds: ["subnet-a"] })).toThrow("Database openclaw-test-us-east-1-db: subnetIds must span at least 2 availability zones, got 1");
+  });
+
+  describe("availability limits (issue 16)", () => {
+    const parameters = (json = build()) =>
+      Object.fromEntries((only(json, "aws_db_parameter_group").parameter as Array<{ name: string; value: string; apply_method?: string }>).map((p) => [p.name, p]));
+
+    it("lowers authentication_timeout, which bounds how long an unauthenticated socket holds a slot", () => {
+      expect(parameters()).toMatchObject({ authentication_timeout: { value: "10" } });
+      expect(parameters(build({ authenticationTimeoutSeconds: 5 })).authentication_timeout.value).toBe("5");
+    });
+
+    it("reserves slots for the master user (the provisioner), applied at the next reboot because the parameter is static", () => {
+      // AWS refuses ApplyMethod=immediate for static parameters (ModifyDBParameterGroup, InvalidParameterCombination).
+      expect(parameters()["rds.rds_superuser_reserved_connections"]).toEqual({ name: "rds.rds_superuser_reserved_connections", value: "10", apply_method: "pending-reboot" });
+    });
+
+    it("sets temp_file_limit (kB), which tenants cannot raise, to 10% of the allocated storage by default", () => {
+      expect(parameters().temp_file_limit.value).toBe(String(5 * 1024 * 1024));
+      expect(parameters(build({ tempFileLimitMiB: 2048 })).temp_file_limit.value).toBe(String(2048 * 1024));
+    });
+
+    it("alarms on DatabaseConnections at 80% of what tenants are admitted, and on FreeStorageSpace below 10%", () => {
+      const alarms = all(build(), "aws_cloudwatch_metric_alarm");
+      const byMetric = Object.fromEntries(alarms.map((a) => [a.metric_name, a]));
+      // db.t4g.medium: LEAST(4 GiB / 9531392, 5000) = 450, less 3 for rdsadmin and 10 for the provisioner = 437.
+      expect(byMetric.DatabaseConnections).toMatchObject({ namespace: "AWS/RDS", threshold: Math.floor(437 * 0.8), comparison_operator: "GreaterThanThreshold", alarm_actions: [props.alarmTopicArn] });
+      expect(byMetric.FreeStorageSpace).toMatchObject({ threshold: Math.floor(50 * 1024 ** 3 * 0.1), comparison_operator: "LessThanThreshold", alarm_actions: [props.alarmTopicArn] });
+    });
+
+    it.each([
+      [{ authenticationTimeoutSeconds: 0 }, /authenticationTimeoutSeconds must be an integer from 1 to 3600 \(got 0\)/],
+      [{ provisionerReservedConnections: 1 }, /provisionerReservedConnections must be an integer of at least 2/],
+      [{ provisionerReservedConnections: 450, instanceClass: "db.t4g.medium" }, /leaves tenants connections on db.t4g.medium/],
+      [{ tempFileLimitMiB: 0 }, /tempFileLimitMiB must be a positive integer \(got 0\)/],
+    ])("fails when %j", (overrides, message) => {
+      expect(() => build(overrides)).toThrow(message);
+    });
   });
 });

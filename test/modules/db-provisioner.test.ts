@@ -113,6 +113,22 @@ describe("DbProvisioner", () => {
     expect(build({ migrateOnDeploy: false }).json.resource.aws_lambda_invocation).toBeUndefined();
   });
 
+  it.each([
+    ["reap", "rate(1 minute)"],
+    ["measure", "rate(15 minutes)"],
+  ])("runs the %s operation on schedule %s from EventBridge, which alone may invoke it that way", (operation, schedule) => {
+    const json = build().json;
+    const named = (type: string, part: string) => Object.entries<Record<string, any>>(json.resource[type]).find(([k]) => k.includes(`${operation}-${part}`))![1];
+    const rule = named("aws_cloudwatch_event_rule", "schedule");
+    expect(rule).toMatchObject({ name: `openclaw-production-us-east-1-db-provisioner-${operation}`, schedule_expression: schedule });
+    const target = named("aws_cloudwatch_event_target", "target");
+    expect(JSON.parse(target.input)).toEqual({ operation, environment: "production" });
+    const permission = named("aws_lambda_permission", "permission");
+    expect(permission).toMatchObject({ principal: "events.amazonaws.com", action: "lambda:InvokeFunction" });
+    expect(permission.source_arn).toMatch(new RegExp(`aws_cloudwatch_event_rule\\..*${operation}-schedule.*\\.arn`));
+    expect(build({ reapSchedule: false, measureSchedule: false }).json.resource.aws_cloudwatch_event_rule).toBeUndefined();
+  });
+
   it("can be assumed by Lambda of this account only", () => {
     const trust = JSON.parse(only(build().json, "aws_iam_role").assume_role_policy);
     expect(trust.Statement).toEqual([
@@ -128,6 +144,7 @@ describe("DbProvisioner", () => {
     [{ subnetIds: [] }, /subnetIds must list at least one subnet/],
     [{ securityGroupIds: [] }, /securityGroupIds must include the db-clients group/],
     [{ bundle: { ...bundle, hash: "abc" } }, /bundle.hash must be the sha256 from bundleProvisioner\(\) \(got abc\)/],
+    [{ reapSchedule: "every minute" }, /reapSchedule must be an EventBridge rate\(\.\.\.\) or cron\(\.\.\.\) expression, or false \(got every minute\)/],
   ])("fails when %j", (overrides, message) => {
     expect(() => build(overrides as Partial<DbProvisionerProps>)).toThrow(message);
   });
