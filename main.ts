@@ -1,8 +1,8 @@
 import { join, resolve } from "node:path";
 import { checkCapacity } from "./capacity/gate";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
-import { synthesizeApp } from "./stacks/build-app";
-import { discardStaging, promoteStaging, readSynthesizedStacks, stagingDirectoryFor } from "./stacks/synth-output";
+import { synthesizeFleet } from "./stacks/fleet-synth";
+import { discardStaging, eachSynthesizedStack, promoteStaging, stagingDirectoryFor } from "./stacks/synth-output";
 import { disableTokenStackTraces } from "./stacks/synth-tuning";
 
 disableTokenStackTraces();
@@ -13,7 +13,7 @@ function fail(lines: readonly string[], summary: string): never {
   process.exit(1);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const root = __dirname;
   let config: ProjectConfig;
   try {
@@ -32,9 +32,10 @@ function main(): void {
   const staging = stagingDirectoryFor(outdir);
   discardStaging(staging);
   try {
-    synthesizeApp(config, staging);
+    // Worker processes for a large fleet, this process for a small one (stacks/fleet-synth.ts).
+    await synthesizeFleet(config, staging);
 
-    const capacity = checkCapacity(readSynthesizedStacks(staging), config.environments);
+    const capacity = checkCapacity(eachSynthesizedStack(staging), config.environments);
     if (capacity.breaches.length > 0) {
       discardStaging(staging); // process.exit skips the finally below
       fail(capacity.breaches, `${capacity.breaches.length} quota(s) would be exceeded; nothing was written. See \`npm run capacity\`.`);
@@ -46,4 +47,7 @@ function main(): void {
   }
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`synth failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(2);
+});
