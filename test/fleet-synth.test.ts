@@ -2,29 +2,14 @@
  * The fleet synth (worker processes, each synthesizing its share in batches, one merged
  * manifest.json) must write exactly what one `app.synth()` writes: same files, same bytes.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { loadConfig } from "../config/loader";
 import { synthesizeApp } from "../stacks/build-app";
 import { defaultWorkers, splitShares, synthesizeFleet } from "../stacks/fleet-synth";
-import { REPO_ROOT } from "./support/synth";
+import { REPO_ROOT, treeOf } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
-
-/** Every file under `dir` with its bytes, by relative path. */
-export function treeOf(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(dir, path)] = readFileSync(path).toString("base64");
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 const placements = [
   { environment: "production", region: "us-east-1" },
