@@ -12,7 +12,7 @@
  * read files.
  */
 import { createHash } from "crypto";
-import { buildSync } from "esbuild";
+import { buildSync, stop as stopEsbuild } from "esbuild";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -41,6 +41,14 @@ export function bundleProvisioner(): ProvisionerBundle {
   return memo;
 }
 
+/**
+ * Uses a bundle built by another process (the fleet synth's parent builds it once and hands it to
+ * its workers, so no worker starts esbuild). The files are content-addressed: they are there.
+ */
+export function useProvisionerBundle(bundle: ProvisionerBundle): void {
+  memo = bundle;
+}
+
 /** Builds the bundle now, without the memo (tests compare two builds). */
 export function buildProvisionerBundle(): ProvisionerBundle {
   const built = buildSync({
@@ -60,6 +68,9 @@ export function buildProvisionerBundle(): ProvisionerBundle {
     external: ["pg-native"],
     logLevel: "silent",
   });
+  // The sync API leaves esbuild's service process (about 90 MB) running for the life of the
+  // process; a synth builds once, so stop it (a later build starts it again).
+  void stopEsbuild();
   const files = new Map<string, Buffer>([["index.js", Buffer.from(built.outputFiles[0].contents)]]);
   for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((n) => n.endsWith(".sql"))) {
     files.set(f, fs.readFileSync(path.join(MIGRATIONS_DIR, f)));

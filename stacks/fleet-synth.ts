@@ -5,8 +5,8 @@
  * to another stack; values travel through the SSM contract), and exact: the output is byte for
  * byte what one `app.synth()` writes (test/fleet-synth.test.ts).
  *
- * This module loads no cdktf in the calling process: the parent only splits, waits and merges,
- * so its memory stays small next to the workers'.
+ * The calling process synthesizes one share itself while workers - 1 child processes do the
+ * others, so N-way parallelism costs N processes, not N + 1.
  */
 import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -51,18 +51,31 @@ export function splitShares(names: readonly string[], workers: number): string[]
 
 /** Synthesizes the configuration's stacks into `outdir` (manifest.json + stacks/<name>/). */
 export async function synthesizeFleet(config: ProjectConfig, outdir: string, options: FleetSynthOptions = {}): Promise<ShareManifest> {
-  const names = plannedStacks(config).map((s) => s.name).filter((n) => !options.only || options.only.has(n));
+  const stacks = plannedStacks(config).filter((s) => !options.only || options.only.has(s.name));
+  const names = stacks.map((s) => s.name);
   const workers = options.workers ?? defaultWorkers(names.length);
   const batchSize = options.batchSize ?? 50;
   mkdirSync(join(outdir, "stacks"), { recursive: true }); // before the workers race to create it
 
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { synthesizeShare } = require("./synth-share") as typeof import("./synth-share");
   let parts: ShareManifest[];
   if (workers <= 1) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { synthesizeShare } = require("./synth-share") as typeof import("./synth-share");
     parts = [synthesizeShare(config, names, outdir, batchSize)];
   } else {
-    parts = await Promise.all(splitShares(names, workers).map((share) => runWorker({ config, names: share, outdir, batchSize })));
+    // The DB provisioner's Lambda bundle, built here once instead of by every worker with a
+    // platform stack (each would keep an esbuild process of its own while building).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const provisionerBundle = stacks.some((s) => s.kind === "platform") ? (require("../db/bundle") as typeof import("../db/bundle")).bundleProvisioner() : undefined;
+    const [own, ...others] = splitShares(names, workers);
+    // workers - 1 child processes, and this process synthesizes the first share meanwhile: one
+    // process fewer (about 100 MB of modules and heap) for the same parallelism.
+    const children = others.map((share) => runWorker({ config, names: share, outdir, batchSize, provisionerBundle }));
+    children.forEach((child) => child.done.catch(() => undefined)); // awaited below; never unhandled meanwhile
+    // The requests must have left before this process blocks on its own share.
+    await Promise.all(children.map((child) => child.sent));
+    const mine = synthesizeShare(config, own, outdir, batchSize);
+    parts = [mine, ...(await Promise.all(children.map((child) => child.done)))];
   }
   const merged: ShareManifest = { version: parts.find((p) => p.version)?.version ?? "", stacks: Object.assign({}, ...parts.map((p) => p.stacks)) };
   writeManifest(outdir, merged);
@@ -82,12 +95,15 @@ function stableStringify(value: unknown): string {
   return stringify(value, { space: 2 });
 }
 
-function runWorker(request: WorkerRequest): Promise<ShareManifest> {
+/** Starts a worker on `request`: `sent` once the request is handed over, `done` with its manifest entries. */
+function runWorker(request: WorkerRequest): { sent: Promise<void>; done: Promise<ShareManifest> } {
   const script = join(__dirname, `synth-worker${__filename.endsWith(".ts") ? ".ts" : ".js"}`);
-  // TypeScript sources run through tsx's require hook; compiled JavaScript runs as is.
-  const execArgv = script.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : [];
-  return new Promise((resolve, reject) => {
-    const child = fork(script, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // TypeScript sources run through the project's cached-transpile hook (no tsx, no esbuild
+  // service process per worker); compiled JavaScript runs as is.
+  const execArgv = [...WORKER_NODE_FLAGS, ...(script.endsWith(".ts") ? ["--require", join(__dirname, "..", "scripts", "ts-require-hook.cjs")] : [])];
+  const child = fork(script, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, NODE_OPTIONS: "" } });
+  const sent = new Promise<void>((resolve, reject) => child.send(request, (err) => (err ? reject(err) : resolve())));
+  const done = new Promise<ShareManifest>((resolve, reject) => {
     let reply: { ok: true; manifest: ShareManifest } | { ok: false; error: string } | undefined;
     child.on("message", (message: typeof reply) => (reply = message));
     child.on("error", reject);
@@ -95,6 +111,14 @@ function runWorker(request: WorkerRequest): Promise<ShareManifest> {
       if (reply?.ok) resolve(reply.manifest);
       else reject(new Error(reply ? reply.error : `synth worker exited with code ${code} before replying`));
     });
-    child.send(request);
   });
+  return { sent, done };
 }
+
+/**
+ * V8 flags for worker processes, as cdktf.json's `app` sets them for the parent: a 2 MB young
+ * generation (cdktf makes much short-lived garbage; the default 16 MB semi-spaces cost ~40 MB of
+ * RSS per process) and `gc()` for synthesizeShare to collect each finished batch. Measured in
+ * BENCHMARKS.md.
+ */
+export const WORKER_NODE_FLAGS = ["--max-semi-space-size=2", "--expose-gc"];

@@ -34,6 +34,9 @@ export function synthesizeShare(config: ProjectConfig, names: readonly string[],
     }
     for (const stack of stacks) entries[stack.node.id] = app.manifest.stacks[stack.node.id];
     resetTokenMap();
+    // A finished batch is garbage: collecting it now keeps V8 from growing the heap to hold
+    // several batches' worth (workers run with --expose-gc; elsewhere this is skipped).
+    (global as { gc?: () => void }).gc?.();
   }
   return { version, stacks: entries };
 }

@@ -4,6 +4,7 @@
  * with their manifest entries.
  */
 import type { ProjectConfig } from "../config/loader";
+import { type ProvisionerBundle, useProvisionerBundle } from "../db/bundle";
 import { synthesizeShare } from "./synth-share";
 import { disableTokenStackTraces } from "./synth-tuning";
 
@@ -12,11 +13,14 @@ export interface WorkerRequest {
   readonly names: string[];
   readonly outdir: string;
   readonly batchSize: number;
+  /** Built once by the parent when the share holds a platform stack. */
+  readonly provisionerBundle?: ProvisionerBundle;
 }
 
 disableTokenStackTraces();
 process.once("message", (request: WorkerRequest) => {
   try {
+    if (request.provisionerBundle) useProvisionerBundle(request.provisionerBundle);
     const manifest = synthesizeShare(request.config, request.names, request.outdir, request.batchSize);
     process.send!({ ok: true, manifest }, () => process.exit(0));
   } catch (err) {
