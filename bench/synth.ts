@@ -220,9 +220,11 @@ interface Measurement {
 async function run(mode: Mode, cwd: string, tenantsDir: string, cdktfJsonPath: string): Promise<Measurement> {
   const outdir = mkdtempSync(join(tmpdir(), "openclaw-bench-out-"));
   const env = { ...process.env, OPENCLAW_TENANTS_DIR: tenantsDir, OPENCLAW_CDKTF_JSON: cdktfJsonPath, CHECKPOINT_DISABLE: "1", CI: "1" };
-  const cdktf = join(ROOT, "node_modules", ".bin", "cdktf");
+  // new: the command line of `npm run synth` itself (its environment included), without npm
+  // around it; stock and previous: their own `cdktf synth` as their cdktf.json sets it up.
+  const command = mode === "new" ? JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.synth : "CHECKPOINT_DISABLE=1 cdktf synth";
   const started = process.hrtime.bigint();
-  const child = spawn(cdktf, ["synth", "--output", outdir], { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("sh", ["-c", `PATH="${join(ROOT, "node_modules", ".bin")}:$PATH"; ${command} --output "${outdir}"`], { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   let peak = 0;
