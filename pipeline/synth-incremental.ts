@@ -68,7 +68,9 @@ export async function main(argv: string[]): Promise<number> {
     promoteStaging(staging, outdir);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${JSON.stringify({ cached: result.cached.length, synthesized: result.synthesized.length, seconds: Number(seconds.toFixed(2)) })}\n`);
-    log(`synth:incremental: ${result.synthesized.length} stack(s) synthesized (${result.synthesized.filter((s) => s.startsWith("tenant-")).join(", ") || "no tenant"}), ${result.cached.length} from the cache, in ${seconds.toFixed(1)} s`);
+    const tenants = result.synthesized.filter((s) => s.startsWith("tenant-"));
+    const shown = tenants.length > 10 ? `${tenants.slice(0, 10).join(", ")} and ${tenants.length - 10} more` : tenants.join(", ") || "no tenant";
+    log(`synth:incremental: ${result.synthesized.length} stack(s) synthesized (${shown}), ${result.cached.length} from the cache, in ${seconds.toFixed(1)} s`);
     return 0;
   } finally {
     discardStaging(staging);
