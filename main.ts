@@ -2,8 +2,8 @@ import { join, resolve } from "node:path";
 import { checkCapacity } from "./capacity/gate";
 import { costWarnings } from "./cost/gate";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
-import { synthesizeApp } from "./stacks/build-app";
-import { discardStaging, promoteStaging, readSynthesizedStacks, stagingDirectoryFor } from "./stacks/synth-output";
+import { synthesizeFleet } from "./stacks/fleet-synth";
+import { discardStaging, eachSynthesizedStack, promoteStaging, stagingDirectoryFor } from "./stacks/synth-output";
 import { disableTokenStackTraces } from "./stacks/synth-tuning";
 
 disableTokenStackTraces();
@@ -14,7 +14,7 @@ function fail(lines: readonly string[], summary: string): never {
   process.exit(1);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const root = __dirname;
   let config: ProjectConfig;
   try {
@@ -33,19 +33,22 @@ function main(): void {
   const staging = stagingDirectoryFor(outdir);
   discardStaging(staging);
   try {
-    synthesizeApp(config, staging);
+    // Worker processes for a large fleet, this process for a small one (stacks/fleet-synth.ts).
+    await synthesizeFleet(config, staging);
 
-    const stacks = readSynthesizedStacks(staging);
-    const capacity = checkCapacity(stacks, config.environments);
+    const capacity = checkCapacity(eachSynthesizedStack(staging), config.environments);
     if (capacity.breaches.length > 0) {
       discardStaging(staging); // process.exit skips the finally below
       fail(capacity.breaches, `${capacity.breaches.length} quota(s) would be exceeded; nothing was written. See \`npm run capacity\`.`);
     }
-    for (const warning of [...capacity.warnings, ...costWarnings(stacks)]) process.stderr.write(`${warning}\n`);
+    for (const warning of [...capacity.warnings, ...costWarnings(eachSynthesizedStack(staging))]) process.stderr.write(`${warning}\n`);
     promoteStaging(staging, outdir);
   } finally {
     discardStaging(staging);
   }
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`synth failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(2);
+});

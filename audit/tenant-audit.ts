@@ -5,6 +5,7 @@
  * read from synthesized Terraform JSON, so it describes exactly what would be deployed.
  */
 import { platformStackName, tenantStackName } from "../modules/naming";
+import { PLATFORM_CONTRACT_PARAMETER, type PlatformContractKey } from "../modules/platform-contract";
 import { asList, BoundaryVerdict, boundaryAllows, conditionSatisfied, Grant, grantsOf, parseStatements, pinnedValue, Statement, substituteVariables } from "./iam";
 
 type Json = Record<string, any>;
@@ -86,9 +87,42 @@ interface Context {
   readonly tenantOwned: Set<string>;
   /** Resolved strings that stand for platform resources (never tagged with a TenantID). */
   readonly platformOwned: Set<string>;
+  /** The platform's contract document, field by field (see contractDocumentFields). */
+  readonly contract: Map<string, string>;
 }
 
 const REF = /(?<!\$)\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g;
+/** A tenant's read of one platform contract field: `jsondecode(data.aws_ssm_parameter.<name>.insecure_value).<field>`. */
+const CONTRACT_FIELD_REF = /^jsondecode\(data\.aws_ssm_parameter\.([A-Za-z0-9_-]+)\.insecure_value\)\.([A-Za-z0-9]+)$/;
+/** One `"field" = expression` entry of the platform's `jsonencode({...})` contract document. */
+const DOCUMENT_ENTRY = /"([A-Za-z0-9]+)" = (\[[^\]]*\]|"(?:[^"\\]|\\.)*"|[^,}]+)/g;
+
+/**
+ * The platform's contract document (modules/platform-contract.ts), field by field, as template
+ * strings over the platform stack: `${aws_vpc.x.id}`, or for a list its elements joined by ", ".
+ */
+export function contractDocumentFields(platformJson: Json | undefined): Map<string, string> {
+  const fields = new Map<string, string>();
+  const document = Object.values<Json>(platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) =>
+    String(p.name).endsWith(`/platform/${PLATFORM_CONTRACT_PARAMETER}`),
+  );
+  const text = typeof document?.value === "string" ? /^\$\{jsonencode\(\{(.*)\}\)\}$/s.exec(document.value)?.[1] : undefined;
+  if (!text) return fields;
+  const asTemplate = (expression: string): string => {
+    const e = expression.trim();
+    if (e.startsWith('"')) return JSON.parse(e) as string; // a literal (or template) string
+    if (e.startsWith("[")) return e.slice(1, -1).split(",").map(asTemplate).join(", ");
+    return `\${${e}}`;
+  };
+  for (const [, key, expression] of text.matchAll(DOCUMENT_ENTRY)) fields.set(key, asTemplate(expression));
+  return fields;
+}
+
+/** The contract field a tenant expression reads, with the tenant data source it reads it through. */
+function contractFieldOf(expression: string): { dataSource: string; field: PlatformContractKey } | undefined {
+  const m = CONTRACT_FIELD_REF.exec(expression.trim());
+  return m ? { dataSource: m[1], field: m[2] as PlatformContractKey } : undefined;
+}
 const SIMPLE_REF = /^(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)(?:\[0\]\.([a-z0-9_]+))?$/;
 
 function resourceOf(json: Json | undefined, data: boolean, type: string, name: string): Json | undefined {
@@ -97,6 +131,13 @@ function resourceOf(json: Json | undefined, data: boolean, type: string, name: s
 
 /** Turns one Terraform reference into an ARN or name where the synthesized JSON determines it. */
 function resolveRef(ctx: Context, json: Json, expression: string, inTenant: boolean): string | undefined {
+  const contract = contractFieldOf(expression);
+  if (contract) {
+    // A platform contract value: follow it to the platform resource the document names.
+    const published = ctx.contract.get(contract.field);
+    if (published !== undefined && ctx.platformJson) return resolveString(ctx, ctx.platformJson, published, false);
+    return `{platform ${contract.field}}`;
+  }
   const m = SIMPLE_REF.exec(expression.trim());
   if (!m) return undefined;
   const [, data, type, name, attr] = m;
@@ -107,12 +148,6 @@ function resolveRef(ctx: Context, json: Json, expression: string, inTenant: bool
     (inTenant ? ctx.tenantOwned : ctx.platformOwned).add(value);
     return value;
   };
-  if (data && type === "aws_ssm_parameter") {
-    // A platform contract value: follow it to the platform resource it names.
-    const published = Object.values<Json>(ctx.platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) => p.name === r.name);
-    if (published && ctx.platformJson) return resolveString(ctx, ctx.platformJson, String(published.value), false);
-    return `{platform ${String(r.name).split("/").pop()}}`;
-  }
   switch (type) {
     case "aws_s3_bucket":
       return mark(attr === "arn" ? `arn:aws:s3:::${r.bucket}` : r.bucket);
@@ -156,10 +191,10 @@ function resolveString(ctx: Context, json: Json, text: string, inTenant: boolean
     if (inner.startsWith("aws:")) return whole;
     const resolved = resolveRef(ctx, json, inner, inTenant);
     if (resolved !== undefined) return resolved;
-    // An expression around a contract value (e.g. split(",", ...subnet ids)): name the value.
-    const contract = /data\.aws_ssm_parameter\.([A-Za-z0-9_-]+)\./.exec(inner)?.[1];
-    const parameter = contract ? json.data?.aws_ssm_parameter?.[contract]?.name : undefined;
-    return parameter ? `(platform ${String(parameter).split("/").pop()}, from ${parameter})` : `(${inner})`;
+    // An expression around a contract value: name the value and where it comes from.
+    const contract = /jsondecode\(data\.aws_ssm_parameter\.([A-Za-z0-9_-]+)\.insecure_value\)\.([A-Za-z0-9]+)/.exec(inner);
+    const parameter = contract ? json.data?.aws_ssm_parameter?.[contract[1]]?.name : undefined;
+    return parameter ? `(platform ${contract![2]}, from ${parameter})` : `(${inner})`;
   });
 }
 
@@ -242,7 +277,8 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
   const tenantJson = stacks[stack];
   const platformJson = stacks[platformStack];
   const accountId = config.environments[tenant.environment].accountId;
-  const ctx: Context = { tenantJson, platformJson, region: tenant.region, accountId, tenantOwned: new Set(), platformOwned: new Set() };
+  const contract = contractDocumentFields(platformJson);
+  const ctx: Context = { tenantJson, platformJson, region: tenant.region, accountId, tenantOwned: new Set(), platformOwned: new Set(), contract };
   const notes: string[] = [];
   if (!platformJson) notes.push(`platform stack ${platformStack} not synthesized: platform values stay symbolic and the boundary cannot be checked`);
   const resolveT = (v: string) => resolveString(ctx, tenantJson, v, true);
@@ -261,7 +297,7 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     .sort();
 
   // The permissions boundary: the platform policy the tenant's roles name through the contract.
-  const boundaryRef = Object.values<Json>(platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) => String(p.name).endsWith("/permissions-boundary-arn"))?.value;
+  const boundaryRef = contract.get("permissionsBoundaryArn" satisfies PlatformContractKey);
   const boundaryName = typeof boundaryRef === "string" ? SIMPLE_REF.exec(boundaryRef.slice(2, -1))?.[3] : undefined;
   const boundaryPolicy = boundaryName ? platformJson?.resource?.aws_iam_policy?.[boundaryName] : undefined;
   const boundaryStatements: Statement[] = boundaryPolicy ? parseStatements(boundaryPolicy.policy) : [];
@@ -360,13 +396,13 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
   });
   // Platform groups the tenant's services join (db-clients): show their rules too.
   const platformGroups = new Set(
-    Object.values<Json>(tenantJson.resource?.aws_ecs_service ?? {}).flatMap((s) => asList<string>(s.network_configuration?.security_groups).filter((g) => g.includes("aws_ssm_parameter"))),
+    Object.values<Json>(tenantJson.resource?.aws_ecs_service ?? {}).flatMap((s) =>
+      asList<string>(s.network_configuration?.security_groups).flatMap((g) => contractFieldOf(g.slice(2, -1))?.field ?? []),
+    ),
   );
-  for (const ref of platformGroups) {
-    const paramName = SIMPLE_REF.exec(ref.slice(2, -1))?.[3];
-    const param = paramName ? tenantJson.data?.aws_ssm_parameter?.[paramName] : undefined;
-    const published = Object.values<Json>(platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) => p.name === param?.name);
-    if (published && platformJson) securityGroups.push(groupExposure(ctx, platformJson, "platform", String(published.value)));
+  for (const field of platformGroups) {
+    const published = contract.get(field);
+    if (published && platformJson) securityGroups.push(groupExposure(ctx, platformJson, "platform", published));
   }
 
   const buckets = Object.entries<Json>(tenantJson.resource?.aws_s3_bucket ?? {}).map(([name, b]) => {

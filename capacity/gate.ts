@@ -11,7 +11,7 @@ export interface CapacityVerdict {
 }
 
 /** Checks synthesized stacks against the quotas of the accounts they deploy into. */
-export function checkCapacity(stacks: Record<string, Record<string, any>>, environments: EnvironmentsConfig): CapacityVerdict {
+export function checkCapacity(stacks: Parameters<typeof measureUsage>[0], environments: EnvironmentsConfig): CapacityVerdict {
   const rows = evaluate(measureUsage(stacks), environments);
   return {
     rows,

@@ -47,8 +47,12 @@ function resourcesOf(json: StackJson, type: string): Array<[string, Record<strin
   return Object.entries(json.resource?.[type] ?? {});
 }
 
-/** Collects every meter over all stacks. */
-export function measureUsage(stacks: Record<string, StackJson>): Meter[] {
+/**
+ * Collects every meter over all stacks: a name → JSON record, or an iterable of [name, JSON]
+ * pairs so a fleet's output can be read one stack at a time (eachSynthesizedStack) instead of
+ * holding every parsed stack in memory at once.
+ */
+export function measureUsage(stacks: Record<string, StackJson> | Iterable<[string, StackJson]>): Meter[] {
   const meters = new Map<string, Meter>();
   const meter = (quota: QuotaName, environment: string, region?: string, subject?: string): Meter => {
     const key = [quota, environment, region ?? "", subject ?? ""].join("|");
@@ -64,7 +68,8 @@ export function measureUsage(stacks: Record<string, StackJson>): Meter[] {
     if (tenant) m.perTenant.set(tenant, (m.perTenant.get(tenant) ?? 0) + amount);
   };
 
-  for (const [stackName, json] of Object.entries(stacks)) {
+  const entries: Iterable<[string, StackJson]> = Symbol.iterator in stacks ? (stacks as Iterable<[string, StackJson]>) : Object.entries(stacks);
+  for (const [stackName, json] of entries) {
     const provider = json.provider?.aws?.[0];
     const tags: Record<string, string> = provider?.default_tags?.[0]?.tags ?? {};
     const environment = tags.Environment;

@@ -233,7 +233,18 @@ function pricePlatform(json: Json, pricer: Pricer): void {
 }
 
 /** Estimates every stack of a synth output (stack name → parsed cdk.tf.json). */
-export function estimateCost(stacks: Record<string, Json>, loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)): CostEstimate {
+/**
+ * Stacks by name, as a record or as a stream of `[name, json]` in name order (the synth reads
+ * one stack at a time, so a fleet's JSON is never all in memory at once).
+ */
+export type SynthesizedStacks = Record<string, Json> | Iterable<[string, Json]>;
+
+function stackEntries(stacks: SynthesizedStacks): Iterable<[string, Json]> {
+  if (typeof (stacks as Iterable<unknown>)[Symbol.iterator] === "function") return stacks as Iterable<[string, Json]>;
+  return Object.entries(stacks as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b));
+}
+
+export function estimateCost(stacks: SynthesizedStacks, loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)): CostEstimate {
   const tables = new Map<string, PriceTable>();
   const tableFor = (region: string) => {
     if (!tables.has(region)) tables.set(region, loadTable(region));
@@ -242,7 +253,7 @@ export function estimateCost(stacks: Record<string, Json>, loadTable: (region: s
 
   const platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
   const tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; budget: number | null }> = [];
-  for (const [stack, json] of Object.entries(stacks).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [stack, json] of stackEntries(stacks)) {
     const id = identify(stack, json);
     const pricer = new Pricer(tableFor(id.region));
     if (id.tenant) {

@@ -1,4 +1,4 @@
-import { estimateCost } from "./estimate";
+import { estimateCost, type SynthesizedStacks } from "./estimate";
 import { CostInputError } from "./prices";
 
 /**
@@ -6,7 +6,7 @@ import { CostInputError } from "./prices";
  * a synth, and neither does a stack the tables cannot price (a region without a price table): that
  * becomes one warning naming the missing price.
  */
-export function costWarnings(stacks: Record<string, Record<string, any>>): string[] {
+export function costWarnings(stacks: SynthesizedStacks): string[] {
   try {
     return estimateCost(stacks).warnings;
   } catch (err) {

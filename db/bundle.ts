@@ -12,7 +12,7 @@
  * read files.
  */
 import { createHash } from "crypto";
-import { buildSync } from "esbuild";
+import { buildSync, stop as stopEsbuild, version as esbuildVersion } from "esbuild";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -35,10 +35,59 @@ const MIGRATIONS_DIR = path.join(REPO_ROOT, "db", "migrations");
 
 let memo: ProvisionerBundle | undefined;
 
-/** The bundle, built on first use in this process (about 0.3 s) and reused after. */
+/**
+ * The bundle, built on first use in this process and reused after. A build (about 0.3 s of
+ * esbuild on an idle machine, a fifth of a 100-tenant synth under load) is also skipped across
+ * processes: the result is recorded under a key over everything that goes into it (db/ sources
+ * and migrations, package-lock.json, esbuild's version and the runtime target), and reused while
+ * the recorded files are still there.
+ */
 export function bundleProvisioner(): ProvisionerBundle {
-  memo ??= buildProvisionerBundle();
+  memo ??= recordedBundle() ?? recordBundle(buildProvisionerBundle());
   return memo;
+}
+
+function bundleInputKey(): string {
+  const hash = createHash("sha256").update(`esbuild ${esbuildVersion} ${PROVISIONER_RUNTIME}\0`);
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) hash.update(`${path.relative(REPO_ROOT, full)}\0`).update(fs.readFileSync(full)).update("\0");
+    }
+  };
+  walk(path.join(REPO_ROOT, "db"));
+  hash.update(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json")));
+  return hash.digest("hex");
+}
+
+const recordFile = () => path.join(os.tmpdir(), `openclaw-db-provisioner-input-${bundleInputKey().slice(0, 32)}.json`);
+
+function recordedBundle(): ProvisionerBundle | undefined {
+  try {
+    const bundle = JSON.parse(fs.readFileSync(recordFile(), "utf8")) as ProvisionerBundle;
+    const zip = fs.readFileSync(bundle.archivePath);
+    // Only a record whose zip is intact counts (the temp dir may have been cleaned meanwhile).
+    return createHash("sha256").update(zip).digest("hex") === bundle.hash && fs.existsSync(path.join(bundle.directory, "index.js")) ? bundle : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function recordBundle(bundle: ProvisionerBundle): ProvisionerBundle {
+  const file = recordFile();
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(bundle));
+  fs.renameSync(temporary, file);
+  return bundle;
+}
+
+/**
+ * Uses a bundle built by another process (the fleet synth's parent builds it once and hands it to
+ * its workers, so no worker starts esbuild). The files are content-addressed: they are there.
+ */
+export function useProvisionerBundle(bundle: ProvisionerBundle): void {
+  memo = bundle;
 }
 
 /** Builds the bundle now, without the memo (tests compare two builds). */
@@ -60,6 +109,9 @@ export function buildProvisionerBundle(): ProvisionerBundle {
     external: ["pg-native"],
     logLevel: "silent",
   });
+  // The sync API leaves esbuild's service process (about 90 MB) running for the life of the
+  // process; a synth builds once, so stop it (a later build starts it again).
+  void stopEsbuild();
   const files = new Map<string, Buffer>([["index.js", Buffer.from(built.outputFiles[0].contents)]]);
   for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((n) => n.endsWith(".sql"))) {
     files.set(f, fs.readFileSync(path.join(MIGRATIONS_DIR, f)));

@@ -1,39 +1,86 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { platformContractParameterName } from "./naming";
 
 /**
- * What a platform stack publishes for its tenant stacks, as SSM parameters under
- * `/openclaw/<env>/<region>/platform/<key>`. Tenant stacks read these instead of the
- * platform's state, so a tenant pipeline needs no access to any other state file.
- * Renaming a key breaks every deployed tenant: add keys, never rename them.
+ * What a platform stack publishes for its tenant stacks. Tenant stacks read it from SSM instead
+ * of the platform's state, so a tenant pipeline needs no access to any other state file.
+ *
+ * This one table is the schema of both sides: the platform's encoder writes exactly these
+ * fields into one JSON document, the tenant's reader looks up exactly these fields in it
+ * (test/modules/platform-contract.test.ts holds both to it).
+ *
+ * Compatibility rules: adding a field is compatible (old tenant code ignores it; deploy the
+ * platform first, as the pipeline does). Renaming or removing a field, or changing its kind, is
+ * not: bump PLATFORM_CONTRACT_SCHEMA_VERSION, and tenant plans refuse a document of another
+ * version (a postcondition on the data source) instead of misreading it.
+ *
+ * `legacyParameter`: the per-value parameter the platform published before the JSON document
+ * (one GetParameter per value per tenant plan). They stay published for one release, so tenant
+ * states written before the switch keep resolving; see PlatformContractProps.publishLegacyParameters.
  */
-export const PLATFORM_CONTRACT = {
-  vpcId: "vpc-id",
-  privateSubnetIds: "private-subnet-ids",
-  clusterArn: "cluster-arn",
-  clusterName: "cluster-name",
-  databaseAddress: "db-address",
-  databasePort: "db-port",
-  databaseName: "db-name",
-  databaseResourceId: "db-resource-id",
-  databaseClientsSecurityGroupId: "db-clients-security-group-id",
-  vpcEndpointsSecurityGroupId: "vpc-endpoints-security-group-id",
-  execKmsKeyArn: "exec-kms-key-arn",
-  repositoryArn: "ecr-repository-arn",
-  repositoryUrl: "ecr-repository-url",
-  permissionsBoundaryArn: "permissions-boundary-arn",
-  alarmTopicArn: "alarm-topic-arn",
-  databaseProvisionerFunctionName: "db-provisioner-function-name",
-} as const;
+export const PLATFORM_CONTRACT_FIELDS = {
+  vpcId: { kind: "string", legacyParameter: "vpc-id" },
+  privateSubnetIds: { kind: "list", legacyParameter: "private-subnet-ids" },
+  clusterArn: { kind: "string", legacyParameter: "cluster-arn" },
+  clusterName: { kind: "string", legacyParameter: "cluster-name" },
+  databaseAddress: { kind: "string", legacyParameter: "db-address" },
+  databasePort: { kind: "string", legacyParameter: "db-port" },
+  databaseName: { kind: "string", legacyParameter: "db-name" },
+  databaseResourceId: { kind: "string", legacyParameter: "db-resource-id" },
+  databaseClientsSecurityGroupId: { kind: "string", legacyParameter: "db-clients-security-group-id" },
+  vpcEndpointsSecurityGroupId: { kind: "string", legacyParameter: "vpc-endpoints-security-group-id" },
+  execKmsKeyArn: { kind: "string", legacyParameter: "exec-kms-key-arn" },
+  repositoryArn: { kind: "string", legacyParameter: "ecr-repository-arn" },
+  repositoryUrl: { kind: "string", legacyParameter: "ecr-repository-url" },
+  permissionsBoundaryArn: { kind: "string", legacyParameter: "permissions-boundary-arn" },
+  alarmTopicArn: { kind: "string", legacyParameter: "alarm-topic-arn" },
+  databaseProvisionerFunctionName: { kind: "string", legacyParameter: "db-provisioner-function-name" },
+} as const satisfies Record<string, { readonly kind: "string" | "list"; readonly legacyParameter: string }>;
 
-export type PlatformContractKey = keyof typeof PLATFORM_CONTRACT;
-/** Keys whose value is a list, stored as a comma-separated StringList. */
-const LIST_KEYS: ReadonlySet<PlatformContractKey> = new Set(["privateSubnetIds"]);
+/** Version of the document's shape; bumped only by an incompatible change (see above). */
+export const PLATFORM_CONTRACT_SCHEMA_VERSION = 1;
+/** Last path element of the JSON document's parameter: `/openclaw/<env>/<region>/platform/contract`. */
+export const PLATFORM_CONTRACT_PARAMETER = "contract";
+/**
+ * A standard-tier parameter holds at most 4 KB (advanced: 8 KB, charged). The test suite encodes
+ * the largest realistic contract (longest names, most availability zones) and keeps it below this.
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+ */
+export const SSM_STANDARD_VALUE_LIMIT_BYTES = 4096;
 
-export type PlatformContractValues = { readonly [K in PlatformContractKey]: K extends "privateSubnetIds" ? string[] : string };
+export type PlatformContractKey = keyof typeof PLATFORM_CONTRACT_FIELDS;
+export const PLATFORM_CONTRACT_KEYS = Object.keys(PLATFORM_CONTRACT_FIELDS) as PlatformContractKey[];
+
+type ValueOf<K extends PlatformContractKey> = (typeof PLATFORM_CONTRACT_FIELDS)[K]["kind"] extends "list" ? string[] : string;
+export type PlatformContractValues = { readonly [K in PlatformContractKey]: ValueOf<K> };
+
+/** The document the platform publishes: `schemaVersion` and every field, in table order. */
+export type PlatformContractDocument = { readonly schemaVersion: number } & PlatformContractValues;
+
+/** Platform side: the JSON document (before jsonencode) for the given values. */
+export function encodePlatformContract(values: PlatformContractValues): PlatformContractDocument {
+  const document: Record<string, unknown> = { schemaVersion: PLATFORM_CONTRACT_SCHEMA_VERSION };
+  for (const key of PLATFORM_CONTRACT_KEYS) document[key] = values[key];
+  return document as PlatformContractDocument;
+}
+
+/**
+ * Tenant side: every field as a Terraform expression over the parameter's value. cdktf renders
+ * `Fn.lookup` without a default as attribute access, `jsondecode(<value>).<field>`, so the only
+ * function a tenant stack calls for the contract is `jsondecode`; a missing field fails the plan
+ * ("Unsupported attribute") rather than deploying with an empty value.
+ */
+export function decodePlatformContract(encodedValue: string): PlatformContractValues {
+  const values: Record<string, string | string[]> = {};
+  for (const key of PLATFORM_CONTRACT_KEYS) {
+    const field = Fn.lookup(Fn.jsondecode(encodedValue), key);
+    values[key] = PLATFORM_CONTRACT_FIELDS[key].kind === "list" ? Token.asList(field) : Token.asString(field);
+  }
+  return values as unknown as PlatformContractValues;
+}
 
 interface ContractLocation {
   readonly environment: string;
@@ -42,21 +89,43 @@ interface ContractLocation {
 
 export interface PlatformContractProps extends ContractLocation {
   readonly values: PlatformContractValues;
+  /**
+   * Also publish every value as its own parameter (`/platform/vpc-id` ...), as before the JSON
+   * document. Tenant stacks no longer read them; they stay for one release so that nothing reads
+   * a parameter that has gone while tenant stacks are being redeployed. Turn off (which deletes
+   * them) once every tenant stack has been deployed with the JSON reader.
+   * @default true
+   */
+  readonly publishLegacyParameters?: boolean;
 }
 
-/** Publishes the contract (platform side). */
+/** Publishes the contract (platform side): one JSON parameter, plus the legacy ones for now. */
 export class PlatformContract extends Construct {
+  /** Name of the JSON document's parameter. */
+  public readonly parameterName: string;
+
   constructor(scope: Construct, id: string, props: PlatformContractProps) {
     super(scope, id);
-    for (const key of Object.keys(PLATFORM_CONTRACT) as PlatformContractKey[]) {
+    this.parameterName = platformContractParameterName(props.environment, props.region, PLATFORM_CONTRACT_PARAMETER);
+    new SsmParameter(this, "document", {
+      name: this.parameterName,
+      description: `OpenClaw platform contract for tenant stacks (JSON, schemaVersion ${PLATFORM_CONTRACT_SCHEMA_VERSION})`,
+      type: "String",
+      tier: "Standard",
+      value: Fn.jsonencode(encodePlatformContract(props.values)),
+    });
+
+    if (props.publishLegacyParameters === false) return;
+    // Unchanged construct ids and arguments: these parameters stay exactly as deployed.
+    for (const key of PLATFORM_CONTRACT_KEYS) {
+      const { kind, legacyParameter } = PLATFORM_CONTRACT_FIELDS[key];
       const value = props.values[key];
-      const isList = LIST_KEYS.has(key);
-      new SsmParameter(this, PLATFORM_CONTRACT[key], {
-        name: platformContractParameterName(props.environment, props.region, PLATFORM_CONTRACT[key]),
+      new SsmParameter(this, legacyParameter, {
+        name: platformContractParameterName(props.environment, props.region, legacyParameter),
         description: `OpenClaw platform contract: ${key}`,
-        type: isList ? "StringList" : "String",
+        type: kind === "list" ? "StringList" : "String",
         tier: "Standard",
-        value: isList ? Fn.join(",", value as string[]) : (value as string),
+        value: kind === "list" ? Fn.join(",", value as string[]) : (value as string),
       });
     }
   }
@@ -65,21 +134,27 @@ export class PlatformContract extends Construct {
 export type PlatformContractReaderProps = ContractLocation;
 
 /**
- * Reads the contract (tenant side) with data sources; the values resolve at plan time.
- * `insecure_value` because none of these values is secret, and plans should show them.
+ * Reads the contract (tenant side) with one data source: one GetParameter per plan instead of
+ * one per value. `insecure_value` and no decryption, because the document is a plain String
+ * parameter holding nothing secret, and plans should show the values.
  */
 export class PlatformContractReader extends Construct {
   public readonly values: PlatformContractValues;
 
   constructor(scope: Construct, id: string, props: PlatformContractReaderProps) {
     super(scope, id);
-    const values: Record<string, string | string[]> = {};
-    for (const key of Object.keys(PLATFORM_CONTRACT) as PlatformContractKey[]) {
-      const parameter = new DataAwsSsmParameter(this, PLATFORM_CONTRACT[key], {
-        name: platformContractParameterName(props.environment, props.region, PLATFORM_CONTRACT[key]),
-      });
-      values[key] = LIST_KEYS.has(key) ? Fn.split(",", parameter.insecureValue) : parameter.insecureValue;
-    }
-    this.values = values as unknown as PlatformContractValues;
+    const parameter = new DataAwsSsmParameter(this, PLATFORM_CONTRACT_PARAMETER, {
+      name: platformContractParameterName(props.environment, props.region, PLATFORM_CONTRACT_PARAMETER),
+      withDecryption: false,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${jsondecode(self.insecure_value).schemaVersion == ${PLATFORM_CONTRACT_SCHEMA_VERSION}}`,
+            errorMessage: `The platform contract's schemaVersion is not ${PLATFORM_CONTRACT_SCHEMA_VERSION}, the version this tenant code reads: deploy the platform stack and this code together.`,
+          },
+        ],
+      },
+    });
+    this.values = decodePlatformContract(parameter.insecureValue);
   }
 }

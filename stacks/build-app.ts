@@ -1,53 +1,55 @@
-import { App } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import type { ProjectConfig } from "../config/loader";
 import { bundleProvisioner } from "../db/bundle";
-import { platformStackName, tenantStackName } from "../modules/naming";
+import { plannedStacks } from "./stack-plan";
+
+export { accountResourceOwner } from "./stack-plan";
 import { PlatformStack } from "./platform-stack";
 import { TenantStack } from "./tenant-stack";
 
 /**
- * Adds every stack the configuration calls for. A region gets a platform stack when it hosts
- * at least one tenant (offboarded ones included) or is marked `alwaysOn`; an unused region
- * costs nothing (no NAT, no RDS).
+ * Adds the stacks the configuration calls for to `app`: all of them, or only those named in
+ * `only`. A tenant stack whose platform stack is not built here depends on an empty stand-in of
+ * that name, which gives the manifest the same dependency and is never synthesized
+ * (synthesizeStacks); stacks share nothing else, since values travel through SSM.
+ * Returns the stacks built (stand-ins excluded), in build order.
  */
-export function buildApp(app: App, config: ProjectConfig): void {
-  const platforms = new Map<string, PlatformStack>();
-  // An offboarded tenant (tombstone) has no stack and appears nowhere, but its region keeps its
-  // platform stack: the offboarding archive there holds the tenant's export for its retention.
-  const regionsInUse = new Set([...config.tenants, ...config.tombstones].map((t) => `${t.environment}/${t.region}`));
-
-  for (const [environmentName, environment] of Object.entries(config.environments)) {
-    const regions = Object.entries(environment.regions).filter(([region, r]) => r.alwaysOn || regionsInUse.has(`${environmentName}/${region}`));
-    const owner = accountResourceOwner(regions);
-    for (const [region, regionConfig] of regions) {
-      const name = platformStackName(environmentName, region);
-      const provisionerBundle = bundleProvisioner();
-      platforms.set(
-        `${environmentName}/${region}`,
-        new PlatformStack(app, name, { environmentName, region, environment, regionConfig, provisionerBundle, ownsAccountResources: region === owner }),
-      );
+export function buildApp(app: App, config: ProjectConfig, only?: ReadonlySet<string>): TerraformStack[] {
+  const built: TerraformStack[] = [];
+  const platforms = new Map<string, TerraformStack>();
+  const tenants = new Map(config.tenants.map((t) => [t.id, t]));
+  for (const stack of plannedStacks(config)) {
+    if (only && !only.has(stack.name)) continue;
+    if (stack.kind === "platform") {
+      const environment = config.environments[stack.environment];
+      const regionConfig = environment.regions[stack.region];
+      const platform = new PlatformStack(app, stack.name, {
+        environmentName: stack.environment,
+        region: stack.region,
+        environment,
+        regionConfig,
+        provisionerBundle: bundleProvisioner(),
+        ownsAccountResources: stack.ownsAccountResources,
+      });
+      platforms.set(stack.name, platform);
+      built.push(platform);
+    } else {
+      const tenant = tenants.get(stack.tenantId)!;
+      let platform = platforms.get(stack.platform);
+      if (!platform) {
+        platform = new TerraformStack(app, stack.platform);
+        platforms.set(stack.platform, platform);
+      }
+      built.push(new TenantStack(app, stack.name, { tenant, environment: config.environments[tenant.environment], platform }));
     }
   }
-
-  for (const tenant of config.tenants) {
-    const platform = platforms.get(`${tenant.environment}/${tenant.region}`);
-    if (!platform) throw new Error(`buildApp: no platform stack for ${tenant.environment}/${tenant.region} (tenant ${tenant.id})`);
-    new TenantStack(app, tenantStackName(tenant.id), { tenant, environment: config.environments[tenant.environment], platform });
-  }
+  return built;
 }
 
 /**
- * The region whose platform stack holds an account's account-wide resources: the first region, in
- * cdktf.json order, that is `alwaysOn` (so adding or removing tenants never moves them and never
- * deletes an activated tag), else the first region with a platform stack.
- */
-export function accountResourceOwner(regions: ReadonlyArray<readonly [string, { readonly alwaysOn: boolean }]>): string | undefined {
-  return (regions.find(([, r]) => r.alwaysOn) ?? regions[0])?.[0];
-}
-
-/**
- * Synthesizes every stack of the configuration into `outdir`, as `cdktf synth` would: one place
- * for the app, the capacity tool, the security scan and the tests.
+ * Synthesizes every stack of the configuration into `outdir`, as `cdktf synth` would, in one
+ * App: one place for the tests, the capacity tool and the security scan to get a reference
+ * output (the fleet synth in stacks/fleet-synth.ts must match it byte for byte).
  */
 export function synthesizeApp(config: ProjectConfig, outdir: string): void {
   const app = new App({ outdir });

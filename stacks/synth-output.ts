@@ -20,6 +20,14 @@ export function readSynthesizedStacks(outdir: string): Record<string, Record<str
   return stacks;
 }
 
+/** Parsed cdk.tf.json of every stack, one at a time (a fleet's output need not fit in memory at once). */
+export function* eachSynthesizedStack(outdir: string): Generator<[string, Record<string, any>]> {
+  const stacksDir = join(outdir, "stacks");
+  for (const name of readdirSync(stacksDir).sort()) {
+    yield [name, JSON.parse(readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8"))];
+  }
+}
+
 /** Replaces `outdir` with `staging` (same filesystem: two renames, no copy). */
 export function promoteStaging(staging: string, outdir: string): void {
   const previous = `${staging}.previous`;

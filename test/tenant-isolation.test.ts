@@ -11,6 +11,11 @@ const tenantIds = output.config.tenants.map((t) => t.id);
 const tenantResources = allResources(output).filter((r) => r.stack.startsWith("tenant-"));
 const ofType = (type: string) => tenantResources.filter((r) => r.type === type);
 const tenantOf = (r: SynthesizedResource) => r.stack.replace(/^tenant-/, "");
+/** How a tenant stack reads one field of the platform contract (modules/platform-contract.ts). */
+const contractField = (stack: string, field: string) => {
+  const [source] = Object.keys(output.stacks[stack].data.aws_ssm_parameter);
+  return `\${jsondecode(data.aws_ssm_parameter.${source}.insecure_value).${field}}`;
+};
 
 /** Every IAM statement in tenant stacks: role policies, bucket policies, key policies. */
 function statements(): Array<{ address: string; tenant: string; statement: Record<string, any> }> {
@@ -52,7 +57,7 @@ describe("tenant network isolation", () => {
           network?.assign_public_ip !== false ||
           groups.length !== 2 ||
           !groups.some((g) => g.startsWith("${aws_security_group.")) ||
-          !groups.some((g) => g.includes("db-clients-security-group-id"))
+          !groups.some((g) => g === contractField(r.stack, "databaseClientsSecurityGroupId"))
         );
       })
       .map((r) => r.address);
@@ -204,7 +209,7 @@ describe("tenant IAM", () => {
       for (const resource of asArray<string>(statement.Resource)) {
         const own =
           resource.startsWith("${aws_") || // a resource of this very stack
-          resource.startsWith("${data.aws_ssm_parameter.platform_") || // a platform resource from the contract
+          /^\$\{jsondecode\(data\.aws_ssm_parameter\.platform_contract_[0-9A-F]{8}\.insecure_value\)\.[A-Za-z]+\}/.test(resource) || // a platform resource from the contract
           resource === "*" || // only for actions without resource-level permissions, checked above
           resource.startsWith(`arn:aws:bedrock:`) ||
           (statement.Action === "logs:DescribeLogGroups" && /^arn:aws:logs:[a-z0-9-]+:\d{12}:log-group:\*$/.test(resource)) || // lists names only; no narrower resource exists
@@ -217,7 +222,7 @@ describe("tenant IAM", () => {
 
   it("bounds every tenant role with the platform permissions boundary and tags it with the tenant", () => {
     const problems = ofType("aws_iam_role").filter(
-      (r) => !String(r.config.permissions_boundary).includes("permissions-boundary-arn") || r.config.tags?.tenant_id !== tenantOf(r),
+      (r) => r.config.permissions_boundary !== contractField(r.stack, "permissionsBoundaryArn") || r.config.tags?.tenant_id !== tenantOf(r),
     );
     expect(problems.map((r) => r.address)).toEqual([]);
   });
@@ -338,6 +343,6 @@ describe("tenant cost and alarms", () => {
     const alarms = ofType("aws_cloudwatch_metric_alarm");
     const tenantStacks = new Set(ofType("aws_ecs_service").map((s) => s.stack)).size;
     expect(alarms).toHaveLength(2 * ofType("aws_ecs_service").length + tenantStacks);
-    expect(alarms.filter((a) => !String(a.config.alarm_actions[0]).includes("alarm-topic-arn")).map((a) => a.address)).toEqual([]);
+    expect(alarms.filter((a) => a.config.alarm_actions[0] !== contractField(a.stack, "alarmTopicArn")).map((a) => a.address)).toEqual([]);
   });
 });

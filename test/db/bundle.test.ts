@@ -33,6 +33,18 @@ describe("provisioner bundle", () => {
     expect(bundleProvisioner()).toBe(bundleProvisioner());
   });
 
+  test("is reused by a later process without running esbuild while its inputs are unchanged", async () => {
+    const built = bundleProvisioner();
+    // A fresh process whose esbuild refuses to build: the recorded bundle must be what it gets.
+    const script = `
+      const real = require("esbuild");
+      require.cache[require.resolve("esbuild")].exports = { ...real, buildSync() { throw new Error("esbuild ran"); } };
+      require(${JSON.stringify(path.join(repoRoot, "scripts", "ts-require-hook.cjs"))});
+      console.log(JSON.stringify(require(${JSON.stringify(path.join(repoRoot, "db", "bundle.ts"))}).bundleProvisioner()));`;
+    const { stdout } = await run(process.execPath, ["-e", script], { cwd: repoRoot });
+    expect(JSON.parse(stdout)).toEqual(built);
+  });
+
   test("is the same zip, byte for byte, when built again", () => {
     const first = bundleProvisioner();
     const zip = fs.readFileSync(first.archivePath);

@@ -153,7 +153,7 @@ describe("the tenant permissions boundary", () => {
 
   it("exists in every platform stack and every tenant role names it", () => {
     expect(boundaries.map((b) => b.stack).sort()).toEqual(Object.keys(output.stacks).filter((s) => s.startsWith("platform-")).sort());
-    const unbounded = ofType("aws_iam_role").filter((r) => r.stack.startsWith("tenant-") && !/permissions-boundary-arn/.test(String(r.config.permissions_boundary)));
+    const unbounded = ofType("aws_iam_role").filter((r) => r.stack.startsWith("tenant-") && !/^\$\{jsondecode\(data\.aws_ssm_parameter\.platform_contract_[0-9A-F]{8}\.insecure_value\)\.permissionsBoundaryArn\}$/.test(String(r.config.permissions_boundary)));
     expect(unbounded.map((r) => r.address)).toEqual([]);
   });
 
@@ -252,7 +252,7 @@ describe("agent containers (inside container_definitions, invisible to checkov)"
   });
 
   it("pull their image only from the platform's private registry", () => {
-    const problems = containers.filter(({ container }) => !/^\$\{data\.aws_ssm_parameter\.platform_ecr-repository-url_[^}]+\}[:@]/.test(container.image)).map((c) => c.address);
+    const problems = containers.filter(({ container }) => !/^\$\{jsondecode\(data\.aws_ssm_parameter\.platform_contract_[0-9A-F]{8}\.insecure_value\)\.repositoryUrl\}[:@]/.test(container.image)).map((c) => c.address);
     expect(problems).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
 import { synthesizeApp } from "../../stacks/build-app";
 import { disableTokenStackTraces } from "../../stacks/synth-tuning";
@@ -78,4 +78,18 @@ export function parsePolicy(text: string): { Statement: Array<Record<string, any
 export function asArray<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/** Every file under `dir` with its bytes, by relative path. */
+export function treeOf(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(dir, path)] = readFileSync(path).toString("base64");
+    }
+  };
+  walk(dir);
+  return files;
 }
