@@ -88,11 +88,29 @@ export function writeManifest(outdir: string, manifest: ShareManifest): void {
 }
 
 function stableStringify(value: unknown): string {
-  // cdktf's own (bundled) copy, so the bytes match what app.synth() writes.
-  const cdktfDir = dirname(require.resolve("cdktf/package.json"));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const stringify = require(require.resolve("json-stable-stringify", { paths: [cdktfDir] })) as (v: unknown, o: { space: number }) => string;
-  return stringify(value, { space: 2 });
+  // The library's own (bundled) serializer, so the bytes match what app.synth() writes: cdktf
+  // 0.21 uses json-stable-stringify, CDK Terrain (cdktn, the exit path: npm run check:cdktn)
+  // safe-stable-stringify.
+  const libraryDir = dirname(require.resolve("cdktf/package.json"));
+  const resolveFromLibrary = (name: string): string | undefined => {
+    try {
+      return require.resolve(name, { paths: [libraryDir] });
+    } catch {
+      return undefined;
+    }
+  };
+  const jsonStable = resolveFromLibrary("json-stable-stringify");
+  if (jsonStable) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(jsonStable) as (v: unknown, o: { space: number }) => string)(value, { space: 2 });
+  }
+  const safeStable = resolveFromLibrary("safe-stable-stringify");
+  if (safeStable) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(safeStable) as { default?: (v: unknown, r: null, s: number) => string } & ((v: unknown, r: null, s: number) => string);
+    return (module.default ?? module)(value, null, 2);
+  }
+  throw new Error(`fleet synth: the synth library at ${libraryDir} has neither json-stable-stringify nor safe-stable-stringify to write manifest.json`);
 }
 
 /** Starts a worker on `request`: `sent` once the request is handed over, `done` with its manifest entries. */

@@ -60,6 +60,17 @@ function installToolchain(cacheDir: string, needNode: boolean): void {
   writeFileSync(stamp, wanted);
 }
 
+/**
+ * cdktf.json's app command with the shim preloaded: the app command clears NODE_OPTIONS, so the
+ * shim goes in as the first `--require` of its `node`.
+ */
+function appWithShim(): string {
+  const app = (JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")) as { app: string }).app;
+  const withShim = app.replace(/(^|\s)node(\s)/, `$1node --require ${join(__dirname, "cdktn-shim.cjs")}$2`);
+  if (withShim === app) throw new ToolFailure(`cannot find the node command in cdktf.json's app (${app})`);
+  return withShim;
+}
+
 /** Every stack of a cdktn synth must carry the fork's version in its metadata, or the shim did not take effect. */
 function assertSynthesizedBy(outdir: string, library: string, version: string): void {
   for (const stack of readdirSync(join(outdir, "stacks"))) {
@@ -91,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     log(`check:cdktn: cdktn synth (CDK Terrain ${CDKTN_PACKAGES.cdktn}, @cdktn/provider-aws ${CDKTN_PACKAGES["@cdktn/provider-aws"]}, Node from ${nodeBin})`);
     exec(
       join(nodeBin, "node"),
-      [join(cacheDir, "node_modules", "cdktn-cli", "bundle", "bin", "cdktn.js"), "synth", "--output", cdktnOut],
+      [join(cacheDir, "node_modules", "cdktn-cli", "bundle", "bin", "cdktn.js"), "synth", "--app", appWithShim(), "--output", cdktnOut],
       {
         cwd: ROOT,
         env: {
@@ -99,7 +110,8 @@ async function main(argv: string[]): Promise<number> {
           // the app command in cdktf.json runs `node`: the same Node 22 as the CLI
           PATH: `${nodeBin}:${process.env.PATH ?? ""}`,
           OPENCLAW_CDKTN_ROOT: cacheDir,
-          NODE_OPTIONS: `--require ${join(__dirname, "cdktn-shim.cjs")} --max-old-space-size=4096`,
+          // Workers start with their own flags; the shim must reach every process that builds stacks.
+          OPENCLAW_SYNTH_WORKERS: "1",
         },
       },
       "cdktn synth",
