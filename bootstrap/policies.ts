@@ -4,11 +4,15 @@ import {
   FLOW_LOG_ROLE_SUFFIX,
   MANAGED_BY,
   NAME_PREFIX,
+  OFFBOARDING_MANIFEST_FILE,
   RDS_MONITORING_ROLE_SUFFIX,
   SERVICE_BOUNDARY_SUFFIX,
   TENANT_BOUNDARY_SUFFIX,
+  offboardingArchiveBucketName,
   platformResourceName,
+  tenantBucketName,
 } from "../modules/naming";
+import { EXPORT_PREFIX } from "../db/contract";
 import { actionsOf } from "./resource-actions";
 import {
   BootstrapSettings,
@@ -54,7 +58,7 @@ export const DEPLOY_POLICY_NAME = "openclaw-deploy";
  * they are customer managed policies (6,144 characters each), named after the role
  * (`<role>-<part>`) and protected like the role itself. The denies stay inline.
  */
-export const DEPLOY_MANAGED_POLICY_PARTS = ["network", "services", "identity"] as const;
+export const DEPLOY_MANAGED_POLICY_PARTS = ["network", "services", "identity", "offboarding"] as const;
 export type DeployManagedPart = (typeof DEPLOY_MANAGED_POLICY_PARTS)[number];
 
 /**
@@ -302,6 +306,22 @@ export function invokableFunctionArns(settings: Pick<DeploySettings, "partition"
   });
 }
 
+/**
+ * What offboarding touches in the environment's regions: the archives (modules/naming.ts
+ * offboardingArchiveBucketName), their bucket manifests (`<tenant>/<stamp>/bucket-manifest.json`)
+ * and database exports (db/contract.ts EXPORT_PREFIX), and tenant buckets' objects.
+ */
+function offboardingArns(settings: Pick<DeploySettings, "partition" | "accountId" | "env" | "regions">) {
+  const s3 = (name: string) => `arn:${settings.partition}:s3:::${name}`;
+  const archives = settings.regions.map((r) => s3(offboardingArchiveBucketName(settings.env, r, settings.accountId)));
+  return {
+    archives,
+    archiveManifests: archives.map((a) => `${a}/*/${OFFBOARDING_MANIFEST_FILE}`),
+    archiveExports: archives.map((a) => `${a}/${EXPORT_PREFIX}/*`),
+    tenantObjects: settings.regions.map((r) => `${s3(tenantBucketName("*", settings.accountId, r))}/*`),
+  };
+}
+
 /** Services whose actions the deploy role gets from the table on every resource; IAM, KMS and Lambda are scoped below. */
 const SCOPED_SERVICES = ["iam", "kms", "lambda"];
 
@@ -327,18 +347,11 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
   const all = actionsOf(["create", "read", "update", "delete", "tag"]);
   const ofService = (service: string) => all.filter((a) => a.startsWith(`${service}:`));
   const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion");
+  const { archives, archiveManifests, archiveExports, tenantObjects } = offboardingArns(settings);
 
   const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter((a) => a.startsWith("ec2:")), Resource: "*" }];
   const services: PolicyStatement[] = [
     { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !a.startsWith("ec2:")), Resource: "*" },
-    {
-      // force_destroy on an offboarding tenant's bucket (destroy protection lifted for it alone)
-      // deletes every object version; only tenant buckets (modules/naming.ts tenantBucketName).
-      Sid: "EmptyTenantBuckets",
-      Effect: "Allow",
-      Action: "s3:DeleteObjectVersion",
-      Resource: `arn:${partition}:s3:::${NAME_PREFIX}-*-${accountId}-*/*`,
-    },
     {
       // Lambda management on the project's functions; invoking is InvokeProvisioner alone.
       Sid: "ManageProjectFunctions",
@@ -433,6 +446,52 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
     },
   ];
 
+  // The offboarding job (pipeline/offboard.ts; every call in OFFBOARDING_AWS_CALLS of
+  // pipeline/lib/offboarding-aws.ts) and Terraform's force_destroy of an offboarding tenant's
+  // bucket. Listing, bucket encryption, ECS services, DescribeKey and the provisioner's
+  // invocation are granted above; these are the object-level calls.
+  const metadataReads = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"];
+  const offboarding: PolicyStatement[] = [
+    {
+      // Emptying: DeleteObjects checks DeleteObject, and DeleteObjectVersion per version.
+      // Only tenant buckets of the environment's regions (modules/naming.ts tenantBucketName).
+      Sid: "EmptyTenantBuckets",
+      Effect: "Allow",
+      Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+      Resource: tenantObjects,
+    },
+    {
+      // The bucket manifest: S3's checksums through GetObjectAttributes, which S3 authorizes as
+      // GetObject(Version) plus GetObject(Version)Attributes. Contents stay ciphertext to the
+      // role: every object is under the tenant key and DenyDecryptThroughS3 refuses it.
+      Sid: "ManifestTenantObjects",
+      Effect: "Allow",
+      Action: metadataReads,
+      Resource: tenantObjects,
+    },
+    {
+      // Verifying the provisioner's export and the manifest (GetObjectAttributes): platform key, no decrypt.
+      Sid: "VerifyArchivedObjects",
+      Effect: "Allow",
+      Action: metadataReads,
+      Resource: [...archiveManifests, ...archiveExports],
+    },
+    // The one archive key the job writes; the export is the provisioner's.
+    { Sid: "WriteArchiveManifests", Effect: "Allow", Action: "s3:PutObject", Resource: archiveManifests },
+    {
+      // S3 asks KMS for the manifest's data key as the role. The encryption context (the archive
+      // bucket's ARN with a Bucket Key, the object's without) limits this to the archive.
+      Sid: "EncryptArchiveManifests",
+      Effect: "Allow",
+      Action: "kms:GenerateDataKey",
+      Resource: projectKeys,
+      Condition: {
+        StringEquals: { ...managedByProject, "kms:ViaService": settings.regions.map((r) => `s3.${r}.amazonaws.com`) },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": archives.flatMap((a) => [a, `${a}/*`]) },
+      },
+    },
+  ];
+
   const denies: PolicyStatement[] = [
     {
       // The pipeline must not change who may assume its roles or what they may do.
@@ -466,8 +525,9 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
     },
     {
       // The offboarding archive keeps what an offboarded tenant left (database exports, bucket
-      // manifests): EmptyTenantBuckets' pattern also matches its name, so say so explicitly.
-      // Name: offboardingArchiveBucketName in modules/naming.ts (lifecycle work this session).
+      // manifests). EmptyTenantBuckets names only tenant buckets, which the archive's name
+      // never matches (modules/naming.ts offboardingArchiveBucketName); this says so whatever
+      // allow comes later, and also rules out lifting the Object Lock retention.
       Sid: "DenyDeletingArchivedData",
       Effect: "Deny",
       Action: ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"],
@@ -488,12 +548,27 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
     // The stacks never need to read what tenants' workloads produce (DynamoDB reads: the lock
     // table's items are read through GetItem, which stays allowed).
     { Sid: "DenyDataReads", Effect: "Deny", Action: [...DATA_READ_ACTIONS], Resource: "*" },
+    // Deploys manage buckets, not their contents. Outside the state bucket, objects are touched
+    // only by offboarding: tenant objects and archived ones have their metadata read, the archive
+    // gets manifests, tenant buckets are emptied. Contents stay ciphertext: DenyDecryptThroughS3.
     {
-      // Deploys manage buckets, never their contents: tenant data stays out of the pipeline's reach.
-      Sid: "DenyObjectAccessOutsideState",
+      Sid: "DenyObjectReadsOutsideState",
       Effect: "Deny",
-      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"],
-      NotResource: `${bucket}/*`,
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      NotResource: [`${bucket}/*`, ...tenantObjects, ...archiveManifests, ...archiveExports],
+    },
+    { Sid: "DenyObjectWritesOutsideState", Effect: "Deny", Action: "s3:PutObject", NotResource: [`${bucket}/*`, ...archiveManifests] },
+    // Terraform's lock files are the state bucket's only deletable objects.
+    { Sid: "DenyObjectDeletesOutsideState", Effect: "Deny", Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"], NotResource: [`${bucket}/*.tflock`, ...tenantObjects] },
+    {
+      // S3 decrypts an object for the caller with the caller's kms:Decrypt: only the state key's.
+      // So tenant objects (tenant keys) and the archive (platform key) come back as an error,
+      // whatever allow is added later.
+      Sid: "DenyDecryptThroughS3",
+      Effect: "Deny",
+      Action: "kms:Decrypt",
+      ...(keyArns.length > 0 ? { NotResource: [...keyArns] } : { Resource: "*" }),
+      Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
     },
     {
       // Services are declared; the pipeline never runs a task, opens a shell or a session in one.
@@ -543,7 +618,7 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
   }
   const doc = (statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
   return {
-    managed: { network: doc(network), services: doc(services), identity: doc([...identity, ...keys]) },
+    managed: { network: doc(network), services: doc(services), identity: doc([...identity, ...keys]), offboarding: doc(offboarding) },
     guardrails: doc(denies),
   };
 }

@@ -84,6 +84,12 @@ export function offboardingArchiveBucketName(environment: string, region: string
   return `${NAME_PREFIX}-${accountId}-${environment}-${region}-archive`;
 }
 
+/**
+ * Name of the bucket manifest the offboarding job writes in the archive, under
+ * `<tenant>/<stamp>/`: the only archive key the deploy role may write (bootstrap/policies.ts).
+ */
+export const OFFBOARDING_MANIFEST_FILE = "bucket-manifest.json";
+
 /** Prefix of a tenant's offboarding progress and records in its environment's state bucket. */
 export function offboardingStatePrefix(tenantId: string): string {
   return `offboarding/${tenantId}/`;

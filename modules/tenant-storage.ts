@@ -78,6 +78,31 @@ export class TenantStorage extends Construct {
         },
       },
       denyOtherAccounts(bucket.arn, props.accountId),
+      // Every object under the tenant key: a write that asks for other encryption (SSE-S3's
+      // AES256, another KMS key) is refused; one that asks for none gets the bucket default. So
+      // nothing here is readable without kms:Decrypt on the tenant key, which the pipeline roles
+      // lack (the offboarding job reads object metadata: bootstrap/policies.ts DenyDecryptThroughS3).
+      // Conditions present only when the header is sent: S3 condition keys for PutObject
+      // (Service Authorization Reference, Amazon S3, s3:x-amz-server-side-encryption[-aws-kms-key-id]).
+      {
+        Sid: "DenyOtherEncryption",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: `${bucket.arn}/*`,
+        Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption": "false" } },
+      },
+      {
+        Sid: "DenyOtherEncryptionKeys",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: `${bucket.arn}/*`,
+        Condition: {
+          StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": props.kmsKeyArn },
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+        },
+      },
     ];
     new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: renderPolicy(statements) });
 

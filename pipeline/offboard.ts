@@ -49,7 +49,7 @@ import {
 } from "./lib/offboarding-aws";
 import { plannedDeletes, stateResources, tenantInventory, type DestroyedResource, type TenantInventory } from "./lib/terraform-state";
 import { recordMarkdown, RECORD_SCHEMA, tombstoneEdit, type Approval, type ArchivedObject, type DatabaseOutcome, type OffboardingRecord } from "./lib/offboarding-record";
-import { offboardingArchiveBucketName, offboardingStatePrefix, stateKeyAlias, tenantStackName } from "../modules/naming";
+import { OFFBOARDING_MANIFEST_FILE, offboardingArchiveBucketName, offboardingStatePrefix, stateKeyAlias, tenantStackName } from "../modules/naming";
 import { EXPORT_PREFIX } from "../db/contract";
 
 export const HELP = `Usage: npm run -s offboard -- --tenants <dir> --synth <dir> --environment <env> [options]
@@ -432,7 +432,7 @@ async function exportTenant(t: OffboardTenant, p: Progress, aws: AwsClients, sta
     deleteMarkerList: listing.deleteMarkers,
   };
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
-  const stored = await putVerified(aws.s3, where.archiveBucket, `${prefix}bucket-manifest.json`, text, owner, encryption, "application/json");
+  const stored = await putVerified(aws.s3, where.archiveBucket, `${prefix}${OFFBOARDING_MANIFEST_FILE}`, text, owner, encryption, "application/json");
   objects.push({ ...stored, contents: "bucket manifest" });
   // A copy next to the record: step 3 compares the bucket with it (reading the state bucket,
   // not the archive, so the job needs no decrypt on the platform key).

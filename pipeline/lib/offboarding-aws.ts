@@ -19,6 +19,69 @@ import { DescribeKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { ToolFailure } from "./cli";
 
+/**
+ * Where the job's calls land, named so bootstrap's deploy role policy (bootstrap/policies.ts,
+ * deployPolicies) and its test can resolve each to ARNs:
+ * - stateRecords: `<state bucket>/offboarding/<tenant>/...` (progress, records, manifest copy);
+ * - archiveBucket, archiveManifest (`<archive>/<tenant>/<stamp>/bucket-manifest.json`),
+ *   archiveExport (`<archive>/database-exports/<tenant>/...`, written by the provisioner);
+ * - archiveKeyThroughS3: the platform key, used by S3 for the archive (kms:ViaService s3);
+ * - stateKeyThroughS3: the state bucket's key, when it has one;
+ * - tenantBucket, tenantObjects: the offboarding tenant's bucket and its object versions;
+ * - tenantService, tenantKey, provisioner.
+ */
+export type OffboardingTarget =
+  | "stateRecords"
+  | "stateKeyThroughS3"
+  | "archiveBucket"
+  | "archiveManifest"
+  | "archiveExport"
+  | "archiveKeyThroughS3"
+  | "tenantBucket"
+  | "tenantObjects"
+  | "tenantService"
+  | "tenantKey"
+  | "provisioner";
+
+export interface OffboardingCall {
+  /** The SDK command (`new <command>Command(...)` in this file). */
+  readonly command: string;
+  /** IAM actions AWS authorizes the call as (AWS API Reference, each operation's Permissions). */
+  readonly actions: readonly string[];
+  readonly on: readonly OffboardingTarget[];
+}
+
+/**
+ * Every AWS call the offboarding job makes, as IAM sees it: the deploy role must allow each, and
+ * test/bootstrap/offboard-role.test.ts fails when this file sends a command not listed here.
+ * - GetObjectAttributes: s3:GetObject + s3:GetObjectAttributes, or with a version id
+ *   s3:GetObjectVersion + s3:GetObjectVersionAttributes (API Reference, GetObjectAttributes,
+ *   Permissions). Metadata only, and needs no KMS call.
+ * - PutObject with SSE-KMS: kms:GenerateDataKey on the key, which S3 calls for the caller
+ *   (kms:ViaService s3.<region>.amazonaws.com); no kms:Decrypt for a single-part upload
+ *   (S3 User Guide, "Using server-side encryption with AWS KMS keys", Permissions).
+ * - DeleteObjects: s3:DeleteObject, and s3:DeleteObjectVersion for each entry with a version id
+ *   (API Reference, DeleteObjects, Permissions).
+ */
+export const OFFBOARDING_AWS_CALLS: readonly OffboardingCall[] = [
+  { command: "ListObjectVersions", actions: ["s3:ListBucketVersions"], on: ["tenantBucket"] },
+  {
+    command: "GetObjectAttributes",
+    actions: ["s3:GetObject", "s3:GetObjectAttributes", "s3:GetObjectVersion", "s3:GetObjectVersionAttributes"],
+    on: ["tenantObjects", "archiveManifest", "archiveExport"],
+  },
+  { command: "GetObject", actions: ["s3:GetObject"], on: ["stateRecords"] },
+  // Only state-bucket objects are ever read (progress, the manifest copy, records).
+  { command: "GetObject", actions: ["kms:Decrypt"], on: ["stateKeyThroughS3"] },
+  { command: "GetBucketEncryption", actions: ["s3:GetEncryptionConfiguration"], on: ["archiveBucket"] },
+  { command: "PutObject", actions: ["s3:PutObject"], on: ["stateRecords", "archiveManifest"] },
+  { command: "PutObject", actions: ["kms:GenerateDataKey"], on: ["stateKeyThroughS3", "archiveKeyThroughS3"] },
+  { command: "DeleteObjects", actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"], on: ["tenantObjects"] },
+  { command: "DescribeServices", actions: ["ecs:DescribeServices"], on: ["tenantService"] },
+  { command: "DescribeKey", actions: ["kms:DescribeKey"], on: ["tenantKey"] },
+  { command: "Invoke", actions: ["lambda:InvokeFunction"], on: ["provisioner"] },
+];
+
 export const sha256Hex = (body: Uint8Array | string) => createHash("sha256").update(body).digest("hex");
 const hexToBase64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 

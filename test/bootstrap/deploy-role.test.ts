@@ -183,9 +183,13 @@ describe("the deploy role uses KMS only on the project's keys", () => {
 });
 
 describe("the deploy role keeps its data guardrails", () => {
-  test("no object reads or writes outside the state bucket, and version deletion only in tenant buckets", () => {
+  test("no object reads or writes outside the state bucket but offboarding's (test/bootstrap/offboard-role.test.ts), and version deletion only in tenant buckets", () => {
     const tenantBucket = `arn:aws:s3:::openclaw-acme-${ACCOUNT}-us-east-1`;
-    for (const action of ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"]) refused({ action, resource: `${tenantBucket}/memory.json` });
+    for (const bucket of ["arn:aws:s3:::payroll", `arn:aws:s3:::openclaw-${ACCOUNT}-production-us-east-1-platform-logs`]) {
+      for (const action of ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"]) expect(decide({ action, resource: `${bucket}/memory.json` })).toBe("deny");
+    }
+    // Offboarding reads tenant objects' metadata and empties the bucket; it never writes one.
+    refused({ action: "s3:PutObject", resource: `${tenantBucket}/memory.json` });
     allowed({ action: "s3:DeleteObjectVersion", resource: `${tenantBucket}/memory.json` });
     refused({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${settings.stateBucket}/tenants/acme.tfstate` });
     refused({ action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::someone-elses-bucket/x" });

@@ -244,12 +244,29 @@ describe("deploy role guardrails for tenant data and roles", () => {
   const doc = deployPolicies(settings, []).guardrails;
   const bySid = (sid: string) => doc.Statement.find((s) => s.Sid === sid)!;
 
-  test("never reads or writes objects outside the state bucket (tenant data stays out of the pipeline)", () => {
-    expect(bySid("DenyObjectAccessOutsideState")).toEqual({
-      Sid: "DenyObjectAccessOutsideState",
+  test("touches no object outside the state bucket but offboarding's, and decrypts nothing through S3 but state (tenant data stays out of the pipeline)", () => {
+    const state = `arn:aws:s3:::${settings.stateBucket}`;
+    const archive = `arn:aws:s3:::openclaw-${settings.accountId}-production-us-east-1-archive`;
+    const tenantObjects = `arn:aws:s3:::openclaw-*-${settings.accountId}-us-east-1/*`;
+    expect(bySid("DenyObjectReadsOutsideState")).toEqual({
+      Sid: "DenyObjectReadsOutsideState",
       Effect: "Deny",
-      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"],
-      NotResource: `arn:aws:s3:::${settings.stateBucket}/*`,
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      NotResource: [`${state}/*`, tenantObjects, `${archive}/*/bucket-manifest.json`, `${archive}/database-exports/*`],
+    });
+    expect(bySid("DenyObjectWritesOutsideState")).toEqual({ Sid: "DenyObjectWritesOutsideState", Effect: "Deny", Action: "s3:PutObject", NotResource: [`${state}/*`, `${archive}/*/bucket-manifest.json`] });
+    expect(bySid("DenyObjectDeletesOutsideState")).toEqual({
+      Sid: "DenyObjectDeletesOutsideState",
+      Effect: "Deny",
+      Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+      NotResource: [`${state}/*.tflock`, tenantObjects],
+    });
+    expect(bySid("DenyDecryptThroughS3")).toEqual({
+      Sid: "DenyDecryptThroughS3",
+      Effect: "Deny",
+      Action: "kms:Decrypt",
+      Resource: "*", // no state key: the state bucket uses SSE-S3
+      Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
     });
   });
 

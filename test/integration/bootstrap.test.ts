@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { AttachRolePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, GetPolicyCommand, GetPolicyVersionCommand } from "@aws-sdk/client-iam";
 import { deployRoleDesired } from "../../bootstrap/resources/pipeline-roles";
+import { DEPLOY_MANAGED_POLICY_PARTS } from "../../bootstrap/policies";
 import { settingsFor } from "../bootstrap/helpers";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { main } from "../../bootstrap/cli";
@@ -34,7 +35,7 @@ const DEPLOY_ROLE = "openclaw-production-github-deploy";
 const NAMES = { bucket: BUCKET, table: TABLE, roles: [PLAN_ROLE, DEPLOY_ROLE] };
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 /** The deploy role's allow lists, customer managed policies (too large for inline policies). */
-const DEPLOY_POLICIES = ["network", "services", "identity"].map((part) => `${DEPLOY_ROLE}-${part}`);
+const DEPLOY_POLICIES = DEPLOY_MANAGED_POLICY_PARTS.map((part) => `${DEPLOY_ROLE}-${part}`);
 const policyArn = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
 
 const ARGS = ["--env", "production", "--region", "us-east-1", "--github-repo", "acme/openclaw-infra", "--cdktf-json", FIXTURE];

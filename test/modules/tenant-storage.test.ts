@@ -1,3 +1,4 @@
+import { evaluate } from "../../audit/iam";
 import { TenantStorage, TenantStorageProps } from "../../modules/tenant-storage";
 import { only, synthModule } from "../support/module-synth";
 
@@ -47,10 +48,22 @@ describe("TenantStorage", () => {
 
   it("denies plain HTTP, other tenants' principals and other accounts", () => {
     const statements = JSON.parse(only(build(), "aws_s3_bucket_policy").policy).Statement;
-    expect(statements.map((s: any) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOtherTenants", "DenyOtherAccounts"]);
+    expect(statements.map((s: any) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOtherTenants", "DenyOtherAccounts", "DenyOtherEncryption", "DenyOtherEncryptionKeys"]);
     const abac = statements[1];
     expect(abac.Condition).toEqual({ StringNotEquals: { "aws:PrincipalTag/tenant_id": "acme" }, Null: { "aws:PrincipalTag/tenant_id": "false" } });
     expect(statements[2].Condition).toEqual({ StringNotEquals: { "aws:PrincipalAccount": "111111111111" } });
+  });
+
+  it("stores every object under the tenant key: a write asking for SSE-S3 or another key is refused (the pipeline reads object metadata, never plaintext)", () => {
+    // The policy names the bucket by reference (`${aws_s3_bucket.<id>.arn}`): resolved to its ARN here.
+    const policy = (only(build(), "aws_s3_bucket_policy").policy as string).replace(/\$\{aws_s3_bucket\.[^}]+\.arn\}/g, `arn:aws:s3:::${props.bucketName}`);
+    const statements = JSON.parse(policy).Statement;
+    const put = (context: Record<string, string>) => evaluate(statements, { action: "s3:PutObject", resource: `arn:aws:s3:::${props.bucketName}/memory.json`, context: { "aws:PrincipalAccount": props.accountId, "aws:SecureTransport": "true", ...context } }).decision;
+    expect(put({ "s3:x-amz-server-side-encryption": "AES256" })).toBe("deny");
+    expect(put({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:111111111111:key/attacker" })).toBe("deny");
+    // No header: the bucket's default (the tenant key); the tenant key named explicitly.
+    expect(put({})).not.toBe("deny");
+    expect(put({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": props.kmsKeyArn })).not.toBe("deny");
   });
 
   it("offers read/write statements on its own bucket only", () => {
