@@ -15,6 +15,16 @@ import { EXPORT_PREFIX, MeasureEvent, MigrateEvent, PROVISIONER_ENV as ENV, PROV
 import { LOG_RETENTION_DAYS } from "../config/tenant-schema";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
 
+/** What Lambda needs to attach a VPC function to its subnets (no resource-level scoping exists). */
+export const VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+] as const;
+
 export interface DbProvisionerProps {
   /** Function name, e.g. platformResourceName(env, region, "db-provisioner"); at most 64 characters. */
   readonly functionName: string;
@@ -225,14 +235,7 @@ export class DbProvisioner extends Construct {
         // ENI management for VPC functions; these EC2 actions support no resource-level scoping.
         Sid: "ManageVpcNetworkInterfaces",
         Effect: "Allow",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSubnets",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
-        ],
+        Action: [...VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS],
         Resource: "*",
       },
       // X-Ray accepts no resource-level scoping either.

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS } from "./db-provisioner";
 import { renderPolicy } from "./iam-policy-document";
 
 export interface ServiceRoleBoundaryProps {
@@ -70,14 +71,7 @@ export class ServiceRoleBoundary extends Construct {
         {
           Sid: "VpcFunctionNetworkInterfaces",
           Effect: "Allow",
-          Action: [
-            "ec2:CreateNetworkInterface",
-            "ec2:DescribeNetworkInterfaces",
-            "ec2:DescribeSubnets",
-            "ec2:DeleteNetworkInterface",
-            "ec2:AssignPrivateIpAddresses",
-            "ec2:UnassignPrivateIpAddresses",
-          ],
+          Action: [...VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS],
           Resource: "*",
         },
         { Sid: "Traces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
