@@ -114,7 +114,7 @@ function previousApp(): string {
  */
 function stockApp(): string {
   const dir = appDir("openclaw-bench-stock-");
-  for (const sub of ["config", "modules", "stacks", "db", "capacity", "package.json", "package-lock.json"]) cpSync(join(ROOT, sub), join(dir, sub), { recursive: true });
+  for (const sub of ["config", "modules", "stacks", "db", "capacity", "toolchain", "package.json", "package-lock.json"]) cpSync(join(ROOT, sub), join(dir, sub), { recursive: true });
   const index = readFileSync(join(ROOT, "node_modules/@cdktf/provider-aws/lib/index.d.ts"), "utf8");
   const namespaceOf = new Map([...index.matchAll(/export \* as (\w+) from '\.\/([a-z0-9-]+)';/g)].map(([, ns, path]) => [path, ns]));
   const rewrite = (file: string) => {
