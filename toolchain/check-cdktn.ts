@@ -9,12 +9,12 @@
  *
  * Not part of `npm test` (it downloads ~500 MB once); `.ci/run` runs it.
  */
-import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { log, parse, run, ToolFailure } from "../pipeline/lib/cli";
+import { log, parse, run as runTool, ToolFailure } from "../pipeline/lib/cli";
+import { exec, type ExecOptions } from "../pipeline/lib/exec";
 import { compareSynthOutputs, renderReport } from "./compare-synth";
 import { CDKTN_NODE, CDKTN_PACKAGES } from "./versions";
 
@@ -27,13 +27,12 @@ Synthesizes every stack with CDK Terrain and with cdktf and compares them.
 
 const ROOT = resolve(__dirname, "..");
 
-/** Runs a command quietly; its output is shown only when it fails. */
-function exec(command: string, args: string[], options: SpawnSyncOptions, what: string): void {
-  const result = spawnSync(command, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options });
-  if (result.error) throw new ToolFailure(`${what}: ${result.error.message}`);
-  if (result.status !== 0) {
-    process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
-    throw new ToolFailure(`${what} failed (exit ${result.status})`);
+/** Runs a command quietly (pipeline/lib/exec.ts); its output is shown only when it fails. */
+async function run(command: string, args: string[], options: ExecOptions, what: string): Promise<void> {
+  const result = await exec(command, args, options);
+  if (result.code !== 0) {
+    process.stderr.write(`${result.stdout}${result.stderr}`);
+    throw new ToolFailure(`${what} failed (exit ${result.code})`);
   }
 }
 
@@ -45,7 +44,7 @@ function versionAtLeast(version: string, minimum: string): boolean {
 }
 
 /** Installs the fork (and a Node 22 when this one is too old for its CLI) once per version set. */
-function installToolchain(cacheDir: string, needNode: boolean): void {
+async function installToolchain(cacheDir: string, needNode: boolean): Promise<void> {
   const dependencies: Record<string, string> = { ...CDKTN_PACKAGES };
   if (needNode) dependencies[CDKTN_NODE.package] = CDKTN_NODE.version;
   const stamp = join(cacheDir, ".installed");
@@ -56,7 +55,7 @@ function installToolchain(cacheDir: string, needNode: boolean): void {
   log(`check:cdktn: installing ${Object.entries(dependencies).map(([n, v]) => `${n}@${v}`).join(" ")} into ${cacheDir}`);
   // --ignore-scripts: the fork needs no install scripts; --engine-strict off: the provider
   // bindings declare Node >= 22.11 but only the CLI truly needs it (it runs on the Node 22 below)
-  exec("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], { cwd: cacheDir }, "npm install of CDK Terrain");
+  await run("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], { cwd: cacheDir }, "npm install of CDK Terrain");
   writeFileSync(stamp, wanted);
 }
 
@@ -85,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
   const needNode = !versionAtLeast(process.version, CDKTN_NODE.minimum);
   const versionsHash = createHash("sha256").update(JSON.stringify({ CDKTN_PACKAGES, needNode, CDKTN_NODE })).digest("hex").slice(0, 12);
   const cacheDir = resolve(values.cache ?? process.env.OPENCLAW_CDKTN_CACHE ?? join(tmpdir(), `openclaw-cdktn-${versionsHash}`));
-  installToolchain(cacheDir, needNode);
+  await installToolchain(cacheDir, needNode);
 
   const work = mkdtempSync(join(tmpdir(), "openclaw-cdktn-synth-"));
   try {
@@ -95,12 +94,12 @@ async function main(argv: string[]): Promise<number> {
     const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: cliConfig };
     const cdktfOut = join(work, "cdktf.out");
     log("check:cdktn: cdktf synth (this repository's toolchain)");
-    exec(join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", cdktfOut], { cwd: ROOT, env }, "cdktf synth");
+    await run(join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", cdktfOut], { cwd: ROOT, env }, "cdktf synth");
 
     const nodeBin = needNode ? join(cacheDir, "node_modules", CDKTN_NODE.package, "bin") : resolve(process.execPath, "..");
     const cdktnOut = join(work, "cdktn.out");
     log(`check:cdktn: cdktn synth (CDK Terrain ${CDKTN_PACKAGES.cdktn}, @cdktn/provider-aws ${CDKTN_PACKAGES["@cdktn/provider-aws"]}, Node from ${nodeBin})`);
-    exec(
+    await run(
       join(nodeBin, "node"),
       [join(cacheDir, "node_modules", "cdktn-cli", "bundle", "bin", "cdktn.js"), "synth", "--app", appWithShim(), "--output", cdktnOut],
       {
@@ -128,4 +127,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) run("check:cdktn", HELP, main);
+if (require.main === module) runTool("check:cdktn", HELP, main);
