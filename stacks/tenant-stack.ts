@@ -68,7 +68,7 @@ export class TenantStack extends SelfContainedStack {
     const offboarding = tenant.status === "offboarding";
     const teardown = environment.offboarding;
     this.addDependency(props.platform);
-    const spendStop = tenant.budget.stopAtPercent !== "off";
+    const stopAtPercent = tenant.budget.stopAtPercent;
 
     new StackSettings(
       this,
@@ -90,7 +90,7 @@ export class TenantStack extends SelfContainedStack {
       taskRoleNames: Object.fromEntries(agents.map(([agent]) => [agent, agentTaskRoleName(tenant.id, agent)])),
       permissionsBoundaryArn: platform.permissionsBoundaryArn,
       databaseUser,
-      executionRoleExtraTrust: spendStop ? [budgetsTrustStatement(accountId, tenantBudgetName(env, tenant.id))] : [],
+      executionRoleExtraTrust: stopAtPercent !== "off" ? [budgetsTrustStatement(accountId, tenantBudgetName(env, tenant.id))] : [],
     });
     const key = new EncryptionKey(this, "tenant-key", {
       accountId,
@@ -172,7 +172,6 @@ export class TenantStack extends SelfContainedStack {
       alarmTopicArn: platform.alarmTopicArn,
       monthlyBudgetUsd: tenant.budget.monthlyUsd,
     });
-    const stopAtPercent = tenant.budget.stopAtPercent;
     const spendStopGrant =
       stopAtPercent === "off"
         ? undefined
