@@ -15,7 +15,8 @@
  *             stacks, so it builds the same resources from the same tenants.
  *   previous  this project as it was before the fleet synth (commit PREVIOUS_COMMIT: deep
  *             imports, tsx, one App, 16 SSM contract reads per tenant), through `cdktf synth`.
- *   new       `cdktf synth` in this repository: exactly what `npm run synth` runs.
+ *   new       exactly what `npm run synth` runs in this repository: scripts/synth.ts runs
+ *             cdktf.json's app as `cdktf synth` would, without the CLI around it.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";

@@ -134,9 +134,10 @@ function runWorker(request: WorkerRequest): { sent: Promise<void>; done: Promise
 }
 
 /**
- * V8 flags for worker processes, as cdktf.json's `app` sets them for the parent: a 2 MB young
- * generation (cdktf makes much short-lived garbage; the default 16 MB semi-spaces cost ~40 MB of
- * RSS per process) and `gc()` for synthesizeShare to collect each finished batch. Measured in
- * BENCHMARKS.md.
+ * V8 flags for worker processes, as cdktf.json's `app` sets them for the parent: 16 MB
+ * semi-spaces (V8's default on 64-bit, pinned so a node upgrade does not move it silently) and
+ * `gc()` for synthesizeShare to collect each finished batch. A 2 MB young generation saved ~40 MB
+ * per process but cost ~2 s of scavenges at 1,000 tenants; that trade was right while the cdktf
+ * CLI held ~340 MiB of the tree, not since `npm run synth` runs without it (BENCHMARKS.md).
  */
-export const WORKER_NODE_FLAGS = ["--max-semi-space-size=2", "--expose-gc"];
+export const WORKER_NODE_FLAGS = ["--max-semi-space-size=16", "--expose-gc"];
