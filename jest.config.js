@@ -1,6 +1,10 @@
 /** Unit, golden and invariant tests. The moto integration suite has its own config. */
 module.exports = {
   testEnvironment: "node",
+  // Jest's default is one worker fewer than the CPUs: a single worker, run in band, on the
+  // 2-core CI machine. Many files wait on PostgreSQL or on child processes, so one per CPU
+  // finishes the suite sooner (BENCHMARKS.md, "Test suite").
+  maxWorkers: "100%",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   setupFilesAfterEnv: ["<rootDir>/test/support/setup-jest.ts"],

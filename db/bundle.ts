@@ -90,8 +90,12 @@ export function useProvisionerBundle(bundle: ProvisionerBundle): void {
   memo = bundle;
 }
 
-/** Builds the bundle now, without the memo (tests compare two builds). */
-export function buildProvisionerBundle(): ProvisionerBundle {
+/**
+ * Builds the bundle now, without the memo (tests compare two builds), into a content-addressed
+ * directory under `parentDir` (tests pass their own, so they never remove the one that
+ * concurrent synths are copying from).
+ */
+export function buildProvisionerBundle(parentDir: string = os.tmpdir()): ProvisionerBundle {
   const built = buildSync({
     entryPoints: [path.join(REPO_ROOT, "db", "lambda", "handler.ts")],
     absWorkingDir: REPO_ROOT, // paths esbuild embeds are relative to this, not to the machine
@@ -121,7 +125,7 @@ export function buildProvisionerBundle(): ProvisionerBundle {
   const hash = digest.toString("hex");
 
   // Content-addressed: a directory that exists already holds exactly these files.
-  const root = path.join(os.tmpdir(), `openclaw-db-provisioner-${hash.slice(0, 16)}`);
+  const root = path.join(parentDir, `openclaw-db-provisioner-${hash.slice(0, 16)}`);
   const bundle = { directory: path.join(root, "code"), archivePath: path.join(root, "db-provisioner.zip"), hash, sourceCodeHash: digest.toString("base64") };
   if (!fs.existsSync(bundle.archivePath)) {
     const staging = fs.mkdtempSync(`${root}.tmp-`);

@@ -1,16 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CapacityReportSchema } from "../../capacity/report";
 import { synthesizeApp } from "../../stacks/build-app";
 import { loadConfig } from "../../config/loader";
+import { runTypeScript } from "../support/run-typescript";
 import { REPO_ROOT } from "../support/synth";
 import { threeAgentTenants, writeCdktfJson, writeTenants } from "../support/tenant-fixtures";
 
-const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
-const capacity = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(tsx, [join(REPO_ROOT, "capacity", "cli.ts"), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+const capacity = (args: string[], env: NodeJS.ProcessEnv = {}) => runTypeScript("capacity/cli.ts", args, { env });
 
 /** Synthesizes a tenants directory into a fresh output directory. */
 function synthDir(tenantsDir: string): string {

@@ -1,16 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../config/loader";
 import { CostReportSchema } from "../../cost/report";
 import { synthesizeApp } from "../../stacks/build-app";
+import { runTypeScript } from "../support/run-typescript";
 import { REPO_ROOT } from "../support/synth";
 import { FixtureTenant, writeTenants } from "../support/tenant-fixtures";
 
-const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
-const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(tsx, [join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 90_000 });
+const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => runTypeScript(script, args, { env });
 const cost = (args: string[], env: NodeJS.ProcessEnv = {}) => run(join("cost", "cli.ts"), args, env);
 
 function synthDir(tenants: FixtureTenant[]): string {

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { computeAffected, dependencyWaves } from "../../pipeline/affected";
 import { readSynth } from "../../pipeline/lib/synth";
+import { runTypeScript } from "../support/run-typescript";
 import { writeSynth, type FakeStack } from "./synth-helper";
 
 const FIXTURES = join(__dirname, "fixtures", "synth");
@@ -158,16 +158,14 @@ describe("dependencyWaves", () => {
 
 describe("affected CLI", () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), join(__dirname, "../../pipeline/affected.ts"), ...args], {
-      encoding: "utf8",
-    });
+    runTypeScript("pipeline/affected.ts", args);
 
   const inProcess = async (...args: string[]) => {
     const { runCli } = await import("./cli-helper");
     return runCli("affected", await import("../../pipeline/affected"), args);
   };
 
-  test("prints the JSON and exits 0 (run as a script through tsx)", () => {
+  test("prints the JSON and exits 0 (run as a script)", () => {
     const r = cli("--base", join(FIXTURES, "base"), "--head", join(FIXTURES, "head"));
     expect(r.status).toBe(0);
     expect(Object.keys(JSON.parse(r.stdout))).toEqual(["changed", "added", "removed", "order"]);

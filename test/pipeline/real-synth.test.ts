@@ -3,27 +3,21 @@
  * checked on the real app: synth the example tenants, then the same with one tenant file
  * changed, and compare with `affected`.
  */
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { computeAffected } from "../../pipeline/affected";
 import { readSynth } from "../../pipeline/lib/synth";
+import { runTypeScriptAsync } from "../support/run-typescript";
 
 const ROOT = join(__dirname, "..", "..");
 
-/** Runs main.ts the way the synth benchmark does: tenants dir and output dir from the environment. */
+/** Runs main.ts as a process: tenants dir and output dir from the environment. */
 function synth(tenantsDir: string): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), "real-synth-"));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve("tsx/cli"), join(ROOT, "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, OPENCLAW_TENANTS_DIR: tenantsDir, CDKTF_OUTDIR: outdir },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("close", (code) => (code === 0 ? resolve(outdir) : reject(new Error(`synth failed (${code}): ${stderr}`))));
+  return runTypeScriptAsync("main.ts", [], { env: { OPENCLAW_TENANTS_DIR: tenantsDir, CDKTF_OUTDIR: outdir } }).then(({ status, stderr }) => {
+    if (status !== 0) throw new Error(`synth failed (${status}): ${stderr}`);
+    return outdir;
   });
 }
 

@@ -2,13 +2,13 @@
  * `npm run tenant`: each command on a copy of the example tenants, through main() as the
  * script runs it. Refusals exit 1 with one line and leave every file as it was.
  */
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../config/loader";
 import { markOffboarded } from "../../config/tenant-file";
 import { main } from "../../scripts/tenant";
+import { runTypeScript } from "../support/run-typescript";
 import { REPO_ROOT } from "../support/synth";
 
 const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
@@ -192,10 +192,7 @@ describe("list", () => {
 
 describe("npm run tenant", () => {
   it("exits 1 with one line on stderr for a refusal, as a process", () => {
-    const result = spawnSync(process.execPath, ["--require", "tsx/cjs", join(REPO_ROOT, "scripts", "tenant.ts"), "status", "acme", "offboarded", "--tenants", dir], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-    });
+    const result = runTypeScript("scripts/tenant.ts", ["status", "acme", "offboarded", "--tenants", dir]);
     expect(result.status).toBe(1);
     expect(result.stderr.trimEnd().split("\n")).toEqual(["tenant acme: active -> offboarded is not a legal transition (from active: suspended, offboarding)"]);
     expect(result.stdout).toBe("");
