@@ -418,7 +418,7 @@ describe("deploy.yml", () => {
  */
 describe("synth cache: pull requests restore it, only main's deploy run saves it", () => {
   type CacheStep = Step & { id?: string; name?: string; "working-directory"?: string };
-  type CacheJob = Job & { needs?: string | string[]; "continue-on-error"?: boolean; steps?: CacheStep[] };
+  type CacheJob = Omit<Job, "steps"> & { needs?: string | string[]; "continue-on-error"?: boolean; steps?: CacheStep[] };
   const isRestore = (s: Step) => s.uses?.startsWith("actions/cache/restore@") ?? false;
   // actions/cache without a sub-action restores, then saves in its post-job step.
   const isSave = (s: Step) => /^actions\/cache(\/save)?@/.test(s.uses ?? "");
