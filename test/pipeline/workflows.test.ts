@@ -131,11 +131,12 @@ describe.each(files)("%s", (file) => {
       "drift-report": require("../../pipeline/drift-report"),
       "lifecycle-check": require("../../pipeline/tenant-lifecycle-check"),
       offboard: require("../../pipeline/offboard"),
+      "synth:incremental": require("../../pipeline/synth-incremental"),
     };
     const unknown: string[] = [];
     for (const s of steps(file)) {
       const run = (s.run ?? "").replace(/\\\n/g, " ");
-      for (const m of run.matchAll(/npm run -s ([\w-]+) -- ([^\n]*)/g)) {
+      for (const m of run.matchAll(/npm run (?:-s )?([\w:-]+) -- ([^\n]*)/g)) {
         const help = tools[m[1]]?.HELP;
         if (!help) continue;
         for (const flag of m[2].match(/--[a-z][a-z-]*/g) ?? []) if (!help.includes(flag)) unknown.push(`${m[1]} ${flag}`);
@@ -407,6 +408,115 @@ describe("deploy.yml", () => {
     expect(runs).toMatch(/npm run -s offboard -- .*--approvals "\$RUNNER_TEMP\/approvals\.json"/s);
     expect(runs).toContain("--run-url");
     expect(text("deploy.yml")).toContain(".github/scripts/run-approvals.js");
+  });
+});
+
+/**
+ * The synth cache (issue 19): pull requests synthesize base and head through synth:incremental
+ * with a cache of tenant stacks restored from main's scope. A pull request must never be able to
+ * write that cache (it would feed every later pull request), and nothing that deploys may read it.
+ */
+describe("synth cache: pull requests restore it, only main's deploy run saves it", () => {
+  type CacheStep = Step & { id?: string; name?: string; "working-directory"?: string };
+  type CacheJob = Omit<Job, "steps"> & { needs?: string | string[]; "continue-on-error"?: boolean; steps?: CacheStep[] };
+  const isRestore = (s: Step) => s.uses?.startsWith("actions/cache/restore@") ?? false;
+  // actions/cache without a sub-action restores, then saves in its post-job step.
+  const isSave = (s: Step) => /^actions\/cache(\/save)?@/.test(s.uses ?? "");
+  const jobsOf = (f: string) => Object.entries(workflow(f).jobs) as [string, CacheJob][];
+  const prSteps = (workflow("pr-synth.yml").jobs.synth as CacheJob).steps ?? [];
+  const restore = prSteps.find(isRestore);
+  const seed = workflow("deploy.yml").jobs["synth-cache"] as CacheJob | undefined;
+  const seedSteps = seed?.steps ?? [];
+  const save = seedSteps.find(isSave);
+  const named = (list: CacheStep[], name: string) => list.findIndex((s) => s.name === name);
+  /** The key with the lock file's folder and the commit expression abstracted: the scheme both sides share. */
+  const scheme = (key: unknown) =>
+    String(key)
+      .replace(/hashFiles\('(base|main)\/package-lock\.json'\)/, "hashFiles(LOCK)")
+      .replace(/\$\{\{ (steps\.base\.outputs\.sha|github\.sha) \}\}$/, "COMMIT");
+
+  test("pr-synth restores the synth cache but never saves it (no actions/cache/save, no actions/cache with its post-job save)", () => {
+    expect(prSteps.filter(isRestore)).toHaveLength(1);
+    expect(steps("pr-synth.yml").filter(isSave)).toEqual([]);
+    expect(text("pr-synth.yml")).not.toMatch(/actions\/cache(\/save)?@/);
+  });
+
+  test("the pull request's key is the lock-file hash and the exact base commit, falling back to main's newest cache for that lock file", () => {
+    expect(restore?.with).toEqual({
+      path: "synth-cache",
+      key: "synth-cache-${{ runner.os }}-${{ hashFiles('base/package-lock.json') }}-${{ steps.base.outputs.sha }}",
+      "restore-keys": "synth-cache-${{ runner.os }}-${{ hashFiles('base/package-lock.json') }}-",
+    });
+    // steps.base.outputs.sha is the merge commit's first parent, the commit checked out in base/.
+    const base = prSteps.find((s) => s.id === "base");
+    expect(base?.run).toContain("git -C head worktree add --detach ../base HEAD^1");
+    expect(base?.run).toMatch(/echo "sha=\$\(git -C base rev-parse HEAD\)" >> "\$GITHUB_OUTPUT"/);
+  });
+
+  test("base and head in pr-synth synthesize through synth:incremental with the restored cache, base first", () => {
+    const at = { restore: prSteps.findIndex(isRestore), base: named(prSteps, "Synth base"), head: named(prSteps, "Synth head") };
+    expect(at.restore).toBeGreaterThanOrEqual(0);
+    expect(at.restore).toBeLessThan(at.base);
+    expect(at.base).toBeLessThan(at.head);
+    for (const dir of ["base", "head"] as const) {
+      const step = prSteps[at[dir]];
+      expect(step["working-directory"]).toBe(dir);
+      // the restored path, seen from base/ or head/
+      expect(step.run).toContain("npm run synth:incremental -- --cache ../synth-cache\n");
+    }
+    // no full synth left in the pull request path
+    expect(text("pr-synth.yml")).not.toMatch(/npm run (-s )?synth(\s|$)/m);
+  });
+
+  test("only deploy.yml saves the synth cache, from one job that runs on a push to main without id-token, role or environment", () => {
+    const savers = files.flatMap((f) => jobsOf(f).filter(([, j]) => (j.steps ?? []).some(isSave)).map(([id]) => `${f} / ${id}`));
+    expect(savers).toEqual(["deploy.yml / synth-cache"]);
+    expect(seed?.permissions).toEqual({ contents: "read" });
+    expect(seed?.environment).toBeUndefined();
+    expect(JSON.stringify(seed)).not.toMatch(/configure-aws-credentials|OPENCLAW_(PLAN|DEPLOY)_ROLE_ARN|secrets\./);
+    expect(String(seed?.if)).toContain("github.event_name == 'push'");
+    expect(String(seed?.if)).toContain("github.ref == 'refs/heads/main'");
+    // after main's own synth succeeded; a cache failure never fails the deploy run (deploy-base.js
+    // takes the last *successful* run as the next base)
+    expect(seed?.needs).toBe("detect");
+    expect(seed?.["continue-on-error"]).toBe(true);
+  });
+
+  test("main's cache is a full synth of the pushed commit into an empty cache, never built on an earlier cache", () => {
+    expect(seedSteps.filter(isRestore)).toEqual([]);
+    const checkout = seedSteps.find((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkout?.with).toEqual({ path: "main", "persist-credentials": false });
+    const synth = seedSteps.findIndex((s) => (s.run ?? "").includes("synth:incremental"));
+    expect(seedSteps[synth]?.["working-directory"]).toBe("main");
+    expect(seedSteps[synth]?.run).toContain("npm run synth:incremental -- --cache ../synth-cache --out ");
+    expect(synth).toBeLessThan(seedSteps.findIndex(isSave));
+  });
+
+  test("the cache key includes the lock-file hash and the commit, and main saves exactly what pull requests look up", () => {
+    expect(save?.with).toEqual({
+      path: "synth-cache",
+      key: "synth-cache-${{ runner.os }}-${{ hashFiles('main/package-lock.json') }}-${{ github.sha }}",
+    });
+    // actions/cache versions an entry by its path string: a different path never matches.
+    expect(save?.with?.path).toBe(restore?.with?.path);
+    expect(scheme(save?.with?.key)).toBe(scheme(restore?.with?.key));
+    expect(scheme(save?.with?.key)).toBe("synth-cache-${{ runner.os }}-${{ hashFiles(LOCK) }}-COMMIT");
+    expect(String(restore?.with?.["restore-keys"])).toBe(String(restore?.with?.key).replace(/\$\{\{ steps\.base\.outputs\.sha \}\}$/, ""));
+  });
+
+  test("what deploys never reads the cache: deploy's other jobs, drift and plan use their own full synth or main's artifacts", () => {
+    const readers = files.flatMap((f) =>
+      jobsOf(f)
+        .filter(([id]) => !(f === "deploy.yml" && id === "synth-cache") && f !== "pr-synth.yml")
+        .filter(([, j]) => (j.steps ?? []).some((s) => isRestore(s) || isSave(s) || /synth-cache|synth:incremental/.test(s.run ?? "")))
+        .map(([id]) => `${f} / ${id}`),
+    );
+    expect(readers).toEqual([]);
+    const detect = (workflow("deploy.yml").jobs.detect as CacheJob).steps ?? [];
+    expect(["Synth base", "Synth head"].map((n) => detect[named(detect, n)]?.run)).toEqual([
+      expect.stringMatching(/npm run synth\n$/),
+      expect.stringMatching(/npm run synth\n$/),
+    ]);
   });
 });
 
