@@ -136,7 +136,7 @@ function runWorker(request: WorkerRequest): { sent: Promise<void>; done: Promise
 /**
  * V8 flags for worker processes, as cdktf.json's `app` sets them for the parent: 16 MB
  * semi-spaces (V8's default on 64-bit, pinned so a node upgrade does not move it silently) and
- * `gc()` for synthesizeShare to collect each finished batch. A 2 MB young generation saved ~40 MB
+ * `gc()` for synthesizeShare to collect finished batches once the heap grows. A 2 MB young generation saved ~40 MB
  * per process but cost ~2 s of scavenges at 1,000 tenants; that trade was right while the cdktf
  * CLI held ~340 MiB of the tree, not since `npm run synth` runs without it (BENCHMARKS.md).
  */
