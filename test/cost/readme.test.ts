@@ -6,6 +6,7 @@ import { REPO_ROOT, synthesize } from "../support/synth";
 
 const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 const section = readme.slice(readme.indexOf("## What a tenant costs"), readme.indexOf("### Attribution and the spend stop"));
+const fleetTable = section.slice(section.indexOf("| fleet | platforms |"));
 const estimate = estimateCost(synthesize().stacks);
 
 describe('README "What a tenant costs"', () => {
@@ -17,5 +18,16 @@ describe('README "What a tenant costs"', () => {
 
   it("shows the production platform's total", () => {
     expect(section).toContain(`**${usd(estimate.platforms.find((p) => p.stack === "platform-production-us-east-1")!.monthlyUsd)}**`);
+  });
+
+  it("names acme's total where it says what a lone tenant carries", () => {
+    const acme = estimate.tenants.find((t) => t.tenant === "acme")!;
+    expect(section).toContain(`a lone tenant carries a whole platform (${usd(acme.totalMonthlyUsd)} for acme)`);
+  });
+
+  it("prices the 100-tenant fleet's platforms as the example platforms (same database class)", () => {
+    const platform = (stack: string) => usd(estimate.platforms.find((p) => p.stack === stack)!.monthlyUsd);
+    const row = fleetTable.split("\n").find((line) => line.startsWith("| 100 tenants |"));
+    expect(row).toContain(`2 × ${platform("platform-production-us-east-1")} + ${platform("platform-staging-us-east-1")} = `);
   });
 });
