@@ -8,7 +8,7 @@ import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readSynth, type Synth } from "./lib/synth";
-import { readTenantDir, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
+import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
 
@@ -103,8 +103,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && statusOf(s) === "offboarding");
   const waves = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head) && !offboarding.includes(s))).filter((w) => w.length > 0);
   const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
-  const offboarded = gone.filter((s) => statusOf(s) === "offboarded");
-  const removed = gone.filter((s) => !offboarded.includes(s));
+  const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
   const report: DeployReport["waves"] = [];
   let failed = false;
   for (const [i, stacks] of waves.entries()) {

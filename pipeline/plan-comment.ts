@@ -8,6 +8,7 @@ import { log, parse, run, splitList, checkStackNames, UsageError } from "./lib/c
 import { readAffected } from "./lib/affected-file";
 import { missingPlan, readPlans, type StackPlan } from "./lib/plan";
 import { redactText } from "./lib/redact";
+import { splitRemovedStacks, tenantStatusInDir } from "./lib/tenant-files";
 
 /** The workflow finds and updates the comment carrying this marker instead of adding a new one. */
 export const MARKER = "<!-- openclaw-plan -->";
@@ -35,6 +36,9 @@ Options:
   --affected <file>     output of \`affected\`: its changed + added stacks missing from
                         <plans-dir> (a plan job died) are reported as "no result", and its
                         removed stacks are listed like --removed
+  --tenants <dir>       the pull request's tenant files, read as data: a removed stack
+                        whose tenant file is an offboarded tombstone is listed as
+                        offboarded (the offboarding job destroyed it), as the deploy does
   --notes-file <file>   lines added above the table (e.g. quota warnings)
   --artifact <name>     workflow artifact holding the full plans (default: terraform-plans)
   --run-url <url>       link to the workflow run that holds the artifact
@@ -46,7 +50,10 @@ Options:
 Exit codes: 0 ok, 1 bad input, 2 unexpected failure.`;
 
 export interface CommentOptions {
+  /** Stacks gone from the synth that still need offboarding. */
   readonly removed?: readonly string[];
+  /** Stacks gone from the synth because their tenant is an offboarded tombstone. */
+  readonly offboarded?: readonly string[];
   readonly notes?: readonly string[];
   readonly artifact?: string;
   readonly runUrl?: string;
@@ -173,6 +180,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   const artifact = opts.artifact ?? "terraform-plans";
   const sorted = sortPlans(plans);
   const removed = [...(opts.removed ?? [])].sort();
+  const offboarded = [...(opts.offboarded ?? [])].sort();
   const failed = sorted.filter((p) => p.status !== "ok" && p.status !== "refused");
   const refused = sorted.filter((p) => p.status === "refused");
   const risky = sorted.filter((p) => p.status === "ok" && destructive(p));
@@ -185,6 +193,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   if (failed.length) headline.push(`${failed.length} failed`);
   if (refused.length) headline.push(`${refused.length} refused`);
   if (removed.length) headline.push(`${removed.length} removed`);
+  if (offboarded.length) headline.push(`${offboarded.length} offboarded`);
   head.push(`## ${opts.title ?? `Terraform plan: ${headline.join(", ")}`}`, "");
   for (const line of opts.notes ?? []) head.push(redactText(line));
   if ((opts.notes ?? []).length) head.push("");
@@ -205,9 +214,13 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
       "> [!WARNING]",
       `> **Removed stacks need offboarding:** ${capped(removed)}.`,
       "> The pipeline never destroys a removed stack: the deploy will stop with instructions.",
-      "> Follow the offboarding steps in `.github/README.md` (export data, then destroy by hand with the deploy role).",
+      "> To offboard a tenant, keep its file and set `status: offboarding` instead: the deploy's offboard job exports, destroys and",
+      "> records, then prints the tombstone edit to merge (`.github/README.md`, *Offboarding a tenant*).",
       "",
     );
+  }
+  if (offboarded.length) {
+    head.push(`**Offboarded (tombstone):** ${capped(offboarded)}: destroyed by the offboarding job; nothing to plan or deploy.`, "");
   }
   if (refused.length) {
     head.push(
@@ -220,7 +233,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   if (failed.length) {
     head.push("> [!WARNING]", `> **Plan failed for:** ${capped(failed.map((p) => p.stack))} (errors in the details below).`, "");
   }
-  if (sorted.length === 0) head.push(removed.length ? "No stack to plan." : "No stack changed: nothing to plan.", "");
+  if (sorted.length === 0) head.push(removed.length + offboarded.length ? "No stack to plan." : "No stack changed: nothing to plan.", "");
 
   const where = opts.runUrl ? `artifact \`${artifact}\` of [this workflow run](${opts.runUrl})` : `artifact \`${artifact}\``;
   const footerBase = `\n---\nFull plans: ${where}.${opts.commit ? ` Planned for ${opts.commit}.` : ""}\n`;
@@ -294,6 +307,7 @@ export function main(argv: string[]): number {
       artifact: { type: "string" },
       "run-url": { type: "string" },
       commit: { type: "string" },
+      tenants: { type: "string" },
       "max-chars": { type: "string" },
       out: { type: "string" },
     },
@@ -323,8 +337,12 @@ export function main(argv: string[]): number {
     }
     for (const stack of affected.removed) if (!removed.includes(stack)) removed.push(stack);
   }
+  const { offboarded, needOffboarding } = values.tenants
+    ? splitRemovedStacks(removed, (id) => tenantStatusInDir(values.tenants!, id))
+    : { offboarded: [], needOffboarding: removed };
   const comment = renderComment(plans, {
-    removed,
+    removed: needOffboarding,
+    offboarded,
     notes,
     artifact: values.artifact,
     runUrl: values["run-url"],

@@ -92,6 +92,37 @@ export function readTenantDir(dir: string): Map<string, TenantLifecycleFields> {
   return tenants;
 }
 
+/**
+ * Splits stacks that disappeared from the synth: a tenant whose file is now an offboarded
+ * tombstone had its stack destroyed by the offboarding job; every other removed stack (a deleted
+ * tenant file, a platform) still needs offboarding. `statusOf` answers from the head revision's
+ * tenant files; undefined (no file, unreadable) counts as needing offboarding.
+ */
+export function splitRemovedStacks(removed: readonly string[], statusOf: (tenantId: string) => TenantStatus | undefined): { offboarded: string[]; needOffboarding: string[] } {
+  const isTombstone = (stack: string) => {
+    const id = tenantIdOfStack(stack);
+    return id !== undefined && statusOf(id) === "offboarded";
+  };
+  return { offboarded: removed.filter(isTombstone), needOffboarding: removed.filter((s) => !isTombstone(s)) };
+}
+
+/**
+ * The status in `<dir>/<id>.yaml`, or undefined when the file is missing or does not parse: for
+ * a pull request's files, read as data where one bad file must not stop the reading of others.
+ */
+export function tenantStatusInDir(dir: string, id: string): TenantStatus | undefined {
+  if (!TENANT_ID_PATTERN.test(id)) return undefined;
+  const name = `${id}.yaml`;
+  let content: string;
+  try {
+    content = readFileSync(join(dir, name), "utf8");
+  } catch {
+    return undefined;
+  }
+  const r = parseTenantFile(`tenants/${name}`, content);
+  return r.ok ? r.tenant.status : undefined;
+}
+
 /** Tenant stacks are named `tenant-<id>` (modules/naming.ts tenantStackName). */
 export function tenantIdOfStack(stack: string): string | undefined {
   return stack.startsWith("tenant-") ? stack.slice("tenant-".length) : undefined;

@@ -195,6 +195,33 @@ describe("plan-comment --affected", () => {
     expect(r.stdout).toContain("| `tenant-vanished` | – | – | – | – | ❔ no result |");
     expect(r.stdout).toContain("**Removed stacks need offboarding:** `tenant-umbrella`");
   });
+
+  // The pull request that merges the offboarding job's tombstone edit removes the tenant's stack.
+  // The deploy reports that stack as offboarded, not as one to offboard (deploy-stacks --tenants);
+  // the comment must say the same, not ask reviewers to offboard a tenant already offboarded.
+  test("with --tenants, a removed stack whose tenant file is an offboarded tombstone is listed as offboarded, not as needing offboarding", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aff-"));
+    const file = join(dir, "affected.json");
+    writeFileSync(file, JSON.stringify({ changed: [], added: [], removed: ["tenant-umbrella", "tenant-gone", "tenant-broken"], order: [] }));
+    const tenants = join(dir, "tenants");
+    mkdirSync(tenants);
+    writeFileSync(join(tenants, "umbrella.yaml"), "id: umbrella\nenvironment: production\nregion: us-east-1\nstatus: offboarded\noffboardedAt: 2026-12-01T22:10:00.000Z\n");
+    writeFileSync(join(tenants, "broken.yaml"), "id: [not, a, tenant\n");
+    const r = await cli(PLANS, "--affected", file, "--tenants", tenants);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("**Offboarded (tombstone):** `tenant-umbrella`: destroyed by the offboarding job; nothing to plan or deploy.");
+    // no file, or a file that does not parse: the comment cannot tell, so the stack needs offboarding
+    expect(r.stdout).toContain("**Removed stacks need offboarding:** `tenant-broken`, `tenant-gone`");
+    expect(r.stdout).toMatch(/^## Terraform plan: .*2 removed, 1 offboarded$/m);
+  });
+
+  test("a removed stack needing offboarding points at the offboarding job, not at destroying by hand", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aff-")), "affected.json");
+    writeFileSync(file, JSON.stringify({ changed: [], added: [], removed: ["tenant-umbrella"], order: [] }));
+    const r = await cli(PLANS, "--affected", file);
+    expect(r.stdout).toContain("set `status: offboarding`");
+    expect(r.stdout).not.toMatch(/destroy by hand/);
+  });
 });
 
 test("2,000 failed plans (e.g. a role that cannot be assumed) still give a comment GitHub accepts", () => {

@@ -207,9 +207,10 @@ function untrustedCodeProblems(id: string, job: Job): string[] {
     const wd = String((s as { "working-directory"?: string })["working-directory"] ?? "");
     if (wd.startsWith("untrusted")) problems.push(`${id}: runs in ${wd}`);
     const run = (s.run ?? "").replace(/\\\n/g, " ");
-    // The pull request's synth output may only be named as data for a main tool.
+    // The pull request's synth output, and its tenant files (lifecycle fields read as data by
+    // pipeline/lib/tenant-files.ts), may only be named as data for a main tool.
     for (const line of run.split("\n").filter((l) => l.includes("untrusted"))) {
-      const stripped = line.replace(/--(synth|base|head) untrusted\/(base|head)\/cdktf\.out/g, "");
+      const stripped = line.replace(/--(synth|base|head) untrusted\/(base|head)\/cdktf\.out|--tenants untrusted\/head\/tenants(?=\s)/g, "");
       if (!/^\s*npm run -s [\w-]+ -- /.test(line) || stripped.includes("untrusted")) problems.push(`${id}: uses the pull request's files other than as tool input: ${line.trim()}`);
     }
     const script = String(s.with?.script ?? "");
@@ -301,7 +302,7 @@ describe("pr-synth.yml (pull requests, unprivileged)", () => {
     expect(wf.on).toEqual({ pull_request: { branches: ["main"] } });
     expect(Object.values(wf.jobs).map((j) => j.permissions)).toEqual([{ contents: "read" }]);
     const upload = steps("pr-synth.yml").find((s) => s.uses?.startsWith("actions/upload-artifact@"));
-    expect(upload?.with).toMatchObject({ name: "synth", path: "base/cdktf.out\nhead/cdktf.out\n" });
+    expect(upload?.with).toMatchObject({ name: "synth", path: "base/cdktf.out\nhead/cdktf.out\nhead/tenants/*.yaml\n" });
   });
 
   test("decides nothing: affected stacks, matrix, notes and plans are left to plan.yml's main tools", () => {
@@ -322,6 +323,12 @@ describe("plan.yml (credentialed, defined on main)", () => {
     expect(cond).toContain("github.event.workflow_run.event == 'pull_request'");
     expect(cond).toContain("github.event.workflow_run.conclusion == 'success'");
     expect(cond).toContain("github.event.workflow_run.head_repository.full_name == github.repository");
+  });
+
+  test("the comment tells an offboarded tombstone from a stack to offboard, from the pull request's tenant files passed on as data", () => {
+    const inputs = (job("detect").steps ?? []).find((s) => s.uses?.startsWith("actions/upload-artifact@") && s.with?.name === "plan-inputs");
+    expect(String(inputs?.with?.path).split("\n")).toContain("untrusted/head/tenants/*.yaml");
+    expect(runs("comment")).toMatch(/npm run -s plan-comment -- plans .*--tenants untrusted\/head\/tenants/);
   });
 
   test("downloads the pull request's artifact by the triggering run's id into untrusted/", () => {
