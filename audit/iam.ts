@@ -214,29 +214,22 @@ export function isAllowed(statements: readonly Statement[], request: IamRequest)
   return evaluate(statements, request).decision === "allow";
 }
 
-const CONDITION_OPERATORS: Record<string, (pattern: string, value: string) => boolean> = {
-  StringEquals: (p, v) => p === v,
-  StringLike: (p, v) => wildcardMatch(p, v),
-  ArnEquals: (p, v) => p === v,
-  ArnLike: (p, v) => wildcardMatch(p, v),
-};
-
 /**
- * Evaluates a condition block against request context values: every key must have a value that
- * matches one of the condition's patterns. `undefined` when an operator or key is unknown here
- * (the caller reports it rather than guessing).
+ * A condition settled by the synthesized JSON alone, for the audit: `undefined` when the context
+ * does not name every key the condition uses, or an operator is not modelled (the caller reports
+ * it rather than guessing). A key named with the value `undefined` is known to be absent from the
+ * request (e.g. a tag the resource does not carry). Otherwise conditionHolds decides, with IAM's
+ * semantics: the same evaluator the isolation tests and the role tests use.
  */
 export function conditionSatisfied(condition: Record<string, Record<string, unknown>>, context: Record<string, string | undefined>): boolean | undefined {
-  for (const [operator, entries] of Object.entries(condition)) {
-    const matches = CONDITION_OPERATORS[operator];
-    if (!matches) return undefined;
-    for (const [key, patterns] of Object.entries(entries)) {
-      if (!(key in context)) return undefined;
-      const value = context[key];
-      if (value === undefined || !asList(patterns as string | string[]).some((p) => matches(String(p), value))) return false;
-    }
+  const keys = Object.values(condition).flatMap((entries) => Object.keys(entries));
+  if (!keys.every((key) => key in context)) return undefined;
+  const known = Object.fromEntries(Object.entries(context).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  try {
+    return conditionHolds(condition, known);
+  } catch {
+    return undefined; // an operator audit/iam.ts does not model
   }
-  return true;
 }
 
 /** The single value a grant's own condition pins a key to (`ArnEquals`/`StringEquals` with one value). */
@@ -246,19 +239,4 @@ export function pinnedValue(condition: Grant["condition"], key: string): string 
     if (values.length === 1) return values[0];
   }
   return undefined;
-}
-
-/**
- * Whether identity-policy statements allow one request: some Allow statement matches action,
- * resource and condition, and no Deny does. Conditions it cannot settle count as not matching
- * for an Allow and as matching for a Deny (the safe reading for "can this role do X").
- */
-export function policyAllows(statements: Statement[], action: string, resource: string, context: Record<string, string | undefined> = {}): boolean {
-  const applies = (s: Statement, unknownMeans: boolean) =>
-    s.Action !== undefined &&
-    asList(s.Action).some((a) => actionMatches(a, action)) &&
-    asList(s.Resource).some((r) => wildcardMatch(r, resource)) &&
-    (s.Condition ? (conditionSatisfied(s.Condition, context) ?? unknownMeans) : true);
-  if (statements.some((s) => s.Effect === "Deny" && applies(s, true))) return false;
-  return statements.some((s) => s.Effect === "Allow" && applies(s, false));
 }

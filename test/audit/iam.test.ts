@@ -1,4 +1,4 @@
-import { actionMatches, boundaryAllows, evaluate, grantsOf, parseStatements, substituteVariables, wildcardMatch } from "../../audit/iam";
+import { actionMatches, boundaryAllows, conditionSatisfied, evaluate, grantsOf, isAllowed, parseStatements, substituteVariables, wildcardMatch } from "../../audit/iam";
 
 describe("IAM matching", () => {
   it("matches actions case-insensitively with wildcards", () => {
@@ -94,5 +94,36 @@ describe("policy evaluation", () => {
   it("allows through NotAction everything except what it names", () => {
     expect(decide("ec2:CreateVpc", "*")).toBe("allow");
     expect(decide("iam:PassRole", "*")).toBe("implicit");
+  });
+});
+
+// The isolation tests ask "can this role do X?" and must not be reassured by a Deny that IAM would
+// not apply. One evaluator answers every such question (evaluate / isAllowed): the older
+// policyAllows counted a Deny whose condition key was absent from the request as applying, and
+// skipped Deny statements written with NotAction, so a "cannot" check could pass where IAM allows.
+describe("one evaluator for 'can this role do X?'", () => {
+  const allowAll = { Effect: "Allow", Action: "bedrock:InvokeModel", Resource: "*" };
+  const model = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude";
+
+  it("does not let a Deny on a condition key the request lacks hide an allow (IAM: a positive operator on a missing key is false)", () => {
+    const statements = parseStatements(
+      JSON.stringify({ Statement: [allowAll, { Effect: "Deny", Action: "bedrock:InvokeModel", Resource: "*", Condition: { StringLike: { "bedrock:InferenceProfileArn": "*" } } }] }),
+    );
+    expect(isAllowed(statements, { action: "bedrock:InvokeModel", resource: model })).toBe(true);
+    expect(isAllowed(statements, { action: "bedrock:InvokeModel", resource: model, context: { "bedrock:InferenceProfileArn": "arn:p" } })).toBe(false);
+  });
+
+  it("applies a Deny written with NotAction to every other action", () => {
+    const statements = parseStatements(JSON.stringify({ Statement: [allowAll, { Effect: "Deny", NotAction: "s3:*", Resource: "*" }] }));
+    expect(isAllowed(statements, { action: "bedrock:InvokeModel", resource: model })).toBe(false);
+  });
+
+  it("settles an audit condition only when the context names every key, with IAM's semantics", () => {
+    const condition = { StringNotEquals: { "aws:ResourceTag/TenantID": "acme" } };
+    expect(conditionSatisfied(condition, {})).toBeUndefined(); // the audit cannot tell: it reports
+    expect(conditionSatisfied(condition, { "aws:ResourceTag/TenantID": "acme" })).toBe(false);
+    expect(conditionSatisfied(condition, { "aws:ResourceTag/TenantID": "globex" })).toBe(true);
+    expect(conditionSatisfied(condition, { "aws:ResourceTag/TenantID": undefined })).toBe(true); // known to be untagged
+    expect(conditionSatisfied({ NumericLessThan: { "s3:max-keys": "10" } }, { "s3:max-keys": "5" })).toBeUndefined(); // operator not modelled
   });
 });
