@@ -6,6 +6,8 @@ import { describeAwsError, errorCode, hintFor } from "./aws-errors";
 import { AwsClients, createClients } from "./clients";
 import { GithubApi, githubApi, githubSettingsChecks } from "./github";
 import { runSteps } from "./runner";
+import { PolicyQuotaError } from "./policy-packing";
+import { assertDeployRoleFitsQuotas } from "./resources/pipeline-roles";
 import { BootstrapSettings, resolveSettings, SettingsError } from "./settings";
 import { bootstrapSteps } from "./steps";
 import { failureSummary, successSummary } from "./summary";
@@ -56,7 +58,14 @@ export async function main(
       );
     }
     settings = resolveSettings(args, environment);
+    // The environment's regions size the deploy role's policies: refuse one that cannot fit
+    // IAM's quotas now, not with a LimitExceeded halfway through the run.
+    assertDeployRoleFitsQuotas(settings);
   } catch (err) {
+    if (err instanceof PolicyQuotaError) {
+      io.stderr(`bootstrap cannot fit the deploy role into IAM's quotas: ${err.message}\nNothing was changed.`);
+      return EXIT_BAD_INPUT;
+    }
     if (err instanceof UsageError || err instanceof SettingsError) {
       io.stderr(`${err.message}\nRun with --help for usage.`);
       return EXIT_BAD_INPUT;

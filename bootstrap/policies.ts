@@ -15,6 +15,16 @@ import {
 import { EXPORT_PREFIX } from "../db/contract";
 import { actionsOf } from "./resource-actions";
 import {
+  IAM_QUOTAS_URL,
+  INLINE_POLICIES_MAX_CHARS,
+  MANAGED_POLICIES_PER_ROLE,
+  PolicyQuotaError,
+  packStatements,
+  partNames,
+  policyDocument,
+  policySize,
+} from "./policy-packing";
+import {
   BootstrapSettings,
   DEPLOY_WORKFLOWS,
   GITHUB_OIDC_AUDIENCE,
@@ -56,10 +66,15 @@ export const DEPLOY_POLICY_NAME = "openclaw-deploy";
 /**
  * The deploy role's allow lists outgrow IAM's 10,240 characters of inline policy per role, so
  * they are customer managed policies (6,144 characters each), named after the role
- * (`<role>-<part>`) and protected like the role itself. The denies stay inline.
+ * (`<role>-<part>`) and protected like the role itself. These are the groups of allows; each is
+ * one policy while it fits and overflows into `<group>-2`, `<group>-3`... as the environment's
+ * regions make it grow (bootstrap/policy-packing.ts). The denies stay inline while they fit.
  */
 export const DEPLOY_MANAGED_POLICY_PARTS = ["network", "services", "identity", "offboarding"] as const;
 export type DeployManagedPart = (typeof DEPLOY_MANAGED_POLICY_PARTS)[number];
+/** Managed policies holding the denies that no longer fit inline (`<role>-guardrails`, `-guardrails-2`...). */
+export const DEPLOY_GUARDRAILS_PART = "guardrails";
+export { policySize, PolicyQuotaError };
 
 /**
  * `sub` claims GitHub puts in the OIDC token of a job, by the job's context: the branch the
@@ -333,10 +348,9 @@ const SCOPED_SERVICES = ["iam", "kms", "lambda"];
  * the project's functions, invoking only the provisioner. Explicit denies protect the state
  * store, the pipeline's own identity and tenant data, and rule out running workloads.
  *
- * The allows come as several customer managed policies, each under IAM's 6,144-character limit;
- * the denies stay inline (test/bootstrap/deploy-role.test.ts measures both).
+ * These are the statements as written; deployPolicies packs them into IAM's size quotas.
  */
-export function deployPolicies(settings: DeploySettings, keyArns: readonly string[]): DeployPolicies {
+export function deployStatements(settings: DeploySettings, keyArns: readonly string[]): DeployStatements {
   const { partition, accountId, env } = settings;
   const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
   const bucket = bucketArn(settings);
@@ -616,33 +630,88 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
       Resource: [...keyArns],
     });
   }
-  const doc = (statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
-  return {
-    managed: { network: doc(network), services: doc(services), identity: doc([...identity, ...keys]), offboarding: doc(offboarding) },
-    guardrails: doc(denies),
-  };
+  return { allows: { network, services, identity: [...identity, ...keys], offboarding }, denies };
+}
+
+/** The deploy role's statements as written, before they are packed into policies. */
+export interface DeployStatements {
+  /** Allows by group, in order. */
+  readonly allows: Readonly<Record<DeployManagedPart, readonly PolicyStatement[]>>;
+  /** Every deny, in order. */
+  readonly denies: readonly PolicyStatement[];
 }
 
 export interface DeployPolicies {
-  /** Allow lists, one customer managed policy each. */
-  readonly managed: Readonly<Record<DeployManagedPart, PolicyDocument>>;
-  /** The denies, inline on the role with the state policy. */
+  /**
+   * Customer managed policies by part name, in attachment order: each group of allows
+   * (`network`, `services`, `identity`, `offboarding`, each with `-2`, `-3`... overflow parts when
+   * it outgrows 6,144 characters), then `guardrails`, `guardrails-2`... for the denies that did
+   * not fit inline.
+   */
+  readonly managed: Readonly<Record<string, PolicyDocument>>;
+  /** The denies that fit inline next to the state policy (all of them while they fit). */
   readonly guardrails: PolicyDocument;
 }
 
-/** Name of one of the deploy role's customer managed policies. */
-export function deployManagedPolicyName(settings: Pick<BootstrapSettings, "deployRoleName">, part: DeployManagedPart): string {
+/**
+ * The deploy role's statements (deployStatements) packed into IAM's quotas: each group of allows
+ * into as many managed policies as it needs; the denies inline with the state policy, except
+ * that when the two exceed 10,240 characters the denies from the first one that does not fit
+ * onwards move, whole and in order, to `guardrails` managed policies. An explicit deny in an
+ * attached managed policy denies exactly as one inline does, and DenyChangingPipelineIdentity
+ * (first, so always inline) denies the role every IAM action on `<role>-*` policies, the moved
+ * ones included. For environments of up to four regions this is the layout bootstrap always
+ * had, byte for byte (test/bootstrap/policy-packing.test.ts).
+ *
+ * Throws PolicyQuotaError, before anything reaches AWS, when it cannot fit: a deny or a
+ * statement without a Resource list larger than one managed policy, or more managed policies
+ * than a role may have attached.
+ */
+export function deployPolicies(settings: DeploySettings, keyArns: readonly string[]): DeployPolicies {
+  const { allows, denies } = deployStatements(settings, keyArns);
+  const managed: Record<string, PolicyDocument> = {};
+  const addParts = (group: string, statements: readonly PolicyStatement[]) => {
+    const parts = packStatements(statements);
+    partNames(group, parts.length).forEach((name, i) => (managed[name] = policyDocument(parts[i])));
+  };
+  for (const group of DEPLOY_MANAGED_POLICY_PARTS) addParts(group, allows[group]);
+
+  const budget = INLINE_POLICIES_MAX_CHARS - policySize(statePolicy(settings, keyArns, true));
+  let kept = denies.length;
+  while (kept > 0 && policySize(policyDocument(denies.slice(0, kept))) > budget) kept--;
+  if (kept === 0) {
+    throw new PolicyQuotaError(`the deploy role's state policy leaves no room for its first deny within IAM's ${INLINE_POLICIES_MAX_CHARS} characters of inline policies per role (${IAM_QUOTAS_URL})`);
+  }
+  if (kept < denies.length) addParts(DEPLOY_GUARDRAILS_PART, denies.slice(kept));
+
+  const names = Object.keys(managed);
+  if (names.length > MANAGED_POLICIES_PER_ROLE) {
+    throw new PolicyQuotaError(
+      `environment ${settings.env} has ${settings.regions.length} regions: the deploy role ${settings.deployRoleName} would need ${names.length} customer managed policies ` +
+        `(${names.join(", ")}), and IAM attaches at most ${MANAGED_POLICIES_PER_ROLE} to a role (quota "Managed policies per role", ${IAM_QUOTAS_URL}): ` +
+        `split the environment's regions across environments (accounts)`,
+    );
+  }
+  return { managed, guardrails: policyDocument(denies.slice(0, kept)) };
+}
+
+/** Name of one of the deploy role's customer managed policies (a part name of DeployPolicies.managed). */
+export function deployManagedPolicyName(settings: Pick<BootstrapSettings, "deployRoleName">, part: string): string {
   return `${settings.deployRoleName}-${part}`;
+}
+
+/**
+ * Every name a customer managed policy of the deploy role can have, whatever the region count:
+ * bootstrap deletes one it finds that the current layout does not produce.
+ */
+export function deployManagedPolicyNamePattern(settings: Pick<BootstrapSettings, "deployRoleName">): RegExp {
+  const role = settings.deployRoleName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${role}-(${[...DEPLOY_MANAGED_POLICY_PARTS, DEPLOY_GUARDRAILS_PART].join("|")})(-[0-9]+)?$`);
 }
 
 /** All statements of a role's documents, for evaluation. */
 export function statementsOf(documents: readonly PolicyDocument[]): PolicyStatement[] {
   return documents.flatMap((d) => [...d.Statement]);
-}
-
-/** Characters IAM counts against its policy size limits: the JSON without whitespace. */
-export function policySize(document: PolicyDocument): number {
-  return JSON.stringify(document).replace(/\s/g, "").length;
 }
 
 /**

@@ -41,12 +41,14 @@ export async function runSteps(factories: readonly StepFactory[], options: RunOp
   // Checking pass: read only.
   const predicted: Outputs = {};
   for (let i = 0; i < total; i++) {
-    const step = factories[i](predicted);
+    let step;
     let planned;
     try {
+      // Building a step computes its desired state, which may itself refuse (PolicyQuotaError).
+      step = factories[i](predicted);
       planned = await step.plan();
     } catch (err) {
-      return { ok: false, outputs: predicted, changes, failure: toFailure(i, step.title, err) };
+      return { ok: false, outputs: predicted, changes, failure: toFailure(i, step?.title ?? `step ${i + 1}`, err) };
     }
     Object.assign(predicted, planned.outputs);
     if (options.dryRun) logPlan(options.log, `${prefix(i)} ${step.title}`, planned.plan, true);

@@ -1,6 +1,7 @@
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
+  DeletePolicyCommand,
   CreatePolicyVersionCommand,
   CreateRoleCommand,
   DeletePolicyVersionCommand,
@@ -11,22 +12,32 @@ import {
   GetRolePolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
+  ListPoliciesCommand,
   ListPolicyVersionsCommand,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { hasCode, isNotFound } from "../aws-errors";
-import { Action, ResourcePlan, resourcePlan } from "../plan";
+import { Action, ConflictError, ResourcePlan, resourcePlan } from "../plan";
 import { GITHUB_OIDC_HOST, tagList } from "../settings";
-import { PolicyDocument, describePolicyDiff, diffPolicies, isPolicyDiffEmpty, parsePolicy } from "../policies";
+import { PolicyDocument, describePolicyDiff, diffPolicies, isPolicyDiffEmpty, parsePolicy, policySize } from "../policies";
+import { IAM_QUOTAS_URL, MANAGED_POLICIES_PER_ROLE } from "../policy-packing";
 
 /**
  * A role GitHub Actions assumes through OIDC (plan or deploy). Bootstrap owns its trust
  * policy, which it sets to exactly the desired one, its inline policies of the given names,
  * the customer managed policies it writes for the role, and the listed managed policies.
  * Managed policies bootstrap attached in earlier versions and no longer wants are detached;
- * other policies someone attached are reported, not removed.
+ * other policies someone attached are reported, not removed. Customer managed policies named
+ * like the role's own (`ownedPolicyNamePattern`) that the desired state no longer lists (the
+ * overflow parts of a region since removed) are detached and deleted.
+ *
+ * Order of the actions, so that no statement is ever missing from the role while a run moves
+ * it between policies (a deny moving from inline to a managed part, an allow from `identity` to
+ * `identity-2`): new policies are created and attached first, then existing ones updated, then
+ * inline policies written (those that shrink first: IAM checks the total on each write), and
+ * only then is anything detached or deleted.
  */
 
 /** A customer managed policy bootstrap writes for one role (too large to be inline). */
@@ -49,6 +60,11 @@ export interface GithubRoleDesired {
   readonly ownedPolicies?: readonly OwnedPolicy[];
   /** Managed policies earlier bootstrap versions attached: detached when found. */
   readonly retiredManagedPolicyArns?: readonly string[];
+  /**
+   * Every name an owned policy of this role can have. One that exists in the account and is
+   * not in `ownedPolicies` is bootstrap's and no longer needed: detached and deleted.
+   */
+  readonly ownedPolicyNamePattern?: RegExp;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -59,6 +75,16 @@ export interface GithubRoleObserved {
   readonly managedPolicyArns: readonly string[];
   /** Default version of each owned policy by ARN; absent when the policy does not exist. */
   readonly ownedPolicies?: Readonly<Record<string, PolicyDocument>>;
+  /** Policies matching `ownedPolicyNamePattern` that `ownedPolicies` does not list. */
+  readonly strayOwnedPolicies?: readonly StrayOwnedPolicy[];
+}
+
+/** A customer managed policy bootstrap once wrote for the role and no longer produces. */
+export interface StrayOwnedPolicy {
+  readonly name: string;
+  readonly arn: string;
+  /** Attachments to users, groups and roles other than this role. */
+  readonly otherAttachments: number;
 }
 
 export type GithubRoleAction =
@@ -67,7 +93,8 @@ export type GithubRoleAction =
   | (Action<"inlinePolicy"> & { readonly policyName: string })
   | (Action<"ownedPolicy"> & { readonly policyArn: string; readonly create: boolean })
   | (Action<"attachPolicy"> & { readonly policyArn: string })
-  | (Action<"detachPolicy"> & { readonly policyArn: string });
+  | (Action<"detachPolicy"> & { readonly policyArn: string })
+  | (Action<"deletePolicy"> & { readonly policyArn: string });
 
 export function planGithubRole(desired: GithubRoleDesired, observed: GithubRoleObserved | undefined): ResourcePlan<GithubRoleAction> {
   const actions: GithubRoleAction[] = [];
@@ -81,39 +108,73 @@ export function planGithubRole(desired: GithubRoleDesired, observed: GithubRoleO
       description: `trust policy: replaced (sub ${before.length ? before.join(", ") : "(other principals)"} → ${subjects(desired.trustPolicy).join(", ")})`,
     });
   }
-  for (const [policyName, document] of Object.entries(desired.inlinePolicies)) {
-    const current = observed?.inlinePolicies[policyName];
-    const diff = diffPolicies(current, document);
-    if (isPolicyDiffEmpty(diff)) continue;
-    actions.push({
-      kind: "inlinePolicy",
-      policyName,
-      description: current ? `inline policy ${policyName}: ${describePolicyDiff(diff)}` : `inline policy ${policyName}: add (${document.Statement.map((s) => s.Sid).join(", ")})`,
-    });
-  }
+  const ownedWrites: GithubRoleAction[] = [];
   for (const owned of desired.ownedPolicies ?? []) {
     const current = observed?.ownedPolicies?.[owned.arn];
     const diff = diffPolicies(current, owned.document);
     if (isPolicyDiffEmpty(diff)) continue;
-    actions.push({
+    ownedWrites.push({
       kind: "ownedPolicy",
       policyArn: owned.arn,
       create: current === undefined,
       description: current ? `managed policy ${owned.name}: ${describePolicyDiff(diff)}` : `managed policy ${owned.name}: create (${owned.document.Statement.map((s) => s.Sid).join(", ")})`,
     });
   }
+  // New policies first, attached before any statement leaves the policies that hold it today.
+  actions.push(...ownedWrites.filter((a) => a.kind === "ownedPolicy" && a.create));
   for (const policyArn of desired.managedPolicyArns) {
     if (!observed?.managedPolicyArns.includes(policyArn)) actions.push({ kind: "attachPolicy", policyArn, description: `attach ${policyArn}` });
   }
+  actions.push(...ownedWrites.filter((a) => a.kind === "ownedPolicy" && !a.create));
+
+  const inlineWrites: { action: GithubRoleAction; growth: number }[] = [];
+  for (const [policyName, document] of Object.entries(desired.inlinePolicies)) {
+    const current = observed?.inlinePolicies[policyName];
+    const diff = diffPolicies(current, document);
+    if (isPolicyDiffEmpty(diff)) continue;
+    inlineWrites.push({
+      growth: policySize(document) - (current ? policySize(current) : 0),
+      action: {
+        kind: "inlinePolicy",
+        policyName,
+        description: current ? `inline policy ${policyName}: ${describePolicyDiff(diff)}` : `inline policy ${policyName}: add (${document.Statement.map((s) => s.Sid).join(", ")})`,
+      },
+    });
+  }
+  // IAM checks the role's inline total on every write: shrinking ones first (stable otherwise).
+  actions.push(...inlineWrites.sort((a, b) => Math.sign(a.growth) - Math.sign(b.growth)).map((w) => w.action));
+
   const retired = desired.retiredManagedPolicyArns ?? [];
   for (const policyArn of observed?.managedPolicyArns ?? []) {
     if (retired.includes(policyArn)) actions.push({ kind: "detachPolicy", policyArn, description: `detach ${policyArn} (no longer part of this role)` });
   }
+  const strays = observed?.strayOwnedPolicies ?? [];
+  for (const stray of strays) {
+    if (observed?.managedPolicyArns.includes(stray.arn)) {
+      actions.push({ kind: "detachPolicy", policyArn: stray.arn, description: `detach managed policy ${stray.name} (bootstrap's, no longer needed: its statements are in the other parts)` });
+    }
+    if (stray.otherAttachments === 0) {
+      actions.push({ kind: "deletePolicy", policyArn: stray.arn, description: `delete managed policy ${stray.name} (bootstrap's, no longer needed)` });
+    } else {
+      notes.push(`managed policy ${stray.name} is no longer part of this role but is attached to ${stray.otherAttachments} other user(s), group(s) or role(s): left in place, review it`);
+    }
+  }
   if (observed) {
+    const strayArns = strays.map((p) => p.arn);
     const foreignInline = Object.keys(observed.inlinePolicies).filter((n) => !(n in desired.inlinePolicies));
-    const foreignManaged = observed.managedPolicyArns.filter((a) => !desired.managedPolicyArns.includes(a) && !retired.includes(a));
+    const foreignManaged = observed.managedPolicyArns.filter((a) => !desired.managedPolicyArns.includes(a) && !retired.includes(a) && !strayArns.includes(a));
     if (foreignInline.length + foreignManaged.length > 0) {
       notes.push(`left in place, not managed by bootstrap (review them): ${[...foreignInline, ...foreignManaged].join(", ")}`);
+    }
+    // Attaching comes before detaching (see above), so the count peaks at both sets together.
+    const peak = new Set([...observed.managedPolicyArns, ...desired.managedPolicyArns]);
+    if (peak.size > MANAGED_POLICIES_PER_ROLE) {
+      throw new ConflictError(
+        "ManagedPolicyQuota",
+        `role ${desired.name} would have ${peak.size} managed policies attached during this run (${desired.managedPolicyArns.length} bootstrap's, ` +
+          `${peak.size - desired.managedPolicyArns.length} others: ${[...peak].filter((a) => !desired.managedPolicyArns.includes(a)).join(", ") || "none"}); ` +
+          `IAM attaches at most ${MANAGED_POLICIES_PER_ROLE} to a role (quota "Managed policies per role", ${IAM_QUOTAS_URL}): detach the others, or raise the quota, and run again`,
+      );
     }
   }
   return resourcePlan(Boolean(observed), actions, notes);
@@ -156,13 +217,36 @@ export async function observeGithubRole(iam: IAMClient, desired: GithubRoleDesir
     const document = await defaultPolicyDocument(iam, owned.arn);
     if (document) ownedPolicies[owned.arn] = document;
   }
+  const managedPolicyArns = (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean);
   return {
     arn: role.Arn,
     ownedPolicies,
+    strayOwnedPolicies: desired.ownedPolicyNamePattern ? await strayOwnedPolicies(iam, desired, desired.ownedPolicyNamePattern, managedPolicyArns) : [],
     trustPolicy: role.AssumeRolePolicyDocument ? parsePolicy(role.AssumeRolePolicyDocument) : { Version: "2012-10-17", Statement: [] },
     inlinePolicies,
-    managedPolicyArns: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean),
+    managedPolicyArns,
   };
+}
+
+/**
+ * The account's customer managed policies named like the role's own that the desired state does
+ * not list. Looked up in the whole account, not only among the role's attachments: a run stopped
+ * between detaching and deleting one leaves it unattached.
+ */
+async function strayOwnedPolicies(iam: IAMClient, desired: GithubRoleDesired, pattern: RegExp, attachedArns: readonly string[]): Promise<StrayOwnedPolicy[]> {
+  const wanted = new Set((desired.ownedPolicies ?? []).map((p) => p.arn));
+  const strays: StrayOwnedPolicy[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await iam.send(new ListPoliciesCommand({ Scope: "Local", Marker }));
+    for (const policy of page.Policies ?? []) {
+      if (!policy.PolicyName || !policy.Arn || !pattern.test(policy.PolicyName) || wanted.has(policy.Arn)) continue;
+      const onThisRole = attachedArns.includes(policy.Arn) ? 1 : 0;
+      strays.push({ name: policy.PolicyName, arn: policy.Arn, otherAttachments: Math.max(0, (policy.AttachmentCount ?? 0) - onThisRole) });
+    }
+    Marker = page.IsTruncated ? page.Marker : undefined;
+  } while (Marker);
+  return strays.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The default version's document of a customer managed policy; undefined when it does not exist. */
@@ -253,6 +337,15 @@ export async function applyGithubRoleAction(iam: IAMClient, desired: GithubRoleD
     case "detachPolicy":
       await iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn }));
       break;
+    case "deletePolicy": {
+      // IAM deletes a policy only once its non-default versions are gone.
+      const versions = (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: action.policyArn }))).Versions ?? [];
+      for (const version of versions.filter((v) => !v.IsDefaultVersion && v.VersionId)) {
+        await iam.send(new DeletePolicyVersionCommand({ PolicyArn: action.policyArn, VersionId: version.VersionId }));
+      }
+      await iam.send(new DeletePolicyCommand({ PolicyArn: action.policyArn }));
+      break;
+    }
   }
   return undefined;
 }

@@ -1,12 +1,12 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { Outputs, Step } from "../plan";
 import {
-  DEPLOY_MANAGED_POLICY_PARTS,
   DEPLOY_POLICY_NAME,
   PLAN_GUARDRAILS_POLICY_NAME,
   PLAN_READ_POLICY_NAME,
   STATE_POLICY_NAME,
   deployManagedPolicyName,
+  deployManagedPolicyNamePattern,
   deployPolicies,
   deployRoleSubjects,
   githubTrustPolicy,
@@ -46,13 +46,14 @@ export function planRoleDesired(settings: BootstrapSettings, stateKeyArns: reado
 /** The deploy role: read and write state, manage the stacks' resources. */
 export function deployRoleDesired(settings: BootstrapSettings, stateKeyArns: readonly string[]): GithubRoleDesired {
   const policies = deployPolicies(settings, stateKeyArns);
-  const ownedPolicies: OwnedPolicy[] = DEPLOY_MANAGED_POLICY_PARTS.map((part) => {
+  // As many parts as the environment's regions need (bootstrap/policy-packing.ts).
+  const ownedPolicies: OwnedPolicy[] = Object.entries(policies.managed).map(([part, document]) => {
     const name = deployManagedPolicyName(settings, part);
     return {
       name,
       arn: `arn:${settings.partition}:iam::${settings.accountId}:policy/${name}`,
       description: `cdktf deploy from ${settings.githubRepo} (${settings.env}): ${part}`,
-      document: policies.managed[part],
+      document,
     };
   });
   return {
@@ -65,8 +66,20 @@ export function deployRoleDesired(settings: BootstrapSettings, stateKeyArns: rea
     },
     managedPolicyArns: ownedPolicies.map((p) => p.arn),
     ownedPolicies,
+    ownedPolicyNamePattern: deployManagedPolicyNamePattern(settings),
     tags: settings.tags,
   };
+}
+
+/**
+ * Checks, before bootstrap calls AWS, that the deploy role of this environment fits IAM's
+ * quotas (bootstrap/policy-packing.ts): throws PolicyQuotaError otherwise. The state key ARNs
+ * are only known later; the check uses two of the same length (a dedicated key and one the
+ * bucket already uses), the most a run grants.
+ */
+export function assertDeployRoleFitsQuotas(settings: BootstrapSettings): void {
+  const placeholderKey = (n: number) => `arn:${settings.partition}:kms:${settings.region}:${settings.accountId}:key/0000000${n}-0000-0000-0000-000000000000`;
+  deployRoleDesired(settings, [placeholderKey(1), placeholderKey(2)]);
 }
 
 /** A role step; `output` says which output its ARN fills. */

@@ -6,6 +6,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { EXIT_AWS_FAILURE, EXIT_BAD_INPUT, EXIT_OK, main } from "../../bootstrap/cli";
 import { createClients } from "../../bootstrap/clients";
+import { fixtureWithRegions } from "./helpers";
 
 const FIXTURE = join(__dirname, "fixtures", "cdktf.json");
 const args = (...extra: string[]) => ["--env", "production", "--region", "us-east-1", "--github-repo", "acme/openclaw-infra", "--cdktf-json", FIXTURE, ...extra];
@@ -45,6 +46,19 @@ describe("bootstrap CLI", () => {
     const { code, stderr } = await run(["--env", "prod", "--region", "us-east-1", "--github-repo", "a/b", "--cdktf-json", FIXTURE]);
     expect(code).toBe(EXIT_BAD_INPUT);
     expect(stderr).toMatch(/^--env prod is not in .*cdktf\.json \(environments: production, eu-staging\)/);
+  });
+
+  test("exits 1 before any AWS call when the environment has more regions than the deploy role's policies can fit, naming the quota", async () => {
+    const regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "eu-central-1", "ap-northeast-1", "ca-central-1", "sa-east-1", "ap-southeast-1", "eu-north-1"];
+    const more = [...regions, "us-east-2", "ap-south-1", "eu-west-2", "eu-west-3", "ap-northeast-2", "ap-northeast-3", "us-west-1", "eu-south-1", "me-south-1", "af-south-1"];
+    const { code, stdout, stderr } = await run(["--env", "production", "--region", "us-east-1", "--github-repo", "a/b", "--cdktf-json", fixtureWithRegions(more)]);
+    expect(code).toBe(EXIT_BAD_INPUT);
+    expect(stderr).toMatch(
+      /^bootstrap cannot fit the deploy role into IAM's quotas: environment production has 20 regions: the deploy role openclaw-production-github-deploy would need \d+ customer managed policies \(network, .*\), and IAM attaches at most 10 to a role \(quota "Managed policies per role", https:\/\/docs\.aws\.amazon\.com\/IAM\/latest\/UserGuide\/reference_iam-quotas\.html\): split the environment's regions across environments \(accounts\)\nNothing was changed\.$/,
+    );
+    expect(stderr).not.toMatch(NO_STACK_TRACE);
+    expect(stdout).toBe("");
+    expect(sts.calls()).toHaveLength(0);
   });
 
   test("exits 1 when --region is not the environment's stateRegion", async () => {

@@ -27,192 +27,212 @@ import {
 import { deployRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { wildcardMatch } from "../../audit/iam";
 import { allResources, synthesize } from "../support/synth";
-import { STATE_KEY, boundaryOf, referenced, roleOf, roleStatements, settingsForEnvironment, stackTarget } from "./pipeline-roles-support";
+import { EIGHT_REGIONS, FIVE_REGIONS, STATE_KEY, boundaryOf, referenced, roleOf, roleStatements, settingsForEnvironment, stackTarget } from "./pipeline-roles-support";
 
 const output = synthesize();
 const settings = settingsForEnvironment(output, "production");
-const { deploy } = roleStatements(settings);
 const ACCOUNT = "111111111111";
 const role = (name: string, account = ACCOUNT) => `arn:aws:iam::${account}:role/${name}`;
 const policy = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${name}`;
 const TENANT_BOUNDARY = policy("openclaw-production-us-east-1-tenant-boundary");
 const SERVICE_BOUNDARY = policy("openclaw-production-us-east-1-service-boundary");
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
-const decide = (request: IamRequest): Decision["decision"] => evaluate(deploy, request).decision;
-const refused = (request: IamRequest) => expect(decide(request)).not.toBe("allow");
-const allowed = (request: IamRequest) => expect(decide(request)).toBe("allow");
 
-describe("the deploy role cannot create or widen an unbounded role", () => {
-  test.each(["openclaw-production-us-east-1-anything", "openclaw-acme-butler-task", "openclaw-acme-execution", "openclaw-x", "admin"])(
-    "CreateRole %s without a permissions boundary is refused",
-    (name) => refused({ action: "iam:CreateRole", resource: role(name) }),
-  );
+/**
+ * The attacks below run against the role as bootstrap writes it for the repository's production
+ * environment (2 regions: four managed policies, every deny inline), and for the same environment
+ * grown to 5 regions (identity overflows into identity-2) and to 8 (services and identity
+ * overflow, and denies move to a guardrails managed policy): packing must lose no deny and add
+ * no allow.
+ */
+describe.each([
+  ["2 regions (cdktf.json)", settings.regions],
+  ["5 regions", FIVE_REGIONS],
+  ["8 regions", EIGHT_REGIONS],
+])("with %s", (_label, regions) => {
+  const withRegions = { ...settings, regions: [...regions] };
+  const { deploy } = roleStatements(withRegions);
+  const decide = (request: IamRequest): Decision["decision"] => evaluate(deploy, request).decision;
+  const refused = (request: IamRequest) => expect(decide(request)).not.toBe("allow");
+  const allowed = (request: IamRequest) => expect(decide(request)).toBe("allow");
 
-  test("CreateRole with a boundary the attacker made (name matching the boundary's pattern) is refused", () => {
-    for (const fake of ["openclaw-production-evil-tenant-boundary", "openclaw-production-us-east-1-tenant-boundary-2", "openclaw-staging-us-east-1-tenant-boundary"]) {
-      refused({ action: "iam:CreateRole", resource: role("openclaw-production-us-east-1-x"), context: { "iam:PermissionsBoundary": policy(fake) } });
-    }
-  });
+  describe("the deploy role cannot create or widen an unbounded role", () => {
+    test.each(["openclaw-production-us-east-1-anything", "openclaw-acme-butler-task", "openclaw-acme-execution", "openclaw-x", "admin"])(
+      "CreateRole %s without a permissions boundary is refused",
+      (name) => refused({ action: "iam:CreateRole", resource: role(name) }),
+    );
 
-  test("CreateRole under one of the environment's two boundaries is allowed, whatever the project name", () => {
-    allowed({ action: "iam:CreateRole", resource: role("openclaw-anything"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
-    allowed({ action: "iam:CreateRole", resource: role("openclaw-production-us-east-1-db-provisioner-role"), context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY } });
-  });
+    test("CreateRole with a boundary the attacker made (name matching the boundary's pattern) is refused", () => {
+      for (const fake of ["openclaw-production-evil-tenant-boundary", "openclaw-production-us-east-1-tenant-boundary-2", "openclaw-staging-us-east-1-tenant-boundary"]) {
+        refused({ action: "iam:CreateRole", resource: role("openclaw-production-us-east-1-x"), context: { "iam:PermissionsBoundary": policy(fake) } });
+      }
+    });
 
-  test("the boundary cannot be removed or replaced by another", () => {
-    refused({ action: "iam:DeleteRolePermissionsBoundary", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
-    refused({ action: "iam:PutRolePermissionsBoundary", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": ADMIN } });
-  });
+    test("CreateRole under one of the environment's two boundaries is allowed, whatever the project name", () => {
+      allowed({ action: "iam:CreateRole", resource: role("openclaw-anything"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+      allowed({ action: "iam:CreateRole", resource: role("openclaw-production-us-east-1-db-provisioner-role"), context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY } });
+    });
 
-  test("PutRolePolicy only on roles that carry a boundary of the environment", () => {
-    refused({ action: "iam:PutRolePolicy", resource: role("openclaw-legacy-unbounded") });
-    refused({ action: "iam:PutRolePolicy", resource: role("some-other-team-role"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
-    allowed({ action: "iam:PutRolePolicy", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
-  });
+    test("the boundary cannot be removed or replaced by another", () => {
+      // An explicit deny (RolesNeverLoseTheBoundary, a guardrails managed policy at 8 regions).
+      expect(decide({ action: "iam:DeleteRolePermissionsBoundary", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } })).toBe("deny");
+      refused({ action: "iam:PutRolePermissionsBoundary", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": ADMIN } });
+    });
 
-  test("AdministratorAccess, or any managed policy the stacks do not attach, cannot be attached", () => {
-    for (const arn of [ADMIN, "arn:aws:iam::aws:policy/IAMFullAccess", policy("openclaw-production-us-east-1-tenant-boundary"), policy("openclaw-anything")]) {
-      refused({ action: "iam:AttachRolePolicy", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY, "iam:PolicyARN": arn } });
-    }
-    allowed({
-      action: "iam:AttachRolePolicy",
-      resource: role("openclaw-production-us-east-1-db-rds-monitoring"),
-      context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY, "iam:PolicyARN": attachablePolicyArns("aws")[0] },
+    test("PutRolePolicy only on roles that carry a boundary of the environment", () => {
+      refused({ action: "iam:PutRolePolicy", resource: role("openclaw-legacy-unbounded") });
+      refused({ action: "iam:PutRolePolicy", resource: role("some-other-team-role"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+      allowed({ action: "iam:PutRolePolicy", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+    });
+
+    test("AdministratorAccess, or any managed policy the stacks do not attach, cannot be attached", () => {
+      for (const arn of [ADMIN, "arn:aws:iam::aws:policy/IAMFullAccess", policy("openclaw-production-us-east-1-tenant-boundary"), policy("openclaw-anything")]) {
+        refused({ action: "iam:AttachRolePolicy", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY, "iam:PolicyARN": arn } });
+      }
+      allowed({
+        action: "iam:AttachRolePolicy",
+        resource: role("openclaw-production-us-east-1-db-rds-monitoring"),
+        context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY, "iam:PolicyARN": attachablePolicyArns("aws")[0] },
+      });
+    });
+
+    test("its own roles, managed policies and the OIDC provider are out of reach", () => {
+      // Every part of this layout, and the names later overflow parts would take.
+      const parts = [...(deployRoleDesired(withRegions, [STATE_KEY]).ownedPolicies ?? []).map((p) => p.name), ...["identity-9", "guardrails-3"].map((part) => deployManagedPolicyName(settings, part))];
+      expect(parts.length).toBeGreaterThanOrEqual(DEPLOY_MANAGED_POLICY_PARTS.length + 2);
+      for (const name of parts) {
+        for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DetachRolePolicy"]) {
+          refused({ action, resource: policy(name) });
+        }
+        refused({ action: "iam:DetachRolePolicy", resource: role(settings.deployRoleName), context: { "iam:PolicyARN": policy(name), "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+      }
+      for (const name of [settings.deployRoleName, settings.planRoleName]) {
+        for (const action of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePermissionsBoundary"]) {
+          refused({ action, resource: role(name), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY, "iam:PolicyARN": attachablePolicyArns("aws")[0] } });
+        }
+      }
     });
   });
 
-  test("its own roles, managed policies and the OIDC provider are out of reach", () => {
-    for (const part of DEPLOY_MANAGED_POLICY_PARTS) {
-      for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"]) {
-        refused({ action, resource: policy(deployManagedPolicyName(settings, part)) });
+  describe("the deploy role cannot run code as another role", () => {
+    const passTo = (name: string, service: string) => ({ action: "iam:PassRole", resource: role(name), context: { "iam:PassedToService": service } });
+
+    test("no role goes to Lambda except the provisioner's own role", () => {
+      refused(passTo("openclaw-acme-butler-task", "lambda.amazonaws.com"));
+      refused(passTo("openclaw-production-us-east-1-flow-logs", "lambda.amazonaws.com"));
+      refused(passTo("openclaw-anything", "lambda.amazonaws.com"));
+      allowed(passTo("openclaw-production-us-east-1-db-provisioner-role", "lambda.amazonaws.com"));
+    });
+
+    test("no role goes to a service that does not run it (EC2, CodeBuild, Glue...)", () => {
+      for (const service of ["ec2.amazonaws.com", "codebuild.amazonaws.com", "glue.amazonaws.com", "states.amazonaws.com"]) {
+        refused(passTo("openclaw-acme-butler-task", service));
+        refused(passTo("openclaw-production-us-east-1-db-provisioner-role", service));
       }
-    }
-    for (const name of [settings.deployRoleName, settings.planRoleName]) {
-      for (const action of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePermissionsBoundary"]) {
-        refused({ action, resource: role(name), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY, "iam:PolicyARN": attachablePolicyArns("aws")[0] } });
+    });
+
+    test("tenant B's task role reaches ECS only through a task definition: RunTask, StartTask and ECS Exec are refused", () => {
+      const cluster = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/openclaw-production-us-east-1-agents`;
+      const taskDefinition = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/globex-butler:3`;
+      refused({ action: "ecs:RunTask", resource: taskDefinition });
+      refused({ action: "ecs:StartTask", resource: taskDefinition });
+      refused({ action: "ecs:ExecuteCommand", resource: cluster });
+      refused({ action: "ssm:StartSession", resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task/openclaw-production-us-east-1-agents/abc` });
+    });
+
+    test("cannot become a tenant role, even after rewriting its trust policy to name the deploy role", () => {
+      allowed({ action: "iam:UpdateAssumeRolePolicy", resource: role("openclaw-globex-butler-task") });
+      // A same-account trust policy naming the caller allows by itself: only an explicit deny stops it.
+      expect(decide({ action: "sts:AssumeRole", resource: role("openclaw-globex-butler-task") })).toBe("deny");
+      expect(decide({ action: "sts:TagSession", resource: role("openclaw-globex-butler-task") })).toBe("deny");
+    });
+
+    test("invokes no Lambda function but the provisioner", () => {
+      refused({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:some-other-function` });
+      refused({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-production-us-east-1-evil` });
+      refused({ action: "lambda:InvokeAsync", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-production-us-east-1-db-provisioner` });
+      allowed({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-production-us-east-1-db-provisioner:$LATEST` });
+    });
+
+    test("manages no function outside the project's openclaw-<env>- names", () => {
+      refused({ action: "lambda:UpdateFunctionCode", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:payroll` });
+      refused({ action: "lambda:CreateFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-staging-us-east-1-x` });
+    });
+  });
+
+  describe("the deploy role uses KMS only on the project's keys", () => {
+    const otherKey = `arn:aws:kms:us-east-1:${ACCOUNT}:key/99999999-8888-7777-6666-555555555555`;
+    const project = { "aws:ResourceTag/ManagedBy": "openclaw-infra" };
+
+    test.each(["kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey", "kms:TagResource"])(
+      "%s on a key without the project's tag is refused",
+      (action) => refused({ action, resource: otherKey, context: { "aws:ResourceTag/ManagedBy": "someone-else" } }),
+    );
+
+    test("a key another owner tagged cannot be re-tagged into the project", () => {
+      const foreign = { "aws:ResourceTag/ManagedBy": "payments-team", "aws:RequestTag/ManagedBy": "openclaw-infra", "aws:TagKeys": ["ManagedBy"] };
+      refused({ action: "kms:TagResource", resource: otherKey, context: foreign });
+      refused({ action: "kms:UntagResource", resource: otherKey, context: { ...foreign, "aws:TagKeys": ["ManagedBy"] } });
+    });
+
+    test("a key is created only with the project's tag in the request", () => {
+      refused({ action: "kms:CreateKey", resource: "*" });
+      refused({ action: "kms:CreateKey", resource: "*", context: { "aws:RequestTag/ManagedBy": "attacker" } });
+      allowed({ action: "kms:CreateKey", resource: "*", context: { "aws:RequestTag/ManagedBy": "openclaw-infra" } });
+      // KMS authorizes the tags of CreateKey as kms:TagResource on the new key (no tags yet).
+      allowed({ action: "kms:TagResource", resource: otherKey, context: { "aws:RequestTag/ManagedBy": "openclaw-infra" } });
+    });
+
+    test("project keys decrypt only through RDS and Secrets Manager, never directly (no ciphertext reads)", () => {
+      refused({ action: "kms:Decrypt", resource: otherKey, context: project });
+      allowed({ action: "kms:Decrypt", resource: otherKey, context: { ...project, "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } });
+      refused({ action: "kms:Decrypt", resource: otherKey, context: { ...project, "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+    });
+
+    test("aliases only under alias/openclaw/", () => {
+      refused({ action: "kms:CreateAlias", resource: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/aws/s3`, context: project });
+      refused({ action: "kms:UpdateAlias", resource: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/payments`, context: project });
+    });
+
+    test("the state key can be neither deleted, disabled, re-policied nor granted", () => {
+      for (const action of ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant"]) {
+        refused({ action, resource: STATE_KEY, context: project });
       }
-    }
-  });
-});
-
-describe("the deploy role cannot run code as another role", () => {
-  const passTo = (name: string, service: string) => ({ action: "iam:PassRole", resource: role(name), context: { "iam:PassedToService": service } });
-
-  test("no role goes to Lambda except the provisioner's own role", () => {
-    refused(passTo("openclaw-acme-butler-task", "lambda.amazonaws.com"));
-    refused(passTo("openclaw-production-us-east-1-flow-logs", "lambda.amazonaws.com"));
-    refused(passTo("openclaw-anything", "lambda.amazonaws.com"));
-    allowed(passTo("openclaw-production-us-east-1-db-provisioner-role", "lambda.amazonaws.com"));
+    });
   });
 
-  test("no role goes to a service that does not run it (EC2, CodeBuild, Glue...)", () => {
-    for (const service of ["ec2.amazonaws.com", "codebuild.amazonaws.com", "glue.amazonaws.com", "states.amazonaws.com"]) {
-      refused(passTo("openclaw-acme-butler-task", service));
-      refused(passTo("openclaw-production-us-east-1-db-provisioner-role", service));
-    }
-  });
+  describe("the deploy role keeps its data guardrails", () => {
+    test("no object reads or writes outside the state bucket but offboarding's (test/bootstrap/offboard-role.test.ts), and version deletion only in tenant buckets", () => {
+      const tenantBucket = `arn:aws:s3:::openclaw-acme-${ACCOUNT}-us-east-1`;
+      for (const bucket of ["arn:aws:s3:::payroll", `arn:aws:s3:::openclaw-${ACCOUNT}-production-us-east-1-platform-logs`]) {
+        for (const action of ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"]) expect(decide({ action, resource: `${bucket}/memory.json` })).toBe("deny");
+      }
+      // Offboarding reads tenant objects' metadata and empties the bucket; it never writes one.
+      refused({ action: "s3:PutObject", resource: `${tenantBucket}/memory.json` });
+      allowed({ action: "s3:DeleteObjectVersion", resource: `${tenantBucket}/memory.json` });
+      refused({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${settings.stateBucket}/tenants/acme.tfstate` });
+      refused({ action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::someone-elses-bucket/x" });
+      // The offboarding archive matches the tenant-bucket pattern; what it keeps stays.
+      for (const archive of [`openclaw-offboarding-${ACCOUNT}-us-east-1`, `openclaw-${ACCOUNT}-production-us-east-1-archive`]) {
+        expect(decide({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${archive}/database-exports/acme/x` })).toBe("deny");
+      }
+    });
 
-  test("tenant B's task role reaches ECS only through a task definition: RunTask, StartTask and ECS Exec are refused", () => {
-    const cluster = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/openclaw-production-us-east-1-agents`;
-    const taskDefinition = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/globex-butler:3`;
-    refused({ action: "ecs:RunTask", resource: taskDefinition });
-    refused({ action: "ecs:StartTask", resource: taskDefinition });
-    refused({ action: "ecs:ExecuteCommand", resource: cluster });
-    refused({ action: "ssm:StartSession", resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:task/openclaw-production-us-east-1-agents/abc` });
-  });
+    test.each(["logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "rds:DownloadDBLogFilePortion", "pi:GetResourceMetrics", "ecr:BatchGetImage"])(
+      "no tenant data through %s (explicit deny, like the plan role)",
+      (action) => expect(decide({ action, resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/openclaw/production/acme:*` })).toBe("deny"),
+    );
 
-  test("cannot become a tenant role, even after rewriting its trust policy to name the deploy role", () => {
-    allowed({ action: "iam:UpdateAssumeRolePolicy", resource: role("openclaw-globex-butler-task") });
-    // A same-account trust policy naming the caller allows by itself: only an explicit deny stops it.
-    expect(decide({ action: "sts:AssumeRole", resource: role("openclaw-globex-butler-task") })).toBe("deny");
-    expect(decide({ action: "sts:TagSession", resource: role("openclaw-globex-butler-task") })).toBe("deny");
-  });
+    test("no secret values, read or written", () => {
+      refused({ action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:/openclaw/production/acme/gmail-AbCdEf` });
+      refused({ action: "secretsmanager:PutSecretValue", resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:/openclaw/production/acme/gmail-AbCdEf` });
+    });
 
-  test("invokes no Lambda function but the provisioner", () => {
-    refused({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:some-other-function` });
-    refused({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-production-us-east-1-evil` });
-    refused({ action: "lambda:InvokeAsync", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-production-us-east-1-db-provisioner` });
-    allowed({ action: "lambda:InvokeFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-production-us-east-1-db-provisioner:$LATEST` });
-  });
-
-  test("manages no function outside the project's openclaw-<env>- names", () => {
-    refused({ action: "lambda:UpdateFunctionCode", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:payroll` });
-    refused({ action: "lambda:CreateFunction", resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:openclaw-staging-us-east-1-x` });
-  });
-});
-
-describe("the deploy role uses KMS only on the project's keys", () => {
-  const otherKey = `arn:aws:kms:us-east-1:${ACCOUNT}:key/99999999-8888-7777-6666-555555555555`;
-  const project = { "aws:ResourceTag/ManagedBy": "openclaw-infra" };
-
-  test.each(["kms:DescribeKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey", "kms:TagResource"])(
-    "%s on a key without the project's tag is refused",
-    (action) => refused({ action, resource: otherKey, context: { "aws:ResourceTag/ManagedBy": "someone-else" } }),
-  );
-
-  test("a key another owner tagged cannot be re-tagged into the project", () => {
-    const foreign = { "aws:ResourceTag/ManagedBy": "payments-team", "aws:RequestTag/ManagedBy": "openclaw-infra", "aws:TagKeys": ["ManagedBy"] };
-    refused({ action: "kms:TagResource", resource: otherKey, context: foreign });
-    refused({ action: "kms:UntagResource", resource: otherKey, context: { ...foreign, "aws:TagKeys": ["ManagedBy"] } });
-  });
-
-  test("a key is created only with the project's tag in the request", () => {
-    refused({ action: "kms:CreateKey", resource: "*" });
-    refused({ action: "kms:CreateKey", resource: "*", context: { "aws:RequestTag/ManagedBy": "attacker" } });
-    allowed({ action: "kms:CreateKey", resource: "*", context: { "aws:RequestTag/ManagedBy": "openclaw-infra" } });
-    // KMS authorizes the tags of CreateKey as kms:TagResource on the new key (no tags yet).
-    allowed({ action: "kms:TagResource", resource: otherKey, context: { "aws:RequestTag/ManagedBy": "openclaw-infra" } });
-  });
-
-  test("project keys decrypt only through RDS and Secrets Manager, never directly (no ciphertext reads)", () => {
-    refused({ action: "kms:Decrypt", resource: otherKey, context: project });
-    allowed({ action: "kms:Decrypt", resource: otherKey, context: { ...project, "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } });
-    refused({ action: "kms:Decrypt", resource: otherKey, context: { ...project, "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
-  });
-
-  test("aliases only under alias/openclaw/", () => {
-    refused({ action: "kms:CreateAlias", resource: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/aws/s3`, context: project });
-    refused({ action: "kms:UpdateAlias", resource: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/payments`, context: project });
-  });
-
-  test("the state key can be neither deleted, disabled, re-policied nor granted", () => {
-    for (const action of ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant"]) {
-      refused({ action, resource: STATE_KEY, context: project });
-    }
-  });
-});
-
-describe("the deploy role keeps its data guardrails", () => {
-  test("no object reads or writes outside the state bucket but offboarding's (test/bootstrap/offboard-role.test.ts), and version deletion only in tenant buckets", () => {
-    const tenantBucket = `arn:aws:s3:::openclaw-acme-${ACCOUNT}-us-east-1`;
-    for (const bucket of ["arn:aws:s3:::payroll", `arn:aws:s3:::openclaw-${ACCOUNT}-production-us-east-1-platform-logs`]) {
-      for (const action of ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"]) expect(decide({ action, resource: `${bucket}/memory.json` })).toBe("deny");
-    }
-    // Offboarding reads tenant objects' metadata and empties the bucket; it never writes one.
-    refused({ action: "s3:PutObject", resource: `${tenantBucket}/memory.json` });
-    allowed({ action: "s3:DeleteObjectVersion", resource: `${tenantBucket}/memory.json` });
-    refused({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${settings.stateBucket}/tenants/acme.tfstate` });
-    refused({ action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::someone-elses-bucket/x" });
-    // The offboarding archive matches the tenant-bucket pattern; what it keeps stays.
-    for (const archive of [`openclaw-offboarding-${ACCOUNT}-us-east-1`, `openclaw-${ACCOUNT}-production-us-east-1-archive`]) {
-      expect(decide({ action: "s3:DeleteObjectVersion", resource: `arn:aws:s3:::${archive}/database-exports/acme/x` })).toBe("deny");
-    }
-  });
-
-  test.each(["logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "rds:DownloadDBLogFilePortion", "pi:GetResourceMetrics", "ecr:BatchGetImage"])(
-    "no tenant data through %s (explicit deny, like the plan role)",
-    (action) => expect(decide({ action, resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/openclaw/production/acme:*` })).toBe("deny"),
-  );
-
-  test("no secret values, read or written", () => {
-    refused({ action: "secretsmanager:GetSecretValue", resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:/openclaw/production/acme/gmail-AbCdEf` });
-    refused({ action: "secretsmanager:PutSecretValue", resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:/openclaw/production/acme/gmail-AbCdEf` });
-  });
-
-  test("the state bucket and lock table cannot be weakened", () => {
-    refused({ action: "s3:PutBucketPolicy", resource: `arn:aws:s3:::${settings.stateBucket}` });
-    refused({ action: "s3:DeleteBucket", resource: `arn:aws:s3:::${settings.stateBucket}` });
-    refused({ action: "dynamodb:DeleteTable", resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${settings.lockTable}` });
+    test("the state bucket and lock table cannot be weakened", () => {
+      refused({ action: "s3:PutBucketPolicy", resource: `arn:aws:s3:::${settings.stateBucket}` });
+      refused({ action: "s3:DeleteBucket", resource: `arn:aws:s3:::${settings.stateBucket}` });
+      refused({ action: "dynamodb:DeleteTable", resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${settings.lockTable}` });
+    });
   });
 });
 
@@ -323,6 +343,17 @@ describe("policy size", () => {
     const inline = Object.values(desired.inlinePolicies).reduce((sum, d) => sum + policySize(d), 0);
     expect(inline).toBeLessThanOrEqual(10240);
     expect(desired.managedPolicyArns.length).toBeLessThanOrEqual(10);
+  });
+
+  /** Real region names, in the order an environment would add them. */
+  const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "eu-central-1", "ap-northeast-1", "ca-central-1", "sa-east-1"];
+
+  test.each(REGIONS.map((_r, i) => i + 1))("with %i region(s), every IAM quota holds: each managed policy <= 6,144, inline total <= 10,240, <= 10 attached", (count) => {
+    const wide = deployRoleDesired({ ...settings, regions: REGIONS.slice(0, count) }, [STATE_KEY, STATE_KEY.replace("1111", "9999")]);
+    const over = (wide.ownedPolicies ?? []).map((p) => ({ name: p.name, size: policySize(p.document) })).filter((p) => p.size > 6144);
+    expect(over).toEqual([]);
+    expect(Object.values(wide.inlinePolicies).reduce((sum, d) => sum + policySize(d), 0)).toBeLessThanOrEqual(10240);
+    expect(wide.managedPolicyArns.length).toBeLessThanOrEqual(10);
   });
 
   test("the sizes hold for an environment with four regions (each adds boundary, role and function ARNs)", () => {

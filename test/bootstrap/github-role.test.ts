@@ -27,8 +27,8 @@ describe("planGithubRole", () => {
     expect(plan.exists).toBe(false);
     expect(plan.actions.map((a) => a.description)).toEqual([
       "create, trusted for repo:acme/openclaw-infra:ref:refs/heads/main",
-      "inline policy state: add (Read)",
       "attach arn:aws:iam::aws:policy/ReadOnlyAccess",
+      "inline policy state: add (Read)",
     ]);
   });
 
@@ -67,9 +67,9 @@ describe("planGithubRole with customer managed policies it owns", () => {
   test("creates the policy before attaching it", () => {
     expect(planGithubRole(deploy, undefined).actions.map((a) => a.description)).toEqual([
       `create, trusted for ${subjects(desired.trustPolicy).join(", ")}`,
-      "inline policy state: add (Read)",
       "managed policy openclaw-production-github-deploy-network: create (Net)",
       `attach ${owned.arn}`,
+      "inline policy state: add (Read)",
     ]);
   });
 
@@ -88,6 +88,70 @@ describe("planGithubRole with customer managed policies it owns", () => {
 
   test("a role as desired needs nothing", () => {
     expect(planGithubRole(deploy, current)).toEqual({ exists: true, actions: [], notes: [] });
+  });
+});
+
+describe("planGithubRole when the number of parts changes (regions added or removed)", () => {
+  const ROLE = "openclaw-production-github-deploy";
+  const part = (name: string, document: PolicyDocument) => ({ name: `${ROLE}-${name}`, arn: `arn:aws:iam::123456789012:policy/${ROLE}-${name}`, description: "d", document });
+  const twoStatements: PolicyDocument = { Version: "2012-10-17", Statement: [...allowAll("A").Statement, { ...allowAll("B").Statement[0], Sid: "B" }] };
+  const denyAll = (sid: string): PolicyDocument => ({ Version: "2012-10-17", Statement: [{ Sid: sid, Effect: "Deny", Action: "s3:DeleteBucket", Resource: "*" }] });
+  const base: GithubRoleDesired = { ...desired, name: ROLE, managedPolicyArns: [], inlinePolicies: {}, ownedPolicyNamePattern: new RegExp(`^${ROLE}-(identity|guardrails)(-[0-9]+)?$`) };
+
+  test("a statement moving to a new overflow part: the part is created and attached before the old part loses it, and nothing is detached", () => {
+    const identity = part("identity", allowAll("A"));
+    const overflow = part("identity-2", { ...allowAll("B"), Statement: [{ ...allowAll("B").Statement[0], Sid: "B" }] });
+    const wanted: GithubRoleDesired = { ...base, ownedPolicies: [identity, overflow], managedPolicyArns: [identity.arn, overflow.arn] };
+    const before: GithubRoleObserved = { ...inPlace, inlinePolicies: {}, managedPolicyArns: [identity.arn], ownedPolicies: { [identity.arn]: twoStatements }, strayOwnedPolicies: [] };
+    expect(planGithubRole(wanted, before).actions.map((a) => a.kind)).toEqual(["ownedPolicy", "attachPolicy", "ownedPolicy"]);
+    expect(planGithubRole(wanted, before).actions.map((a) => a.description)).toEqual([
+      `managed policy ${ROLE}-identity-2: create (B)`,
+      `attach ${overflow.arn}`,
+      `managed policy ${ROLE}-identity: statements removed B`,
+    ]);
+  });
+
+  test("an overflow part no longer produced is detached and deleted only after the parts that take over its statements are written", () => {
+    const identity = part("identity", twoStatements);
+    const stray = { name: `${ROLE}-identity-2`, arn: `arn:aws:iam::123456789012:policy/${ROLE}-identity-2`, otherAttachments: 0 };
+    const wanted: GithubRoleDesired = { ...base, ownedPolicies: [identity], managedPolicyArns: [identity.arn], inlinePolicies: { guardrails: denyAll("D") } };
+    const before: GithubRoleObserved = {
+      ...inPlace,
+      inlinePolicies: {},
+      managedPolicyArns: [identity.arn, stray.arn],
+      ownedPolicies: { [identity.arn]: allowAll("A") },
+      strayOwnedPolicies: [stray],
+    };
+    const plan = planGithubRole(wanted, before);
+    expect(plan.actions).toEqual([
+      { kind: "ownedPolicy", policyArn: identity.arn, create: false, description: `managed policy ${ROLE}-identity: statements added B` },
+      { kind: "inlinePolicy", policyName: "guardrails", description: "inline policy guardrails: add (D)" },
+      { kind: "detachPolicy", policyArn: stray.arn, description: `detach managed policy ${ROLE}-identity-2 (bootstrap's, no longer needed: its statements are in the other parts)` },
+      { kind: "deletePolicy", policyArn: stray.arn, description: `delete managed policy ${ROLE}-identity-2 (bootstrap's, no longer needed)` },
+    ]);
+    expect(plan.notes).toEqual([]);
+  });
+
+  test("a stray part someone attached elsewhere too is detached from the role but not deleted, and reported", () => {
+    const stray = { name: `${ROLE}-guardrails`, arn: `arn:aws:iam::123456789012:policy/${ROLE}-guardrails`, otherAttachments: 1 };
+    const plan = planGithubRole(base, { ...inPlace, inlinePolicies: {}, managedPolicyArns: [stray.arn], strayOwnedPolicies: [stray] });
+    expect(plan.actions.map((a) => a.kind)).toEqual(["detachPolicy"]);
+    expect(plan.notes).toEqual([`managed policy ${ROLE}-guardrails is no longer part of this role but is attached to 1 other user(s), group(s) or role(s): left in place, review it`]);
+  });
+
+  test("inline policies that shrink are written before those that grow (IAM checks the role's total on every write)", () => {
+    const wanted: GithubRoleDesired = { ...base, inlinePolicies: { grows: twoStatements, shrinks: allowAll("A") } };
+    const before: GithubRoleObserved = { ...inPlace, inlinePolicies: { grows: allowAll("A"), shrinks: twoStatements }, managedPolicyArns: [] };
+    expect(planGithubRole(wanted, before).actions.map((a) => (a.kind === "inlinePolicy" ? a.policyName : a.kind))).toEqual(["shrinks", "grows"]);
+  });
+
+  test("fails before any change when the role would pass IAM's 10 attached managed policies during the run", () => {
+    const parts = Array.from({ length: 9 }, (_v, i) => part(`identity-${i + 2}`, allowAll("A")));
+    const wanted: GithubRoleDesired = { ...base, ownedPolicies: parts, managedPolicyArns: parts.map((p) => p.arn) };
+    const foreign = ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::123456789012:policy/handmade"];
+    expect(() => planGithubRole(wanted, { ...inPlace, inlinePolicies: {}, managedPolicyArns: foreign })).toThrow(
+      /^role openclaw-production-github-deploy would have 11 managed policies attached during this run \(9 bootstrap's, 2 others: arn:aws:iam::aws:policy\/ReadOnlyAccess, arn:aws:iam::123456789012:policy\/handmade\); IAM attaches at most 10 to a role \(quota "Managed policies per role", https:\/\/docs.aws.amazon.com\/IAM\/latest\/UserGuide\/reference_iam-quotas.html\)/,
+    );
   });
 });
 

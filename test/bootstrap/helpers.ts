@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { EnvironmentConfig } from "../../config/environment-schema";
 import { BootstrapOptions, BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
 import { OffboardingConfigSchema } from "../../config/environment-schema";
@@ -37,3 +40,17 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
 
 export const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 export const OTHER_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555";
+
+/**
+ * A copy of fixtures/cdktf.json whose production environment has the given regions (each with
+ * the first region's settings and its own VPC range), written to a temporary directory; returns its path.
+ */
+export function fixtureWithRegions(regions: readonly string[]): string {
+  const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures", "cdktf.json"), "utf8"));
+  const production = fixture.context.environments.production;
+  const template = Object.values(production.regions)[0] as Record<string, unknown>;
+  production.regions = Object.fromEntries(regions.map((region, i) => [region, { ...template, vpcCidr: `10.${100 + i}.0.0/16` }]));
+  const dir = mkdtempSync(join(tmpdir(), "bootstrap-regions-"));
+  writeFileSync(join(dir, "cdktf.json"), JSON.stringify(fixture, null, 2));
+  return join(dir, "cdktf.json");
+}

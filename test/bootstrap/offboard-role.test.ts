@@ -24,14 +24,12 @@ import { OFFBOARDING_MANIFEST_FILE, offboardingArchiveBucketName, platformResour
 import { locations, OffboardTenant } from "../../pipeline/offboard";
 import { OFFBOARDING_AWS_CALLS, OffboardingTarget } from "../../pipeline/lib/offboarding-aws";
 import { synthesize } from "../support/synth";
-import { STATE_KEY, roleStatements, settingsForEnvironment } from "./pipeline-roles-support";
+import { FIVE_REGIONS, STATE_KEY, roleStatements, settingsForEnvironment } from "./pipeline-roles-support";
 
 const output = synthesize();
 const ENV = "production";
 const settings = settingsForEnvironment(output, ENV);
-const { deploy } = roleStatements(settings);
 const ACCOUNT = settings.accountId;
-const decide = (request: IamRequest) => evaluate(deploy, request);
 const project = { "aws:ResourceTag/ManagedBy": "openclaw-infra" };
 const STAMP = "2026-12-01T23-00-00-000Z";
 
@@ -65,93 +63,106 @@ function offboarding(region: string) {
   return { where, archive, tenantBucket, tenantKey, platformKey, throughS3, targets, s3 };
 }
 
-describe("the deploy role allows every AWS call of the offboarding job", () => {
-  test("the list names every command the job sends, and nothing it does not send", () => {
-    const sent = new Set<string>();
-    for (const file of ["pipeline/offboard.ts", "pipeline/lib/offboarding-aws.ts"]) {
-      for (const m of readFileSync(join(__dirname, "../..", file), "utf8").matchAll(/new (\w+)Command\(/g)) sent.add(m[1]);
-    }
-    expect([...sent].sort()).toEqual([...new Set(OFFBOARDING_AWS_CALLS.map((c) => c.command))].sort());
-  });
+/**
+ * Against the role as bootstrap writes it for the production environment (2 regions) and for
+ * the same environment grown to 5 regions, whose deploy role has more managed policies: the
+ * offboarding grants and denies must hold in every part layout.
+ */
+describe.each([
+  ["2 regions (cdktf.json)", settings.regions],
+  ["5 regions", FIVE_REGIONS],
+])("with %s", (_label, environmentRegions) => {
+  const regions = [...environmentRegions];
+  const { deploy } = roleStatements({ ...settings, regions });
+  const decide = (request: IamRequest) => evaluate(deploy, request);
 
-  test.each(settings.regions)("every call, on the ARNs the job computes, in %s", (region) => {
-    const { targets } = offboarding(region);
-    const refusedCalls: string[] = [];
-    for (const call of OFFBOARDING_AWS_CALLS) {
-      for (const target of call.on) {
-        for (const action of call.actions) {
-          for (const request of targets[target]) {
-            const d = decide({ ...request, action });
-            if (d.decision !== "allow") refusedCalls.push(`${call.command}: ${action} on ${request.resource} (${target}): ${d.decision}${d.decision === "deny" ? ` by ${d.by}` : ""}`);
+  describe("the deploy role allows every AWS call of the offboarding job", () => {
+    test("the list names every command the job sends, and nothing it does not send", () => {
+      const sent = new Set<string>();
+      for (const file of ["pipeline/offboard.ts", "pipeline/lib/offboarding-aws.ts"]) {
+        for (const m of readFileSync(join(__dirname, "../..", file), "utf8").matchAll(/new (\w+)Command\(/g)) sent.add(m[1]);
+      }
+      expect([...sent].sort()).toEqual([...new Set(OFFBOARDING_AWS_CALLS.map((c) => c.command))].sort());
+    });
+
+    test.each(regions)("every call, on the ARNs the job computes, in %s", (region) => {
+      const { targets } = offboarding(region);
+      const refusedCalls: string[] = [];
+      for (const call of OFFBOARDING_AWS_CALLS) {
+        for (const target of call.on) {
+          for (const action of call.actions) {
+            for (const request of targets[target]) {
+              const d = decide({ ...request, action });
+              if (d.decision !== "allow") refusedCalls.push(`${call.command}: ${action} on ${request.resource} (${target}): ${d.decision}${d.decision === "deny" ? ` by ${d.by}` : ""}`);
+            }
           }
         }
       }
-    }
-    expect(refusedCalls).toEqual([]);
+      expect(refusedCalls).toEqual([]);
+    });
   });
-});
 
-describe("what offboarding's grants still keep out of reach", () => {
-  const regions = settings.regions;
+  describe("what offboarding's grants still keep out of reach", () => {
 
-  test("a tenant object's contents: kms:Decrypt on the tenant key is refused, through S3 or directly (the object is fetched as ciphertext S3 cannot decrypt for the role)", () => {
-    for (const region of regions) {
-      const { tenantBucket, tenantKey, throughS3, s3 } = offboarding(region);
-      const object = s3(tenantBucket, "memory.json");
-      for (const context of [throughS3(region, object), throughS3(region, s3(tenantBucket)), project]) {
-        expect(decide({ action: "kms:Decrypt", resource: tenantKey, context }).decision).not.toBe("allow");
+    test("a tenant object's contents: kms:Decrypt on the tenant key is refused, through S3 or directly (the object is fetched as ciphertext S3 cannot decrypt for the role)", () => {
+      for (const region of regions) {
+        const { tenantBucket, tenantKey, throughS3, s3 } = offboarding(region);
+        const object = s3(tenantBucket, "memory.json");
+        for (const context of [throughS3(region, object), throughS3(region, s3(tenantBucket)), project]) {
+          expect(decide({ action: "kms:Decrypt", resource: tenantKey, context }).decision).not.toBe("allow");
+        }
+        // An explicit deny: no allow added later (a broad policy attached by hand) reopens it.
+        expect(decide({ action: "kms:Decrypt", resource: tenantKey, context: throughS3(region, object) })).toEqual({ decision: "deny", by: "DenyDecryptThroughS3" });
       }
-      // An explicit deny: no allow added later (a broad policy attached by hand) reopens it.
-      expect(decide({ action: "kms:Decrypt", resource: tenantKey, context: throughS3(region, object) })).toEqual({ decision: "deny", by: "DenyDecryptThroughS3" });
-    }
-  });
+    });
 
-  test("the archive's contents: kms:Decrypt on the platform key through S3 is denied", () => {
-    for (const region of regions) {
-      const { archive, platformKey, throughS3 } = offboarding(region);
-      expect(decide({ action: "kms:Decrypt", resource: platformKey, context: throughS3(region, archive) }).decision).toBe("deny");
-    }
-  });
-
-  test("nothing in the archive can be deleted, and nothing but a bucket manifest written", () => {
-    for (const region of regions) {
-      const { where, archive } = offboarding(region);
-      const exported = `${archive}/${EXPORT_PREFIX}/acme/${STAMP}.sql`;
-      const manifest = `${archive}/${where.archivePrefix(STAMP)}${OFFBOARDING_MANIFEST_FILE}`;
-      for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention"]) {
-        for (const resource of [exported, manifest]) expect(decide({ action, resource }).decision).toBe("deny");
+    test("the archive's contents: kms:Decrypt on the platform key through S3 is denied", () => {
+      for (const region of regions) {
+        const { archive, platformKey, throughS3 } = offboarding(region);
+        expect(decide({ action: "kms:Decrypt", resource: platformKey, context: throughS3(region, archive) }).decision).toBe("deny");
       }
-      for (const key of [`${EXPORT_PREFIX}/acme/${STAMP}.sql`, `${where.archivePrefix(STAMP)}other.json`, `${OFFBOARDING_MANIFEST_FILE}.evil`, "acme/x/bucket-manifest.json.bak"]) {
-        expect(decide({ action: "s3:PutObject", resource: `${archive}/${key}` }).decision).toBe("deny");
+    });
+
+    test("nothing in the archive can be deleted, and nothing but a bucket manifest written", () => {
+      for (const region of regions) {
+        const { where, archive } = offboarding(region);
+        const exported = `${archive}/${EXPORT_PREFIX}/acme/${STAMP}.sql`;
+        const manifest = `${archive}/${where.archivePrefix(STAMP)}${OFFBOARDING_MANIFEST_FILE}`;
+        for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention"]) {
+          for (const resource of [exported, manifest]) expect(decide({ action, resource }).decision).toBe("deny");
+        }
+        for (const key of [`${EXPORT_PREFIX}/acme/${STAMP}.sql`, `${where.archivePrefix(STAMP)}other.json`, `${OFFBOARDING_MANIFEST_FILE}.evil`, "acme/x/bucket-manifest.json.bak"]) {
+          expect(decide({ action: "s3:PutObject", resource: `${archive}/${key}` }).decision).toBe("deny");
+        }
+        expect(decide({ action: "s3:PutObject", resource: manifest }).decision).toBe("allow");
       }
-      expect(decide({ action: "s3:PutObject", resource: manifest }).decision).toBe("allow");
-    }
-  });
+    });
 
-  test("tenant buckets: emptied and listed, never written", () => {
-    for (const region of regions) {
-      const { tenantBucket, s3 } = offboarding(region);
-      expect(decide({ action: "s3:PutObject", resource: s3(tenantBucket, "memory.json") }).decision).toBe("deny");
-      expect(decide({ action: "s3:DeleteObjectVersion", resource: s3(tenantBucket, "memory.json") }).decision).toBe("allow");
-    }
-  });
+    test("tenant buckets: emptied and listed, never written", () => {
+      for (const region of regions) {
+        const { tenantBucket, s3 } = offboarding(region);
+        expect(decide({ action: "s3:PutObject", resource: s3(tenantBucket, "memory.json") }).decision).toBe("deny");
+        expect(decide({ action: "s3:DeleteObjectVersion", resource: s3(tenantBucket, "memory.json") }).decision).toBe("allow");
+      }
+    });
 
-  test("another region's, account's or unrelated bucket gets none of the object grants", () => {
-    const actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"];
-    const elsewhere = [
-      `arn:aws:s3:::${tenantBucketName("acme", ACCOUNT, "eu-west-1")}/memory.json`,
-      `arn:aws:s3:::${tenantBucketName("acme", "222222222222", regions[0])}/memory.json`,
-      `arn:aws:s3:::${offboardingArchiveBucketName("staging", regions[0], ACCOUNT)}/acme/x/${OFFBOARDING_MANIFEST_FILE}`,
-      "arn:aws:s3:::payroll-exports/2026/november.csv",
-    ];
-    for (const resource of elsewhere) for (const action of actions) expect(`${action} ${resource}: ${decide({ action, resource }).decision}`).toMatch(/: (deny|implicit)$/);
-  });
+    test("another region's, account's or unrelated bucket gets none of the object grants", () => {
+      const actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"];
+      const elsewhere = [
+        `arn:aws:s3:::${tenantBucketName("acme", ACCOUNT, ["eu-west-1", "ap-south-1"].find((r) => !regions.includes(r))!)}/memory.json`,
+        `arn:aws:s3:::${tenantBucketName("acme", "222222222222", regions[0])}/memory.json`,
+        `arn:aws:s3:::${offboardingArchiveBucketName("staging", regions[0], ACCOUNT)}/acme/x/${OFFBOARDING_MANIFEST_FILE}`,
+        "arn:aws:s3:::payroll-exports/2026/november.csv",
+      ];
+      for (const resource of elsewhere) for (const action of actions) expect(`${action} ${resource}: ${decide({ action, resource }).decision}`).toMatch(/: (deny|implicit)$/);
+    });
 
-  test("the archive's key encrypts only for the archive: GenerateDataKey through S3 for a tenant bucket is refused", () => {
-    for (const region of regions) {
-      const { tenantBucket, platformKey, throughS3, s3 } = offboarding(region);
-      expect(decide({ action: "kms:GenerateDataKey", resource: platformKey, context: throughS3(region, s3(tenantBucket)) }).decision).not.toBe("allow");
-      expect(decide({ action: "kms:GenerateDataKey", resource: platformKey, context: project }).decision).not.toBe("allow");
-    }
+    test("the archive's key encrypts only for the archive: GenerateDataKey through S3 for a tenant bucket is refused", () => {
+      for (const region of regions) {
+        const { tenantBucket, platformKey, throughS3, s3 } = offboarding(region);
+        expect(decide({ action: "kms:GenerateDataKey", resource: platformKey, context: throughS3(region, s3(tenantBucket)) }).decision).not.toBe("allow");
+        expect(decide({ action: "kms:GenerateDataKey", resource: platformKey, context: project }).decision).not.toBe("allow");
+      }
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { IamRequest, Statement } from "../../audit/iam";
 import { BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
-import { deployPolicies, planGuardrailsPolicy, planReadPolicy, statePolicy, statementsOf } from "../../bootstrap/policies";
+import { statementsOf } from "../../bootstrap/policies";
+import { GithubRoleDesired } from "../../bootstrap/resources/github-role";
+import { deployRoleDesired, planRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { MANAGED_BY, platformResourceName, TENANT_BOUNDARY_SUFFIX } from "../../modules/naming";
 import { SynthOutput, SynthesizedResource } from "../support/synth";
 import { settingsFor } from "./helpers";
@@ -26,13 +28,23 @@ export interface RoleStatements {
   readonly plan: Statement[];
 }
 
+/**
+ * Every statement a role holds, as bootstrap writes it: its inline policies and all of its
+ * customer managed parts, however many the environment's regions need. IAM evaluates their
+ * union, so the tests do too.
+ */
 export function roleStatements(settings: BootstrapSettings, keys: readonly string[] = [STATE_KEY]): RoleStatements {
-  const deploy = deployPolicies(settings, keys);
+  const documents = (role: GithubRoleDesired) => [...Object.values(role.inlinePolicies), ...(role.ownedPolicies ?? []).map((p) => p.document)];
   return {
-    deploy: statementsOf([statePolicy(settings, keys, true), ...Object.values(deploy.managed), deploy.guardrails]) as Statement[],
-    plan: statementsOf([statePolicy(settings, keys, false), planReadPolicy(settings), planGuardrailsPolicy(settings, keys)]) as Statement[],
+    deploy: statementsOf(documents(deployRoleDesired(settings, keys))) as Statement[],
+    plan: statementsOf(documents(planRoleDesired(settings, keys))) as Statement[],
   };
 }
+
+/** The production environment of cdktf.json grown to five regions: the deploy role's identity group overflows. */
+export const FIVE_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "eu-central-1"];
+/** Eight regions: services and identity overflow, and denies move from inline to a guardrails part. */
+export const EIGHT_REGIONS = [...FIVE_REGIONS, "ap-northeast-1", "ca-central-1", "sa-east-1"];
 
 /** Environment, region and account of a synthesized stack (from its provider block). */
 export function stackTarget(output: SynthOutput, stack: string): { env: string; region: string; accountId: string; tags: Record<string, string> } {

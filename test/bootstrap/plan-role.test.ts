@@ -8,7 +8,7 @@ import { evaluate, IamRequest } from "../../audit/iam";
 import { deployRoleDesired, planRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { policySize } from "../../bootstrap/policies";
 import { synthesize } from "../support/synth";
-import { STATE_KEY, roleStatements, settingsForEnvironment } from "./pipeline-roles-support";
+import { EIGHT_REGIONS, FIVE_REGIONS, STATE_KEY, roleStatements, settingsForEnvironment } from "./pipeline-roles-support";
 
 const output = synthesize();
 const settings = settingsForEnvironment(output, "production");
@@ -91,8 +91,10 @@ describe("the plan role's policies", () => {
     expect(desired.retiredManagedPolicyArns).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
   });
 
-  test("fit the 10,240 characters IAM allows for a role's inline policies", () => {
-    expect(Object.values(desired.inlinePolicies).reduce((sum, d) => sum + policySize(d), 0)).toBeLessThanOrEqual(10240);
+  test.each([settings.regions, FIVE_REGIONS, EIGHT_REGIONS].map((regions) => [regions.length, regions] as const))("fit the 10,240 characters IAM allows for a role's inline policies, with %i regions", (_count, regions) => {
+    const wide = planRoleDesired({ ...settings, regions: [...regions] }, [STATE_KEY, STATE_KEY.replace("1111", "9999")]);
+    expect(Object.values(wide.inlinePolicies).reduce((sum, d) => sum + policySize(d), 0)).toBeLessThanOrEqual(10240);
+    expect(wide.managedPolicyArns).toEqual([]);
   });
 
   test("the deploy role does not get ReadOnlyAccess either", () => {

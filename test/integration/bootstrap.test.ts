@@ -10,10 +10,10 @@ import {
   PutObjectCommand,
   ListBucketsCommand,
 } from "@aws-sdk/client-s3";
-import { AttachRolePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, GetPolicyCommand, GetPolicyVersionCommand } from "@aws-sdk/client-iam";
+import { AttachRolePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, GetPolicyCommand, GetPolicyVersionCommand, ListPoliciesCommand, DetachRolePolicyCommand } from "@aws-sdk/client-iam";
 import { deployRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { DEPLOY_MANAGED_POLICY_PARTS } from "../../bootstrap/policies";
-import { settingsFor } from "../bootstrap/helpers";
+import { fixtureWithRegions, settingsFor } from "../bootstrap/helpers";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { main } from "../../bootstrap/cli";
 import { Clients, accountState, bucketState, inspectionClients, roleState, tableState } from "./aws-state";
@@ -306,6 +306,79 @@ describe("bootstrap against moto", () => {
       const document = JSON.parse(decodeURIComponent(version.Document!));
       expect(document.Statement.map((st: { Sid: string }) => st.Sid)).toEqual(desired.find((p) => p.name === name)!.document.Statement.map((st) => st.Sid));
     }
+  });
+
+  describe("an environment that grows to five regions and shrinks back to two", () => {
+    // us-east-1 and eu-west-1 are the fixture's own two regions.
+    const FIVE = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1"];
+    const withFixture = (path: string) => ARGS.map((a) => (a === FIXTURE ? path : a));
+    const run = async (path: string, ...extra: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main([...withFixture(path), ...extra], { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }, undefined, () => undefined);
+      return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+    };
+    /** Names and statement Sids of the account's customer managed policies of the deploy role, by default version. */
+    const deployParts = async () => {
+      const policies = ((await aws.iam.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies ?? []).filter((p) => p.PolicyName!.startsWith(`${DEPLOY_ROLE}-`));
+      const parts: Record<string, string[]> = {};
+      for (const p of policies) {
+        const version = (await aws.iam.send(new GetPolicyVersionCommand({ PolicyArn: p.Arn, VersionId: p.DefaultVersionId }))).PolicyVersion!;
+        parts[p.PolicyName!] = JSON.parse(decodeURIComponent(version.Document!)).Statement.map((st: { Sid: string }) => st.Sid);
+      }
+      return parts;
+    };
+    /** What bootstrap computes for these regions: part names and their Sids. */
+    const expected = (regions: string[]) =>
+      Object.fromEntries((deployRoleDesired({ ...settingsFor({}), regions }, []).ownedPolicies ?? []).map((p) => [p.name, p.document.Statement.map((st) => st.Sid)]));
+
+    test("five regions create and attach the overflow part; back to two, it is detached and deleted and the rest hold every statement", async () => {
+      const fivePath = fixtureWithRegions(FIVE);
+      const wide = expected(FIVE);
+      expect(Object.keys(wide)).toContain(`${DEPLOY_ROLE}-identity-2`);
+
+      const first = await run(fivePath);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain(`      - managed policy ${DEPLOY_ROLE}-identity-2: create (${wide[`${DEPLOY_ROLE}-identity-2`].join(", ")})`);
+      expect(await deployParts()).toEqual(wide);
+      expect(((await roleState(aws, DEPLOY_ROLE)) as { attached: string[] }).attached.sort()).toEqual(Object.keys(wide).map(policyArn).sort());
+
+      // A dry run with the fixture's two regions names what would go, and changes nothing.
+      const before = await accountState(aws, NAMES);
+      const partsBefore = await deployParts();
+      const dry = await run(FIXTURE, "--dry-run");
+      expect(dry.code).toBe(0);
+      expect(dry.stderr).toContain(`[6/6] deploy role ${DEPLOY_ROLE}: would update`);
+      expect(dry.stderr).toContain(`      - detach managed policy ${DEPLOY_ROLE}-identity-2 (bootstrap's, no longer needed: its statements are in the other parts)`);
+      expect(dry.stderr).toContain(`      - delete managed policy ${DEPLOY_ROLE}-identity-2 (bootstrap's, no longer needed)`);
+      // The statements of identity-2 come back to identity.
+      expect(dry.stderr).toContain(`      - managed policy ${DEPLOY_ROLE}-identity: statements added ${wide[`${DEPLOY_ROLE}-identity-2`].join(", ")}; changed `);
+      expect(await accountState(aws, NAMES)).toEqual(before);
+      expect(await deployParts()).toEqual(partsBefore);
+
+      const second = await run(FIXTURE);
+      expect(second.code).toBe(0);
+      const narrow = expected(["us-east-1", "eu-west-1"]);
+      expect(Object.keys(narrow)).toEqual(DEPLOY_POLICIES);
+      expect(await deployParts()).toEqual(narrow);
+      expect(((await roleState(aws, DEPLOY_ROLE)) as { attached: string[] }).attached.sort()).toEqual(DEPLOY_POLICIES.map(policyArn).sort());
+      await expect(aws.iam.send(new GetPolicyCommand({ PolicyArn: policyArn(`${DEPLOY_ROLE}-identity-2`) }))).rejects.toMatchObject({ name: expect.stringMatching(/^NoSuchEntity/) });
+
+      const third = await run(FIXTURE);
+      expect(third.code).toBe(0);
+      expect(third.stderr).toContain(`[6/6] deploy role ${DEPLOY_ROLE}: already in place`);
+    });
+
+    test("a stray part a stopped run left unattached is deleted too", async () => {
+      await run(fixtureWithRegions(FIVE));
+      const stray = policyArn(`${DEPLOY_ROLE}-identity-2`);
+      await aws.iam.send(new DetachRolePolicyCommand({ RoleName: DEPLOY_ROLE, PolicyArn: stray }));
+      const { code, stderr } = await run(FIXTURE);
+      expect(code).toBe(0);
+      expect(stderr).not.toContain(`detach managed policy ${DEPLOY_ROLE}-identity-2`);
+      expect(stderr).toContain(`      - delete managed policy ${DEPLOY_ROLE}-identity-2 (bootstrap's, no longer needed)`);
+      await expect(aws.iam.send(new GetPolicyCommand({ PolicyArn: stray }))).rejects.toMatchObject({ name: expect.stringMatching(/^NoSuchEntity/) });
+    });
   });
 
   test("a plan role that still has ReadOnlyAccess from an earlier bootstrap loses it", async () => {
