@@ -1,9 +1,8 @@
 import { join, resolve } from "node:path";
-import { checkCapacity } from "./capacity/gate";
-import { costWarnings } from "./cost/gate";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
+import { checkFleet } from "./stacks/fleet-checks";
 import { synthesizeFleet } from "./stacks/fleet-synth";
-import { discardStaging, eachSynthesizedStack, promoteStaging, stagingDirectoryFor } from "./stacks/synth-output";
+import { discardStaging, promoteStaging, stagingDirectoryFor } from "./stacks/synth-output";
 import { disableTokenStackTraces } from "./stacks/synth-tuning";
 
 disableTokenStackTraces();
@@ -36,12 +35,12 @@ async function main(): Promise<void> {
     // Worker processes for a large fleet, this process for a small one (stacks/fleet-synth.ts).
     await synthesizeFleet(config, staging);
 
-    const capacity = checkCapacity(eachSynthesizedStack(staging), config.environments);
+    const { capacity, costWarnings } = checkFleet(staging, config.environments);
     if (capacity.breaches.length > 0) {
       discardStaging(staging); // process.exit skips the finally below
       fail(capacity.breaches, `${capacity.breaches.length} quota(s) would be exceeded; nothing was written. See \`npm run capacity\`.`);
     }
-    for (const warning of [...capacity.warnings, ...costWarnings(eachSynthesizedStack(staging))]) process.stderr.write(`${warning}\n`);
+    for (const warning of [...capacity.warnings, ...costWarnings]) process.stderr.write(`${warning}\n`);
     promoteStaging(staging, outdir);
   } finally {
     discardStaging(staging);

@@ -1,6 +1,6 @@
 import type { EnvironmentsConfig } from "../config/environment-schema";
 import { breachLine, evaluate, QuotaRow, warningLine } from "./evaluate";
-import { measureUsage } from "./usage";
+import { measureUsage, type Meter } from "./usage";
 
 export interface CapacityVerdict {
   readonly rows: QuotaRow[];
@@ -12,7 +12,12 @@ export interface CapacityVerdict {
 
 /** Checks synthesized stacks against the quotas of the accounts they deploy into. */
 export function checkCapacity(stacks: Parameters<typeof measureUsage>[0], environments: EnvironmentsConfig): CapacityVerdict {
-  const rows = evaluate(measureUsage(stacks), environments);
+  return capacityVerdict(measureUsage(stacks), environments);
+}
+
+/** The verdict on meters already counted (UsageCounter, when the output is read once for several checks). */
+export function capacityVerdict(meters: Meter[], environments: EnvironmentsConfig): CapacityVerdict {
+  const rows = evaluate(meters, environments);
   return {
     rows,
     breaches: rows.filter((r) => r.status === "exceeded").map(breachLine),

@@ -48,28 +48,29 @@ function resourcesOf(json: StackJson, type: string): Array<[string, Record<strin
 }
 
 /**
- * Collects every meter over all stacks: a name → JSON record, or an iterable of [name, JSON]
- * pairs so a fleet's output can be read one stack at a time (eachSynthesizedStack) instead of
- * holding every parsed stack in memory at once.
+ * Counts every meter, one stack at a time (`add`), so a fleet's output is read once and shared
+ * with the other fleet-wide checks (stacks/fleet-checks.ts) instead of holding every parsed stack
+ * in memory.
  */
-export function measureUsage(stacks: Record<string, StackJson> | Iterable<[string, StackJson]>): Meter[] {
-  const meters = new Map<string, Meter>();
-  const meter = (quota: QuotaName, environment: string, region?: string, subject?: string): Meter => {
-    const key = [quota, environment, region ?? "", subject ?? ""].join("|");
-    let m = meters.get(key);
-    if (!m) {
-      m = { quota, environment, region, subject, used: 0, perTenant: new Map() };
-      meters.set(key, m);
-    }
-    return m;
-  };
-  const add = (m: Meter, amount: number, tenant: string | undefined) => {
-    m.used += amount;
-    if (tenant) m.perTenant.set(tenant, (m.perTenant.get(tenant) ?? 0) + amount);
-  };
+export class UsageCounter {
+  private readonly counted = new Map<string, Meter>();
 
-  const entries: Iterable<[string, StackJson]> = Symbol.iterator in stacks ? (stacks as Iterable<[string, StackJson]>) : Object.entries(stacks);
-  for (const [stackName, json] of entries) {
+  /** Counts one synthesized stack. */
+  add(stackName: string, json: StackJson): void {
+    const meter = (quota: QuotaName, environment: string, region?: string, subject?: string): Meter => {
+      const key = [quota, environment, region ?? "", subject ?? ""].join("|");
+      let m = this.counted.get(key);
+      if (!m) {
+        m = { quota, environment, region, subject, used: 0, perTenant: new Map() };
+        this.counted.set(key, m);
+      }
+      return m;
+    };
+    const add = (m: Meter, amount: number, tenant: string | undefined) => {
+      m.used += amount;
+      if (tenant) m.perTenant.set(tenant, (m.perTenant.get(tenant) ?? 0) + amount);
+    };
+
     const provider = json.provider?.aws?.[0];
     const tags: Record<string, string> = provider?.default_tags?.[0]?.tags ?? {};
     const environment = tags.Environment;
@@ -130,7 +131,23 @@ export function measureUsage(stacks: Record<string, StackJson> | Iterable<[strin
       if (limit !== undefined) meter("databaseConnections", environment, region, "platform database").limit = limit;
     }
   }
-  return [...meters.values()].filter((m) => m.used > 0 || m.limit !== undefined);
+
+  /** The meters counted so far that are in use or have a known limit. */
+  meters(): Meter[] {
+    return [...this.counted.values()].filter((m) => m.used > 0 || m.limit !== undefined);
+  }
+}
+
+/**
+ * Collects every meter over all stacks: a name → JSON record, or an iterable of [name, JSON]
+ * pairs so a fleet's output can be read one stack at a time (eachSynthesizedStack) instead of
+ * holding every parsed stack in memory at once.
+ */
+export function measureUsage(stacks: Record<string, StackJson> | Iterable<[string, StackJson]>): Meter[] {
+  const counter = new UsageCounter();
+  const entries: Iterable<[string, StackJson]> = Symbol.iterator in stacks ? (stacks as Iterable<[string, StackJson]>) : Object.entries(stacks);
+  for (const [stackName, json] of entries) counter.add(stackName, json);
+  return counter.meters();
 }
 
 /**

@@ -244,73 +244,91 @@ function stackEntries(stacks: SynthesizedStacks): Iterable<[string, Json]> {
   return Object.entries(stacks as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b));
 }
 
-export function estimateCost(stacks: SynthesizedStacks, loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)): CostEstimate {
-  const tables = new Map<string, PriceTable>();
-  const tableFor = (region: string) => {
-    if (!tables.has(region)) tables.set(region, loadTable(region));
-    return tables.get(region)!;
-  };
+/**
+ * Prices stacks one at a time (`add`), so the synth reads its output once for every fleet-wide
+ * check (stacks/fleet-checks.ts); `estimate()` then splits each platform over its tenants.
+ */
+export class CostEstimator {
+  private readonly tables = new Map<string, PriceTable>();
+  private readonly platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
+  private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; budget: number | null }> = [];
 
-  const platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
-  const tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; budget: number | null }> = [];
-  for (const [stack, json] of stackEntries(stacks)) {
+  constructor(private readonly loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)) {}
+
+  private tableFor(region: string): PriceTable {
+    if (!this.tables.has(region)) this.tables.set(region, this.loadTable(region));
+    return this.tables.get(region)!;
+  }
+
+  /** Prices one synthesized stack (throws CostInputError for a region without a price table). */
+  add(stack: string, json: Json): void {
     const id = identify(stack, json);
-    const pricer = new Pricer(tableFor(id.region));
+    const pricer = new Pricer(this.tableFor(id.region));
     if (id.tenant) {
       const vcpu = priceTenant(json, pricer);
       const limit = resources(json, "aws_budgets_budget").map((b) => Number(b.limit_amount))[0];
-      tenantParts.push({ stack, pricer, id, vcpu, budget: Number.isFinite(limit) ? limit : null });
+      this.tenantParts.push({ stack, pricer, id, vcpu, budget: Number.isFinite(limit) ? limit : null });
     } else {
       pricePlatform(json, pricer);
-      platformByPlace.set(`${id.environment}/${id.region}`, { stack, pricer, id });
+      this.platformByPlace.set(`${id.environment}/${id.region}`, { stack, pricer, id });
     }
   }
 
-  const platforms: PlatformEstimate[] = [...platformByPlace.values()].map(({ stack, pricer, id }) => {
-    const sharing = tenantParts.filter((t) => t.id.environment === id.environment && t.id.region === id.region);
-    return {
-      stack,
-      environment: id.environment,
-      region: id.region,
-      lines: pricer.lines,
-      usage: pricer.usage,
-      monthlyUsd: pricer.total,
-      tenants: sharing.length,
-      tenantVcpu: sharing.reduce((n, t) => n + t.vcpu, 0),
-      priceDate: pricer.table.date,
-    };
-  });
+  /** Every stack added so far, with each platform's cost shared over its tenants. */
+  estimate(): CostEstimate {
+    const platforms: PlatformEstimate[] = [...this.platformByPlace.values()].map(({ stack, pricer, id }) => {
+      const sharing = this.tenantParts.filter((t) => t.id.environment === id.environment && t.id.region === id.region);
+      return {
+        stack,
+        environment: id.environment,
+        region: id.region,
+        lines: pricer.lines,
+        usage: pricer.usage,
+        monthlyUsd: pricer.total,
+        tenants: sharing.length,
+        tenantVcpu: sharing.reduce((n, t) => n + t.vcpu, 0),
+        priceDate: pricer.table.date,
+      };
+    });
 
-  const tenants: TenantEstimate[] = tenantParts.map(({ stack, pricer, id, vcpu, budget }) => {
-    const platform = platforms.find((p) => p.environment === id.environment && p.region === id.region);
-    const share = !platform ? 0 : platform.tenantVcpu > 0 ? (platform.monthlyUsd * vcpu) / platform.tenantVcpu : platform.monthlyUsd / platform.tenants;
-    return {
-      stack,
-      tenant: id.tenant!,
-      environment: id.environment,
-      region: id.region,
-      lines: pricer.lines,
-      usage: pricer.usage,
-      ownMonthlyUsd: pricer.total,
-      vcpu,
-      platformStack: platform?.stack ?? null,
-      platformShareUsd: share,
-      totalMonthlyUsd: pricer.total + share,
-      budgetMonthlyUsd: budget,
-      priceDate: pricer.table.date,
-    };
-  });
+    const tenants: TenantEstimate[] = this.tenantParts.map(({ stack, pricer, id, vcpu, budget }) => {
+      const platform = platforms.find((p) => p.environment === id.environment && p.region === id.region);
+      const share = !platform ? 0 : platform.tenantVcpu > 0 ? (platform.monthlyUsd * vcpu) / platform.tenantVcpu : platform.monthlyUsd / platform.tenants;
+      return {
+        stack,
+        tenant: id.tenant!,
+        environment: id.environment,
+        region: id.region,
+        lines: pricer.lines,
+        usage: pricer.usage,
+        ownMonthlyUsd: pricer.total,
+        vcpu,
+        platformStack: platform?.stack ?? null,
+        platformShareUsd: share,
+        totalMonthlyUsd: pricer.total + share,
+        budgetMonthlyUsd: budget,
+        priceDate: pricer.table.date,
+      };
+    });
 
-  // The tenant's budget filters on its TenantID tag, so it sees the tenant's own resources (and
-  // Bedrock), never the platform share: own fixed cost above the budget means it alerts every
-  // month, and past stopAtPercent the spend stop fires with no model use at all.
-  const warnings = tenants
-    .filter((t) => t.budgetMonthlyUsd !== null && t.ownMonthlyUsd > t.budgetMonthlyUsd)
-    .map(
-      (t) =>
-        `cost: tenant ${t.tenant}: fixed estimate ${usd(t.ownMonthlyUsd)}/month exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month before any Bedrock use (plus ${usd(t.platformShareUsd)} platform share); raise budget.monthlyUsd in tenants/${t.tenant}.yaml or shrink its agents. See \`npm run cost\`.`,
-    );
-  return { platforms, tenants, warnings };
+    // The tenant's budget filters on its TenantID tag, so it sees the tenant's own resources (and
+    // Bedrock), never the platform share: own fixed cost above the budget means it alerts every
+    // month, and past stopAtPercent the spend stop fires with no model use at all.
+    const warnings = tenants
+      .filter((t) => t.budgetMonthlyUsd !== null && t.ownMonthlyUsd > t.budgetMonthlyUsd)
+      .map(
+        (t) =>
+          `cost: tenant ${t.tenant}: fixed estimate ${usd(t.ownMonthlyUsd)}/month exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month before any Bedrock use (plus ${usd(t.platformShareUsd)} platform share); raise budget.monthlyUsd in tenants/${t.tenant}.yaml or shrink its agents. See \`npm run cost\`.`,
+      );
+    return { platforms, tenants, warnings };
+  }
+}
+
+/** Prices every stack of a synth output (see CostEstimator). */
+export function estimateCost(stacks: SynthesizedStacks, loadTable?: (region: string) => PriceTable): CostEstimate {
+  const estimator = new CostEstimator(loadTable);
+  for (const [stack, json] of stackEntries(stacks)) estimator.add(stack, json);
+  return estimator.estimate();
 }
 
 /** `$1,234.56`. */

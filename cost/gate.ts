@@ -1,16 +1,27 @@
-import { estimateCost, type SynthesizedStacks } from "./estimate";
+import { CostEstimator } from "./estimate";
 import { CostInputError } from "./prices";
 
 /**
- * Cost warnings for the synth: tenants whose own fixed cost exceeds their budget. They never stop
- * a synth, and neither does a stack the tables cannot price (a region without a price table): that
- * becomes one warning naming the missing price.
+ * Cost warnings for the synth: tenants whose own fixed cost exceeds their budget, fed one stack at
+ * a time so the synth reads its output once for every fleet-wide check (stacks/fleet-checks.ts).
+ * They never stop a synth, and neither does a stack the tables cannot price (a region without a
+ * price table): that becomes one warning naming the missing price.
  */
-export function costWarnings(stacks: SynthesizedStacks): string[] {
-  try {
-    return estimateCost(stacks).warnings;
-  } catch (err) {
-    if (err instanceof CostInputError) return [`cost: no estimate: ${err.message}`];
-    throw err;
+export class CostWarnings {
+  private readonly estimator = new CostEstimator();
+  private problem: string | undefined;
+
+  add(stack: string, json: Record<string, any>): void {
+    if (this.problem !== undefined) return;
+    try {
+      this.estimator.add(stack, json);
+    } catch (err) {
+      if (!(err instanceof CostInputError)) throw err;
+      this.problem = err.message;
+    }
+  }
+
+  lines(): string[] {
+    return this.problem !== undefined ? [`cost: no estimate: ${this.problem}`] : this.estimator.estimate().warnings;
   }
 }

@@ -1,15 +1,15 @@
 /**
  * synth:incremental: `npm run synth` for pull requests. Copies every tenant stack whose code,
  * cdktf.json and tenant file are unchanged from a cache, synthesizes the platform stacks and the
- * rest, then runs the fleet-wide capacity gate on the merged output, as the full synth does.
+ * rest, then runs the fleet-wide checks (capacity gate, cost warnings) on the merged output, as the full synth does.
  *
  *   npm run -s synth:incremental -- --cache <dir> [--out cdktf.out] [--tenants tenants] [--cdktf-json cdktf.json]
  */
 import { resolve } from "node:path";
-import { checkCapacity } from "../capacity/gate";
 import { ConfigError, loadConfig } from "../config/loader";
+import { checkFleet } from "../stacks/fleet-checks";
 import { incrementalSynth } from "../stacks/incremental-synth";
-import { discardStaging, eachSynthesizedStack, promoteStaging, stagingDirectoryFor } from "../stacks/synth-output";
+import { discardStaging, promoteStaging, stagingDirectoryFor } from "../stacks/synth-output";
 import { disableTokenStackTraces } from "../stacks/synth-tuning";
 import { log, parse, run, UsageError } from "./lib/cli";
 
@@ -19,7 +19,8 @@ Synthesizes the app like \`npm run synth\`, byte for byte, but copies each tenan
 inputs are unchanged from the cache: a stack's key is the sha256 of the code (every file but
 tests, docs, tenant files and tools), cdktf.json and the tenant's file. Platform stacks and
 changed tenants are synthesized; new entries are added to the cache. Any code change misses
-every entry. The capacity gate then checks the whole merged output.
+every entry. The capacity gate then checks the whole merged output, and tenants whose fixed
+cost exceeds their budget are warned about, as \`npm run synth\` does.
 
 Options:
   --cache <dir>       cache directory (created if missing); keep it between runs, e.g. with
@@ -60,11 +61,12 @@ export async function main(argv: string[]): Promise<number> {
   discardStaging(staging);
   try {
     const result = await incrementalSynth({ config, cdktfJsonPath, tenantsDir, cacheDir: resolve(values.cache), outdir: staging, workers });
-    const capacity = checkCapacity(eachSynthesizedStack(staging), config.environments);
+    const { capacity, costWarnings } = checkFleet(staging, config.environments);
     if (capacity.breaches.length > 0) {
       throw new UsageError(`${capacity.breaches.join("\n")}\n${capacity.breaches.length} quota(s) would be exceeded; nothing was written.`);
     }
-    for (const warning of capacity.warnings) log(warning);
+    // The fleet-wide checks of npm run synth (main.ts), on the merged output: copied stacks count.
+    for (const warning of [...capacity.warnings, ...costWarnings]) log(warning);
     promoteStaging(staging, outdir);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${JSON.stringify({ cached: result.cached.length, synthesized: result.synthesized.length, seconds: Number(seconds.toFixed(2)) })}\n`);

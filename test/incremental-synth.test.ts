@@ -130,4 +130,23 @@ describe("synth:incremental CLI", () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+
+  // #19: "then run the fleet-wide checks (capacity, cost) on the merged output", as npm run synth does.
+  it("warns, like npm run synth, when a tenant's own fixed cost exceeds its budget, also for a tenant copied from the cache", async () => {
+    const dir = writeTenants([{ id: "inc-big", agents: { butler: "{ cpu: 4096, memory: 8192, desiredCount: 2 }" } }]);
+    const cache = temp("openclaw-inc-cost-cache-");
+    let stderr = "";
+    const err = jest.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      for (const round of ["synthesized", "copied from the cache"]) {
+        stderr = "";
+        expect(await cli(["--cache", cache, "--out", join(temp("openclaw-inc-cost-"), "out"), "--tenants", dir, "--cdktf-json", cdktfJsonPath, "--workers", "1"])).toBe(0);
+        expect({ round, warned: /^cost: tenant inc-big: fixed estimate \$\d[\d,.]* ?\/month exceeds its budget/m.test(stderr) }).toEqual({ round, warned: true });
+      }
+    } finally {
+      err.mockRestore();
+      out.mockRestore();
+    }
+  });
 });
