@@ -3,26 +3,12 @@
  * what `cdktf synth` writes, byte for byte, and give the app the environment the CLI gives it.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { appEnvironment, summaryLines } from "../scripts/synth";
-import { REPO_ROOT } from "./support/synth";
-
-const LAUNCHER = ["--require", join(REPO_ROOT, "scripts", "ts-require-hook.cjs"), join(REPO_ROOT, "scripts", "synth.ts")];
-
-function filesUnder(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d)) {
-      const path = join(d, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path));
-    }
-  };
-  walk(dir);
-  return files;
-}
+import { runTypeScript } from "./support/run-typescript";
+import { REPO_ROOT, treeOf } from "./support/synth";
 
 /** A project directory whose app is a one-line node script. */
 function projectWithApp(app: string, extra: Record<string, unknown> = {}): string {
@@ -31,9 +17,8 @@ function projectWithApp(app: string, extra: Record<string, unknown> = {}): strin
   return dir;
 }
 
-function launch(cwd: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [...LAUNCHER, ...args], { cwd, env, encoding: "utf8", timeout: 60_000 });
-}
+/** Runs the launcher in `cwd` (a project directory), as `npm run synth` does. */
+const launch = (cwd: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) => runTypeScript("scripts/synth.ts", args, { cwd, env, timeoutMs: 60_000 });
 
 /** An app that records its environment and writes a manifest with one annotation of `level`. */
 const recordingApp = (level = "warn") =>
@@ -54,17 +39,17 @@ describe("npm run synth", () => {
     });
     expect(cli.status).toBe(0);
 
-    const expected = filesUnder(join(out, "cli"));
-    const actual = filesUnder(join(out, "npm"));
-    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [path, bytes] of expected) expect({ path, same: actual.get(path)!.equals(bytes) }).toEqual({ path, same: true });
+    const expected = treeOf(join(out, "cli"));
+    const actual = treeOf(join(out, "npm"));
+    expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+    for (const [path, bytes] of Object.entries(expected)) expect({ path, same: actual[path] === bytes }).toEqual({ path, same: true });
     // and says what it wrote, as the CLI does
     expect(ours.stdout).toMatch(/^Generated Terraform code for the stacks: platform-production-us-east-1, /m);
   }, 180_000);
 
   it("gives the app the CLI's environment: output directory, cdktf.json context plus local modules, no TF_VAR_", () => {
     const dir = projectWithApp(RECORD_ENV, { context: { environments: { production: {} } }, terraformModules: ["./modules/x", "hashicorp/consul/aws"] });
-    const result = launch(dir, [], { ...process.env, TF_VAR_secret: "s3cret", CDKTF_CONTEXT_JSON: JSON.stringify({ inherited: true }) });
+    const result = launch(dir, [], { TF_VAR_secret: "s3cret", CDKTF_CONTEXT_JSON: JSON.stringify({ inherited: true }) });
     expect(result.status).toBe(0);
     const seen = JSON.parse(readFileSync(join(dir, "env.json"), "utf8"));
     expect(seen.CDKTF_OUTDIR).toBe(join(dir, "out"));
