@@ -1,21 +1,12 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CapacityReportSchema } from "../../capacity/report";
-import { synthesizeApp } from "../../stacks/build-app";
-import { loadConfig } from "../../config/loader";
 import { runTypeScript } from "../support/run-typescript";
-import { REPO_ROOT } from "../support/synth";
+import { synthesize } from "../support/synth";
 import { threeAgentTenants, writeCdktfJson, writeTenants } from "../support/tenant-fixtures";
 
 const capacity = (args: string[], env: NodeJS.ProcessEnv = {}) => runTypeScript("capacity/cli.ts", args, { env });
 
 /** Synthesizes a tenants directory into a fresh output directory. */
-function synthDir(tenantsDir: string): string {
-  const outdir = mkdtempSync(join(tmpdir(), "openclaw-capacity-out-"));
-  synthesizeApp(loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir }), outdir);
-  return outdir;
-}
+const synthDir = (tenantsDir: string) => synthesize(tenantsDir).outdir;
 
 describe("npm run capacity", () => {
   it("prints --json in the documented shape, covering every environment", () => {

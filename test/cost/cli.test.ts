@@ -1,21 +1,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../config/loader";
 import { CostReportSchema } from "../../cost/report";
-import { synthesizeApp } from "../../stacks/build-app";
 import { runTypeScript } from "../support/run-typescript";
-import { REPO_ROOT } from "../support/synth";
+import { synthesize } from "../support/synth";
 import { FixtureTenant, writeTenants } from "../support/tenant-fixtures";
 
 const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => runTypeScript(script, args, { env });
 const cost = (args: string[], env: NodeJS.ProcessEnv = {}) => run(join("cost", "cli.ts"), args, env);
 
-function synthDir(tenants: FixtureTenant[]): string {
-  const outdir = mkdtempSync(join(tmpdir(), "openclaw-cost-out-"));
-  synthesizeApp(loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir: writeTenants(tenants) }), outdir);
-  return outdir;
-}
+const synthDir = (tenants: FixtureTenant[]) => synthesize(writeTenants(tenants)).outdir;
 
 describe("npm run cost", () => {
   it("prints --json in the documented shape, with every tenant and platform stack", () => {
