@@ -84,7 +84,7 @@ export function readTenantDir(dir: string): Map<string, TenantLifecycleFields> {
   const tenants = new Map<string, TenantLifecycleFields>();
   const problems: string[] = [];
   for (const name of readdirSync(dir).filter((n) => n.endsWith(".yaml")).sort()) {
-    const r = parseTenantFile(`tenants/${name}`, readFileSync(join(dir, name), "utf8"));
+    const r = readTenantFile(dir, name);
     if (r.ok) tenants.set(r.tenant.id, r.tenant);
     else problems.push(...r.problems);
   }
@@ -112,15 +112,18 @@ export function splitRemovedStacks(removed: readonly string[], statusOf: (tenant
  */
 export function tenantStatusInDir(dir: string, id: string): TenantStatus | undefined {
   if (!TENANT_ID_PATTERN.test(id)) return undefined;
-  const name = `${id}.yaml`;
-  let content: string;
+  let r: TenantFileResult;
   try {
-    content = readFileSync(join(dir, name), "utf8");
+    r = readTenantFile(dir, `${id}.yaml`);
   } catch {
-    return undefined;
+    return undefined; // no such file
   }
-  const r = parseTenantFile(`tenants/${name}`, content);
   return r.ok ? r.tenant.status : undefined;
+}
+
+/** One file of a tenants directory, named in messages as `tenants/<name>`. */
+function readTenantFile(dir: string, name: string): TenantFileResult {
+  return parseTenantFile(`tenants/${name}`, readFileSync(join(dir, name), "utf8"));
 }
 
 /** Tenant stacks are named `tenant-<id>` (modules/naming.ts tenantStackName). */
