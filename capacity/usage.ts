@@ -1,4 +1,4 @@
-import { maxConnections, QuotaName } from "./quotas";
+import { maxConnections, QuotaName } from "../aws/quotas";
 
 /**
  * What the synthesized stacks will create, counted against each quota. Counting the Terraform
