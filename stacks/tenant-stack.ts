@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
-import { runsNoTasks } from "../config/tenant-lifecycle";
+import { awaitsOffboarding, runsTasks } from "../config/tenant-lifecycle";
 import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
@@ -65,7 +65,7 @@ export class TenantStack extends SelfContainedStack {
     // The teardown form: destroy protection lifted for this stack alone, deletion windows from
     // the environment, the database export aimed at the platform's archive. The offboarding job
     // destroys the stack only after this form is applied.
-    const offboarding = tenant.status === "offboarding";
+    const offboarding = awaitsOffboarding(tenant.status);
     const teardown = environment.offboarding;
     this.addDependency(props.platform);
     const stopAtPercent = tenant.budget.stopAtPercent;
@@ -205,7 +205,7 @@ export class TenantStack extends SelfContainedStack {
         memoryMiB: agentConfig.memory,
         // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
         // paused; offboarding: being exported and destroyed).
-        desiredCount: runsNoTasks(tenant.status) ? 0 : agentConfig.desiredCount,
+        desiredCount: runsTasks(tenant.status) ? agentConfig.desiredCount : 0,
         spot: agentConfig.spot,
         image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,
         executionRoleArn: iam.executionRoleArn,
