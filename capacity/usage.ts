@@ -1,5 +1,5 @@
 import { serviceCopiesOf } from "../config/agent-scaling";
-import { maxConnections, QuotaName } from "./quotas";
+import { maxConnections, QuotaName } from "../aws/quotas";
 
 /**
  * What the synthesized stacks will create, counted against each quota. Counting the Terraform
@@ -50,7 +50,7 @@ function resourcesOf(json: StackJson, type: string): Array<[string, Record<strin
 
 /**
  * Counts every meter, one stack at a time (`add`), so a fleet's output is read once and shared
- * with the other fleet-wide checks (stacks/fleet-checks.ts) instead of holding every parsed stack
+ * with the other fleet-wide checks (capacity/fleet-checks.ts) instead of holding every parsed stack
  * in memory.
  */
 export class UsageCounter {

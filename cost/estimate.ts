@@ -264,7 +264,7 @@ function stackEntries(stacks: SynthesizedStacks): Iterable<[string, Json]> {
 
 /**
  * Prices stacks one at a time (`add`), so the synth reads its output once for every fleet-wide
- * check (stacks/fleet-checks.ts); `estimate()` then splits each platform over its tenants.
+ * check (capacity/fleet-checks.ts); `estimate()` then splits each platform over its tenants.
  */
 export class CostEstimator {
   private readonly tables = new Map<string, PriceTable>();

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
-import { runsNoTasks } from "../config/tenant-lifecycle";
+import { awaitsOffboarding, runsTasks } from "../config/tenant-lifecycle";
 import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
@@ -68,7 +68,7 @@ export class TenantStack extends SelfContainedStack {
     // The teardown form: destroy protection lifted for this stack alone, deletion windows from
     // the environment, the database export aimed at the platform's archive. The offboarding job
     // destroys the stack only after this form is applied.
-    const offboarding = tenant.status === "offboarding";
+    const offboarding = awaitsOffboarding(tenant.status);
     const teardown = environment.offboarding;
     this.addDependency(props.platform);
     const stopAtPercent = tenant.budget.stopAtPercent;
@@ -211,10 +211,10 @@ export class TenantStack extends SelfContainedStack {
         memoryMiB: agentConfig.memory,
         // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
         // paused; offboarding: being exported and destroyed).
-        desiredCount: runsNoTasks(tenant.status) ? 0 : initialCopies(agentConfig),
+        desiredCount: runsTasks(tenant.status) ? initialCopies(agentConfig) : 0,
         // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
         // from state); running, the autoscaler owns the count.
-        autoscaled: scaling !== undefined && !runsNoTasks(tenant.status),
+        autoscaled: scaling !== undefined && runsTasks(tenant.status),
         spot: agentConfig.spot,
         image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,
         executionRoleArn: iam.executionRoleArn,
@@ -240,7 +240,7 @@ export class TenantStack extends SelfContainedStack {
         ),
       });
       if (scaling) {
-        const running = !runsNoTasks(tenant.status);
+        const running = runsTasks(tenant.status);
         // A stopped tenant keeps its scalable target at 0-0, which also brings the count to 0
         // (RegisterScalableTarget "changes the resource's current capacity to a value inside this
         // range"), with no schedule or policy that could raise it.

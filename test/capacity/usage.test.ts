@@ -1,5 +1,5 @@
 import { evaluate } from "../../capacity/evaluate";
-import { maxConnections } from "../../capacity/quotas";
+import { maxConnections } from "../../aws/quotas";
 import { measureUsage, Meter } from "../../capacity/usage";
 import { synthesize, REPO_ROOT } from "../support/synth";
 import { join } from "node:path";
