@@ -14,8 +14,19 @@ export function platformStackName(environment: string, region: string): string {
   return `platform-${environment}-${region}`;
 }
 
+const TENANT_STACK_PREFIX = "tenant-";
+
 export function tenantStackName(tenantId: string): string {
-  return `tenant-${tenantId}`;
+  return `${TENANT_STACK_PREFIX}${tenantId}`;
+}
+
+/**
+ * The tenant id in a tenant stack's name (the inverse of tenantStackName), or undefined for any
+ * other stack. The id is not validated here: callers that read untrusted names check it against
+ * TENANT_ID_PATTERN.
+ */
+export function tenantIdOfStackName(stack: string): string | undefined {
+  return stack.startsWith(TENANT_STACK_PREFIX) ? stack.slice(TENANT_STACK_PREFIX.length) : undefined;
 }
 
 /**

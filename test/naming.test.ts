@@ -63,3 +63,13 @@ describe("offboarding archive bucket", () => {
     expect(archive).not.toMatch(new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.-]/g, "\\$&")).join(".*")}$`));
   });
 });
+
+describe("stack names", () => {
+  // The pipeline reads tenant ids back out of stack names (deploy, stack policy, incremental
+  // synth) through tenantIdOfStackName; a prefix changed on one side only fails here.
+  it("reads back the tenant id of every tenant stack name, and nothing from a platform stack", () => {
+    for (const id of ["acme", LONGEST_TENANT, "a1-b2"]) expect(naming.tenantIdOfStackName(naming.tenantStackName(id))).toBe(id);
+    expect(naming.tenantIdOfStackName(naming.platformStackName(LONGEST_ENVIRONMENT, LONGEST_REGION))).toBeUndefined();
+    expect(naming.tenantIdOfStackName("tenants-acme")).toBeUndefined();
+  });
+});
