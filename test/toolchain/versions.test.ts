@@ -1,5 +1,5 @@
 /**
- * One source of truth per tool (toolchain/versions.ts and .nvmrc), and every place that repeats
+ * One source of truth per tool (config/toolchain-versions.ts and .nvmrc), and every place that repeats
  * a version agrees with it: package.json, the workflows, the README and every synthesized stack.
  * Issue #15 item 8 and issue #20 item 3.
  */
@@ -13,7 +13,7 @@ import {
   OPENTOFU_MIN_VERSION,
   TERRAFORM_REQUIRED_VERSION,
   TERRAFORM_VERSION,
-} from "../../toolchain/versions";
+} from "../../config/toolchain-versions";
 import { REPO_ROOT, synthesize } from "../support/synth";
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
