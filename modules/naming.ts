@@ -204,7 +204,18 @@ export function tenantAnomalyMonitorName(environment: string, tenantId: string):
   return `${NAME_PREFIX}-${environment}-${tenantId}`;
 }
 
-/** AWS name length limits the tests hold every generated name to. */
+/**
+ * AWS name length limits the tests hold every generated name to. test/naming.test.ts checks each
+ * against botocore's service model (aws/name-limits.botocore.json) where the model has a maximum;
+ * the rest come from the service documentation:
+ * S3 https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (63),
+ * EC2 security groups https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html (255),
+ * ECS service, family and cluster names https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html (255),
+ * RDS identifiers https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints (63),
+ * SNS topics https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (256),
+ * Lambda function names https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (64; the model's 140 admits an ARN),
+ * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself).
+ */
 export const AWS_NAME_LIMITS = {
   s3Bucket: 63,
   iamRole: 64,
