@@ -1,4 +1,13 @@
 import { Testing } from "cdktf";
+import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR } from "./fixtures";
+import { installLiveConfigGuard } from "./live-config-guard";
 
 // Registers cdktf's matchers (toHaveResource, toHaveResourceWithProperties, ...).
 Testing.setupJest();
+
+// Tests never read the live fleet (tenants/, cdktf.json): test/support/live-config-guard.ts.
+installLiveConfigGuard();
+// Child processes that load the configuration (main.ts, the synth-based CLIs) read the fixtures,
+// whatever the shell running the tests exported.
+process.env.OPENCLAW_CDKTF_JSON = FIXTURE_CDKTF_JSON;
+process.env.OPENCLAW_TENANTS_DIR = FIXTURE_TENANTS_DIR;

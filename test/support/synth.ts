@@ -4,11 +4,12 @@ import { join, relative } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
 import { synthesizeApp } from "../../stacks/build-app";
 import { disableTokenStackTraces } from "../../stacks/synth-tuning";
+import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR, REPO_ROOT } from "./fixtures";
 
 // Tests synthesize the app the way main.ts does.
 disableTokenStackTraces();
 
-export const REPO_ROOT = join(__dirname, "..", "..");
+export { REPO_ROOT };
 
 /** One resource (or data source) of one synthesized stack. */
 export interface SynthesizedResource {
@@ -31,9 +32,10 @@ export interface SynthOutput {
 
 /**
  * Synthesizes the whole app the way `cdktf synth` does (`app.synth()` into a directory, with
- * cross-stack preparation), from the repository's cdktf.json and a tenants directory.
+ * cross-stack preparation), from a tenants directory and a cdktf.json: by default the fixtures
+ * (test/fixtures/), never the repository's live fleet.
  */
-export function synthesize(tenantsDir = join(REPO_ROOT, "tenants"), cdktfJsonPath = join(REPO_ROOT, "cdktf.json")): SynthOutput {
+export function synthesize(tenantsDir = FIXTURE_TENANTS_DIR, cdktfJsonPath = FIXTURE_CDKTF_JSON): SynthOutput {
   const config = loadConfig({ cdktfJsonPath, tenantsDir, displayRoot: REPO_ROOT });
   return synthesizeConfig(config);
 }
