@@ -1,3 +1,4 @@
+import { serviceCopiesOf } from "../config/agent-scaling";
 import { maxConnections, QuotaName } from "../aws/quotas";
 
 /**
@@ -104,8 +105,10 @@ export class UsageCounter {
     }
 
     // Services, Fargate vCPU and database connections, from services and their task definitions.
-    for (const [, service] of resourcesOf(json, "aws_ecs_service")) {
-      const desired = Number(service.desired_count ?? 0);
+    // An elastic agent counts at its max: capacity must hold every copy it may scale to.
+    const copies = serviceCopiesOf(json);
+    for (const [name, service] of resourcesOf(json, "aws_ecs_service")) {
+      const desired = copies.get(name)!.peak;
       add(meter("ecsServicesPerCluster", environment, region, "agents cluster"), 1, tenant);
       const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(service.task_definition ?? "")?.[1];
       const task = taskName ? json.resource.aws_ecs_task_definition[taskName] : undefined;
