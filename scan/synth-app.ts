@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { loadConfig, ProjectConfig } from "../config/loader";
 import { repositoryConfigPaths } from "../config/repository-paths";
 import { synthesizeApp } from "../stacks/build-app";
-import { disableTokenStackTraces } from "../stacks/synth-tuning";
+import { disableTokenStackTraces } from "../synth/synth-tuning";
 
 export const REPO_ROOT = join(__dirname, "..");
 

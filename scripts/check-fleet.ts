@@ -17,10 +17,10 @@ import { REPOSITORY_ROOT, repositoryConfigPaths } from "../config/repository-pat
 import { estimateCost, usd } from "../cost/estimate";
 import { CostInputError } from "../cost/prices";
 import { log, parse, run, UsageError } from "../pipeline/lib/cli";
-import { checkFleet } from "../stacks/fleet-checks";
-import { synthesizeFleet } from "../stacks/fleet-synth";
-import { eachSynthesizedStack } from "../stacks/synth-output";
-import { disableTokenStackTraces } from "../stacks/synth-tuning";
+import { checkFleet } from "../capacity/fleet-checks";
+import { synthesizeFleet } from "../synth/fleet-synth";
+import { eachSynthesizedStack } from "../synth/synth-output";
+import { disableTokenStackTraces } from "../synth/synth-tuning";
 
 export const HELP = `Usage: npm run -s check:fleet [-- --keep] [--skip-invariants]
 

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
 import { repositoryConfigPaths } from "../../config/repository-paths";
 import { synthesizeApp } from "../../stacks/build-app";
-import { disableTokenStackTraces } from "../../stacks/synth-tuning";
+import { disableTokenStackTraces } from "../../synth/synth-tuning";
 import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR, REPO_ROOT } from "./fixtures";
 
 // Tests synthesize the app the way main.ts does.

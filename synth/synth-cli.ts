@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "../config/loader";
 import { repositoryConfigPaths } from "../config/repository-paths";
-import { synthesizeApp } from "./build-app";
+import { synthesizeApp } from "../stacks/build-app";
 import { readSynthesizedStacks } from "./synth-output";
 import { disableTokenStackTraces } from "./synth-tuning";
 
