@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CostEstimate, CostLine, TenantEstimate, usd, UsageLine } from "./estimate";
+import { CostEstimate, CostLine, TenantEstimate, UnpricedStack, usd, UsageLine } from "./estimate";
 
 const LineSchema = z.strictObject({
   item: z.string(),
@@ -43,6 +43,7 @@ export const CostReportSchema = z.strictObject({
       priceDate: z.iso.date(),
     }),
   ),
+  unpriced: z.array(z.strictObject({ stack: z.string(), region: z.string(), tenant: z.string().nullable(), reason: z.string() })),
   warnings: z.array(z.string()),
 });
 export type CostReport = z.infer<typeof CostReportSchema>;
@@ -80,7 +81,15 @@ export function renderReport(estimate: CostEstimate): string {
     out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}${upTo(t)}`);
     out.push(...table(t.lines, t.usage, usd(t.ownMonthlyUsd)), "");
   }
+  out.push(...unpricedLines(estimate.unpriced));
   return `${out.join("\n")}\n`;
+}
+
+/** One line per region without a price table, naming its stacks: the estimate says what it left out. */
+export function unpricedLines(unpriced: readonly UnpricedStack[]): string[] {
+  const byRegion = new Map<string, UnpricedStack[]>();
+  for (const u of unpriced) byRegion.set(u.region, [...(byRegion.get(u.region) ?? []), u]);
+  return [...byRegion.values()].map((stacks) => `no estimate for ${stacks.map((s) => s.stack).join(", ")}: ${stacks[0].reason}`);
 }
 
 /** Tenant lines in the plan comment before the rest are summed in one line. */
@@ -119,6 +128,11 @@ export function planCommentLines(
   if (rest.length > 0) {
     const sum = (e: CostEstimate) => e.tenants.filter((t) => rest.includes(t.stack)).reduce((n, t) => n + t.ownMonthlyUsd, 0);
     lines.push(`- and ${rest.length} more tenant stacks: ${usd(sum(base))} → ${usd(sum(head))} per month together`);
+  }
+  // A changed stack in a region without a price table gets a line saying so (never a failed comment).
+  const unpriced = [...base.unpriced, ...head.unpriced].filter((u) => changed(u.stack));
+  for (const stack of [...new Set(unpriced.map((u) => u.stack))].sort()) {
+    lines.push(`- \`${stack}\`: no estimate: ${unpriced.find((u) => u.stack === stack)!.reason}`);
   }
   const platformStacks = [...new Set([...base.platforms, ...head.platforms].map((p) => p.stack))].sort().filter(changed);
   for (const stack of platformStacks) {

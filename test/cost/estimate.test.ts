@@ -135,10 +135,20 @@ describe("cost estimate per resource type", () => {
     ]);
   });
 
-  it("fails on a region without a price table or an instance class without a price", () => {
-    expect(() => estimateCost({ "tenant-a": tenantStack("a", {}, "sa-east-1") })).toThrow(
-      "no price table for region sa-east-1: add cost/prices/sa-east-1.json (see cost/prices/us-east-1.json)",
-    );
+  it("leaves a stack in a region without a price table out, with one line saying how to add the table (#27)", () => {
+    const estimate = estimateCost({ "tenant-a": tenantStack("a", {}, "xx-nowhere-1"), "tenant-b": tenantStack("b", {}) });
+    expect(estimate.tenants.map((t) => t.tenant)).toEqual(["b"]);
+    expect(estimate.unpriced).toEqual([
+      {
+        stack: "tenant-a",
+        region: "xx-nowhere-1",
+        tenant: "a",
+        reason: "no price table for region xx-nowhere-1 (cost/prices/xx-nowhere-1.json): `npm run prices:update -- --region xx-nowhere-1` writes it from the AWS Price List API with AWS credentials",
+      },
+    ]);
+  });
+
+  it("fails on an instance class without a price in a table that exists", () => {
     expect(() => estimateCost({ p: platformStack({ aws_db_instance: { d: { instance_class: "db.x9.huge", storage_type: "gp3" } } }) })).toThrow(
       'cost/prices/us-east-1.json: no price "rds.db.x9.huge.single-az"',
     );
