@@ -359,17 +359,33 @@ export class CostEstimator {
       };
     });
 
-    // The tenant's budget filters on its TenantID tag, so it sees the tenant's own resources (and
-    // Bedrock), never the platform share: own fixed cost above the budget means it alerts every
-    // month, and past stopAtPercent the spend stop fires with no model use at all.
-    const warnings = tenants
-      .filter((t) => t.budgetMonthlyUsd !== null && t.ownMonthlyUsd > t.budgetMonthlyUsd)
-      .map(
-        (t) =>
-          `cost: tenant ${t.tenant}: fixed estimate ${usd(t.ownMonthlyUsd)}/month exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month before any Bedrock use (plus ${usd(t.platformShareUsd)} platform share); raise budget.monthlyUsd in tenants/${t.tenant}.yaml or shrink its agents. See \`npm run cost\`.`,
-      );
+    const warnings = tenants.map(budgetWarning).filter((w): w is string => w !== undefined);
     return { platforms, tenants, unpriced: [...this.unpriced], warnings };
   }
+}
+
+/** How far a tenant's fixed estimate is over its budget (own part first, what the budget sees), or undefined. */
+export function overBudget(t: TenantEstimate): { by: number; ownOver: boolean } | undefined {
+  if (t.budgetMonthlyUsd === null) return undefined;
+  if (t.ownMonthlyUsd > t.budgetMonthlyUsd) return { by: t.ownMonthlyUsd - t.budgetMonthlyUsd, ownOver: true };
+  if (t.totalMonthlyUsd > t.budgetMonthlyUsd + 0.005) return { by: t.totalMonthlyUsd - t.budgetMonthlyUsd, ownOver: false };
+  return undefined;
+}
+
+/**
+ * The warning for a tenant whose fixed estimate exceeds its budget. The budget filters on the
+ * TenantID tag, so it sees the tenant's own resources (and Bedrock), never the platform share:
+ * own fixed cost above it means it alerts every month, and past stopAtPercent the spend stop fires
+ * with no model use at all. Own cost within the budget but the total (with the platform share)
+ * above it means the tenant costs more than was budgeted for it, which the alerts never show.
+ */
+function budgetWarning(t: TenantEstimate): string | undefined {
+  const over = overBudget(t);
+  if (!over) return undefined;
+  const fix = `raise budget.monthlyUsd in tenants/${t.tenant}.yaml or shrink its agents. See \`npm run cost\`.`;
+  return over.ownOver
+    ? `cost: tenant ${t.tenant}: fixed estimate ${usd(t.ownMonthlyUsd)}/month exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month by ${usd(over.by)} before any Bedrock use (plus ${usd(t.platformShareUsd)} platform share); its budget alerts fire every month; ${fix}`
+    : `cost: tenant ${t.tenant}: fixed estimate ${usd(t.totalMonthlyUsd)}/month (${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share) exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month by ${usd(over.by)} before any Bedrock use; its budget alerts see only the own part; ${fix}`;
 }
 
 /** Prices every stack of a synth output (see CostEstimator). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CostEstimate, CostLine, TenantEstimate, UnpricedStack, usd, UsageLine } from "./estimate";
+import { CostEstimate, CostLine, overBudget, TenantEstimate, UnpricedStack, usd, UsageLine } from "./estimate";
 
 const LineSchema = z.strictObject({
   item: z.string(),
@@ -92,6 +92,13 @@ export function unpricedLines(unpriced: readonly UnpricedStack[]): string[] {
   return [...byRegion.values()].map((stacks) => `no estimate for ${stacks.map((s) => s.stack).join(", ")}: ${stacks[0].reason}`);
 }
 
+/** ", over its $300.00 budget by $21.18" when the fixed estimate (with the share) exceeds the budget. */
+function budgetNote(t: TenantEstimate | undefined): string {
+  const over = t && overBudget(t);
+  if (!over) return "";
+  return ` — **over its ${usd(t.budgetMonthlyUsd!)} budget by ${usd(over.by)}**${over.ownOver ? " (own cost alone: its alerts fire every month)" : ""}`;
+}
+
 /** Tenant lines in the plan comment before the rest are summed in one line. */
 export const PLAN_COMMENT_MAX_TENANT_LINES = 30;
 
@@ -121,7 +128,7 @@ export function planCommentLines(
     const sign = delta > 0.005 ? `+${usd(delta)}` : delta < -0.005 ? `−${usd(-delta)}` : "±$0.00";
     lines.push(
       `- \`${stack}\`: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})${after ? upTo(after) : ""}` +
-        ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}`,
+        ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}${budgetNote(after)}`,
     );
   }
   const rest = allChanged.slice(maxTenantLines);

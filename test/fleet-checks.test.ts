@@ -30,9 +30,9 @@ describe("checkFleet", () => {
     stack.provider.aws[0].region = "xx-nowhere-1"; // no price table for it
     writeFileSync(file, JSON.stringify(stack));
     const checks = checkFleet(outdir, output.config.environments);
-    expect(checks.costWarnings).toEqual([
+    expect(checks.costWarnings).toContainEqual(
       "cost: no estimate for tenant-acme: no price table for region xx-nowhere-1 (cost/prices/xx-nowhere-1.json): `npm run prices:update -- --region xx-nowhere-1` writes it from the AWS Price List API with AWS credentials",
-    ]);
+    );
     expect(checks.capacity).toEqual(checkCapacity(readSynthesizedStacks(outdir), output.config.environments));
   });
 });

@@ -33,7 +33,7 @@ describe("npm run cost", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^\*\*Estimated fixed monthly cost\*\* \(before → after;/);
     // Only tenant-tb changed; ta's share moves too, but its stack (and plan) does not.
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$44\.88 → \$62\.90 per month \(\+\$18\.02\) \+ platform share \$138\.45 → \$\d+\.\d\d$/)]);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$44\.88 → \$62\.90 per month \(\+\$18\.02\) \+ platform share \$138\.45 → \$\d+\.\d\d — \*\*over its \$100\.00 budget by \$\d+\.\d\d\*\*$/)]);
     expect(cost(["--base", base, "--head", base, "--plan-comment"]).stdout).toBe("");
   }, 90_000);
 
@@ -84,6 +84,6 @@ describe("cost warning at synth", () => {
     const result = run("main.ts", [], { OPENCLAW_TENANTS_DIR: tenantsDir, CDKTF_OUTDIR: outdir });
     expect(result.status).toBe(0);
     // 8 vCPU × 730 h × $0.04048 = $236.40; 16 GB × 730 h × $0.004445 = $51.92; + key, secrets, alarms, budget.
-    expect(result.stderr).toMatch(/^cost: tenant big: fixed estimate \$29\d\.\d\d\/month exceeds its budget of \$100\.00\/month before any Bedrock use/m);
+    expect(result.stderr).toMatch(/^cost: tenant big: fixed estimate \$29\d\.\d\d\/month exceeds its budget of \$100\.00\/month by \$19\d\.\d\d before any Bedrock use/m);
   }, 90_000);
 });
