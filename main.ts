@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
-import { repositoryConfigPaths } from "./config/repository-paths";
 import { checkFleet } from "./capacity/fleet-checks";
 import { synthesizeFleet } from "./synth/fleet-synth";
 import { discardStaging, promoteStaging, stagingDirectoryFor } from "./synth/synth-output";
 import { disableTokenStackTraces } from "./synth/synth-tuning";
+import { repositoryConfigPaths } from "./config/repository-paths";
 
 disableTokenStackTraces();
 

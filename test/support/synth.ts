@@ -51,7 +51,9 @@ export function synthesize(tenantsDir?: string, cdktfJsonPath?: string): SynthOu
 export const FLEET_SYNTH_DIR: string | undefined = process.env.OPENCLAW_FLEET_SYNTH_DIR || undefined;
 
 /** `it` for a test about the fixtures themselves (their stack list, a fixture tenant's value), skipped by the fleet check. */
-export const itOnFixtures: jest.It = FLEET_SYNTH_DIR ? it.skip : it;
+// Read through globalThis: this module is also loaded outside jest (npm run golden:update).
+const jestIt = (globalThis as { it?: jest.It }).it;
+export const itOnFixtures = (FLEET_SYNTH_DIR ? jestIt?.skip : jestIt) as jest.It;
 
 /** The live fleet's output as check:fleet synthesized it, with the configuration it came from. */
 function readFleet(outdir: string): SynthOutput {
