@@ -1,5 +1,5 @@
 /**
- * `npm run prices:update` (cost/update-prices.ts, cost/price-list.ts) against a Price List API
+ * `npm run prices:update` (scripts/update-prices.ts, cost/price-list.ts) against a Price List API
  * answer in the documented `aws_v1` format (PriceList entries are JSON strings of product and
  * terms; usagetype carries the region's prefix, `EU-` for eu-west-1): the products below are
  * written in that shape, with made-up prices, since this machine has no AWS access to record one.
@@ -12,7 +12,7 @@ import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
 import { mockClient } from "aws-sdk-client-mock";
 import { estimateCost } from "../../cost/estimate";
 import { loadPriceTable, PRICES_DIR, PriceTableSchema } from "../../cost/prices";
-import { main } from "../../cost/update-prices";
+import { main } from "../../scripts/update-prices";
 import { runMain } from "../../pipeline/lib/cli";
 
 /** One product of the aws_v1 format, as GetProducts returns it (a JSON string). */

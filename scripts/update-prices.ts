@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import { REGION_PATTERN } from "../config/environment-schema";
 import { log, parse, run, ToolFailure, UsageError } from "../pipeline/lib/cli";
-import { fetchPriceTable, PriceListError } from "./price-list";
-import { loadPriceTable, MissingPriceTableError, PRICES_DIR } from "./prices";
+import { fetchPriceTable, PriceListError } from "../cost/price-list";
+import { loadPriceTable, MissingPriceTableError, PRICES_DIR } from "../cost/prices";
 
 export const HELP = `Usage: npm run prices:update -- --region <region> [--region <region> ...] [--date YYYY-MM-DD] [--dry-run]
 
