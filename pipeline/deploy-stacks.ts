@@ -1,20 +1,27 @@
 /**
- * deploy-stacks: `cdktf deploy` of one environment's affected stacks, wave by wave.
+ * deploy-stacks: applies one environment's affected stacks, one terraform process per stack
+ * (pipeline/lib/stack-runner.ts), platform stacks before their tenants.
  *
  *   npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [--base-synth <dir>] [--parallelism 8]
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
-import { exec as realExec, type Exec } from "./lib/exec";
+import { applyArgs, applyStacks, initArgs, type RunnerEvent, type StackRunResult } from "./lib/stack-runner";
 import { readSynth, type Synth } from "./lib/synth";
 import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
 
-Deploys the changed and added stacks of one environment with \`cdktf deploy\`, one wave
-at a time in the order \`affected\` computed (platform stacks before their tenants),
-stacks within a wave in parallel. Stops at the first failed wave.
+Deploys the changed and added stacks of one environment: per stack \`terraform init\` and
+\`terraform apply\` in <synth>/stacks/<stack> (what \`cdktf deploy <stack> --skip-synth\` runs),
+one process per stack, --parallelism at a time, one dependency wave after the other (platform
+stacks before their tenants). A failing stack never stops the others of its wave; a failed
+wave skips the waves after it. Every apply passes -lock-timeout; throttling, a held lock and
+network errors are retried with backoff (--max-attempts). SIGINT or SIGTERM stops the run:
+no new stack starts, running applies get SIGINT and --grace-seconds to finish and release
+their locks, then SIGTERM.
 
 Removed stacks are never destroyed: when the environment lost stacks, the changed ones
 are still deployed, then the tool says how to offboard and exits 1. A removed tenant
@@ -25,17 +32,24 @@ teardown form and destroys it, so no deploy can recreate what offboarding remove
 
 Options:
   --affected <file>      output of \`npm run -s affected\`
-  --synth <dir>          synth output to deploy (cdktf.out; deployed with --skip-synth)
+  --synth <dir>          synth output to deploy (cdktf.out; never re-synthesized)
   --environment <env>    only stacks whose provider default tag Environment is <env>
   --base-synth <dir>     base synth output, to tell which environment a removed stack was in
   --tenants <dir>        the deployed commit's tenant files (lifecycle status, read as data)
-  --parallelism <n>      stacks deployed at once within a wave (default 8)
+  --parallelism <n>      stacks applied at once (default 8)
+  --lock-timeout <dur>   terraform -lock-timeout of every apply (default 10m)
+  --max-attempts <n>     apply attempts per stack on throttling, lock or network errors (default 3)
+  --grace-seconds <n>    after SIGINT before SIGTERM when stopping (default 120)
+  --lock-file <file>     a .terraform.lock.hcl shared by every stack (init -lockfile=readonly)
+  --log-dir <dir>        one <stack>.log per stack with terraform's full output
   --summary <file>       append a Markdown report (e.g. "$GITHUB_STEP_SUMMARY")
   --base-ref <sha>       the compared base commit, named in the offboarding steps
-  --dry-run              print the cdktf commands, run nothing
+  --dry-run              print the terraform commands, run nothing
   --help                 show this help
 
-Environment: CDKTF_BINARY (default: node_modules/.bin/cdktf).
+Environment: TERRAFORM_BINARY (default: terraform); TF_PLUGIN_CACHE_DIR is passed on (the
+first stack runs alone to fill it); AWS_RETRY_MODE (default adaptive) and AWS_MAX_ATTEMPTS
+(default 10) reach the AWS provider.
 Exit codes: 0 deployed, 1 bad input or removed stacks refused, 2 a deploy failed or
 unexpected failure.`;
 
@@ -46,8 +60,24 @@ export interface DeployOptions {
   readonly environment: string;
   readonly parallelism: number;
   readonly dryRun: boolean;
-  readonly cdktf: string;
-  readonly exec: Exec;
+  /** The terraform binary. */
+  readonly terraform: string;
+  /** -lock-timeout of every apply. @default "10m" */
+  readonly lockTimeout?: string;
+  /** Apply attempts per stack on retryable errors. @default 3 */
+  readonly maxAttempts?: number;
+  /** First retry delay. @default 15000 */
+  readonly backoffBaseMs?: number;
+  /** Between SIGINT and SIGTERM on a stop. @default 120000 */
+  readonly graceMs?: number;
+  /** Environment of the terraform processes. @default terraformEnv(process.env) */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly lockFile?: string;
+  readonly logDir?: string;
+  /** Aborting stops the deploy (SIGINT to running applies). */
+  readonly signal?: AbortSignal;
+  /** Waits between retries. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly print: (line: string) => void;
   /** Commit that still had the removed stacks, named in the offboarding steps. */
   readonly baseRef?: string;
@@ -57,6 +87,8 @@ export interface DeployOptions {
 
 export interface DeployReport {
   readonly waves: { stacks: string[]; status: "deployed" | "failed" | "skipped" | "planned" }[];
+  /** Every stack's outcome, in deploy order. */
+  readonly results: StackRunResult[];
   readonly removed: string[];
   /** Tenant stacks left to the offboarding job (status offboarding). */
   readonly offboarding: string[];
@@ -66,21 +98,32 @@ export interface DeployReport {
   readonly markdown: string;
 }
 
-export function deployArgs(stacks: readonly string[], synthDir: string, parallelism: number): string[] {
-  return [
-    "deploy",
-    ...stacks,
-    "--auto-approve",
-    "--skip-synth", // deploy exactly what affected compared
-    "--output",
-    synthDir,
-    "--parallelism",
-    String(parallelism),
-    // tenants of an unchanged platform are deployed without it; the order between
-    // affected stacks comes from our waves
-    "--ignore-missing-stack-dependencies",
-    "--no-color",
-  ];
+/**
+ * The environment of every terraform process: the caller's (credentials come from the job's
+ * OIDC session) plus what unattended applies need, and adaptive client-side rate limiting in
+ * the AWS provider unless the job set its own.
+ */
+export function terraformEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    AWS_RETRY_MODE: base.AWS_RETRY_MODE || "adaptive",
+    AWS_MAX_ATTEMPTS: base.AWS_MAX_ATTEMPTS || "10",
+  };
+}
+
+/** Progress lines on stderr: one per start, retry, signal and result. */
+export function logEvent(e: RunnerEvent): void {
+  if (e.type === "start") log(`${e.stack}: applying`);
+  else if (e.type === "retry") log(`${e.stack}: ${e.reason}, retry ${e.attempt} in ${Math.round(e.delayMs / 1000)} s`);
+  else if (e.type === "signal") log(`${e.stack}: sending ${e.signal}`);
+  else {
+    const r = e.result;
+    if (r.status === "failed") log(`::error::${r.stack}: ${r.step} failed (exit ${r.exitCode}, ${r.attempts} attempt(s)): ${(r.error ?? "").split("\n")[0]}`);
+    else log(`${r.stack}: ${r.status} (${r.seconds ?? 0} s, ${r.attempts} attempt(s))`);
+  }
 }
 
 export function offboardingSteps(removed: readonly string[], environment: string, baseRef = "<base commit>"): string {
@@ -105,27 +148,44 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
   const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
   const report: DeployReport["waves"] = [];
+  const results: StackRunResult[] = [];
   let failed = false;
   for (const [i, stacks] of waves.entries()) {
-    if (failed) {
+    if (failed || opts.signal?.aborted) {
       report.push({ stacks, status: "skipped" });
+      results.push(...stacks.map((stack) => ({ stack, status: "not-started" as const, attempts: 0, retried: [] })));
       continue;
     }
-    const args = deployArgs(stacks, opts.head.dir, opts.parallelism);
-    log(`[wave ${i + 1}/${waves.length}] ${opts.environment}: cdktf deploy ${stacks.length} stack(s): ${stacks.join(" ")}`);
+    log(`[wave ${i + 1}/${waves.length}] ${opts.environment}: ${stacks.length} stack(s): ${stacks.join(" ")}`);
     if (opts.dryRun) {
-      opts.print(`${opts.cdktf} ${args.join(" ")}`);
+      for (const s of stacks) opts.print(`(cd ${join(opts.head.dir, "stacks", s)} && ${opts.terraform} ${initArgs(Boolean(opts.lockFile)).join(" ")} && ${opts.terraform} ${applyArgs(opts.lockTimeout ?? "10m").join(" ")})`);
       report.push({ stacks, status: "planned" });
       continue;
     }
-    // Live output: a long apply shows progress, and a timed-out job still has its log.
-    // Terraform prints sensitive values as "(sensitive value)"; GitHub masks registered secrets.
-    const r = await opts.exec(opts.cdktf, args, { env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "true" }, stream: true });
-    const ok = r.code === 0;
+    const wave = await applyStacks(
+      stacks.map((stack) => ({ stack, dir: resolve(opts.head.dir, "stacks", stack) })),
+      {
+        terraform: opts.terraform,
+        parallelism: opts.parallelism,
+        lockTimeout: opts.lockTimeout ?? "10m",
+        maxAttempts: opts.maxAttempts,
+        backoffBaseMs: opts.backoffBaseMs,
+        graceMs: opts.graceMs,
+        env: opts.env ?? terraformEnv(process.env),
+        lockFile: opts.lockFile,
+        logDir: opts.logDir,
+        signal: opts.signal,
+        sleep: opts.sleep,
+        onEvent: logEvent,
+      },
+    );
+    results.push(...wave);
+    const ok = wave.every((r) => r.status === "deployed");
     report.push({ stacks, status: ok ? "deployed" : "failed" });
     if (!ok) {
       failed = true;
-      log(`::error::cdktf deploy failed in wave ${i + 1} (${opts.environment}): ${stacks.join(", ")}; later waves skipped`);
+      const bad = wave.filter((r) => r.status !== "deployed").map((r) => r.stack);
+      log(`::error::wave ${i + 1} (${opts.environment}): ${bad.join(", ")} not deployed; later waves skipped`);
     }
   }
   if (removed.length) {
@@ -139,6 +199,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     md.push("| Wave | Stacks | Result |", "|--:|---|---|");
     report.forEach((w, i) => md.push(`| ${i + 1} | ${w.stacks.map((s) => `\`${s}\``).join(" ")} | ${w.status} |`));
     md.push("");
+    const failures = results.filter((r) => r.status === "failed");
+    if (failures.length) {
+      md.push("| Failed stack | Step | Attempts | Error |", "|---|---|--:|---|");
+      for (const f of failures) md.push(`| \`${f.stack}\` | ${f.step} | ${f.attempts} | ${(f.error ?? "").split("\n")[0].replace(/\|/g, "\\|")} |`);
+      md.push("");
+    }
   }
   if (offboarding.length) {
     log(`Offboarding, left to the offboard job (not deployed here): ${offboarding.join(", ")}`);
@@ -153,7 +219,14 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     md.push("> See `.github/README.md`, section *Offboarding a tenant*.", "");
   }
   const exitCode = failed ? 2 : removed.length ? 1 : 0;
-  return { waves: report, removed, offboarding, offboarded, exitCode, markdown: md.join("\n") };
+  return { waves: report, results, removed, offboarding, offboarded, exitCode, markdown: md.join("\n") };
+}
+
+/** A positive integer option within [min, max], or its default. */
+function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${value}`);
+  return n;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -163,36 +236,59 @@ export async function main(argv: string[]): Promise<number> {
     "base-synth": { type: "string" },
     environment: { type: "string" },
     parallelism: { type: "string" },
+    "lock-timeout": { type: "string" },
+    "max-attempts": { type: "string" },
+    "grace-seconds": { type: "string" },
+    "lock-file": { type: "string" },
+    "log-dir": { type: "string" },
     summary: { type: "string" },
     "base-ref": { type: "string" },
     tenants: { type: "string" },
     "dry-run": { type: "boolean" },
   });
   if (!values.affected || !values.synth || !values.environment) throw new UsageError("--affected, --synth and --environment are required");
-  const parallelism = values.parallelism === undefined ? 8 : Number(values.parallelism);
-  if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 64) {
-    throw new UsageError(`--parallelism must be an integer from 1 to 64, got ${values.parallelism}`);
-  }
+  const parallelism = intOption("parallelism", values.parallelism, 8, 1, 64);
+  const lockTimeout = values["lock-timeout"] ?? "10m";
+  if (!/^\d+[smh]$/.test(lockTimeout)) throw new UsageError(`--lock-timeout must be a duration like 10m, 600s or 1h, got ${lockTimeout}`);
+  if (values["lock-file"] && !existsSync(values["lock-file"])) throw new UsageError(`--lock-file ${values["lock-file"]}: no such file`);
   const affected = readAffected(values.affected);
   const head = readSynth(values.synth);
   const unknown = affected.order.flat().filter((s) => !head.stacks.has(s));
   if (unknown.length) throw new UsageError(`${values.affected} names stacks not in ${values.synth}: ${unknown.join(", ")}`);
-  const report = await deploy({
-    affected,
-    head,
-    // only needed to place removed stacks in an environment (a full deploy has no base)
-    base: values["base-synth"] && affected.removed.length ? readSynth(values["base-synth"]) : undefined,
-    environment: values.environment,
-    parallelism,
-    dryRun: values["dry-run"] ?? false,
-    cdktf: process.env.CDKTF_BINARY || "node_modules/.bin/cdktf",
-    exec: realExec,
-    print: (line) => process.stdout.write(`${line}\n`),
-    baseRef: values["base-ref"] || undefined,
-    tenants: values.tenants ? readTenants(values.tenants) : undefined,
-  });
-  if (values.summary) appendFileSync(values.summary, `${report.markdown}\n`);
-  return report.exitCode;
+  // A cancelled job gets SIGINT (then SIGTERM): stop starting stacks, let running applies release their locks.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal} received: starting no new stack, interrupting running applies`);
+    stop.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const report = await deploy({
+      affected,
+      head,
+      // only needed to place removed stacks in an environment (a full deploy has no base)
+      base: values["base-synth"] && affected.removed.length ? readSynth(values["base-synth"]) : undefined,
+      environment: values.environment,
+      parallelism,
+      dryRun: values["dry-run"] ?? false,
+      terraform: process.env.TERRAFORM_BINARY || "terraform",
+      lockTimeout,
+      maxAttempts: intOption("max-attempts", values["max-attempts"], 3, 1, 10),
+      graceMs: intOption("grace-seconds", values["grace-seconds"], 120, 1, 3600) * 1000,
+      lockFile: values["lock-file"] ? resolve(values["lock-file"]) : undefined,
+      logDir: values["log-dir"],
+      signal: stop.signal,
+      print: (line) => process.stdout.write(`${line}\n`),
+      baseRef: values["base-ref"] || undefined,
+      tenants: values.tenants ? readTenants(values.tenants) : undefined,
+    });
+    if (values.summary) appendFileSync(values.summary, `${report.markdown}\n`);
+    return report.exitCode;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
 }
 
 function readTenants(dir: string): Map<string, TenantLifecycleFields> {
