@@ -8,6 +8,8 @@ import { appendFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
+import { gitCompare, ledgerWriter, openLedger, type CompareCommits, type Ledger } from "./lib/ledger";
+import { ledgerStep, runPreflight, type PreflightStep } from "./lib/preflight";
 import { applyArgs, applyStacks, initArgs, type RunnerEvent, type StackRunResult } from "./lib/stack-runner";
 import { readSynth, type Synth } from "./lib/synth";
 import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
@@ -44,6 +46,12 @@ Options:
   --log-dir <dir>        one <stack>.log per stack with terraform's full output
   --summary <file>       append a Markdown report (e.g. "$GITHUB_STEP_SUMMARY")
   --base-ref <sha>       the compared base commit, named in the offboarding steps
+  --ledger <dir|s3://bucket/prefix>
+                         the deploy ledger (state bucket: s3://<bucket>/deploy-ledger): stacks
+                         already deployed at --commit are skipped (a re-run resumes); a stack
+                         whose ledger names a newer commit refuses the run (exit 1, nothing applied)
+  --commit <sha>         the commit being deployed (default: GITHUB_SHA)
+  --run-url <url>        this run, recorded per stack (default: from GITHUB_* variables)
   --dry-run              print the terraform commands, run nothing
   --help                 show this help
 
@@ -83,12 +91,24 @@ export interface DeployOptions {
   readonly baseRef?: string;
   /** The deployed commit's tenant files by id; without them no stack counts as offboarding or offboarded. */
   readonly tenants?: ReadonlyMap<string, TenantLifecycleFields>;
+  /** Where each stack's last deploy is recorded; with it a re-run resumes and a stale run is refused. */
+  readonly ledger?: Ledger;
+  /** The commit being deployed (required with a ledger). */
+  readonly commit?: string;
+  /** This run, recorded in the ledger. */
+  readonly runUrl?: string;
+  /** Orders two commits (stale-run refusal). @default git in the current directory */
+  readonly compare?: CompareCommits;
 }
 
 export interface DeployReport {
   readonly waves: { stacks: string[]; status: "deployed" | "failed" | "skipped" | "planned" }[];
   /** Every stack's outcome, in deploy order. */
   readonly results: StackRunResult[];
+  /** Stacks a pre-flight step held back, with its reason (e.g. already deployed at this commit). */
+  readonly skipped: { stack: string; step: string; reason: string }[];
+  /** Why nothing was applied, when a pre-flight step refused the run. */
+  readonly refused: string[];
   readonly removed: string[];
   /** Tenant stacks left to the offboarding job (status offboarding). */
   readonly offboarding: string[];
@@ -137,6 +157,16 @@ export function offboardingSteps(removed: readonly string[], environment: string
   ].join("\n");
 }
 
+/**
+ * The pre-flight steps, in order, run over the environment's stacks before the first apply.
+ * Gates that must hold before anything is applied go here.
+ */
+export function preflightSteps(opts: DeployOptions): PreflightStep[] {
+  const steps: PreflightStep[] = [];
+  if (opts.ledger) steps.push(ledgerStep(opts.ledger, opts.compare ?? gitCompare(process.cwd())));
+  return steps;
+}
+
 export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const inEnv = (s: string, synth: Synth | undefined) => synth?.stacks.get(s)?.environment === opts.environment;
   const statusOf = (stack: string) => {
@@ -144,7 +174,14 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     return id === undefined ? undefined : opts.tenants?.get(id)?.status;
   };
   const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && statusOf(s) === "offboarding");
-  const waves = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head) && !offboarding.includes(s))).filter((w) => w.length > 0);
+  const candidates = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head) && !offboarding.includes(s))).filter((w) => w.length > 0);
+  const pre = await runPreflight(preflightSteps(opts), { environment: opts.environment, stacks: candidates.flat(), commit: opts.commit });
+  const skipped = [...pre.skipped].map(([stack, { step, reason }]) => ({ stack, step, reason }));
+  for (const s of skipped) log(`${s.stack}: not deployed (${s.step}): ${s.reason}`);
+  const refused = pre.refused.map((r) => `${r.step}: ${r.reason}`);
+  for (const r of refused) log(`::error::${r}`);
+  const waves = refused.length ? [] : candidates.map((w) => w.filter((s) => pre.stacks.includes(s))).filter((w) => w.length > 0);
+  const writer = opts.ledger && opts.commit && !opts.dryRun ? ledgerWriter(opts.ledger, { environment: opts.environment, commit: opts.commit, runUrl: opts.runUrl }, (stack, err) => log(`::error::ledger ${opts.ledger?.location}: ${stack}: ${(err as Error).message}`)) : undefined;
   const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
   const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
   const report: DeployReport["waves"] = [];
@@ -176,7 +213,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
         logDir: opts.logDir,
         signal: opts.signal,
         sleep: opts.sleep,
-        onEvent: logEvent,
+        onEvent: (e) => {
+          logEvent(e);
+          if (e.type === "start") writer?.started(e.stack, e.at);
+          if (e.type === "done") writer?.finished(e.result);
+        },
       },
     );
     results.push(...wave);
@@ -188,13 +229,15 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       log(`::error::wave ${i + 1} (${opts.environment}): ${bad.join(", ")} not deployed; later waves skipped`);
     }
   }
+  const ledgerFailures = (await writer?.flush()) ?? 0;
   if (removed.length) {
     for (const line of offboardingSteps(removed, opts.environment, opts.baseRef).split("\n")) log(line);
     log(`::error::Removed stacks need offboarding (not destroyed): ${removed.join(", ")}`);
   }
 
   const md: string[] = [`### Deploy ${opts.environment}${opts.dryRun ? " (dry run)" : ""}`, ""];
-  if (waves.length === 0) md.push("No changed or added stacks in this environment.", "");
+  if (refused.length) md.push("> [!CAUTION]", "> Nothing was applied:", ...refused.map((r) => `> - ${r}`), "");
+  else if (waves.length === 0) md.push(skipped.length ? "Every changed stack of this environment is held back or already deployed." : "No changed or added stacks in this environment.", "");
   else {
     md.push("| Wave | Stacks | Result |", "|--:|---|---|");
     report.forEach((w, i) => md.push(`| ${i + 1} | ${w.stacks.map((s) => `\`${s}\``).join(" ")} | ${w.status} |`));
@@ -205,6 +248,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       for (const f of failures) md.push(`| \`${f.stack}\` | ${f.step} | ${f.attempts} | ${(f.error ?? "").split("\n")[0].replace(/\|/g, "\\|")} |`);
       md.push("");
     }
+  }
+  if (skipped.length) {
+    md.push(`<details><summary>${skipped.length} stack(s) not deployed by this run</summary>`, "", "| Stack | Why |", "|---|---|");
+    for (const s of skipped) md.push(`| \`${s.stack}\` | ${s.step}: ${s.reason} |`);
+    md.push("", "</details>", "");
   }
   if (offboarding.length) {
     log(`Offboarding, left to the offboard job (not deployed here): ${offboarding.join(", ")}`);
@@ -218,8 +266,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     md.push("> [!CAUTION]", `> Removed stacks were **not destroyed** and need offboarding: ${removed.map((s) => `\`${s}\``).join(", ")}.`);
     md.push("> See `.github/README.md`, section *Offboarding a tenant*.", "");
   }
-  const exitCode = failed ? 2 : removed.length ? 1 : 0;
-  return { waves: report, results, removed, offboarding, offboarded, exitCode, markdown: md.join("\n") };
+  const exitCode = failed || ledgerFailures ? 2 : removed.length || refused.length ? 1 : 0;
+  return { waves: report, results, skipped, refused, removed, offboarding, offboarded, exitCode, markdown: md.join("\n") };
 }
 
 /** A positive integer option within [min, max], or its default. */
@@ -244,6 +292,9 @@ export async function main(argv: string[]): Promise<number> {
     summary: { type: "string" },
     "base-ref": { type: "string" },
     tenants: { type: "string" },
+    ledger: { type: "string" },
+    commit: { type: "string" },
+    "run-url": { type: "string" },
     "dry-run": { type: "boolean" },
   });
   if (!values.affected || !values.synth || !values.environment) throw new UsageError("--affected, --synth and --environment are required");
@@ -251,6 +302,10 @@ export async function main(argv: string[]): Promise<number> {
   const lockTimeout = values["lock-timeout"] ?? "10m";
   if (!/^\d+[smh]$/.test(lockTimeout)) throw new UsageError(`--lock-timeout must be a duration like 10m, 600s or 1h, got ${lockTimeout}`);
   if (values["lock-file"] && !existsSync(values["lock-file"])) throw new UsageError(`--lock-file ${values["lock-file"]}: no such file`);
+  const commit = values.commit || process.env.GITHUB_SHA;
+  if (values.ledger && !commit) throw new UsageError("--ledger needs --commit <sha> (or GITHUB_SHA)");
+  if (commit && !/^[0-9a-f]{7,40}$/.test(commit)) throw new UsageError(`--commit must be a hexadecimal commit id, got ${commit}`);
+  const runUrl = values["run-url"] || (process.env.GITHUB_RUN_ID ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}` : undefined);
   const affected = readAffected(values.affected);
   const head = readSynth(values.synth);
   const unknown = affected.order.flat().filter((s) => !head.stacks.has(s));
@@ -282,6 +337,9 @@ export async function main(argv: string[]): Promise<number> {
       print: (line) => process.stdout.write(`${line}\n`),
       baseRef: values["base-ref"] || undefined,
       tenants: values.tenants ? readTenants(values.tenants) : undefined,
+      ledger: values.ledger ? openLedger(values.ledger) : undefined,
+      commit,
+      runUrl,
     });
     if (values.summary) appendFileSync(values.summary, `${report.markdown}\n`);
     return report.exitCode;
