@@ -9,7 +9,12 @@ import { join, resolve } from "node:path";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { gitCompare, ledgerWriter, openLedger, type CompareCommits, type Ledger } from "./lib/ledger";
-import { ledgerStep, runPreflight, type PreflightStep } from "./lib/preflight";
+import { rolloutMarkdown, type PhaseOutcome } from "./lib/deploy-report";
+import { holdStep, ledgerStep, runPreflight, type PreflightStep } from "./lib/preflight";
+import { overBudget, planEnvironment, type RolloutPhase } from "./lib/rollout";
+import { parseFailureBudget, type FailureBudget, type RolloutConfig } from "../config/rollout-schema";
+import { loadEnvironments } from "../config/loader";
+import { findShard, readRolloutFile, writeResultsFile } from "./lib/rollout-file";
 import { applyArgs, applyStacks, initArgs, type RunnerEvent, type StackRunResult } from "./lib/stack-runner";
 import { readSynth, type Synth } from "./lib/synth";
 import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
@@ -18,9 +23,11 @@ export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synt
 
 Deploys the changed and added stacks of one environment: per stack \`terraform init\` and
 \`terraform apply\` in <synth>/stacks/<stack> (what \`cdktf deploy <stack> --skip-synth\` runs),
-one process per stack, --parallelism at a time, one dependency wave after the other (platform
-stacks before their tenants). A failing stack never stops the others of its wave; a failed
-wave skips the waves after it. Every apply passes -lock-timeout; throttling, a held lock and
+one process per stack, --parallelism at a time, in rings: platform stacks, a canary ring
+(tenants with deployRing: canary, or the first N), then growing rings, each with a bake time
+and a failure budget (cdktf.json rollout). A failing stack never stops the others of its
+ring; a ring over its budget halts the rollout and later rings do not start. Tenants with
+deployHold: true are left out with a line in the summary. Every apply passes -lock-timeout; throttling, a held lock and
 network errors are retried with backoff (--max-attempts). SIGINT or SIGTERM stops the run:
 no new stack starts, running applies get SIGINT and --grace-seconds to finish and release
 their locks, then SIGTERM.
@@ -52,6 +59,13 @@ Options:
                          whose ledger names a newer commit refuses the run (exit 1, nothing applied)
   --commit <sha>         the commit being deployed (default: GITHUB_SHA)
   --run-url <url>        this run, recorded per stack (default: from GITHUB_* variables)
+  --cdktf-json <file>    read this environment's rings from context.environments.<env>.rollout
+                         (default: 3 canaries, rings of 5%, 25% and the rest)
+  --failure-budget <n|p%>  replaces the canary's and every ring's failure budget for this run
+  --rollout <file> --shard <id>
+                         one matrix job: apply only this shard of \`npm run fleet -- plan\`'s
+                         plan; the budget is judged by \`npm run fleet -- gate\`
+  --results <file>       write every stack's outcome as JSON (for the gate and the issues)
   --dry-run              print the terraform commands, run nothing
   --help                 show this help
 
@@ -99,10 +113,17 @@ export interface DeployOptions {
   readonly runUrl?: string;
   /** Orders two commits (stale-run refusal). @default git in the current directory */
   readonly compare?: CompareCommits;
+  /** This environment's rings (cdktf.json rollout). @default every default of config/rollout-schema.ts */
+  readonly rollout?: RolloutConfig;
+  /** `--failure-budget`: replaces the canary's and rings' budgets for this run. */
+  readonly failureBudget?: FailureBudget;
+  /** One matrix job's share (deploy.yml): only these stacks, as one phase; the gate judges the budget. */
+  readonly shard?: { readonly phase: RolloutPhase; readonly stacks: readonly string[] };
 }
 
 export interface DeployReport {
-  readonly waves: { stacks: string[]; status: "deployed" | "failed" | "skipped" | "planned" }[];
+  /** Each ring (or the one shard) and what happened to it against its budget. */
+  readonly phases: PhaseOutcome[];
   /** Every stack's outcome, in deploy order. */
   readonly results: StackRunResult[];
   /** Stacks a pre-flight step held back, with its reason (e.g. already deployed at this commit). */
@@ -163,8 +184,48 @@ export function offboardingSteps(removed: readonly string[], environment: string
  */
 export function preflightSteps(opts: DeployOptions): PreflightStep[] {
   const steps: PreflightStep[] = [];
-  if (opts.ledger) steps.push(ledgerStep(opts.ledger, opts.compare ?? gitCompare(process.cwd())));
+  if (opts.tenants) {
+    const tenants = opts.tenants;
+    steps.push(holdStep((stack) => {
+      const id = tenantIdOfStack(stack);
+      return id !== undefined && tenants.get(id)?.deployHold ? `tenants/${id}.yaml` : undefined;
+    }));
+  }
+  // #24's offboarded-tombstone verification and #28's image-digest gate go here (before any ring)
+  if (opts.ledger) steps.push(ledgerStep(opts.ledger, opts.compare ?? gitCompare(process.cwd()), (stack) => opts.head.stacks.get(stack)?.fingerprint));
   return steps;
+}
+
+/** The runner options shared by every phase. */
+function runnerOptions(opts: DeployOptions, onEvent: (e: RunnerEvent) => void) {
+  return {
+    terraform: opts.terraform,
+    parallelism: opts.parallelism,
+    lockTimeout: opts.lockTimeout ?? "10m",
+    maxAttempts: opts.maxAttempts,
+    backoffBaseMs: opts.backoffBaseMs,
+    graceMs: opts.graceMs,
+    env: opts.env ?? terraformEnv(process.env),
+    lockFile: opts.lockFile,
+    logDir: opts.logDir,
+    signal: opts.signal,
+    sleep: opts.sleep,
+    onEvent,
+  };
+}
+
+/** The phases this invocation runs: one shard of a matrix job, or the whole environment's rollout. */
+function phasesToRun(opts: DeployOptions, stacks: readonly string[]): RolloutPhase[] {
+  if (opts.shard) {
+    const wanted = new Set(opts.shard.stacks);
+    return [{ ...opts.shard.phase, stacks: stacks.filter((s) => wanted.has(s)), shards: [] }].filter((p) => p.stacks.length > 0);
+  }
+  const rolloutStacks = stacks.map((name) => {
+    const info = opts.head.stacks.get(name);
+    const tenantId = tenantIdOfStack(name);
+    return { name, accountId: info?.accountId ?? "", region: info?.region ?? "", tenantId, canary: tenantId !== undefined && opts.tenants?.get(tenantId)?.deployRing === "canary" };
+  });
+  return planEnvironment(opts.environment, rolloutStacks, opts.rollout, { failureBudget: opts.failureBudget }).phases;
 }
 
 export async function deploy(opts: DeployOptions): Promise<DeployReport> {
@@ -174,59 +235,61 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     return id === undefined ? undefined : opts.tenants?.get(id)?.status;
   };
   const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && statusOf(s) === "offboarding");
-  const candidates = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head) && !offboarding.includes(s))).filter((w) => w.length > 0);
-  const pre = await runPreflight(preflightSteps(opts), { environment: opts.environment, stacks: candidates.flat(), commit: opts.commit });
+  const candidates = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && !offboarding.includes(s));
+  // a matrix job applies its shard only; removed stacks are reported once, by the plan (npm run fleet -- plan)
+  const gone = opts.shard ? [] : opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
+  const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
+
+  // 1. pre-flight: held tenants, resume and stale-run refusal, and any gate added to preflightSteps()
+  const pre = await runPreflight(preflightSteps(opts), { environment: opts.environment, stacks: candidates, commit: opts.commit });
   const skipped = [...pre.skipped].map(([stack, { step, reason }]) => ({ stack, step, reason }));
   for (const s of skipped) log(`${s.stack}: not deployed (${s.step}): ${s.reason}`);
   const refused = pre.refused.map((r) => `${r.step}: ${r.reason}`);
   for (const r of refused) log(`::error::${r}`);
-  const waves = refused.length ? [] : candidates.map((w) => w.filter((s) => pre.stacks.includes(s))).filter((w) => w.length > 0);
-  const writer = opts.ledger && opts.commit && !opts.dryRun ? ledgerWriter(opts.ledger, { environment: opts.environment, commit: opts.commit, runUrl: opts.runUrl }, (stack, err) => log(`::error::ledger ${opts.ledger?.location}: ${stack}: ${(err as Error).message}`)) : undefined;
-  const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
-  const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
-  const report: DeployReport["waves"] = [];
+  const writer =
+    opts.ledger && opts.commit && !opts.dryRun
+      ? ledgerWriter(opts.ledger, { environment: opts.environment, commit: opts.commit, runUrl: opts.runUrl, fingerprints: new Map([...opts.head.stacks].map(([n, i]) => [n, i.fingerprint])) }, (stack, err) =>
+          log(`::error::ledger ${opts.ledger?.location}: ${stack}: ${(err as Error).message}`),
+        )
+      : undefined;
+  if (!refused.length) for (const s of skipped.filter((x) => x.step === "deploy-hold")) writer?.held(s.stack, new Date());
+
+  // 2. rings: platform, canary, growing rings; a phase over its failure budget halts the rest
+  const phases = refused.length ? [] : phasesToRun(opts, pre.stacks);
+  const outcomes: PhaseOutcome[] = [];
   const results: StackRunResult[] = [];
-  let failed = false;
-  for (const [i, stacks] of waves.entries()) {
-    if (failed || opts.signal?.aborted) {
-      report.push({ stacks, status: "skipped" });
-      results.push(...stacks.map((stack) => ({ stack, status: "not-started" as const, attempts: 0, retried: [] })));
+  let halted = false;
+  for (const [i, phase] of phases.entries()) {
+    const notStarted = halted || opts.signal?.aborted;
+    if (notStarted || opts.dryRun) {
+      if (opts.dryRun) for (const s of phase.stacks) opts.print(`[${phase.name}] (cd ${join(opts.head.dir, "stacks", s)} && ${opts.terraform} ${initArgs(Boolean(opts.lockFile)).join(" ")} && ${opts.terraform} ${applyArgs(opts.lockTimeout ?? "10m").join(" ")})`);
+      else results.push(...phase.stacks.map((stack) => ({ stack, status: "not-started" as const, attempts: 0, retried: [] })));
+      outcomes.push({ ...phase, failed: [], status: opts.dryRun ? "planned" : "not started" });
       continue;
     }
-    log(`[wave ${i + 1}/${waves.length}] ${opts.environment}: ${stacks.length} stack(s): ${stacks.join(" ")}`);
-    if (opts.dryRun) {
-      for (const s of stacks) opts.print(`(cd ${join(opts.head.dir, "stacks", s)} && ${opts.terraform} ${initArgs(Boolean(opts.lockFile)).join(" ")} && ${opts.terraform} ${applyArgs(opts.lockTimeout ?? "10m").join(" ")})`);
-      report.push({ stacks, status: "planned" });
-      continue;
-    }
-    const wave = await applyStacks(
-      stacks.map((stack) => ({ stack, dir: resolve(opts.head.dir, "stacks", stack) })),
-      {
-        terraform: opts.terraform,
-        parallelism: opts.parallelism,
-        lockTimeout: opts.lockTimeout ?? "10m",
-        maxAttempts: opts.maxAttempts,
-        backoffBaseMs: opts.backoffBaseMs,
-        graceMs: opts.graceMs,
-        env: opts.env ?? terraformEnv(process.env),
-        lockFile: opts.lockFile,
-        logDir: opts.logDir,
-        signal: opts.signal,
-        sleep: opts.sleep,
-        onEvent: (e) => {
-          logEvent(e);
-          if (e.type === "start") writer?.started(e.stack, e.at);
-          if (e.type === "done") writer?.finished(e.result);
-        },
-      },
+    log(`[${phase.name}] ${opts.environment}: ${phase.stacks.length} stack(s), failure budget ${phase.failureBudget}`);
+    const ran = await applyStacks(
+      phase.stacks.map((stack) => ({ stack, dir: resolve(opts.head.dir, "stacks", stack) })),
+      runnerOptions(opts, (e) => {
+        logEvent(e);
+        if (e.type === "start") writer?.started(e.stack, e.at, phase.name);
+        if (e.type === "done") writer?.finished(e.result, phase.name);
+      }),
     );
-    results.push(...wave);
-    const ok = wave.every((r) => r.status === "deployed");
-    report.push({ stacks, status: ok ? "deployed" : "failed" });
-    if (!ok) {
-      failed = true;
-      const bad = wave.filter((r) => r.status !== "deployed").map((r) => r.stack);
-      log(`::error::wave ${i + 1} (${opts.environment}): ${bad.join(", ")} not deployed; later waves skipped`);
+    results.push(...ran);
+    const failed = ran.filter((r) => r.status !== "deployed").map((r) => r.stack);
+    const over = overBudget(phase, failed);
+    const status = opts.shard ? "applied" : failed.length === 0 ? "deployed" : over ? "halted" : "within budget";
+    outcomes.push({ ...phase, failed, status });
+    if (over && !opts.shard) {
+      halted = true;
+      log(`::error::${opts.environment} ring ${phase.name}: ${failed.length} failed, over its budget of ${phase.failureBudget}: ${failed.join(", ")}; later rings do not start`);
+    } else if (failed.length) log(`::warning::${opts.environment} ring ${phase.name}: ${failed.length} failed, within its budget of ${phase.failureBudget}: ${failed.join(", ")}`);
+    // bake: alarms get time to fire before the next ring (a matrix job's gate bakes instead)
+    const next = phases[i + 1];
+    if (!halted && next && phase.bakeMinutes > 0 && !opts.shard && !opts.signal?.aborted) {
+      log(`[${phase.name}] baking ${phase.bakeMinutes} min before ${next.name}`);
+      await (opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(phase.bakeMinutes * 60_000);
     }
   }
   const ledgerFailures = (await writer?.flush()) ?? 0;
@@ -235,26 +298,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     log(`::error::Removed stacks need offboarding (not destroyed): ${removed.join(", ")}`);
   }
 
-  const md: string[] = [`### Deploy ${opts.environment}${opts.dryRun ? " (dry run)" : ""}`, ""];
-  if (refused.length) md.push("> [!CAUTION]", "> Nothing was applied:", ...refused.map((r) => `> - ${r}`), "");
-  else if (waves.length === 0) md.push(skipped.length ? "Every changed stack of this environment is held back or already deployed." : "No changed or added stacks in this environment.", "");
-  else {
-    md.push("| Wave | Stacks | Result |", "|--:|---|---|");
-    report.forEach((w, i) => md.push(`| ${i + 1} | ${w.stacks.map((s) => `\`${s}\``).join(" ")} | ${w.status} |`));
-    md.push("");
-    const failures = results.filter((r) => r.status === "failed");
-    if (failures.length) {
-      md.push("| Failed stack | Step | Attempts | Error |", "|---|---|--:|---|");
-      for (const f of failures) md.push(`| \`${f.stack}\` | ${f.step} | ${f.attempts} | ${(f.error ?? "").split("\n")[0].replace(/\|/g, "\\|")} |`);
-      md.push("");
-    }
-  }
-  if (skipped.length) {
-    md.push(`<details><summary>${skipped.length} stack(s) not deployed by this run</summary>`, "", "| Stack | Why |", "|---|---|");
-    for (const s of skipped) md.push(`| \`${s.stack}\` | ${s.step}: ${s.reason} |`);
-    md.push("", "</details>", "");
-  }
-  if (offboarding.length) {
+  const md = rolloutMarkdown({ environment: opts.environment, dryRun: opts.dryRun, phases: outcomes, results, skipped, refused, commit: opts.commit });
+  if (offboarding.length && !opts.shard) {
     log(`Offboarding, left to the offboard job (not deployed here): ${offboarding.join(", ")}`);
     md.push(`Offboarding (applied and destroyed by the offboard job, not deployed here): ${offboarding.map((s) => `\`${s}\``).join(", ")}.`, "");
   }
@@ -266,8 +311,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     md.push("> [!CAUTION]", `> Removed stacks were **not destroyed** and need offboarding: ${removed.map((s) => `\`${s}\``).join(", ")}.`);
     md.push("> See `.github/README.md`, section *Offboarding a tenant*.", "");
   }
-  const exitCode = failed || ledgerFailures ? 2 : removed.length || refused.length ? 1 : 0;
-  return { waves: report, results, skipped, refused, removed, offboarding, offboarded, exitCode, markdown: md.join("\n") };
+  const anyFailed = results.some((r) => r.status === "failed" || r.status === "stopped");
+  const exitCode = anyFailed || halted || ledgerFailures ? 2 : removed.length || refused.length ? 1 : 0;
+  return { phases: outcomes, results, skipped, refused, removed, offboarding, offboarded, exitCode, markdown: md.join("\n") };
 }
 
 /** A positive integer option within [min, max], or its default. */
@@ -295,6 +341,11 @@ export async function main(argv: string[]): Promise<number> {
     ledger: { type: "string" },
     commit: { type: "string" },
     "run-url": { type: "string" },
+    "cdktf-json": { type: "string" },
+    "failure-budget": { type: "string" },
+    rollout: { type: "string" },
+    shard: { type: "string" },
+    results: { type: "string" },
     "dry-run": { type: "boolean" },
   });
   if (!values.affected || !values.synth || !values.environment) throw new UsageError("--affected, --synth and --environment are required");
@@ -306,6 +357,11 @@ export async function main(argv: string[]): Promise<number> {
   if (values.ledger && !commit) throw new UsageError("--ledger needs --commit <sha> (or GITHUB_SHA)");
   if (commit && !/^[0-9a-f]{7,40}$/.test(commit)) throw new UsageError(`--commit must be a hexadecimal commit id, got ${commit}`);
   const runUrl = values["run-url"] || (process.env.GITHUB_RUN_ID ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}` : undefined);
+  const failureBudget = values["failure-budget"] === undefined ? undefined : parseFailureBudget(values["failure-budget"]);
+  if (values["failure-budget"] !== undefined && failureBudget === undefined) throw new UsageError(`--failure-budget must be a count like 2 or a percentage like 5%, got ${values["failure-budget"]}`);
+  if (Boolean(values.rollout) !== Boolean(values.shard)) throw new UsageError("--rollout and --shard go together (one matrix job's share of the plan)");
+  const shard = values.rollout ? findShard(readRolloutFile(values.rollout), values.environment, values.shard as string) : undefined;
+  const rollout = values["cdktf-json"] ? rolloutOf(values["cdktf-json"], values.environment) : undefined;
   const affected = readAffected(values.affected);
   const head = readSynth(values.synth);
   const unknown = affected.order.flat().filter((s) => !head.stacks.has(s));
@@ -340,12 +396,28 @@ export async function main(argv: string[]): Promise<number> {
       ledger: values.ledger ? openLedger(values.ledger) : undefined,
       commit,
       runUrl,
+      rollout,
+      failureBudget,
+      shard,
     });
     if (values.summary) appendFileSync(values.summary, `${report.markdown}\n`);
+    if (values.results) writeResultsFile(values.results, { environment: values.environment, ...(shard ? { phase: shard.phase.name, shard: values.shard } : {}), report });
     return report.exitCode;
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
+  }
+}
+
+/** The environment's rollout settings from cdktf.json (validated by the config loader). */
+function rolloutOf(cdktfJson: string, environment: string): RolloutConfig | undefined {
+  try {
+    const environments = loadEnvironments(cdktfJson);
+    if (!environments[environment]) throw new UsageError(`${cdktfJson}: no environment ${environment}`);
+    return environments[environment].rollout;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
   }
 }
 

@@ -42,6 +42,8 @@ export const LedgerEntrySchema = z.strictObject({
   /** The last commit applied successfully, and when. */
   deployedCommit: Sha.optional(),
   deployedAt: z.string().optional(),
+  /** sha256 of the deployed stack configuration (pipeline/lib/synth.ts fingerprint). */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** Failed runs in a row (0 after a success): how long a tenant has been stuck. */
   failuresInARow: z.number().int().min(0).default(0),
 });
@@ -185,7 +187,7 @@ export type ResumeDecision =
  * commit, or last attempted one, is newer than `commit` (or cannot be ordered against it) is
  * refused: applying `commit` would roll back what a later run applied or started.
  */
-export function resumeDecision(entry: LedgerEntry | undefined, commit: string, compare: CompareCommits): ResumeDecision {
+export function resumeDecision(entry: LedgerEntry | undefined, commit: string, compare: CompareCommits, fingerprint?: string): ResumeDecision {
   if (!entry) return { action: "deploy", reason: "not in the ledger" };
   for (const [what, other] of [
     ["deployed", entry.deployedCommit],
@@ -197,6 +199,9 @@ export function resumeDecision(entry: LedgerEntry | undefined, commit: string, c
     if (order === "unrelated") return { action: "refuse", reason: `${commit} and the ${what} ${other} are not on one line of history (or one is unknown here)` };
   }
   if (entry.deployedCommit === commit && entry.status === "deployed") return { action: "skip", reason: `already deployed at ${commit}` };
+  // An earlier commit deployed exactly this configuration (a run after a partly failed one
+  // compares with an older base): applying it again would change nothing.
+  if (entry.status === "deployed" && fingerprint && entry.fingerprint === fingerprint) return { action: "skip", reason: `configuration unchanged since ${entry.deployedCommit}` };
   return { action: "deploy", reason: entry.commit === commit ? `last attempt at this commit: ${entry.status}` : `at ${entry.deployedCommit ?? "nothing yet"}` };
 }
 
@@ -205,6 +210,8 @@ export interface LedgerRun {
   readonly environment: string;
   readonly commit: string;
   readonly runUrl?: string;
+  /** Each stack's configuration fingerprint at this commit. */
+  readonly fingerprints?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -232,6 +239,7 @@ export function ledgerWriter(ledger: Ledger, run: LedgerRun, onError: (stack: st
   };
   const carried = (prev: LedgerEntry | undefined) => ({
     ...(prev?.deployedCommit ? { deployedCommit: prev.deployedCommit, deployedAt: prev.deployedAt } : {}),
+    ...(prev?.fingerprint ? { fingerprint: prev.fingerprint } : {}),
     failuresInARow: prev?.failuresInARow ?? 0,
   });
   const base = (stack: string) => ({ environment: run.environment, stack, commit: run.commit, ...(run.runUrl ? { runUrl: run.runUrl } : {}) });
@@ -254,7 +262,7 @@ export function ledgerWriter(ledger: Ledger, run: LedgerRun, onError: (stack: st
           ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
           ...(r.error ? { error: r.error.slice(0, 2000) } : {}),
           ...(phase ? { phase } : {}),
-          ...(status === "deployed" ? { deployedCommit: run.commit, deployedAt: r.finishedAt, failuresInARow: 0 } : {}),
+          ...(status === "deployed" ? { deployedCommit: run.commit, deployedAt: r.finishedAt, failuresInARow: 0, ...(run.fingerprints?.get(r.stack) ? { fingerprint: run.fingerprints.get(r.stack) } : {}) } : {}),
           ...(status === "failed" ? { failuresInARow: keep.failuresInARow + 1 } : {}),
         };
       });

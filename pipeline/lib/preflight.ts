@@ -56,7 +56,7 @@ export async function runPreflight(steps: readonly PreflightStep[], ctx: Preflig
  * skipped; a stack whose ledger shows a newer commit (deployed or attempted) refuses the run,
  * naming both commits.
  */
-export function ledgerStep(ledger: Ledger, compare: CompareCommits, parallel = 16): PreflightStep {
+export function ledgerStep(ledger: Ledger, compare: CompareCommits, fingerprintOf: (stack: string) => string | undefined = () => undefined, parallel = 16): PreflightStep {
   return {
     name: "ledger",
     async run(ctx) {
@@ -65,11 +65,26 @@ export function ledgerStep(ledger: Ledger, compare: CompareCommits, parallel = 1
       const refuse: string[] = [];
       const entries = await mapLimit(ctx.stacks, parallel, (s) => ledger.get(ctx.environment, s));
       ctx.stacks.forEach((stack, i) => {
-        const d = resumeDecision(entries[i], ctx.commit as string, compare);
+        const d = resumeDecision(entries[i], ctx.commit as string, compare, fingerprintOf(stack));
         if (d.action === "skip") skip.set(stack, d.reason);
         if (d.action === "refuse") refuse.push(`stale re-run refused: ${stack}: ${d.reason}`);
       });
       return { skip, refuse };
+    },
+  };
+}
+
+/** Tenants whose file says `deployHold: true` are left out, each with a summary line. */
+export function holdStep(isHeld: (stack: string) => string | undefined): PreflightStep {
+  return {
+    name: "deploy-hold",
+    async run(ctx) {
+      const skip = new Map<string, string>();
+      for (const stack of ctx.stacks) {
+        const file = isHeld(stack);
+        if (file) skip.set(stack, `deployHold: true in ${file}; remove it to deploy this tenant again`);
+      }
+      return { skip };
     },
   };
 }

@@ -119,14 +119,17 @@ describe("deploy-stacks", () => {
     expect((await quiet(() => deploy(opts(env, { environment: "staging" })))).value.exitCode).toBe(0);
   });
 
-  test("a failed platform wave skips its tenants and reports them as not started", async () => {
+  test("a failed platform stack halts the rollout: its tenants are reported as not started", async () => {
     const { applied, env } = recorder(["platform-production-us-east-1"]);
     const { value: r } = await quiet(() => deploy(opts(env, { affected: { ...affected, removed: [] } })));
     expect(applied()).toEqual(["platform-production-us-east-1"]);
-    expect(r.waves.map((w) => w.status)).toEqual(["failed", "skipped"]);
+    expect(r.phases.map((p) => [p.name, p.status])).toEqual([
+      ["platform", "halted"],
+      ["canary", "not started"],
+    ]);
     expect(r.exitCode).toBe(2);
-    expect(r.markdown).toContain("| 2 | `tenant-acme` | skipped |");
-    expect(r.markdown).toContain("| `platform-production-us-east-1` | apply | 1 | Error: creating ECS Service (platform-production-us-east-1): InvalidParameterException");
+    expect(r.markdown).toContain("| canary | 1 | 0 | 0 | not started |");
+    expect(r.markdown).toContain("| `platform-production-us-east-1` | failed | apply | 1 | 1 | Error: creating ECS Service (platform-production-us-east-1): InvalidParameterException");
   });
 
   test("--dry-run prints the terraform commands and runs nothing", async () => {
@@ -135,7 +138,7 @@ describe("deploy-stacks", () => {
     await quiet(() => deploy(opts(env, { dryRun: true, affected: { ...affected, removed: [] }, print: (l) => printed.push(l) })));
     expect(fake.calls()).toHaveLength(0);
     expect(printed).toHaveLength(2);
-    expect(printed[1]).toMatch(/stacks\/tenant-acme && .* init -input=false -no-color && .* apply -input=false -no-color -auto-approve -lock-timeout=10m\)$/);
+    expect(printed[1]).toMatch(/^\[canary\] \(cd .*stacks\/tenant-acme && .* init -input=false -no-color && .* apply -input=false -no-color -auto-approve -lock-timeout=10m\)$/);
   });
 });
 
@@ -154,7 +157,7 @@ describe("deploy-stacks CLI", () => {
     const r = await cli(["--affected", write({ ...affected, removed: [] }), "--synth", SYNTH, "--environment", "production", "--summary", summary, "--lock-timeout", "3m"]);
     expect(r.status).toBe(0);
     expect(fake.calls().filter((c) => c.args[0] === "apply").map((c) => c.args.at(-1))).toEqual(["-lock-timeout=3m", "-lock-timeout=3m"]);
-    expect(readFileSync(summary, "utf8")).toContain("| 1 | `platform-production-us-east-1` | deployed |");
+    expect(readFileSync(summary, "utf8")).toContain("| platform | 1 | 0 | 0 | deployed |");
   });
 
   test("exits 2 when an apply fails", async () => {
