@@ -18,6 +18,7 @@ import { findShard, readRolloutFile, writeResultsFile } from "./lib/rollout-file
 import { applyArgs, applyStacks, initArgs, type RunnerEvent, type StackRunResult } from "./lib/stack-runner";
 import { readSynth, type Synth } from "./lib/synth";
 import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
+import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
 
@@ -234,7 +235,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     const id = tenantIdOfStack(stack);
     return id === undefined ? undefined : opts.tenants?.get(id)?.status;
   };
-  const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && statusOf(s) === "offboarding");
+  const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && awaitsOffboarding(statusOf(s)));
   const candidates = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && !offboarding.includes(s));
   // a matrix job applies its shard only; removed stacks are reported once, by the plan (npm run fleet -- plan)
   const gone = opts.shard ? [] : opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
