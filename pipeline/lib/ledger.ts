@@ -56,6 +56,8 @@ export interface Ledger {
   put(entry: LedgerEntry): Promise<void>;
   /** Every entry, of one environment or all. */
   list(environment?: string): Promise<LedgerEntry[]>;
+  /** Keeps an audit record (e.g. a forced unlock) under `<environment>/_audit/`; returns where. */
+  audit(environment: string, name: string, record: object): Promise<string>;
 }
 
 const keyOf = (environment: string, stack: string) => `${environment}/${stack}.json`;
@@ -95,6 +97,12 @@ export class DirectoryLedger implements Ledger {
       for (const f of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) out.push(parseEntry(readFileSync(join(dir, f), "utf8"), join(dir, f)));
     }
     return out;
+  }
+  async audit(environment: string, name: string, record: object): Promise<string> {
+    const file = join(this.location, environment, "_audit", `${name}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { flag: "wx" }); // never overwrite a record
+    return file;
   }
 }
 
@@ -138,7 +146,7 @@ export class S3Ledger implements Ledger {
     let ContinuationToken: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken, MaxKeys: this.pageSize }));
-      for (const o of page.Contents ?? []) if (o.Key?.endsWith(".json")) keys.push(o.Key);
+      for (const o of page.Contents ?? []) if (o.Key?.endsWith(".json") && !o.Key.includes("/_audit/")) keys.push(o.Key);
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
     const entries = await mapLimit(keys.sort(), 16, async (Key) => {
@@ -146,6 +154,12 @@ export class S3Ledger implements Ledger {
       return parseEntry(await r.Body!.transformToString(), `s3://${this.bucket}/${Key}`);
     });
     return entries;
+  }
+  /** `<prefix>/<environment>/_audit/<name>.json`, never overwritten (If-None-Match). */
+  async audit(environment: string, name: string, record: object): Promise<string> {
+    const Key = `${this.prefix}/${environment}/_audit/${name}.json`;
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: `${JSON.stringify(record, null, 2)}\n`, ContentType: "application/json", IfNoneMatch: "*" }));
+    return `s3://${this.bucket}/${Key}`;
   }
 }
 

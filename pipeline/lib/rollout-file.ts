@@ -14,6 +14,8 @@ export interface RolloutPlanFile {
   readonly environments: EnvironmentRollout[];
   /** Held tenants (deployHold), per environment. */
   readonly held: { environment: string; stack: string; file: string }[];
+  /** Removed stacks that are not offboarded tombstones: never destroyed, the report fails naming them. */
+  readonly removed?: { environment: string; stack: string }[];
 }
 
 export interface ResultsFile {

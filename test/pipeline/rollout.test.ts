@@ -233,3 +233,30 @@ describe("deploy-stacks CLI: rings from cdktf.json and --failure-budget", () => 
     expect(r.stderr).toContain("--failure-budget must be a count like 2 or a percentage like 5%, got many");
   });
 });
+
+describe("deploy-stacks --rollout --shard: one matrix job", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tool = require("../../pipeline/deploy-stacks") as typeof import("../../pipeline/deploy-stacks");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runCli } = require("./cli-helper") as typeof import("./cli-helper");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { planFleet } = require("../../pipeline/lib/fleet-plan") as typeof import("../../pipeline/lib/fleet-plan");
+  const fs = require("node:fs") as typeof import("node:fs");
+
+  test("applies only its shard's stacks, records results, and leaves the budget to the gate (exit 0 with a failed stack)", async () => {
+    const fleet = writeFleetSynth(fleetPlacements(90).filter((s) => s.environment === "staging"));
+    const plan = planFleet({ affected: fleet.affected, head: readSynth(fleet.dir), tenants: new Map(), rollouts: new Map(), commit: "b".repeat(40) });
+    const dir = mkdtempSync(join(tmpdir(), "shard-"));
+    fs.writeFileSync(join(dir, "rollout.json"), JSON.stringify(plan.file));
+    fs.writeFileSync(join(dir, "affected.json"), JSON.stringify(fleet.affected));
+    const shard = plan.file.environments[0].phases.find((p) => p.name === "ring-3")?.shards[0];
+    expect(shard?.stacks.length).toBeGreaterThan(1);
+    const fake = new FakeFleetTerraform().configure(shard?.stacks[0] ?? "", { fail: "apply" });
+    const r = await runCli("deploy-stacks", tool, ["--affected", join(dir, "affected.json"), "--synth", fleet.dir, "--environment", "staging", "--rollout", join(dir, "rollout.json"), "--shard", shard?.id ?? "", "--results", join(dir, "r.json")], { TERRAFORM_BINARY: FAKE_TERRAFORM, ...fake.env });
+    expect(r.status).toBe(0);
+    expect([...new Set(fake.calls().map((c) => c.stack))].sort()).toEqual([...(shard?.stacks ?? [])].sort());
+    const results = JSON.parse(fs.readFileSync(join(dir, "r.json"), "utf8"));
+    expect(results).toMatchObject({ environment: "staging", phase: "ring-3", shard: shard?.id });
+    expect(results.results.filter((x: { status: string }) => x.status === "failed").map((x: { stack: string }) => x.stack)).toEqual([shard?.stacks[0]]);
+  });
+});
