@@ -58,8 +58,11 @@ export const RolloutConfigSchema = z.strictObject({
    * applies each, this bounds the API calls one account and region sees. Plan and drift use it too.
    */
   maxJobsPerAccountRegion: z.number().int().min(1).max(256).default(20),
-  /** Stacks each deploy job applies at once (one terraform process each). */
-  parallelism: z.number().int().min(1).max(64).default(8),
+  /**
+   * Stacks each deploy job applies at once (one terraform process each, ~250 MB with the AWS
+   * provider: 10 fit a standard runner's 7 GB).
+   */
+  parallelism: z.number().int().min(1).max(64).default(10),
   /** More changed tenant stacks than this (or any platform stack) needs the `fleet-wide` label or a second approval. */
   fleetWideTenantCount: z.number().int().min(0).max(100_000).default(50),
 });

@@ -41,6 +41,8 @@ export interface MatrixEntry {
   readonly stacks: number;
   /** `--ledger` of the job: s3://<state bucket>/deploy-ledger. */
   readonly ledger: string;
+  /** `--parallelism` of the job: the environment's rollout.parallelism the shards were sized for. */
+  readonly parallelism: number;
 }
 
 export interface FleetPlan {
@@ -107,7 +109,7 @@ export function planFleet(input: FleetPlanInput): FleetPlan {
     for (const phase of PHASES) {
       const entries = environments
         .filter((e) => e.stage === stage)
-        .flatMap((e) => (e.phases.find((p) => p.name === phase)?.shards ?? []).map((s) => ({ environment: e.environment, envKey: envKey(e.environment), region: stateRegion.get(e.environment) ?? s.region, shard: s.id, stacks: s.stacks.length, ledger: `s3://${input.stateBuckets?.get(e.environment) ?? "unknown-state-bucket"}/deploy-ledger` })));
+        .flatMap((e) => (e.phases.find((p) => p.name === phase)?.shards ?? []).map((s) => ({ environment: e.environment, envKey: envKey(e.environment), region: stateRegion.get(e.environment) ?? s.region, shard: s.id, stacks: s.stacks.length, ledger: `s3://${input.stateBuckets?.get(e.environment) ?? "unknown-state-bucket"}/deploy-ledger`, parallelism: e.parallelism })));
       if (entries.length > MATRIX_LIMIT) throw new UsageError(`stage ${stage} ${phase}: ${entries.length} matrix jobs exceed GitHub's ${MATRIX_LIMIT}; lower rollout.maxJobsPerAccountRegion`);
       matrices.set(matrixKey(stage, phase), entries);
     }

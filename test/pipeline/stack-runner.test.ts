@@ -137,12 +137,14 @@ describe("applyStacks: stopping", () => {
     const fake = new FakeFleetTerraform().configure("default", { apply_ms: 60_000, ignore_int: 1 });
     const { work } = stackDirs(names(1));
     const stop = new AbortController();
-    const running = applyStacks(work, options(fake, { signal: stop.signal, graceMs: 300 }));
+    const sent: string[] = [];
+    const running = applyStacks(work, options(fake, { signal: stop.signal, graceMs: 300, onEvent: (e) => (e.type === "signal" ? void sent.push(e.signal) : undefined) }));
     await waitFor(() => fake.locks().length === 1);
     stop.abort();
     const [r] = await running;
     expect(r.status).toBe("stopped");
-    expect(fake.signals().map((s) => s.signal)).toEqual(["INT", "TERM"]);
+    expect(sent).toEqual(["SIGINT", "SIGTERM"]);
+    expect(fake.signals().map((s) => s.signal)).toEqual(["TERM"]); // the SIGINT was ignored, the SIGTERM handled
     expect(existsSync(join(fake.dir, "locks", "tenant-t0.lock"))).toBe(false);
   });
 });

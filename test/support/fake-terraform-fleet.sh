@@ -9,7 +9,7 @@
 #       fail=apply|init               always fail that command (a broken tenant)
 #       throttle=N lockheld=N network=N
 #                                     the first N applies fail with that error (retryable)
-#       ignore_int=1                  ignore SIGINT (tests the runner's grace period)
+#       ignore_int=1                  ignore SIGINT, unlogged (tests the runner's grace period)
 #       plan_exit=0|2                 plan -detailed-exitcode result (drift)
 #   calls.log   one line per call, signal and exit: "call <stack> <pid> <args> | env..."
 #   locks/<stack>.lock   held during apply; released on exit, SIGINT and SIGTERM (as
@@ -17,13 +17,13 @@
 #   state/<stack>.<command>   attempt counters
 set -u
 D="${FAKE_TF_DIR:?FAKE_TF_DIR must be set}"
-stack="$(basename "$PWD")"
+stack="${PWD##*/}"  # builtins only below: the simulator starts thousands of these
 cmd="${1:-}"
 init_ms=0 plan_ms=0 apply_ms=0 fail="" throttle=0 lockheld=0 network=0 ignore_int=0 plan_exit=0
 [ -f "$D/config/default" ] && . "$D/config/default"
 [ -f "$D/config/$stack" ] && . "$D/config/$stack"
 div="${FAKE_TF_DIVISOR:-1}"
-mkdir -p "$D/locks" "$D/state"
+[ -d "$D/state" ] || mkdir -p "$D/locks" "$D/state"
 log() { printf '%s\n' "$*" >> "$D/calls.log"; }
 read -r -a _stat < /proc/$$/stat; pgid="${_stat[4]}"
 lockfile=no; [ -f .terraform.lock.hcl ] && lockfile=yes
@@ -32,33 +32,36 @@ child=""
 release() { rm -f "$D/locks/$stack.lock"; }
 on_signal() {
   log "signal $stack $$ $1"
-  if [ "$1" = INT ] && [ "$ignore_int" = 1 ]; then return; fi
   [ -n "$child" ] && kill "$child" 2>/dev/null
   if [ "$1" = HUP ]; then exit 129; fi
   release; exit 130
 }
 trap 'log "exit $stack $$ $?"' EXIT
-trap 'on_signal INT' INT
+# ignore_int: SIGINT ignored by the fake and everything it starts (not logged: the runner reports it)
+if [ "$ignore_int" = 1 ]; then trap '' INT; else trap 'on_signal INT' INT; fi
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
 nap() {
-  local ms=$(( $1 / div ))
-  sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))" & child=$!
+  local ms=$(( $1 / div )) frac
+  [ "$ms" -gt 0 ] || return 0
+  printf -v frac %03d $((ms % 1000))
+  sleep "$((ms / 1000)).$frac" & child=$!
   # wait returns early when a trapped signal arrives; keep waiting if the trap returned
   while kill -0 "$child" 2>/dev/null; do wait "$child"; done
   child=""
 }
-count() { local f="$D/state/$stack.$1" n; n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$f"; echo "$n"; }
+# the attempt number of this command for this stack, in $n (no subshell)
+count() { local f="$D/state/$stack.$1"; n=0; [ -f "$f" ] && read -r n < "$f"; n=$((n + 1)); echo "$n" > "$f"; }
 case "$cmd" in
   init)
-    count init >/dev/null
+    count init
     nap "$init_ms"
     if [ "$fail" = init ]; then echo "Error: Failed to query available provider packages" >&2; exit 1; fi
     [ -n "${TF_PLUGIN_CACHE_DIR:-}" ] && mkdir -p "$TF_PLUGIN_CACHE_DIR/registry.terraform.io/hashicorp/aws"
     echo "Terraform has been successfully initialized!"
     ;;
   apply)
-    n=$(count apply)
+    count apply
     if [ -f "$D/locks/$stack.lock" ] || [ "$lockheld" -ge "$n" ]; then
       echo "Error: Error acquiring the state lock" >&2
       echo "Lock Info: ID: 1b2c Operation: OperationTypeApply" >&2
@@ -73,7 +76,7 @@ case "$cmd" in
     echo "Apply complete! Resources: 0 added, 1 changed, 0 destroyed."
     ;;
   plan)
-    count plan >/dev/null
+    count plan
     nap "$plan_ms"
     case " $* " in *" -detailed-exitcode "*) exit "$plan_exit" ;; esac
     ;;
