@@ -189,7 +189,7 @@ export function preflightSteps(opts: DeployOptions): PreflightStep[] {
   if (opts.tenants) {
     const tenants = opts.tenants;
     steps.push(holdStep((stack) => {
-      const id = tenantIdOfStack(stack);
+      const id = tenantIdOfStackName(stack);
       return id !== undefined && tenants.get(id)?.deployHold ? `tenants/${id}.yaml` : undefined;
     }));
   }
@@ -224,7 +224,7 @@ function phasesToRun(opts: DeployOptions, stacks: readonly string[]): RolloutPha
   }
   const rolloutStacks = stacks.map((name) => {
     const info = opts.head.stacks.get(name);
-    const tenantId = tenantIdOfStack(name);
+    const tenantId = tenantIdOfStackName(name);
     return { name, accountId: info?.accountId ?? "", region: info?.region ?? "", tenantId, canary: tenantId !== undefined && opts.tenants?.get(tenantId)?.deployRing === "canary" };
   });
   return planEnvironment(opts.environment, rolloutStacks, opts.rollout, { failureBudget: opts.failureBudget }).phases;
