@@ -57,6 +57,11 @@ export interface TenantEstimate {
    * prices them at their min): the top of the range. Equal to ownMonthlyUsd without elastic agents.
    */
   readonly ownMonthlyMaxUsd: number;
+  /**
+   * Own cost once activated, for a tenant whose status keeps its agents at 0 tasks (provisioning,
+   * suspended): its services' DesiredCountWhenActive tasks added. Null when it runs as declared.
+   */
+  readonly ownMonthlyWhenActiveUsd: number | null;
   /** Fargate vCPU of the tenant's running tasks (its weight in the platform share). */
   readonly vcpu: number;
   readonly platformStack: string | null;
@@ -151,7 +156,7 @@ function identify(name: string, json: Json): StackIdentity {
  * inside and outside working hours, config/agent-scaling.ts serviceCopiesOf), which is what the
  * month costs at least; `maxExtraUsd` is what running at their max whenever allowed would add.
  */
-function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number } {
+function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null } {
   const spotFactor = 1 - pricer.table.fargateSpotDiscount.fraction;
   const hours = pricer.table.hoursPerMonth;
   const vcpuPrice = price(pricer.table, "fargate.vcpu");
@@ -160,11 +165,19 @@ function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd:
   const totals = { onDemandVcpu: 0, onDemandGb: 0, spotVcpu: 0, spotGb: 0 };
   let maxExtraUsd = 0;
   let vcpuHours = 0;
+  // Services held at 0 by the tenant's status carry what activation starts (DesiredCountWhenActive).
+  let whenActiveExtraUsd: number | null = null;
   const copies = serviceCopiesOf(json);
   for (const [name, service] of Object.entries<Json>(json.resource?.aws_ecs_service ?? {})) {
     const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(String(service.task_definition ?? ""))?.[1];
     const task = taskName ? json.resource?.aws_ecs_task_definition?.[taskName] : undefined;
     const weekly = copies.get(name)!.weeklyCopyHours;
+    const whenActive = Number(service.tags?.DesiredCountWhenActive);
+    if (task && weekly.max <= 0 && whenActive > 0) {
+      const spotService = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
+      const perTaskHour = (Number(task.cpu) / 1024) * vcpuPrice.usd + (Number(task.memory) / 1024) * gbPrice.usd;
+      whenActiveExtraUsd = (whenActiveExtraUsd ?? 0) + whenActive * hours * perTaskHour * (spotService ? spotFactor : 1);
+    }
     if (!task || weekly.max <= 0) continue;
     const architecture = task.runtime_platform?.cpu_architecture ?? "X86_64";
     if (architecture !== "X86_64") throw new CostInputError(`task ${task.family}: no Fargate price for ${architecture} in the price table`);
@@ -186,7 +199,7 @@ function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd:
   add("Fargate memory", totals.onDemandGb, gbPrice, 1);
   add(`Fargate Spot vCPU (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotVcpu, vcpuPrice, spotFactor);
   add(`Fargate Spot memory (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotGb, gbPrice, spotFactor);
-  return { vcpu: tidy(vcpuHours / hours), maxExtraUsd: tidy(maxExtraUsd) };
+  return { vcpu: tidy(vcpuHours / hours), maxExtraUsd: tidy(maxExtraUsd), whenActiveExtraUsd: whenActiveExtraUsd === null ? null : tidy(whenActiveExtraUsd) };
 }
 
 /** What both kinds of stack hold: keys, secrets, alarms, log groups. */
@@ -208,7 +221,7 @@ function priceCommon(json: Json, pricer: Pricer): void {
   if (resources(json, "aws_lambda_function").length > 0) pricer.usageOf("Lambda requests", "usage.lambda.requests");
 }
 
-function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number } {
+function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null } {
   const services = priceServices(json, pricer);
   priceCommon(json, pricer);
   // A budget with an action is billed as an action-enabled budget.
@@ -282,7 +295,7 @@ export class CostEstimator {
   private readonly tables = new Map<string, PriceTable | null>();
   private readonly unpriced: UnpricedStack[] = [];
   private readonly platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
-  private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; maxExtraUsd: number; budget: number | null }> = [];
+  private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null; budget: number | null }> = [];
 
   constructor(private readonly loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)) {}
 
@@ -312,9 +325,9 @@ export class CostEstimator {
     }
     const pricer = new Pricer(table);
     if (id.tenant) {
-      const { vcpu, maxExtraUsd } = priceTenant(json, pricer);
+      const { vcpu, maxExtraUsd, whenActiveExtraUsd } = priceTenant(json, pricer);
       const limit = resources(json, "aws_budgets_budget").map((b) => Number(b.limit_amount))[0];
-      this.tenantParts.push({ stack, pricer, id, vcpu, maxExtraUsd, budget: Number.isFinite(limit) ? limit : null });
+      this.tenantParts.push({ stack, pricer, id, vcpu, maxExtraUsd, whenActiveExtraUsd, budget: Number.isFinite(limit) ? limit : null });
     } else {
       pricePlatform(json, pricer);
       this.platformByPlace.set(`${id.environment}/${id.region}`, { stack, pricer, id });
@@ -338,7 +351,7 @@ export class CostEstimator {
       };
     });
 
-    const tenants: TenantEstimate[] = this.tenantParts.map(({ stack, pricer, id, vcpu, maxExtraUsd, budget }) => {
+    const tenants: TenantEstimate[] = this.tenantParts.map(({ stack, pricer, id, vcpu, maxExtraUsd, whenActiveExtraUsd, budget }) => {
       const platform = platforms.find((p) => p.environment === id.environment && p.region === id.region);
       const share = !platform ? 0 : platform.tenantVcpu > 0 ? (platform.monthlyUsd * vcpu) / platform.tenantVcpu : platform.monthlyUsd / platform.tenants;
       return {
@@ -350,6 +363,7 @@ export class CostEstimator {
         usage: pricer.usage,
         ownMonthlyUsd: pricer.total,
         ownMonthlyMaxUsd: tidy(pricer.total + maxExtraUsd),
+        ownMonthlyWhenActiveUsd: whenActiveExtraUsd === null ? null : tidy(pricer.total + whenActiveExtraUsd),
         vcpu,
         platformStack: platform?.stack ?? null,
         platformShareUsd: share,

@@ -35,6 +35,7 @@ export const CostReportSchema = z.strictObject({
       usage: z.array(UsageSchema),
       ownMonthlyUsd: z.number().nonnegative(),
       ownMonthlyMaxUsd: z.number().nonnegative(),
+      ownMonthlyWhenActiveUsd: z.number().nonnegative().nullable(),
       vcpu: z.number().nonnegative(),
       platformStack: z.string().nullable(),
       platformShareUsd: z.number().nonnegative(),
@@ -66,7 +67,8 @@ function formatQuantity(n: number): string {
  * schedule; this is the month with each at its max whenever its schedule allows.
  */
 function upTo(t: TenantEstimate): string {
-  return t.ownMonthlyMaxUsd > t.ownMonthlyUsd + 0.005 ? ` (own up to ${usd(t.ownMonthlyMaxUsd)} with elastic agents at their max)` : "";
+  const whenActive = t.ownMonthlyWhenActiveUsd !== null ? ` (when active: own ${usd(t.ownMonthlyWhenActiveUsd)})` : "";
+  return `${t.ownMonthlyMaxUsd > t.ownMonthlyUsd + 0.005 ? ` (own up to ${usd(t.ownMonthlyMaxUsd)} with elastic agents at their max)` : ""}${whenActive}`;
 }
 
 /** The human report: each platform, then each tenant with its platform share. */

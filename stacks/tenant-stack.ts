@@ -212,6 +212,9 @@ export class TenantStack extends SelfContainedStack {
         // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
         // paused; offboarding: being exported and destroyed).
         desiredCount: runsTasks(tenant.status) ? initialCopies(agentConfig) : 0,
+        // What activation would start, for the cost estimate's "when active"; kept through
+        // offboarding so its teardown form changes nothing but the teardown settings.
+        desiredCountWhenActive: runsTasks(tenant.status) ? undefined : initialCopies(agentConfig),
         // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
         // from state); running, the autoscaler owns the count.
         autoscaled: scaling !== undefined && runsTasks(tenant.status),

@@ -39,3 +39,49 @@ export function promoteStaging(staging: string, outdir: string): void {
 export function discardStaging(staging: string): void {
   rmSync(staging, { recursive: true, force: true });
 }
+
+/** Whether a process with this id exists (EPERM: it does, under another user). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Staging directories of `outdir` left by synths that no longer run (killed, or Ctrl-C before
+ * this cleanup existed): `.<out>.staging-<pid>` and `.previous` of a pid that is gone. A running
+ * synth's staging is never touched. Returns what was removed.
+ */
+export function discardAbandonedStaging(outdir: string): string[] {
+  const parent = dirname(outdir);
+  if (!existsSync(parent)) return [];
+  const pattern = new RegExp(`^\\.${basename(outdir).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.staging-(\\d+)(\\.previous)?$`);
+  const removed: string[] = [];
+  for (const name of readdirSync(parent)) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processExists(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+    removed.push(join(parent, name));
+  }
+  return removed;
+}
+
+/**
+ * This process's staging directory for `outdir`, empty, after removing abandoned ones; an
+ * interrupt (Ctrl-C, SIGTERM, SIGHUP) removes it before the process ends, so nothing is left.
+ */
+export function prepareStaging(outdir: string): string {
+  discardAbandonedStaging(outdir);
+  const staging = stagingDirectoryFor(outdir);
+  discardStaging(staging);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.once(signal, () => {
+      discardStaging(staging);
+      process.exit(code);
+    });
+  }
+  return staging;
+}

@@ -88,12 +88,15 @@ describe("offboarding", () => {
 
   it("runs no task, like suspended: a suspended tenant being offboarded never starts again", () => {
     expect(inStack(leaving, "aws_ecs_service").map((r) => r.config.desired_count)).toEqual([0, 0]);
-    // An active service also waits for steady state (bounded); one that runs no task does not.
+    // An active service also waits for steady state (bounded); one that runs no task does not,
+    // and carries the count activation would start as a tag (DesiredCountWhenActive, for cost).
     expect(changes(active).filter((c) => c.includes("aws_ecs_service"))).toEqual([
       "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.desired_count",
+      "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.tags",
       "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.timeouts",
       "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.wait_for_steady_state",
       "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.desired_count",
+      "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.tags",
       "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.timeouts",
       "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.wait_for_steady_state",
     ]);
