@@ -6,7 +6,7 @@ import { EnvironmentsConfig, EnvironmentsSchema } from "./environment-schema";
 import { resolveModel } from "./bedrock-models";
 import { formatIssues } from "./format-issues";
 import { isTerminal } from "./tenant-lifecycle";
-import { OFFBOARDING_RECORD_PATTERN, OffboardedTenant, TenantConfig, TenantSchema, TOMBSTONE_ONLY_FIELDS, TombstoneSchema } from "./tenant-schema";
+import { OffboardedTenant, parseRecordPointer, TenantConfig, TenantSchema, TOMBSTONE_ONLY_FIELDS, TombstoneSchema } from "./tenant-schema";
 
 /** Validated, typed configuration: everything the stacks are built from. */
 export interface ProjectConfig {
@@ -134,9 +134,9 @@ function withoutTombstoneFields(fields: Record<string, unknown>, shown: string, 
 
 /** The record pointer must name this tenant and the environment's state bucket, where the offboarding job writes it. */
 function checkRecordLocation(environments: EnvironmentsConfig, fields: Record<string, unknown>, shown: string, problems: string[]): void {
-  const match = typeof fields.offboardingRecord === "string" ? OFFBOARDING_RECORD_PATTERN.exec(fields.offboardingRecord) : null;
-  if (!match) return; // the schema already reported it
-  const [, bucket, tenantId] = match;
+  const pointer = typeof fields.offboardingRecord === "string" ? parseRecordPointer(fields.offboardingRecord) : undefined;
+  if (!pointer) return; // the schema already reported it
+  const { bucket, tenantId } = pointer;
   if (typeof fields.id === "string" && tenantId !== fields.id) {
     problems.push(`${shown}: offboardingRecord: must be under offboarding/${fields.id}/ (got "${fields.offboardingRecord}")`);
   }

@@ -26,11 +26,6 @@ export interface TenantLifecycleFields {
 
 export type TenantFileResult = { readonly ok: true; readonly tenant: TenantLifecycleFields } | { readonly ok: false; readonly problems: string[] };
 
-/** `s3://<bucket>/offboarding/<tenant-id>/<name>.json`; group 1 bucket, 2 tenant id, 3 key. */
-export const RECORD_POINTER = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(offboarding\/([a-z][a-z0-9-]*[a-z0-9])\/[A-Za-z0-9._-]+\.json)$/;
-
-/** ISO 8601 date-time with a zone, as the offboarding job prints it (e.g. 2026-12-01T22:10:00.000Z). */
-export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 
