@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { parseDocument } from "yaml";
+import { parseTenantYaml, yamlProblems } from "./tenant-yaml";
 import type { z } from "zod";
 import { EnvironmentsConfig, EnvironmentsSchema } from "./environment-schema";
 import { resolveModel } from "./bedrock-models";
@@ -206,12 +206,10 @@ function readYaml(path: string, shown: string, problems: string[]): unknown {
     problems.push(`${shown}: cannot read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const line = error.linePos?.[0]?.line;
-      problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${error.message.split(/ at line \d+|\n/)[0]}`);
-    }
+  const doc = parseTenantYaml(text);
+  const errors = yamlProblems(doc);
+  if (errors.length > 0) {
+    for (const { line, message } of errors) problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${message}`);
     return undefined;
   }
   return doc.toJS() ?? null;

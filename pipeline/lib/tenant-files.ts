@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parse } from "yaml";
+import { parseTenantYaml, yamlProblems } from "../../config/tenant-yaml";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
 import { isTerminal, TENANT_STATUSES, type TenantStatus } from "../../config/tenant-lifecycle";
 import { tenantIdOfStackName } from "../../modules/naming";
@@ -34,10 +34,13 @@ const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
  * base name must equal the id. Every problem is reported, as `file: field: what is allowed (got X)`.
  */
 export function parseTenantFile(file: string, content: string): TenantFileResult {
+  // The loader's own YAML reading (config/tenant-yaml.ts); only the fields below are read.
+  const parsed = parseTenantYaml(content);
+  const [error] = yamlProblems(parsed);
+  if (error) return { ok: false, problems: [`${file}: not valid YAML (${error.message})`] };
   let doc: unknown;
   try {
-    // yaml refuses more than 100 alias expansions by default, so a crafted file cannot balloon.
-    doc = parse(content, { prettyErrors: false });
+    doc = parsed.toJS();
   } catch (err) {
     return { ok: false, problems: [`${file}: not valid YAML (${(err as Error).message.split("\n")[0]})`] };
   }
