@@ -29,7 +29,7 @@ describe("tenant YAML", () => {
 
   it("refuses a duplicate key in every reader, with yaml's same message", () => {
     const reason = /Map keys must be unique/;
-    let loaderProblems: string[] = [];
+    let loaderProblems: readonly string[] = [];
     try {
       loadConfig({ ...location, displayRoot: dir });
     } catch (err) {
