@@ -7,7 +7,8 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { Document, isScalar, parseDocument } from "yaml";
+import { Document, isScalar } from "yaml";
+import { parseTenantYaml, yamlProblems } from "./tenant-yaml";
 import { ConfigError, loadConfig, ProjectConfig } from "./loader";
 import { PastTenantFile, tenantFileInHistory } from "./tenant-history";
 import { awaitsOffboarding, INITIAL_STATUS, isTenantStatus, isTerminal, runsTasks, TENANT_STATUSES, TenantStatus, TOMBSTONE_STATUS, transitionRefusal } from "./tenant-lifecycle";
@@ -210,7 +211,7 @@ export function formatTenantTable(rows: readonly TenantRow[]): string {
 
 function readStatus(path: string): unknown {
   try {
-    return parseDocument(readFileSync(path, "utf8")).get("status");
+    return parseTenantYaml(readFileSync(path, "utf8")).get("status");
   } catch {
     return undefined;
   }
@@ -218,8 +219,9 @@ function readStatus(path: string): unknown {
 
 function readDocument(path: string, id: string): Document {
   if (!existsSync(path)) throw new TenantFileRefusal(`tenant ${id} does not exist (no ${path}); create it with new`);
-  const doc = parseDocument(readFileSync(path, "utf8"));
-  if (doc.errors.length > 0) throw new TenantFileRefusal(`${path}: invalid YAML (${doc.errors[0].message.split("\n")[0]}); fix the file first`);
+  const doc = parseTenantYaml(readFileSync(path, "utf8"));
+  const [error] = yamlProblems(doc);
+  if (error) throw new TenantFileRefusal(`${path}: invalid YAML (${error.message}); fix the file first`);
   return doc;
 }
 

@@ -175,6 +175,12 @@ export type TenantConfig = z.infer<typeof TenantSchema>;
 /** Where offboarding records live: `s3://<state bucket>/offboarding/<tenant-id>/<name>.json`. */
 export const OFFBOARDING_RECORD_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/offboarding\/([a-z][a-z0-9-]*[a-z0-9])\/[A-Za-z0-9._-]+\.json$/;
 
+/** The bucket, object key and tenant id of an offboarding record pointer, or undefined when it is not one. */
+export function parseRecordPointer(pointer: string): { bucket: string; key: string; tenantId: string } | undefined {
+  const match = OFFBOARDING_RECORD_PATTERN.exec(pointer);
+  return match ? { bucket: match[1], key: pointer.slice(`s3://${match[1]}/`.length), tenantId: match[2] } : undefined;
+}
+
 /**
  * An `offboarded` tenant file: a tombstone. It keeps the id (never reusable: bucket names, KMS
  * aliases pending deletion and database role names would collide), where the tenant lived, when
