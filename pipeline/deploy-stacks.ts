@@ -17,7 +17,8 @@ import { loadEnvironments } from "../config/loader";
 import { findShard, readRolloutFile, writeResultsFile } from "./lib/rollout-file";
 import { applyArgs, applyStacks, initArgs, type RunnerEvent, type StackRunResult } from "./lib/stack-runner";
 import { readSynth, type Synth } from "./lib/synth";
-import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
+import { readTenantDir, splitRemovedStacks, type TenantLifecycleFields } from "./lib/tenant-files";
+import { tenantIdOfStackName } from "../modules/naming";
 import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
@@ -188,7 +189,7 @@ export function preflightSteps(opts: DeployOptions): PreflightStep[] {
   if (opts.tenants) {
     const tenants = opts.tenants;
     steps.push(holdStep((stack) => {
-      const id = tenantIdOfStack(stack);
+      const id = tenantIdOfStackName(stack);
       return id !== undefined && tenants.get(id)?.deployHold ? `tenants/${id}.yaml` : undefined;
     }));
   }
@@ -223,7 +224,7 @@ function phasesToRun(opts: DeployOptions, stacks: readonly string[]): RolloutPha
   }
   const rolloutStacks = stacks.map((name) => {
     const info = opts.head.stacks.get(name);
-    const tenantId = tenantIdOfStack(name);
+    const tenantId = tenantIdOfStackName(name);
     return { name, accountId: info?.accountId ?? "", region: info?.region ?? "", tenantId, canary: tenantId !== undefined && opts.tenants?.get(tenantId)?.deployRing === "canary" };
   });
   return planEnvironment(opts.environment, rolloutStacks, opts.rollout, { failureBudget: opts.failureBudget }).phases;
@@ -232,7 +233,7 @@ function phasesToRun(opts: DeployOptions, stacks: readonly string[]): RolloutPha
 export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const inEnv = (s: string, synth: Synth | undefined) => synth?.stacks.get(s)?.environment === opts.environment;
   const statusOf = (stack: string) => {
-    const id = tenantIdOfStack(stack);
+    const id = tenantIdOfStackName(stack);
     return id === undefined ? undefined : opts.tenants?.get(id)?.status;
   };
   const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && awaitsOffboarding(statusOf(s)));

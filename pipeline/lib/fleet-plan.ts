@@ -7,7 +7,8 @@ import type { AffectedFile } from "./affected-file";
 import { planEnvironment, PHASES, MATRIX_LIMIT, type EnvironmentRollout, type PhaseName } from "./rollout";
 import type { RolloutPlanFile } from "./rollout-file";
 import { envKey, type Synth } from "./synth";
-import { splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./tenant-files";
+import { splitRemovedStacks, type TenantLifecycleFields } from "./tenant-files";
+import { tenantIdOfStackName } from "../../modules/naming";
 import { awaitsOffboarding } from "../../config/tenant-lifecycle";
 import { RolloutConfigSchema, type FailureBudget, type RolloutConfig } from "../../config/rollout-schema";
 import { UsageError } from "./cli";
@@ -62,7 +63,7 @@ export function blastRadius(environments: readonly EnvironmentRollout[], rollout
   const reasons: string[] = [];
   for (const env of environments) {
     const stacks = env.phases.flatMap((p) => p.stacks);
-    const platform = stacks.filter((s) => tenantIdOfStack(s) === undefined);
+    const platform = stacks.filter((s) => tenantIdOfStackName(s) === undefined);
     const tenants = stacks.length - platform.length;
     const limit = (rollouts.get(env.environment) ?? RolloutConfigSchema.parse({})).fleetWideTenantCount;
     if (platform.length) reasons.push(`${env.environment}: platform stack(s) ${platform.join(", ")} change`);
@@ -87,7 +88,7 @@ export function planFleet(input: FleetPlanInput): FleetPlan {
   const stateRegion = new Map<string, string>();
   for (const env of [...byEnv.keys()].sort()) {
     const list = (byEnv.get(env) ?? []).filter((s) => {
-      const id = tenantIdOfStack(s.name);
+      const id = tenantIdOfStackName(s.name);
       const tenant = id === undefined ? undefined : input.tenants.get(id);
       if (tenant && awaitsOffboarding(tenant.status)) return false; // the offboard job's
       if (tenant?.deployHold) {
@@ -98,7 +99,7 @@ export function planFleet(input: FleetPlanInput): FleetPlan {
     });
     stateRegion.set(env, list[0]?.stateRegion || list[0]?.region || "");
     const rolloutStacks = list.map((s) => {
-      const id = tenantIdOfStack(s.name);
+      const id = tenantIdOfStackName(s.name);
       return { name: s.name, accountId: s.accountId, region: s.region, tenantId: id, canary: id !== undefined && input.tenants.get(id)?.deployRing === "canary" };
     });
     const planned = planEnvironment(env, rolloutStacks, input.rollouts.get(env), { failureBudget: input.failureBudget });

@@ -4,7 +4,7 @@
  * with its member list, so a 1,000-stack change reads as "1,000 stacks: the same 6 changes".
  */
 import type { StackPlan } from "./plan";
-import { tenantIdOfStack } from "./tenant-files";
+import { tenantIdOfStackName } from "../../modules/naming";
 
 /** Lines of `terraform show` that say what changes: resource headers and +, -, ~ attribute lines. */
 const CHANGE_LINE = /^\s*(#\s|[-+~]\s|-\/\+\s|\+\/-\s|<=\s)/;
@@ -16,7 +16,7 @@ const CHANGE_LINE = /^\s*(#\s|[-+~]\s|-\/\+\s|\+\/-\s|<=\s)/;
  */
 export function changeSignature(p: StackPlan): string | undefined {
   if (p.status !== "ok" || p.add + p.change + p.destroy + p.replace + p.outputsChanged === 0) return undefined;
-  const id = tenantIdOfStack(p.stack);
+  const id = tenantIdOfStackName(p.stack);
   const names = [p.stack, ...(id ? [id] : [])].sort((a, b) => b.length - a.length);
   // whole names only (delimited by anything but a letter or digit): a short id never eats into words
   const patterns = names.map((n) => new RegExp(`(?<![a-z0-9])${n.replace(/[-]/g, "\\-")}(?![a-z0-9])`, "g"));

@@ -16,6 +16,7 @@ import type { ResultsFile, RolloutPlanFile } from "../../pipeline/lib/rollout-fi
 import { readSynth } from "../../pipeline/lib/synth";
 import { fleetPlacements, writeFleetSynth } from "../support/fleet-synth";
 import { runCli } from "./cli-helper";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const ROOT = join(__dirname, "..", "..");
@@ -209,7 +210,7 @@ describe("npm run fleet -- plan: sharding at fleet size and the blast radius", (
     const affectedFile = join(dir, "affected.json");
     writeFileSync(affectedFile, JSON.stringify(small.affected));
     const out = join(dir, "github-output");
-    const r = await runCli("fleet", fleet, ["plan", "--affected", affectedFile, "--synth", small.dir, "--tenants", tenantDir, "--cdktf-json", join(ROOT, "cdktf.json"), "--commit", "d".repeat(40), "--out", join(dir, "rollout.json"), "--github-output", out]);
+    const r = await runCli("fleet", fleet, ["plan", "--affected", affectedFile, "--synth", small.dir, "--tenants", tenantDir, "--cdktf-json", FIXTURE_CDKTF_JSON, "--commit", "d".repeat(40), "--out", join(dir, "rollout.json"), "--github-output", out]);
     expect(r.status).toBe(0);
     const written = JSON.parse(readFileSync(join(dir, "rollout.json"), "utf8")) as RolloutPlanFile;
     expect(written.held).toEqual([{ environment: "production", stack: "tenant-bench-00001", file: "tenants/bench-00001.yaml" }]);
@@ -307,10 +308,10 @@ describe("npm run fleet -- unlock", () => {
   });
 
   test("target: an environment cdktf.json does not declare stops the unlock workflow before approval", async () => {
-    const r = await runCli("fleet", fleet, ["target", "--cdktf-json", join(ROOT, "cdktf.json"), "--environment", "prod"]);
+    const r = await runCli("fleet", fleet, ["target", "--cdktf-json", FIXTURE_CDKTF_JSON, "--environment", "prod"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('environment "prod" is not in');
-    const ok = await runCli("fleet", fleet, ["target", "--cdktf-json", join(ROOT, "cdktf.json"), "--environment", "staging"]);
+    const ok = await runCli("fleet", fleet, ["target", "--cdktf-json", FIXTURE_CDKTF_JSON, "--environment", "staging"]);
     expect(JSON.parse(ok.stdout).include[0]).toMatchObject({ environment: "staging", envKey: "STAGING", ledger: "s3://example-openclaw-tfstate-staging/deploy-ledger" });
   });
 });

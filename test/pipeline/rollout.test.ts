@@ -11,6 +11,7 @@ import { planEnvironment, ringOrder, MATRIX_LIMIT, type RolloutStack } from "../
 import { readSynth } from "../../pipeline/lib/synth";
 import { FAKE_TERRAFORM, FakeFleetTerraform } from "../support/fake-terraform-fleet";
 import { fleetPlacements, writeFleetSynth } from "../support/fleet-synth";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -209,9 +210,9 @@ describe("deploy-stacks CLI: rings from cdktf.json and --failure-budget", () => 
   const dir = mkdtempSync(join(tmpdir(), "rings-cli-"));
   const affectedFile = join(dir, "affected.json");
   writeFileSync(affectedFile, JSON.stringify(fleet.affected));
-  // the repository's cdktf.json with staging's canary bake set to 0 (a test never waits minutes)
+  // the fixture cdktf.json with staging's canary bake set to 0 (a test never waits minutes)
   const cdktfJson = join(dir, "cdktf.json");
-  const config = JSON.parse(require("node:fs").readFileSync(join(__dirname, "..", "..", "cdktf.json"), "utf8"));
+  const config = JSON.parse(require("node:fs").readFileSync(FIXTURE_CDKTF_JSON, "utf8"));
   config.context.environments.staging.rollout = { stage: 1, canary: { count: 2, bakeMinutes: 0 }, rings: [{ percent: 100, failureBudget: "2%" }] };
   writeFileSync(cdktfJson, JSON.stringify(config));
 
