@@ -9,6 +9,7 @@ import { readAffected } from "./lib/affected-file";
 import { missingPlan, readPlans, type StackPlan } from "./lib/plan";
 import { redactText } from "./lib/redact";
 import { splitRemovedStacks, tenantStatusInDir } from "./lib/tenant-files";
+import { collapseGroups, groupMemberLines as groupMembers } from "./lib/plan-groups";
 
 /** The workflow finds and updates the comment carrying this marker instead of adding a new one. */
 export const MARKER = "<!-- openclaw-plan -->";
@@ -240,14 +241,17 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   const footerReserve = footerBase.length + 300;
 
   const headText = `${head.join("\n")}\n`;
-  const summaryText = sorted.length ? summary(sorted, maxChars - headText.length - footerReserve) : "";
+  // stacks with the same changes (a shared-module change across the fleet) are shown once
+  const shownPlans = collapseGroups(sorted);
+  const tableText = sorted.length ? summary(shownPlans, maxChars - headText.length - footerReserve) : "";
+  const summaryText = tableText + groupMembers(sorted, maxChars - headText.length - tableText.length - footerReserve);
 
   // Details get what is left, shared fairly: each stack may use the remaining budget
   // divided by the stacks still waiting, so one huge plan cannot starve the others. When
   // that share is too small to be useful, stacks in priority order (failed, destroying,
   // changing) get a useful excerpt each until the budget runs out.
   let remaining = maxChars - headText.length - summaryText.length - footerReserve - 2;
-  const candidates = sorted.filter((p) => p.status !== "ok" || hasChanges(p) || p.drifted > 0);
+  const candidates = shownPlans.filter((p) => p.status !== "ok" || hasChanges(p) || p.drifted > 0);
   const details: string[] = [];
   let shortened = 0;
   let omitted = 0;

@@ -107,7 +107,8 @@ describe("plan comment size", () => {
       const stack = `tenant-t${String(i).padStart(3, "0")}`;
       stacks.push(stack);
       const actions = i % 50 === 0 ? [["delete", "create"], ["update"]] : [["update"], ["create"], ["no-op"]];
-      const text = Array.from({ length: 400 }, (_, l) => `  ~ resource "aws_ssm_parameter" "p${l}" { value = "x${l}" }`).join("\n");
+      // a different value per stack: no two plans alike, so none is grouped (see "stacks with the same changes")
+      const text = Array.from({ length: 400 }, (_, l) => `  ~ resource "aws_ssm_parameter" "p${l}" { value = "x${l}-${i}" }`).join("\n");
       writePlan(dir, stack, fakePlan(actions), text);
     }
     const comment = renderComment(readPlans(dir), { runUrl: "https://example.test/run" });
