@@ -17,7 +17,6 @@ import { readSynth } from "../../pipeline/lib/synth";
 import { fleetPlacements, writeFleetSynth } from "../support/fleet-synth";
 import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 import { runCli } from "./cli-helper";
-import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const ROOT = join(__dirname, "..", "..");
