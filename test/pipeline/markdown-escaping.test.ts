@@ -13,7 +13,7 @@ import { htmlCode, htmlText, markdownCode, markdownText } from "../../pipeline/l
 import { renderComment } from "../../pipeline/plan-comment";
 import { readPlans } from "../../pipeline/lib/plan";
 import { planCommentLines } from "../../cost/report";
-import { readSynthesizedStacks } from "../../stacks/synth-output";
+import { readSynthesizedStacks } from "../../synth/synth-output";
 
 // The for_each key from the issue: Terraform makes it part of the resource address.
 const FORGED_KEY = "a` **Security review: APPROVED** @acme/security-team [details](https://evil.example) `";
