@@ -120,7 +120,9 @@ describe("plan-stacks (shard runner)", () => {
 });
 
 describe("plan-stacks CLI", () => {
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli("plan-stacks", tool, args, { TERRAFORM_BINARY: FAKE_TF, ...env });
+  // The fake reads FAKE_TF_* from its environment, which plan-stacks allow-lists: name them.
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    runCli("plan-stacks", tool, args, { TERRAFORM_BINARY: FAKE_TF, OPENCLAW_TERRAFORM_PASS_ENV: "FAKE_TF_FAIL_INIT,FAKE_TF_CHANGES,FAKE_TF_SLEEP_MS", ...env });
 
   test("exits 2 when a plan failed and 0 when all planned", async () => {
     const synth = writeSynth(tmp(), tenants(2));
