@@ -4,11 +4,15 @@
  *   npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [--base-synth <dir>] [--parallelism 8]
  */
 import { appendFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+import { loadEnvironments } from "../config/loader";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readSynth, type Synth } from "./lib/synth";
 import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
+import { checkOffboardedStacks, s3TombstoneVerifier, type TombstoneVerifier } from "./lib/tombstone-verification";
 import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
@@ -54,6 +58,8 @@ export interface DeployOptions {
   readonly baseRef?: string;
   /** The deployed commit's tenant files by id; without them no stack counts as offboarding or offboarded. */
   readonly tenants?: ReadonlyMap<string, TenantLifecycleFields>;
+  /** Reads each tombstone's offboarding record and state (pipeline/lib/tombstone-verification.ts); without it no tombstone is believed. */
+  readonly verifyTombstones?: TombstoneVerifier;
 }
 
 export interface DeployReport {
@@ -104,7 +110,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && awaitsOffboarding(statusOf(s)));
   const waves = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head) && !offboarding.includes(s))).filter((w) => w.length > 0);
   const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
-  const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
+  const split = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
+  // A tombstone is a pull request's claim: believed only once its record and state are read (#24 item 3).
+  const tombstones = await checkOffboardedStacks(split.offboarded, (s) => opts.tenants?.get(tenantIdOfStack(s) ?? ""), opts.verifyTombstones);
+  for (const problem of tombstones.problems) log(`::error::${problem}`);
+  const { offboarded } = tombstones;
+  const removed = [...split.needOffboarding, ...tombstones.refused].sort();
   const report: DeployReport["waves"] = [];
   let failed = false;
   for (const [i, stacks] of waves.entries()) {
@@ -167,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
     summary: { type: "string" },
     "base-ref": { type: "string" },
     tenants: { type: "string" },
+    "cdktf-json": { type: "string" },
     "dry-run": { type: "boolean" },
   });
   if (!values.affected || !values.synth || !values.environment) throw new UsageError("--affected, --synth and --environment are required");
@@ -191,6 +203,8 @@ export async function main(argv: string[]): Promise<number> {
     print: (line) => process.stdout.write(`${line}\n`),
     baseRef: values["base-ref"] || undefined,
     tenants: values.tenants ? readTenants(values.tenants) : undefined,
+    // cdktf.json is read only when a tombstone needs checking
+    verifyTombstones: (tenants) => s3TombstoneVerifier(loadEnvironments(resolve(values["cdktf-json"] ?? "cdktf.json")), (region) => new S3Client({ region }))(tenants),
   });
   if (values.summary) appendFileSync(values.summary, `${report.markdown}\n`);
   return report.exitCode;

@@ -83,12 +83,27 @@ describe("deploy-stacks", () => {
   test("accepts a removed stack whose tenant file is an offboarded tombstone, and still refuses any other", async () => {
     const { calls, exec } = recorder();
     const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const ok = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarded"]]) }));
-    const refused = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarding"]]) }));
+    // the record and state checks themselves run on moto: test/integration/tombstone.test.ts
+    const holds = async (tenants: readonly { id: string }[]) => ({ verified: tenants.map((t) => t.id), problems: [] });
+    const ok = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarded"]]), verifyTombstones: holds }));
+    const refused = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarding"]]), verifyTombstones: holds }));
     stderr.mockRestore();
     expect(ok).toMatchObject({ exitCode: 0, removed: [], offboarded: ["tenant-umbrella"] });
     expect(refused).toMatchObject({ exitCode: 1, removed: ["tenant-umbrella"] });
     expect(calls.flat()).not.toContain("tenant-umbrella");
+  });
+
+  test("refuses a tombstone it cannot verify, naming the tenant (issue 24, item 3)", async () => {
+    const { exec } = recorder();
+    const lines: string[] = [];
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation((l) => (lines.push(String(l)), true));
+    const forged = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarded"]]), verifyTombstones: async () => ({ verified: [], problems: ["tenant umbrella: tombstone refused: no such object"] }) }));
+    const unchecked = await deploy(opts(exec, { tenants: lifecycle([["umbrella", "offboarded"]]) }));
+    stderr.mockRestore();
+    expect(forged).toMatchObject({ exitCode: 1, removed: ["tenant-umbrella"], offboarded: [] });
+    expect(unchecked).toMatchObject({ exitCode: 1, removed: ["tenant-umbrella"], offboarded: [] });
+    expect(lines.join("")).toContain("::error::tenant umbrella: tombstone refused: no such object");
+    expect(lines.join("")).toContain("::error::tenant umbrella: tombstone refused: the deploy was given no way to read the offboarding record");
   });
 
   test("a removed stack of another environment does not fail this one", async () => {
