@@ -207,7 +207,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     if ("operation" in input && input.operation === "measure") {
       const client = await connect();
       try {
-        const storage = await measureTenantStorage(client);
+        const storage = await measureTenantStorage(client, (database) => connect(database));
         const timestamp = now().getTime();
         for (const tenant of storage) emitMetric(storageMetricRecord(deps.environment, tenant, timestamp));
         return { status: "measured", tenants: storage.length } satisfies MeasureResult;

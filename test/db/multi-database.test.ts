@@ -131,4 +131,21 @@ describe("tenant roles and the other databases of the server", () => {
     const left = await asSuperuser(scratch.database, (c) => c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role("mdb-b")]));
     expect(left.rowCount).toBe(0);
   });
+
+  it("measure counts what a tenant role owns in another database", async () => {
+    const records: Record<string, any>[] = [];
+    const measure = async () => {
+      records.length = 0;
+      await provisioner({ emitMetric: (r) => records.push(r) })({ operation: "measure", environment: "test" });
+      return records.find((r) => r.TenantID === "mdb-a")!.TenantStorageBytes as number;
+    };
+    const before = await measure();
+    // Left from before the fix: a table tenant A created there while it could (made here by
+    // the superuser as tenant A, since tenant A can no longer connect).
+    await asSuperuser(other, async (c) => {
+      await c.query(`CREATE TABLE ${scratch.runId}_left AS SELECT g, repeat('x', 500) AS pad FROM generate_series(1, 2000) g`);
+      await c.query(`ALTER TABLE ${scratch.runId}_left OWNER TO "${role("mdb-a")}"`);
+    });
+    expect((await measure()) - before).toBeGreaterThan(2000 * 500);
+  });
 });
