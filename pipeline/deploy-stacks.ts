@@ -11,7 +11,8 @@ import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readSynth, type Synth } from "./lib/synth";
-import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
+import { readTenantDir, splitRemovedStacks, type TenantLifecycleFields } from "./lib/tenant-files";
+import { tenantIdOfStackName } from "../modules/naming";
 import { checkOffboardedStacks, s3TombstoneVerifier, type TombstoneVerifier } from "./lib/tombstone-verification";
 import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
@@ -104,7 +105,7 @@ export function offboardingSteps(removed: readonly string[], environment: string
 export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const inEnv = (s: string, synth: Synth | undefined) => synth?.stacks.get(s)?.environment === opts.environment;
   const statusOf = (stack: string) => {
-    const id = tenantIdOfStack(stack);
+    const id = tenantIdOfStackName(stack);
     return id === undefined ? undefined : opts.tenants?.get(id)?.status;
   };
   const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && awaitsOffboarding(statusOf(s)));
@@ -112,7 +113,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
   const split = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
   // A tombstone is a pull request's claim: believed only once its record and state are read (#24 item 3).
-  const tombstones = await checkOffboardedStacks(split.offboarded, (s) => opts.tenants?.get(tenantIdOfStack(s) ?? ""), opts.verifyTombstones);
+  const tombstones = await checkOffboardedStacks(split.offboarded, (s) => opts.tenants?.get(tenantIdOfStackName(s) ?? ""), opts.verifyTombstones);
   for (const problem of tombstones.problems) log(`::error::${problem}`);
   const { offboarded } = tombstones;
   const removed = [...split.needOffboarding, ...tombstones.refused].sort();

@@ -25,10 +25,10 @@ import { join } from "node:path";
 import { App, Testing, TerraformStack } from "cdktf";
 import type { EnvironmentConfig, EnvironmentsConfig } from "../../config/environment-schema";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
-import { platformContractParameterName, platformStackName, platformStateKey, tenantStackName, tenantStateKey } from "../../modules/naming";
+import { platformContractParameterName, platformStackName, platformStateKey, tenantIdOfStackName, tenantStackName, tenantStateKey } from "../../modules/naming";
 import { StackSettings } from "../../modules/stack-settings";
 import { environmentStackSettings } from "../../stacks/environment-settings";
-import { AWS_PROVIDER_VERSION, TERRAFORM_REQUIRED_VERSION } from "../../toolchain/versions";
+import { AWS_PROVIDER_VERSION, TERRAFORM_REQUIRED_VERSION } from "../../config/toolchain-versions";
 import { parseTemplate } from "./terraform-expressions";
 
 type Json = Record<string, any>;
@@ -155,7 +155,7 @@ function stackContext(name: string, stack: Json, environments: EnvironmentsConfi
       if (platformStackName(environmentName, region) === name) return { environmentName, environment, region, stateKey: platformStateKey(environmentName, region) };
     }
   }
-  const tenantId = name.startsWith("tenant-") ? name.slice("tenant-".length) : undefined;
+  const tenantId = tenantIdOfStackName(name);
   if (tenantId === undefined || !TENANT_ID_PATTERN.test(tenantId) || tenantStackName(tenantId) !== name) {
     problems.push(`stack name ${name} is neither platform-<env>-<region> of base's cdktf.json nor tenant-<id>`);
     return undefined;
@@ -215,12 +215,12 @@ export function stackPolicyViolations(name: string, stack: Json, environments: E
     if (providerName !== "aws" || !isObject(spec) || !ALLOWED_PROVIDER_SOURCES.has(String(source))) {
       problems.push(`provider "${providerName}" (source ${JSON.stringify(source)}) is not allowed: only hashicorp/aws`);
     } else if (spec.version !== AWS_PROVIDER_VERSION || Object.keys(spec).some((k) => k !== "source" && k !== "version")) {
-      // init would download whatever version a range admits: the one toolchain/versions.ts names, exactly
-      problems.push(`terraform.required_providers.aws must be {source, version: "${AWS_PROVIDER_VERSION}"} (toolchain/versions.ts), got ${JSON.stringify(spec)}`);
+      // init would download whatever version a range admits: the one config/toolchain-versions.ts names, exactly
+      problems.push(`terraform.required_providers.aws must be {source, version: "${AWS_PROVIDER_VERSION}"} (config/toolchain-versions.ts), got ${JSON.stringify(spec)}`);
     }
   }
   if (terraform.required_version !== TERRAFORM_REQUIRED_VERSION) {
-    problems.push(`terraform.required_version must be "${TERRAFORM_REQUIRED_VERSION}" (toolchain/versions.ts), got ${JSON.stringify(terraform.required_version)}`);
+    problems.push(`terraform.required_version must be "${TERRAFORM_REQUIRED_VERSION}" (config/toolchain-versions.ts), got ${JSON.stringify(terraform.required_version)}`);
   }
 
   for (const providerName of Object.keys(isObject(stack.provider) ? stack.provider : {})) {

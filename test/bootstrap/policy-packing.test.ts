@@ -123,8 +123,7 @@ describe("the deploy role's policies at every region count", () => {
     expect(desired.managedPolicyArns).toEqual((desired.ownedPolicies ?? []).map((p) => p.arn));
   });
 
-  // Up to 3 regions (4 until the boundaries were bound to role names, issue 24 item 6, and the
-  // autoscaling actions grew the services group).
+  // Four regions stopped fitting when Application Auto Scaling's actions joined ManageServices (#30).
   test.each([1, 2, 3])("%i region(s): the four policies bootstrap always wrote, each group whole, every deny inline", (count) => {
     const settings = withRegions(count);
     const written = deployStatements(settings, KEYS);
@@ -148,6 +147,7 @@ describe("the deploy role's policies at every region count", () => {
 
   test("overflow parts get stable names after their group, and the denies that no longer fit inline move whole to guardrails parts", () => {
     const names = (count: number) => Object.keys(deployPolicies(withRegions(count), KEYS).managed);
+    // identity-2 from 4 regions: each boundary bound to its role names (#24 item 6).
     expect(names(4)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(5)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(6)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ALLOWED_FUNCTIONS, ALLOWED_PROVIDER_ARGUMENTS, MAX_RESOURCES_PER_STACK, stackPolicyViolations } from "../../pipeline/lib/stack-policy";
-import { AWS_PROVIDER_VERSION, TERRAFORM_REQUIRED_VERSION } from "../../toolchain/versions";
+import { AWS_PROVIDER_VERSION, TERRAFORM_REQUIRED_VERSION } from "../../config/toolchain-versions";
 import { parseTemplate } from "../../pipeline/lib/terraform-expressions";
 import { planStacks } from "../../pipeline/plan-stacks";
 import { readPlans } from "../../pipeline/lib/plan";
@@ -167,14 +167,14 @@ describe("stack policy: blocks", () => {
 describe("stack policy: versions, meta-arguments and size (issue 24, item 1)", () => {
   const firstBucket = (stack: Record<string, any>) => Object.keys(stack.resource.aws_s3_bucket)[0];
 
-  it("pins the AWS provider and Terraform versions to toolchain/versions.ts", () => {
+  it("pins the AWS provider and Terraform versions to config/toolchain-versions.ts", () => {
     const stack = aStack();
     expect(stack.terraform.required_providers.aws.version).toBe(AWS_PROVIDER_VERSION);
     stack.terraform.required_providers.aws.version = ">= 1.0";
     stack.terraform.required_version = ">= 0.12";
     expect(violations(stack)).toEqual([
-      `terraform.required_providers.aws must be {source, version: "${AWS_PROVIDER_VERSION}"} (toolchain/versions.ts), got {"source":"aws","version":">= 1.0"}`,
-      `terraform.required_version must be "${TERRAFORM_REQUIRED_VERSION}" (toolchain/versions.ts), got ">= 0.12"`,
+      `terraform.required_providers.aws must be {source, version: "${AWS_PROVIDER_VERSION}"} (config/toolchain-versions.ts), got {"source":"aws","version":">= 1.0"}`,
+      `terraform.required_version must be "${TERRAFORM_REQUIRED_VERSION}" (config/toolchain-versions.ts), got ">= 0.12"`,
     ]);
   });
 

@@ -14,6 +14,7 @@ import { redactText } from "../../pipeline/lib/redact";
 import { encodedForms, serveCredentials, terraformEnvironment } from "../../pipeline/lib/terraform-env";
 import { planStacks } from "../../pipeline/plan-stacks";
 import { writeSynth } from "./synth-helper";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
 const ENV_DUMP = join(__dirname, "fixtures", "env-dump-terraform.js");
 const SECRETS = {
@@ -56,7 +57,7 @@ describe("terraform's environment in the plan job", () => {
     const synthDir = writeSynth(mkdtempSync(join(tmpdir(), "tf-env-synth-")), [{ name: "tenant-t0", environment: "production" }]);
     const outDir = mkdtempSync(join(tmpdir(), "tf-env-out-"));
     const env = { PATH: process.env.PATH, HOME: work, ...SECRETS, GITHUB_REPOSITORY: "o/r", RUNNER_TEMP: work, ENV_DUMP_FILE: dump, OPENCLAW_TERRAFORM_PASS_ENV: "ENV_DUMP_FILE" };
-    const results = await planStacks({ synthDir, environments: loadEnvironments(join(__dirname, "..", "..", "cdktf.json")), stacks: ["tenant-t0"], outDir, parallelism: 1, detailedExitcode: false, lock: false, terraform: ENV_DUMP, exec, env });
+    const results = await planStacks({ synthDir, environments: loadEnvironments(FIXTURE_CDKTF_JSON), stacks: ["tenant-t0"], outDir, parallelism: 1, detailedExitcode: false, lock: false, terraform: ENV_DUMP, exec, env });
     const calls = readFileSync(dump, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { cmd: string; env: Record<string, string>; fetched: string });
     const outputs = readdirSync(join(outDir, "tenant-t0")).filter((f) => f !== "tfplan").map((f) => readFileSync(join(outDir, "tenant-t0", f), "utf8"));
     return { results, calls, outputs };
