@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { CostEstimate, CostLine, TenantEstimate, usd, UsageLine } from "./estimate";
-import { markdownCode } from "../pipeline/lib/markdown";
 
 const LineSchema = z.strictObject({
   item: z.string(),
@@ -112,7 +111,7 @@ export function planCommentLines(
     const delta = (after?.ownMonthlyUsd ?? 0) - (before?.ownMonthlyUsd ?? 0);
     const sign = delta > 0.005 ? `+${usd(delta)}` : delta < -0.005 ? `−${usd(-delta)}` : "±$0.00";
     lines.push(
-      `- ${markdownCode(stack)}: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})${after ? upTo(after) : ""}` +
+      `- \`${stack}\`: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})${after ? upTo(after) : ""}` +
         ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}`,
     );
   }
@@ -126,7 +125,7 @@ export function planCommentLines(
     const before = base.platforms.find((p) => p.stack === stack);
     const after = head.platforms.find((p) => p.stack === stack);
     lines.push(
-      `- ${markdownCode(stack)}: ${before ? usd(before.monthlyUsd) : "—"} → ${after ? usd(after.monthlyUsd) : "—"} per month, shared by ${after?.tenants ?? 0} tenant(s)`,
+      `- \`${stack}\`: ${before ? usd(before.monthlyUsd) : "—"} → ${after ? usd(after.monthlyUsd) : "—"} per month, shared by ${after?.tenants ?? 0} tenant(s)`,
     );
   }
   if (lines.length === 0) return [];

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { STACK_NAME, UsageError } from "../pipeline/lib/cli";
+import { STACK_NAME_PATTERN } from "../modules/naming";
 
 /**
  * The app synthesizes into a staging directory beside the real output and replaces the output
@@ -19,8 +19,8 @@ export function stagingDirectoryFor(outdir: string): string {
 export function stackDirectories(outdir: string): string[] {
   const stacksDir = join(outdir, "stacks");
   const names = readdirSync(stacksDir).sort();
-  const bad = names.filter((name) => !STACK_NAME.test(name));
-  if (bad.length > 0) throw new UsageError(`${stacksDir}: not stack names: ${bad.map((b) => JSON.stringify(b)).join(", ")} (allowed: ${STACK_NAME.source})`);
+  const bad = names.filter((name) => !STACK_NAME_PATTERN.test(name));
+  if (bad.length > 0) throw new Error(`${stacksDir}: not stack names: ${bad.map((b) => JSON.stringify(b)).join(", ")} (allowed: ${STACK_NAME_PATTERN.source})`);
   return names;
 }
 

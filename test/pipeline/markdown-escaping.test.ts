@@ -12,7 +12,6 @@ import { HtmlRenderer, Parser } from "commonmark";
 import { htmlCode, htmlText, markdownCode, markdownText } from "../../pipeline/lib/markdown";
 import { renderComment } from "../../pipeline/plan-comment";
 import { readPlans } from "../../pipeline/lib/plan";
-import { planCommentLines } from "../../cost/report";
 import { readSynthesizedStacks } from "../../synth/synth-output";
 
 // The for_each key from the issue: Terraform makes it part of the resource address.
@@ -101,13 +100,5 @@ describe("synth output with a stack directory named like Markdown (issue 24, ite
     mkdirSync(join(outdir, "stacks", evil), { recursive: true });
     writeFileSync(join(outdir, "stacks", evil, "cdk.tf.json"), "{}");
     expect(() => readSynthesizedStacks(outdir)).toThrow(/not stack names: "tenant-x` \*\*APPROVED\*\* @acme-security `" \(allowed: /);
-  });
-
-  it("the cost note shows a stack name as code", () => {
-    const tenant = (stack: string) => ({ stack, ownMonthlyUsd: 1, platformShareUsd: 0 });
-    const lines = planCommentLines({ tenants: [], platforms: [] } as never, { tenants: [tenant("tenant-x` **A** `")], platforms: [] } as never, () => true);
-    const html = render(lines.join("\n"));
-    expect(html).toContain("<code>tenant-x` **A** `</code>");
-    expect(html).not.toContain("<strong>A</strong>");
   });
 });

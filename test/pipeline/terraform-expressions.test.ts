@@ -6,18 +6,7 @@
  */
 import { parseTemplate } from "../../pipeline/lib/terraform-expressions";
 import { synthesize } from "../support/synth";
-
-/** Every string and object key of a parsed JSON document. */
-function* strings(value: unknown): Generator<string> {
-  if (typeof value === "string") yield value;
-  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
-  else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      yield k;
-      yield* strings(v);
-    }
-  }
-}
+import { strings } from "../support/template-mutations";
 
 const real = synthesize();
 
