@@ -221,7 +221,8 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
     );
   }
   if (offboarded.length) {
-    head.push(`**Offboarded (tombstone):** ${capped(offboarded)}: destroyed by the offboarding job; nothing to plan or deploy.`, "");
+    // The pull request's claim: the deploy believes it only after reading the offboarding record (#24 item 3).
+    head.push(`**Offboarded (tombstone):** ${capped(offboarded)}: destroyed by the offboarding job; nothing to plan or deploy. The deploy checks the offboarding record and the emptied state first.`, "");
   }
   if (refused.length) {
     head.push(
