@@ -25,7 +25,9 @@ stacks within a wave in parallel. Stops at the first failed wave.
 Removed stacks are never destroyed: when the environment lost stacks, the changed ones
 are still deployed, then the tool says how to offboard and exits 1. A removed tenant
 stack whose tenant file is an offboarded tombstone (--tenants) was destroyed by the
-offboarding job: it is reported, not refused. The stack of a tenant in status
+offboarding job: it is reported, not refused, once its offboarding record has been read
+from the state bucket (this tenant, a finished destroy) and the tenant's state holds no
+resources; otherwise it is refused like any removed stack. The stack of a tenant in status
 offboarding is never deployed here: the offboarding job (npm run offboard) applies its
 teardown form and destroys it, so no deploy can recreate what offboarding removed.
 
@@ -35,6 +37,7 @@ Options:
   --environment <env>    only stacks whose provider default tag Environment is <env>
   --base-synth <dir>     base synth output, to tell which environment a removed stack was in
   --tenants <dir>        the deployed commit's tenant files (lifecycle status, read as data)
+  --cdktf-json <file>    environments (state bucket and region) for tombstone checks (default cdktf.json)
   --parallelism <n>      stacks deployed at once within a wave (default 8)
   --summary <file>       append a Markdown report (e.g. "$GITHUB_STEP_SUMMARY")
   --base-ref <sha>       the compared base commit, named in the offboarding steps
