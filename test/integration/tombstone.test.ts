@@ -117,8 +117,7 @@ describe("tombstone verification against the state bucket", () => {
       environment: "production",
       parallelism: 1,
       dryRun: false,
-      cdktf: "cdktf",
-      exec: async () => ({ code: 0, stdout: "", stderr: "" }),
+      terraform: "terraform", // no stack to apply: only removed stacks
       print: () => undefined,
       tenants,
       verifyTombstones: s3TombstoneVerifier(ENVIRONMENTS, () => s3),
