@@ -500,6 +500,11 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     source: "internal/service/s3/bucket.go",
     create: ["s3:CreateBucket"],
     // Read fetches every bucket sub-configuration the resource still exposes as attributes.
+    // s3:ListBucket stays for the plan role too (issue 24, item 6 asked to drop it): refresh
+    // starts with findBucket, a HeadBucket call (internal/service/s3/bucket.go), and S3
+    // authorizes HeadBucket as s3:ListBucket ("To use this operation, you must have permissions
+    // to perform the s3:ListBucket action", botocore s3 HeadBucket documentation). IAM cannot
+    // tell it from ListObjects, so the object names stay readable to the plan role.
     read: [
       "s3:ListBucket",
       "s3:GetBucketLocation",

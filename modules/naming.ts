@@ -16,6 +16,9 @@ export function platformStackName(environment: string, region: string): string {
 
 const TENANT_STACK_PREFIX = "tenant-";
 
+/** Stack names end up in paths, job names, shell arguments and the plan comment: kept boring. */
+export const STACK_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
+
 export function tenantStackName(tenantId: string): string {
   return `${TENANT_STACK_PREFIX}${tenantId}`;
 }

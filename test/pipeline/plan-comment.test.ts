@@ -210,7 +210,7 @@ describe("plan-comment --affected", () => {
     writeFileSync(join(tenants, "broken.yaml"), "id: [not, a, tenant\n");
     const r = await cli(PLANS, "--affected", file, "--tenants", tenants);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("**Offboarded (tombstone):** `tenant-umbrella`: destroyed by the offboarding job; nothing to plan or deploy.");
+    expect(r.stdout).toContain("**Offboarded (tombstone):** `tenant-umbrella`: destroyed by the offboarding job; nothing to plan or deploy. The deploy checks the offboarding record and the emptied state first.");
     // no file, or a file that does not parse: the comment cannot tell, so the stack needs offboarding
     expect(r.stdout).toContain("**Removed stacks need offboarding:** `tenant-broken`, `tenant-gone`");
     expect(r.stdout).toMatch(/^## Terraform plan: .*2 removed, 1 offboarded$/m);
