@@ -52,6 +52,8 @@ export const FIELD_DOCS: Readonly<Record<string, string>> = {
   databaseDeletion: "On offboarding: keep the rows (retain) or export then drop them (drop).",
   databaseStorageAlarmGiB: "Alarm when the tenant's schema grows past this size.",
   logRetentionDays: "CloudWatch Logs retention; one of CloudWatch's allowed values.",
+  deployHold: "Fleet deploy: `true` leaves this tenant's stack out of every deploy (the summary names it) until removed.",
+  deployRing: "Fleet deploy: `canary` deploys this tenant in its environment's canary ring, before every other tenant.",
 };
 
 type Node = Record<string, any>;

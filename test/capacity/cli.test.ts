@@ -17,10 +17,14 @@ describe("npm run capacity", () => {
     expect(report.breaches).toEqual([]);
   }, 60_000);
 
-  it("prints a table per account and region with headroom in tenants", () => {
+  it("prints the first bottleneck, then a table per account and region with headroom in tenants, about 100 columns wide (#27)", () => {
     const result = capacity([]);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toMatch(/^first bottleneck: .+ in \w+ .+: [\d,.]+ of [\d,]+, room for [\d,]+ more tenants like the median one$/);
     expect(result.stdout).toContain("production — account-wide (all regions)");
-    expect(result.stdout).toMatch(/IAM roles\s+13\s+1,000\s+1.3%\s+room for \d+ more tenants/);
+    expect(result.stdout).toMatch(/IAM roles\s+13\s+1,000\s+1.3%\s+\d+ more/);
+    expect(result.stdout).not.toMatch(/_[0-9A-F]{8}\)/); // no cdktf hash suffixes in subjects
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(140);
   }, 60_000);
 
   it("prints one line for the plan comment when a change moves a quota past 80%", () => {
