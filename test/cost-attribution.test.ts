@@ -3,7 +3,7 @@
  * exactly one stack per account, and every tenant's anomalies can reach the encrypted alarm topic.
  */
 import { accountResourceOwner } from "../stacks/build-app";
-import { allResources, parsePolicy, synthesize } from "./support/synth";
+import { allResources, itOnFixtures, parsePolicy, synthesize } from "./support/synth";
 import { writeCdktfJson } from "./support/tenant-fixtures";
 import { nonEmpty } from "./support/non-empty";
 
@@ -14,6 +14,18 @@ const ofType = (type: string) => nonEmpty(allResources(output).filter((r) => r.t
 
 describe("cost-allocation tags", () => {
   it("activates TenantID, CostCenter and Environment once per account, in the first always-on region's platform stack", () => {
+    const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
+    const owners = Object.entries(output.config.environments)
+      .filter(([, env]) => env.activateCostAllocationTags)
+      .map(([name, env]) => {
+        const synthesized = Object.entries(env.regions).filter(([region]) => `platform-${name}-${region}` in output.stacks);
+        return `platform-${name}-${accountResourceOwner(synthesized)}`;
+      });
+    expect(owners.length).toBeGreaterThan(0);
+    expect(byStack.sort()).toEqual(owners.flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)).sort());
+  });
+
+  itOnFixtures("activates them in the fixtures' production and staging us-east-1 stacks", () => {
     const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
     expect(byStack.sort()).toEqual(
       ["platform-production-us-east-1", "platform-staging-us-east-1"].flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)),

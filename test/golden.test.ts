@@ -1,5 +1,6 @@
 /**
- * Golden files: the synthesized cdk.tf.json of every stack of the example tenants, committed so
+ * Golden files: the synthesized cdk.tf.json of every stack of the fixture tenants (test/fixtures/,
+ * never the repository's live tenants/, which adopters replace), committed so
  * reviewers see the Terraform a change produces. They record, they do not specify: behaviour is
  * asserted by the module and invariant tests.
  *
