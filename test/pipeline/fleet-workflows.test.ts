@@ -15,8 +15,8 @@ import { MATRIX_LIMIT, PHASES } from "../../pipeline/lib/rollout";
 import type { ResultsFile, RolloutPlanFile } from "../../pipeline/lib/rollout-file";
 import { readSynth } from "../../pipeline/lib/synth";
 import { fleetPlacements, writeFleetSynth } from "../support/fleet-synth";
-import { runCli } from "./cli-helper";
 import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
+import { runCli } from "./cli-helper";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const ROOT = join(__dirname, "..", "..");
