@@ -3,15 +3,18 @@
  * synth whose tenant uses the longest id and agent name the schema accepts.
  */
 import { join } from "node:path";
+import { KNOWN_INTEGRATIONS } from "../config/egress";
 import { MAX_AGENT_NAME_LENGTH, MAX_TENANT_ID_LENGTH } from "../config/tenant-schema";
 import { allResources, REPO_ROOT, synthesize } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
 
 const LONGEST_ID = `t${"x".repeat(MAX_TENANT_ID_LENGTH - 1)}`;
 const LONGEST_AGENT = `a${"x".repeat(MAX_AGENT_NAME_LENGTH - 1)}`;
+// Integrations are the keys of the egress domain table: the longest of them names the longest secret.
+const LONGEST_INTEGRATION = [...KNOWN_INTEGRATIONS].sort((a, b) => b.length - a.length)[0];
 const output = synthesize(
   writeTenants([
-    { id: LONGEST_ID, region: "us-west-2", agents: { [LONGEST_AGENT]: "{ cpu: 256, memory: 512 }" }, integrations: ["x".repeat(32)] },
+    { id: LONGEST_ID, region: "us-west-2", agents: { [LONGEST_AGENT]: "{ cpu: 256, memory: 512 }" }, integrations: [LONGEST_INTEGRATION] },
   ]),
   join(REPO_ROOT, "cdktf.json"),
 );
