@@ -43,6 +43,8 @@ export interface VpcEndpointsProps {
  */
 export class VpcEndpoints extends Construct {
   public readonly securityGroupId: string;
+  /** The S3 gateway endpoint's prefix list (`pl-...`): security groups allow S3 through it. */
+  public readonly s3PrefixListId: string;
   /** Every endpoint, for work that must not start before AWS APIs are reachable privately. */
   public readonly endpoints: ITerraformDependable[] = [];
   /** The rule admitting HTTPS to the interface endpoints; a separate resource, so callers wait for it too. */
@@ -78,6 +80,7 @@ export class VpcEndpoints extends Construct {
       tags: { Name: `${props.namePrefix}-s3` },
     });
     this.endpoints.push(s3);
+    this.s3PrefixListId = s3.prefixListId;
     for (const service of props.interfaceServices ?? INTERFACE_ENDPOINT_SERVICES) {
       const id = service.replace(/\./g, "-");
       const serviceName = `com.amazonaws.${props.region}.${service}`;

@@ -11,6 +11,9 @@ import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
   agentRepositoryName,
+  egressProxyName,
+  egressProxyNamespace,
+  egressTenantsParameterPath,
   NAME_PREFIX,
   offboardingArchiveBucketName,
   platformKeyAlias,
@@ -20,7 +23,9 @@ import {
   platformStateKey,
   SERVICE_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
+  tenantEgressSecretArnPattern,
 } from "../modules/naming";
+import { EgressProxy } from "../modules/egress-proxy";
 import { Network } from "../modules/network";
 import { OffboardingArchive } from "../modules/offboarding-archive";
 import { PlatformContract } from "../modules/platform-contract";
@@ -51,6 +56,9 @@ export class PlatformStack extends SelfContainedStack {
     const { environmentName: env, region, environment, regionConfig } = props;
     const accountId = environment.accountId;
     const name = (suffix: string) => platformResourceName(env, region, suffix);
+    // Spelled out (not the repository's token) so the boundary and the proxy's grant read the same.
+    const proxyRepositoryArn = `arn:aws:ecr:${region}:${accountId}:repository/${agentRepositoryName()}`;
+    const egressTenants = { tenantsParameterPath: egressTenantsParameterPath(env, region), tenantSecretArnPattern: tenantEgressSecretArnPattern(env, region, accountId) };
 
     new StackSettings(
       this,
@@ -97,6 +105,7 @@ export class PlatformStack extends SelfContainedStack {
       platformKeyArn: key.keyArn,
       // Tenant buckets, and the offboarding archive that receives an offboarding tenant's export.
       exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region), `arn:aws:s3:::${offboardingArchiveBucketName(env, region, accountId)}`],
+      egressProxy: { repositoryArn: proxyRepositoryArn, ...egressTenants },
     });
 
     const network = new Network(this, "network", {
@@ -149,6 +158,30 @@ export class PlatformStack extends SelfContainedStack {
       databaseResourceId: database.resourceId,
     });
 
+    const proxyConfig = regionConfig.egressProxy;
+    const egress = new EgressProxy(this, "egress-proxy", {
+      name: egressProxyName(env, region),
+      region,
+      accountId,
+      vpcId: network.vpcId,
+      vpcCidr: network.vpcCidr,
+      subnetIds: network.privateSubnetIds,
+      clusterArn: cluster.clusterArn,
+      namespaceName: egressProxyNamespace(env, region),
+      image: `${registry.repositoryUrl}${proxyConfig.image.startsWith("sha256:") ? "@" : ":"}${proxyConfig.image}`,
+      repositoryArn: proxyRepositoryArn,
+      desiredCount: proxyConfig.tasks,
+      cpu: proxyConfig.cpu,
+      memoryMiB: proxyConfig.memory,
+      logGroupName: platformLogGroupName(env, region, "egress-proxy"),
+      logRetentionDays: 90,
+      kmsKeyArn: key.keyArn,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
+      alarmTopicArn: alarms.topicArn,
+      refusedAlarmThreshold: proxyConfig.refusedAlarmThreshold,
+      ...egressTenants,
+    });
+
     const archive = new OffboardingArchive(this, "offboarding-archive", {
       bucketName: offboardingArchiveBucketName(env, region, accountId),
       accountId,
@@ -176,7 +209,7 @@ export class PlatformStack extends SelfContainedStack {
       reservedConcurrentExecutions: environment.provisionerReservedConcurrency,
       offboardingArchiveBucketArn: archive.bucketArn,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
-      networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
+      networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules, ...egress.networkRules],
     });
 
     if (props.ownsAccountResources && environment.activateCostAllocationTags) {
@@ -203,6 +236,8 @@ export class PlatformStack extends SelfContainedStack {
         permissionsBoundaryArn: boundary.policyArn,
         alarmTopicArn: alarms.topicArn,
         databaseProvisionerFunctionName: provisioner.functionName,
+        egressProxySecurityGroupId: egress.securityGroupId,
+        s3PrefixListId: endpoints.s3PrefixListId,
       },
     });
   }

@@ -123,12 +123,23 @@ describe("the deploy role's policies at every region count", () => {
     expect(desired.managedPolicyArns).toEqual((desired.ownedPolicies ?? []).map((p) => p.arn));
   });
 
-  test.each([1, 2, 3, 4])("%i region(s): the four policies bootstrap always wrote, each group whole, every deny inline", (count) => {
+  // Up to two regions; from three on, the egress proxy's actions (Cloud Map, metric filters)
+  // push `services` past 6,144 characters, into one overflow part (next test).
+  test.each([1, 2])("%i region(s): the four policies bootstrap always wrote, each group whole, every deny inline", (count) => {
     const settings = withRegions(count);
     const written = deployStatements(settings, KEYS);
     const packed = deployPolicies(settings, KEYS);
     expect(Object.keys(packed.managed)).toEqual([...DEPLOY_MANAGED_POLICY_PARTS]);
     for (const group of DEPLOY_MANAGED_POLICY_PARTS) expect(JSON.stringify(packed.managed[group])).toBe(JSON.stringify(policyDocument(written.allows[group])));
+    expect(JSON.stringify(packed.guardrails)).toBe(JSON.stringify(policyDocument(written.denies)));
+  });
+
+  test.each([3, 4])("%i regions: services spills into services-2, the other groups and every deny stay as written", (count) => {
+    const settings = withRegions(count);
+    const written = deployStatements(settings, KEYS);
+    const packed = deployPolicies(settings, KEYS);
+    expect(Object.keys(packed.managed)).toEqual(["network", "services", "services-2", "identity", "offboarding"]);
+    expect([...packed.managed.services.Statement, ...packed.managed["services-2"].Statement]).toEqual(written.allows.services);
     expect(JSON.stringify(packed.guardrails)).toBe(JSON.stringify(policyDocument(written.denies)));
   });
 
@@ -146,7 +157,7 @@ describe("the deploy role's policies at every region count", () => {
 
   test("overflow parts get stable names after their group, and the denies that no longer fit inline move whole to guardrails parts", () => {
     const names = (count: number) => Object.keys(deployPolicies(withRegions(count), KEYS).managed);
-    expect(names(5)).toEqual(["network", "services", "identity", "identity-2", "offboarding"]);
+    expect(names(5)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(6)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(8)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding", "guardrails"]);
     // The inline guardrails keep the first denies, the pipeline's own identity among them.

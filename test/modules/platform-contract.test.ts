@@ -1,6 +1,8 @@
 import {
   decodePlatformContract,
   encodePlatformContract,
+  LEGACY_CONTRACT_KEYS,
+  legacyParameterOf,
   PLATFORM_CONTRACT_FIELDS,
   PLATFORM_CONTRACT_KEYS,
   PLATFORM_CONTRACT_SCHEMA_VERSION,
@@ -16,7 +18,7 @@ import { all, only, synthModule } from "../support/module-synth";
 const values = Object.fromEntries(
   PLATFORM_CONTRACT_KEYS.map((k) => [k, PLATFORM_CONTRACT_FIELDS[k].kind === "list" ? ["subnet-a", "subnet-b"] : `value-of-${k}`]),
 ) as unknown as PlatformContractValues;
-const LEGACY_NAMES = PLATFORM_CONTRACT_KEYS.map((k) => `/openclaw/production/us-east-1/platform/${PLATFORM_CONTRACT_FIELDS[k].legacyParameter}`);
+const LEGACY_NAMES = LEGACY_CONTRACT_KEYS.map((k) => `/openclaw/production/us-east-1/platform/${legacyParameterOf(k)}`);
 
 const publish = (extra: { publishLegacyParameters?: boolean } = {}) =>
   synthModule((scope) => new PlatformContract(scope, "contract", { environment: "production", region: "us-east-1", values, ...extra })).json;
@@ -40,7 +42,7 @@ describe("PlatformContract (platform side)", () => {
     expect(legacy.map((p) => p.name).sort()).toEqual([...LEGACY_NAMES].sort());
     // Same construct ids as before the JSON document: the deployed parameters are not replaced.
     const legacyIds = Object.keys(json.resource.aws_ssm_parameter).filter((a) => !a.startsWith("contract_document_"));
-    expect(legacyIds.map((a) => a.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(PLATFORM_CONTRACT_KEYS.map((k) => `contract_${PLATFORM_CONTRACT_FIELDS[k].legacyParameter}`).sort());
+    expect(legacyIds.map((a) => a.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(LEGACY_CONTRACT_KEYS.map((k) => `contract_${legacyParameterOf(k)}`).sort());
     const subnets = legacy.find((p) => p.name.endsWith("/private-subnet-ids"))!;
     expect(subnets).toMatchObject({ type: "StringList", value: '${join(",", ["subnet-a", "subnet-b"])}' });
     expect(legacy.find((p) => p.name.endsWith("/vpc-id"))).toMatchObject({ type: "String", value: "value-of-vpcId", tier: "Standard" });
@@ -124,6 +126,8 @@ describe("the contract document's size", () => {
       permissionsBoundaryArn: `arn:aws:iam::${account}:policy/${platformResourceName(env, region, "tenant-boundary")}`,
       alarmTopicArn: arn("sns", platformResourceName(env, region, "alarms")),
       databaseProvisionerFunctionName: platformResourceName(env, region, "db-provisioner"),
+      egressProxySecurityGroupId: "sg-0123456789abcdef2",
+      s3PrefixListId: "pl-0123456789abcdef0",
     };
     // Terraform's jsonencode writes compact JSON, like JSON.stringify, for these ASCII values.
     const bytes = Buffer.byteLength(JSON.stringify(encodePlatformContract(longest)), "utf8");
