@@ -103,6 +103,11 @@ export class UsageCounter {
       }
     }
 
+    // Metric filters, attributed to the log group they read (by name or reference).
+    for (const [, filter] of resourcesOf(json, "aws_cloudwatch_log_metric_filter")) {
+      add(meter("metricFiltersPerLogGroup", environment, region, qualify(stackName, String(filter.log_group_name))), 1, tenant);
+    }
+
     // Services, Fargate vCPU and database connections, from services and their task definitions.
     for (const [, service] of resourcesOf(json, "aws_ecs_service")) {
       const desired = Number(service.desired_count ?? 0);

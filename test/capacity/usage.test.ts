@@ -59,6 +59,8 @@ describe("capacity arithmetic", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1 + 2); // alpha's slack, an egress credential per tenant
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
     expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3 + 2 + 2 + 2 + 1); // CPU + memory per service, database connections + storage, storage and refused egress per tenant, the proxy's fleet alarm
+    // The egress proxy's two filters (per tenant by dimension, and in total) on its one log group.
+    expect(find("metricFiltersPerLogGroup", "us-east-1", "egress-proxy_log-group")!.used).toBe(2);
     expect(find("logGroups", "us-east-1")!.used).toBe(3 + 2); // flow logs, provisioner, egress proxy + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
