@@ -123,8 +123,9 @@ describe("the deploy role's policies at every region count", () => {
     expect(desired.managedPolicyArns).toEqual((desired.ownedPolicies ?? []).map((p) => p.arn));
   });
 
-  // Up to two regions; from three on, the egress proxy's actions (Cloud Map, metric filters)
-  // push `services` past 6,144 characters, into one overflow part (next test).
+  // Four regions stopped fitting when Application Auto Scaling's actions joined ManageServices
+  // (#30), three when the egress proxy's metric filters did (#31; its private DNS actions went to
+  // `network`): from three on, `services` has one overflow part (next test).
   test.each([1, 2])("%i region(s): the four policies bootstrap always wrote, each group whole, every deny inline", (count) => {
     const settings = withRegions(count);
     const written = deployStatements(settings, KEYS);
