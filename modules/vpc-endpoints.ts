@@ -4,6 +4,7 @@ import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { renderPolicy } from "./iam-policy-document";
 
 /** Services agents reach privately: image pulls, logs, secrets, ECS Exec, keys, STS, Bedrock. */
 export const INTERFACE_ENDPOINT_SERVICES = [
@@ -35,6 +36,13 @@ export interface VpcEndpointsProps {
   readonly routeTableIds: string[];
   /** @default INTERFACE_ENDPOINT_SERVICES */
   readonly interfaceServices?: readonly string[];
+  /**
+   * The account whose buckets the S3 gateway endpoint may reach (plus the ECR layer bucket image
+   * pulls need). Without it the endpoint takes any request to any bucket, and with internet
+   * egress closed (SECURITY.md G1) S3 would be the way out: an agent holding another account's
+   * keys could write to that account's bucket through it. @default any bucket (no endpoint policy)
+   */
+  readonly s3ResourceAccountId?: string;
 }
 
 /**
@@ -77,6 +85,7 @@ export class VpcEndpoints extends Construct {
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: props.routeTableIds,
+      ...(props.s3ResourceAccountId ? { policy: s3GatewayPolicy(props.s3ResourceAccountId, props.region) } : {}),
       tags: { Name: `${props.namePrefix}-s3` },
     });
     this.endpoints.push(s3);
@@ -101,4 +110,16 @@ export class VpcEndpoints extends Construct {
     this.securityGroupId = securityGroup.id;
     this.ingressRules = [httpsFromVpc];
   }
+}
+
+/**
+ * The S3 gateway endpoint's policy: requests to this account's buckets, and reads of the ECR
+ * layer bucket an image pull needs
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html#ecr-setting-up-s3-gateway).
+ */
+export function s3GatewayPolicy(accountId: string, region: string): string {
+  return renderPolicy([
+    { Sid: "OwnAccountBuckets", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": accountId } } },
+    { Sid: "EcrImageLayers", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::prod-${region}-starport-layer-bucket/*` },
+  ]);
 }

@@ -126,6 +126,7 @@ export class PlatformStack extends SelfContainedStack {
       subnetIds: network.privateSubnetIds,
       subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
+      s3ResourceAccountId: accountId,
     });
     const cluster = new Cluster(this, "cluster", {
       clusterName: name("agents"),

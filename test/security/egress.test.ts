@@ -81,6 +81,25 @@ describe("agents reach the internet only through the egress proxy", () => {
   });
 });
 
+describe("the ways out that are not the proxy", () => {
+  it("the S3 gateway endpoint reaches only the account's own buckets and the ECR layer bucket", () => {
+    const gateways = resourcesOfType(output, "aws_vpc_endpoint").filter((e) => e.config.vpc_endpoint_type === "Gateway");
+    expect(gateways.map((g) => g.stack).sort()).toEqual(platformStacks);
+    const problems = gateways.filter((g) => {
+      const account = output.stacks[g.stack].provider.aws[0].allowed_account_ids[0];
+      const region = output.stacks[g.stack].provider.aws[0].region;
+      const statements = g.config.policy ? parsePolicy(g.config.policy).Statement : [];
+      return (
+        statements.length !== 2 ||
+        statements[0].Condition?.StringEquals?.["aws:ResourceAccount"] !== account ||
+        statements[1].Resource !== `arn:aws:s3:::prod-${region}-starport-layer-bucket/*` ||
+        statements[1].Action !== "s3:GetObject"
+      );
+    });
+    expect(problems.map((g) => g.address)).toEqual([]);
+  });
+});
+
 describe("what each tenant gives the proxy", () => {
   it("publishes exactly its allowlist, computed from its file", () => {
     const problems: string[] = [];
