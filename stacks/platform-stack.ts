@@ -175,7 +175,8 @@ export class PlatformStack extends SelfContainedStack {
       cpu: proxyConfig.cpu,
       memoryMiB: proxyConfig.memory,
       logGroupName: platformLogGroupName(env, region, "egress-proxy"),
-      logRetentionDays: 90,
+      // A year, like the platform's other logs: who was refused what is evidence (CKV_AWS_338).
+      logRetentionDays: 365,
       kmsKeyArn: key.keyArn,
       serviceRoleBoundaryArn: serviceBoundary.policyArn,
       alarmTopicArn: alarms.topicArn,
