@@ -142,19 +142,12 @@ export class EgressProxy extends Construct {
       pattern: "{ ($.status = 403) || ($.status = 407) }",
       metricTransformation: { name: EGRESS_REFUSED_ALL_METRIC, namespace: EGRESS_METRIC_NAMESPACE, value: "1", unit: "Count" },
     });
-    new CloudwatchMetricAlarm(this, "refused-spike", {
+    refusedSpikeAlarm(this, {
       alarmName: `${props.name}-refused-spike`,
-      alarmDescription: `More than ${threshold} egress connections refused in 5 minutes across all tenants (a prompt-injected agent probing, or a credential being guessed); see the proxy log ${props.logGroupName}`,
-      namespace: EGRESS_METRIC_NAMESPACE,
+      description: `More than ${threshold} egress connections refused in 5 minutes across all tenants (a prompt-injected agent probing, or a credential being guessed); see the proxy log ${props.logGroupName}`,
       metricName: EGRESS_REFUSED_ALL_METRIC,
-      statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
       threshold,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
+      alarmTopicArn: props.alarmTopicArn,
     });
 
     const executionRole = new IamRole(this, "execution-role", {
@@ -300,4 +293,29 @@ export function egressProxyTaskStatements(props: Pick<EgressProxyProps, "region"
       },
     },
   ];
+}
+
+/**
+ * An alarm on a refusal count over five minutes (one period: a burst of refusals is the signal,
+ * and no refusals reported is no alarm). The proxy alarms on the total, each tenant on its own.
+ */
+export function refusedSpikeAlarm(
+  scope: Construct,
+  props: { alarmName: string; description: string; metricName: string; dimensions?: Record<string, string>; threshold: number; alarmTopicArn: string },
+): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(scope, "refused-spike", {
+    alarmName: props.alarmName,
+    alarmDescription: props.description,
+    namespace: EGRESS_METRIC_NAMESPACE,
+    metricName: props.metricName,
+    ...(props.dimensions ? { dimensions: props.dimensions } : {}),
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: props.threshold,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: [props.alarmTopicArn],
+    okActions: [props.alarmTopicArn],
+  });
 }

@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { EGRESS_METRIC_NAMESPACE, EGRESS_REFUSED_METRIC } from "./egress-proxy";
+import { EGRESS_REFUSED_METRIC, refusedSpikeAlarm } from "./egress-proxy";
 import { PolicyStatement } from "./iam-policy-document";
 import { requireInteger } from "./prop-checks";
 
@@ -77,20 +76,13 @@ export class TenantEgress extends Construct {
       // Plain JSON text, not jsonencode(): the plan comment shows the domains as written.
       value: JSON.stringify(document),
     });
-    new CloudwatchMetricAlarm(this, "refused-spike", {
+    refusedSpikeAlarm(this, {
       alarmName: props.alarmName,
-      alarmDescription: `Tenant ${props.tenantId}: more than ${threshold} egress connections refused in 5 minutes (an agent reaching for undeclared destinations: prompt injection, or a missing egressDomains entry)`,
-      namespace: EGRESS_METRIC_NAMESPACE,
+      description: `Tenant ${props.tenantId}: more than ${threshold} egress connections refused in 5 minutes (an agent reaching for undeclared destinations: prompt injection, or a missing egressDomains entry)`,
       metricName: EGRESS_REFUSED_METRIC,
       dimensions: { TenantId: props.tenantId },
-      statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
       threshold,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
+      alarmTopicArn: props.alarmTopicArn,
     });
     this.secretArn = secret.arn;
     this.parameterName = parameter.name;
