@@ -135,9 +135,8 @@ export function squidConfig(tenants: readonly ProxyTenant[], options: SquidConfi
     `access_log ${options.accessLog} egress`,
     "logfile_rotate 0",
     "shutdown_lifetime 5 seconds",
-    // No client or upstream identity leaks in headers (CONNECT carries none, but be explicit).
+    // No client address in headers (a CONNECT tunnel carries none, but be explicit).
     "forwarded_for delete",
-    "via off",
     ...(options.hostsFile ? [`hosts_file ${options.hostsFile}`] : ["hosts_file none"]),
     ...(options.dnsNameservers?.length ? [`dns_nameservers ${options.dnsNameservers.join(" ")}`] : []),
     `auth_param basic program ${options.authHelperPath ?? "/usr/lib/squid/basic_ncsa_auth"} ${options.passwordFilePath}`,

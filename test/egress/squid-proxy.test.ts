@@ -8,7 +8,7 @@
  * Skips, saying why, only where squid or network namespaces are missing; `.ci/run` installs
  * squid and sets EGRESS_PROXY_TEST_REQUIRED=1, which turns the skip into a failure.
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,6 +179,14 @@ describeWithSquid("the egress proxy under real squid", () => {
   it("refuses other ports and plain HTTP", () => {
     expect(request("api.slack.com", 8443, acme)).toEqual({ status: 403, tunnelled: false });
     expect(request("api.slack.com", 80, acme, "GET").status).toBe(403);
+  });
+
+  it("parses the configuration as the container writes it (stdio access log, Debian's helper) without a warning", () => {
+    const path = join(dir, "container.conf");
+    writeFileSync(path, squidConfig(TENANTS, { passwordFilePath: "/etc/squid/generated/passwd", accessLog: "stdio:/dev/stdout", pidFile: "/run/squid/squid.pid" }));
+    const parsed = spawnSync(SQUID, ["-k", "parse", "-f", path], { encoding: "utf8" });
+    expect(parsed.status).toBe(0);
+    expect(`${parsed.stdout}${parsed.stderr}`.split("\n").filter((l) => /WARNING|ERROR|FATAL/.test(l))).toEqual([]);
   });
 
   it("logs every refusal as one JSON line naming the tenant", () => {
