@@ -43,7 +43,20 @@ export interface VpcEndpointsProps {
    * keys could write to that account's bucket through it. @default any bucket (no endpoint policy)
    */
   readonly s3ResourceAccountId?: string;
+  /**
+   * The account whose principals may call through the interface endpoints (an endpoint policy on
+   * every service in ENDPOINT_POLICY_SERVICES). Without it an agent holding another account's
+   * keys could write to that account (its logs, secrets, parameters) through them. @default anyone
+   */
+  readonly principalAccountId?: string;
 }
+
+/**
+ * Interface services whose endpoints take an endpoint policy. ssmmessages (ECS Exec's channels)
+ * is left with the default policy: its documentation gives no endpoint policy support
+ * (SECURITY.md G1 lists it).
+ */
+export const ENDPOINT_POLICY_SERVICES: ReadonlySet<string> = new Set(["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "kms", "sts", "bedrock-runtime"]);
 
 /**
  * Keeps AWS API traffic inside the VPC. The endpoints' security group is the only one in the
@@ -103,6 +116,7 @@ export class VpcEndpoints extends Construct {
         privateDnsEnabled: true,
         subnetIds: Fn.matchkeys(props.subnetIds, props.subnetAvailabilityZones, offered.availabilityZones),
         securityGroupIds: [securityGroup.id],
+        ...(props.principalAccountId && ENDPOINT_POLICY_SERVICES.has(service) ? { policy: ownPrincipalsPolicy(props.principalAccountId) } : {}),
         tags: { Name: `${props.namePrefix}-${service}` },
       });
       this.endpoints.push(endpoint);
@@ -122,4 +136,9 @@ export function s3GatewayPolicy(accountId: string, region: string): string {
     { Sid: "OwnAccountBuckets", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": accountId } } },
     { Sid: "EcrImageLayers", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::prod-${region}-starport-layer-bucket/*` },
   ]);
+}
+
+/** An interface endpoint's policy: any action, by principals of this account only. */
+export function ownPrincipalsPolicy(accountId: string): string {
+  return renderPolicy([{ Sid: "OwnAccountPrincipals", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": accountId } } }]);
 }

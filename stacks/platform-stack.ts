@@ -127,6 +127,7 @@ export class PlatformStack extends SelfContainedStack {
       subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
       s3ResourceAccountId: accountId,
+      principalAccountId: accountId,
     });
     const cluster = new Cluster(this, "cluster", {
       clusterName: name("agents"),

@@ -100,6 +100,20 @@ describe("the ways out that are not the proxy", () => {
   });
 });
 
+describe("the interface endpoints", () => {
+  it("admit only principals of their own account, except ssmmessages (no endpoint policy support)", () => {
+    const interfaces = resourcesOfType(output, "aws_vpc_endpoint").filter((e) => e.config.vpc_endpoint_type === "Interface");
+    expect(interfaces.length).toBeGreaterThanOrEqual(9 * platformStacks.length);
+    const problems = interfaces.filter((e) => {
+      const account = output.stacks[e.stack].provider.aws[0].allowed_account_ids[0];
+      if (String(e.config.service_name).endsWith(".ssmmessages")) return e.config.policy !== undefined;
+      const statements = e.config.policy ? parsePolicy(e.config.policy).Statement : [];
+      return statements.length !== 1 || statements[0].Condition?.StringEquals?.["aws:PrincipalAccount"] !== account;
+    });
+    expect(problems.map((e) => e.address)).toEqual([]);
+  });
+});
+
 describe("what each tenant gives the proxy", () => {
   it("publishes exactly its allowlist, computed from its file", () => {
     const problems: string[] = [];
