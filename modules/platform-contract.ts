@@ -66,8 +66,7 @@ export const PLATFORM_CONTRACT_KEYS = Object.keys(PLATFORM_CONTRACT_FIELDS) as P
 export function legacyParameterOf(key: PlatformContractKey): string | undefined {
   return (PLATFORM_CONTRACT_FIELDS[key] as ContractField).legacyParameter;
 }
-/** Fields that also have a legacy per-value parameter. */
-export const LEGACY_CONTRACT_KEYS = PLATFORM_CONTRACT_KEYS.filter((key) => legacyParameterOf(key) !== undefined);
+
 
 type ValueOf<K extends PlatformContractKey> = (typeof PLATFORM_CONTRACT_FIELDS)[K]["kind"] extends "list" ? string[] : string;
 export type PlatformContractValues = { readonly [K in PlatformContractKey]: ValueOf<K> };

@@ -12,7 +12,7 @@ import {
 } from "../../config/egress";
 import { ConfigError, loadConfig } from "../../config/loader";
 import { SSM_STANDARD_VALUE_LIMIT_BYTES } from "../../modules/platform-contract";
-import { REPO_ROOT } from "../support/synth";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
 const TENANT = (extra: string) => `
 id: acme
@@ -29,7 +29,7 @@ ${extra}
 function load(extra: string) {
   const dir = mkdtempSync(join(tmpdir(), "openclaw-egress-tenants-"));
   writeFileSync(join(dir, "acme.yaml"), TENANT(extra));
-  return loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir: dir, displayRoot: dir });
+  return loadConfig({ cdktfJsonPath: FIXTURE_CDKTF_JSON, tenantsDir: dir, displayRoot: dir });
 }
 
 function problems(extra: string): string[] {

@@ -6,12 +6,13 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { egressPlanNotes, publishedAllowlists } from "../../egress/allowlists";
-import { REPO_ROOT, synthesize } from "../support/synth";
+import { FIXTURE_TENANTS_DIR } from "../support/fixtures";
+import { synthesize } from "../support/synth";
 import { runTypeScript } from "../support/run-typescript";
 
 function tenantsWith(change: (acme: string) => string): string {
   const dir = mkdtempSync(join(tmpdir(), "openclaw-egress-tenants-"));
-  cpSync(join(REPO_ROOT, "tenants"), dir, { recursive: true });
+  cpSync(FIXTURE_TENANTS_DIR, dir, { recursive: true });
   writeFileSync(join(dir, "acme.yaml"), change(readFileSync(join(dir, "acme.yaml"), "utf8")));
   return dir;
 }
