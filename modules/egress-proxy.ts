@@ -118,63 +118,8 @@ export class EgressProxy extends Construct {
       cidrIpv4: "0.0.0.0/0",
     });
 
-    const logGroup = new CloudwatchLogGroup(this, "log-group", {
-      name: props.logGroupName,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
-    });
-    // Access log lines are JSON (EGRESS_LOG_FIELDS); a 403 names the verified tenant.
-    new CloudwatchLogMetricFilter(this, "refused-per-tenant", {
-      name: `${props.name}-refused-per-tenant`,
-      logGroupName: logGroup.name,
-      pattern: "{ $.status = 403 }",
-      metricTransformation: {
-        name: EGRESS_REFUSED_METRIC,
-        namespace: EGRESS_METRIC_NAMESPACE,
-        value: "1",
-        unit: "Count",
-        dimensions: { TenantId: "$.tenant" },
-      },
-    });
-    new CloudwatchLogMetricFilter(this, "refused-all", {
-      name: `${props.name}-refused-all`,
-      logGroupName: logGroup.name,
-      pattern: "{ ($.status = 403) || ($.status = 407) }",
-      metricTransformation: { name: EGRESS_REFUSED_ALL_METRIC, namespace: EGRESS_METRIC_NAMESPACE, value: "1", unit: "Count" },
-    });
-    refusedSpikeAlarm(this, {
-      alarmName: `${props.name}-refused-spike`,
-      description: `More than ${threshold} egress connections refused in 5 minutes across all tenants (a prompt-injected agent probing, or a credential being guessed); see the proxy log ${props.logGroupName}`,
-      metricName: EGRESS_REFUSED_ALL_METRIC,
-      threshold,
-      alarmTopicArn: props.alarmTopicArn,
-    });
-
-    const executionRole = new IamRole(this, "execution-role", {
-      name: `${props.name}-execution`,
-      description: "Egress proxy task execution: pull its image, write its logs",
-      permissionsBoundary: props.serviceRoleBoundaryArn,
-      assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", props.accountId),
-    });
-    const executionPolicy = new IamRolePolicy(this, "execution-policy", {
-      name: "egress-proxy-execution",
-      role: executionRole.id,
-      policy: renderPolicy([
-        { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: props.repositoryArn },
-        // GetAuthorizationToken has no resource-level scoping.
-        { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-        { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.arn}:*` },
-      ]),
-    });
-
-    const taskRole = new IamRole(this, "task-role", {
-      name: `${props.name}-task`,
-      description: "Egress proxy refresher: read tenants' allowlists, issue and read their proxy credentials",
-      permissionsBoundary: props.serviceRoleBoundaryArn,
-      assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", props.accountId),
-    });
-    const taskStatements: PolicyStatement[] = egressProxyTaskStatements(props);
-    const taskPolicy = new IamRolePolicy(this, "task-policy", { name: "egress-proxy-refresher", role: taskRole.id, policy: renderPolicy(taskStatements) });
+    const logGroup = proxyLogging(this, props, threshold);
+    const { executionRole, taskRole, executionPolicy, taskPolicy } = proxyRoles(this, props, logGroup.arn);
 
     const namespace = new ServiceDiscoveryPrivateDnsNamespace(this, "namespace", {
       name: props.namespaceName,
@@ -257,6 +202,73 @@ export class EgressProxy extends Construct {
     this.logGroupName = logGroup.name;
     this.networkRules = [fromVpc, httpsOut];
   }
+}
+
+/** The proxy's log group (JSON access lines), its refusal metric filters and the fleet alarm. */
+function proxyLogging(scope: Construct, props: EgressProxyProps, threshold: number): CloudwatchLogGroup {
+  const logGroup = new CloudwatchLogGroup(scope, "log-group", {
+    name: props.logGroupName,
+    retentionInDays: props.logRetentionDays,
+    kmsKeyId: props.kmsKeyArn,
+  });
+  // Access log lines are JSON (EGRESS_LOG_FIELDS); a 403 names the verified tenant.
+  new CloudwatchLogMetricFilter(scope, "refused-per-tenant", {
+    name: `${props.name}-refused-per-tenant`,
+    logGroupName: logGroup.name,
+    pattern: "{ $.status = 403 }",
+    metricTransformation: {
+      name: EGRESS_REFUSED_METRIC,
+      namespace: EGRESS_METRIC_NAMESPACE,
+      value: "1",
+      unit: "Count",
+      dimensions: { TenantId: "$.tenant" },
+    },
+  });
+  new CloudwatchLogMetricFilter(scope, "refused-all", {
+    name: `${props.name}-refused-all`,
+    logGroupName: logGroup.name,
+    pattern: "{ ($.status = 403) || ($.status = 407) }",
+    metricTransformation: { name: EGRESS_REFUSED_ALL_METRIC, namespace: EGRESS_METRIC_NAMESPACE, value: "1", unit: "Count" },
+  });
+  refusedSpikeAlarm(scope, {
+    alarmName: `${props.name}-refused-spike`,
+    description: `More than ${threshold} egress connections refused in 5 minutes across all tenants (a prompt-injected agent probing, or a credential being guessed); see the proxy log ${props.logGroupName}`,
+    metricName: EGRESS_REFUSED_ALL_METRIC,
+    threshold,
+    alarmTopicArn: props.alarmTopicArn,
+  });
+
+  return logGroup;
+}
+
+/** Execution role (pull the image, write logs) and task role (the refresher), under the service-role boundary. */
+function proxyRoles(scope: Construct, props: EgressProxyProps, logGroupArn: string) {
+  const executionRole = new IamRole(scope, "execution-role", {
+    name: `${props.name}-execution`,
+    description: "Egress proxy task execution: pull its image, write its logs",
+    permissionsBoundary: props.serviceRoleBoundaryArn,
+    assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", props.accountId),
+  });
+  const executionPolicy = new IamRolePolicy(scope, "execution-policy", {
+    name: "egress-proxy-execution",
+    role: executionRole.id,
+    policy: renderPolicy([
+      { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: props.repositoryArn },
+      // GetAuthorizationToken has no resource-level scoping.
+      { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
+    ]),
+  });
+
+  const taskRole = new IamRole(scope, "task-role", {
+    name: `${props.name}-task`,
+    description: "Egress proxy refresher: read tenants' allowlists, issue and read their proxy credentials",
+    permissionsBoundary: props.serviceRoleBoundaryArn,
+    assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", props.accountId),
+  });
+  const taskStatements: PolicyStatement[] = egressProxyTaskStatements(props);
+  const taskPolicy = new IamRolePolicy(scope, "task-policy", { name: "egress-proxy-refresher", role: taskRole.id, policy: renderPolicy(taskStatements) });
+  return { executionRole, taskRole, executionPolicy, taskPolicy };
 }
 
 /** Task-local writable paths of the proxy container (volume name → path); the root is read-only. */
