@@ -13,6 +13,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { egressAllowlist } from "../../config/egress";
+import { ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
+import { collectTenants, renderProxyFiles } from "../../egress/refresher";
 import { EGRESS_LOG_FIELDS, md5Crypt, newProxyPassword, passwordHash, ProxyTenant, squidConfig, squidPasswordFile } from "../../egress/squid-config";
 
 const SQUID = "/usr/sbin/squid";
@@ -187,6 +189,54 @@ describeWithSquid("the egress proxy under real squid", () => {
     const parsed = spawnSync(SQUID, ["-k", "parse", "-f", path], { encoding: "utf8" });
     expect(parsed.status).toBe(0);
     expect(`${parsed.stdout}${parsed.stderr}`.split("\n").filter((l) => /WARNING|ERROR|FATAL/.test(l))).toEqual([]);
+  });
+
+  it("serves a tenant the refresher onboarded, with the credential it wrote into the tenant's secret, after a reconfigure", async () => {
+    // What the tenant stack publishes, and its secret without a value; in-memory stand-ins for SSM
+    // and Secrets Manager (test/integration/egress-refresher.test.ts runs the same against moto).
+    const secretName = "/openclaw/production/umbrella/platform/egress-proxy";
+    const stored = new Map<string, string>();
+    const ssm = {
+      send: async () => ({
+        Parameters: [{ Name: "/openclaw/production/us-east-1/egress/tenants/umbrella", Value: JSON.stringify({ schemaVersion: 1, tenant: "umbrella", credentialSecret: secretName, domains: ["crm.globex.example"] }) }],
+      }),
+    };
+    const secrets = {
+      send: async (command: { constructor: { name: string }; input: { SecretId: string; SecretString?: string } }) => {
+        if (command.constructor.name === "PutSecretValueCommand") return void stored.set(command.input.SecretId, command.input.SecretString!);
+        const value = stored.get(command.input.SecretId);
+        if (value === undefined) throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} });
+        return { SecretString: value };
+      },
+    };
+    const collected = await collectTenants({ ssm: ssm as never, secrets: secrets as never }, { parameterPath: "/openclaw/production/us-east-1/egress/tenants", proxyEndpoint: "127.0.0.1:3128" });
+    expect(collected.issued).toEqual(["umbrella"]);
+    const credential = JSON.parse(stored.get(secretName)!);
+    // The agent's HTTPS_PROXY: user and password exactly as the refresher wrote them.
+    const url = new URL(credential.proxyUrl);
+    expect(request("crm.globex.example", 443, [url.username, decodeURIComponent(url.password)]).status).toBe(407); // not yet known to squid
+
+    const files = renderProxyFiles([...TENANTS, ...collected.tenants], {
+      listenAddress: "127.0.0.1",
+      port: PROXY_PORT,
+      passwordFilePath: join(dir, "passwd"),
+      accessLog: join(dir, "access.log"),
+      cacheLog: join(dir, "cache.log"),
+      pidFile: join(dir, "squid.pid"),
+      hostsFile: join(dir, "hosts"),
+      dnsNameservers: ["127.0.0.53"],
+    });
+    writeFileSync(join(dir, "passwd"), files.passwords);
+    writeFileSync(join(dir, "squid.conf"), files.config);
+    inNamespace(SQUID, ["-k", "reconfigure", "-f", join(dir, "squid.conf")]);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = request("crm.globex.example", 443, [url.username, decodeURIComponent(url.password)]).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe(200);
+    expect(request("api.slack.com", 443, [url.username, decodeURIComponent(url.password)]).status).toBe(403);
+    expect(request("api.slack.com", 443, acme).status).toBe(200); // the others kept their egress
   });
 
   it("logs every refusal as one JSON line naming the tenant", () => {
