@@ -358,6 +358,9 @@ const SCOPED_SERVICES = ["iam", "kms", "lambda"];
  *
  * These are the statements as written; deployPolicies packs them into IAM's size quotas.
  */
+/** Services whose actions go into the deploy role's `network` policy. */
+const NETWORK_SERVICES = ["ec2", "route53", "servicediscovery"];
+
 export function deployStatements(settings: DeploySettings, keyArns: readonly string[]): DeployStatements {
   const { partition, accountId, env } = settings;
   const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
@@ -371,9 +374,12 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
   const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion");
   const { archives, archiveManifests, archiveExports, tenantObjects } = offboardingArns(settings);
 
-  const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter((a) => a.startsWith("ec2:")), Resource: "*" }];
+  // VPC networking and the VPC's private DNS (the egress proxy's Cloud Map namespace is a private
+  // hosted zone): one group, so `services` keeps its room.
+  const isNetwork = (action: string) => NETWORK_SERVICES.includes(action.split(":")[0]);
+  const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" }];
   const services: PolicyStatement[] = [
-    { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !a.startsWith("ec2:")), Resource: "*" },
+    { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !isNetwork(a)), Resource: "*" },
     {
       // Lambda management on the project's functions; invoking is InvokeProvisioner alone.
       Sid: "ManageProjectFunctions",

@@ -22,6 +22,7 @@ export const CostReportSchema = z.strictObject({
       monthlyUsd: z.number().nonnegative(),
       tenants: z.number().int().nonnegative(),
       tenantVcpu: z.number().nonnegative(),
+      egressMonthlyUsd: z.number().nonnegative(),
       priceDate: z.iso.date(),
     }),
   ),
@@ -41,6 +42,8 @@ export const CostReportSchema = z.strictObject({
       platformShareUsd: z.number().nonnegative(),
       totalMonthlyUsd: z.number().nonnegative(),
       budgetMonthlyUsd: z.number().positive().nullable(),
+      egressOwnUsd: z.number().nonnegative(),
+      egressShareUsd: z.number().nonnegative(),
       priceDate: z.iso.date(),
     }),
   ),
@@ -75,12 +78,15 @@ function upTo(t: TenantEstimate): string {
 export function renderReport(estimate: CostEstimate): string {
   const out: string[] = [];
   for (const p of estimate.platforms) {
-    out.push(`${p.stack} (prices of ${p.priceDate}): ${usd(p.monthlyUsd)}/month, shared by ${p.tenants} tenant(s) over ${formatQuantity(p.tenantVcpu)} vCPU`);
+    out.push(
+      `${p.stack} (prices of ${p.priceDate}): ${usd(p.monthlyUsd)}/month (egress path ${usd(p.egressMonthlyUsd)}), shared by ${p.tenants} tenant(s) over ${formatQuantity(p.tenantVcpu)} vCPU`,
+    );
     out.push(...table(p.lines, p.usage, usd(p.monthlyUsd)), "");
   }
   for (const t of estimate.tenants) {
     const budget = t.budgetMonthlyUsd === null ? "" : `, budget ${usd(t.budgetMonthlyUsd)}`;
-    out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}${upTo(t)}`);
+    const egress = `; egress path ${usd(t.egressOwnUsd)} own + ${usd(t.egressShareUsd)} share`;
+    out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}${upTo(t)}${egress}`);
     out.push(...table(t.lines, t.usage, usd(t.ownMonthlyUsd)), "");
   }
   out.push(...unpricedLines(estimate.unpriced));

@@ -111,6 +111,7 @@ describe("offboarding", () => {
         "tenant-umbrella: resource.aws_kms_key.tenant-key.deletion_window_in_days",
         "tenant-umbrella: resource.aws_secretsmanager_secret.secrets_gmail.recovery_window_in_days",
         "tenant-umbrella: resource.aws_secretsmanager_secret.secrets_slack.recovery_window_in_days",
+        "tenant-umbrella: resource.aws_secretsmanager_secret.egress_credential.recovery_window_in_days",
         "tenant-umbrella: resource.aws_cloudwatch_log_group.logging_log-group.skip_destroy",
         "tenant-umbrella: resource.aws_lambda_invocation.database_provisioner.input",
       ].sort(),
@@ -131,7 +132,7 @@ describe("offboarding", () => {
 
   it("takes the key deletion window, secret recovery window and log group choice from the environment", () => {
     expect(inStack(leaving, "aws_kms_key").map((r) => r.config.deletion_window_in_days)).toEqual([7]);
-    expect(inStack(leaving, "aws_secretsmanager_secret").map((r) => r.config.recovery_window_in_days)).toEqual([14, 14]);
+    expect(inStack(leaving, "aws_secretsmanager_secret").map((r) => r.config.recovery_window_in_days)).toEqual([14, 14, 14]); // the egress proxy credential, gmail, slack
     expect(inStack(leaving, "aws_cloudwatch_log_group").map((r) => r.config.skip_destroy)).toEqual([true]);
   });
 

@@ -17,7 +17,8 @@ import { NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
 import { tenantStackName, tenantStateKey } from "../../modules/naming";
 import { readObject } from "./offboarding-aws";
 import { RECORD_SCHEMA } from "./offboarding-record";
-import { ISO_DATE_TIME, RECORD_POINTER, type TenantLifecycleFields } from "./tenant-files";
+import { parseRecordPointer, TombstoneSchema } from "../../config/tenant-schema";
+import type { TenantLifecycleFields } from "./tenant-files";
 
 /** Where one environment's state lives. */
 export interface StateLocation {
@@ -51,9 +52,9 @@ export async function verifyTombstones(
 async function refusal(tenant: TenantLifecycleFields, s3: S3Client, state: StateLocation | undefined): Promise<string | undefined> {
   if (tenant.status !== "offboarded") return `status is ${tenant.status}, not offboarded`;
   if (!state) return `environment ${tenant.environment} has no state bucket in cdktf.json`;
-  const pointer = RECORD_POINTER.exec(tenant.offboardingRecord ?? "");
+  const pointer = parseRecordPointer(tenant.offboardingRecord ?? "");
   if (!pointer) return `offboardingRecord ${JSON.stringify(tenant.offboardingRecord)} is not s3://<state bucket>/offboarding/<tenant>/<name>.json`;
-  const [, bucket, key, recordTenant] = pointer;
+  const { bucket, key, tenantId: recordTenant } = pointer;
   if (bucket !== state.bucket) return `offboardingRecord is in bucket ${bucket}, not the ${tenant.environment} state bucket ${state.bucket}`;
   if (recordTenant !== tenant.id) return `offboardingRecord is under offboarding/${recordTenant}/, not offboarding/${tenant.id}/`;
 
@@ -73,7 +74,9 @@ async function refusal(tenant: TenantLifecycleFields, s3: S3Client, state: State
   for (const [field, got, want] of expect) {
     if (got !== want) return `the offboarding record's ${field} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
   }
-  if (typeof record.destroy?.completedAt !== "string" || !ISO_DATE_TIME.test(record.destroy.completedAt) || !Array.isArray(record.destroy?.resourcesDestroyed)) {
+  // The same date-time rule as a tombstone's offboardedAt.
+  const finished = TombstoneSchema.shape.offboardedAt.safeParse(record.destroy?.completedAt).success;
+  if (!finished || !Array.isArray(record.destroy?.resourcesDestroyed)) {
     return "the offboarding record shows no finished destroy (destroy.completedAt, destroy.resourcesDestroyed)";
   }
 
