@@ -1,6 +1,8 @@
 import {
   DB_PROVISIONER_FUNCTION_SUFFIX,
   DB_PROVISIONER_ROLE_SUFFIX,
+  EGRESS_PROXY_EXECUTION_ROLE_SUFFIX,
+  EGRESS_PROXY_TASK_ROLE_SUFFIX,
   FLOW_LOG_ROLE_SUFFIX,
   MANAGED_BY,
   NAME_PREFIX,
@@ -277,6 +279,9 @@ export function boundaryArns(settings: Pick<DeploySettings, "partition" | "accou
   );
 }
 
+/** The egress proxy's roles (platform, one pair per region). */
+const EGRESS_PROXY_ROLE_SUFFIXES = [EGRESS_PROXY_EXECUTION_ROLE_SUFFIX, EGRESS_PROXY_TASK_ROLE_SUFFIX];
+
 /**
  * Each permissions boundary with the role names it is for (issue 24, item 6): the tenant
  * boundary for tenants' execution and task roles, the service boundary (which reads the RDS
@@ -293,7 +298,9 @@ export function boundaryBindings(settings: Pick<DeploySettings, "partition" | "a
       boundaries: perRegion([SERVICE_BOUNDARY_SUFFIX]).map((n) => arn("policy", n)),
       // One pattern per role kind whatever the region count (IAM's policy size quotas);
       // `openclaw-<env>-<region>-<suffix>`: no tenant role name ends in these suffixes.
-      roleArns: [DB_PROVISIONER_ROLE_SUFFIX, FLOW_LOG_ROLE_SUFFIX, RDS_MONITORING_ROLE_SUFFIX].map((suffix) => arn("role", `${NAME_PREFIX}-${settings.env}-*-${suffix}`)),
+      roleArns: [DB_PROVISIONER_ROLE_SUFFIX, FLOW_LOG_ROLE_SUFFIX, RDS_MONITORING_ROLE_SUFFIX, ...EGRESS_PROXY_ROLE_SUFFIXES].map((suffix) =>
+        arn("role", `${NAME_PREFIX}-${settings.env}-*-${suffix}`),
+      ),
     },
   ];
 }
@@ -306,7 +313,8 @@ export function passableRoles(settings: Pick<DeploySettings, "env" | "regions">)
   const perRegion = (suffix: string) => settings.regions.map((region) => platformResourceName(settings.env, region, suffix));
   return [
     // Task definitions: the tenant's execution role and its agents' task roles.
-    { services: ["ecs-tasks.amazonaws.com"], roleNames: TENANT_ROLE_PATTERNS },
+    // The egress proxy's task (SECURITY.md G1) too, under the service-role boundary.
+    { services: ["ecs-tasks.amazonaws.com"], roleNames: [...TENANT_ROLE_PATTERNS, ...EGRESS_PROXY_ROLE_SUFFIXES.flatMap(perRegion)] },
     // The provisioner function, the flow log and RDS enhanced monitoring run as platform roles.
     { services: ["lambda.amazonaws.com"], roleNames: perRegion(DB_PROVISIONER_ROLE_SUFFIX) },
     { services: ["vpc-flow-logs.amazonaws.com"], roleNames: perRegion(FLOW_LOG_ROLE_SUFFIX) },

@@ -172,6 +172,7 @@ function parameterGroupOf(json: StackJson, reference: string | undefined): Map<s
 
 /** Security groups of one stack are named by reference; prefix the stack so names stay unique. */
 function qualify(stackName: string, reference: string): string {
-  const local = /^\$\{aws_security_group\.([^.]+)\.id\}$/.exec(reference);
+  // Security groups by id, log groups (metric filters) by name: both references to the stack's own resource.
+  const local = /^\$\{aws_(?:security_group|cloudwatch_log_group)\.([^.]+)\.(?:id|name)\}$/.exec(reference);
   return local ? `${stackName}/${local[1]}` : reference;
 }

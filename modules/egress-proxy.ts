@@ -27,8 +27,12 @@ export const EGRESS_PROXY_PORT = 3128;
 export const EGRESS_PROXY_HOST_LABEL = "proxy";
 
 export interface EgressProxyProps {
-  /** `openclaw-<env>-<region>-egress-proxy`: service, roles and security group names derive from it. */
+  /** `openclaw-<env>-<region>-egress-proxy`: service and security group names derive from it. */
   readonly name: string;
+  /** The proxy task's execution role (naming.EGRESS_PROXY_EXECUTION_ROLE_SUFFIX). */
+  readonly executionRoleName: string;
+  /** The refresher's task role (naming.EGRESS_PROXY_TASK_ROLE_SUFFIX). */
+  readonly taskRoleName: string;
   readonly region: string;
   readonly accountId: string;
   readonly vpcId: string;
@@ -244,7 +248,7 @@ function proxyLogging(scope: Construct, props: EgressProxyProps, threshold: numb
 /** Execution role (pull the image, write logs) and task role (the refresher), under the service-role boundary. */
 function proxyRoles(scope: Construct, props: EgressProxyProps, logGroupArn: string) {
   const executionRole = new IamRole(scope, "execution-role", {
-    name: `${props.name}-execution`,
+    name: props.executionRoleName,
     description: "Egress proxy task execution: pull its image, write its logs",
     permissionsBoundary: props.serviceRoleBoundaryArn,
     assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", props.accountId),
@@ -261,7 +265,7 @@ function proxyRoles(scope: Construct, props: EgressProxyProps, logGroupArn: stri
   });
 
   const taskRole = new IamRole(scope, "task-role", {
-    name: `${props.name}-task`,
+    name: props.taskRoleName,
     description: "Egress proxy refresher: read tenants' allowlists, issue and read their proxy credentials",
     permissionsBoundary: props.serviceRoleBoundaryArn,
     assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", props.accountId),

@@ -267,8 +267,15 @@ export const FLOW_LOG_ROLE_SUFFIX = "flow-logs";
 
 /** Egress proxy (SECURITY.md G1): its ECS service, roles and security group: `openclaw-<env>-<region>-egress-proxy`. */
 export function egressProxyName(environment: string, region: string): string {
-  return platformResourceName(environment, region, "egress-proxy");
+  return platformResourceName(environment, region, EGRESS_PROXY_SUFFIX);
 }
+const EGRESS_PROXY_SUFFIX = "egress-proxy";
+/**
+ * The egress proxy's roles, under the service-role boundary. Never ending in `-execution` or
+ * `-task`: those are the tenant role patterns the tenant boundary is bound to (bootstrap).
+ */
+export const EGRESS_PROXY_EXECUTION_ROLE_SUFFIX = nameUnder(EGRESS_PROXY_SUFFIX, "execution-role");
+export const EGRESS_PROXY_TASK_ROLE_SUFFIX = nameUnder(EGRESS_PROXY_SUFFIX, "refresher-role");
 
 /** Private DNS namespace the proxy registers in; agents reach `proxy.<namespace>`. */
 export function egressProxyNamespace(environment: string, region: string): string {

@@ -43,6 +43,8 @@ export const FIELD_DOCS: Readonly<Record<string, string>> = {
   "agents.<name>.image": "Image tag or `sha256:` digest in the platform's ECR repository (default: the environment's).",
   "agents.<name>.dbConnections": "Database connections the agent's pool may open (counted by capacity).",
   integrations: "One Secrets Manager secret each, `/openclaw/<env>/<id>/<integration>`; values never in Terraform.",
+  egressDomains:
+    "Extra destinations the tenant's agents may reach through the egress proxy, beyond its integrations' domains (config/egress.ts); `*.` covers one label; no IP addresses.",
   bedrockModels: "Models the agents may call, each through the tenant's own inference profile.",
   bedrockRouting: "geographic (default): stay in the region's geography; global; in-region.",
   budget: "AWS Budget on the tenant's TenantID tag.",

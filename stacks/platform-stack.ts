@@ -14,6 +14,8 @@ import {
   DATABASE_IDENTIFIER_SUFFIX,
   DB_PROVISIONER_FUNCTION_SUFFIX,
   egressProxyName,
+  EGRESS_PROXY_EXECUTION_ROLE_SUFFIX,
+  EGRESS_PROXY_TASK_ROLE_SUFFIX,
   egressProxyNamespace,
   egressTenantsParameterPath,
   NAME_PREFIX,
@@ -167,6 +169,8 @@ export class PlatformStack extends SelfContainedStack {
     const proxyConfig = regionConfig.egressProxy;
     const egress = new EgressProxy(this, "egress-proxy", {
       name: egressProxyName(env, region),
+      executionRoleName: platformResourceName(env, region, EGRESS_PROXY_EXECUTION_ROLE_SUFFIX),
+      taskRoleName: platformResourceName(env, region, EGRESS_PROXY_TASK_ROLE_SUFFIX),
       region,
       accountId,
       vpcId: network.vpcId,

@@ -135,11 +135,12 @@ describe("the deploy role's policies at every region count", () => {
     expect(JSON.stringify(packed.guardrails)).toBe(JSON.stringify(policyDocument(written.denies)));
   });
 
-  test.each([3, 4])("%i regions: services spills into services-2, the other groups and every deny stay as written", (count) => {
+  // From 3 regions: the egress proxy's per-region roles (#31) join the identity statements.
+  test.each([3, 4])("%i regions: services and identity spill into a second part each, in order; the other groups and every deny stay as written", (count) => {
     const settings = withRegions(count);
     const written = deployStatements(settings, KEYS);
     const packed = deployPolicies(settings, KEYS);
-    expect(Object.keys(packed.managed)).toEqual(["network", "services", "services-2", "identity", "offboarding"]);
+    expect(Object.keys(packed.managed)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect([...packed.managed.services.Statement, ...packed.managed["services-2"].Statement]).toEqual(written.allows.services);
     expect(JSON.stringify(packed.guardrails)).toBe(JSON.stringify(policyDocument(written.denies)));
   });

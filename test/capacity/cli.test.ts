@@ -22,7 +22,7 @@ describe("npm run capacity", () => {
     const lines = result.stdout.split("\n");
     expect(lines[0]).toMatch(/^first bottleneck: .+ in \w+ .+: [\d,.]+ of [\d,]+, room for [\d,]+ more tenants like the median one$/);
     expect(result.stdout).toContain("production — account-wide (all regions)");
-    expect(result.stdout).toMatch(/IAM roles\s+13\s+1,000\s+1.3%\s+\d+ more/);
+    expect(result.stdout).toMatch(/IAM roles\s+17\s+1,000\s+1.7%\s+\d+ more/);
     expect(result.stdout).not.toMatch(/_[0-9A-F]{8}\)/); // no cdktf hash suffixes in subjects
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(140);
   }, 60_000);

@@ -3,6 +3,8 @@ import { all, only, synthModule } from "../support/module-synth";
 
 const PROPS: EgressProxyProps = {
   name: "openclaw-production-us-east-1-egress-proxy",
+  executionRoleName: "openclaw-production-us-east-1-egress-proxy-execution-role",
+  taskRoleName: "openclaw-production-us-east-1-egress-proxy-refresher-role",
   region: "us-east-1",
   accountId: "111111111111",
   vpcId: "vpc-1",

@@ -162,5 +162,6 @@ describe("the fake terraform behaves as Terraform does on signals (why the runne
     started[1].kill("SIGINT");
     await Promise.all(exited);
     expect(fake.locks()).toEqual(["tenant-t0"]);
-  });
+    // Two fake terraform processes start and stop here: on a loaded 2-core runner that took over 30 s.
+  }, 120_000);
 });
