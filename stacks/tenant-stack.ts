@@ -145,7 +145,7 @@ export class TenantStack extends SelfContainedStack {
         if (typeof resolved === "string") throw new Error(`TenantStack ${tenant.id}: ${resolved}`);
         return resolved satisfies ResolvedModel;
       }),
-      profileName: (shortName) => tenantInferenceProfileName(tenant.id, shortName),
+      profileName: (shortName, revision) => tenantInferenceProfileName(tenant.id, shortName, revision),
     });
     const securityGroup = new TenantSecurityGroup(this, "network", {
       name: tenantSecurityGroupName(tenant.id),

@@ -24,7 +24,7 @@ describe("AWS names at the longest ids the schemas accept", () => {
     ["task family", naming.agentTaskFamily(LONGEST_TENANT, LONGEST_AGENT), limit.taskFamily],
     ["budget", naming.tenantBudgetName(LONGEST_ENVIRONMENT, LONGEST_TENANT), limit.budget],
     ...Object.values(BEDROCK_MODELS).map(
-      (m): [string, string, number] => [`inference profile ${m.shortName}`, naming.tenantInferenceProfileName(LONGEST_TENANT, m.shortName), limit.inferenceProfile],
+      (m): [string, string, number] => [`inference profile ${m.shortName}`, naming.tenantInferenceProfileName(LONGEST_TENANT, m.shortName, "0123abcd"), limit.inferenceProfile],
     ),
     ["spend-stop policy", naming.tenantSpendStopPolicyName(LONGEST_TENANT), limit.iamPolicy],
     ["alarm", naming.agentAlarmName(LONGEST_TENANT, LONGEST_AGENT, "memory-high"), limit.alarm],
