@@ -105,12 +105,15 @@ export const EnvironmentConfigSchema = z.strictObject({
   /** Default CostCenter tag for this environment's resources. */
   costCenter: z.string().min(1).max(128),
   /**
-   * Whether this account activates the cost-allocation tags (TenantID, CostCenter, Environment)
-   * itself. Only an Organizations management (payer) account can activate them for its members:
-   * set `false` for a member account and activate the tags in the payer account (README "What a
-   * tenant costs").
+   * Whether Terraform activates the cost-allocation tags (TenantID, CostCenter, Environment) in
+   * this account. Off by default: AWS lists a tag key for activation only once it has been on a
+   * resource in billing data (up to 24 hours after the first tenant deploys), and the provider
+   * fails the create of a key that is not listed yet (ce/cost_allocation_tag.go), so no first
+   * apply may depend on it. Set `true` once `aws ce list-cost-allocation-tags --tag-keys TenantID`
+   * lists the key; leave it `false` in an Organizations member account, whose payer account
+   * activates the tags (README "What a tenant costs").
    */
-  activateCostAllocationTags: z.boolean().default(true),
+  activateCostAllocationTags: z.boolean().default(false),
   /** Agent container image in the platform ECR repository: a tag, or a `sha256:` digest. */
   agentImage: z
     .string()

@@ -7,6 +7,7 @@
 import { capacityVerdict, type CapacityVerdict } from "../capacity/gate";
 import { UsageCounter } from "../capacity/usage";
 import type { EnvironmentsConfig } from "../config/environment-schema";
+import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
 import { CostWarnings } from "../cost/gate";
 import { eachSynthesizedStack } from "./synth-output";
 
@@ -14,6 +15,8 @@ export interface FleetChecks {
   readonly capacity: CapacityVerdict;
   /** One line per tenant over its budget (or one saying why there is no estimate). */
   readonly costWarnings: string[];
+  /** One line per environment whose cost-allocation tags Terraform does not activate (yet). */
+  readonly notices: string[];
 }
 
 /** Runs the checks over the synth output in `outdir` (manifest.json + stacks/<name>/cdk.tf.json). */
@@ -24,5 +27,5 @@ export function checkFleet(outdir: string, environments: EnvironmentsConfig): Fl
     usage.add(name, json);
     cost.add(name, json);
   }
-  return { capacity: capacityVerdict(usage.meters(), environments), costWarnings: cost.lines() };
+  return { capacity: capacityVerdict(usage.meters(), environments), costWarnings: cost.lines(), notices: costAllocationTagNotices(environments) };
 }

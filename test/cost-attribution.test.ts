@@ -10,8 +10,17 @@ const output = synthesize();
 const ofType = (type: string) => allResources(output).filter((r) => r.type === type);
 
 describe("cost-allocation tags", () => {
-  it("activates TenantID, CostCenter and Environment once per account, in the first always-on region's platform stack", () => {
-    const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
+  it("activates nothing by default: no first apply of a new account depends on a key AWS has not listed yet", () => {
+    expect(ofType("aws_ce_cost_allocation_tag")).toEqual([]);
+  });
+
+  it("activates TenantID, CostCenter and Environment once per account that opts in, in the first always-on region's platform stack", () => {
+    const path = writeCdktfJson((production, all) => {
+      production.activateCostAllocationTags = true;
+      all.staging.activateCostAllocationTags = true;
+    });
+    const activated = synthesize(undefined, path);
+    const byStack = allResources(activated).filter((r) => r.type === "aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
     expect(byStack.sort()).toEqual(
       ["platform-production-us-east-1", "platform-staging-us-east-1"].flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)),
     );
@@ -23,8 +32,8 @@ describe("cost-allocation tags", () => {
     expect(accountResourceOwner([])).toBeUndefined();
   });
 
-  it("activates nothing in an account whose payer account activates the tags", () => {
-    const member = synthesize(undefined, writeCdktfJson((production) => (production.activateCostAllocationTags = false)));
+  it("activates in exactly the accounts that opt in (a member account leaves it to its payer account)", () => {
+    const member = synthesize(undefined, writeCdktfJson((_production, all) => (all.staging.activateCostAllocationTags = true)));
     const stacks = allResources(member).filter((r) => r.type === "aws_ce_cost_allocation_tag").map((r) => r.stack);
     expect([...new Set(stacks)]).toEqual(["platform-staging-us-east-1"]);
   });
