@@ -88,6 +88,34 @@ export const OffboardingConfigSchema = z.strictObject({
   logGroup: z.enum(["delete", "retain"]).default("delete"),
 });
 
+/**
+ * Cost Anomaly Detection for the environment (README "Cost anomalies"). An account may have one
+ * AWS services monitor and 500 custom monitors, and custom monitors on cost-allocation tags can
+ * be created only in an Organizations management account
+ * (https://docs.aws.amazon.com/cost-management/latest/userguide/getting-started-ad.html).
+ */
+export const CostAnomalyConfigSchema = z.strictObject({
+  /**
+   * `account`: one AWS services monitor per environment (account), created by the platform stack
+   * that owns account-wide resources, with an immediate subscription to the alarm topic; works in
+   * member accounts and at any fleet size. `per-tenant`: one tag monitor per tenant on its
+   * TenantID value; only in a management or standalone account, and at most 500 per account
+   * (the capacity gate counts them). `off`: none.
+   */
+  monitors: z.enum(["account", "per-tenant", "off"]).default("account"),
+  /**
+   * An AWS services monitor the account already has (AWS creates `Default-Services-Monitor` in some
+   * new accounts, and an account may have only one): `account` mode subscribes to it instead of
+   * creating one. @default none: the platform stack creates the services monitor
+   */
+  existingServicesMonitorArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:ce::\d{12}:anomalymonitor\/[0-9a-f-]{36}$/, "a Cost Explorer anomaly monitor ARN like arn:aws:ce::111111111111:anomalymonitor/<uuid>")
+    .optional(),
+  /** Smallest anomaly (total impact, USD) the account-wide subscription sends to the alarm topic. */
+  accountThresholdUsd: z.number().min(1).max(1000000).default(100),
+});
+
 export const EnvironmentConfigSchema = z.strictObject({
   /** The AWS account this environment deploys into; providers refuse any other. */
   accountId: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"),
@@ -134,6 +162,8 @@ export const EnvironmentConfigSchema = z.strictObject({
     .strictObject(Object.fromEntries(QUOTA_NAMES.map((name) => [name, z.number().int().positive()])) as Record<(typeof QUOTA_NAMES)[number], z.ZodNumber>)
     .partial()
     .optional(),
+  /** Cost Anomaly Detection; every field has a default. */
+  costAnomalies: CostAnomalyConfigSchema.prefault({}),
   /** Offboarding settings; every field has a default. */
   offboarding: OffboardingConfigSchema.prefault({}),
   regions: z
@@ -150,3 +180,4 @@ export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;
 export type OffboardingConfig = z.infer<typeof OffboardingConfigSchema>;
+export type CostAnomalyConfig = z.infer<typeof CostAnomalyConfigSchema>;

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
+import { AccountCostAnomalyMonitor } from "../modules/account-cost-anomaly-monitor";
 import { ALARM_TOPIC_PUBLISHERS, AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
 import { CostAllocationTags } from "../modules/cost-allocation-tags";
@@ -181,6 +182,14 @@ export class PlatformStack extends SelfContainedStack {
 
     if (props.ownsAccountResources && environment.activateCostAllocationTags) {
       new CostAllocationTags(this, "cost-allocation-tags", { tagKeys: [TENANT_RESOURCE_TAG, "CostCenter", "Environment"] });
+    }
+    if (props.ownsAccountResources && environment.costAnomalies.monitors === "account") {
+      new AccountCostAnomalyMonitor(this, "cost-anomalies", {
+        name: `${NAME_PREFIX}-${env}-services`,
+        alarmTopicArn: alarms.topicArn,
+        thresholdUsd: environment.costAnomalies.accountThresholdUsd,
+        existingMonitorArn: environment.costAnomalies.existingServicesMonitorArn,
+      });
     }
 
     new PlatformContract(this, "contract", {

@@ -166,12 +166,14 @@ export class TenantStack extends SelfContainedStack {
       monthlyUsd: tenant.budget.monthlyUsd,
       alertEmails: tenant.budget.alertEmails,
     });
-    new TenantCostAnomalyMonitor(this, "cost-anomalies", {
-      tenantId: tenant.id,
-      monitorName: tenantAnomalyMonitorName(env, tenant.id),
-      alarmTopicArn: platform.alarmTopicArn,
-      monthlyBudgetUsd: tenant.budget.monthlyUsd,
-    });
+    if (environment.costAnomalies.monitors === "per-tenant") {
+      new TenantCostAnomalyMonitor(this, "cost-anomalies", {
+        tenantId: tenant.id,
+        monitorName: tenantAnomalyMonitorName(env, tenant.id),
+        alarmTopicArn: platform.alarmTopicArn,
+        monthlyBudgetUsd: tenant.budget.monthlyUsd,
+      });
+    }
     const spendStopGrant =
       stopAtPercent === "off"
         ? undefined

@@ -40,10 +40,27 @@ describe("cost-allocation tags", () => {
 });
 
 describe("cost anomalies to the alarm topic", () => {
-  it("gives every tenant one anomaly monitor subscribed to its platform's alarm topic", () => {
-    const monitors = ofType("aws_ce_anomaly_monitor").map((r) => r.stack);
-    expect(monitors.sort()).toEqual(output.config.tenants.map((t) => `tenant-${t.id}`).sort());
+  it("gives every account one services monitor subscribed to the alarm topic of the stack that owns account resources (the default)", () => {
+    const monitors = ofType("aws_ce_anomaly_monitor").map((r) => `${r.stack}: ${r.config.monitor_type} ${r.config.monitor_dimension}`);
+    expect(monitors.sort()).toEqual(["platform-production-us-east-1: DIMENSIONAL SERVICE", "platform-staging-us-east-1: DIMENSIONAL SERVICE"]);
     const subscriptions = ofType("aws_ce_anomaly_subscription");
+    expect(subscriptions.map((s) => s.config.subscriber[0].address)).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_/), expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_/)]);
+  });
+
+  it("subscribes to the account's existing services monitor instead of creating a second one", () => {
+    const arn = "arn:aws:ce::111111111111:anomalymonitor/0b5f2e1c-1111-2222-3333-444455556666";
+    const existing = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { existingServicesMonitorArn: arn })));
+    const inProduction = (type: string) => allResources(existing).filter((r) => r.type === type && r.stack === "platform-production-us-east-1");
+    expect(inProduction("aws_ce_anomaly_monitor")).toEqual([]);
+    expect(inProduction("aws_ce_anomaly_subscription").map((s) => s.config.monitor_arn_list)).toEqual([[arn]]);
+  });
+
+  it("gives every tenant its own tag monitor, subscribed to its platform's alarm topic, where the environment chose per-tenant", () => {
+    const perTenant = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { monitors: "per-tenant" })));
+    const monitors = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_monitor").map((r) => r.stack);
+    const production = perTenant.config.tenants.filter((t) => t.environment === "production").map((t) => `tenant-${t.id}`);
+    expect(monitors.sort()).toEqual([...production, "platform-staging-us-east-1"].sort());
+    const subscriptions = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_subscription" && r.stack.startsWith("tenant-"));
     expect(subscriptions.every((s) => String(s.config.subscriber[0].address).includes("data.aws_ssm_parameter.platform_"))).toBe(true);
   });
 

@@ -9,13 +9,17 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkCapacity } from "../capacity/gate";
 import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
-import { synthesize, REPO_ROOT, resourcesOfType, SynthOutput } from "./support/synth";
+import { goMarshalledExpression } from "../modules/cost-anomaly-expression";
+import { readSynthesizedStacks } from "../stacks/synth-output";
+import { writeCdktfJson } from "./support/tenant-fixtures";
+import { synthesize, REPO_ROOT, allResources, resourcesOfType, SynthOutput } from "./support/synth";
 import { botocoreAvailable, inputConstraints } from "./support/botocore";
 
 const output: SynthOutput = synthesize();
 const ofType = (type: string) => resourcesOfType(output, type);
-const environmentOf = (stack: string) => output.stacks[stack].provider.aws[0].default_tags[0].tags.Environment as string;
+const environmentOf = (stack: string, o: SynthOutput = output) => o.stacks[stack].provider.aws[0].default_tags[0].tags.Environment as string;
 
 describe("aws_bedrock_inference_profile", () => {
   const profiles = ofType("aws_bedrock_inference_profile");
@@ -82,5 +86,66 @@ describe("aws_ce_cost_allocation_tag (first apply on a new account)", () => {
     const notices = costAllocationTagNotices(output.config.environments);
     expect(notices.map((n) => n.split(":")[0]).sort()).toEqual(Object.keys(output.config.environments).filter((e) => !output.config.environments[e].activateCostAllocationTags).sort());
     expect(notices[0]).toContain("aws ce list-cost-allocation-tags --tag-keys TenantID");
+  });
+});
+
+describe("aws_ce_anomaly_monitor at fleet size and in member accounts", () => {
+  // The example environments use the default (`account`); a variant turns production to
+  // `per-tenant` so the rules below also see tag monitors.
+  const perTenant = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { monitors: "per-tenant" })));
+  const monitors = [...ofType("aws_ce_anomaly_monitor"), ...allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_monitor")];
+  const modeOf = (o: SynthOutput, stack: string) => o.config.environments[environmentOf(stack, o)].costAnomalies.monitors;
+
+  it("exists in the synthesized stacks of both modes", () => {
+    expect(monitors.some((m) => m.config.monitor_type === "CUSTOM")).toBe(true);
+    expect(monitors.some((m) => m.config.monitor_type === "DIMENSIONAL")).toBe(true);
+  });
+
+  // Monitors on cost-allocation tags can only be created in the management account
+  // (https://docs.aws.amazon.com/cost-management/latest/userguide/getting-started-ad.html, Note),
+  // and an account has one AWS services monitor and at most 500 custom monitors
+  // (https://aws.amazon.com/aws-cost-management/aws-cost-anomaly-detection/faqs/). The default
+  // works in a member account at any fleet size: one services monitor per account, no tag monitor.
+  it("creates tag monitors only where the environment chose per-tenant, and one services monitor per account otherwise", () => {
+    const problems: string[] = [];
+    for (const [output_, label] of [[output, "example"], [perTenant, "per-tenant variant"]] as const) {
+      const found = allResources(output_).filter((r) => r.type === "aws_ce_anomaly_monitor");
+      for (const m of found) {
+        const mode = modeOf(output_, m.stack);
+        if (m.config.monitor_type === "CUSTOM" && mode !== "per-tenant") problems.push(`${label} ${m.address}: tag monitor in a ${mode} environment`);
+        if (m.config.monitor_type === "DIMENSIONAL" && (mode !== "account" || m.config.monitor_dimension !== "SERVICE")) problems.push(`${label} ${m.address}: services monitor in a ${mode} environment`);
+      }
+      for (const env of Object.keys(output_.config.environments)) {
+        const services = found.filter((m) => m.config.monitor_type === "DIMENSIONAL" && environmentOf(m.stack, output_) === env).length;
+        const expected = output_.config.environments[env].costAnomalies.monitors === "account" ? 1 : 0;
+        if (services !== expected) problems.push(`${label} ${env}: ${services} services monitors, expected ${expected}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("counts monitors in the capacity model, so tenant 501 of a per-tenant account stops the synth", () => {
+    const limited = synthesize(undefined, writeCdktfJson((production) => {
+      production.costAnomalies = { monitors: "per-tenant" };
+      production.quotas = { costAnomalyCustomMonitors: 1 };
+    }));
+    const verdict = checkCapacity(readSynthesizedStacks(limited.outdir), limited.config.environments);
+    expect(verdict.breaches).toEqual([expect.stringMatching(/Cost Anomaly Detection custom monitors/)]);
+    const services = checkCapacity(readSynthesizedStacks(output.outdir), output.config.environments).rows.filter((r) => r.title === "Cost Anomaly Detection AWS services monitors");
+    expect(services.map((r) => [r.environment, r.used, r.limit])).toEqual([["production", 1, 1], ["staging", 1, 1]]);
+  });
+
+  // ce/anomaly_monitor.go resourceAnomalyMonitorRead stores json.Marshal(monitor.MonitorSpecification)
+  // (aws-sdk-go-v2 costexplorer/types.Expression: no omitempty, so `"And":null,...`);
+  // monitor_specification is ForceNew and verify.SuppressEquivalentJSONDiffs -> JSONStringsEqual
+  // compares decoded values with reflect.DeepEqual. Anything but that exact form is replaced on
+  // every plan, including the daily drift run, which resets the monitor's history.
+  it("writes every monitor_specification in the form the provider stores (Go's null keys), so no plan replaces it", () => {
+    const withSpecification = monitors.filter((m) => m.config.monitor_specification !== undefined);
+    expect(withSpecification.length).toBeGreaterThan(0);
+    const problems = withSpecification
+      .filter((m) => JSON.stringify(JSON.parse(m.config.monitor_specification)) !== goMarshalledExpression(m.config.monitor_specification))
+      .map((m) => `${m.address}: ${m.config.monitor_specification}`);
+    expect(problems).toEqual([]);
   });
 });
