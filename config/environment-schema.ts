@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { QUOTA_NAMES } from "../capacity/quotas";
+import { ZONE_ID_PATTERN, zoneIdsFor } from "./availability-zones";
 
 /**
  * Schema of the `environments` object in cdktf.json's context.
@@ -60,6 +61,19 @@ export const RegionConfigSchema = z.strictObject({
   vpcCidr: cidrBlock(16, 20),
   /** Availability zones the VPC spans. */
   availabilityZoneCount: z.number().int().min(2).max(4).default(2),
+  /**
+   * The zones, by zone id (`aws ec2 describe-availability-zones --query 'AvailabilityZones[].ZoneId'`),
+   * in order; the VPC uses the first `availabilityZoneCount`. Ids name the same physical zone in
+   * every account and never shift when a zone is impaired. An existing VPC must list the ids its
+   * subnets already use (`aws ec2 describe-subnets --query 'Subnets[].AvailabilityZoneId'`), or its
+   * subnets are replaced. @default config/availability-zones.ts DEFAULT_ZONE_IDS for the region
+   */
+  availabilityZoneIds: z
+    .array(z.string().regex(ZONE_ID_PATTERN, "a zone id like use1-az1"))
+    .min(2)
+    .max(6)
+    .refine((ids) => new Set(ids).size === ids.length, "each zone id once")
+    .optional(),
   /** `single` saves cost; `per-az` keeps egress up when one zone fails. */
   natGateways: z.enum(["single", "per-az"]).default("single"),
   /** Deploy the platform stack even while no tenant lives in this region. */
@@ -168,7 +182,13 @@ export const EnvironmentConfigSchema = z.strictObject({
   offboarding: OffboardingConfigSchema.prefault({}),
   regions: z
     .record(z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1").max(MAX_REGION_LENGTH), RegionConfigSchema)
-    .refine((r) => Object.keys(r).length > 0, "at least one region"),
+    .refine((r) => Object.keys(r).length > 0, "at least one region")
+    .superRefine((regions, ctx) => {
+      for (const [region, config] of Object.entries(regions)) {
+        const zones = zoneIdsFor(region, config.availabilityZoneCount, config.availabilityZoneIds);
+        if (typeof zones === "string") ctx.addIssue({ code: "custom", path: [region, "availabilityZoneIds"], message: zones });
+      }
+    }),
 });
 
 export const EnvironmentsSchema = z

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { SelfContainedStack } from "./self-contained-stack";
+import { resolvedZoneIds } from "../config/availability-zones";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
 import { AccountCostAnomalyMonitor } from "../modules/account-cost-anomaly-monitor";
 import { ALARM_TOPIC_PUBLISHERS, AlarmTopic } from "../modules/alarm-topic";
@@ -105,7 +106,7 @@ export class PlatformStack extends SelfContainedStack {
       serviceRoleBoundaryArn: serviceBoundary.policyArn,
       namePrefix: platformNamePrefix(env, region),
       vpcCidr: regionConfig.vpcCidr,
-      availabilityZoneCount: regionConfig.availabilityZoneCount,
+      availabilityZoneIds: resolvedZoneIds(region, regionConfig),
       natGateways: regionConfig.natGateways,
       kmsKeyArn: key.keyArn,
       flowLogGroupName: platformLogGroupName(env, region, "vpc-flow-logs"),

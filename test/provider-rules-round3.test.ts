@@ -149,3 +149,41 @@ describe("aws_ce_anomaly_monitor at fleet size and in member accounts", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("aws_subnet zones", () => {
+  const subnets = ofType("aws_subnet");
+
+  it("exists in the example stacks (the rules below check something)", () => {
+    expect(subnets.length).toBeGreaterThanOrEqual(6);
+  });
+
+  // ec2/vpc_subnet.go: availability_zone and availability_zone_id are both ForceNew. A zone taken
+  // by index from data.aws_availability_zones (which lists only zones in state `available`)
+  // moves when any zone before it is briefly not available, and the plan replaces every subnet
+  // after it, with the database subnet group, NAT gateways, endpoints and the provisioner. A
+  // literal zone id names the same physical zone in every account and moves only when cdktf.json does.
+  it("pins every subnet to a literal zone id of its region, and reads no zone list at plan time", () => {
+    const problems: string[] = [];
+    for (const subnet of subnets) {
+      const id = subnet.config.availability_zone_id;
+      if (subnet.config.availability_zone !== undefined) problems.push(`${subnet.address}: availability_zone ${subnet.config.availability_zone}`);
+      if (typeof id !== "string" || !/^[a-z]{2,6}\d-az\d{1,2}$/.test(id)) problems.push(`${subnet.address}: availability_zone_id ${id}`);
+    }
+    for (const zones of ofType("data.aws_availability_zones")) problems.push(`${zones.address}: zone list read at plan time`);
+    expect(problems).toEqual([]);
+  });
+
+  it("spreads each tier over availabilityZoneCount distinct zones", () => {
+    const problems: string[] = [];
+    for (const stack of Object.keys(output.stacks).filter((s) => s.startsWith("platform-"))) {
+      const [, env, ...regionParts] = stack.split("-");
+      const region = regionParts.join("-");
+      const count = output.config.environments[env].regions[region].availabilityZoneCount;
+      for (const tier of ["public", "private", "isolated"]) {
+        const ids = subnets.filter((s) => s.stack === stack && s.address.includes(`network_${tier}-`)).map((s) => s.config.availability_zone_id);
+        if (ids.length !== count || new Set(ids).size !== count) problems.push(`${stack} ${tier}: ${ids.join(", ")}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});

@@ -295,6 +295,18 @@ describe("environment rules", () => {
     ]);
   });
 
+  it("fails on zone names, too few zone ids, or a region without a default zone list, naming the field", () => {
+    expect(environmentProblems({ production: { ...environment, regions: { "us-east-1": { ...region, availabilityZoneIds: ["us-east-1a", "use1-az2"] } } } })).toEqual([
+      'cdktf.json: context.environments.production.regions.us-east-1.availabilityZoneIds.0: a zone id like use1-az1 (got "us-east-1a")',
+    ]);
+    expect(environmentProblems({ production: { ...environment, regions: { "us-east-1": { ...region, availabilityZoneCount: 3, availabilityZoneIds: ["use1-az1", "use1-az2"] } } } })).toEqual([
+      "cdktf.json: context.environments.production.regions.us-east-1.availabilityZoneIds: 3 zones needed (availabilityZoneCount) but the list has 2",
+    ]);
+    expect(environmentProblems({ production: { ...environment, regions: { "me-central-1": region } } })).toEqual([
+      "cdktf.json: context.environments.production.regions.me-central-1.availabilityZoneIds: no default zone list for me-central-1: list its zone ids (aws ec2 describe-availability-zones --region me-central-1 --query 'AvailabilityZones[].ZoneId')",
+    ]);
+  });
+
   it("fails on an account id that is not 12 digits", () => {
     expect(environmentProblems({ production: { ...environment, accountId: "1234" } })).toEqual([
       'cdktf.json: context.environments.production.accountId: a 12-digit AWS account id (got "1234")',
