@@ -8,6 +8,7 @@
  */
 import { readSynthesizedStacks } from "../stacks/synth-output";
 import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTemp } from "../stacks/synth-cli";
+import { databaseChangeNotes } from "./database-changes";
 import { checkCapacity } from "./gate";
 import { CapacityReport, crossingLine, renderTable } from "./report";
 
@@ -26,11 +27,11 @@ function main(): number {
   const stacks = args.dir ? readSynthesizedStacks(args.dir) : synthesizeToTemp(config);
   const verdict = checkCapacity(stacks, config.environments);
   if (args.json) {
-    const report: CapacityReport = { quotas: verdict.rows, breaches: verdict.breaches, warnings: verdict.warnings };
+    const report: CapacityReport = { quotas: verdict.rows, breaches: verdict.breaches, warnings: verdict.warnings, databaseChanges: databaseChangeNotes(stacks) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     process.stdout.write(renderTable(verdict.rows));
-    for (const line of [...verdict.breaches, ...verdict.warnings]) process.stdout.write(`${line}\n`);
+    for (const line of [...verdict.breaches, ...verdict.warnings, ...databaseChangeNotes(stacks)]) process.stdout.write(`${line}\n`);
   }
   return verdict.breaches.length > 0 ? 1 : 0;
 }

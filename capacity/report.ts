@@ -23,6 +23,8 @@ export const CapacityReportSchema = z.strictObject({
   ),
   breaches: z.array(z.string()),
   warnings: z.array(z.string()),
+  /** When each database's instance changes take effect (applyImmediately), one line per instance. */
+  databaseChanges: z.array(z.string()),
 });
 export type CapacityReport = z.infer<typeof CapacityReportSchema>;
 

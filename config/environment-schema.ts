@@ -54,6 +54,20 @@ export const DatabaseConfigSchema = z.strictObject({
   allocatedStorageGiB: z.number().int().min(20).max(65536),
   multiAz: z.boolean(),
   backupRetentionDays: z.number().int().min(1).max(35),
+  /**
+   * Whether a change of instanceClass, multiAz or allocatedStorageGiB is applied by the deploy
+   * that ships it (`true`: a Multi-AZ failover or a restart of a few minutes, at deploy time) or
+   * waits for the instance's weekly maintenance window (`false`). Until it is applied the instance
+   * runs the old class while the capacity gate and the connections alarm already count the new
+   * one; `npm run capacity` says so.
+   */
+  applyImmediately: z.boolean().default(false),
+  /** Days RDS's PostgreSQL and upgrade logs (slow statements with their literals: tenant data) are kept. */
+  logRetentionDays: z
+    .number()
+    .int()
+    .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].includes(d), "one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365")
+    .default(30),
 });
 
 export const RegionConfigSchema = z.strictObject({

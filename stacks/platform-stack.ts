@@ -8,7 +8,7 @@ import { Cluster } from "../modules/cluster";
 import { CostAllocationTags } from "../modules/cost-allocation-tags";
 import { ContainerRegistry } from "../modules/container-registry";
 import type { ProvisionerBundle } from "../db/bundle";
-import { Database } from "../modules/database";
+import { Database, databaseLogGroupName } from "../modules/database";
 import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
@@ -69,7 +69,8 @@ export class PlatformStack extends SelfContainedStack {
       region,
       alias: platformKeyAlias(env, region),
       description: `OpenClaw platform ${env} ${region}: database, logs, images, alarms`,
-      logGroupNamePattern: `/${NAME_PREFIX}/${env}/${region}/platform/*`,
+      // The platform's own groups and the database's exports (RDS names those).
+      logGroupNamePattern: [`/${NAME_PREFIX}/${env}/${region}/platform/*`, databaseLogGroupName(name("db"), "*")],
       additionalStatements: [
         // The alarm topic is encrypted: whoever publishes to it needs the data key.
         ...ALARM_TOPIC_PUBLISHERS.map(([sid, service]) => ({
@@ -138,6 +139,8 @@ export class PlatformStack extends SelfContainedStack {
       allocatedStorageGiB: regionConfig.database.allocatedStorageGiB,
       multiAz: regionConfig.database.multiAz,
       backupRetentionDays: regionConfig.database.backupRetentionDays,
+      applyImmediately: regionConfig.database.applyImmediately,
+      logRetentionDays: regionConfig.database.logRetentionDays,
       alarmTopicArn: alarms.topicArn,
       alarmName: (metric) => name(`db-${metric}`),
     });

@@ -9,16 +9,20 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { databaseChangeNotes } from "../capacity/database-changes";
 import { checkCapacity } from "../capacity/gate";
 import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
 import { goMarshalledExpression } from "../modules/cost-anomaly-expression";
 import { readSynthesizedStacks } from "../stacks/synth-output";
 import { writeCdktfJson } from "./support/tenant-fixtures";
-import { synthesize, REPO_ROOT, allResources, resourcesOfType, SynthOutput } from "./support/synth";
+import { synthesize, REPO_ROOT, allResources, resourcesOfType, SynthesizedResource, SynthOutput } from "./support/synth";
 import { botocoreAvailable, inputConstraints } from "./support/botocore";
 
 const output: SynthOutput = synthesize();
+const resources = allResources(output);
 const ofType = (type: string) => resourcesOfType(output, type);
+const ref = (r: SynthesizedResource) => r.address.slice(r.address.indexOf(":") + 1);
+const dependsOn = (r: SynthesizedResource): string[] => r.config.depends_on ?? [];
 const environmentOf = (stack: string, o: SynthOutput = output) => o.stacks[stack].provider.aws[0].default_tags[0].tags.Environment as string;
 
 describe("aws_bedrock_inference_profile", () => {
@@ -185,5 +189,76 @@ describe("aws_subnet zones", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe("the platform database", () => {
+  const instances = ofType("aws_db_instance");
+
+  it("exists in every platform stack (the rules below check something)", () => {
+    expect(instances.length).toBe(Object.keys(output.stacks).filter((s) => s.startsWith("platform-")).length);
+  });
+
+  // rds/parameter_group.go: name, name_prefix, family and description are ForceNew and the name
+  // is unique per account and region. With create_before_destroy and a fixed name, Terraform
+  // creates the replacement under the same name first: CreateDBParameterGroup fails with
+  // DBParameterGroupAlreadyExists. The instance's parameter_group_name switches at once
+  // (ModifyDBInstance DBParameterGroupName: "the parameter group name itself is changed
+  // immediately"), so the old group is free to delete afterwards.
+  it("gives every parameter group replaced before destroy a name its replacement cannot collide with", () => {
+    const problems = ofType("aws_db_parameter_group")
+      .filter((g) => g.config.lifecycle?.create_before_destroy === true)
+      .filter((g) => g.config.name !== undefined || typeof g.config.name_prefix !== "string")
+      .map((g) => `${g.address}: name ${g.config.name}, name_prefix ${g.config.name_prefix}`);
+    expect(ofType("aws_db_parameter_group").length).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
+  // enabled_cloudwatch_logs_exports makes RDS write to /aws/rds/instance/<id>/<log> and create the
+  // group itself when it does not exist: no KMS key, never-expiring retention
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html).
+  // log_min_duration_statement puts slow statements with their literals there. Each export's group
+  // is declared with the platform key and a retention, and the instance waits for it; the key's
+  // policy lets CloudWatch Logs use it for those groups.
+  it("declares each exported log group with a KMS key and a retention, before the instance, under a key that admits it", () => {
+    const problems: string[] = [];
+    for (const db of instances) {
+      for (const log of db.config.enabled_cloudwatch_logs_exports ?? []) {
+        const name = `/aws/rds/instance/${db.config.identifier}/${log}`;
+        const group = resources.find((r) => r.stack === db.stack && r.type === "aws_cloudwatch_log_group" && r.config.name === name);
+        if (!group) {
+          problems.push(`${db.address}: no log group ${name}`);
+          continue;
+        }
+        if (!group.config.kms_key_id || !group.config.retention_in_days) problems.push(`${group.address}: key ${group.config.kms_key_id}, retention ${group.config.retention_in_days}`);
+        if (!dependsOn(db).includes(ref(group))) problems.push(`${db.address} does not wait for ${ref(group)}`);
+        const key = resources.find((r) => r.stack === db.stack && r.type === "aws_kms_key" && group.config.kms_key_id === `\${${ref(r)}.arn}`);
+        const region = output.stacks[db.stack].provider.aws[0].region;
+        const arn = `arn:aws:logs:${region}:${output.config.environments[environmentOf(db.stack)].accountId}:log-group:${name}`;
+        const admitted = key && JSON.parse(key.config.policy).Statement.some((st: any) =>
+          [st.Principal?.Service].flat().includes(`logs.${region}.amazonaws.com`) &&
+          [st.Condition?.ArnLike?.["kms:EncryptionContext:aws:logs:arn"]].flat().some((p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(arn)),
+        );
+        if (!admitted) problems.push(`${group.address}: its key does not let CloudWatch Logs encrypt ${arn}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // rds/instance.go: apply_immediately defaults to false, and ModifyDBInstance then defers a new
+  // class, Multi-AZ or storage to the maintenance window, while the capacity gate and the
+  // connections alarm use the class in the stack at once. The choice is written explicitly from
+  // cdktf.json, and `npm run capacity` says which applies.
+  it("writes apply_immediately from cdktf.json on every instance, and the capacity output states its consequence", () => {
+    const problems = instances
+      .filter((db) => {
+        const [, env, ...region] = db.stack.split("-");
+        return db.config.apply_immediately !== output.config.environments[env].regions[region.join("-")].database.applyImmediately;
+      })
+      .map((db) => `${db.address}: apply_immediately ${db.config.apply_immediately}`);
+    expect(problems).toEqual([]);
+    const notes = databaseChangeNotes(output.stacks);
+    expect(notes).toHaveLength(instances.length);
+    expect(notes.every((n) => /applyImmediately (true|false): /.test(n))).toBe(true);
   });
 });

@@ -50,7 +50,8 @@ export function fixtureWithRegions(regions: readonly string[]): string {
   const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures", "cdktf.json"), "utf8"));
   const production = fixture.context.environments.production;
   const template = Object.values(production.regions)[0] as Record<string, unknown>;
-  production.regions = Object.fromEntries(regions.map((region, i) => [region, { ...template, vpcCidr: `10.${100 + i}.0.0/16` }]));
+  // Zone ids given explicitly: not every region has a default list (config/availability-zones.ts).
+  production.regions = Object.fromEntries(regions.map((region, i) => [region, { ...template, vpcCidr: `10.${100 + i}.0.0/16`, availabilityZoneIds: ["test1-az1", "test1-az2"] }]));
   const dir = mkdtempSync(join(tmpdir(), "bootstrap-regions-"));
   writeFileSync(join(dir, "cdktf.json"), JSON.stringify(fixture, null, 2));
   return join(dir, "cdktf.json");

@@ -59,7 +59,7 @@ describe("capacity arithmetic", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1);
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
     expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3 + 2 + 2); // CPU + memory per service, database connections + storage, storage per tenant
-    expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs, provisioner + one per tenant (ECS Exec logs to it)
+    expect(find("logGroups", "us-east-1")!.used).toBe(4 + 2); // flow logs, provisioner, the database's postgresql and upgrade exports + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
 
