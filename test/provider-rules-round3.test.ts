@@ -13,7 +13,7 @@ import { databaseChangeNotes } from "../capacity/database-changes";
 import { checkCapacity } from "../capacity/gate";
 import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
 import { goMarshalledExpression } from "../modules/cost-anomaly-expression";
-import { readSynthesizedStacks } from "../stacks/synth-output";
+import { readSynthesizedStacks } from "../synth/synth-output";
 import { writeCdktfJson } from "./support/tenant-fixtures";
 import { synthesize, REPO_ROOT, allResources, resourcesOfType, SynthesizedResource, SynthOutput } from "./support/synth";
 import { botocoreAvailable, inputConstraints } from "./support/botocore";
