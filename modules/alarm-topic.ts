@@ -46,16 +46,21 @@ export class AlarmTopic extends Construct {
           Resource: topic.arn,
           Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
         })),
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "sns:Publish",
-          Resource: topic.arn,
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
+        denyInsecurePublish(topic.arn),
       ]),
     });
     this.topicArn = topic.arn;
   }
+}
+
+/** A topic policy statement refusing publishes over plain HTTP (every topic policy carries it). */
+export function denyInsecurePublish(topicArn: string): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "sns:Publish",
+    Resource: topicArn,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
 }

@@ -17,6 +17,11 @@ export interface ServiceRoleBoundaryProps {
    * exports) and the platform's offboarding archive.
    */
   readonly exportBucketArnPatterns: readonly string[];
+  /**
+   * SNS topics a platform function may publish its failed asynchronous invocations to (the DB
+   * provisioner's dead-letter topic). @default none
+   */
+  readonly deadLetterTopicArns?: readonly string[];
 }
 
 /**
@@ -75,6 +80,7 @@ export class ServiceRoleBoundary extends Construct {
           Resource: "*",
         },
         { Sid: "Traces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+        ...(props.deadLetterTopicArns?.length ? [{ Sid: "DeadLetterTopics", Effect: "Allow" as const, Action: "sns:Publish", Resource: [...props.deadLetterTopicArns] }] : []),
       ]),
     });
     this.policyArn = policy.arn;

@@ -100,6 +100,8 @@ export class PlatformStack extends SelfContainedStack {
       platformKeyArn: key.keyArn,
       // Tenant buckets, and the offboarding archive that receives an offboarding tenant's export.
       exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region), `arn:aws:s3:::${offboardingArchiveBucketName(env, region, accountId)}`],
+      // The provisioner's dead-letter topic (DbProvisioner names it <function>-failed).
+      deadLetterTopicArns: [`arn:aws:sns:${region}:${accountId}:${name("db-provisioner")}-failed`],
     });
 
     const network = new Network(this, "network", {
@@ -182,6 +184,7 @@ export class PlatformStack extends SelfContainedStack {
       offboardingArchiveBucketArn: archive.bucketArn,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
       networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
+      alarmTopicArn: alarms.topicArn,
     });
 
     if (props.ownsAccountResources && environment.activateCostAllocationTags) {

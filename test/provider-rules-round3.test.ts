@@ -262,3 +262,41 @@ describe("the platform database", () => {
     expect(notes.every((n) => /applyImmediately (true|false): /.test(n))).toBe(true);
   });
 });
+
+describe("Lambda functions invoked asynchronously", () => {
+  // EventBridge invokes its Lambda targets asynchronously; Lambda retries a failed asynchronous
+  // invocation twice and then discards the event unless the function has an on-failure
+  // destination or a dead-letter queue or topic
+  // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html). Each
+  // such function records failures somewhere an alarm to the alarm topic watches.
+  it("gives every function an EventBridge rule targets a failure destination with an alarm on it", () => {
+    const targets = ofType("aws_cloudwatch_event_target");
+    expect(targets.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const fn of ofType("aws_lambda_function").filter((f) => targets.some((t) => t.stack === f.stack && t.config.arn === `\${${ref(f)}.arn}`))) {
+      const config = ofType("aws_lambda_function_event_invoke_config").find((c) => c.stack === fn.stack && c.config.function_name === `\${${ref(fn)}.function_name}`);
+      const destination: string | undefined = config?.config.destination_config?.on_failure?.destination ?? fn.config.dead_letter_config?.target_arn;
+      const target = destination && [...ofType("aws_sqs_queue"), ...ofType("aws_sns_topic")].find((t) => t.stack === fn.stack && destination === `\${${ref(t)}.arn}`);
+      if (!target) {
+        problems.push(`${fn.address}: no failure destination (got ${destination})`);
+        continue;
+      }
+      const [namespace, dimension] = target.type === "aws_sqs_queue" ? ["AWS/SQS", "QueueName"] : ["AWS/SNS", "TopicName"];
+      const alarmed = ofType("aws_cloudwatch_metric_alarm").some(
+        (a) => a.stack === fn.stack && a.config.namespace === namespace && a.config.dimensions?.[dimension] === `\${${ref(target)}.name}` && (a.config.alarm_actions ?? []).length > 0,
+      );
+      if (!alarmed) problems.push(`${target.address}: no alarm on failed invocations`);
+      // The function's role publishes the record; its permissions boundary must allow that too.
+      if (target.type === "aws_sns_topic") {
+        const region = output.stacks[fn.stack].provider.aws[0].region;
+        const arn = `arn:aws:sns:${region}:${output.config.environments[environmentOf(fn.stack)].accountId}:${target.config.name}`;
+        const roleName = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(fn.config.role)?.[1];
+        const role = ofType("aws_iam_role").find((r) => r.stack === fn.stack && ref(r) === `aws_iam_role.${roleName}`);
+        const boundary = ofType("aws_iam_policy").find((p) => p.stack === fn.stack && role?.config.permissions_boundary === `\${${ref(p)}.arn}`);
+        const allowed = boundary && JSON.parse(boundary.config.policy).Statement.some((st: any) => st.Effect === "Allow" && [st.Action].flat().includes("sns:Publish") && [st.Resource].flat().includes(arn));
+        if (!allowed) problems.push(`${fn.address}: its role's boundary does not allow sns:Publish on ${arn}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});

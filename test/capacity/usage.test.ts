@@ -58,7 +58,7 @@ describe("capacity arithmetic", () => {
   it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1);
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
-    expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 2); // CPU, memory and tasks-short per service, database connections + storage, storage per tenant
+    expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 1 + 2); // CPU, memory and tasks-short per service, database connections + storage, provisioner failed runs, storage per tenant
     expect(find("logGroups", "us-east-1")!.used).toBe(4 + 2); // flow logs, provisioner, the database's postgresql and upgrade exports + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
