@@ -7,6 +7,7 @@
 import { capacityVerdict, type CapacityVerdict } from "./gate";
 import { UsageCounter } from "./usage";
 import type { EnvironmentsConfig } from "../config/environment-schema";
+import { alarmRoutingNotices } from "../config/alarm-routing";
 import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
 import { CostWarnings } from "../cost/gate";
 import { eachSynthesizedStack } from "../synth/synth-output";
@@ -15,7 +16,7 @@ export interface FleetChecks {
   readonly capacity: CapacityVerdict;
   /** One line per tenant over its budget (or one saying why there is no estimate). */
   readonly costWarnings: string[];
-  /** One line per environment whose cost-allocation tags Terraform does not activate (yet). */
+  /** One line per environment whose cost-allocation tags Terraform does not activate (yet), or whose alarms reach nobody. */
   readonly notices: string[];
 }
 
@@ -27,5 +28,5 @@ export function checkFleet(outdir: string, environments: EnvironmentsConfig): Fl
     usage.add(name, json);
     cost.add(name, json);
   }
-  return { capacity: capacityVerdict(usage.meters(), environments), costWarnings: cost.lines(), notices: costAllocationTagNotices(environments) };
+  return { capacity: capacityVerdict(usage.meters(), environments), costWarnings: cost.lines(), notices: [...costAllocationTagNotices(environments), ...alarmRoutingNotices(environments)] };
 }

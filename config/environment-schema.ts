@@ -190,6 +190,21 @@ export const EnvironmentConfigSchema = z.strictObject({
     .strictObject(Object.fromEntries(QUOTA_NAMES.map((name) => [name, z.number().int().positive()])) as Record<(typeof QUOTA_NAMES)[number], z.ZodNumber>)
     .partial()
     .optional(),
+  /**
+   * Who receives the environment's alarms and anomaly alerts (every region's alarm topic): e-mail
+   * addresses (each confirms once) and https endpoints (chat webhook bridges and the like).
+   * @default none: alarms reach nobody, and every synth says so
+   */
+  alarmSubscriptions: z
+    .array(
+      z.discriminatedUnion("protocol", [
+        z.strictObject({ protocol: z.literal("email"), endpoint: z.email({ message: "an e-mail address" }) }),
+        z.strictObject({ protocol: z.literal("https"), endpoint: z.string().regex(/^https:\/\/\S+$/, "an https:// URL") }),
+      ]),
+    )
+    .max(20)
+    .refine((list) => new Set(list.map((s) => `${s.protocol}:${s.endpoint}`)).size === list.length, "each endpoint once")
+    .default([]),
   /** Cost Anomaly Detection; every field has a default. */
   costAnomalies: CostAnomalyConfigSchema.prefault({}),
   /** Offboarding settings; every field has a default. */

@@ -3,6 +3,7 @@ import { SelfContainedStack } from "./self-contained-stack";
 import { resolvedZoneIds } from "../config/availability-zones";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
 import { AccountCostAnomalyMonitor } from "../modules/account-cost-anomaly-monitor";
+import { AlarmSubscriptions } from "../modules/alarm-subscriptions";
 import { ALARM_TOPIC_PUBLISHERS, AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
 import { CostAllocationTags } from "../modules/cost-allocation-tags";
@@ -129,6 +130,7 @@ export class PlatformStack extends SelfContainedStack {
     });
     const registry = new ContainerRegistry(this, "registry", { repositoryName: agentRepositoryName(), kmsKeyArn: key.keyArn });
     const alarms = new AlarmTopic(this, "alarms", { topicName: name("alarms"), accountId, kmsKeyArn: key.keyArn });
+    new AlarmSubscriptions(this, "alarm-routing", { topicArn: alarms.topicArn, subscribers: environment.alarmSubscriptions });
     const database = new Database(this, "database", {
       accountId,
       serviceRoleBoundaryArn: serviceBoundary.policyArn,

@@ -7,6 +7,7 @@ import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
+import { AlarmSubscriptions } from "../modules/alarm-subscriptions";
 import { customMetricNamespace, effectiveTarget, initialCopies, peakCopies } from "../config/agent-scaling";
 import { AgentScaling } from "../modules/agent-scaling";
 import { resolveModel, ResolvedModel } from "../config/bedrock-models";
@@ -190,6 +191,7 @@ export class TenantStack extends SelfContainedStack {
             notifyEmails: tenant.budget.alertEmails,
           }).executionRoleGrant;
 
+    const alarmNames: string[] = [];
     for (const [agent, agentConfig] of agents) {
       const scaling = agentConfig.scaling;
       const target = scaling && effectiveTarget(scaling);
@@ -257,20 +259,29 @@ export class TenantStack extends SelfContainedStack {
           name: (purpose) => agentScalingName(tenant.id, agent, purpose),
         });
       }
-      new AgentAlarms(this, `agent-${agent}-alarms`, {
+      const agentAlarms = new AgentAlarms(this, `agent-${agent}-alarms`, {
         clusterName: platform.clusterName,
         serviceName: service.serviceName,
         alarmName: (metric) => agentAlarmName(tenant.id, agent, metric),
         alarmTopicArn: platform.alarmTopicArn,
       });
+      alarmNames.push(...agentAlarms.alarmNames);
     }
 
+    const databaseAlarmName = agentAlarmName(tenant.id, "database", "storage-high");
     new TenantDatabaseAlarm(this, "database-alarm", {
       tenantId: tenant.id,
       environment: env,
-      alarmName: agentAlarmName(tenant.id, "database", "storage-high"),
+      alarmName: databaseAlarmName,
       alarmTopicArn: platform.alarmTopicArn,
       storageGiB: tenant.databaseStorageAlarmGiB,
     });
+    if (tenant.alarmEmails.length > 0) {
+      new AlarmSubscriptions(this, "alarm-routing", {
+        topicArn: platform.alarmTopicArn,
+        subscribers: tenant.alarmEmails.map((endpoint) => ({ protocol: "email" as const, endpoint })),
+        alarmNames: [...alarmNames, databaseAlarmName],
+      });
+    }
   }
 }

@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { databaseChangeNotes } from "../capacity/database-changes";
 import { checkCapacity } from "../capacity/gate";
 import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
+import { alarmRoutingNotices } from "../config/alarm-routing";
+import { alarmRoutingOf } from "../audit/alarm-routing";
 import { goMarshalledExpression } from "../modules/cost-anomaly-expression";
 import { readSynthesizedStacks } from "../synth/synth-output";
 import { writeCdktfJson } from "./support/tenant-fixtures";
@@ -298,5 +300,59 @@ describe("Lambda functions invoked asynchronously", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe("alarm routing (aws_sns_topic_subscription)", () => {
+  const subscriptions = ofType("aws_sns_topic_subscription");
+
+  it("exists in the example stacks (the rules below check something)", () => {
+    expect(subscriptions.some((s) => s.stack.startsWith("platform-"))).toBe(true);
+    expect(subscriptions.some((s) => s.stack.startsWith("tenant-"))).toBe(true);
+  });
+
+  // Every CloudWatch alarm and anomaly subscription of the stacks publishes to the platform's
+  // alarm topic; SNS delivers only to subscriptions, and none existed. Each platform stack
+  // subscribes exactly the environment's alarmSubscriptions to its alarm topic.
+  it("subscribes every platform alarm topic to exactly the environment's configured endpoints", () => {
+    const problems: string[] = [];
+    for (const stack of Object.keys(output.stacks).filter((s) => s.startsWith("platform-"))) {
+      const topic = ofType("aws_sns_topic").find((t) => t.stack === stack && t.address.includes("alarms_topic"))!;
+      const got = subscriptions.filter((s) => s.stack === stack && s.config.topic_arn === `\${${ref(topic)}.arn}`).map((s) => `${s.config.protocol} ${s.config.endpoint}`).sort();
+      const want = output.config.environments[environmentOf(stack)].alarmSubscriptions.map((s) => `${s.protocol} ${s.endpoint}`).sort();
+      if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${stack}: ${got.join(", ")} instead of ${want.join(", ")}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // SNS payload-based filtering (https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering.html,
+  // filter_policy_scope MessageBody) on the CloudWatch notification's AlarmName: a tenant's
+  // subscriber receives its own alarms and nothing of any other tenant (exact names; a prefix
+  // would let `acme` hear `acme-corp`).
+  it("delivers to a tenant's own subscribers exactly the tenant's alarms", () => {
+    const problems: string[] = [];
+    for (const sub of subscriptions.filter((s) => s.stack.startsWith("tenant-"))) {
+      const own = ofType("aws_cloudwatch_metric_alarm").filter((a) => a.stack === sub.stack).map((a) => a.config.alarm_name).sort();
+      const policy = sub.config.filter_policy ? JSON.parse(sub.config.filter_policy) : undefined;
+      if (sub.config.filter_policy_scope !== "MessageBody" || JSON.stringify(policy) !== JSON.stringify({ AlarmName: own })) problems.push(`${sub.address}: ${sub.config.filter_policy_scope} ${sub.config.filter_policy}`);
+      const tenant = output.config.tenants.find((t) => `tenant-${t.id}` === sub.stack)!;
+      if (sub.config.protocol !== "email" || !tenant.alarmEmails.includes(sub.config.endpoint)) problems.push(`${sub.address}: ${sub.config.endpoint} is not in the tenant file`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("shows in the tenant audit who receives each tenant's alarms, and says so when nobody does", () => {
+    for (const tenant of output.config.tenants) {
+      const stack = `tenant-${tenant.id}`;
+      const routing = alarmRoutingOf(output.stacks[stack], output.stacks[`platform-${tenant.environment}-${tenant.region}`]);
+      expect(routing.alarms.length).toBeGreaterThan(0);
+      expect(routing.environmentSubscribers).toEqual(output.config.environments[tenant.environment].alarmSubscriptions.map((s) => `${s.protocol} ${s.endpoint}`));
+      expect(routing.unrouted).toEqual([]);
+    }
+    const nobody = alarmRoutingOf(output.stacks["tenant-initech"], undefined);
+    expect(nobody.unrouted).toEqual(nobody.alarms);
+    expect(alarmRoutingNotices({ ...output.config.environments, lonely: { ...output.config.environments.staging, alarmSubscriptions: [] } })).toEqual([
+      expect.stringMatching(/^lonely: alarms reach nobody: add environments\.lonely\.alarmSubscriptions/),
+    ]);
   });
 });

@@ -33,6 +33,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       agentImage: "1.0.0",
       offboarding: OffboardingConfigSchema.parse({}),
       costAnomalies: CostAnomalyConfigSchema.parse({}),
+      alarmSubscriptions: [],
       // Only the region names matter to bootstrap (boundary, provisioner and role ARNs per region).
       regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },
     },

@@ -32,6 +32,7 @@ function environmentOf(settings: ReturnType<typeof settingsFor>) {
     agentImage: "1.0.0",
     offboarding: OffboardingConfigSchema.parse({}),
     costAnomalies: CostAnomalyConfigSchema.parse({}),
+    alarmSubscriptions: [],
     regions: {},
   };
 }

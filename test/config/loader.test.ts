@@ -97,7 +97,7 @@ describe("tenant file rules", () => {
 
   it("fails on unknown fields and lists the allowed ones", () => {
     expect(problems({ "acme.yaml": withField("agnets: {}") })).toEqual([
-      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, bedrockModels, bedrockRouting, budget, databaseDeletion, databaseStorageAlarmGiB, logRetentionDays)",
+      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, bedrockModels, bedrockRouting, budget, databaseDeletion, alarmEmails, databaseStorageAlarmGiB, logRetentionDays)",
     ]);
   });
 
@@ -304,6 +304,13 @@ describe("environment rules", () => {
     ]);
     expect(environmentProblems({ production: { ...environment, regions: { "me-central-1": region } } })).toEqual([
       "cdktf.json: context.environments.production.regions.me-central-1.availabilityZoneIds: no default zone list for me-central-1: list its zone ids (aws ec2 describe-availability-zones --region me-central-1 --query 'AvailabilityZones[].ZoneId')",
+    ]);
+  });
+
+  it("fails on an alarm subscription whose endpoint does not fit its protocol, naming the field", () => {
+    expect(environmentProblems({ production: { ...environment, alarmSubscriptions: [{ protocol: "email", endpoint: "not-an-address" }, { protocol: "https", endpoint: "http://x.example" }] } })).toEqual([
+      'cdktf.json: context.environments.production.alarmSubscriptions.0.endpoint: an e-mail address (got "not-an-address")',
+      'cdktf.json: context.environments.production.alarmSubscriptions.1.endpoint: an https:// URL (got "http://x.example")',
     ]);
   });
 
