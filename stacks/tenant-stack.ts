@@ -178,7 +178,7 @@ export class TenantStack extends SelfContainedStack {
         monthlyBudgetUsd: tenant.budget.monthlyUsd,
       });
     }
-    const spendStopGrant =
+    const spendStop =
       stopAtPercent === "off"
         ? undefined
         : new TenantSpendStop(this, "spend-stop", {
@@ -189,7 +189,10 @@ export class TenantStack extends SelfContainedStack {
             executionRole: { id: iam.executionRoleName, arn: iam.executionRoleArn },
             taskRoles: agents.map(([agent]) => ({ name: iam.taskRoleNameRefs[agent], arn: iam.taskRoleArns[agent] })),
             notifyEmails: tenant.budget.alertEmails,
-          }).executionRoleGrant;
+          });
+    // Roles go before the spend-stop policy on destroy, detaching it if the stop fired.
+    if (spendStop) iam.taskRolesOutlivedBy(spendStop.policy);
+    const spendStopGrant = spendStop?.executionRoleGrant;
 
     const alarmNames: string[] = [];
     for (const [agent, agentConfig] of agents) {

@@ -14,6 +14,8 @@ import { checkCapacity } from "../capacity/gate";
 import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
 import { alarmRoutingNotices } from "../config/alarm-routing";
 import { alarmRoutingOf } from "../audit/alarm-routing";
+import { evaluate } from "../audit/iam";
+import { roleStatements, settingsForEnvironment } from "./bootstrap/pipeline-roles-support";
 import { goMarshalledExpression } from "../modules/cost-anomaly-expression";
 import { readSynthesizedStacks } from "../synth/synth-output";
 import { writeCdktfJson } from "./support/tenant-fixtures";
@@ -354,5 +356,53 @@ describe("alarm routing (aws_sns_topic_subscription)", () => {
     expect(alarmRoutingNotices({ ...output.config.environments, lonely: { ...output.config.environments.staging, alarmSubscriptions: [] } })).toEqual([
       expect.stringMatching(/^lonely: alarms reach nobody: add environments\.lonely\.alarmSubscriptions/),
     ]);
+  });
+});
+
+describe("spend stop and destroy (offboarding, stopAtPercent off)", () => {
+  const actions = ofType("aws_budgets_budget_action");
+
+  it("exists in the example stacks (the rules below check something)", () => {
+    expect(actions.length).toBeGreaterThan(0);
+  });
+
+  // AWS Budgets attaches the spend-stop policy to the task roles outside Terraform. On destroy,
+  // iam/role.go detaches managed policies only with force_detach_policies, and iam/policy.go
+  // (resourcePolicyDelete) deletes non-default versions and calls DeletePolicy without
+  // detaching: either fails with DeleteConflict while the stop is attached. So every role the
+  // action names is force-detached and destroyed before the policy (depends_on), and the deploy
+  // role may detach exactly that policy from exactly those roles.
+  it("force-detaches every role a spend stop can attach to, and destroys it before the policy", () => {
+    const problems: string[] = [];
+    for (const action of actions) {
+      const definition = action.config.definition.iam_action_definition;
+      const policy = ofType("aws_iam_policy").find((p) => p.stack === action.stack && definition.policy_arn === `\${${ref(p)}.arn}`)!;
+      for (const roleRef of definition.roles as string[]) {
+        const role = ofType("aws_iam_role").find((r) => r.stack === action.stack && roleRef === `\${${ref(r)}.name}`);
+        if (!role) problems.push(`${action.address}: role ${roleRef} is not a role of the stack`);
+        else if (role.config.force_detach_policies !== true || !dependsOn(role).includes(ref(policy))) problems.push(`${role.address}: force_detach ${role.config.force_detach_policies}, depends_on ${dependsOn(role).join(", ")}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("lets the deploy role detach a tenant's spend stop from its task roles, and no other policy", () => {
+    const problems: string[] = [];
+    for (const action of actions) {
+      const env = environmentOf(action.stack);
+      const account = output.config.environments[env].accountId;
+      const deploy = roleStatements(settingsForEnvironment(output, env)).deploy;
+      const tenant = output.stacks[action.stack].provider.aws[0].default_tags[0].tags.TenantID;
+      const ask = (policyArn: string, role: string) =>
+        evaluate(deploy, { action: "iam:DetachRolePolicy", resource: `arn:aws:iam::${account}:role/${role}`, context: { "iam:PolicyARN": policyArn } }).decision;
+      const stop = `arn:aws:iam::${account}:policy/openclaw-${tenant}-spend-stop`;
+      for (const roleRef of action.config.definition.iam_action_definition.roles as string[]) {
+        const name = ofType("aws_iam_role").find((r) => r.stack === action.stack && roleRef === `\${${ref(r)}.name}`)!.config.name;
+        if (ask(stop, name) !== "allow") problems.push(`${action.address}: may not detach ${stop} from ${name}`);
+        if (ask(`arn:aws:iam::${account}:policy/openclaw-${tenant}-other`, name) === "allow") problems.push(`${action.address}: may detach any policy from ${name}`);
+      }
+      if (ask(stop, `openclaw-${tenant}-execution`) === "allow") problems.push(`${action.address}: may detach the stop from the execution role`);
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -149,7 +149,8 @@ describe("the deploy role's policies at every region count", () => {
   test("overflow parts get stable names after their group, and the denies that no longer fit inline move whole to guardrails parts", () => {
     const names = (count: number) => Object.keys(deployPolicies(withRegions(count), KEYS).managed);
     expect(names(3)).toEqual(["network", "services", "services-2", "identity", "offboarding"]);
-    expect(names(4)).toEqual(["network", "services", "services-2", "identity", "offboarding"]);
+    // Identity overflows from four regions since the spend-stop detach statement (#26).
+    expect(names(4)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(5)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(6)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(8)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding", "guardrails"]);
