@@ -12,6 +12,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { serviceTrustPolicy } from "./iam-policy-document";
 import { defaultMaxConnections, maxConnections } from "../aws/quotas";
+import { databaseResourceNames } from "./naming";
 
 export const DATABASE_PORT = 5432;
 
@@ -138,14 +139,15 @@ export class Database extends Construct {
       fail(`provisionerReservedConnections must be an integer of at least 2 that leaves tenants connections on ${props.instanceClass} (max_connections ${classMax}) (got ${reserved})`);
     }
 
+    const names = databaseResourceNames(props.identifier);
     const databaseSecurityGroup = new SecurityGroup(this, "security-group", {
-      name: `${props.identifier}-database`,
+      name: names.securityGroup,
       description: "PostgreSQL, reachable only from members of the db-clients group",
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
     });
     const clientsSecurityGroup = new SecurityGroup(this, "clients-security-group", {
-      name: `${props.identifier}-db-clients`,
+      name: names.clientsSecurityGroup,
       description: "Membership grants reach to PostgreSQL; admits no traffic itself",
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
@@ -168,7 +170,7 @@ export class Database extends Construct {
     });
 
     const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
-      name: `${props.identifier}-isolated`,
+      name: names.subnetGroup,
       subnetIds: props.subnetIds,
       description: "Isolated subnets: no route to or from the internet",
     });
@@ -176,7 +178,7 @@ export class Database extends Construct {
       // name, family and description are ForceNew (rds/parameter_group.go): with
       // create_before_destroy the replacement must not take the old group's name, or
       // CreateDBParameterGroup fails with DBParameterGroupAlreadyExists. A prefix gets a unique suffix.
-      namePrefix: `${props.identifier}-postgres${major}-`,
+      namePrefix: `${names.parameterGroup(major)}-`,
       family: `postgres${major}`,
       description: "TLS only, connection and DDL logging, tenant availability limits",
       parameter: [
@@ -198,7 +200,7 @@ export class Database extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     const monitoringRole = new IamRole(this, "monitoring-role", {
-      name: `${props.identifier}-rds-monitoring`,
+      name: names.monitoringRole,
       assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", props.accountId),
       permissionsBoundary: props.serviceRoleBoundaryArn,
     });
@@ -243,7 +245,7 @@ export class Database extends Construct {
       copyTagsToSnapshot: true,
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${props.identifier}-final`,
+      finalSnapshotIdentifier: names.finalSnapshot,
       autoMinorVersionUpgrade: true,
       enabledCloudwatchLogsExports: [...DATABASE_LOG_EXPORTS],
       // Explicit either way: whether a class, Multi-AZ or storage change waits for the maintenance window.

@@ -16,6 +16,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { cidrSubnet } from "./cidr";
 import { renderPolicy, serviceTrustPolicy } from "./iam-policy-document";
 import { requireInteger } from "./prop-checks";
+import { FLOW_LOG_ROLE_SUFFIX, nameUnder } from "./naming";
 
 export interface NetworkProps {
   /** Prefix for Name tags and the flow-log role, e.g. `openclaw-production-us-east-1`. */
@@ -74,7 +75,7 @@ export class Network extends Construct {
     for (const id of props.availabilityZoneIds) {
       if (!/^[a-z]{2,6}\d-az\d{1,2}$/.test(id)) throw new Error(`Network ${props.namePrefix}: availabilityZoneIds must be zone ids like use1-az1, got ${id}`);
     }
-    const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
+    const name = (suffix: string) => ({ Name: nameUnder(props.namePrefix, suffix) });
     // A literal zone id per subnet (availability_zone_id, ForceNew like availability_zone in
     // ec2/vpc_subnet.go): nothing read at plan time can move a subnet to another zone.
     const zoneId = (i: number) => props.availabilityZoneIds[i];
@@ -95,7 +96,7 @@ export class Network extends Construct {
       kmsKeyId: props.kmsKeyArn,
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
-      name: `${props.namePrefix}-flow-logs`,
+      name: nameUnder(props.namePrefix, FLOW_LOG_ROLE_SUFFIX),
       assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", props.accountId),
       permissionsBoundary: props.serviceRoleBoundaryArn,
     });

@@ -5,13 +5,16 @@
 import { accountResourceOwner } from "../stacks/build-app";
 import { allResources, parsePolicy, synthesize } from "./support/synth";
 import { writeCdktfJson } from "./support/tenant-fixtures";
+import { nonEmpty } from "./support/non-empty";
 
 const output = synthesize();
-const ofType = (type: string) => allResources(output).filter((r) => r.type === type);
+// Each check runs over a non-empty list (mutation tried: an empty tenants directory; all 5 passed).
+const tenants = nonEmpty(output.config.tenants, "tenants");
+const ofType = (type: string) => nonEmpty(allResources(output).filter((r) => r.type === type), `${type} resources`);
 
 describe("cost-allocation tags", () => {
   it("activates nothing by default: no first apply of a new account depends on a key AWS has not listed yet", () => {
-    expect(ofType("aws_ce_cost_allocation_tag")).toEqual([]);
+    expect(allResources(output).filter((r) => r.type === "aws_ce_cost_allocation_tag")).toEqual([]);
   });
 
   it("activates TenantID, CostCenter and Environment once per account that opts in, in the first always-on region's platform stack", () => {
@@ -58,14 +61,14 @@ describe("cost anomalies to the alarm topic", () => {
   it("gives every tenant its own tag monitor, subscribed to its platform's alarm topic, where the environment chose per-tenant", () => {
     const perTenant = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { monitors: "per-tenant" })));
     const monitors = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_monitor").map((r) => r.stack);
-    const production = perTenant.config.tenants.filter((t) => t.environment === "production").map((t) => `tenant-${t.id}`);
+    const production = tenants.filter((t) => t.environment === "production").map((t) => `tenant-${t.id}`);
     expect(monitors.sort()).toEqual([...production, "platform-staging-us-east-1"].sort());
     const subscriptions = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_subscription" && r.stack.startsWith("tenant-"));
     expect(subscriptions.every((s) => String(s.config.subscriber[0].address).includes("data.aws_ssm_parameter.platform_"))).toBe(true);
   });
 
   it("lets costalerts.amazonaws.com use the key that encrypts the alarm topic", () => {
-    const keys = ofType("aws_kms_key").filter((k) => k.address.includes("platform-key"));
+    const keys = nonEmpty(ofType("aws_kms_key").filter((k) => k.address.includes("platform-key")), "platform keys");
     const missing = keys.filter((k) => {
       const statements = parsePolicy(k.config.policy).Statement;
       return !statements.some((s) => [s.Principal?.Service].flat().includes("costalerts.amazonaws.com") && [s.Action].flat().some((a: string) => a.startsWith("kms:GenerateDataKey")));

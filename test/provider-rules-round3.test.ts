@@ -8,7 +8,6 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { databaseChangeNotes } from "../capacity/database-changes";
 import { checkCapacity } from "../capacity/gate";
 import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
@@ -19,7 +18,8 @@ import { roleStatements, settingsForEnvironment } from "./bootstrap/pipeline-rol
 import { goMarshalledExpression } from "../modules/cost-anomaly-expression";
 import { readSynthesizedStacks } from "../synth/synth-output";
 import { writeCdktfJson } from "./support/tenant-fixtures";
-import { synthesize, REPO_ROOT, allResources, resourcesOfType, SynthesizedResource, SynthOutput } from "./support/synth";
+import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
+import { synthesize, allResources, resourcesOfType, SynthesizedResource, SynthOutput } from "./support/synth";
 import { botocoreAvailable, inputConstraints } from "./support/botocore";
 
 const output: SynthOutput = synthesize();
@@ -80,7 +80,7 @@ describe("aws_ce_cost_allocation_tag (first apply on a new account)", () => {
   // (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html); TenantID
   // first appears on tenant resources, which deploy after the platform. So the activation may be
   // in no stack of an environment that has not said the keys are listed.
-  const raw = JSON.parse(readFileSync(join(REPO_ROOT, "cdktf.json"), "utf8")).context.environments as Record<string, Record<string, unknown>>;
+  const raw = JSON.parse(readFileSync(FIXTURE_CDKTF_JSON, "utf8")).context.environments as Record<string, Record<string, unknown>>;
 
   it("activates tags only in environments that opted in explicitly, never by default", () => {
     const problems = ofType("aws_ce_cost_allocation_tag")
