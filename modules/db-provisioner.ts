@@ -12,7 +12,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import { denyInsecurePublish } from "./alarm-topic";
+import { denyInsecurePublish, topicAdministration } from "./alarm-topic";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ProvisionerBundle } from "../db/bundle";
 import { EXPORT_PREFIX, MeasureEvent, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME, ReapEvent } from "../db/contract";
@@ -264,13 +264,7 @@ export class DbProvisioner extends Construct {
     new SnsTopicPolicy(this, "failed-invocations-policy", {
       arn: failures.arn,
       policy: renderPolicy([
-        {
-          Sid: "AccountAdministration",
-          Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
-          Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
-          Resource: failures.arn,
-        },
+        topicAdministration(failures.arn, props.accountId),
         denyInsecurePublish(failures.arn),
       ]),
     });
