@@ -1,18 +1,18 @@
 /**
- * `npm run capacity [-- --json] [--dir <synth-dir>]`: quota usage per account and region.
+ * `npm run capacity [-- --json] [--synth-dir <dir>]`: quota usage per account and region.
  * `npm run capacity -- --base <dir> --head <dir> --crossing`: one Markdown line when the head
  * synth moves any quota past 80% (for the plan comment), nothing otherwise.
  *
- * Without --dir it synthesizes the repository's tenants in a temporary directory first.
+ * Without --synth-dir (or its old name --dir) it synthesizes the repository's tenants in a temporary directory first.
  * Exit codes: 0 ok (warnings included), 1 bad input or a quota exceeded, 2 unexpected failure.
  */
 import { readSynthesizedStacks } from "../synth/synth-output";
 import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTemp } from "../synth/synth-cli";
 import { databaseChangeNotes } from "./database-changes";
 import { checkCapacity } from "./gate";
-import { CapacityReport, crossingLine, renderTable } from "./report";
+import { CapacityReport, crossingLine, foldLine, renderTable } from "./report";
 
-const USAGE = "usage: npm run capacity -- [--json] [--dir <synth-dir>] | --base <dir> --head <dir> --crossing";
+const USAGE = "usage: npm run capacity -- [--json] [--synth-dir <dir>] | --base <dir> --head <dir> --crossing";
 
 function main(): number {
   const args = parseSynthToolArgs(process.argv.slice(2), USAGE, "--crossing");
@@ -31,7 +31,9 @@ function main(): number {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     process.stdout.write(renderTable(verdict.rows));
-    for (const line of [...verdict.breaches, ...verdict.warnings, ...databaseChangeNotes(stacks)]) process.stdout.write(`${line}\n`);
+    for (const line of [...verdict.breaches, ...verdict.warnings]) process.stdout.write(`${line}\n`);
+    // Folded like the table: one database's note is about 300 characters.
+    for (const line of databaseChangeNotes(stacks).flatMap((note) => foldLine(note))) process.stdout.write(`${line}\n`);
   }
   return verdict.breaches.length > 0 ? 1 : 0;
 }
