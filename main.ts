@@ -31,12 +31,12 @@ async function main(): Promise<void> {
     // Worker processes for a large fleet, this process for a small one (synth/fleet-synth.ts).
     await synthesizeFleet(config, staging, { progress: progressLines((line) => process.stderr.write(`${line}\n`)) });
 
-    const { capacity, costWarnings } = checkFleet(staging, config.environments);
+    const { capacity, costWarnings, notices } = checkFleet(staging, config.environments);
     if (capacity.breaches.length > 0) {
       discardStaging(staging); // process.exit skips the finally below
       fail(capacity.breaches, `${capacity.breaches.length} quota(s) would be exceeded; nothing was written. See \`npm run capacity\`.`);
     }
-    for (const warning of [...capacity.warnings, ...costWarnings]) process.stderr.write(`${warning}\n`);
+    for (const warning of [...capacity.warnings, ...costWarnings, ...notices]) process.stderr.write(`${warning}\n`);
     promoteStaging(staging, outdir);
   } finally {
     discardStaging(staging);

@@ -6,6 +6,7 @@
  */
 import { platformStackName, tenantStackName } from "../modules/naming";
 import { PLATFORM_CONTRACT_PARAMETER, type PlatformContractKey } from "../modules/platform-contract";
+import { AlarmRouting, alarmRoutingOf, formatAlarmRouting } from "./alarm-routing";
 import { asList, BoundaryVerdict, boundaryAllows, conditionSatisfied, Grant, grantsOf, parseStatements, pinnedValue, Statement, substituteVariables } from "./iam";
 
 type Json = Record<string, any>;
@@ -59,6 +60,8 @@ export interface TenantAudit {
     readonly publicIps: string[];
     readonly internetEgress: string[];
   };
+  /** Where the tenant's alarms go and who receives them. */
+  readonly alarmRouting: AlarmRouting;
   readonly notes: string[];
 }
 
@@ -443,6 +446,7 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     roles,
     boundaryCeiling,
     exposure: { securityGroups, services, buckets, keyPolicies, publicIps, internetEgress },
+    alarmRouting: alarmRoutingOf(tenantJson, platformJson),
     notes,
   };
 }
@@ -493,6 +497,9 @@ export function formatAudit(a: TenantAudit): string {
   }
   out.push(`  public IPs: ${a.exposure.publicIps.length ? a.exposure.publicIps.join("; ") : "none"}`);
   out.push(`  internet egress: ${a.exposure.internetEgress.length ? a.exposure.internetEgress.join("; ") : "none"}`);
+
+  h("Alarm routing");
+  out.push(...formatAlarmRouting(a.alarmRouting, (ref) => (ref.includes("alarmTopicArn") ? "the platform alarm topic" : ref)));
 
   h("Notes");
   for (const n of a.notes) out.push(`  ${n}`);

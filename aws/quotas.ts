@@ -54,6 +54,23 @@ export const QUOTAS = {
     adjustable: false,
     documentation: "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-limits.html",
   },
+  costAnomalyServicesMonitors: {
+    title: "Cost Anomaly Detection AWS services monitors",
+    scope: "account",
+    defaultLimit: 1,
+    adjustable: false,
+    hardMaximum: 1,
+    documentation: "https://aws.amazon.com/aws-cost-management/aws-cost-anomaly-detection/faqs/",
+    note: "AWS may have created one in the account already: set costAnomalies.existingServicesMonitorArn",
+  },
+  costAnomalyCustomMonitors: {
+    title: "Cost Anomaly Detection custom monitors",
+    scope: "account",
+    defaultLimit: 500,
+    adjustable: false,
+    documentation: "https://aws.amazon.com/aws-cost-management/aws-cost-anomaly-detection/faqs/",
+    note: "tag monitors (costAnomalies.monitors: per-tenant) only in a management or standalone account",
+  },
   securityGroups: {
     title: "VPC security groups",
     scope: "region",

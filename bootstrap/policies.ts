@@ -455,6 +455,15 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
       Condition: { StringEquals: { "iam:PermissionsBoundary": boundaries }, ArnEquals: { "iam:PolicyARN": attachablePolicyArns(partition) } },
     },
     {
+      // A tenant's spend stop is attached by AWS Budgets, outside Terraform; destroying the task
+      // roles (force_detach_policies) must detach it, and only it (#26).
+      Sid: "DetachSpendStops",
+      Effect: "Allow",
+      Action: "iam:DetachRolePolicy",
+      Resource: iam(`role/${NAME_PREFIX}-*-task`),
+      Condition: { ArnLike: { "iam:PolicyARN": iam(`policy/${NAME_PREFIX}-*-spend-stop`) } },
+    },
+    {
       Sid: "ManageProjectRoles",
       Effect: "Allow",
       Action: ofService("iam").filter((a) => /^iam:(DeleteRole|UpdateRole|UpdateRoleDescription|UpdateAssumeRolePolicy|TagRole|UntagRole)$/.test(a)),

@@ -430,6 +430,15 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     delete: ["logs:DeleteLogGroup"],
     tag: ["logs:TagResource", "logs:UntagResource"],
   },
+  aws_sns_topic_subscription: {
+    source: "internal/service/sns/topic_subscription.go",
+    // Subscribe, then the attributes it waits on and sets (filter policy and its scope).
+    create: ["sns:Subscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"],
+    read: ["sns:GetSubscriptionAttributes"],
+    update: ["sns:SetSubscriptionAttributes"],
+    delete: ["sns:Unsubscribe"],
+    tag: none,
+  },
   aws_cloudwatch_log_metric_filter: {
     source: "internal/service/logs/metric_filter.go",
     create: ["logs:PutMetricFilter"],

@@ -8,8 +8,9 @@
  */
 import { readSynthesizedStacks } from "../synth/synth-output";
 import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTemp } from "../synth/synth-cli";
+import { databaseChangeNotes } from "./database-changes";
 import { checkCapacity } from "./gate";
-import { CapacityReport, crossingLine, renderTable } from "./report";
+import { CapacityReport, crossingLine, foldLine, renderTable } from "./report";
 
 const USAGE = "usage: npm run capacity -- [--json] [--synth-dir <dir>] | --base <dir> --head <dir> --crossing";
 
@@ -26,11 +27,13 @@ function main(): number {
   const stacks = args.dir ? readSynthesizedStacks(args.dir) : synthesizeToTemp(config);
   const verdict = checkCapacity(stacks, config.environments);
   if (args.json) {
-    const report: CapacityReport = { quotas: verdict.rows, breaches: verdict.breaches, warnings: verdict.warnings };
+    const report: CapacityReport = { quotas: verdict.rows, breaches: verdict.breaches, warnings: verdict.warnings, databaseChanges: databaseChangeNotes(stacks) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     process.stdout.write(renderTable(verdict.rows));
     for (const line of [...verdict.breaches, ...verdict.warnings]) process.stdout.write(`${line}\n`);
+    // Folded like the table: one database's note is about 300 characters.
+    for (const line of databaseChangeNotes(stacks).flatMap((note) => foldLine(note))) process.stdout.write(`${line}\n`);
   }
   return verdict.breaches.length > 0 ? 1 : 0;
 }

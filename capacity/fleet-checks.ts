@@ -7,6 +7,8 @@
 import { capacityVerdict, type CapacityVerdict } from "./gate";
 import { UsageCounter } from "./usage";
 import type { EnvironmentsConfig } from "../config/environment-schema";
+import { alarmRoutingNotices } from "../config/alarm-routing";
+import { costAllocationTagNotices } from "../cost/allocation-tag-notice";
 import { CostWarnings } from "../cost/gate";
 import { eachSynthesizedStack } from "../synth/synth-output";
 
@@ -14,6 +16,8 @@ export interface FleetChecks {
   readonly capacity: CapacityVerdict;
   /** One line per tenant over its budget (or one saying why there is no estimate). */
   readonly costWarnings: string[];
+  /** One line per environment whose cost-allocation tags Terraform does not activate (yet), or whose alarms reach nobody. */
+  readonly notices: string[];
 }
 
 /** Runs the checks over the synth output in `outdir` (manifest.json + stacks/<name>/cdk.tf.json). */
@@ -24,5 +28,5 @@ export function checkFleet(outdir: string, environments: EnvironmentsConfig): Fl
     usage.add(name, json);
     cost.add(name, json);
   }
-  return { capacity: capacityVerdict(usage.meters(), environments), costWarnings: cost.lines() };
+  return { capacity: capacityVerdict(usage.meters(), environments), costWarnings: cost.lines(), notices: [...costAllocationTagNotices(environments), ...alarmRoutingNotices(environments)] };
 }

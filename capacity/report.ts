@@ -23,6 +23,8 @@ export const CapacityReportSchema = z.strictObject({
   ),
   breaches: z.array(z.string()),
   warnings: z.array(z.string()),
+  /** When each database's instance changes take effect (applyImmediately), one line per instance. */
+  databaseChanges: z.array(z.string()),
 });
 export type CapacityReport = z.infer<typeof CapacityReportSchema>;
 
@@ -34,7 +36,25 @@ export type CapacityReport = z.infer<typeof CapacityReportSchema>;
  * → `database_clients-security-group`), which keeps the table about 100 columns wide.
  */
 export function shortSubject(subject: string): string {
-  return subject.replace(/^[a-z0-9-]+\//, "").replace(/_[0-9A-F]{8}$/, "");
+  return subject
+    .replace(/^[a-z0-9-]+\//, "")
+    // A subject that is a reference (`${aws_cloudwatch_log_group.egress-proxy_log-group_1200BF85.name}`,
+    // a log group named by its own resource) reads as that resource's id.
+    .replace(/^\$\{[a-z0-9_]+\.([A-Za-z0-9_-]+)\.[a-z_]+\}$/, "$1")
+    .replace(/_[0-9A-F]{8}$/, "");
+}
+
+/** A long note folded at word boundaries into lines of at most `width` columns, continuations indented. */
+export function foldLine(line: string, width = 100): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (const word of line.split(" ")) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = `  ${word}`;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  return [...lines, current];
 }
 
 /** The quota that runs out first as tenants like the median one are added, or undefined. */

@@ -87,6 +87,10 @@ export class UsageCounter {
       const count = types.reduce((n, t) => n + resourcesOf(json, t).length, 0);
       if (count > 0) add(meter(quota, environment, region), count, tenant);
     }
+    // Cost Anomaly Detection: one AWS services monitor (DIMENSIONAL) and 500 custom monitors per account.
+    for (const [, monitor] of resourcesOf(json, "aws_ce_anomaly_monitor")) {
+      add(meter(monitor.monitor_type === "DIMENSIONAL" ? "costAnomalyServicesMonitors" : "costAnomalyCustomMonitors", environment), 1, tenant);
+    }
     const standardParameters = resourcesOf(json, "aws_ssm_parameter").filter(([, p]) => (p.tier ?? "Standard") === "Standard").length;
     if (standardParameters > 0) add(meter("ssmStandardParameters", environment, region), standardParameters, tenant);
 

@@ -1,6 +1,7 @@
 import { describeFargateMemory, isValidFargateMemory } from "./fargate";
 import { z } from "zod";
 import { QUOTA_NAMES } from "../aws/quotas";
+import { ZONE_ID_PATTERN, zoneIdsFor } from "./availability-zones";
 import { RolloutConfigSchema } from "./rollout-schema";
 
 /**
@@ -55,6 +56,20 @@ export const DatabaseConfigSchema = z.strictObject({
   allocatedStorageGiB: z.number().int().min(20).max(65536),
   multiAz: z.boolean(),
   backupRetentionDays: z.number().int().min(1).max(35),
+  /**
+   * Whether a change of instanceClass, multiAz or allocatedStorageGiB is applied by the deploy
+   * that ships it (`true`: a Multi-AZ failover or a restart of a few minutes, at deploy time) or
+   * waits for the instance's weekly maintenance window (`false`). Until it is applied the instance
+   * runs the old class while the capacity gate and the connections alarm already count the new
+   * one; `npm run capacity` says so.
+   */
+  applyImmediately: z.boolean().default(false),
+  /** Days RDS's PostgreSQL and upgrade logs (slow statements with their literals: tenant data) are kept. */
+  logRetentionDays: z
+    .number()
+    .int()
+    .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].includes(d), "one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365")
+    .default(30),
 });
 
 /** Sizing of a region's egress proxy; every tenant's internet traffic passes through it. */
@@ -82,6 +97,19 @@ export const RegionConfigSchema = z.strictObject({
   vpcCidr: cidrBlock(16, 20),
   /** Availability zones the VPC spans. */
   availabilityZoneCount: z.number().int().min(2).max(4).default(2),
+  /**
+   * The zones, by zone id (`aws ec2 describe-availability-zones --query 'AvailabilityZones[].ZoneId'`),
+   * in order; the VPC uses the first `availabilityZoneCount`. Ids name the same physical zone in
+   * every account and never shift when a zone is impaired. An existing VPC must list the ids its
+   * subnets already use (`aws ec2 describe-subnets --query 'Subnets[].AvailabilityZoneId'`), or its
+   * subnets are replaced. @default config/availability-zones.ts DEFAULT_ZONE_IDS for the region
+   */
+  availabilityZoneIds: z
+    .array(z.string().regex(ZONE_ID_PATTERN, "a zone id like use1-az1"))
+    .min(2)
+    .max(6)
+    .refine((ids) => new Set(ids).size === ids.length, "each zone id once")
+    .optional(),
   /** `single` saves cost; `per-az` keeps egress up when one zone fails. */
   natGateways: z.enum(["single", "per-az"]).default("single"),
   /** Deploy the platform stack even while no tenant lives in this region. */
@@ -112,6 +140,34 @@ export const OffboardingConfigSchema = z.strictObject({
   logGroup: z.enum(["delete", "retain"]).default("delete"),
 });
 
+/**
+ * Cost Anomaly Detection for the environment (README "Cost anomalies"). An account may have one
+ * AWS services monitor and 500 custom monitors, and custom monitors on cost-allocation tags can
+ * be created only in an Organizations management account
+ * (https://docs.aws.amazon.com/cost-management/latest/userguide/getting-started-ad.html).
+ */
+export const CostAnomalyConfigSchema = z.strictObject({
+  /**
+   * `account`: one AWS services monitor per environment (account), created by the platform stack
+   * that owns account-wide resources, with an immediate subscription to the alarm topic; works in
+   * member accounts and at any fleet size. `per-tenant`: one tag monitor per tenant on its
+   * TenantID value; only in a management or standalone account, and at most 500 per account
+   * (the capacity gate counts them). `off`: none.
+   */
+  monitors: z.enum(["account", "per-tenant", "off"]).default("account"),
+  /**
+   * An AWS services monitor the account already has (AWS creates `Default-Services-Monitor` in some
+   * new accounts, and an account may have only one): `account` mode subscribes to it instead of
+   * creating one. @default none: the platform stack creates the services monitor
+   */
+  existingServicesMonitorArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:ce::\d{12}:anomalymonitor\/[0-9a-f-]{36}$/, "a Cost Explorer anomaly monitor ARN like arn:aws:ce::111111111111:anomalymonitor/<uuid>")
+    .optional(),
+  /** Smallest anomaly (total impact, USD) the account-wide subscription sends to the alarm topic. */
+  accountThresholdUsd: z.number().min(1).max(1000000).default(100),
+});
+
 export const EnvironmentConfigSchema = z.strictObject({
   /** The AWS account this environment deploys into; providers refuse any other. */
   accountId: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"),
@@ -129,12 +185,15 @@ export const EnvironmentConfigSchema = z.strictObject({
   /** Default CostCenter tag for this environment's resources. */
   costCenter: z.string().min(1).max(128),
   /**
-   * Whether this account activates the cost-allocation tags (TenantID, CostCenter, Environment)
-   * itself. Only an Organizations management (payer) account can activate them for its members:
-   * set `false` for a member account and activate the tags in the payer account (README "What a
-   * tenant costs").
+   * Whether Terraform activates the cost-allocation tags (TenantID, CostCenter, Environment) in
+   * this account. Off by default: AWS lists a tag key for activation only once it has been on a
+   * resource in billing data (up to 24 hours after the first tenant deploys), and the provider
+   * fails the create of a key that is not listed yet (ce/cost_allocation_tag.go), so no first
+   * apply may depend on it. Set `true` once `aws ce list-cost-allocation-tags --tag-keys TenantID`
+   * lists the key; leave it `false` in an Organizations member account, whose payer account
+   * activates the tags (README "What a tenant costs").
    */
-  activateCostAllocationTags: z.boolean().default(true),
+  activateCostAllocationTags: z.boolean().default(false),
   /** Agent container image in the platform ECR repository: a tag, or a `sha256:` digest. */
   agentImage: z
     .string()
@@ -155,13 +214,36 @@ export const EnvironmentConfigSchema = z.strictObject({
     .strictObject(Object.fromEntries(QUOTA_NAMES.map((name) => [name, z.number().int().positive()])) as Record<(typeof QUOTA_NAMES)[number], z.ZodNumber>)
     .partial()
     .optional(),
+  /**
+   * Who receives the environment's alarms and anomaly alerts (every region's alarm topic): e-mail
+   * addresses (each confirms once) and https endpoints (chat webhook bridges and the like).
+   * @default none: alarms reach nobody, and every synth says so
+   */
+  alarmSubscriptions: z
+    .array(
+      z.discriminatedUnion("protocol", [
+        z.strictObject({ protocol: z.literal("email"), endpoint: z.email({ message: "an e-mail address" }) }),
+        z.strictObject({ protocol: z.literal("https"), endpoint: z.string().regex(/^https:\/\/\S+$/, "an https:// URL") }),
+      ]),
+    )
+    .max(20)
+    .refine((list) => new Set(list.map((s) => `${s.protocol}:${s.endpoint}`)).size === list.length, "each endpoint once")
+    .default([]),
+  /** Cost Anomaly Detection; every field has a default. */
+  costAnomalies: CostAnomalyConfigSchema.prefault({}),
   /** Offboarding settings; every field has a default. */
   offboarding: OffboardingConfigSchema.prefault({}),
   /** Fleet deploy rings, bake times, failure budgets and concurrency (config/rollout-schema.ts); absent: every default. */
   rollout: RolloutConfigSchema.optional(),
   regions: z
     .record(z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1").max(MAX_REGION_LENGTH), RegionConfigSchema)
-    .refine((r) => Object.keys(r).length > 0, "at least one region"),
+    .refine((r) => Object.keys(r).length > 0, "at least one region")
+    .superRefine((regions, ctx) => {
+      for (const [region, config] of Object.entries(regions)) {
+        const zones = zoneIdsFor(region, config.availabilityZoneCount, config.availabilityZoneIds);
+        if (typeof zones === "string") ctx.addIssue({ code: "custom", path: [region, "availabilityZoneIds"], message: zones });
+      }
+    }),
 });
 
 export const EnvironmentsSchema = z
@@ -172,3 +254,4 @@ export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;
 export type OffboardingConfig = z.infer<typeof OffboardingConfigSchema>;
+export type CostAnomalyConfig = z.infer<typeof CostAnomalyConfigSchema>;

@@ -159,6 +159,12 @@ export const TenantSchema = z.strictObject({
    */
   databaseDeletion: z.enum(["retain", "drop"]).default("retain"),
   /**
+   * Who hears this tenant's own alarms (its agents' CPU, memory and task shortfall, its database
+   * storage), besides the environment's alarmSubscriptions: a filtered e-mail subscription of the
+   * platform's alarm topic that delivers only these alarms.
+   */
+  alarmEmails: z.array(z.email({ message: "an e-mail address" })).max(10).refine((l) => new Set(l).size === l.length, "each address once").default([]),
+  /**
    * Database storage (own schema plus rows in the shared tables) at which the platform's alarm
    * topic is told, in GiB. PostgreSQL cannot cap a tenant's storage; this alarm names it.
    */

@@ -26,8 +26,12 @@ export const CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights";
  * the desired count inside its range) and is short.
  */
 export class AgentAlarms extends Construct {
+  /** Names of the alarms created, for routing them (AlarmSubscriptions alarmNames). */
+  public readonly alarmNames: string[];
+
   constructor(scope: Construct, id: string, props: AgentAlarmsProps) {
     super(scope, id);
+    this.alarmNames = ["cpu-high", "memory-high", "tasks-short"].map(props.alarmName);
     const threshold = props.thresholdPercent ?? 85;
     if (!(threshold > 0 && threshold <= 100)) {
       throw new Error(`AgentAlarms ${props.serviceName}: thresholdPercent must be in (0, 100], got ${threshold}`);

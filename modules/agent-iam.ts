@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { dependable, type ITerraformDependable } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { PolicyStatement, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
@@ -42,6 +42,7 @@ export class AgentIam extends Construct {
   public readonly taskRoleNameRefs: Record<string, string> = {};
   private readonly executionRoleId: string;
   private readonly taskRoleIds: Record<string, string> = {};
+  private readonly taskRoles: IamRole[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: AgentIamProps) {
     super(scope, id);
@@ -81,11 +82,24 @@ export class AgentIam extends Construct {
         permissionsBoundary: props.permissionsBoundaryArn,
         maxSessionDuration: 3600,
         tags: { ...tags, [DATABASE_USER_PRINCIPAL_TAG]: props.databaseUser },
+        // AWS Budgets attaches the tenant's spend-stop policy outside Terraform; iam/role.go
+        // detaches managed policies on delete only with force_detach_policies, else DeleteConflict.
+        forceDetachPolicies: true,
       });
+      this.taskRoles.push(role);
       this.taskRoleArns[agent] = role.arn;
       this.taskRoleNameRefs[agent] = role.name;
       this.taskRoleIds[agent] = role.id;
     }
+  }
+
+  /**
+   * Orders every task role after `policy`, so a destroy deletes the roles (detaching whatever is
+   * attached) before the policy: iam/policy.go deletes a managed policy without detaching it, and
+   * DeletePolicy fails with DeleteConflict while any role still has it.
+   */
+  public taskRolesOutlivedBy(policy: ITerraformDependable): void {
+    for (const role of this.taskRoles) role.dependsOn = [...(role.dependsOn ?? []), dependable(policy)];
   }
 
   /** Every role of the tenant, for the tenant key's policy. */

@@ -30,13 +30,7 @@ export class AlarmTopic extends Construct {
     new SnsTopicPolicy(this, "policy", {
       arn: topic.arn,
       policy: renderPolicy([
-        {
-          Sid: "AccountAdministration",
-          Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
-          Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
-          Resource: topic.arn,
-        },
+        topicAdministration(topic.arn, props.accountId),
         // CloudWatch alarms, and Cost Anomaly Detection for tenants' anomaly subscriptions.
         ...PUBLISHERS.map(([sid, service]): PolicyStatement => ({
           Sid: sid,
@@ -46,16 +40,32 @@ export class AlarmTopic extends Construct {
           Resource: topic.arn,
           Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
         })),
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "sns:Publish",
-          Resource: topic.arn,
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
+        denyInsecurePublish(topic.arn),
       ]),
     });
     this.topicArn = topic.arn;
   }
+}
+
+/** The account's own administration of a topic (IAM policies of the account then decide who may). */
+export function topicAdministration(topicArn: string, accountId: string): PolicyStatement {
+  return {
+    Sid: "AccountAdministration",
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+    Action: ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"],
+    Resource: topicArn,
+  };
+}
+
+/** A topic policy statement refusing publishes over plain HTTP (every topic policy carries it). */
+export function denyInsecurePublish(topicArn: string): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "sns:Publish",
+    Resource: topicArn,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
 }

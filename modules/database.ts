@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -69,6 +70,25 @@ export interface DatabaseProps {
   readonly connectionsAlarmPercent?: number;
   /** Percent of allocated storage left at which the storage alarm fires. @default 10 */
   readonly freeStorageAlarmPercent?: number;
+  /**
+   * Whether instance changes (class, Multi-AZ, storage) are applied by the apply that makes them
+   * (`apply_immediately`), or wait for the weekly maintenance window. Always written explicitly.
+   */
+  readonly applyImmediately: boolean;
+  /**
+   * Days the exported PostgreSQL and upgrade logs are kept. They hold slow statements with their
+   * literals (tenant data), so they are encrypted with `kmsKeyArn`, whose policy must let
+   * CloudWatch Logs use it for `/aws/rds/instance/<identifier>/*`. @default 30
+   */
+  readonly logRetentionDays?: number;
+}
+
+/** Logs the instance exports to CloudWatch Logs (`enabled_cloudwatch_logs_exports`). */
+export const DATABASE_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+/** The log group RDS writes an export to: `/aws/rds/instance/<identifier>/<log>`. */
+export function databaseLogGroupName(identifier: string, log: string): string {
+  return `/aws/rds/instance/${identifier}/${log}`;
 }
 
 /**
@@ -155,7 +175,10 @@ export class Database extends Construct {
       description: "Isolated subnets: no route to or from the internet",
     });
     const parameters = new DbParameterGroup(this, "parameters", {
-      name: names.parameterGroup(major),
+      // name, family and description are ForceNew (rds/parameter_group.go): with
+      // create_before_destroy the replacement must not take the old group's name, or
+      // CreateDBParameterGroup fails with DBParameterGroupAlreadyExists. A prefix gets a unique suffix.
+      namePrefix: `${names.parameterGroup(major)}-`,
       family: `postgres${major}`,
       description: "TLS only, connection and DDL logging, tenant availability limits",
       parameter: [
@@ -186,6 +209,18 @@ export class Database extends Construct {
       policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     });
 
+    // RDS creates the export log groups itself, without a key and kept forever, unless they
+    // exist before the instance starts exporting: declared here, encrypted and with a retention.
+    const logRetentionDays = props.logRetentionDays ?? 30;
+    const logGroups = DATABASE_LOG_EXPORTS.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `${log}-log-group`, {
+          name: databaseLogGroupName(props.identifier, log),
+          kmsKeyId: props.kmsKeyArn,
+          retentionInDays: logRetentionDays,
+        }),
+    );
+
     const instance = new DbInstance(this, "instance", {
       identifier: props.identifier,
       engine: "postgres",
@@ -212,7 +247,9 @@ export class Database extends Construct {
       skipFinalSnapshot: false,
       finalSnapshotIdentifier: names.finalSnapshot,
       autoMinorVersionUpgrade: true,
-      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      enabledCloudwatchLogsExports: [...DATABASE_LOG_EXPORTS],
+      // Explicit either way: whether a class, Multi-AZ or storage change waits for the maintenance window.
+      applyImmediately: props.applyImmediately,
       monitoringInterval: 60,
       monitoringRoleArn: monitoringRole.arn,
       // Performance Insights does not run on the micro and small classes (their plans would fail).
@@ -224,7 +261,8 @@ export class Database extends Construct {
       lifecycle: { preventDestroy: true },
       // RDS checks the monitoring role's permissions at create ("does not include the required
       // permissions for: ENHANCED_MONITORING"); the role ARN alone does not wait for them.
-      dependsOn: [monitoringPolicy],
+      // ... and the export log groups must exist first, or RDS creates them unencrypted.
+      dependsOn: [monitoringPolicy, ...logGroups],
     });
 
     // DatabaseConnections counts every client connection, also those still authenticating:

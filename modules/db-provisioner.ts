@@ -3,12 +3,16 @@ import { AssetType, ITerraformDependable, TerraformAsset, Token } from "cdktf";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { denyInsecurePublish, topicAdministration } from "./alarm-topic";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ProvisionerBundle } from "../db/bundle";
 import { EXPORT_PREFIX, MeasureEvent, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME, ReapEvent } from "../db/contract";
@@ -121,6 +125,12 @@ export interface DbProvisionerProps {
    * @default "rate(15 minutes)"
    */
   readonly measureSchedule?: string | false;
+  /**
+   * Where an alarm goes when a scheduled (asynchronous) run fails: Lambda retries an
+   * asynchronous invocation twice and then drops it, so without a failure destination nobody
+   * learns that tenants stopped being reaped or measured.
+   */
+  readonly alarmTopicArn: string;
 }
 
 /**
@@ -243,6 +253,32 @@ export class DbProvisioner extends Construct {
       // X-Ray accepts no resource-level scoping either.
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
     ];
+    // Failed asynchronous invocations (the schedules below): after Lambda's two retries the
+    // event goes to this topic (the function's dead-letter target, with the error code and
+    // message as attributes) instead of being dropped, and an alarm on it reaches people.
+    // Encrypted with the platform key.
+    const failures = new SnsTopic(this, "failed-invocations", {
+      name: `${props.functionName}-failed`,
+      kmsMasterKeyId: props.kmsKeyArn,
+    });
+    new SnsTopicPolicy(this, "failed-invocations-policy", {
+      arn: failures.arn,
+      policy: renderPolicy([
+        topicAdministration(failures.arn, props.accountId),
+        denyInsecurePublish(failures.arn),
+      ]),
+    });
+    statements.push(
+      { Sid: "RecordFailedAsyncInvocations", Effect: "Allow", Action: "sns:Publish", Resource: failures.arn },
+      {
+        // SNS encrypts the failure records with the platform key on the function role's behalf.
+        Sid: "EncryptFailureRecordsWithPlatformKey",
+        Effect: "Allow",
+        Action: "kms:GenerateDataKey",
+        Resource: props.kmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": `sns.${props.region}.amazonaws.com` } },
+      },
+    );
     const policy = new IamRolePolicy(this, "policy", { name: "db-provisioner", role: role.id, policy: renderPolicy(statements) });
 
     // The zip is built once per process (db/bundle.ts) and copied into each platform
@@ -269,6 +305,8 @@ export class DbProvisioner extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       tracingConfig: { mode: "Active" },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      // Asynchronous invocations that still fail after Lambda's two retries (the schedules).
+      deadLetterConfig: { targetArn: failures.arn },
       vpcConfig: { subnetIds: props.subnetIds, securityGroupIds: [securityGroup.id, ...props.securityGroupIds] },
       environment: {
         variables: {
@@ -284,6 +322,22 @@ export class DbProvisioner extends Construct {
       // The role needs its ENI permissions before Lambda attaches the function to the VPC, and
       // the function its network paths before anything invokes it.
       dependsOn: [policy, logGroup, ...networkRules],
+    });
+
+    new CloudwatchMetricAlarm(this, "failed-invocations-alarm", {
+      alarmName: `${props.functionName}-failed-runs`,
+      alarmDescription: `A scheduled run of ${props.functionName} (reap or measure) failed after Lambda's retries: see the function's log`,
+      namespace: "AWS/SNS",
+      metricName: "NumberOfMessagesPublished",
+      dimensions: { TopicName: failures.name },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
     });
 
     if (props.migrateOnDeploy ?? true) {

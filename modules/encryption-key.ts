@@ -13,10 +13,10 @@ export interface EncryptionKeyProps {
   readonly alias: string;
   readonly description: string;
   /**
-   * Lets CloudWatch Logs in this region encrypt log groups whose name matches this pattern
-   * (e.g. `/openclaw/production/acme*`). @default logs may not use the key
+   * Lets CloudWatch Logs in this region encrypt log groups whose name matches this pattern, or
+   * any of these patterns (e.g. `/openclaw/production/acme*`). @default logs may not use the key
    */
-  readonly logGroupNamePattern?: string;
+  readonly logGroupNamePattern?: string | readonly string[];
   /** Further statements (e.g. a tenant's roles). Keep them scoped; the key policy is the last line. */
   readonly additionalStatements?: PolicyStatement[];
   /** Days AWS waits before deleting a scheduled key (ScheduleKeyDeletion accepts 7-30). @default 30 */
@@ -55,7 +55,8 @@ export class EncryptionKey extends Construct {
         Resource: "*",
       },
     ];
-    if (props.logGroupNamePattern) {
+    const logGroupArns = [props.logGroupNamePattern ?? []].flat().map((p) => `arn:aws:logs:${props.region}:${props.accountId}:log-group:${p}`);
+    if (logGroupArns.length > 0) {
       statements.push({
         Sid: "CloudWatchLogsForOwnLogGroups",
         Effect: "Allow",
@@ -64,7 +65,7 @@ export class EncryptionKey extends Construct {
         Resource: "*",
         Condition: {
           ArnLike: {
-            "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${props.region}:${props.accountId}:log-group:${props.logGroupNamePattern}`,
+            "kms:EncryptionContext:aws:logs:arn": logGroupArns.length === 1 ? logGroupArns[0] : logGroupArns,
           },
         },
       });

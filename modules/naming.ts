@@ -197,9 +197,13 @@ export function agentAlarmName(tenantId: string, agent: string, metric: string):
   return `${NAME_PREFIX}-${tenantId}-${agent}-${metric}`;
 }
 
-/** A tenant's application inference profile for one model (config/bedrock-models.ts short name). */
-export function tenantInferenceProfileName(tenantId: string, modelShortName: string): string {
-  return `${NAME_PREFIX}-${tenantId}-${modelShortName}`;
+/**
+ * A tenant's application inference profile for one model (config/bedrock-models.ts short name);
+ * `revision` (8 hex characters) changes whenever the profile must be replaced, so the
+ * replacement can exist beside the old profile (create_before_destroy).
+ */
+export function tenantInferenceProfileName(tenantId: string, modelShortName: string, revision: string): string {
+  return `${NAME_PREFIX}-${tenantId}-${modelShortName}-${revision}`;
 }
 
 /** Managed policy the tenant's budget action attaches to its task roles: denies Bedrock invocation. */

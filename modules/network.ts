@@ -1,8 +1,6 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
-import { Fn } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
@@ -25,8 +23,11 @@ export interface NetworkProps {
   readonly namePrefix: string;
   /** The VPC's IPv4 range, /16 to /20. */
   readonly vpcCidr: string;
-  /** Availability zones to span, 2 to 4. */
-  readonly availabilityZoneCount: number;
+  /**
+   * Zone ids to span, 2 to 4, in order (use1-az1, ...). Ids, not names: they name the same
+   * physical zone in every account and do not shift when a zone is impaired.
+   */
+  readonly availabilityZoneIds: readonly string[];
   /** `single`: one NAT gateway (cheaper); `per-az`: one per zone (egress survives a zone outage). */
   readonly natGateways: "single" | "per-az";
   /** KMS key that encrypts the flow-log group. */
@@ -59,7 +60,7 @@ export class Network extends Construct {
   public readonly vpcId: string;
   public readonly vpcCidr: string;
   public readonly privateSubnetIds: string[];
-  /** Zone name of each private subnet, in the order of privateSubnetIds. */
+  /** Zone name of each private subnet (as AWS reports it), in the order of privateSubnetIds. */
   public readonly privateSubnetZones: string[] = [];
   public readonly isolatedSubnetIds: string[];
   /** Route tables of the private and isolated tiers, for gateway endpoints. */
@@ -69,16 +70,15 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    const zones = props.availabilityZoneCount;
-    requireInteger(`Network ${props.namePrefix}`, "availabilityZoneCount", zones, 2, 4);
+    const zones = props.availabilityZoneIds.length;
+    requireInteger(`Network ${props.namePrefix}`, "availabilityZoneIds.length", zones, 2, 4);
+    for (const id of props.availabilityZoneIds) {
+      if (!/^[a-z]{2,6}\d-az\d{1,2}$/.test(id)) throw new Error(`Network ${props.namePrefix}: availabilityZoneIds must be zone ids like use1-az1, got ${id}`);
+    }
     const name = (suffix: string) => ({ Name: nameUnder(props.namePrefix, suffix) });
-
-    const azs = new DataAwsAvailabilityZones(this, "zones", {
-      state: "available",
-      // Local and Wavelength zones lack the services (RDS, endpoints) this VPC needs.
-      filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
-    });
-    const zoneName = (i: number) => Fn.element(azs.names, i);
+    // A literal zone id per subnet (availability_zone_id, ForceNew like availability_zone in
+    // ec2/vpc_subnet.go): nothing read at plan time can move a subnet to another zone.
+    const zoneId = (i: number) => props.availabilityZoneIds[i];
 
     const vpc = new Vpc(this, "vpc", {
       cidrBlock: props.vpcCidr,
@@ -141,7 +141,7 @@ export class Network extends Construct {
     for (let i = 0; i < zones; i++) {
       const publicSubnet = new Subnet(this, `public-${i}`, {
         vpcId: vpc.id,
-        availabilityZone: zoneName(i),
+        availabilityZoneId: zoneId(i),
         cidrBlock: cidrSubnet(props.vpcCidr, 5, 24 + i),
         mapPublicIpOnLaunch: false, // NAT gateways get Elastic IPs; nothing else is public
         tags: name(`public-${i}`),
@@ -154,7 +154,7 @@ export class Network extends Construct {
 
       const privateSubnet = new Subnet(this, `private-${i}`, {
         vpcId: vpc.id,
-        availabilityZone: zoneName(i),
+        availabilityZoneId: zoneId(i),
         cidrBlock: cidrSubnet(props.vpcCidr, 3, i),
         mapPublicIpOnLaunch: false,
         tags: name(`private-${i}`),
@@ -168,12 +168,12 @@ export class Network extends Construct {
       this.privateEgressRoutes.push(egress);
       new RouteTableAssociation(this, `private-${i}-association`, { subnetId: privateSubnet.id, routeTableId: privateRoutes.id });
       this.privateSubnetIds.push(privateSubnet.id);
-      this.privateSubnetZones.push(zoneName(i));
+      this.privateSubnetZones.push(privateSubnet.availabilityZone);
       privateRouteTableIds.push(privateRoutes.id);
 
       const isolatedSubnet = new Subnet(this, `isolated-${i}`, {
         vpcId: vpc.id,
-        availabilityZone: zoneName(i),
+        availabilityZoneId: zoneId(i),
         cidrBlock: cidrSubnet(props.vpcCidr, 4, 8 + i),
         mapPublicIpOnLaunch: false,
         tags: name(`isolated-${i}`),

@@ -18,6 +18,11 @@ export interface ServiceRoleBoundaryProps {
    */
   readonly exportBucketArnPatterns: readonly string[];
   /**
+   * SNS topics a platform function may publish its failed asynchronous invocations to (the DB
+   * provisioner's dead-letter topic). @default none
+   */
+  readonly deadLetterTopicArns?: readonly string[];
+  /**
    * The egress proxy's needs (modules/egress-proxy.ts): pull its image from the platform
    * repository, read the tenants' allowlists under this SSM path, read and write the tenants'
    * proxy credential secrets (this ARN pattern) through their keys. @default no egress proxy
@@ -81,6 +86,7 @@ export class ServiceRoleBoundary extends Construct {
           Resource: "*",
         },
         { Sid: "Traces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+        ...(props.deadLetterTopicArns?.length ? [{ Sid: "DeadLetterTopics", Effect: "Allow" as const, Action: "sns:Publish", Resource: [...props.deadLetterTopicArns] }] : []),
         ...(props.egressProxy ? egressProxyCeiling(region, accountId, props.egressProxy) : []),
       ]),
     });

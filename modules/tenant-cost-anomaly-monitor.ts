@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { CeAnomalyMonitor } from "@cdktf/provider-aws/lib/ce-anomaly-monitor";
 import { CeAnomalySubscription } from "@cdktf/provider-aws/lib/ce-anomaly-subscription";
+import { tagExpressionJson } from "./cost-anomaly-expression";
 import { TENANT_RESOURCE_TAG } from "./tenant-permissions-boundary";
 
 export interface TenantCostAnomalyMonitorProps {
@@ -14,12 +15,14 @@ export interface TenantCostAnomalyMonitorProps {
 }
 
 /**
- * Cost Anomaly Detection on one tenant's spend: a customer-managed (CUSTOM) monitor over costs
+ * Cost Anomaly Detection on one tenant's spend (an environment's `costAnomalies.monitors:
+ * per-tenant`): a customer-managed (CUSTOM) monitor over costs
  * tagged TenantID=<tenant>, whose anomalies go straight to the platform alarm topic (SNS
  * subscriptions must be IMMEDIATE). One monitor per tenant is the tenant dimension: an AWS-managed
  * DIMENSIONAL monitor on the TAG dimension would need monitor_dimension and
  * monitor_specification together, which the AWS provider (6.x, ce/anomaly_monitor.go
- * ConflictsWith) does not allow.
+ * ConflictsWith) does not allow. Tag monitors exist only in management (or standalone) accounts,
+ * at most 500 custom monitors per account; the capacity gate counts them.
  */
 export class TenantCostAnomalyMonitor extends Construct {
   constructor(scope: Construct, id: string, props: TenantCostAnomalyMonitorProps) {
@@ -31,8 +34,9 @@ export class TenantCostAnomalyMonitor extends Construct {
     const monitor = new CeAnomalyMonitor(this, "monitor", {
       name: props.monitorName,
       monitorType: "CUSTOM",
-      // The shape of CE's Expression (CreateAnomalyMonitor MonitorSpecification): one tag value.
-      monitorSpecification: JSON.stringify({ Tags: { Key: TENANT_RESOURCE_TAG, Values: [props.tenantId], MatchOptions: ["EQUALS"] } }),
+      // One tag value, in the form the provider stores (null for every unset field), or every
+      // plan would replace the monitor.
+      monitorSpecification: tagExpressionJson({ Key: TENANT_RESOURCE_TAG, MatchOptions: ["EQUALS"], Values: [props.tenantId] }),
     });
     new CeAnomalySubscription(this, "subscription", {
       name: props.monitorName,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import { BedrockInferenceProfile } from "@cdktf/provider-aws/lib/bedrock-inference-profile";
 import type { ResolvedModel } from "../config/bedrock-models";
@@ -6,13 +7,22 @@ import { BEDROCK_INVOKE_ACTIONS, INFERENCE_PROFILE_ARN_KEY, TENANT_RESOURCE_TAG 
 
 /** CreateInferenceProfile's inferenceProfileName: 1-64 characters, `([0-9a-zA-Z][ _-]?)+`. */
 const PROFILE_NAME = /^([0-9a-zA-Z][ _-]?)+$/;
+/**
+ * CreateInferenceProfile's description: 1-200 characters, `([0-9a-zA-Z:.][ _-]?)+` over the whole
+ * value (botocore bedrock InferenceProfileDescription); the provider checks only the length.
+ */
+const PROFILE_DESCRIPTION = /^([0-9a-zA-Z:.][ _-]?)+$/;
 
 export interface TenantInferenceProfilesProps {
   readonly tenantId: string;
   /** The tenant's models, resolved for its region and routing by config/bedrock-models.ts. */
   readonly models: readonly ResolvedModel[];
-  /** Profile name for a model's short name (from naming.ts). */
-  readonly profileName: (modelShortName: string) => string;
+  /**
+   * Profile name for a model's short name and a revision (from naming.ts). The revision is a hash
+   * of what forces the profile's replacement, so a replacement gets a new name and can be created
+   * before the old profile is deleted.
+   */
+  readonly profileName: (modelShortName: string, revision: string) => string;
 }
 
 /**
@@ -28,15 +38,29 @@ export class TenantInferenceProfiles extends Construct {
   constructor(scope: Construct, id: string, private readonly props: TenantInferenceProfilesProps) {
     super(scope, id);
     for (const model of props.models) {
-      const name = props.profileName(model.shortName);
+      const description = `OpenClaw tenant ${props.tenantId} model ${model.modelId} via ${model.via}`;
+      const modelSource = [{ copyFrom: model.copyFrom }];
+      // model_source and description force replacement (bedrock/inference_profile.go
+      // RequiresReplace) and the name is unique: the revision gives the replacement a new name.
+      const revision = createHash("sha256")
+        .update(JSON.stringify([[{ copy_from: model.copyFrom }], description]))
+        .digest("hex")
+        .slice(0, 8);
+      const name = props.profileName(model.shortName, revision);
       if (name.length > 64 || !PROFILE_NAME.test(name)) {
         throw new Error(`TenantInferenceProfiles ${props.tenantId}: profile name "${name}" must be 1-64 letters, digits and single hyphens`);
       }
+      if (description.length > 200 || !PROFILE_DESCRIPTION.test(description)) {
+        throw new Error(`TenantInferenceProfiles ${props.tenantId}: description "${description}" must be 1-200 characters of ([0-9a-zA-Z:.][ _-]?)+`);
+      }
       const profile = new BedrockInferenceProfile(this, model.shortName, {
         name,
-        description: `OpenClaw tenant ${props.tenantId}: ${model.modelId} (${model.via})`,
-        modelSource: [{ copyFrom: model.copyFrom }],
+        description,
+        modelSource,
         tags: { [TENANT_RESOURCE_TAG]: props.tenantId },
+        // The new profile, the task definitions naming it and the rolling deployment (services
+        // wait for steady state) all complete before the old profile is deleted: no gap.
+        lifecycle: { createBeforeDestroy: true },
       });
       this.profileArns[model.modelId] = profile.arn;
     }

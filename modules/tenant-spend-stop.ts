@@ -38,6 +38,8 @@ export interface TenantSpendStopProps {
  */
 export class TenantSpendStop extends Construct {
   public readonly policyArn: string;
+  /** The managed deny policy; the task roles must be destroyed before it (AgentIam.taskRolesOutlivedBy). */
+  public readonly policy: IamPolicy;
   /**
    * The execution role's inline grant for Budgets. ECS reads the execution role's policies when it
    * starts tasks, so services wait for every one of them (invariants: roles handed to AWS services).
@@ -62,6 +64,7 @@ export class TenantSpendStop extends Construct {
       policy: renderPolicy([{ Sid: "SpendStopNoModelInvocation", Effect: "Deny", Action: BEDROCK_INVOKE_ACTIONS, Resource: "*" }]),
     });
     this.policyArn = policy.arn;
+    this.policy = policy;
 
     this.executionRoleGrant = new IamRolePolicy(this, "role-policy", {
       role: props.executionRole.id,

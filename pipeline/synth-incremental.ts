@@ -61,12 +61,12 @@ export async function main(argv: string[]): Promise<number> {
   const staging = prepareStaging(outdir);
   try {
     const result = await incrementalSynth({ config, cdktfJsonPath, tenantsDir, cacheDir: resolve(values.cache), outdir: staging, workers });
-    const { capacity, costWarnings } = checkFleet(staging, config.environments);
+    const { capacity, costWarnings, notices } = checkFleet(staging, config.environments);
     if (capacity.breaches.length > 0) {
       throw new UsageError(`${capacity.breaches.join("\n")}\n${capacity.breaches.length} quota(s) would be exceeded; nothing was written.`);
     }
     // The fleet-wide checks of npm run synth (main.ts), on the merged output: copied stacks count.
-    for (const warning of [...capacity.warnings, ...costWarnings]) log(warning);
+    for (const warning of [...capacity.warnings, ...costWarnings, ...notices]) log(warning);
     promoteStaging(staging, outdir);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${JSON.stringify({ cached: result.cached.length, synthesized: result.synthesized.length, seconds: Number(seconds.toFixed(2)) })}\n`);

@@ -52,6 +52,7 @@ export const FIELD_DOCS: Readonly<Record<string, string>> = {
   "budget.alertEmails": "Who gets the budget alerts (`.invalid` placeholders block activation).",
   "budget.stopAtPercent": "Stop model spend automatically past this percentage of the budget, or `off`.",
   databaseDeletion: "On offboarding: keep the rows (retain) or export then drop them (drop).",
+  alarmEmails: "Addresses subscribed to this tenant's own alarms only (an SNS filter on their names); each confirms once.",
   databaseStorageAlarmGiB: "Alarm when the tenant's schema grows past this size.",
   logRetentionDays: "CloudWatch Logs retention; one of CloudWatch's allowed values.",
   deployHold: "Fleet deploy: `true` leaves this tenant's stack out of every deploy (the summary names it) until removed.",

@@ -1,12 +1,15 @@
 import { Construct } from "constructs";
 import { SelfContainedStack } from "./self-contained-stack";
+import { resolvedZoneIds } from "../config/availability-zones";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
+import { AccountCostAnomalyMonitor } from "../modules/account-cost-anomaly-monitor";
+import { AlarmSubscriptions } from "../modules/alarm-subscriptions";
 import { ALARM_TOPIC_PUBLISHERS, AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
 import { CostAllocationTags } from "../modules/cost-allocation-tags";
 import { ContainerRegistry } from "../modules/container-registry";
 import type { ProvisionerBundle } from "../db/bundle";
-import { Database } from "../modules/database";
+import { Database, databaseLogGroupName } from "../modules/database";
 import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
@@ -81,7 +84,8 @@ export class PlatformStack extends SelfContainedStack {
       region,
       alias: platformKeyAlias(env, region),
       description: `OpenClaw platform ${env} ${region}: database, logs, images, alarms`,
-      logGroupNamePattern: `/${NAME_PREFIX}/${env}/${region}/platform/*`,
+      // The platform's own groups and the database's exports (RDS names those).
+      logGroupNamePattern: [`/${NAME_PREFIX}/${env}/${region}/platform/*`, databaseLogGroupName(name("db"), "*")],
       additionalStatements: [
         // The alarm topic is encrypted: whoever publishes to it needs the data key.
         ...ALARM_TOPIC_PUBLISHERS.map(([sid, service]) => ({
@@ -111,6 +115,8 @@ export class PlatformStack extends SelfContainedStack {
       platformKeyArn: key.keyArn,
       // Tenant buckets, and the offboarding archive that receives an offboarding tenant's export.
       exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region), `arn:aws:s3:::${offboardingArchiveBucketName(env, region, accountId)}`],
+      // The provisioner's dead-letter topic (DbProvisioner names it <function>-failed).
+      deadLetterTopicArns: [`arn:aws:sns:${region}:${accountId}:${name("db-provisioner")}-failed`],
       egressProxy: { repositoryArn: proxyRepositoryArn, ...egressTenants },
     });
 
@@ -119,7 +125,7 @@ export class PlatformStack extends SelfContainedStack {
       serviceRoleBoundaryArn: serviceBoundary.policyArn,
       namePrefix: platformNamePrefix(env, region),
       vpcCidr: regionConfig.vpcCidr,
-      availabilityZoneCount: regionConfig.availabilityZoneCount,
+      availabilityZoneIds: resolvedZoneIds(region, regionConfig),
       natGateways: regionConfig.natGateways,
       kmsKeyArn: key.keyArn,
       flowLogGroupName: platformLogGroupName(env, region, "vpc-flow-logs"),
@@ -141,6 +147,7 @@ export class PlatformStack extends SelfContainedStack {
     });
     const registry = new ContainerRegistry(this, "registry", { repositoryName: agentRepositoryName(), kmsKeyArn: key.keyArn });
     const alarms = new AlarmTopic(this, "alarms", { topicName: name("alarms"), accountId, kmsKeyArn: key.keyArn });
+    new AlarmSubscriptions(this, "alarm-routing", { topicArn: alarms.topicArn, subscribers: environment.alarmSubscriptions });
     const database = new Database(this, "database", {
       accountId,
       serviceRoleBoundaryArn: serviceBoundary.policyArn,
@@ -153,6 +160,8 @@ export class PlatformStack extends SelfContainedStack {
       allocatedStorageGiB: regionConfig.database.allocatedStorageGiB,
       multiAz: regionConfig.database.multiAz,
       backupRetentionDays: regionConfig.database.backupRetentionDays,
+      applyImmediately: regionConfig.database.applyImmediately,
+      logRetentionDays: regionConfig.database.logRetentionDays,
       alarmTopicArn: alarms.topicArn,
       alarmName: (metric) => name(`db-${metric}`),
     });
@@ -221,10 +230,19 @@ export class PlatformStack extends SelfContainedStack {
       offboardingArchiveBucketArn: archive.bucketArn,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
       networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules, ...egress.networkRules],
+      alarmTopicArn: alarms.topicArn,
     });
 
     if (props.ownsAccountResources && environment.activateCostAllocationTags) {
       new CostAllocationTags(this, "cost-allocation-tags", { tagKeys: [TENANT_RESOURCE_TAG, "CostCenter", "Environment"] });
+    }
+    if (props.ownsAccountResources && environment.costAnomalies.monitors === "account") {
+      new AccountCostAnomalyMonitor(this, "cost-anomalies", {
+        name: `${NAME_PREFIX}-${env}-services`,
+        alarmTopicArn: alarms.topicArn,
+        thresholdUsd: environment.costAnomalies.accountThresholdUsd,
+        existingMonitorArn: environment.costAnomalies.existingServicesMonitorArn,
+      });
     }
 
     new PlatformContract(this, "contract", {

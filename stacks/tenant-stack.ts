@@ -7,6 +7,7 @@ import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
+import { AlarmSubscriptions } from "../modules/alarm-subscriptions";
 import { customMetricNamespace, effectiveTarget, initialCopies, peakCopies } from "../config/agent-scaling";
 import { AgentScaling } from "../modules/agent-scaling";
 import { resolveModel, ResolvedModel } from "../config/bedrock-models";
@@ -159,7 +160,7 @@ export class TenantStack extends SelfContainedStack {
         if (typeof resolved === "string") throw new Error(`TenantStack ${tenant.id}: ${resolved}`);
         return resolved satisfies ResolvedModel;
       }),
-      profileName: (shortName) => tenantInferenceProfileName(tenant.id, shortName),
+      profileName: (shortName, revision) => tenantInferenceProfileName(tenant.id, shortName, revision),
     });
     const securityGroup = new TenantSecurityGroup(this, "network", {
       name: tenantSecurityGroupName(tenant.id),
@@ -170,13 +171,14 @@ export class TenantStack extends SelfContainedStack {
       egressProxySecurityGroupId: platform.egressProxySecurityGroupId,
       egressProxyPort: EGRESS_PROXY_PORT,
     });
+    const egressAlarmName = agentAlarmName(tenant.id, "egress", "refused-spike");
     const egress = new TenantEgress(this, "egress", {
       tenantId: tenant.id,
       domains: egressAllowlist(tenant),
       parameterName: tenantEgressParameterName(env, region, tenant.id),
       secretName: tenantEgressSecretName(env, tenant.id),
       kmsKeyArn: key.keyArn,
-      alarmName: agentAlarmName(tenant.id, "egress", "refused-spike"),
+      alarmName: egressAlarmName,
       alarmTopicArn: platform.alarmTopicArn,
       ...(offboarding ? { recoveryWindowDays: teardown.secretRecoveryWindowDays } : {}),
     });
@@ -195,13 +197,15 @@ export class TenantStack extends SelfContainedStack {
       monthlyUsd: tenant.budget.monthlyUsd,
       alertEmails: tenant.budget.alertEmails,
     });
-    new TenantCostAnomalyMonitor(this, "cost-anomalies", {
-      tenantId: tenant.id,
-      monitorName: tenantAnomalyMonitorName(env, tenant.id),
-      alarmTopicArn: platform.alarmTopicArn,
-      monthlyBudgetUsd: tenant.budget.monthlyUsd,
-    });
-    const spendStopGrant =
+    if (environment.costAnomalies.monitors === "per-tenant") {
+      new TenantCostAnomalyMonitor(this, "cost-anomalies", {
+        tenantId: tenant.id,
+        monitorName: tenantAnomalyMonitorName(env, tenant.id),
+        alarmTopicArn: platform.alarmTopicArn,
+        monthlyBudgetUsd: tenant.budget.monthlyUsd,
+      });
+    }
+    const spendStop =
       stopAtPercent === "off"
         ? undefined
         : new TenantSpendStop(this, "spend-stop", {
@@ -212,8 +216,12 @@ export class TenantStack extends SelfContainedStack {
             executionRole: { id: iam.executionRoleName, arn: iam.executionRoleArn },
             taskRoles: agents.map(([agent]) => ({ name: iam.taskRoleNameRefs[agent], arn: iam.taskRoleArns[agent] })),
             notifyEmails: tenant.budget.alertEmails,
-          }).executionRoleGrant;
+          });
+    // Roles go before the spend-stop policy on destroy, detaching it if the stop fired.
+    if (spendStop) iam.taskRolesOutlivedBy(spendStop.policy);
+    const spendStopGrant = spendStop?.executionRoleGrant;
 
+    const alarmNames: string[] = [];
     for (const [agent, agentConfig] of agents) {
       const scaling = agentConfig.scaling;
       const target = scaling && effectiveTarget(scaling);
@@ -288,20 +296,30 @@ export class TenantStack extends SelfContainedStack {
           name: (purpose) => agentScalingName(tenant.id, agent, purpose),
         });
       }
-      new AgentAlarms(this, `agent-${agent}-alarms`, {
+      const agentAlarms = new AgentAlarms(this, `agent-${agent}-alarms`, {
         clusterName: platform.clusterName,
         serviceName: service.serviceName,
         alarmName: (metric) => agentAlarmName(tenant.id, agent, metric),
         alarmTopicArn: platform.alarmTopicArn,
       });
+      alarmNames.push(...agentAlarms.alarmNames);
     }
 
+    const databaseAlarmName = agentAlarmName(tenant.id, "database", "storage-high");
     new TenantDatabaseAlarm(this, "database-alarm", {
       tenantId: tenant.id,
       environment: env,
-      alarmName: agentAlarmName(tenant.id, "database", "storage-high"),
+      alarmName: databaseAlarmName,
       alarmTopicArn: platform.alarmTopicArn,
       storageGiB: tenant.databaseStorageAlarmGiB,
     });
+    if (tenant.alarmEmails.length > 0) {
+      new AlarmSubscriptions(this, "alarm-routing", {
+        topicArn: platform.alarmTopicArn,
+        subscribers: tenant.alarmEmails.map((endpoint) => ({ protocol: "email" as const, endpoint })),
+        // Every alarm this stack declares: the agents', the database's and the refused-egress one.
+        alarmNames: [...alarmNames, databaseAlarmName, egressAlarmName],
+      });
+    }
   }
 }

@@ -3,7 +3,7 @@
  * exactly one stack per account, and every tenant's anomalies can reach the encrypted alarm topic.
  */
 import { accountResourceOwner } from "../stacks/build-app";
-import { allResources, itOnFixtures, parsePolicy, synthesize } from "./support/synth";
+import { allResources, parsePolicy, synthesize } from "./support/synth";
 import { writeCdktfJson } from "./support/tenant-fixtures";
 import { nonEmpty } from "./support/non-empty";
 
@@ -13,20 +13,17 @@ const tenants = nonEmpty(output.config.tenants, "tenants");
 const ofType = (type: string) => nonEmpty(allResources(output).filter((r) => r.type === type), `${type} resources`);
 
 describe("cost-allocation tags", () => {
-  it("activates TenantID, CostCenter and Environment once per account, in the first always-on region's platform stack", () => {
-    const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
-    const owners = Object.entries(output.config.environments)
-      .filter(([, env]) => env.activateCostAllocationTags)
-      .map(([name, env]) => {
-        const synthesized = Object.entries(env.regions).filter(([region]) => `platform-${name}-${region}` in output.stacks);
-        return `platform-${name}-${accountResourceOwner(synthesized)}`;
-      });
-    expect(owners.length).toBeGreaterThan(0);
-    expect(byStack.sort()).toEqual(owners.flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)).sort());
+  it("activates nothing by default: no first apply of a new account depends on a key AWS has not listed yet", () => {
+    expect(allResources(output).filter((r) => r.type === "aws_ce_cost_allocation_tag")).toEqual([]);
   });
 
-  itOnFixtures("activates them in the fixtures' production and staging us-east-1 stacks", () => {
-    const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
+  it("activates TenantID, CostCenter and Environment once per account that opts in, in the first always-on region's platform stack", () => {
+    const path = writeCdktfJson((production, all) => {
+      production.activateCostAllocationTags = true;
+      all.staging.activateCostAllocationTags = true;
+    });
+    const activated = synthesize(undefined, path);
+    const byStack = allResources(activated).filter((r) => r.type === "aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
     expect(byStack.sort()).toEqual(
       ["platform-production-us-east-1", "platform-staging-us-east-1"].flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)),
     );
@@ -38,18 +35,35 @@ describe("cost-allocation tags", () => {
     expect(accountResourceOwner([])).toBeUndefined();
   });
 
-  it("activates nothing in an account whose payer account activates the tags", () => {
-    const member = synthesize(undefined, writeCdktfJson((production) => (production.activateCostAllocationTags = false)));
+  it("activates in exactly the accounts that opt in (a member account leaves it to its payer account)", () => {
+    const member = synthesize(undefined, writeCdktfJson((_production, all) => (all.staging.activateCostAllocationTags = true)));
     const stacks = allResources(member).filter((r) => r.type === "aws_ce_cost_allocation_tag").map((r) => r.stack);
     expect([...new Set(stacks)]).toEqual(["platform-staging-us-east-1"]);
   });
 });
 
 describe("cost anomalies to the alarm topic", () => {
-  it("gives every tenant one anomaly monitor subscribed to its platform's alarm topic", () => {
-    const monitors = ofType("aws_ce_anomaly_monitor").map((r) => r.stack);
-    expect(monitors.sort()).toEqual(tenants.map((t) => `tenant-${t.id}`).sort());
+  it("gives every account one services monitor subscribed to the alarm topic of the stack that owns account resources (the default)", () => {
+    const monitors = ofType("aws_ce_anomaly_monitor").map((r) => `${r.stack}: ${r.config.monitor_type} ${r.config.monitor_dimension}`);
+    expect(monitors.sort()).toEqual(["platform-production-us-east-1: DIMENSIONAL SERVICE", "platform-staging-us-east-1: DIMENSIONAL SERVICE"]);
     const subscriptions = ofType("aws_ce_anomaly_subscription");
+    expect(subscriptions.map((s) => s.config.subscriber[0].address)).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_/), expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_/)]);
+  });
+
+  it("subscribes to the account's existing services monitor instead of creating a second one", () => {
+    const arn = "arn:aws:ce::111111111111:anomalymonitor/0b5f2e1c-1111-2222-3333-444455556666";
+    const existing = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { existingServicesMonitorArn: arn })));
+    const inProduction = (type: string) => allResources(existing).filter((r) => r.type === type && r.stack === "platform-production-us-east-1");
+    expect(inProduction("aws_ce_anomaly_monitor")).toEqual([]);
+    expect(inProduction("aws_ce_anomaly_subscription").map((s) => s.config.monitor_arn_list)).toEqual([[arn]]);
+  });
+
+  it("gives every tenant its own tag monitor, subscribed to its platform's alarm topic, where the environment chose per-tenant", () => {
+    const perTenant = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { monitors: "per-tenant" })));
+    const monitors = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_monitor").map((r) => r.stack);
+    const production = tenants.filter((t) => t.environment === "production").map((t) => `tenant-${t.id}`);
+    expect(monitors.sort()).toEqual([...production, "platform-staging-us-east-1"].sort());
+    const subscriptions = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_subscription" && r.stack.startsWith("tenant-"));
     expect(subscriptions.every((s) => String(s.config.subscriber[0].address).includes("data.aws_ssm_parameter.platform_"))).toBe(true);
   });
 

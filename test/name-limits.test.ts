@@ -37,7 +37,8 @@ const LIMITS: Array<[string, string, number]> = [
   ["aws_db_instance", "identifier", 63],
   ["aws_db_instance", "final_snapshot_identifier", 255],
   ["aws_db_subnet_group", "name", 255],
-  ["aws_db_parameter_group", "name", 255],
+  // name_prefix: the provider appends a 26-character unique suffix (create.Name).
+  ["aws_db_parameter_group", "name_prefix", 255 - 26],
   ["aws_lambda_function", "function_name", 64],
   ["aws_sns_topic", "name", 256],
   ["aws_ecr_repository", "name", 256],

@@ -31,7 +31,7 @@ const NAMES: [string, string, LimitKey][] = [
   ["ECS service", naming.agentServiceName(LONGEST_TENANT, LONGEST_AGENT), "ecsService"],
   ["task family", naming.agentTaskFamily(LONGEST_TENANT, LONGEST_AGENT), "taskFamily"],
   ["budget", naming.tenantBudgetName(LONGEST_ENVIRONMENT, LONGEST_TENANT), "budget"],
-  ...Object.values(BEDROCK_MODELS).map((m): [string, string, LimitKey] => [`inference profile ${m.shortName}`, naming.tenantInferenceProfileName(LONGEST_TENANT, m.shortName), "inferenceProfile"]),
+  ...Object.values(BEDROCK_MODELS).map((m): [string, string, LimitKey] => [`inference profile ${m.shortName}`, naming.tenantInferenceProfileName(LONGEST_TENANT, m.shortName, "0123abcd"), "inferenceProfile"]),
   ["spend-stop policy", naming.tenantSpendStopPolicyName(LONGEST_TENANT), "iamPolicy"],
   ["alarm", naming.agentAlarmName(LONGEST_TENANT, LONGEST_AGENT, "memory-high"), "alarm"],
   ["RDS identifier", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, naming.DATABASE_IDENTIFIER_SUFFIX), "rdsIdentifier"],

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../../config/environment-schema";
 import { BootstrapOptions, BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
-import { OffboardingConfigSchema } from "../../config/environment-schema";
+import { OffboardingConfigSchema, CostAnomalyConfigSchema } from "../../config/environment-schema";
 
 /** Settings as the CLI would resolve them for the fixture's production environment. */
 export function settingsFor(overrides: Partial<BootstrapOptions> = {}): BootstrapSettings {
@@ -32,6 +32,8 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       activateCostAllocationTags: true,
       agentImage: "1.0.0",
       offboarding: OffboardingConfigSchema.parse({}),
+      costAnomalies: CostAnomalyConfigSchema.parse({}),
+      alarmSubscriptions: [],
       // Only the region names matter to bootstrap (boundary, provisioner and role ARNs per region).
       regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },
     },
@@ -49,7 +51,8 @@ export function fixtureWithRegions(regions: readonly string[]): string {
   const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures", "cdktf.json"), "utf8"));
   const production = fixture.context.environments.production;
   const template = Object.values(production.regions)[0] as Record<string, unknown>;
-  production.regions = Object.fromEntries(regions.map((region, i) => [region, { ...template, vpcCidr: `10.${100 + i}.0.0/16` }]));
+  // Zone ids given explicitly: not every region has a default list (config/availability-zones.ts).
+  production.regions = Object.fromEntries(regions.map((region, i) => [region, { ...template, vpcCidr: `10.${100 + i}.0.0/16`, availabilityZoneIds: ["test1-az1", "test1-az2"] }]));
   const dir = mkdtempSync(join(tmpdir(), "bootstrap-regions-"));
   writeFileSync(join(dir, "cdktf.json"), JSON.stringify(fixture, null, 2));
   return join(dir, "cdktf.json");

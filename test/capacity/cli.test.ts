@@ -22,6 +22,8 @@ describe("npm run capacity", () => {
     const lines = result.stdout.split("\n");
     expect(lines[0]).toMatch(/^first bottleneck: .+ in \w+ .+: [\d,.]+ of [\d,]+, room for [\d,]+ more tenants like the median one$/);
     expect(result.stdout).toContain("production — account-wide (all regions)");
+    // 2 production regions × 5 platform roles (provisioner, flow logs, RDS monitoring, the egress
+    // proxy's execution and task roles) + 7 tenant roles.
     expect(result.stdout).toMatch(/IAM roles\s+17\s+1,000\s+1.7%\s+\d+ more/);
     expect(result.stdout).not.toMatch(/_[0-9A-F]{8}\)/); // no cdktf hash suffixes in subjects
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(140);

@@ -58,10 +58,10 @@ describe("capacity arithmetic", () => {
   it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1 + 2); // alpha's slack, an egress credential per tenant
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
-    expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 2 + 2 + 1); // CPU, memory and tasks-short per service, database connections + storage, storage and refused egress per tenant, the proxy's fleet alarm
+    expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 1 + 2 + 2 + 1); // CPU, memory and tasks-short per service, database connections + storage, provisioner failed runs, storage and refused egress per tenant, the proxy's fleet alarm
     // The egress proxy's two filters (per tenant by dimension, and in total) on its one log group.
     expect(find("metricFiltersPerLogGroup", "us-east-1", "egress-proxy_log-group")!.used).toBe(2);
-    expect(find("logGroups", "us-east-1")!.used).toBe(3 + 2); // flow logs, provisioner, egress proxy + one per tenant (ECS Exec logs to it)
+    expect(find("logGroups", "us-east-1")!.used).toBe(5 + 2); // flow logs, provisioner, the database's postgresql and upgrade exports, egress proxy + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
 

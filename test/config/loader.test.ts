@@ -97,7 +97,7 @@ describe("tenant file rules", () => {
 
   it("fails on unknown fields and lists the allowed ones", () => {
     expect(problems({ "acme.yaml": withField("agnets: {}") })).toEqual([
-      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, egressDomains, bedrockModels, bedrockRouting, budget, databaseDeletion, databaseStorageAlarmGiB, logRetentionDays, deployHold, deployRing)",
+      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, egressDomains, bedrockModels, bedrockRouting, budget, databaseDeletion, alarmEmails, databaseStorageAlarmGiB, logRetentionDays, deployHold, deployRing)",
     ]);
   });
 
@@ -292,6 +292,25 @@ describe("environment rules", () => {
     ]);
     expect(environmentProblems({ production: { ...environment, regions: { "us-east-1": { ...region, vpcCidr: "10.0.0.0/24" } } } })).toEqual([
       "cdktf.json: context.environments.production.regions.us-east-1.vpcCidr: a prefix length between /16 and /20 (got \"10.0.0.0/24\")",
+    ]);
+  });
+
+  it("fails on zone names, too few zone ids, or a region without a default zone list, naming the field", () => {
+    expect(environmentProblems({ production: { ...environment, regions: { "us-east-1": { ...region, availabilityZoneIds: ["us-east-1a", "use1-az2"] } } } })).toEqual([
+      'cdktf.json: context.environments.production.regions.us-east-1.availabilityZoneIds.0: a zone id like use1-az1 (got "us-east-1a")',
+    ]);
+    expect(environmentProblems({ production: { ...environment, regions: { "us-east-1": { ...region, availabilityZoneCount: 3, availabilityZoneIds: ["use1-az1", "use1-az2"] } } } })).toEqual([
+      "cdktf.json: context.environments.production.regions.us-east-1.availabilityZoneIds: 3 zones needed (availabilityZoneCount) but the list has 2",
+    ]);
+    expect(environmentProblems({ production: { ...environment, regions: { "me-central-1": region } } })).toEqual([
+      "cdktf.json: context.environments.production.regions.me-central-1.availabilityZoneIds: no default zone list for me-central-1: list its zone ids (aws ec2 describe-availability-zones --region me-central-1 --query 'AvailabilityZones[].ZoneId')",
+    ]);
+  });
+
+  it("fails on an alarm subscription whose endpoint does not fit its protocol, naming the field", () => {
+    expect(environmentProblems({ production: { ...environment, alarmSubscriptions: [{ protocol: "email", endpoint: "not-an-address" }, { protocol: "https", endpoint: "http://x.example" }] } })).toEqual([
+      'cdktf.json: context.environments.production.alarmSubscriptions.0.endpoint: an e-mail address (got "not-an-address")',
+      'cdktf.json: context.environments.production.alarmSubscriptions.1.endpoint: an https:// URL (got "http://x.example")',
     ]);
   });
 

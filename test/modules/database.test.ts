@@ -12,6 +12,7 @@ const props: DatabaseProps = {
   allocatedStorageGiB: 50,
   multiAz: true,
   backupRetentionDays: 14,
+  applyImmediately: false,
   alarmTopicArn: "arn:aws:sns:us-east-1:111111111111:alarms",
   alarmName: (metric) => `openclaw-test-us-east-1-db-${metric}`,
 };
@@ -105,5 +106,30 @@ describe("Database", () => {
     ])("fails when %j", (overrides, message) => {
       expect(() => build(overrides)).toThrow(message);
     });
+  });
+});
+
+describe("Database day-two behaviour", () => {
+  it("replaces its parameter group under a new name (name_prefix), created before the old one is destroyed", () => {
+    const group = only(build(), "aws_db_parameter_group");
+    expect(group.name).toBeUndefined();
+    expect(group.name_prefix).toBe("openclaw-test-us-east-1-db-postgres16-");
+    expect(group.lifecycle).toEqual({ create_before_destroy: true });
+  });
+
+  it("declares the export log groups, encrypted and with a retention, before the instance", () => {
+    const json = build({ logRetentionDays: 14 });
+    const groups = all(json, "aws_cloudwatch_log_group");
+    expect(groups.map((g) => [g.name, g.kms_key_id, g.retention_in_days]).sort()).toEqual([
+      ["/aws/rds/instance/openclaw-test-us-east-1-db/postgresql", props.kmsKeyArn, 14],
+      ["/aws/rds/instance/openclaw-test-us-east-1-db/upgrade", props.kmsKeyArn, 14],
+    ]);
+    const instance = only(json, "aws_db_instance");
+    expect(instance.depends_on.filter((d: string) => d.startsWith("aws_cloudwatch_log_group."))).toHaveLength(2);
+  });
+
+  it("writes apply_immediately explicitly, whichever way it is set", () => {
+    expect(only(build(), "aws_db_instance").apply_immediately).toBe(false);
+    expect(only(build({ applyImmediately: true }), "aws_db_instance").apply_immediately).toBe(true);
   });
 });

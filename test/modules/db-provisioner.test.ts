@@ -4,7 +4,7 @@ import * as path from "path";
 import { DbProvisioner, DbProvisionerProps } from "../../modules/db-provisioner";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Route } from "@cdktf/provider-aws/lib/route";
-import { only, synthModule } from "../support/module-synth";
+import { all, only, synthModule } from "../support/module-synth";
 
 // A stand-in bundle: the construct only ships a zip; test/db/bundle.test.ts covers the real one.
 const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-fake-bundle-"));
@@ -28,6 +28,7 @@ const props: DbProvisionerProps = {
   kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/platform",
   logGroupName: "/openclaw/production/us-east-1/platform/db-provisioner",
   exportBucketArnPattern: "arn:aws:s3:::openclaw-*-111111111111-us-east-1",
+  alarmTopicArn: "arn:aws:sns:us-east-1:111111111111:alarms",
 };
 afterAll(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
 
@@ -170,5 +171,26 @@ describe("DbProvisioner first migration", () => {
     for (const deps of [fn.depends_on, migrate.depends_on]) {
       expect(deps).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_vpc_security_group_ingress_rule\.postgres-from-clients/), expect.stringMatching(/https-egress/)]));
     }
+  });
+});
+
+describe("DbProvisioner scheduled (asynchronous) runs", () => {
+  it("sends a failed asynchronous invocation to an encrypted dead-letter topic instead of dropping it, and alarms on it", () => {
+    const { json } = build();
+    const topic = all(json, "aws_sns_topic").find((t) => t.name === "openclaw-production-us-east-1-db-provisioner-failed")!;
+    expect(topic.kms_master_key_id).toBe(props.kmsKeyArn);
+    expect(fn().dead_letter_config.target_arn).toMatch(/^\$\{aws_sns_topic\.db-provisioner_failed-invocations_[A-F0-9]+\.arn\}$/);
+    const alarm = only(json, "aws_cloudwatch_metric_alarm");
+    expect(alarm).toMatchObject({ namespace: "AWS/SNS", metric_name: "NumberOfMessagesPublished", threshold: 0, comparison_operator: "GreaterThanThreshold", alarm_actions: [props.alarmTopicArn] });
+  });
+
+  it("lets the function's role send the failure record, encrypted with the platform key through SNS only", () => {
+    const statements = policy().Statement;
+    expect(statements.find((s: any) => s.Sid === "RecordFailedAsyncInvocations")).toMatchObject({ Action: "sns:Publish" });
+    expect(statements.find((s: any) => s.Sid === "EncryptFailureRecordsWithPlatformKey")).toMatchObject({
+      Action: "kms:GenerateDataKey",
+      Resource: props.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": "sns.us-east-1.amazonaws.com" } },
+    });
   });
 });

@@ -5,11 +5,12 @@ const props: NetworkProps = {
   namePrefix: "openclaw-test-us-east-1",
   accountId: "111111111111",
   vpcCidr: "10.10.0.0/16",
-  availabilityZoneCount: 2,
+  availabilityZoneIds: ["use1-az1", "use1-az2"],
   natGateways: "single",
   kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/test",
   flowLogGroupName: "/openclaw/test/us-east-1/platform/vpc-flow-logs",
 };
+const THREE = ["use1-az1", "use1-az2", "use1-az4"];
 const build = (overrides: Partial<NetworkProps> = {}) => synthModule((scope) => new Network(scope, "network", { ...props, ...overrides })).json;
 
 const trustOf = (json: Record<string, any>, nameFragment: string) => {
@@ -19,7 +20,7 @@ const trustOf = (json: Record<string, any>, nameFragment: string) => {
 
 describe("Network", () => {
   it("builds public, private and isolated subnets in every zone, none mapping public IPs", () => {
-    const subnets = all(build({ availabilityZoneCount: 3 }), "aws_subnet");
+    const subnets = all(build({ availabilityZoneIds: THREE }), "aws_subnet");
     expect(subnets).toHaveLength(9);
     expect(subnets.map((s) => s.cidr_block).sort()).toEqual(
       ["10.10.0.0/19", "10.10.32.0/19", "10.10.64.0/19", "10.10.128.0/20", "10.10.144.0/20", "10.10.160.0/20", "10.10.192.0/21", "10.10.200.0/21", "10.10.208.0/21"].sort(),
@@ -29,7 +30,7 @@ describe("Network", () => {
 
   it("creates one NAT gateway when natGateways is single and one per zone when per-az", () => {
     expect(all(build({ natGateways: "single" }), "aws_nat_gateway")).toHaveLength(1);
-    expect(all(build({ natGateways: "per-az", availabilityZoneCount: 3 }), "aws_nat_gateway")).toHaveLength(3);
+    expect(all(build({ natGateways: "per-az", availabilityZoneIds: THREE }), "aws_nat_gateway")).toHaveLength(3);
   });
 
   it("gives the isolated tier no route out of the VPC", () => {
@@ -57,7 +58,17 @@ describe("Network", () => {
     expect(group.egress).toBeUndefined();
   });
 
-  it("fails when availabilityZoneCount is outside 2-4", () => {
-    expect(() => build({ availabilityZoneCount: 1 })).toThrow("Network openclaw-test-us-east-1: availabilityZoneCount must be an integer from 2 to 4, got 1");
+  it("fails when it gets fewer than 2 or more than 4 zone ids", () => {
+    expect(() => build({ availabilityZoneIds: ["use1-az1"] })).toThrow("Network openclaw-test-us-east-1: availabilityZoneIds.length must be an integer from 2 to 4, got 1");
+  });
+
+  it("fails on a zone name where a zone id belongs", () => {
+    expect(() => build({ availabilityZoneIds: ["use1-az1", "us-east-1b"] })).toThrow("Network openclaw-test-us-east-1: availabilityZoneIds must be zone ids like use1-az1, got us-east-1b");
+  });
+
+  it("pins every subnet to a literal zone id, so no zone's state can move it", () => {
+    const subnets = all(build({ availabilityZoneIds: THREE }), "aws_subnet");
+    expect(subnets.map((s) => s.availability_zone_id).sort()).toEqual([...THREE, ...THREE, ...THREE].sort());
+    expect(subnets.every((s) => s.availability_zone === undefined)).toBe(true);
   });
 });

@@ -27,6 +27,7 @@ function resolve(stack: string, text: string): string {
   return text
     .replace(/\$\{aws_cloudwatch_log_group\.([^.]+)\.arn\}/g, (_m, id) => `arn:aws:logs:${region}:${account}:log-group:${json.resource.aws_cloudwatch_log_group[id].name}`)
     .replace(/\$\{aws_s3_bucket\.([^.]+)\.arn\}/g, (_m, id) => `arn:aws:s3:::${json.resource.aws_s3_bucket[id].bucket}`)
+    .replace(/\$\{aws_sns_topic\.([^.]+)\.arn\}/g, (_m, id) => `arn:aws:sns:${region}:${account}:${json.resource.aws_sns_topic[id].name}`)
     .replace(/\$\{aws_db_instance\.[^}]+\.master_user_secret\[0\]\.secret_arn\}/g, `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-0a1b2c3d-AbCdEf`)
     .replace(/arn:aws:logs:\*:\*:/g, `arn:aws:logs:${region}:${account}:`);
 }

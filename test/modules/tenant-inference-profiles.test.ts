@@ -10,7 +10,7 @@ const resolve = (model: string, region = "us-east-1", routing: "geographic" | "g
 function build(models: ResolvedModel[]) {
   let profiles!: TenantInferenceProfiles;
   const { json } = synthModule((scope) => {
-    profiles = new TenantInferenceProfiles(scope, "bedrock", { tenantId: "acme", models, profileName: (m) => `openclaw-acme-${m}` });
+    profiles = new TenantInferenceProfiles(scope, "bedrock", { tenantId: "acme", models, profileName: (m, revision) => `openclaw-acme-${m}-${revision}` });
   });
   return { json, profiles };
 }
@@ -40,10 +40,25 @@ describe("model resolution (config/bedrock-models.ts)", () => {
 describe("TenantInferenceProfiles", () => {
   it("creates one application inference profile per model, copied from its source and tagged with the tenant", () => {
     const { json } = build([resolve(SONNET), resolve(NOVA, "us-east-1", "in-region")]);
-    expect(all(json, "aws_bedrock_inference_profile").map((p) => [p.name, p.model_source, p.tags])).toEqual([
+    expect(all(json, "aws_bedrock_inference_profile").map((p) => [p.name.replace(/-[0-9a-f]{8}$/, ""), p.model_source, p.tags])).toEqual([
       ["openclaw-acme-claude-sonnet-4-5", [{ copy_from: `arn:aws:bedrock:us-east-1:111111111111:inference-profile/us.${SONNET}` }], { TenantID: "acme" }],
       ["openclaw-acme-nova-pro", [{ copy_from: `arn:aws:bedrock:us-east-1::foundation-model/${NOVA}` }], { TenantID: "acme" }],
     ]);
+  });
+
+  it("gives a profile a new name exactly when what forces its replacement changes, and creates it before the old one is destroyed", () => {
+    const [geographic] = all(build([resolve(SONNET)]).json, "aws_bedrock_inference_profile");
+    const [again] = all(build([resolve(SONNET)]).json, "aws_bedrock_inference_profile");
+    const [global] = all(build([resolve(SONNET, "us-east-1", "global")]).json, "aws_bedrock_inference_profile");
+    expect(geographic.name).toBe(again.name);
+    expect(global.name).not.toBe(geographic.name);
+    expect(global.name).toMatch(/^openclaw-acme-claude-sonnet-4-5-[0-9a-f]{8}$/);
+    expect(geographic.lifecycle).toEqual({ create_before_destroy: true });
+  });
+
+  it("describes a profile in the characters CreateInferenceProfile accepts (no parentheses)", () => {
+    const [profile] = all(build([resolve(SONNET)]).json, "aws_bedrock_inference_profile");
+    expect(profile.description).toBe(`OpenClaw tenant acme model ${SONNET} via geographic`);
   });
 
   it("hands agents each profile ARN as BEDROCK_PROFILE_<MODEL>", () => {

@@ -37,7 +37,8 @@ describe("stack policy: the project's own stacks", () => {
 
   it("allows every function the synthesized stacks call, and none that reads files, paths or the environment", () => {
     const used = new Set(Object.values(real.texts).flatMap((t) => [...t.matchAll(/"((?:[^"\\]|\\.)*)"/g)].flatMap((m) => parseTemplate(JSON.parse(`"${m[1]}"`)).functions)));
-    expect(used.size).toBeGreaterThanOrEqual(6);
+    // Five since subnets name literal zone ids (#26): no element() over data.aws_availability_zones.
+    expect(used.size).toBeGreaterThanOrEqual(5);
     expect([...used].filter((f) => !ALLOWED_FUNCTIONS.has(f))).toEqual([]);
     // jsonencode/jsondecode are the JSON policy and platform-contract functions cdktf's Fn emits.
     expect([...ALLOWED_FUNCTIONS].sort()).toEqual(["element", "join", "jsondecode", "jsonencode", "matchkeys", "split", "tolist"]);

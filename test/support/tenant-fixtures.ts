@@ -37,10 +37,10 @@ export function writeTenants(tenants: FixtureTenant[]): string {
   return dir;
 }
 
-/** A copy of the repository's cdktf.json with changes to the production environment. */
-export function writeCdktfJson(changeProduction: (production: Record<string, any>) => void): string {
+/** A copy of the fixture cdktf.json with changes to the production environment (and, through `all`, any other). */
+export function writeCdktfJson(changeProduction: (production: Record<string, any>, all: Record<string, Record<string, any>>) => void): string {
   const json = JSON.parse(readFileSync(FIXTURE_CDKTF_JSON, "utf8"));
-  changeProduction(json.context.environments.production);
+  changeProduction(json.context.environments.production, json.context.environments);
   const path = join(mkdtempSync(join(tmpdir(), "openclaw-cdktf-json-")), "cdktf.json");
   writeFileSync(path, JSON.stringify(json, null, 2));
   return path;
