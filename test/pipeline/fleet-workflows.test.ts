@@ -54,8 +54,18 @@ describe("deploy.yml: rings, stages and approvals", () => {
 
   test("production (stage 2) starts only after staging's (stage 1) last ring succeeded", () => {
     expect(needsOf(deployYml.jobs["approve-2"])).toContain("s1-ring-3");
-    expect(deployYml.jobs["approve-2"].if).toContain("needs.s1-ring-3.result == 'success'");
+    expect(deployYml.jobs["approve-2"].if).toContain("(needs.s1-ring-3.result == 'success' || needs.detect.outputs.approve-1 == '[]')");
     for (const id of ringJobs(2)) for (const s1 of ringJobs(1)) expect(ancestors(deployYml.jobs, id).has(s1)).toBe(true);
+  });
+
+  // Found merging #28: with only production affected, stage 1 is skipped, and requiring its last
+  // ring's success kept production from ever deploying.
+  test("a change with nothing for stage 1 still reaches stage 2's approval, and only then", () => {
+    const condition = String(deployYml.jobs["approve-2"].if);
+    expect(condition).toMatch(/\(needs\.s1-ring-3\.result == 'success' \|\| needs\.detect\.outputs\.approve-1 == '\[\]'\)/);
+    // A failed or halted stage 1 is neither success nor an empty stage 1.
+    expect(condition).not.toContain("needs.s1-ring-3.result != 'failure'");
+    expect(condition).toContain("needs.detect.outputs.approve-2 != '[]'");
   });
 
   test("each environment has its own approval before its first ring, and no job that deploys can skip it", () => {
