@@ -21,6 +21,22 @@ export const WRITABLE_PATHS: Readonly<Record<string, string>> = {
   "ecs-exec-ssm-logs": "/var/log/amazon/ssm",
 };
 
+/**
+ * The health check every agent image provides (images/agent/CONTRACT.md): an executable run
+ * without a shell, as the container user; exit 0 healthy. ECS replaces a task that fails it
+ * `retries` times in a row after the start period, and the deployment circuit breaker counts it.
+ */
+export const AGENT_HEALTH_CHECK = {
+  command: ["CMD", "/app/healthcheck"],
+  intervalSeconds: 30,
+  timeoutSeconds: 5,
+  retries: 3,
+  startPeriodSeconds: 60,
+} as const;
+
+/** Seconds between SIGTERM and SIGKILL when a task stops (Fargate's maximum is 120). */
+export const AGENT_STOP_TIMEOUT_SECONDS = 30;
+
 export interface AgentServiceProps {
   readonly tenantId: string;
   readonly agent: string;
@@ -96,6 +112,14 @@ export class AgentService extends Construct {
         readonlyRootFilesystem: true,
         privileged: false,
         linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+        healthCheck: {
+          command: [...AGENT_HEALTH_CHECK.command],
+          interval: AGENT_HEALTH_CHECK.intervalSeconds,
+          timeout: AGENT_HEALTH_CHECK.timeoutSeconds,
+          retries: AGENT_HEALTH_CHECK.retries,
+          startPeriod: AGENT_HEALTH_CHECK.startPeriodSeconds,
+        },
+        stopTimeout: AGENT_STOP_TIMEOUT_SECONDS,
         mountPoints: Object.entries(WRITABLE_PATHS).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
         environment: Object.entries(props.environment)
           .sort(([a], [b]) => a.localeCompare(b))

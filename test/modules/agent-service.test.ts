@@ -55,6 +55,12 @@ describe("AgentService", () => {
     ]);
   });
 
+  it("gives the container the image contract's health check and a 30 s stop timeout", () => {
+    const c = container(build());
+    expect(c.healthCheck).toEqual({ command: ["CMD", "/app/healthcheck"], interval: 30, timeout: 5, retries: 3, startPeriod: 60 });
+    expect(c.stopTimeout).toBe(30);
+  });
+
   it("enables the init process and drops all capabilities", () => {
     expect(container(build()).linuxParameters).toEqual({ initProcessEnabled: true, capabilities: { drop: ["ALL"] } });
   });
