@@ -51,7 +51,7 @@ export interface AgentServiceProps {
   readonly desiredCount: number;
   /** Run on FARGATE_SPOT instead of FARGATE. */
   readonly spot: boolean;
-  /** Full image reference: `<repository-url>:<tag>` or `<repository-url>@sha256:<digest>`. */
+  /** Full image reference by digest: `<repository-url>@sha256:<digest>` (a tag is refused). */
   readonly image: string;
   readonly executionRoleArn: string;
   readonly taskRoleArn: string;
@@ -98,6 +98,10 @@ export class AgentService extends Construct {
     const steadyStateTimeout = props.steadyStateTimeout ?? "20m";
     if (!/^[1-9]\d*m$/.test(steadyStateTimeout)) {
       throw new Error(`AgentService ${props.serviceName}: steadyStateTimeout must be a whole number of minutes like "20m" (got ${steadyStateTimeout})`);
+    }
+    // The pre-deploy gate checks scan and signature of a digest; a tag could name anything.
+    if (!/@sha256:[a-f0-9]{64}$/.test(props.image)) {
+      throw new Error(`AgentService ${props.serviceName}: image must be referenced by digest (<repository>@sha256:<64 hex>), got ${props.image}`);
     }
     for (const name of Object.keys(props.secrets)) {
       if (name in props.environment) throw new Error(`AgentService ${props.serviceName}: ${name} is both a secret and a plain variable`);

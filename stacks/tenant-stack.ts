@@ -207,7 +207,7 @@ export class TenantStack extends SelfContainedStack {
         // paused; offboarding: being exported and destroyed).
         desiredCount: runsNoTasks(tenant.status) ? 0 : agentConfig.desiredCount,
         spot: agentConfig.spot,
-        image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,
+        image: `${platform.repositoryUrl}@${image}`,
         executionRoleArn: iam.executionRoleArn,
         taskRoleArn: iam.taskRoleArns[agent],
         logGroupName: logging.logGroupName,

@@ -28,7 +28,7 @@ Options:
 Exit codes: 0 built, 1 bad input, 2 download or build failure.`;
 
 function lastImageCommitTime(): number {
-  const out = execFileSync("git", ["log", "-1", "--format=%ct", "--", "images"], { cwd: AGENT_IMAGE_DIR, encoding: "utf8" }).trim();
+  const out = execFileSync("git", ["log", "-1", "--format=%ct", "--", "images"], { cwd: join(AGENT_IMAGE_DIR, "..", ".."), encoding: "utf8" }).trim();
   if (!/^\d+$/.test(out)) throw new UsageError("no commit touches images/; pass --source-date-epoch");
   return Number(out);
 }

@@ -76,6 +76,10 @@ describe("every synthesized task definition gives what the contract says", () =>
       expect(c.logConfiguration.logDriver).toBe("awslogs");
     }
   });
+
+  test("references the image by digest", () => {
+    expect(containers.filter((c) => !/@sha256:[a-f0-9]{64}$/.test(c.image)).map((c) => `${c.address}: ${c.image}`)).toEqual([]);
+  });
 });
 
 describe("CONTRACT.md documents the contract's values", () => {
