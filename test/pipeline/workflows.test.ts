@@ -108,7 +108,7 @@ describe.each(files)("%s", (file) => {
 
   test("assumes roles only through role-to-assume from the role variables, with the account id masked", () => {
     for (const s of steps(file).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
-      expect(String(s.with?.["role-to-assume"])).toMatch(/^\$\{\{ vars\[format\('OPENCLAW_(PLAN|DEPLOY)_ROLE_ARN_\{0\}', matrix\.envKey\)\] \}\}$/);
+      expect(String(s.with?.["role-to-assume"])).toMatch(/^\$\{\{ vars\[format\('OPENCLAW_(PLAN|DEPLOY|IMAGE_PUSH|IMAGE_VERIFY)_ROLE_ARN_\{0\}', matrix\.envKey\)\] \}\}$/);
       expect(s.with?.["mask-aws-account-id"]).toBe(true);
     }
   });
@@ -132,6 +132,7 @@ describe.each(files)("%s", (file) => {
       "lifecycle-check": require("../../pipeline/tenant-lifecycle-check"),
       offboard: require("../../pipeline/offboard"),
       "synth:incremental": require("../../pipeline/synth-incremental"),
+      "image-gate": require("../../pipeline/image-gate"),
     };
     const unknown: string[] = [];
     for (const s of steps(file)) {
