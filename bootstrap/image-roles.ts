@@ -40,7 +40,7 @@ export function imagePushPolicy(settings: ImageSettings, signingKeyArn: string):
         Effect: "Allow",
         Action: "kms:Sign",
         Resource: signingKeyArn,
-        Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "DIGEST" } },
+        Condition: { StringEquals: { "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "RAW" } },
       },
       { Sid: "ReadSigningPublicKey", Effect: "Allow", Action: ["kms:GetPublicKey", "kms:DescribeKey"], Resource: signingKeyArn },
       // Pushed images are evidence: the push role never removes one or changes the repository.

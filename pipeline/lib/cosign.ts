@@ -62,11 +62,16 @@ export function signatureArtifact(payload: Buffer, signatureBase64: string): Sig
   return { manifest, config, payload };
 }
 
-/** Signs with the KMS key (ECDSA_SHA_256 over the payload's SHA-256); returns base64 DER. */
+/** KMS signs RAW messages up to 4,096 bytes itself (hashing them with SHA-256 first). */
+const KMS_RAW_MESSAGE_LIMIT = 4096;
+
+/**
+ * Signs with the KMS key: ECDSA_SHA_256 over the payload, RAW (KMS hashes it, the same
+ * signature cosign's DIGEST mode gives, and the mode moto implements); returns base64 DER.
+ */
 export async function signWithKms(kms: KMSClient, keyId: string, payload: Buffer): Promise<string> {
-  const out = await kms.send(
-    new SignCommand({ KeyId: keyId, Message: createHash("sha256").update(payload).digest(), MessageType: "DIGEST", SigningAlgorithm: "ECDSA_SHA_256" }),
-  );
+  if (payload.length > KMS_RAW_MESSAGE_LIMIT) throw new Error(`signature payload of ${payload.length} bytes exceeds KMS's ${KMS_RAW_MESSAGE_LIMIT}-byte RAW message limit`);
+  const out = await kms.send(new SignCommand({ KeyId: keyId, Message: payload, MessageType: "RAW", SigningAlgorithm: "ECDSA_SHA_256" }));
   if (!out.Signature) throw new Error(`KMS Sign with ${keyId} returned no signature`);
   return Buffer.from(out.Signature).toString("base64");
 }

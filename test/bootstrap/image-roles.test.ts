@@ -22,7 +22,7 @@ const verify = statements(imageVerifyRoleDesired(settings, KEY));
 const { deploy } = roleStatements(settings);
 const decide = (role: Statement[], request: IamRequest) => evaluate(role, request).decision;
 const PUSH_ACTIONS = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchCheckLayerAvailability"];
-const SIGN = { action: "kms:Sign", resource: KEY, context: { "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "DIGEST" } };
+const SIGN = { action: "kms:Sign", resource: KEY, context: { "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "RAW" } };
 
 describe("the push role", () => {
   test.each(PUSH_ACTIONS)("may %s to the agent repository of each region", (action) => {
@@ -38,10 +38,10 @@ describe("the push role", () => {
     }
   });
 
-  test("signs only with the signing key, ECDSA_SHA_256 over a digest", () => {
+  test("signs only with the signing key, ECDSA_SHA_256 over RAW messages", () => {
     expect(decide(push, SIGN)).toBe("allow");
-    expect(decide(push, { ...SIGN, context: { "kms:SigningAlgorithm": "RSASSA_PSS_SHA_256", "kms:MessageType": "DIGEST" } })).not.toBe("allow");
-    expect(decide(push, { ...SIGN, context: { "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "RAW" } })).not.toBe("allow");
+    expect(decide(push, { ...SIGN, context: { "kms:SigningAlgorithm": "RSASSA_PSS_SHA_256", "kms:MessageType": "RAW" } })).not.toBe("allow");
+    expect(decide(push, { ...SIGN, context: { "kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "DIGEST" } })).not.toBe("allow");
     expect(decide(push, { ...SIGN, resource: KEY.replace("aaaaaaaa", "bbbbbbbb") })).not.toBe("allow");
   });
 

@@ -56,8 +56,38 @@ describe("deploy.yml: the image gate", () => {
   });
 });
 
-describe("the push role", () => {
-  test("its variable is used by exactly the workflows bootstrap lets assume it", () => {
-    expect(using("OPENCLAW_IMAGE_PUSH_ROLE_ARN")).toEqual([...IMAGE_PUSH_WORKFLOWS].filter((f) => files.includes(f)).sort());
+describe("image.yml: build, test, push, sign", () => {
+  const wf = parse(text("image.yml")) as { on: Record<string, any>; jobs: Record<string, Job> };
+  const { build, push } = wf.jobs;
+  const runs = (j: Job) => j.steps!.map((s) => (s.run ?? "").replace(/\\\n/g, " ")).join("\n");
+
+  test("runs on changes to images/ merged into main, and on demand", () => {
+    expect(wf.on.push).toEqual({ branches: ["main"], paths: ["images/**"] });
+    expect(Object.keys(wf.on).sort()).toEqual(["push", "workflow_dispatch"]);
+  });
+
+  test("builds without credentials and runs the contract tests on the built image before handing it on", () => {
+    expect(build.permissions).toEqual({ contents: "read" });
+    const steps = build.steps!;
+    const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? s.uses ?? ""));
+    expect(at(/npm run -s image:build -- --out/)).toBeGreaterThan(-1);
+    expect(at(/test\/integration\/agent-image\.test\.ts/)).toBeGreaterThan(at(/image:build/));
+    expect(at(/actions\/upload-artifact@/)).toBeGreaterThan(at(/test\/integration\/agent-image\.test\.ts/));
+  });
+
+  test("pushes per environment with the push role, no environment approval, the artifact this run built", () => {
+    expect(needs(push)).toEqual(["build"]);
+    expect(push.environment).toBeUndefined();
+    expect(push.strategy?.matrix).toBe("${{ fromJSON(needs.build.outputs.matrix) }}");
+    const assume = push.steps!.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(assume?.with?.["role-to-assume"]).toBe("${{ vars[format('OPENCLAW_IMAGE_PUSH_ROLE_ARN_{0}', matrix.envKey)] }}");
+    const download = push.steps!.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(download?.with).toEqual({ name: "agent-image", path: "agent-image" });
+    expect(runs(push)).toMatch(/npm run -s image-push -- --layout agent-image --environment "\$ENVIRONMENT" --tag "git-\$\{GITHUB_SHA:0:12\}"/);
+    expect(JSON.stringify(wf)).not.toMatch(/OPENCLAW_DEPLOY_ROLE_ARN|cdktf deploy|deploy-stacks/);
+  });
+
+  test("the push role's variable is used by exactly the workflows bootstrap lets assume it", () => {
+    expect(using("OPENCLAW_IMAGE_PUSH_ROLE_ARN")).toEqual([...IMAGE_PUSH_WORKFLOWS].sort());
   });
 });
