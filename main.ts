@@ -1,9 +1,9 @@
 import { join, resolve } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
-import { checkFleet } from "./stacks/fleet-checks";
-import { synthesizeFleet } from "./stacks/fleet-synth";
-import { discardStaging, promoteStaging, stagingDirectoryFor } from "./stacks/synth-output";
-import { disableTokenStackTraces } from "./stacks/synth-tuning";
+import { checkFleet } from "./capacity/fleet-checks";
+import { synthesizeFleet } from "./synth/fleet-synth";
+import { discardStaging, promoteStaging, stagingDirectoryFor } from "./synth/synth-output";
+import { disableTokenStackTraces } from "./synth/synth-tuning";
 
 disableTokenStackTraces();
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const staging = stagingDirectoryFor(outdir);
   discardStaging(staging);
   try {
-    // Worker processes for a large fleet, this process for a small one (stacks/fleet-synth.ts).
+    // Worker processes for a large fleet, this process for a small one (synth/fleet-synth.ts).
     await synthesizeFleet(config, staging);
 
     const { capacity, costWarnings } = checkFleet(staging, config.environments);

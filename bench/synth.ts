@@ -15,7 +15,7 @@
  *             stacks, so it builds the same resources from the same tenants.
  *   previous  this project as it was before the fleet synth (commit PREVIOUS_COMMIT: deep
  *             imports, tsx, one App, 16 SSM contract reads per tenant), through `cdktf synth`.
- *   new       exactly what `npm run synth` runs in this repository: scripts/synth.ts runs
+ *   new       exactly what `npm run synth` runs in this repository: synth/launcher.ts runs
  *             cdktf.json's app as `cdktf synth` would, without the CLI around it.
  */
 import { execFileSync, spawn } from "node:child_process";

@@ -199,6 +199,36 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     delete: ["ecs:UpdateService", "ecs:DeleteService"],
     tag: ["ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource"],
   },
+  // --- Application Auto Scaling (elastic agents) ---
+  aws_appautoscaling_target: {
+    source: "internal/service/appautoscaling/target.go",
+    checked: true,
+    // Registering an ECS target creates AWSServiceRoleForApplicationAutoScaling_ECSService on
+    // first use (iam:CreateServiceLinkedRole, allowed for that service in CreateServiceLinkedRoles).
+    create: ["application-autoscaling:RegisterScalableTarget", "ecs:DescribeServices", "ecs:UpdateService"],
+    read: ["application-autoscaling:DescribeScalableTargets"],
+    update: ["application-autoscaling:RegisterScalableTarget"],
+    delete: ["application-autoscaling:DeregisterScalableTarget"],
+    tag: ["application-autoscaling:TagResource", "application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource"],
+  },
+  aws_appautoscaling_scheduled_action: {
+    source: "internal/service/appautoscaling/scheduled_action.go",
+    checked: true,
+    create: ["application-autoscaling:PutScheduledAction"],
+    read: ["application-autoscaling:DescribeScheduledActions"],
+    update: ["application-autoscaling:PutScheduledAction"],
+    delete: ["application-autoscaling:DeleteScheduledAction"],
+    tag: none,
+  },
+  aws_appautoscaling_policy: {
+    source: "internal/service/appautoscaling/policy.go",
+    // Target tracking creates and deletes its own CloudWatch alarms with the caller's rights.
+    create: ["application-autoscaling:PutScalingPolicy", "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms"],
+    read: ["application-autoscaling:DescribeScalingPolicies"],
+    update: ["application-autoscaling:PutScalingPolicy", "cloudwatch:PutMetricAlarm"],
+    delete: ["application-autoscaling:DeleteScalingPolicy", "cloudwatch:DeleteAlarms"],
+    tag: none,
+  },
   aws_ecr_repository: {
     source: "internal/service/ecr/repository.go",
     // A KMS-encrypted repository takes a grant on its key (ECR's KMS documentation).

@@ -6,8 +6,8 @@
  * Without --dir it synthesizes the repository's tenants in a temporary directory first.
  * Exit codes: 0 ok (warnings included), 1 bad input or a quota exceeded, 2 unexpected failure.
  */
-import { readSynthesizedStacks } from "../stacks/synth-output";
-import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTemp } from "../stacks/synth-cli";
+import { readSynthesizedStacks } from "../synth/synth-output";
+import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTemp } from "../synth/synth-cli";
 import { checkCapacity } from "./gate";
 import { CapacityReport, crossingLine, renderTable } from "./report";
 

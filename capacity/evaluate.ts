@@ -1,6 +1,6 @@
 import type { EnvironmentsConfig } from "../config/environment-schema";
 import { Meter } from "./usage";
-import { QUOTAS, QuotaName } from "./quotas";
+import { QUOTAS, QuotaName } from "../aws/quotas";
 
 /** Share of a quota at which a warning is printed. */
 export const WARNING_RATIO = 0.8;

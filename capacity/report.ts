@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { formatCount, type QuotaRow } from "./evaluate";
-import { QUOTA_NAMES } from "./quotas";
+import { QUOTA_NAMES } from "../aws/quotas";
 
 /** The documented shape of `npm run capacity -- --json`. */
 export const CapacityReportSchema = z.strictObject({

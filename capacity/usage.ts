@@ -1,4 +1,5 @@
-import { maxConnections, QuotaName } from "./quotas";
+import { serviceCopiesOf } from "../config/agent-scaling";
+import { maxConnections, QuotaName } from "../aws/quotas";
 
 /**
  * What the synthesized stacks will create, counted against each quota. Counting the Terraform
@@ -49,7 +50,7 @@ function resourcesOf(json: StackJson, type: string): Array<[string, Record<strin
 
 /**
  * Counts every meter, one stack at a time (`add`), so a fleet's output is read once and shared
- * with the other fleet-wide checks (stacks/fleet-checks.ts) instead of holding every parsed stack
+ * with the other fleet-wide checks (capacity/fleet-checks.ts) instead of holding every parsed stack
  * in memory.
  */
 export class UsageCounter {
@@ -104,8 +105,10 @@ export class UsageCounter {
     }
 
     // Services, Fargate vCPU and database connections, from services and their task definitions.
-    for (const [, service] of resourcesOf(json, "aws_ecs_service")) {
-      const desired = Number(service.desired_count ?? 0);
+    // An elastic agent counts at its max: capacity must hold every copy it may scale to.
+    const copies = serviceCopiesOf(json);
+    for (const [name, service] of resourcesOf(json, "aws_ecs_service")) {
+      const desired = copies.get(name)!.peak;
       add(meter("ecsServicesPerCluster", environment, region, "agents cluster"), 1, tenant);
       const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(service.task_definition ?? "")?.[1];
       const task = taskName ? json.resource.aws_ecs_task_definition[taskName] : undefined;

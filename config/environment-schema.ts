@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { QUOTA_NAMES } from "../capacity/quotas";
+import { QUOTA_NAMES } from "../aws/quotas";
 import { IMAGE_DIGEST_MESSAGE, IMAGE_DIGEST_PATTERN, SCAN_SEVERITIES } from "./image-reference";
 
 /**
@@ -130,7 +130,7 @@ export const EnvironmentConfigSchema = z.strictObject({
    */
   provisionerReservedConcurrency: z.number().int().min(1).max(1000).optional(),
   /**
-   * Quotas this account has had raised, by name (see capacity/quotas.ts); unlisted quotas use
+   * Quotas this account has had raised, by name (see aws/quotas.ts); unlisted quotas use
    * AWS's defaults. The synth stops when the stacks would exceed any of them.
    */
   quotas: z

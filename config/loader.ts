@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { EnvironmentsConfig, EnvironmentsSchema } from "./environment-schema";
 import { resolveModel } from "./bedrock-models";
 import { formatIssues } from "./format-issues";
-import { TOMBSTONE_STATUS } from "./tenant-lifecycle";
+import { isTerminal } from "./tenant-lifecycle";
 import { OFFBOARDING_RECORD_PATTERN, OffboardedTenant, TenantConfig, TenantSchema, TOMBSTONE_ONLY_FIELDS, TombstoneSchema } from "./tenant-schema";
 
 /** Validated, typed configuration: everything the stacks are built from. */
@@ -84,7 +84,7 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
     const fields = (raw ?? {}) as Record<string, unknown>;
     let tombstone: OffboardedTenant | undefined;
     let tenant: TenantConfig | undefined;
-    if (fields.status === TOMBSTONE_STATUS) {
+    if (isTerminal(fields.status)) {
       tombstone = validate(raw, shown, TombstoneSchema, problems);
       if (environments) checkRecordLocation(environments, fields, shown, problems);
     } else {

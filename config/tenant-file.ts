@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Document, isScalar, parseDocument } from "yaml";
 import { ConfigError, loadConfig, ProjectConfig } from "./loader";
-import { INITIAL_STATUS, isTenantStatus, TENANT_STATUSES, TenantStatus, TOMBSTONE_STATUS, transitionRefusal } from "./tenant-lifecycle";
+import { awaitsOffboarding, INITIAL_STATUS, isTenantStatus, isTerminal, runsTasks, TENANT_STATUSES, TenantStatus, TOMBSTONE_STATUS, transitionRefusal } from "./tenant-lifecycle";
 import { TENANT_ID_PATTERN, TombstoneSchema } from "./tenant-schema";
 
 /** A request the tool refuses: one line, exit code 1, nothing written. */
@@ -94,7 +94,7 @@ export function createTenantFile(location: TenantFilesLocation, options: NewTena
   if (existsSync(path)) {
     const existing = readStatus(path);
     throw new TenantFileRefusal(
-      existing === TOMBSTONE_STATUS
+      isTerminal(existing)
         ? `tenant ${options.id} was offboarded: its id can never be reused (bucket names, KMS aliases pending deletion and database roles would collide); choose another id`
         : `tenant ${options.id} already exists (${path}, status ${existing ?? "unknown"}); use status to change it`,
     );
@@ -132,7 +132,7 @@ export function setTenantStatus(location: TenantFilesLocation, id: string, to: s
   if (from === to) return { id, from, to, changed: false, next: `tenant ${id} is already ${to}; nothing changed` };
   const refusal = transitionRefusal(id, from, to, "operator");
   if (refusal) throw new TenantFileRefusal(refusal);
-  if (to === "active") refusePlaceholderAlerts(doc, id);
+  if (runsTasks(to)) refusePlaceholderAlerts(doc, id); // agents start: alerts must reach someone
   writeValidated(location, id, replaceScalar(readFileSync(path, "utf8"), doc, "status", to));
   return { id, from, to, changed: true, next: NEXT_STEP[to] };
 }
@@ -153,7 +153,7 @@ export function markOffboarded(location: TenantFilesLocation, id: string, fields
   const path = tenantPath(location, id);
   const doc = readDocument(path, id);
   const from = doc.get("status");
-  if (from !== "offboarding") {
+  if (!awaitsOffboarding(from)) {
     throw new TenantFileRefusal(`tenant ${id} is ${String(from)}, not offboarding: only an offboarding tenant becomes offboarded`);
   }
   const keep = new Set(Object.keys(TombstoneSchema.shape));

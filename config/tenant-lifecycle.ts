@@ -16,7 +16,6 @@ export type TenantStatus = (typeof TENANT_STATUSES)[number];
 export const TOMBSTONE_STATUS = "offboarded" satisfies TenantStatus;
 /** Statuses that still have a tenant stack. */
 export type LiveTenantStatus = Exclude<TenantStatus, typeof TOMBSTONE_STATUS>;
-export const LIVE_TENANT_STATUSES = TENANT_STATUSES.filter((s): s is LiveTenantStatus => s !== TOMBSTONE_STATUS);
 
 /** The status a new tenant file starts in: resources exist, agents run no task until secrets have values. */
 export const INITIAL_STATUS = "provisioning" satisfies TenantStatus;
@@ -78,11 +77,39 @@ export function transitionRefusal(id: string, from: TenantStatus, to: TenantStat
   return undefined;
 }
 
+/*
+ * The questions code asks of a status. Every "is this tenant ..." decision in the loader, the
+ * stacks and the pipeline goes through one of these, never through a comparison with a status
+ * string, so a new status (or a renamed one) changes the answers in one place.
+ */
+
 /**
  * Agents run tasks only while `active`: in `provisioning` the secrets may still be empty, in
  * `suspended` the tenant is paused, and in `offboarding` its data is being exported and its
  * secrets deleted (so a suspended tenant being offboarded never starts again).
  */
-export function runsNoTasks(status: LiveTenantStatus): boolean {
-  return status !== "active";
+export function runsTasks(status: TenantStatus): boolean {
+  return status === "active";
+}
+
+/** Whether the tenant has a tenant stack: every status but the tombstone. */
+export function hasStack(status: TenantStatus): status is LiveTenantStatus {
+  return status !== TOMBSTONE_STATUS;
+}
+
+/**
+ * Whether the status is final (`offboarded`): the file is a tombstone, its stack was destroyed by
+ * the offboarding job, the status never changes and the id is never reused. Takes any value, so
+ * callers holding an unvalidated or missing status get `false`, not a type error.
+ */
+export function isTerminal(status: unknown): status is typeof TOMBSTONE_STATUS {
+  return status === TOMBSTONE_STATUS;
+}
+
+/**
+ * Whether the tenant waits for the offboarding job (`offboarding`): the job applies the stack's
+ * teardown form, exports, destroys and writes the tombstone; no deploy touches its stack.
+ */
+export function awaitsOffboarding(status: unknown): status is "offboarding" {
+  return status === "offboarding";
 }

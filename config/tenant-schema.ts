@@ -4,6 +4,7 @@ import { BEDROCK_ROUTINGS } from "./bedrock-models";
 import { IMAGE_DIGEST_MESSAGE, IMAGE_DIGEST_PATTERN } from "./image-reference";
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateCpu, isValidFargateMemory } from "./fargate";
 import { LiveTenantStatus, TENANT_STATUSES, TOMBSTONE_STATUS } from "./tenant-lifecycle";
+import { DEFAULT_CPU_TARGET_PERCENT, MAX_AGENT_COPIES, scalingProblems, WEEKDAYS } from "./agent-scaling";
 
 export { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN };
 /** Agent names appear in role, service and task family names. */
@@ -14,14 +15,60 @@ export const INTEGRATION_NAME_PATTERN = /^[a-z][a-z0-9-]{1,31}$/;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 export const MAX_AGENTS_PER_TENANT = 10;
 
+const copies = z.number().int().min(0).max(MAX_AGENT_COPIES);
+const ScalingRangeSchema = z.strictObject({ min: copies, max: copies });
+
+/** Elastic agents (config/agent-scaling.ts): a range, optionally a schedule and a target. */
+const ScalingSchema = z.strictObject({
+  /** Fewest copies (inside the schedule's hours when there is a schedule). */
+  min: copies,
+  /** Most copies; capacity and connection limits count the agent at this. */
+  max: copies,
+  /** Working hours: the min-max range applies on `days` from `from` to `to`, `outside` otherwise. */
+  schedule: z
+    .strictObject({
+      /** IANA time zone, e.g. Europe/Berlin. */
+      timezone: z.string(),
+      days: z.array(z.enum(WEEKDAYS)).max(7),
+      /** "HH:MM", 24-hour clock. */
+      from: z.string(),
+      /** "HH:MM", after `from`. */
+      to: z.string(),
+      /** The range outside working hours. @default { min: 0, max: 0 } */
+      outside: ScalingRangeSchema.default({ min: 0, max: 0 }),
+    })
+    .optional(),
+  /** Target tracking; without one, CPU at DEFAULT_CPU_TARGET_PERCENT whenever min < max. */
+  target: z
+    .discriminatedUnion("metric", [
+      z.strictObject({ metric: z.enum(["cpu", "memory"]), percent: z.number().int().min(10).max(95).default(DEFAULT_CPU_TARGET_PERCENT) }),
+      z.strictObject({
+        metric: z.literal("custom"),
+        /** Metric name the agent publishes to OpenClaw/Tenant/<tenant-id> with dimension Agent=<agent>. */
+        name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,127}$/, "letters, digits, _ . -, starting with a letter, at most 128 characters"),
+        /** Value per task that target tracking holds the metric at. */
+        value: z.number().positive(),
+        statistic: z.enum(["Average", "Maximum", "Sum"]).default("Average"),
+      }),
+    ])
+    .optional(),
+});
+
 const AgentSchema = z
   .strictObject({
     /** Fargate CPU units. */
     cpu: z.number().int(),
     /** Fargate memory in MiB; must be valid for `cpu`. */
     memory: z.number().int(),
-    /** Tasks to keep running while the tenant is active. */
-    desiredCount: z.number().int().min(0).max(10).default(1),
+    /** Tasks to keep running while the tenant is active (the fixed case; exclusive with `scaling`). @default 1 */
+    desiredCount: copies.optional(),
+    /** Copies between a min and a max, on a schedule and on load (config/agent-scaling.ts). */
+    scaling: ScalingSchema.optional(),
+    /**
+     * The agent must run exactly one copy: it holds the tenant's one session with a channel (a chat
+     * socket, a mailbox watch) or runs scheduled jobs that a second copy would run twice.
+     */
+    singleton: z.boolean().default(false),
     /** Run on FARGATE_SPOT (about 70% cheaper, may be interrupted). */
     spot: z.boolean().default(false),
     /** Image digest (sha256:...) overriding the environment's agentImage; tags are refused. */
@@ -30,6 +77,7 @@ const AgentSchema = z
     dbConnections: z.number().int().min(1).max(50).default(5),
   })
   .superRefine((agent, ctx) => {
+    for (const problem of scalingProblems(agent)) ctx.addIssue({ code: "custom", ...problem });
     if (!isValidFargateCpu(agent.cpu)) {
       ctx.addIssue({
         code: "custom",
@@ -43,7 +91,9 @@ const AgentSchema = z
         message: `${agent.memory} MiB is not a valid Fargate memory size for cpu ${agent.cpu} (${describeFargateMemory(agent.cpu)})`,
       });
     }
-  });
+  })
+  // A scaling agent starts at its min; Application Auto Scaling owns the count from then on.
+  .transform(({ desiredCount, ...agent }) => ({ ...agent, desiredCount: desiredCount ?? agent.scaling?.min ?? 1 }));
 
 export const TenantSchema = z.strictObject({
   /** Must equal the file name without `.yaml`. */

@@ -9,8 +9,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTemp } from "../stacks/synth-cli";
-import { readSynthesizedStacks } from "../stacks/synth-output";
+import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTemp } from "../synth/synth-cli";
+import { readSynthesizedStacks } from "../synth/synth-output";
 import { estimateCost } from "./estimate";
 import { CostInputError } from "./prices";
 import { CostReport, planCommentLines, renderReport } from "./report";

@@ -1,3 +1,4 @@
+import { serviceCopiesOf } from "../config/agent-scaling";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
 import { CostInputError, loadPriceTable, price, PriceTable } from "./prices";
 
@@ -51,6 +52,11 @@ export interface TenantEstimate {
   readonly lines: CostLine[];
   readonly usage: UsageLine[];
   readonly ownMonthlyUsd: number;
+  /**
+   * Own cost if every elastic agent ran at its max whenever its schedule allows (ownMonthlyUsd
+   * prices them at their min): the top of the range. Equal to ownMonthlyUsd without elastic agents.
+   */
+  readonly ownMonthlyMaxUsd: number;
   /** Fargate vCPU of the tenant's running tasks (its weight in the platform share). */
   readonly vcpu: number;
   readonly platformStack: string | null;
@@ -127,41 +133,48 @@ function identify(name: string, json: Json): StackIdentity {
   return { environment: tags.Environment, region: provider.region, tenant: tags.TenantID };
 }
 
-/** Fargate services: on-demand and spot vCPU/memory hours, and the tenant's vCPU weight. */
-function priceServices(json: Json, pricer: Pricer): number {
-  let vcpu = 0;
+/**
+ * Fargate services: on-demand and spot vCPU/memory hours, and the tenant's vCPU weight (average
+ * vCPU over the month). Elastic agents are priced at their min through their schedule (copy-hours
+ * inside and outside working hours, config/agent-scaling.ts serviceCopiesOf), which is what the
+ * month costs at least; `maxExtraUsd` is what running at their max whenever allowed would add.
+ */
+function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number } {
   const spotFactor = 1 - pricer.table.fargateSpotDiscount.fraction;
-  const totals = { onDemandVcpu: 0, onDemandGb: 0, spotVcpu: 0, spotGb: 0 };
-  for (const service of resources(json, "aws_ecs_service")) {
-    const desired = Number(service.desired_count ?? 0);
-    const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(String(service.task_definition ?? ""))?.[1];
-    const task = taskName ? json.resource?.aws_ecs_task_definition?.[taskName] : undefined;
-    if (!task || desired <= 0) continue;
-    const architecture = task.runtime_platform?.cpu_architecture ?? "X86_64";
-    if (architecture !== "X86_64") throw new CostInputError(`task ${task.family}: no Fargate price for ${architecture} in the price table`);
-    const taskVcpu = (Number(task.cpu) / 1024) * desired;
-    const taskGb = (Number(task.memory) / 1024) * desired;
-    const spot = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
-    if (spot) {
-      totals.spotVcpu += taskVcpu;
-      totals.spotGb += taskGb;
-    } else {
-      totals.onDemandVcpu += taskVcpu;
-      totals.onDemandGb += taskGb;
-    }
-    vcpu += taskVcpu;
-  }
   const hours = pricer.table.hoursPerMonth;
   const vcpuPrice = price(pricer.table, "fargate.vcpu");
   const gbPrice = price(pricer.table, "fargate.memory");
+  // vCPU-hours and GB-hours per month, at min and at max.
+  const totals = { onDemandVcpu: 0, onDemandGb: 0, spotVcpu: 0, spotGb: 0 };
+  let maxExtraUsd = 0;
+  let vcpuHours = 0;
+  const copies = serviceCopiesOf(json);
+  for (const [name, service] of Object.entries<Json>(json.resource?.aws_ecs_service ?? {})) {
+    const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(String(service.task_definition ?? ""))?.[1];
+    const task = taskName ? json.resource?.aws_ecs_task_definition?.[taskName] : undefined;
+    const weekly = copies.get(name)!.weeklyCopyHours;
+    if (!task || weekly.max <= 0) continue;
+    const architecture = task.runtime_platform?.cpu_architecture ?? "X86_64";
+    if (architecture !== "X86_64") throw new CostInputError(`task ${task.family}: no Fargate price for ${architecture} in the price table`);
+    const toMonth = hours / 168;
+    const taskVcpu = Number(task.cpu) / 1024;
+    const taskGb = Number(task.memory) / 1024;
+    const spot = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
+    const factor = spot ? spotFactor : 1;
+    const atMin = weekly.min * toMonth;
+    totals[spot ? "spotVcpu" : "onDemandVcpu"] += taskVcpu * atMin;
+    totals[spot ? "spotGb" : "onDemandGb"] += taskGb * atMin;
+    maxExtraUsd += (weekly.max - weekly.min) * toMonth * (taskVcpu * vcpuPrice.usd + taskGb * gbPrice.usd) * factor;
+    vcpuHours += taskVcpu * atMin;
+  }
   const add = (item: string, amount: number, p: { unit: string; usd: number }, factor: number) => {
-    if (amount > 0) pricer.lines.push(line(item, amount * hours, p.unit, p.usd * factor));
+    if (amount > 0) pricer.lines.push(line(item, amount, p.unit, p.usd * factor));
   };
   add("Fargate vCPU", totals.onDemandVcpu, vcpuPrice, 1);
   add("Fargate memory", totals.onDemandGb, gbPrice, 1);
   add(`Fargate Spot vCPU (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotVcpu, vcpuPrice, spotFactor);
   add(`Fargate Spot memory (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotGb, gbPrice, spotFactor);
-  return vcpu;
+  return { vcpu: tidy(vcpuHours / hours), maxExtraUsd: tidy(maxExtraUsd) };
 }
 
 /** What both kinds of stack hold: keys, secrets, alarms, log groups. */
@@ -169,7 +182,12 @@ function priceCommon(json: Json, pricer: Pricer): void {
   pricer.monthly("KMS keys", resources(json, "aws_kms_key").length, "kms.key");
   const managedMasterSecrets = resources(json, "aws_db_instance").filter((db) => db.manage_master_user_password === true).length;
   pricer.monthly("Secrets Manager secrets", resources(json, "aws_secretsmanager_secret").length + managedMasterSecrets, "secretsmanager.secret");
-  pricer.monthly("CloudWatch alarms", resources(json, "aws_cloudwatch_metric_alarm").length, "cloudwatch.alarm");
+  // CloudWatch bills an alarm per metric it evaluates: a metric math alarm for each metric in it.
+  const alarmMetrics = resources(json, "aws_cloudwatch_metric_alarm").reduce(
+    (n, alarm) => n + (Array.isArray(alarm.metric_query) ? alarm.metric_query.filter((q: Json) => q.metric).length : 1),
+    0,
+  );
+  pricer.monthly("CloudWatch alarms", alarmMetrics, "cloudwatch.alarm");
   if (resources(json, "aws_cloudwatch_log_group").length > 0) {
     pricer.usageOf("log ingestion", "usage.logs.ingestion");
     pricer.usageOf("log storage", "usage.logs.storage");
@@ -178,8 +196,8 @@ function priceCommon(json: Json, pricer: Pricer): void {
   if (resources(json, "aws_lambda_function").length > 0) pricer.usageOf("Lambda requests", "usage.lambda.requests");
 }
 
-function priceTenant(json: Json, pricer: Pricer): number {
-  const vcpu = priceServices(json, pricer);
+function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number } {
+  const services = priceServices(json, pricer);
   priceCommon(json, pricer);
   // A budget with an action is billed as an action-enabled budget.
   const withAction = new Set(resources(json, "aws_budgets_budget_action").map((a) => String(a.budget_name)));
@@ -196,7 +214,7 @@ function priceTenant(json: Json, pricer: Pricer): number {
       if (shortName && pricer.table.prices[key]) pricer.usageOf(`Bedrock ${shortName} ${direction} tokens`, key);
     }
   }
-  return vcpu;
+  return services;
 }
 
 /**
@@ -246,12 +264,12 @@ function stackEntries(stacks: SynthesizedStacks): Iterable<[string, Json]> {
 
 /**
  * Prices stacks one at a time (`add`), so the synth reads its output once for every fleet-wide
- * check (stacks/fleet-checks.ts); `estimate()` then splits each platform over its tenants.
+ * check (capacity/fleet-checks.ts); `estimate()` then splits each platform over its tenants.
  */
 export class CostEstimator {
   private readonly tables = new Map<string, PriceTable>();
   private readonly platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
-  private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; budget: number | null }> = [];
+  private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; maxExtraUsd: number; budget: number | null }> = [];
 
   constructor(private readonly loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)) {}
 
@@ -265,9 +283,9 @@ export class CostEstimator {
     const id = identify(stack, json);
     const pricer = new Pricer(this.tableFor(id.region));
     if (id.tenant) {
-      const vcpu = priceTenant(json, pricer);
+      const { vcpu, maxExtraUsd } = priceTenant(json, pricer);
       const limit = resources(json, "aws_budgets_budget").map((b) => Number(b.limit_amount))[0];
-      this.tenantParts.push({ stack, pricer, id, vcpu, budget: Number.isFinite(limit) ? limit : null });
+      this.tenantParts.push({ stack, pricer, id, vcpu, maxExtraUsd, budget: Number.isFinite(limit) ? limit : null });
     } else {
       pricePlatform(json, pricer);
       this.platformByPlace.set(`${id.environment}/${id.region}`, { stack, pricer, id });
@@ -291,7 +309,7 @@ export class CostEstimator {
       };
     });
 
-    const tenants: TenantEstimate[] = this.tenantParts.map(({ stack, pricer, id, vcpu, budget }) => {
+    const tenants: TenantEstimate[] = this.tenantParts.map(({ stack, pricer, id, vcpu, maxExtraUsd, budget }) => {
       const platform = platforms.find((p) => p.environment === id.environment && p.region === id.region);
       const share = !platform ? 0 : platform.tenantVcpu > 0 ? (platform.monthlyUsd * vcpu) / platform.tenantVcpu : platform.monthlyUsd / platform.tenants;
       return {
@@ -302,6 +320,7 @@ export class CostEstimator {
         lines: pricer.lines,
         usage: pricer.usage,
         ownMonthlyUsd: pricer.total,
+        ownMonthlyMaxUsd: tidy(pricer.total + maxExtraUsd),
         vcpu,
         platformStack: platform?.stack ?? null,
         platformShareUsd: share,

@@ -3,7 +3,7 @@ import { CostInputError } from "./prices";
 
 /**
  * Cost warnings for the synth: tenants whose own fixed cost exceeds their budget, fed one stack at
- * a time so the synth reads its output once for every fleet-wide check (stacks/fleet-checks.ts).
+ * a time so the synth reads its output once for every fleet-wide check (capacity/fleet-checks.ts).
  * They never stop a synth, and neither does a stack the tables cannot price (a region without a
  * price table): that becomes one warning naming the missing price.
  */

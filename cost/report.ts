@@ -34,6 +34,7 @@ export const CostReportSchema = z.strictObject({
       lines: z.array(LineSchema),
       usage: z.array(UsageSchema),
       ownMonthlyUsd: z.number().nonnegative(),
+      ownMonthlyMaxUsd: z.number().nonnegative(),
       vcpu: z.number().nonnegative(),
       platformStack: z.string().nullable(),
       platformShareUsd: z.number().nonnegative(),
@@ -59,6 +60,14 @@ function formatQuantity(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 
+/**
+ * The top of an elastic tenant's range: elastic agents are priced at their min through their
+ * schedule; this is the month with each at its max whenever its schedule allows.
+ */
+function upTo(t: TenantEstimate): string {
+  return t.ownMonthlyMaxUsd > t.ownMonthlyUsd + 0.005 ? ` (own up to ${usd(t.ownMonthlyMaxUsd)} with elastic agents at their max)` : "";
+}
+
 /** The human report: each platform, then each tenant with its platform share. */
 export function renderReport(estimate: CostEstimate): string {
   const out: string[] = [];
@@ -68,7 +77,7 @@ export function renderReport(estimate: CostEstimate): string {
   }
   for (const t of estimate.tenants) {
     const budget = t.budgetMonthlyUsd === null ? "" : `, budget ${usd(t.budgetMonthlyUsd)}`;
-    out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}`);
+    out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}${upTo(t)}`);
     out.push(...table(t.lines, t.usage, usd(t.ownMonthlyUsd)), "");
   }
   return `${out.join("\n")}\n`;
@@ -102,7 +111,7 @@ export function planCommentLines(
     const delta = (after?.ownMonthlyUsd ?? 0) - (before?.ownMonthlyUsd ?? 0);
     const sign = delta > 0.005 ? `+${usd(delta)}` : delta < -0.005 ? `−${usd(-delta)}` : "±$0.00";
     lines.push(
-      `- \`${stack}\`: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})` +
+      `- \`${stack}\`: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})${after ? upTo(after) : ""}` +
         ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}`,
     );
   }

@@ -12,7 +12,19 @@ export interface AgentAlarmsProps {
   readonly thresholdPercent?: number;
 }
 
-/** CPU and memory alarms for one agent service, sent to the platform's alarm topic. */
+/**
+ * Container Insights (the cluster's `containerInsights` setting) reports each service's running
+ * and desired task counts here, dimensions ClusterName and ServiceName.
+ */
+export const CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights";
+
+/**
+ * CPU and memory alarms for one agent service, and a "tasks short" alarm when fewer tasks run
+ * than the service asks for, sent to the platform's alarm topic. The shortfall, not the running
+ * count, is what is unhealthy: a service its schedule scaled to 0 asks for 0 and runs 0, while
+ * one running below its minimum asks for at least the minimum (Application Auto Scaling keeps
+ * the desired count inside its range) and is short.
+ */
 export class AgentAlarms extends Construct {
   constructor(scope: Construct, id: string, props: AgentAlarmsProps) {
     super(scope, id);
@@ -41,5 +53,27 @@ export class AgentAlarms extends Construct {
         okActions: [props.alarmTopicArn],
       });
     }
+    const dimensions = { ClusterName: props.clusterName, ServiceName: props.serviceName };
+    const taskCount = (id: string, metricName: string) => ({
+      id,
+      returnData: false,
+      metric: { namespace: CONTAINER_INSIGHTS_NAMESPACE, metricName, dimensions, period: 300, stat: "Average" },
+    });
+    new CloudwatchMetricAlarm(this, "tasks-short", {
+      alarmName: props.alarmName("tasks-short"),
+      alarmDescription: `${props.serviceName} ran fewer tasks than it asks for (its minimum or more) for 15 minutes: tasks fail to start or keep stopping`,
+      metricQuery: [
+        taskCount("running", "RunningTaskCount"),
+        taskCount("desired", "DesiredTaskCount"),
+        { id: "short", expression: "desired - running", label: "tasks short of desired", returnData: true },
+      ],
+      evaluationPeriods: 3,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      // No data means no service metrics yet (a new tenant): not a shortfall.
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
+    });
   }
 }

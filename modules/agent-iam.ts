@@ -148,6 +148,24 @@ export function ecsExecStatements(execKmsKeyArn: string, ownLogGroupArn: string,
   ];
 }
 
+/**
+ * Publishing the agent's own scaling metric, into its tenant's namespace only: PutMetricData has
+ * no resource-level permission, `cloudwatch:namespace` is its condition key (Service
+ * Authorization Reference, Amazon CloudWatch). Another tenant's namespace, and so another
+ * tenant's scaling, is out of reach.
+ */
+export function customMetricStatements(namespace: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "PublishOwnScalingMetrics",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+    },
+  ];
+}
+
 /** Logging in to PostgreSQL as the tenant's own role with an IAM token. */
 export function databaseConnectStatements(region: string, accountId: string, databaseResourceId: string, databaseUser: string): PolicyStatement[] {
   return [

@@ -47,8 +47,13 @@ export interface AgentServiceProps {
   /** Fargate CPU units; the config loader has checked the cpu/memory pair. */
   readonly cpu: number;
   readonly memoryMiB: number;
-  /** Tasks to run; 0 while the tenant is suspended. */
+  /** Tasks to run; 0 while the tenant is suspended. With `autoscaled`, only the count it is created with. */
   readonly desiredCount: number;
+  /**
+   * Application Auto Scaling owns the count (modules/agent-scaling.ts): Terraform sets it on
+   * create and never again, so a deploy does not reset what the autoscaler chose. @default false
+   */
+  readonly autoscaled?: boolean;
   /** Run on FARGATE_SPOT instead of FARGATE. */
   readonly spot: boolean;
   /** Full image reference by digest: `<repository-url>@sha256:<digest>` (a tag is refused). */
@@ -88,6 +93,8 @@ export interface AgentServiceProps {
 export class AgentService extends Construct {
   public readonly serviceName: string;
   public readonly taskDefinitionArn: string;
+  /** The ECS service resource, for what must be created after it (its scalable target). */
+  public readonly service: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: AgentServiceProps) {
     super(scope, id);
@@ -183,9 +190,15 @@ export class AgentService extends Construct {
       waitForSteadyState: props.desiredCount > 0,
       ...(props.desiredCount > 0 && { timeouts: { create: steadyStateTimeout, update: steadyStateTimeout } }),
       dependsOn: props.startAfter,
+      // The provider's documented way to let Application Auto Scaling own the count: "ignore any
+      // changes to that count caused externally (e.g., Application Autoscaling)"
+      // (website/docs/r/ecs_service.html.markdown, desired_count); service.go's Update otherwise
+      // sends DesiredCount on every change of the argument.
+      ...(props.autoscaled && { lifecycle: { ignoreChanges: ["desired_count"] } }),
     });
 
     this.serviceName = service.name;
+    this.service = service;
     this.taskDefinitionArn = taskDefinition.arn;
   }
 }

@@ -10,7 +10,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { serviceTrustPolicy } from "./iam-policy-document";
-import { defaultMaxConnections, maxConnections } from "../capacity/quotas";
+import { defaultMaxConnections, maxConnections } from "../aws/quotas";
 
 export const DATABASE_PORT = 5432;
 

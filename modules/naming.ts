@@ -136,6 +136,11 @@ export function tenantBudgetName(environment: string, tenantId: string): string 
   return `${NAME_PREFIX}-${environment}-${tenantId}`;
 }
 
+/** Scheduled actions and scaling policies of one agent service (no ':', '/' or '|': PutScheduledAction's name pattern). */
+export function agentScalingName(tenantId: string, agent: string, purpose: string): string {
+  return `${NAME_PREFIX}-${tenantId}-${agent}-${purpose}`;
+}
+
 export function agentAlarmName(tenantId: string, agent: string, metric: string): string {
   return `${NAME_PREFIX}-${tenantId}-${agent}-${metric}`;
 }

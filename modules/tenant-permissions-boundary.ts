@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { iamPolicyVariable, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
+import { customMetricNamespace } from "../config/agent-scaling";
 import { agentTaskRoleName, tenantBucketName, tenantLogGroupName, tenantSecretName, tenantSpendStopPolicyName } from "./naming";
 
 /** Principal tag naming the PostgreSQL role a tenant's task roles may log in as. */
@@ -88,6 +89,15 @@ export class TenantPermissionsBoundary extends Construct {
           Effect: "Allow",
           Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
           Resource: props.repositoryArn,
+        },
+        {
+          // An agent's own scaling metric (config/agent-scaling.ts): only into its tenant's
+          // namespace, so no tenant can feed another tenant's target tracking.
+          Sid: "OwnScalingMetrics",
+          Effect: "Allow",
+          Action: "cloudwatch:PutMetricData",
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": customMetricNamespace(tenant) } },
         },
         {
           // GetAuthorizationToken has no resource-level permissions.

@@ -9,6 +9,7 @@ import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readSynth, type Synth } from "./lib/synth";
 import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
+import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
 
@@ -100,7 +101,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
     const id = tenantIdOfStack(stack);
     return id === undefined ? undefined : opts.tenants?.get(id)?.status;
   };
-  const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && statusOf(s) === "offboarding");
+  const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && awaitsOffboarding(statusOf(s)));
   const waves = opts.affected.order.map((w) => w.filter((s) => inEnv(s, opts.head) && !offboarding.includes(s))).filter((w) => w.length > 0);
   const gone = opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
   const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);

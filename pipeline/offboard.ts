@@ -51,6 +51,7 @@ import { plannedDeletes, stateResources, tenantInventory, type DestroyedResource
 import { recordMarkdown, RECORD_SCHEMA, tombstoneEdit, type Approval, type ArchivedObject, type DatabaseOutcome, type OffboardingRecord } from "./lib/offboarding-record";
 import { OFFBOARDING_MANIFEST_FILE, offboardingArchiveBucketName, offboardingStatePrefix, stateKeyAlias, tenantStackName } from "../modules/naming";
 import { EXPORT_PREFIX } from "../db/contract";
+import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s offboard -- --tenants <dir> --synth <dir> --environment <env> [options]
        npm run -s offboard -- --list --tenants <dir> [--github-output <file>]
@@ -561,7 +562,7 @@ export function readApprovals(file: string | undefined): Approval[] {
 
 /** Tenants to offboard, and the GitHub matrix of environments that have any. */
 export function offboardingTenants(tenants: ReadonlyMap<string, TenantLifecycleFields>, environment?: string, only?: string): TenantLifecycleFields[] {
-  return [...tenants.values()].filter((t) => t.status === "offboarding" && (!environment || t.environment === environment) && (!only || t.id === only));
+  return [...tenants.values()].filter((t) => awaitsOffboarding(t.status) && (!environment || t.environment === environment) && (!only || t.id === only));
 }
 
 export function defaultClients(region: string): AwsClients {

@@ -7,10 +7,10 @@
  */
 import { resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/loader";
-import { checkFleet } from "../stacks/fleet-checks";
-import { incrementalSynth } from "../stacks/incremental-synth";
-import { discardStaging, promoteStaging, stagingDirectoryFor } from "../stacks/synth-output";
-import { disableTokenStackTraces } from "../stacks/synth-tuning";
+import { checkFleet } from "../capacity/fleet-checks";
+import { incrementalSynth } from "../synth/incremental-synth";
+import { discardStaging, promoteStaging, stagingDirectoryFor } from "../synth/synth-output";
+import { disableTokenStackTraces } from "../synth/synth-tuning";
 import { log, parse, run, UsageError } from "./lib/cli";
 
 export const HELP = `Usage: npm run -s synth:incremental -- --cache <dir> [--out <dir>] [--tenants <dir>] [--cdktf-json <file>] [--workers N]

@@ -12,7 +12,7 @@ import { log, parse, run, ToolFailure, UsageError } from "./lib/cli";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readEnvironments, type LifecycleEnvironment } from "./lib/environments";
 import { ISO_DATE_TIME, isTenantPath, parseTenantFile, RECORD_POINTER, type TenantLifecycleFields } from "./lib/tenant-files";
-import { transitionRefusal } from "../config/tenant-lifecycle";
+import { INITIAL_STATUS, isTerminal, transitionRefusal } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s lifecycle-check -- --base <rev> --head <rev> [options]
 
@@ -71,7 +71,7 @@ export async function checkLifecycle(opts: CheckOptions): Promise<{ checked: num
     const baseTenant = base?.ok ? base.tenant : undefined;
     if (change.status === "D") {
       if (baseText === undefined) continue; // already gone on the base branch
-      if (baseTenant?.status === "offboarded") continue; // removing a tombstone changes nothing
+      if (isTerminal(baseTenant?.status)) continue; // removing a tombstone changes nothing
       const status = baseTenant ? baseTenant.status : "unreadable";
       problems.push(`${change.path}: deleted while its status is ${status}; ${WHAT_TO_DO}.`);
       continue;
@@ -86,7 +86,7 @@ export async function checkLifecycle(opts: CheckOptions): Promise<{ checked: num
       const usedAt = await opts.revisions.everExisted(change.path);
       if (usedAt) {
         problems.push(`${change.path}: tenant id ${to.id} was used before (the file existed at ${usedAt.slice(0, 12)}); ids are never reused, choose another id.`);
-      } else if (to.status !== "provisioning") {
+      } else if (to.status !== INITIAL_STATUS) {
         problems.push(`${change.path}: status: a new tenant starts in provisioning (got ${to.status}); write its secret values, then change it to active.`);
       }
       continue;
@@ -106,8 +106,8 @@ const LIFECYCLE_FIELDS = ["status", "environment", "region", "offboardedAt", "of
 const sameLifecycle = (a: TenantLifecycleFields, b: TenantLifecycleFields) => LIFECYCLE_FIELDS.every((f) => a[f] === b[f]);
 
 function transitionProblems(file: string, from: TenantLifecycleFields, to: TenantLifecycleFields, opts: CheckOptions): string[] {
-  if (from.status === "offboarded") {
-    const same = to.status === "offboarded" && to.offboardedAt === from.offboardedAt && to.offboardingRecord === from.offboardingRecord;
+  if (isTerminal(from.status)) {
+    const same = isTerminal(to.status) && to.offboardedAt === from.offboardedAt && to.offboardingRecord === from.offboardingRecord;
     return same ? [] : [`${file}: an offboarded tenant is a tombstone: its status, offboardedAt and offboardingRecord never change (its id is never reused).`];
   }
   if (from.environment !== to.environment || from.region !== to.region) {
@@ -118,7 +118,7 @@ function transitionProblems(file: string, from: TenantLifecycleFields, to: Tenan
   // the pipeline may set offboarded (the job's tombstone edit), so "pipeline".
   const refusal = transitionRefusal(to.id, from.status, to.status, "pipeline");
   if (refusal) return [`${file}: ${refusal}.`];
-  if (to.status === "offboarded") return tombstoneProblems(file, to, opts);
+  if (isTerminal(to.status)) return tombstoneProblems(file, to, opts);
   return [];
 }
 

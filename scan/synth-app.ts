@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, ProjectConfig } from "../config/loader";
 import { synthesizeApp } from "../stacks/build-app";
-import { disableTokenStackTraces } from "../stacks/synth-tuning";
+import { disableTokenStackTraces } from "../synth/synth-tuning";
 
 export const REPO_ROOT = join(__dirname, "..");
 

@@ -1,6 +1,6 @@
 /**
  * A require hook for this project's TypeScript on plain node, for the synth app and its workers
- * (cdktf.json `app`, stacks/fleet-synth.ts). Each .ts file is transpiled once with esbuild into
+ * (cdktf.json `app`, synth/fleet-synth.ts). Each .ts file is transpiled once with esbuild into
  * node_modules/.cache/openclaw-ts/<sha256 of source and options>.js and loaded from there after
  * that: no tsx and no esbuild service process beside every synth process (tsx keeps one alive,
  * about 90 MB each), and no source maps (cdktf captures stack traces, which source maps make slow).

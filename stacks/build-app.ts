@@ -49,7 +49,7 @@ export function buildApp(app: App, config: ProjectConfig, only?: ReadonlySet<str
 /**
  * Synthesizes every stack of the configuration into `outdir`, as `cdktf synth` would, in one
  * App: one place for the tests, the capacity tool and the security scan to get a reference
- * output (the fleet synth in stacks/fleet-synth.ts must match it byte for byte).
+ * output (the fleet synth in synth/fleet-synth.ts must match it byte for byte).
  */
 export function synthesizeApp(config: ProjectConfig, outdir: string): void {
   const app = new App({ outdir });

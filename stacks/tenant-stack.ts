@@ -2,18 +2,21 @@ import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
-import { runsNoTasks } from "../config/tenant-lifecycle";
+import { awaitsOffboarding, runsTasks } from "../config/tenant-lifecycle";
 import type { TenantConfig } from "../config/tenant-schema";
 import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
+import { customMetricNamespace, effectiveTarget, initialCopies, peakCopies } from "../config/agent-scaling";
+import { AgentScaling } from "../modules/agent-scaling";
 import { resolveModel, ResolvedModel } from "../config/bedrock-models";
-import { AgentIam, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
+import { AgentIam, customMetricStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
 import { TenantDatabaseAlarm } from "../modules/tenant-database-alarm";
 import { AgentService } from "../modules/agent-service";
 import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
 import {
   agentAlarmName,
+  agentScalingName,
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
@@ -65,7 +68,7 @@ export class TenantStack extends SelfContainedStack {
     // The teardown form: destroy protection lifted for this stack alone, deletion windows from
     // the environment, the database export aimed at the platform's archive. The offboarding job
     // destroys the stack only after this form is applied.
-    const offboarding = tenant.status === "offboarding";
+    const offboarding = awaitsOffboarding(tenant.status);
     const teardown = environment.offboarding;
     this.addDependency(props.platform);
     const stopAtPercent = tenant.budget.stopAtPercent;
@@ -134,7 +137,7 @@ export class TenantStack extends SelfContainedStack {
       // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
       connectionLimit: Math.min(
         MAX_CONNECTION_LIMIT,
-        2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(agent.desiredCount, 1), 0),
+        2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(peakCopies(agent), 1), 0),
       ),
     });
     const models = new TenantInferenceProfiles(this, "bedrock", {
@@ -186,7 +189,10 @@ export class TenantStack extends SelfContainedStack {
           }).executionRoleGrant;
 
     for (const [agent, agentConfig] of agents) {
+      const scaling = agentConfig.scaling;
+      const target = scaling && effectiveTarget(scaling);
       const taskGrant = iam.grantTask(agent, [
+        ...(target?.metric === "custom" ? customMetricStatements(customMetricNamespace(tenant.id)) : []),
         ...storage.readWriteStatements(),
         ...key.useStatements(),
         ...models.invokeStatements(),
@@ -205,7 +211,10 @@ export class TenantStack extends SelfContainedStack {
         memoryMiB: agentConfig.memory,
         // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
         // paused; offboarding: being exported and destroyed).
-        desiredCount: runsNoTasks(tenant.status) ? 0 : agentConfig.desiredCount,
+        desiredCount: runsTasks(tenant.status) ? initialCopies(agentConfig) : 0,
+        // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
+        // from state); running, the autoscaler owns the count.
+        autoscaled: scaling !== undefined && runsTasks(tenant.status),
         spot: agentConfig.spot,
         image: `${platform.repositoryUrl}@${image}`,
         executionRoleArn: iam.executionRoleArn,
@@ -230,6 +239,22 @@ export class TenantStack extends SelfContainedStack {
           Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
         ),
       });
+      if (scaling) {
+        const running = runsTasks(tenant.status);
+        // A stopped tenant keeps its scalable target at 0-0, which also brings the count to 0
+        // (RegisterScalableTarget "changes the resource's current capacity to a value inside this
+        // range"), with no schedule or policy that could raise it.
+        new AgentScaling(this, `agent-${agent}-scaling`, {
+          clusterName: platform.clusterName,
+          serviceName: service.serviceName,
+          service: service.service,
+          range: running ? scaling : { min: 0, max: 0 },
+          schedule: running ? scaling.schedule : undefined,
+          target: running ? target : undefined,
+          customMetric: { namespace: customMetricNamespace(tenant.id), agent },
+          name: (purpose) => agentScalingName(tenant.id, agent, purpose),
+        });
+      }
       new AgentAlarms(this, `agent-${agent}-alarms`, {
         clusterName: platform.clusterName,
         serviceName: service.serviceName,

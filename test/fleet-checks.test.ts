@@ -1,5 +1,5 @@
 /**
- * The synth's fleet-wide checks (stacks/fleet-checks.ts) read the output once and answer exactly
+ * The synth's fleet-wide checks (capacity/fleet-checks.ts) read the output once and answer exactly
  * what the capacity gate and the cost estimate answer on their own.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkCapacity } from "../capacity/gate";
 import { estimateCost } from "../cost/estimate";
-import { checkFleet } from "../stacks/fleet-checks";
-import { readSynthesizedStacks } from "../stacks/synth-output";
+import { checkFleet } from "../capacity/fleet-checks";
+import { readSynthesizedStacks } from "../synth/synth-output";
 import { synthesize } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
 

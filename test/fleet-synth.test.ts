@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/loader";
 import { synthesizeApp } from "../stacks/build-app";
-import { defaultWorkers, splitShares, synthesizeFleet } from "../stacks/fleet-synth";
+import { defaultWorkers, splitShares, synthesizeFleet } from "../synth/fleet-synth";
 import { REPO_ROOT, treeOf } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
 

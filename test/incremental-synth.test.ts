@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/loader";
 import { synthesizeApp } from "../stacks/build-app";
-import { incrementalSynth } from "../stacks/incremental-synth";
+import { incrementalSynth } from "../synth/incremental-synth";
 import { HELP, main } from "../pipeline/synth-incremental";
 import { runMain } from "../pipeline/lib/cli";
 import { REPO_ROOT, treeOf } from "./support/synth";

@@ -1,12 +1,12 @@
 /**
- * `npm run synth` runs cdktf.json's app without the cdktf CLI (scripts/synth.ts). It must write
+ * `npm run synth` runs cdktf.json's app without the cdktf CLI (synth/launcher.ts). It must write
  * what `cdktf synth` writes, byte for byte, and give the app the environment the CLI gives it.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appEnvironment, summaryLines } from "../scripts/synth";
+import { appEnvironment, summaryLines } from "../synth/launcher";
 import { runTypeScript } from "./support/run-typescript";
 import { REPO_ROOT, treeOf } from "./support/synth";
 
@@ -18,7 +18,7 @@ function projectWithApp(app: string, extra: Record<string, unknown> = {}): strin
 }
 
 /** Runs the launcher in `cwd` (a project directory), as `npm run synth` does. */
-const launch = (cwd: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) => runTypeScript("scripts/synth.ts", args, { cwd, env, timeoutMs: 60_000 });
+const launch = (cwd: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) => runTypeScript("synth/launcher.ts", args, { cwd, env, timeoutMs: 60_000 });
 
 /** An app that records its environment and writes a manifest with one annotation of `level`. */
 const recordingApp = (level = "warn") =>

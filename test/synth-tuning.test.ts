@@ -1,5 +1,5 @@
 import { Lazy } from "cdktf";
-import { disableTokenStackTraces } from "../stacks/synth-tuning";
+import { disableTokenStackTraces } from "../synth/synth-tuning";
 
 /** The stack trace cdktf recorded for a freshly created token. */
 const tokenTrace = () => {

@@ -343,10 +343,11 @@ describe("tenant cost and alarms", () => {
     expect(budgets.map((b) => [tenantOf(b), b.config.cost_filter[0].values[0]])).toEqual(tenantIds.map((id) => [id, `user:TenantID$${id}`]));
   });
 
-  it("has CPU and memory alarms for every agent service and a database storage alarm per tenant, sent to the platform topic", () => {
+  it("has CPU, memory and tasks-short alarms for every agent service and a database storage alarm per tenant, sent to the platform topic", () => {
     const alarms = ofType("aws_cloudwatch_metric_alarm");
     const tenantStacks = new Set(ofType("aws_ecs_service").map((s) => s.stack)).size;
-    expect(alarms).toHaveLength(2 * ofType("aws_ecs_service").length + tenantStacks);
+    expect(tenantStacks).toBeGreaterThan(0);
+    expect(alarms).toHaveLength(3 * ofType("aws_ecs_service").length + tenantStacks);
     expect(alarms.filter((a) => a.config.alarm_actions[0] !== contractField(a.stack, "alarmTopicArn")).map((a) => a.address)).toEqual([]);
   });
 });

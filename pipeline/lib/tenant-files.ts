@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
-import { TENANT_STATUSES, type TenantStatus } from "../../config/tenant-lifecycle";
+import { isTerminal, TENANT_STATUSES, type TenantStatus } from "../../config/tenant-lifecycle";
 
 export interface TenantLifecycleFields {
   readonly id: string;
@@ -101,7 +101,7 @@ export function readTenantDir(dir: string): Map<string, TenantLifecycleFields> {
 export function splitRemovedStacks(removed: readonly string[], statusOf: (tenantId: string) => TenantStatus | undefined): { offboarded: string[]; needOffboarding: string[] } {
   const isTombstone = (stack: string) => {
     const id = tenantIdOfStack(stack);
-    return id !== undefined && statusOf(id) === "offboarded";
+    return id !== undefined && isTerminal(statusOf(id));
   };
   return { offboarded: removed.filter(isTombstone), needOffboarding: removed.filter((s) => !isTombstone(s)) };
 }

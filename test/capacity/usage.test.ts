@@ -1,5 +1,5 @@
 import { evaluate } from "../../capacity/evaluate";
-import { maxConnections } from "../../capacity/quotas";
+import { maxConnections } from "../../aws/quotas";
 import { measureUsage, Meter } from "../../capacity/usage";
 import { synthesize, REPO_ROOT } from "../support/synth";
 import { join } from "node:path";
@@ -58,7 +58,7 @@ describe("capacity arithmetic", () => {
   it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1);
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
-    expect(find("metricAlarms", "us-east-1")!.used).toBe(2 * 3 + 2 + 2); // CPU + memory per service, database connections + storage, storage per tenant
+    expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 2); // CPU, memory and tasks-short per service, database connections + storage, storage per tenant
     expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs, provisioner + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });

@@ -47,7 +47,7 @@ describe("loadConfig", () => {
   it("loads a valid tenant with defaults applied", () => {
     const config = loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: tenantsDir({ "acme.yaml": VALID_TENANT }) });
     expect(config.tenants).toHaveLength(1);
-    expect(config.tenants[0].agents.butler).toEqual({ cpu: 512, memory: 1024, desiredCount: 1, spot: false, dbConnections: 5 });
+    expect(config.tenants[0].agents.butler).toEqual({ cpu: 512, memory: 1024, desiredCount: 1, spot: false, singleton: false, dbConnections: 5 });
     expect(config.tenants[0].integrations).toEqual([]);
     expect(config.tenants[0].logRetentionDays).toBe(90);
   });
@@ -146,7 +146,7 @@ describe("tenant file rules", () => {
 
   it("fails on unknown fields inside nested objects", () => {
     expect(problems({ "acme.yaml": VALID_TENANT.replace("cpu: 512, memory: 1024", "cpu: 512, memory: 1024, replicas: 2") })).toEqual([
-      "tenants/acme.yaml: agents.butler.replicas: unknown field (allowed: cpu, memory, desiredCount, spot, image, dbConnections)",
+      "tenants/acme.yaml: agents.butler.replicas: unknown field (allowed: cpu, memory, desiredCount, scaling, singleton, spot, image, dbConnections)",
     ]);
   });
 

@@ -7,9 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "../../config/loader";
 import {
+  awaitsOffboarding,
+  hasStack,
   isLegalTransition,
+  isTerminal,
   legalTransitions,
   operatorTransitions,
+  runsTasks,
   TENANT_STATUSES,
   TenantStatus,
   transitionRefusal,
@@ -133,6 +137,40 @@ describe("tombstone rules", () => {
     expect(problems({ "acme.yaml": TOMBSTONE.replace("region: us-east-1", "region: eu-west-1") })).toEqual([
       'tenants/acme.yaml: region: one of the regions environment production declares (us-east-1, us-west-2) (got "eu-west-1")',
     ]);
+  });
+});
+
+describe("lifecycle predicates", () => {
+  // The whole table, status by status: flipping any one answer (the mutation tried: runsTasks
+  // true for suspended, hasStack true for offboarded) fails here, not only in a synth test.
+  const table = TENANT_STATUSES.map((status) => ({
+    status,
+    runsTasks: runsTasks(status),
+    hasStack: hasStack(status),
+    isTerminal: isTerminal(status),
+    awaitsOffboarding: awaitsOffboarding(status),
+  }));
+
+  it("answers each question for every status", () => {
+    expect(table).toEqual([
+      { status: "provisioning", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false },
+      { status: "active", runsTasks: true, hasStack: true, isTerminal: false, awaitsOffboarding: false },
+      { status: "suspended", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false },
+      { status: "offboarding", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: true },
+      { status: "offboarded", runsTasks: false, hasStack: false, isTerminal: true, awaitsOffboarding: false },
+    ]);
+  });
+
+  it("treats a missing or unreadable status as neither terminal nor offboarding", () => {
+    for (const value of [undefined, null, "", "Offboarded", 3]) {
+      expect([isTerminal(value), awaitsOffboarding(value)]).toEqual([false, false]);
+    }
+  });
+
+  it("keeps the terminal status final: nothing leaves it", () => {
+    const terminal = TENANT_STATUSES.filter(isTerminal);
+    expect(terminal).toEqual(["offboarded"]);
+    for (const status of terminal) expect(legalTransitions(status)).toEqual([]);
   });
 });
 

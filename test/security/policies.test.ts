@@ -149,6 +149,8 @@ describe("the tenant permissions boundary", () => {
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
     "logs:DescribeLogGroups",
+    // No resource-level permission; the boundary narrows it with cloudwatch:namespace (#30).
+    "cloudwatch:PutMetricData",
   ]);
 
   it("exists in every platform stack and every tenant role names it", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
 import { synthesizeApp } from "../../stacks/build-app";
-import { disableTokenStackTraces } from "../../stacks/synth-tuning";
+import { disableTokenStackTraces } from "../../synth/synth-tuning";
 
 // Tests synthesize the app the way main.ts does.
 disableTokenStackTraces();

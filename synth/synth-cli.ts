@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "../config/loader";
-import { synthesizeApp } from "./build-app";
+import { synthesizeApp } from "../stacks/build-app";
 import { readSynthesizedStacks } from "./synth-output";
 import { disableTokenStackTraces } from "./synth-tuning";
 

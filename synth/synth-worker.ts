@@ -1,5 +1,5 @@
 /**
- * A synth worker process (forked by stacks/fleet-synth.ts): receives the validated configuration
+ * A synth worker process (forked by synth/fleet-synth.ts): receives the validated configuration
  * and its share of stack names, synthesizes them into the shared output directory and replies
  * with their manifest entries.
  */

@@ -1,6 +1,6 @@
 import { App } from "cdktf";
 import type { ProjectConfig } from "../config/loader";
-import { buildApp } from "./build-app";
+import { buildApp } from "../stacks/build-app";
 
 /** What one share's synthesis contributes to manifest.json: cdktf's version and a stack entry each. */
 export interface ShareManifest {

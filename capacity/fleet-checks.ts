@@ -4,11 +4,11 @@
  * synth, and tenants whose own fixed cost exceeds their budget, a warning. Each stack is read and
  * parsed once for both (at 1,000 tenants a pass over the output is about 0.3 s).
  */
-import { capacityVerdict, type CapacityVerdict } from "../capacity/gate";
-import { UsageCounter } from "../capacity/usage";
+import { capacityVerdict, type CapacityVerdict } from "./gate";
+import { UsageCounter } from "./usage";
 import type { EnvironmentsConfig } from "../config/environment-schema";
 import { CostWarnings } from "../cost/gate";
-import { eachSynthesizedStack } from "./synth-output";
+import { eachSynthesizedStack } from "../synth/synth-output";
 
 export interface FleetChecks {
   readonly capacity: CapacityVerdict;

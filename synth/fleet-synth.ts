@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import type { ProjectConfig } from "../config/loader";
-import { plannedStacks } from "./stack-plan";
+import { plannedStacks } from "../stacks/stack-plan";
 import type { ShareManifest } from "./synth-share";
 import type { WorkerRequest } from "./synth-worker";
 

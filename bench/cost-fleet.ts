@@ -1,5 +1,5 @@
 /**
- * `npx tsx cost/fleet.ts --tenants N [--db-class db.r6g.xlarge]`: the cost of a fleet of N
+ * `npx tsx bench/cost-fleet.ts --tenants N [--db-class db.r6g.xlarge]`: the cost of a fleet of N
  * tenants like the example ones (bench/fleet.ts, as the synth benchmark generates them: spread
  * over production us-east-1, production us-west-2 and staging us-east-1, every tenth suspended),
  * synthesized and estimated like `npm run cost`. Prints, per platform, its fixed cost and tenants,
@@ -8,12 +8,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fleetSizedCdktfJson, generateTenants } from "../bench/fleet";
+import { fleetSizedCdktfJson, generateTenants } from "./fleet";
 import { loadConfig } from "../config/loader";
 import { synthesizeApp } from "../stacks/build-app";
-import { readSynthesizedStacks } from "../stacks/synth-output";
-import { disableTokenStackTraces } from "../stacks/synth-tuning";
-import { estimateCost, usd } from "./estimate";
+import { readSynthesizedStacks } from "../synth/synth-output";
+import { disableTokenStackTraces } from "../synth/synth-tuning";
+import { estimateCost, usd } from "../cost/estimate";
 
 function main(): void {
   const argv = process.argv.slice(2);

@@ -15,7 +15,7 @@ import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { join, relative, resolve } from "node:path";
 import type { ProjectConfig } from "../config/loader";
 import { synthesizeFleet, writeManifest } from "./fleet-synth";
-import { plannedStacks } from "./stack-plan";
+import { plannedStacks } from "../stacks/stack-plan";
 
 /**
  * What is not synth input in the code tree: tests, docs, the pipeline's and other tools' own
