@@ -31,7 +31,7 @@ describe("npm run cost", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^\*\*Estimated fixed monthly cost\*\* \(before → after;/);
     // Only tenant-tb changed; ta's share moves too, but its stack (and plan) does not.
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$44\.88 → \$62\.90 per month \(\+\$18\.02\) \+ platform share \$138\.45 → \$\d+\.\d\d$/)]);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$44\.88 → \$62\.90 per month \(\+\$18\.02\) \+ platform share \$138\.84 → \$\d+\.\d\d$/)]);
     expect(cost(["--base", base, "--head", base, "--plan-comment"]).stdout).toBe("");
   }, 90_000);
 

@@ -12,6 +12,7 @@ import { gunzipSync } from "node:zlib";
 import { AGENT_CONTAINER_USER, AGENT_HEALTH_CHECK, REFERENCE_ENTRYPOINT, WRITABLE_PATHS } from "../../images/agent/contract";
 import { buildAgentImage, fetchPackages, readPackageLock, runtimeFiles } from "../../images/build/agent-image";
 import { BuiltImage } from "../../images/build/oci";
+import { AGENT_IMAGE_MIB } from "../../cost/estimate";
 import { readTar, TarEntry } from "../../images/build/tar";
 
 jest.setTimeout(600_000);
@@ -49,6 +50,12 @@ test("building again gives the same digest", async () => {
   const lock = readPackageLock();
   const debs = await fetchPackages(lock, join(REPO_ROOT, ".cache", "agent-image-debs"));
   expect(buildAgentImage(debs, runtimeFiles(), EPOCH, lock).digest).toBe(image.digest);
+});
+
+test("fits the size the cost model prices ECR storage with (cost/estimate.ts AGENT_IMAGE_MIB)", () => {
+  const mib = [image.config, ...image.layers].reduce((sum, b) => sum + b.data.length, 0) / 1048576;
+  expect(mib).toBeGreaterThan(AGENT_IMAGE_MIB / 2); // a stale constant far above the image is wrong too
+  expect(mib).toBeLessThanOrEqual(AGENT_IMAGE_MIB);
 });
 
 test("nothing outside the writable paths is writable by the agent user, and nothing is setuid", () => {
