@@ -98,10 +98,17 @@ function rootfsDir(): string {
 
 test("runs as the agent user with the image's own Node.js, is healthy, and exits 0 on SIGTERM", async () => {
   const root = rootfsDir();
-  const asRoot = process.getuid?.() === 0;
+  // chroot needs root: as root (this machine), through passwordless sudo (GitHub's runners), or
+  // in an unprivileged user namespace where the kernel allows one (then uid 0 inside).
+  const mode = process.getuid?.() === 0 ? "root" : spawnSync("sudo", ["-n", "true"]).status === 0 ? "sudo" : "userns";
+  const asAgent = mode !== "userns";
   const chroot = (args: string[]) =>
-    asRoot ? ["chroot", `--userspec=${UID}:${GID}`, root, ...args] : ["unshare", "-r", "chroot", root, ...args];
-  const env = {
+    mode === "root"
+      ? ["chroot", `--userspec=${UID}:${GID}`, root, ...args]
+      : mode === "sudo"
+        ? ["sudo", "-n", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), "chroot", `--userspec=${UID}:${GID}`, root, ...args]
+        : ["unshare", "-r", "chroot", root, ...args];
+  const env: Record<string, string> = {
     PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
     TENANT_ID: "acme",
     AGENT: "butler",
@@ -127,8 +134,8 @@ test("runs as the agent user with the image's own Node.js, is healthy, and exits
   expect(spawnSync(hc, hcArgs, { env, encoding: "utf8" }).status).toBe(0);
   // The image's node is the Debian one, not the test's.
   const [v, ...vArgs] = chroot([REFERENCE_ENTRYPOINT[0], "-p", "process.version + ' ' + process.getuid()"]);
-  expect(spawnSync(v, vArgs, { env, encoding: "utf8" }).stdout.trim()).toMatch(new RegExp(`^v18\\.\\d+\\.\\d+ ${asRoot ? UID : 0}$`));
-  // chroot execs the node process, so the signal reaches it directly.
+  expect(spawnSync(v, vArgs, { env, encoding: "utf8" }).stdout.trim()).toMatch(new RegExp(`^v18\\.\\d+\\.\\d+ ${asAgent ? UID : 0}$`));
+  // chroot execs node, so the signal reaches it directly (through sudo, which relays SIGTERM).
   agent.kill("SIGTERM");
   expect(await exit).toBe(0);
   expect(out).toMatch(/"stopped"/);
