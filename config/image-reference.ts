@@ -12,3 +12,9 @@ export const IMAGE_DIGEST_MESSAGE =
 /** Severities of ECR scan findings, lowest first (ECR's FindingSeverity without UNDEFINED). */
 export const SCAN_SEVERITIES = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type ScanSeverity = (typeof SCAN_SEVERITIES)[number];
+
+/** A finding's severity reaches the threshold (ECR's UNDEFINED and unknown values never do). */
+export function reachesThreshold(severity: string, threshold: ScanSeverity): boolean {
+  const rank = SCAN_SEVERITIES.indexOf(severity as ScanSeverity);
+  return rank >= 0 && rank >= SCAN_SEVERITIES.indexOf(threshold);
+}

@@ -8,9 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import type { ECRClient } from "@aws-sdk/client-ecr";
-import { SCAN_SEVERITIES, ScanSeverity } from "../../config/image-reference";
+import type { ScanSeverity } from "../../config/image-reference";
 import { signatureLayers, signatureProblems } from "./cosign";
 import { describeImage, imageScan, signatureManifest } from "./ecr-images";
+import { blockingFindings } from "./image-push";
 import type { Synth } from "./synth";
 
 export interface ImageUse {
@@ -75,9 +76,6 @@ export interface GateResult {
   readonly problems: readonly string[];
 }
 
-/** Severity rank; UNDEFINED (ECR's "no rating") counts as the lowest. */
-const rank = (severity: string) => SCAN_SEVERITIES.indexOf(severity as ScanSeverity);
-
 /** Checks one image; an empty `problems` list means it may run. */
 export async function checkImage(use: ImageUse, options: GateOptions): Promise<GateResult> {
   const ecr = options.ecr(use.region);
@@ -91,9 +89,7 @@ export async function checkImage(use: ImageUse, options: GateOptions): Promise<G
   if (scan.status !== "COMPLETE" && scan.status !== "ACTIVE") {
     problems.push(`not scanned: scan status ${scan.status}${scan.description ? ` (${scan.description})` : ""}`);
   } else {
-    for (const f of scan.findings.filter((f) => rank(f.severity) >= rank(options.threshold))) {
-      problems.push(`scan finding ${f.id} severity ${f.severity}${f.package ? ` in ${f.package}` : ""} (threshold ${options.threshold})`);
-    }
+    for (const finding of blockingFindings(scan, options.threshold)) problems.push(`scan finding ${finding} (threshold ${options.threshold})`);
   }
   const manifest = await signatureManifest(ecr, options.repositoryName, use.digest);
   const layers = manifest ? signatureLayers(manifest) : [];

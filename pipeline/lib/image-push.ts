@@ -15,7 +15,7 @@ import {
   UploadLayerPartCommand,
 } from "@aws-sdk/client-ecr";
 import type { KMSClient } from "@aws-sdk/client-kms";
-import { SCAN_SEVERITIES, ScanSeverity } from "../../config/image-reference";
+import { reachesThreshold, ScanSeverity } from "../../config/image-reference";
 import { signatureArtifact, signatureLayers, signatureProblems, signatureTag, signWithKms, simpleSigningPayload } from "./cosign";
 import { imageScan, ImageScan, signatureManifest } from "./ecr-images";
 
@@ -95,8 +95,7 @@ export async function waitForScan(
 
 /** Findings at or above the threshold, as lines naming each. */
 export function blockingFindings(scan: ImageScan, threshold: ScanSeverity): string[] {
-  const rank = (s: string) => SCAN_SEVERITIES.indexOf(s as ScanSeverity);
-  return scan.findings.filter((f) => rank(f.severity) >= rank(threshold)).map((f) => `${f.id} severity ${f.severity}${f.package ? ` in ${f.package}` : ""}`);
+  return scan.findings.filter((f) => reachesThreshold(f.severity, threshold)).map((f) => `${f.id} severity ${f.severity}${f.package ? ` in ${f.package}` : ""}`);
 }
 
 /**
