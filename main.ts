@@ -1,9 +1,10 @@
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
 import { checkFleet } from "./capacity/fleet-checks";
 import { synthesizeFleet } from "./synth/fleet-synth";
 import { discardStaging, promoteStaging, stagingDirectoryFor } from "./synth/synth-output";
 import { disableTokenStackTraces } from "./synth/synth-tuning";
+import { repositoryConfigPaths } from "./config/repository-paths";
 
 disableTokenStackTraces();
 
@@ -17,12 +18,8 @@ async function main(): Promise<void> {
   const root = __dirname;
   let config: ProjectConfig;
   try {
-    config = loadConfig({
-      // Tests and the synth benchmark point these at generated fixtures.
-      cdktfJsonPath: process.env.OPENCLAW_CDKTF_JSON ?? join(root, "cdktf.json"),
-      tenantsDir: process.env.OPENCLAW_TENANTS_DIR ?? join(root, "tenants"),
-      displayRoot: process.cwd(),
-    });
+    // Tests and the synth benchmark point these at fixtures (config/repository-paths.ts).
+    config = loadConfig({ ...repositoryConfigPaths(process.env, root), displayRoot: process.cwd() });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.problems, `${err.problems.length} problem(s) found; nothing was synthesized.`);
     throw err;

@@ -9,6 +9,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/loader";
+import { repositoryConfigPaths } from "../config/repository-paths";
 import { readSynthDir, REPO_ROOT, synthApp } from "../scan/synth-app";
 import { auditTenant, formatAudit, UnknownTenantError } from "./tenant-audit";
 
@@ -67,7 +68,8 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     return 0;
   }
   try {
-    const tenantsDir = args.tenantsDir ?? join(REPO_ROOT, "tenants");
+    const paths = repositoryConfigPaths();
+    const tenantsDir = args.tenantsDir ?? paths.tenantsDir;
     let config;
     let stacks;
     if (args.synthDir) {
@@ -75,13 +77,13 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
         err(`audit: ${args.synthDir} has no stacks/ directory; run npm run synth first\n`);
         return 1;
       }
-      config = loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir, displayRoot: REPO_ROOT });
+      config = loadConfig({ cdktfJsonPath: paths.cdktfJsonPath, tenantsDir, displayRoot: REPO_ROOT });
       stacks = readSynthDir(args.synthDir);
     } else {
       // Refuse an unknown tenant before paying for a synth.
-      config = loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir, displayRoot: REPO_ROOT });
+      config = loadConfig({ cdktfJsonPath: paths.cdktfJsonPath, tenantsDir, displayRoot: REPO_ROOT });
       if (!config.tenants.some((t) => t.id === args.tenant)) throw new UnknownTenantError(args.tenant!, config.tenants.map((t) => t.id));
-      const synthesis = synthApp({ tenantsDir });
+      const synthesis = synthApp({ tenantsDir, cdktfJsonPath: paths.cdktfJsonPath });
       stacks = synthesis.stacks; // parsed already: the temporary synth output is not needed
       rmSync(synthesis.outdir, { recursive: true, force: true });
     }

@@ -43,21 +43,8 @@ import {
  * README can explain each one by name.
  */
 
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal?: Record<string, string | string[]> | "*";
-  readonly Action?: string | string[];
-  readonly NotAction?: string | string[];
-  readonly Resource?: string | string[];
-  readonly NotResource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: readonly PolicyStatement[];
-}
+import type { PolicyDocument, PolicyStatement } from "./policy-document";
+export type { PolicyDocument, PolicyStatement } from "./policy-document";
 
 /** Inline policy names on the roles; bootstrap owns exactly these and leaves others alone. */
 export const STATE_POLICY_NAME = "openclaw-terraform-state";

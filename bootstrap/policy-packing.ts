@@ -1,5 +1,5 @@
 import { ConflictError } from "./plan";
-import type { PolicyDocument, PolicyStatement } from "./policies";
+import type { PolicyDocument, PolicyStatement } from "./policy-document";
 
 /**
  * Fitting a role's statements into IAM's size quotas without changing what they mean.

@@ -148,7 +148,6 @@ export const EnvironmentsSchema = z
   .record(z.string().regex(ENVIRONMENT_NAME_PATTERN, "lowercase letters, digits and hyphens, 2-12 characters"), EnvironmentConfigSchema)
   .refine((e) => Object.keys(e).length > 0, "at least one environment");
 
-export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
 export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;

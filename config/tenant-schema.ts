@@ -190,4 +190,3 @@ export type OffboardedTenant = z.infer<typeof TombstoneSchema>;
 
 /** Fields only a tombstone carries; on any other status they would show a tenant coming back. */
 export const TOMBSTONE_ONLY_FIELDS = ["offboardedAt", "offboardingRecord"] as const;
-export type AgentConfig = TenantConfig["agents"][string];

@@ -11,6 +11,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { serviceTrustPolicy } from "./iam-policy-document";
 import { defaultMaxConnections, maxConnections } from "../aws/quotas";
+import { databaseResourceNames } from "./naming";
 
 export const DATABASE_PORT = 5432;
 
@@ -118,14 +119,15 @@ export class Database extends Construct {
       fail(`provisionerReservedConnections must be an integer of at least 2 that leaves tenants connections on ${props.instanceClass} (max_connections ${classMax}) (got ${reserved})`);
     }
 
+    const names = databaseResourceNames(props.identifier);
     const databaseSecurityGroup = new SecurityGroup(this, "security-group", {
-      name: `${props.identifier}-database`,
+      name: names.securityGroup,
       description: "PostgreSQL, reachable only from members of the db-clients group",
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
     });
     const clientsSecurityGroup = new SecurityGroup(this, "clients-security-group", {
-      name: `${props.identifier}-db-clients`,
+      name: names.clientsSecurityGroup,
       description: "Membership grants reach to PostgreSQL; admits no traffic itself",
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
@@ -148,12 +150,12 @@ export class Database extends Construct {
     });
 
     const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
-      name: `${props.identifier}-isolated`,
+      name: names.subnetGroup,
       subnetIds: props.subnetIds,
       description: "Isolated subnets: no route to or from the internet",
     });
     const parameters = new DbParameterGroup(this, "parameters", {
-      name: `${props.identifier}-postgres${major}`,
+      name: names.parameterGroup(major),
       family: `postgres${major}`,
       description: "TLS only, connection and DDL logging, tenant availability limits",
       parameter: [
@@ -175,7 +177,7 @@ export class Database extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     const monitoringRole = new IamRole(this, "monitoring-role", {
-      name: `${props.identifier}-rds-monitoring`,
+      name: names.monitoringRole,
       assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", props.accountId),
       permissionsBoundary: props.serviceRoleBoundaryArn,
     });
@@ -208,7 +210,7 @@ export class Database extends Construct {
       copyTagsToSnapshot: true,
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${props.identifier}-final`,
+      finalSnapshotIdentifier: names.finalSnapshot,
       autoMinorVersionUpgrade: true,
       enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       monitoringInterval: 60,

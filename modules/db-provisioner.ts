@@ -14,6 +14,7 @@ import type { ProvisionerBundle } from "../db/bundle";
 import { EXPORT_PREFIX, MeasureEvent, MigrateEvent, PROVISIONER_ENV as ENV, PROVISIONER_RUNTIME, ReapEvent } from "../db/contract";
 import { LOG_RETENTION_DAYS } from "../config/tenant-schema";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
+import { dbProvisionerResourceNames } from "./naming";
 
 /** What Lambda needs to attach a VPC function to its subnets (no resource-level scoping exists). */
 export const VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS = [
@@ -147,6 +148,7 @@ export class DbProvisioner extends Construct {
       throw new Error(`DbProvisioner ${props.functionName}: ${message}`);
     };
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) fail(`functionName must be 1-64 letters, digits, - or _ (got ${props.functionName})`);
+    const names = dbProvisionerResourceNames(props.functionName);
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) fail(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${retention})`);
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) {
       fail(`reservedConcurrentExecutions must be an integer from 1 to 1000 (got ${concurrency})`);
@@ -169,7 +171,7 @@ export class DbProvisioner extends Construct {
     // gateway endpoint is a prefix list of public addresses, hence 0.0.0.0/0 on 443 only).
     // PostgreSQL is reached through the db-clients group passed in securityGroupIds.
     const securityGroup = new SecurityGroup(this, "security-group", {
-      name: `${props.functionName}-lambda`,
+      name: names.securityGroup,
       description: "DB provisioner Lambda: egress to AWS APIs only, no ingress",
       vpcId: props.vpcId,
       revokeRulesOnDelete: true,
@@ -185,7 +187,7 @@ export class DbProvisioner extends Construct {
     networkRules.unshift(httpsEgress);
 
     const role = new IamRole(this, "role", {
-      name: `${props.functionName}-role`,
+      name: names.role,
       description: "DB provisioner Lambda execution role",
       permissionsBoundary: props.serviceRoleBoundaryArn,
       assumeRolePolicy: renderPolicy([
@@ -305,7 +307,7 @@ export class DbProvisioner extends Construct {
       if (schedule === false) continue;
       if (!/^(rate|cron)\(.+\)$/.test(schedule)) fail(`${operation}Schedule must be an EventBridge rate(...) or cron(...) expression, or false (got ${schedule})`);
       const rule = new CloudwatchEventRule(this, `${operation}-schedule`, {
-        name: `${props.functionName.slice(0, 56)}-${operation}`,
+        name: names.scheduleRule(operation),
         description,
         scheduleExpression: schedule,
       });

@@ -14,8 +14,19 @@ export function platformStackName(environment: string, region: string): string {
   return `platform-${environment}-${region}`;
 }
 
+const TENANT_STACK_PREFIX = "tenant-";
+
 export function tenantStackName(tenantId: string): string {
-  return `tenant-${tenantId}`;
+  return `${TENANT_STACK_PREFIX}${tenantId}`;
+}
+
+/**
+ * The tenant id in a tenant stack's name (the inverse of tenantStackName), or undefined for any
+ * other stack. The id is not validated here: callers that read untrusted names check it against
+ * TENANT_ID_PATTERN.
+ */
+export function tenantIdOfStackName(stack: string): string | undefined {
+  return stack.startsWith(TENANT_STACK_PREFIX) ? stack.slice(TENANT_STACK_PREFIX.length) : undefined;
 }
 
 /**
@@ -46,7 +57,50 @@ export function platformNamePrefix(environment: string, region: string): string 
 
 /** Regional platform resources (cluster, database, topic, IAM roles): `openclaw-<env>-<region>-<suffix>`. */
 export function platformResourceName(environment: string, region: string, suffix: string): string {
-  return `${platformNamePrefix(environment, region)}-${suffix}`;
+  return nameUnder(platformNamePrefix(environment, region), suffix);
+}
+
+/**
+ * `<prefix>-<suffix>`: a name a module derives from the name or prefix its stack gave it (the
+ * network's Name tags under `openclaw-<env>-<region>`, the database's groups under its identifier).
+ */
+export function nameUnder(prefix: string, suffix: string): string {
+  return `${prefix}-${suffix}`;
+}
+
+/** Alias of the platform key that encrypts ECS Exec sessions (every tenant's tasks decrypt with it). */
+export function platformExecKeyAlias(environment: string, region: string): string {
+  return `${platformKeyAlias(environment, region)}-exec`;
+}
+
+/**
+ * Names of the platform database's resources, derived from its RDS identifier
+ * (`platformResourceName(env, region, DATABASE_IDENTIFIER_SUFFIX)`).
+ */
+export function databaseResourceNames(identifier: string) {
+  return {
+    securityGroup: nameUnder(identifier, "database"),
+    clientsSecurityGroup: nameUnder(identifier, "db-clients"),
+    subnetGroup: nameUnder(identifier, "isolated"),
+    parameterGroup: (postgresMajor: string) => nameUnder(identifier, `postgres${postgresMajor}`),
+    monitoringRole: nameUnder(identifier, RDS_MONITORING_ROLE),
+    finalSnapshot: nameUnder(identifier, "final"),
+  };
+}
+
+/** Longest rule-name prefix the provisioner's schedules keep: room for `-measure` within EventBridge's 64. */
+const SCHEDULE_RULE_PREFIX_LENGTH = 56;
+
+/**
+ * Names of the DB provisioner's resources, derived from its function name
+ * (`platformResourceName(env, region, DB_PROVISIONER_FUNCTION_SUFFIX)`).
+ */
+export function dbProvisionerResourceNames(functionName: string) {
+  return {
+    securityGroup: nameUnder(functionName, "lambda"),
+    role: nameUnder(functionName, DB_PROVISIONER_ROLE),
+    scheduleRule: (operation: string) => nameUnder(functionName.slice(0, SCHEDULE_RULE_PREFIX_LENGTH), operation),
+  };
 }
 
 /** SSM parameter through which the platform publishes one value of its contract. */
@@ -160,7 +214,18 @@ export function tenantAnomalyMonitorName(environment: string, tenantId: string):
   return `${NAME_PREFIX}-${environment}-${tenantId}`;
 }
 
-/** AWS name length limits the tests hold every generated name to. */
+/**
+ * AWS name length limits the tests hold every generated name to. test/naming.test.ts checks each
+ * against botocore's service model (aws/name-limits.botocore.json) where the model has a maximum;
+ * the rest come from the service documentation:
+ * S3 https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (63),
+ * EC2 security groups https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html (255),
+ * ECS service, family and cluster names https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html (255),
+ * RDS identifiers https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints (63),
+ * SNS topics https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (256),
+ * Lambda function names https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (64; the model's 140 admits an ARN),
+ * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself).
+ */
 export const AWS_NAME_LIMITS = {
   s3Bucket: 63,
   iamRole: 64,
@@ -192,7 +257,12 @@ export const MANAGED_BY = "openclaw-infra";
  */
 export const TENANT_BOUNDARY_SUFFIX = "tenant-boundary";
 export const SERVICE_BOUNDARY_SUFFIX = "service-boundary";
+/** The platform database's RDS identifier; its other names derive from it (databaseResourceNames). */
+export const DATABASE_IDENTIFIER_SUFFIX = "db";
+const RDS_MONITORING_ROLE = "rds-monitoring";
+export const RDS_MONITORING_ROLE_SUFFIX = nameUnder(DATABASE_IDENTIFIER_SUFFIX, RDS_MONITORING_ROLE);
 export const DB_PROVISIONER_FUNCTION_SUFFIX = "db-provisioner";
-export const DB_PROVISIONER_ROLE_SUFFIX = "db-provisioner-role";
+const DB_PROVISIONER_ROLE = "role";
+export const DB_PROVISIONER_ROLE_SUFFIX = nameUnder(DB_PROVISIONER_FUNCTION_SUFFIX, DB_PROVISIONER_ROLE);
+/** The VPC flow-log role, directly under the platform prefix (the network's namePrefix). */
 export const FLOW_LOG_ROLE_SUFFIX = "flow-logs";
-export const RDS_MONITORING_ROLE_SUFFIX = "db-rds-monitoring";

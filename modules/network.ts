@@ -18,6 +18,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { cidrSubnet } from "./cidr";
 import { renderPolicy, serviceTrustPolicy } from "./iam-policy-document";
 import { requireInteger } from "./prop-checks";
+import { FLOW_LOG_ROLE_SUFFIX, nameUnder } from "./naming";
 
 export interface NetworkProps {
   /** Prefix for Name tags and the flow-log role, e.g. `openclaw-production-us-east-1`. */
@@ -70,7 +71,7 @@ export class Network extends Construct {
     super(scope, id);
     const zones = props.availabilityZoneCount;
     requireInteger(`Network ${props.namePrefix}`, "availabilityZoneCount", zones, 2, 4);
-    const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
+    const name = (suffix: string) => ({ Name: nameUnder(props.namePrefix, suffix) });
 
     const azs = new DataAwsAvailabilityZones(this, "zones", {
       state: "available",
@@ -95,7 +96,7 @@ export class Network extends Construct {
       kmsKeyId: props.kmsKeyArn,
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
-      name: `${props.namePrefix}-flow-logs`,
+      name: nameUnder(props.namePrefix, FLOW_LOG_ROLE_SUFFIX),
       assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", props.accountId),
       permissionsBoundary: props.serviceRoleBoundaryArn,
     });

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TERRAFORM_REQUIRED_VERSION } from "../toolchain/versions";
+import { TERRAFORM_REQUIRED_VERSION } from "../config/toolchain-versions";
 
 export interface StackSettingsProps {
   /** Account the stack deploys into; the provider refuses credentials for any other. */
@@ -56,7 +56,7 @@ export class StackSettings extends Construct {
       dynamodbTable: props.lockTable,
     });
     // S3Backend has no typed prop for S3-native locking, nor the stack for required_version;
-    // use_lockfile needs Terraform 1.10 or later (toolchain/versions.ts).
+    // use_lockfile needs Terraform 1.10 or later (config/toolchain-versions.ts).
     stack.addOverride("terraform.backend.s3.use_lockfile", true);
     stack.addOverride("terraform.required_version", TERRAFORM_REQUIRED_VERSION);
   }

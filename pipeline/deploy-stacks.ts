@@ -8,7 +8,8 @@ import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readSynth, type Synth } from "./lib/synth";
-import { readTenantDir, splitRemovedStacks, tenantIdOfStack, type TenantLifecycleFields } from "./lib/tenant-files";
+import { readTenantDir, splitRemovedStacks, type TenantLifecycleFields } from "./lib/tenant-files";
+import { tenantIdOfStackName } from "../modules/naming";
 import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [options]
@@ -98,7 +99,7 @@ export function offboardingSteps(removed: readonly string[], environment: string
 export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const inEnv = (s: string, synth: Synth | undefined) => synth?.stacks.get(s)?.environment === opts.environment;
   const statusOf = (stack: string) => {
-    const id = tenantIdOfStack(stack);
+    const id = tenantIdOfStackName(stack);
     return id === undefined ? undefined : opts.tenants?.get(id)?.status;
   };
   const offboarding = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && awaitsOffboarding(statusOf(s)));

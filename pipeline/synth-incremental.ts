@@ -11,6 +11,7 @@ import { checkFleet } from "../capacity/fleet-checks";
 import { incrementalSynth } from "../synth/incremental-synth";
 import { discardStaging, promoteStaging, stagingDirectoryFor } from "../synth/synth-output";
 import { disableTokenStackTraces } from "../synth/synth-tuning";
+import { tenantIdOfStackName } from "../modules/naming";
 import { log, parse, run, UsageError } from "./lib/cli";
 
 export const HELP = `Usage: npm run -s synth:incremental -- --cache <dir> [--out <dir>] [--tenants <dir>] [--cdktf-json <file>] [--workers N]
@@ -70,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     promoteStaging(staging, outdir);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${JSON.stringify({ cached: result.cached.length, synthesized: result.synthesized.length, seconds: Number(seconds.toFixed(2)) })}\n`);
-    const tenants = result.synthesized.filter((s) => s.startsWith("tenant-"));
+    const tenants = result.synthesized.filter((s) => tenantIdOfStackName(s) !== undefined);
     const shown = tenants.length > 10 ? `${tenants.slice(0, 10).join(", ")} and ${tenants.length - 10} more` : tenants.join(", ") || "no tenant";
     log(`synth:incremental: ${result.synthesized.length} stack(s) synthesized (${shown}), ${result.cached.length} from the cache, in ${seconds.toFixed(1)} s`);
     return 0;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 
 /** One failed check on one resource, as checkov reports it. */
@@ -136,8 +136,4 @@ export function checkovVersion(bin: string): Promise<string | undefined> {
     child.on("error", () => resolve(undefined));
     child.on("close", (code) => resolve(code === 0 ? out.trim().split(/\s+/).pop() : undefined));
   });
-}
-
-export function readText(path: string): string {
-  return readFileSync(path, "utf8");
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, ProjectConfig } from "../config/loader";
+import { repositoryConfigPaths } from "../config/repository-paths";
 import { synthesizeApp } from "../stacks/build-app";
 import { disableTokenStackTraces } from "../synth/synth-tuning";
 
@@ -36,9 +37,10 @@ export interface SynthAppOptions {
  */
 export function synthApp(options: SynthAppOptions = {}): AppSynthesis {
   disableTokenStackTraces();
+  const paths = repositoryConfigPaths();
   const config = loadConfig({
-    cdktfJsonPath: options.cdktfJsonPath ?? join(REPO_ROOT, "cdktf.json"),
-    tenantsDir: options.tenantsDir ?? join(REPO_ROOT, "tenants"),
+    cdktfJsonPath: options.cdktfJsonPath ?? paths.cdktfJsonPath,
+    tenantsDir: options.tenantsDir ?? paths.tenantsDir,
     displayRoot: REPO_ROOT,
   });
   const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), "openclaw-scan-"));

@@ -11,14 +11,18 @@ import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import {
   agentRepositoryName,
+  DATABASE_IDENTIFIER_SUFFIX,
+  DB_PROVISIONER_FUNCTION_SUFFIX,
   NAME_PREFIX,
   offboardingArchiveBucketName,
+  platformExecKeyAlias,
   platformKeyAlias,
   platformLogGroupName,
   platformNamePrefix,
   platformResourceName,
   platformStateKey,
   SERVICE_BOUNDARY_SUFFIX,
+  TENANT_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
 } from "../modules/naming";
 import { Network } from "../modules/network";
@@ -84,7 +88,7 @@ export class PlatformStack extends SelfContainedStack {
     const execKey = new EncryptionKey(this, "exec-key", {
       accountId,
       region,
-      alias: `${platformKeyAlias(env, region)}-exec`,
+      alias: platformExecKeyAlias(env, region),
       description: `OpenClaw platform ${env} ${region}: ECS Exec sessions`,
     });
 
@@ -127,7 +131,7 @@ export class PlatformStack extends SelfContainedStack {
     const database = new Database(this, "database", {
       accountId,
       serviceRoleBoundaryArn: serviceBoundary.policyArn,
-      identifier: name("db"),
+      identifier: name(DATABASE_IDENTIFIER_SUFFIX),
       vpcId: network.vpcId,
       subnetIds: network.isolatedSubnetIds,
       kmsKeyArn: key.keyArn,
@@ -140,7 +144,7 @@ export class PlatformStack extends SelfContainedStack {
       alarmName: (metric) => name(`db-${metric}`),
     });
     const boundary = new TenantPermissionsBoundary(this, "tenant-boundary", {
-      policyName: name("tenant-boundary"),
+      policyName: name(TENANT_BOUNDARY_SUFFIX),
       environment: env,
       region,
       accountId,
@@ -157,7 +161,7 @@ export class PlatformStack extends SelfContainedStack {
     });
 
     const provisioner = new DbProvisioner(this, "db-provisioner", {
-      functionName: name("db-provisioner"),
+      functionName: name(DB_PROVISIONER_FUNCTION_SUFFIX),
       environment: env,
       accountId,
       serviceRoleBoundaryArn: serviceBoundary.policyArn,

@@ -19,11 +19,12 @@ import { plannedStacks } from "../stacks/stack-plan";
 
 /**
  * What is not synth input in the code tree: tests, docs, the pipeline's and other tools' own
- * code, tenant files (hashed one by one), dependencies (package-lock.json stands for them) and
- * outputs. Everything else counts as code, so a directory added later busts the cache rather than
+ * code, tenant files (hashed one by one), the repository's cdktf.json (the one the synth reads is
+ * part of every key by its bytes, wherever it lives), dependencies (package-lock.json stands for
+ * them) and outputs. Everything else counts as code, so a directory added later busts the cache rather than
  * being ignored.
  */
-const NOT_CODE = new Set([".git", "node_modules", ".venv", "tenants", "test", ".github", ".ci", "bench", "pipeline", "audit", "scan", "scripts", "bootstrap", "cdktf.out", "coverage", ".gen", ".terraform"]);
+const NOT_CODE = new Set([".git", "node_modules", ".venv", "tenants", "cdktf.json", "test", ".github", ".ci", "bench", "pipeline", "audit", "scan", "scripts", "bootstrap", "cdktf.out", "coverage", ".gen", ".terraform"]);
 
 /** sha256 over every code file under `root` (path and bytes), the Node.js version included. */
 export function codeHash(root: string, exclude: readonly string[] = []): string {

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "../config/loader";
+import { repositoryConfigPaths } from "../config/repository-paths";
 import { synthesizeApp } from "../stacks/build-app";
 import { readSynthesizedStacks } from "./synth-output";
 import { disableTokenStackTraces } from "./synth-tuning";
 
-const ROOT = join(__dirname, "..");
 
 export class UsageError extends Error {}
 
@@ -46,10 +46,7 @@ export function parseSynthToolArgs(argv: readonly string[], usage: string, compa
 
 /** The repository's configuration (tests point OPENCLAW_* at fixtures). */
 export function loadRepositoryConfig(): ProjectConfig {
-  return loadConfig({
-    cdktfJsonPath: process.env.OPENCLAW_CDKTF_JSON ?? join(ROOT, "cdktf.json"),
-    tenantsDir: process.env.OPENCLAW_TENANTS_DIR ?? join(ROOT, "tenants"),
-  });
+  return loadConfig(repositoryConfigPaths());
 }
 
 /** Synthesizes a configuration into a temporary directory and returns every stack's JSON. */

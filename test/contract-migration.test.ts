@@ -10,11 +10,16 @@ import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { contractDocumentFields } from "../audit/tenant-audit";
-import { PLATFORM_CONTRACT_FIELDS, PLATFORM_CONTRACT_KEYS } from "../modules/platform-contract";
+import { PLATFORM_CONTRACT_KEYS } from "../modules/platform-contract";
+import { LEGACY_CONTRACT_KEYS, LEGACY_CONTRACT_PARAMETERS, LEGACY_LIST_KEYS } from "./support/legacy-contract";
 import { platformContractParameterName } from "../modules/naming";
 import { synthesize, SynthOutput } from "./support/synth";
 
-/** The tenant-side reader as deployed before the JSON document (one data source per value). */
+/**
+ * The tenant-side reader as deployed before the JSON document (one data source per value), from
+ * the frozen legacy names: deriving them from today's PLATFORM_CONTRACT_FIELDS let a renamed
+ * legacy parameter pass (#32; mutation tried: db-port -> database-port in the code).
+ */
 class LegacyPlatformContractReader {
   public readonly values: Record<string, unknown>;
   constructor(scope: Construct, id: string, props: { environment: string; region: string }) {
@@ -22,10 +27,10 @@ class LegacyPlatformContractReader {
     const { Construct: C } = require("constructs");
     const reader = new C(scope, id);
     this.values = {};
-    for (const key of PLATFORM_CONTRACT_KEYS) {
-      const { kind, legacyParameter } = PLATFORM_CONTRACT_FIELDS[key];
+    for (const key of LEGACY_CONTRACT_KEYS) {
+      const legacyParameter = LEGACY_CONTRACT_PARAMETERS[key];
       const parameter = new DataAwsSsmParameter(reader, legacyParameter, { name: platformContractParameterName(props.environment, props.region, legacyParameter) });
-      this.values[key] = kind === "list" ? Fn.split(",", parameter.insecureValue) : parameter.insecureValue;
+      this.values[key] = LEGACY_LIST_KEYS.has(key) ? Fn.split(",", parameter.insecureValue) : parameter.insecureValue;
     }
   }
 }
@@ -45,7 +50,7 @@ function tenantResourcesByField(output: SynthOutput, stack: string): string {
   const json = output.stacks[stack];
   const legacyField = new Map<string, string>();
   for (const [address, source] of Object.entries<any>(json.data.aws_ssm_parameter)) {
-    const key = PLATFORM_CONTRACT_KEYS.find((k) => String(source.name).endsWith(`/platform/${PLATFORM_CONTRACT_FIELDS[k].legacyParameter}`));
+    const key = LEGACY_CONTRACT_KEYS.find((k) => String(source.name).endsWith(`/platform/${LEGACY_CONTRACT_PARAMETERS[k]}`));
     if (key) legacyField.set(address, key);
   }
   return JSON.stringify({ resource: json.resource, terraform: json.terraform, provider: json.provider })
@@ -76,11 +81,10 @@ describe("moving tenants from sixteen SSM parameters to the JSON contract", () =
     expect([...document.keys()].sort()).toEqual(["schemaVersion", ...PLATFORM_CONTRACT_KEYS].sort());
     const parameters = Object.values<any>(json.resource.aws_ssm_parameter);
     const mismatches: string[] = [];
-    for (const key of PLATFORM_CONTRACT_KEYS) {
-      const { kind, legacyParameter } = PLATFORM_CONTRACT_FIELDS[key];
-      const published = parameters.find((p) => String(p.name).endsWith(`/platform/${legacyParameter}`))?.value;
+    for (const key of LEGACY_CONTRACT_KEYS) {
+      const published = parameters.find((p) => String(p.name).endsWith(`/platform/${LEGACY_CONTRACT_PARAMETERS[key]}`))?.value;
       // contractDocumentFields renders a list as its elements joined by ", ".
-      const expected = kind === "list" ? `\${join(",", [${document.get(key)!.replace(/\$\{([^}]+)\}/g, "$1")}])}` : document.get(key);
+      const expected = LEGACY_LIST_KEYS.has(key) ? `\${join(",", [${document.get(key)!.replace(/\$\{([^}]+)\}/g, "$1")}])}` : document.get(key);
       if (published !== expected) mismatches.push(`${key}: legacy ${published} vs document ${document.get(key)}`);
     }
     expect(mismatches).toEqual([]);

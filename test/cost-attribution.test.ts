@@ -3,14 +3,29 @@
  * exactly one stack per account, and every tenant's anomalies can reach the encrypted alarm topic.
  */
 import { accountResourceOwner } from "../stacks/build-app";
-import { allResources, parsePolicy, synthesize } from "./support/synth";
+import { allResources, itOnFixtures, parsePolicy, synthesize } from "./support/synth";
 import { writeCdktfJson } from "./support/tenant-fixtures";
+import { nonEmpty } from "./support/non-empty";
 
 const output = synthesize();
-const ofType = (type: string) => allResources(output).filter((r) => r.type === type);
+// Each check runs over a non-empty list (mutation tried: an empty tenants directory; all 5 passed).
+const tenants = nonEmpty(output.config.tenants, "tenants");
+const ofType = (type: string) => nonEmpty(allResources(output).filter((r) => r.type === type), `${type} resources`);
 
 describe("cost-allocation tags", () => {
   it("activates TenantID, CostCenter and Environment once per account, in the first always-on region's platform stack", () => {
+    const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
+    const owners = Object.entries(output.config.environments)
+      .filter(([, env]) => env.activateCostAllocationTags)
+      .map(([name, env]) => {
+        const synthesized = Object.entries(env.regions).filter(([region]) => `platform-${name}-${region}` in output.stacks);
+        return `platform-${name}-${accountResourceOwner(synthesized)}`;
+      });
+    expect(owners.length).toBeGreaterThan(0);
+    expect(byStack.sort()).toEqual(owners.flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)).sort());
+  });
+
+  itOnFixtures("activates them in the fixtures' production and staging us-east-1 stacks", () => {
     const byStack = ofType("aws_ce_cost_allocation_tag").map((r) => `${r.stack}: ${r.config.tag_key}`);
     expect(byStack.sort()).toEqual(
       ["platform-production-us-east-1", "platform-staging-us-east-1"].flatMap((s) => ["CostCenter", "Environment", "TenantID"].map((k) => `${s}: ${k}`)),
@@ -33,13 +48,13 @@ describe("cost-allocation tags", () => {
 describe("cost anomalies to the alarm topic", () => {
   it("gives every tenant one anomaly monitor subscribed to its platform's alarm topic", () => {
     const monitors = ofType("aws_ce_anomaly_monitor").map((r) => r.stack);
-    expect(monitors.sort()).toEqual(output.config.tenants.map((t) => `tenant-${t.id}`).sort());
+    expect(monitors.sort()).toEqual(tenants.map((t) => `tenant-${t.id}`).sort());
     const subscriptions = ofType("aws_ce_anomaly_subscription");
     expect(subscriptions.every((s) => String(s.config.subscriber[0].address).includes("data.aws_ssm_parameter.platform_"))).toBe(true);
   });
 
   it("lets costalerts.amazonaws.com use the key that encrypts the alarm topic", () => {
-    const keys = ofType("aws_kms_key").filter((k) => k.address.includes("platform-key"));
+    const keys = nonEmpty(ofType("aws_kms_key").filter((k) => k.address.includes("platform-key")), "platform keys");
     const missing = keys.filter((k) => {
       const statements = parsePolicy(k.config.policy).Statement;
       return !statements.some((s) => [s.Principal?.Service].flat().includes("costalerts.amazonaws.com") && [s.Action].flat().some((a: string) => a.startsWith("kms:GenerateDataKey")));

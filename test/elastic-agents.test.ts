@@ -4,15 +4,15 @@
  * only, writer is fixed. Statuses win over scaling; capacity counts each agent at its max; cost
  * prices the schedule's hours.
  */
-import { join } from "node:path";
 import { measureUsage } from "../capacity/usage";
 import { ConfigError, loadConfig } from "../config/loader";
 import { customMetricNamespace } from "../config/agent-scaling";
 import { estimateCost } from "../cost/estimate";
 import { parsePolicy, REPO_ROOT, resourcesOfType, synthesize, SynthesizedResource } from "./support/synth";
+import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
 import { FixtureTenant, writeTenants } from "./support/tenant-fixtures";
 
-const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
+const CDKTF_JSON = FIXTURE_CDKTF_JSON;
 const ELASTIC = {
   butler: "{ cpu: 512, memory: 1024, scaling: { min: 1, max: 3 } }",
   scout:

@@ -10,6 +10,7 @@ import { synthesizeApp } from "../stacks/build-app";
 import { defaultWorkers, splitShares, synthesizeFleet } from "../synth/fleet-synth";
 import { REPO_ROOT, treeOf } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
+import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
 
 const placements = [
   { environment: "production", region: "us-east-1" },
@@ -19,7 +20,7 @@ const placements = [
 const tenantsDir = writeTenants(
   Array.from({ length: 14 }, (_, i) => ({ id: `fleet-${String(i).padStart(2, "0")}`, ...placements[i % 3], status: i % 5 === 4 ? ("suspended" as const) : ("active" as const) })),
 );
-const config = loadConfig({ cdktfJsonPath: join(REPO_ROOT, "cdktf.json"), tenantsDir, displayRoot: REPO_ROOT });
+const config = loadConfig({ cdktfJsonPath: FIXTURE_CDKTF_JSON, tenantsDir, displayRoot: REPO_ROOT });
 const temp = () => mkdtempSync(join(tmpdir(), "openclaw-fleet-"));
 const reference = temp();
 synthesizeApp(config, reference);

@@ -1,25 +1,31 @@
 /**
- * Golden files: the synthesized cdk.tf.json of every stack of the example tenants, committed so
+ * Golden files: the synthesized cdk.tf.json of every stack of the fixture tenants (test/fixtures/,
+ * never the repository's live tenants/, which adopters replace), committed so
  * reviewers see the Terraform a change produces. They record, they do not specify: behaviour is
- * asserted by the module and invariant tests. Refresh with `UPDATE_GOLDEN=1 npx jest test/golden.test.ts`.
+ * asserted by the module and invariant tests.
+ *
+ * This test only compares. Refresh the files with `npm run golden:update` (a separate command,
+ * test/support/update-golden.ts), then review `git diff test/golden`; a test run never writes them,
+ * so it can never pass by comparing freshly written files with themselves.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { synthesize } from "./support/synth";
+import { GOLDEN_DIR, goldenFile, synthesizeGolden, writeGoldens } from "./support/golden";
 
-const GOLDEN_DIR = join(__dirname, "golden");
-const update = process.env.UPDATE_GOLDEN === "1";
-const output = synthesize();
-const goldenFile = (stack: string) => join(GOLDEN_DIR, `${stack}.cdk.tf.json`);
-
-if (update) {
-  rmSync(GOLDEN_DIR, { recursive: true, force: true });
-  mkdirSync(GOLDEN_DIR, { recursive: true });
-  for (const [stack, text] of Object.entries(output.texts)) writeFileSync(goldenFile(stack), text);
+if (process.env.UPDATE_GOLDEN) {
+  throw new Error("UPDATE_GOLDEN no longer updates golden files inside a test run: run `npm run golden:update`, then review `git diff test/golden`");
 }
 
+const output = synthesizeGolden();
+const stacks = Object.keys(output.texts);
+
 describe("golden files", () => {
-  it.each(Object.keys(output.texts))("%s matches its golden file", (stack) => {
+  it("records a platform stack and a tenant stack at least (the synth produced something)", () => {
+    expect(stacks.some((s) => s.startsWith("platform-")) && stacks.some((s) => s.startsWith("tenant-"))).toBe(true);
+  });
+
+  it.each(stacks)("%s matches its golden file", (stack) => {
     expect(existsSync(goldenFile(stack))).toBe(true);
     expect(output.texts[stack]).toBe(readFileSync(goldenFile(stack), "utf8"));
   });
@@ -29,5 +35,18 @@ describe("golden files", () => {
       .map((f) => f.replace(/\.cdk\.tf\.json$/, ""))
       .filter((stack) => !(stack in output.texts));
     expect(stale).toEqual([]);
+  });
+});
+
+describe("npm run golden:update (writeGoldens)", () => {
+  it("writes new and changed stacks, removes stale ones, and reports each", () => {
+    const dir = mkdtempSync(join(tmpdir(), "golden-"));
+    writeFileSync(goldenFile("kept", dir), "same");
+    writeFileSync(goldenFile("edited", dir), "old");
+    writeFileSync(goldenFile("gone", dir), "x");
+    const changes = writeGoldens({ kept: "same", edited: "new", added: "fresh" }, dir);
+    expect(changes).toEqual({ added: ["added"], changed: ["edited"], removed: ["gone"], unchanged: 1 });
+    expect(readdirSync(dir).sort()).toEqual(["added.cdk.tf.json", "edited.cdk.tf.json", "kept.cdk.tf.json"]);
+    expect(readFileSync(goldenFile("edited", dir), "utf8")).toBe("new");
   });
 });

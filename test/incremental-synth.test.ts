@@ -10,10 +10,11 @@ import { synthesizeApp } from "../stacks/build-app";
 import { incrementalSynth } from "../synth/incremental-synth";
 import { HELP, main } from "../pipeline/synth-incremental";
 import { runMain } from "../pipeline/lib/cli";
-import { REPO_ROOT, treeOf } from "./support/synth";
+import { treeOf } from "./support/synth";
 import { FixtureTenant, writeTenants } from "./support/tenant-fixtures";
+import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
 
-const cdktfJsonPath = join(REPO_ROOT, "cdktf.json");
+const cdktfJsonPath = FIXTURE_CDKTF_JSON;
 const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const initial: FixtureTenant[] = [
   { id: "inc-a" },

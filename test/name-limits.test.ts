@@ -2,10 +2,10 @@
  * Every name the stacks give AWS, checked against AWS's limit for that resource type, on a
  * synth whose tenant uses the longest id and agent name the schema accepts.
  */
-import { join } from "node:path";
 import { MAX_AGENT_NAME_LENGTH, MAX_TENANT_ID_LENGTH } from "../config/tenant-schema";
-import { allResources, REPO_ROOT, synthesize } from "./support/synth";
+import { allResources, synthesize } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
+import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
 
 const LONGEST_ID = `t${"x".repeat(MAX_TENANT_ID_LENGTH - 1)}`;
 const LONGEST_AGENT = `a${"x".repeat(MAX_AGENT_NAME_LENGTH - 1)}`;
@@ -13,7 +13,7 @@ const output = synthesize(
   writeTenants([
     { id: LONGEST_ID, region: "us-west-2", agents: { [LONGEST_AGENT]: "{ cpu: 256, memory: 512 }" }, integrations: ["x".repeat(32)] },
   ]),
-  join(REPO_ROOT, "cdktf.json"),
+  FIXTURE_CDKTF_JSON,
 );
 
 /** [resource type, attribute, AWS limit] */

@@ -2,6 +2,7 @@ import { MAX_REGION_LENGTH } from "../config/environment-schema";
 import { MAX_AGENT_NAME_LENGTH, MAX_TENANT_ID_LENGTH } from "../config/tenant-schema";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
 import * as naming from "../modules/naming";
+import BOTOCORE from "../aws/name-limits.botocore.json";
 
 const LONGEST_TENANT = `t${"x".repeat(MAX_TENANT_ID_LENGTH - 1)}`;
 const LONGEST_AGENT = `a${"x".repeat(MAX_AGENT_NAME_LENGTH - 1)}`;
@@ -9,32 +10,45 @@ const LONGEST_REGION = "ap-southeast-2";
 const LONGEST_ENVIRONMENT = "production-b"; // 12, the schema's maximum
 const ACCOUNT = "123456789012";
 
+type LimitKey = keyof typeof naming.AWS_NAME_LIMITS;
+const DB = naming.databaseResourceNames(naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, naming.DATABASE_IDENTIFIER_SUFFIX));
+const PROVISIONER = naming.dbProvisionerResourceNames(naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, naming.DB_PROVISIONER_FUNCTION_SUFFIX));
+
+/** Every name the code builds, at the longest ids the schemas accept, with the limit it must meet. */
+const NAMES: [string, string, LimitKey][] = [
+  ["S3 bucket", naming.tenantBucketName(LONGEST_TENANT, ACCOUNT, LONGEST_REGION), "s3Bucket"],
+  ["offboarding archive bucket", naming.offboardingArchiveBucketName(LONGEST_ENVIRONMENT, LONGEST_REGION, ACCOUNT), "s3Bucket"],
+  ["task role", naming.agentTaskRoleName(LONGEST_TENANT, LONGEST_AGENT), "iamRole"],
+  ["execution role", naming.tenantExecutionRoleName(LONGEST_TENANT), "iamRole"],
+  ["KMS alias", naming.tenantKeyAlias(LONGEST_ENVIRONMENT, LONGEST_TENANT), "kmsAlias"],
+  ["platform exec key alias", naming.platformExecKeyAlias(LONGEST_ENVIRONMENT, LONGEST_REGION), "kmsAlias"],
+  ["log group", naming.tenantLogGroupName(LONGEST_ENVIRONMENT, LONGEST_TENANT), "logGroup"],
+  ["secret", naming.tenantSecretName(LONGEST_ENVIRONMENT, LONGEST_TENANT, "x".repeat(32)), "secret"],
+  ["security group", naming.tenantSecurityGroupName(LONGEST_TENANT), "securityGroup"],
+  ["database security group", DB.securityGroup, "securityGroup"],
+  ["db-clients security group", DB.clientsSecurityGroup, "securityGroup"],
+  ["provisioner security group", PROVISIONER.securityGroup, "securityGroup"],
+  ["ECS service", naming.agentServiceName(LONGEST_TENANT, LONGEST_AGENT), "ecsService"],
+  ["task family", naming.agentTaskFamily(LONGEST_TENANT, LONGEST_AGENT), "taskFamily"],
+  ["budget", naming.tenantBudgetName(LONGEST_ENVIRONMENT, LONGEST_TENANT), "budget"],
+  ...Object.values(BEDROCK_MODELS).map((m): [string, string, LimitKey] => [`inference profile ${m.shortName}`, naming.tenantInferenceProfileName(LONGEST_TENANT, m.shortName), "inferenceProfile"]),
+  ["spend-stop policy", naming.tenantSpendStopPolicyName(LONGEST_TENANT), "iamPolicy"],
+  ["alarm", naming.agentAlarmName(LONGEST_TENANT, LONGEST_AGENT, "memory-high"), "alarm"],
+  ["RDS identifier", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, naming.DATABASE_IDENTIFIER_SUFFIX), "rdsIdentifier"],
+  ["RDS final snapshot", DB.finalSnapshot, "rdsIdentifier"],
+  ["RDS monitoring role", DB.monitoringRole, "iamRole"],
+  ["provisioner role", PROVISIONER.role, "iamRole"],
+  ["flow-log role", naming.nameUnder(naming.platformNamePrefix(LONGEST_ENVIRONMENT, LONGEST_REGION), naming.FLOW_LOG_ROLE_SUFFIX), "iamRole"],
+  ["provisioner Lambda", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, naming.DB_PROVISIONER_FUNCTION_SUFFIX), "lambdaFunction"],
+  ["SSM parameter", naming.platformContractParameterName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db-clients-security-group-id"), "ssmParameter"],
+  ["anomaly monitor", naming.tenantAnomalyMonitorName(LONGEST_ENVIRONMENT, LONGEST_TENANT), "anomalyMonitor"],
+  ["agent repository", naming.agentRepositoryName(), "ecrRepository"],
+];
+
 describe("AWS names at the longest ids the schemas accept", () => {
   const { AWS_NAME_LIMITS: limit } = naming;
-  it.each([
-    ["S3 bucket", naming.tenantBucketName(LONGEST_TENANT, ACCOUNT, LONGEST_REGION), limit.s3Bucket],
-    ["offboarding archive bucket", naming.offboardingArchiveBucketName(LONGEST_ENVIRONMENT, LONGEST_REGION, ACCOUNT), limit.s3Bucket],
-    ["task role", naming.agentTaskRoleName(LONGEST_TENANT, LONGEST_AGENT), limit.iamRole],
-    ["execution role", naming.tenantExecutionRoleName(LONGEST_TENANT), limit.iamRole],
-    ["KMS alias", naming.tenantKeyAlias(LONGEST_ENVIRONMENT, LONGEST_TENANT), limit.kmsAlias],
-    ["log group", naming.tenantLogGroupName(LONGEST_ENVIRONMENT, LONGEST_TENANT), limit.logGroup],
-    ["secret", naming.tenantSecretName(LONGEST_ENVIRONMENT, LONGEST_TENANT, "x".repeat(32)), limit.secret],
-    ["security group", naming.tenantSecurityGroupName(LONGEST_TENANT), limit.securityGroup],
-    ["ECS service", naming.agentServiceName(LONGEST_TENANT, LONGEST_AGENT), limit.ecsService],
-    ["task family", naming.agentTaskFamily(LONGEST_TENANT, LONGEST_AGENT), limit.taskFamily],
-    ["budget", naming.tenantBudgetName(LONGEST_ENVIRONMENT, LONGEST_TENANT), limit.budget],
-    ...Object.values(BEDROCK_MODELS).map(
-      (m): [string, string, number] => [`inference profile ${m.shortName}`, naming.tenantInferenceProfileName(LONGEST_TENANT, m.shortName), limit.inferenceProfile],
-    ),
-    ["spend-stop policy", naming.tenantSpendStopPolicyName(LONGEST_TENANT), limit.iamPolicy],
-    ["alarm", naming.agentAlarmName(LONGEST_TENANT, LONGEST_AGENT, "memory-high"), limit.alarm],
-    ["RDS identifier", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db"), limit.rdsIdentifier],
-    ["RDS final snapshot", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db-final"), limit.rdsIdentifier],
-    ["platform IAM role", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db-rds-monitoring"), limit.iamRole],
-    ["provisioner Lambda", naming.platformResourceName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db-provisioner"), limit.lambdaFunction],
-    ["SSM parameter", naming.platformContractParameterName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db-clients-security-group-id"), limit.ssmParameter],
-  ])("%s fits (%s)", (_, name, max) => {
-    expect(name.length).toBeLessThanOrEqual(max);
+  it.each(NAMES)("%s fits (%s)", (_, name, key) => {
+    expect(name.length).toBeLessThanOrEqual(limit[key]);
   });
 
   it("uses the whole S3 budget at the maximum id: the id limit is derived, not guessed", () => {
@@ -61,5 +75,63 @@ describe("offboarding archive bucket", () => {
     expect(archive).not.toMatch(new RegExp(`^openclaw-[a-z][a-z0-9-]*-${ACCOUNT}-us-east-1$`));
     const pattern = naming.tenantBucketArnPattern(ACCOUNT, "us-east-1").replace("arn:aws:s3:::", "");
     expect(archive).not.toMatch(new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.-]/g, "\\$&")).join(".*")}$`));
+  });
+});
+
+describe("stack names", () => {
+  // The pipeline reads tenant ids back out of stack names (deploy, stack policy, incremental
+  // synth) through tenantIdOfStackName; a prefix changed on one side only fails here.
+  it("reads back the tenant id of every tenant stack name, and nothing from a platform stack", () => {
+    for (const id of ["acme", LONGEST_TENANT, "a1-b2"]) expect(naming.tenantIdOfStackName(naming.tenantStackName(id))).toBe(id);
+    expect(naming.tenantIdOfStackName(naming.platformStackName(LONGEST_ENVIRONMENT, LONGEST_REGION))).toBeUndefined();
+    expect(naming.tenantIdOfStackName("tenants-acme")).toBeUndefined();
+  });
+});
+
+/**
+ * The limits and patterns of AWS's own service models (botocore, extracted into
+ * aws/name-limits.botocore.json by scripts/extract-aws-name-limits.py), not the code's own table:
+ * a limit raised in AWS_NAME_LIMITS beyond AWS's, or a name with a character the API refuses,
+ * fails here. Mutations tried: iamRole 64 -> 70 in AWS_NAME_LIMITS; a '.' in a budget name.
+ */
+describe("AWS names against botocore's service models", () => {
+  type Model = { service: string; operation: string; member: string; min?: number; max?: number; pattern?: string };
+  const models = BOTOCORE.names as Record<string, Model>;
+  /** AWS matches a model pattern against the whole value; `(?i)` (Java) becomes the i flag. */
+  const patternOf = (m: Model) => (m.pattern === undefined ? undefined : new RegExp(`^(?:${m.pattern.replace("(?i)", "")})$`, m.pattern.includes("(?i)") ? "i" : ""));
+
+  it("has a model entry for every limit the code keeps", () => {
+    expect(Object.keys(models).sort()).toEqual(Object.keys(naming.AWS_NAME_LIMITS).sort());
+  });
+
+  it("keeps no limit looser than the model's maximum", () => {
+    const looser = Object.entries(naming.AWS_NAME_LIMITS)
+      .filter(([key, max]) => models[key].max !== undefined && max > models[key].max!)
+      .map(([key, max]) => `${key}: ${max} > ${models[key].service} ${models[key].operation} ${models[key].member} max ${models[key].max}`);
+    expect(looser).toEqual([]);
+  });
+
+  it("knows which limits the models leave open (those come from the AWS documentation linked in naming.ts)", () => {
+    expect(Object.keys(models).filter((key) => models[key].max === undefined).sort()).toEqual(
+      ["ecsCluster", "ecsService", "rdsIdentifier", "s3Bucket", "securityGroup", "snsTopic", "taskFamily"].sort(),
+    );
+  });
+
+  it.each(NAMES)("%s is a value the API's model accepts (%s)", (_, name, key) => {
+    const model = models[key];
+    const pattern = patternOf(model);
+    const problems = [
+      model.max !== undefined && name.length > model.max ? `longer than ${model.max}` : "",
+      model.min !== undefined && name.length < model.min ? `shorter than ${model.min}` : "",
+      pattern && !pattern.test(name) ? `does not match ${model.pattern}` : "",
+    ].filter(Boolean);
+    expect({ name, api: `${model.service} ${model.operation} ${model.member}`, problems }).toEqual({ name, api: `${model.service} ${model.operation} ${model.member}`, problems: [] });
+  });
+
+  it("applies the model patterns as AWS does (whole value)", () => {
+    expect(patternOf(models.iamRole)!.test("openclaw-acme-execution")).toBe(true);
+    expect(patternOf(models.iamRole)!.test("openclaw acme")).toBe(false);
+    expect(patternOf(models.budget)!.test("a:b")).toBe(false);
+    expect(patternOf(models.kmsAlias)!.test("alias/openclaw/production/acme")).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import { main as tenantCli } from "../scripts/tenant";
 import { offboardingArchiveBucketName } from "../modules/naming";
 import { allResources, resourcesOfType, synthesize, SynthOutput } from "./support/synth";
 import { writeCdktfJson } from "./support/tenant-fixtures";
+import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
 
 const RECORD = "s3://example-openclaw-tfstate-production/offboarding/umbrella/2026-12-01T22-10-00Z.json";
 
@@ -189,7 +190,7 @@ describe("offboarded", () => {
   it("loads as a tombstone so the id stays taken", () => {
     const dir = mkdtempSync(join(tmpdir(), "openclaw-lifecycle-"));
     writeFileSync(join(dir, "umbrella.yaml"), tenantFile("umbrella", "offboarded"));
-    const config = loadConfig({ cdktfJsonPath: join(__dirname, "..", "cdktf.json"), tenantsDir: dir });
+    const config = loadConfig({ cdktfJsonPath: FIXTURE_CDKTF_JSON, tenantsDir: dir });
     expect(config.tombstones.map((t) => t.id)).toEqual(["umbrella"]);
   });
 });
@@ -197,7 +198,7 @@ describe("offboarded", () => {
 describe("the whole lifecycle, with commands only", () => {
   it("goes provisioning -> active -> suspended -> offboarding -> offboarded, each step synthesizing what its status says", () => {
     const dir = mkdtempSync(join(tmpdir(), "openclaw-lifecycle-"));
-    const cdktfJsonPath = join(__dirname, "..", "cdktf.json");
+    const cdktfJsonPath = FIXTURE_CDKTF_JSON;
     const cli = (...argv: string[]) => tenantCli([...argv, "--tenants", dir, "--cdktf-json", cdktfJsonPath], { stdout: () => undefined, stderr: (t) => { throw new Error(t); } });
     const services = (o: SynthOutput) => resourcesOfType(o, "aws_ecs_service").filter((r) => r.stack === "tenant-umbrella").map((r) => r.config.desired_count);
     const bucketProtected = (o: SynthOutput) => resourcesOfType(o, "aws_s3_bucket").filter((r) => r.stack === "tenant-umbrella").map((r) => r.config.lifecycle.prevent_destroy);

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { log, parse, run as runTool, ToolFailure } from "../pipeline/lib/cli";
 import { exec, type ExecOptions } from "../pipeline/lib/exec";
 import { compareSynthOutputs, renderReport } from "./compare-synth";
-import { CDKTN_NODE, CDKTN_PACKAGES } from "./versions";
+import { CDKTN_NODE, CDKTN_PACKAGES } from "../config/toolchain-versions";
 
 const HELP = `Usage: npm run check:cdktn -- [--report <file>] [--cache <dir>]
 

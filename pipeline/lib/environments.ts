@@ -1,25 +1,25 @@
 /**
  * The few environment settings the lifecycle tools need from cdktf.json: where an
  * environment keeps its state (and so its offboarding records) and its offboarding
- * settings. Read leniently (unknown keys allowed): main.ts's loader validates the whole
- * file; these tools must not break when the environment schema gains a field. The
- * offboarding block is config/environment-schema.ts's own schema, defaults included.
+ * settings. The fields are config/environment-schema.ts's own (same checks, same defaults:
+ * one schema, picked, not a copy); the other fields of an environment are left to main.ts's
+ * loader, which validates the whole file, so these tools read only what they use.
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
-import { OffboardingConfigSchema, type OffboardingConfig } from "../../config/environment-schema";
+import type { z } from "zod";
+import { EnvironmentConfigSchema, type OffboardingConfig } from "../../config/environment-schema";
 import { UsageError } from "./cli";
 
 /** The environment schema's own offboarding block (defaults included), so job and synth read the same settings. */
 export type OffboardingSettings = OffboardingConfig;
 
-const EnvironmentSchema = z.object({
-  accountId: z.string().regex(/^\d{12}$/),
-  stateBucket: z.string().min(3),
-  stateRegion: z.string().min(1),
-  stateEncryption: z.enum(["kms", "aes256"]).default("kms"),
-  offboarding: OffboardingConfigSchema.prefault({}),
-});
+const EnvironmentSchema = EnvironmentConfigSchema.pick({
+  accountId: true,
+  stateBucket: true,
+  stateRegion: true,
+  stateEncryption: true,
+  offboarding: true,
+}).strip();
 /** As read from cdktf.json (offboarding defaults filled in); callers that build one may leave offboarding out. */
 export type LifecycleEnvironment = Omit<z.infer<typeof EnvironmentSchema>, "offboarding"> & { readonly offboarding?: OffboardingSettings };
 

@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { App, Testing, TerraformStack } from "cdktf";
 import type { EnvironmentConfig, EnvironmentsConfig } from "../../config/environment-schema";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
-import { platformContractParameterName, platformStackName, platformStateKey, tenantStackName, tenantStateKey } from "../../modules/naming";
+import { platformContractParameterName, platformStackName, platformStateKey, tenantIdOfStackName, tenantStackName, tenantStateKey } from "../../modules/naming";
 import { StackSettings } from "../../modules/stack-settings";
 import { environmentStackSettings } from "../../stacks/environment-settings";
 import { expressionUse } from "./terraform-expressions";
@@ -139,7 +139,7 @@ function stackContext(name: string, stack: Json, environments: EnvironmentsConfi
       if (platformStackName(environmentName, region) === name) return { environmentName, environment, region, stateKey: platformStateKey(environmentName, region) };
     }
   }
-  const tenantId = name.startsWith("tenant-") ? name.slice("tenant-".length) : undefined;
+  const tenantId = tenantIdOfStackName(name);
   if (tenantId === undefined || !TENANT_ID_PATTERN.test(tenantId) || tenantStackName(tenantId) !== name) {
     problems.push(`stack name ${name} is neither platform-<env>-<region> of base's cdktf.json nor tenant-<id>`);
     return undefined;

@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
 import { isTerminal, TENANT_STATUSES, type TenantStatus } from "../../config/tenant-lifecycle";
+import { tenantIdOfStackName } from "../../modules/naming";
 
 export interface TenantLifecycleFields {
   readonly id: string;
@@ -100,7 +101,7 @@ export function readTenantDir(dir: string): Map<string, TenantLifecycleFields> {
  */
 export function splitRemovedStacks(removed: readonly string[], statusOf: (tenantId: string) => TenantStatus | undefined): { offboarded: string[]; needOffboarding: string[] } {
   const isTombstone = (stack: string) => {
-    const id = tenantIdOfStack(stack);
+    const id = tenantIdOfStackName(stack);
     return id !== undefined && isTerminal(statusOf(id));
   };
   return { offboarded: removed.filter(isTombstone), needOffboarding: removed.filter((s) => !isTombstone(s)) };
@@ -126,7 +127,3 @@ function readTenantFile(dir: string, name: string): TenantFileResult {
   return parseTenantFile(`tenants/${name}`, readFileSync(join(dir, name), "utf8"));
 }
 
-/** Tenant stacks are named `tenant-<id>` (modules/naming.ts tenantStackName). */
-export function tenantIdOfStack(stack: string): string | undefined {
-  return stack.startsWith("tenant-") ? stack.slice("tenant-".length) : undefined;
-}

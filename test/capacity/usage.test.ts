@@ -1,11 +1,11 @@
 import { evaluate } from "../../capacity/evaluate";
 import { maxConnections } from "../../aws/quotas";
 import { measureUsage, Meter } from "../../capacity/usage";
-import { synthesize, REPO_ROOT } from "../support/synth";
-import { join } from "node:path";
+import { synthesize } from "../support/synth";
 import { writeCdktfJson, writeTenants } from "../support/tenant-fixtures";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
-const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
+const CDKTF_JSON = FIXTURE_CDKTF_JSON;
 
 /** Two production tenants in us-east-1 (one suspended) and one in us-west-2. */
 const output = synthesize(

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../config/loader";
-import { REPO_ROOT } from "../support/synth";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
 const DIGEST = `sha256:${"b".repeat(64)}`;
 const tenant = (image: string) => `
@@ -22,7 +22,7 @@ budget: { monthlyUsd: 300, alertEmails: [ops@acme.example] }
 
 function load(agentImage: unknown, tenantImage: string) {
   const dir = mkdtempSync(join(tmpdir(), "openclaw-image-ref-"));
-  const cdktf = JSON.parse(readFileSync(join(REPO_ROOT, "cdktf.json"), "utf8"));
+  const cdktf = JSON.parse(readFileSync(FIXTURE_CDKTF_JSON, "utf8"));
   for (const env of Object.values<Record<string, unknown>>(cdktf.context.environments)) {
     if (agentImage === undefined) delete env.agentImage;
     else env.agentImage = agentImage;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, loadEnvironments } from "../../config/loader";
-import { REPO_ROOT } from "../support/synth";
+import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR } from "../support/fixtures";
 
 const VALID_TENANT = `
 id: acme
@@ -15,7 +15,7 @@ agents:
 budget: { monthlyUsd: 300, alertEmails: [ops@acme.example] }
 `;
 
-const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
+const CDKTF_JSON = FIXTURE_CDKTF_JSON;
 
 function tenantsDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "openclaw-tenants-"));
@@ -69,7 +69,7 @@ describe("loadConfig", () => {
   });
 
   it("loads the repository's example tenants", () => {
-    const config = loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: join(REPO_ROOT, "tenants") });
+    const config = loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: FIXTURE_TENANTS_DIR });
     expect(config.tenants.map((t) => t.id)).toEqual(["acme", "globex", "initech"]);
   });
 });
@@ -113,7 +113,7 @@ describe("tenant file rules", () => {
 
     it("fails on a model with no profile in the tenant's region, listing where it is available", () => {
       // Claude 3.5 Haiku has a us. profile and on-demand in us-west-2, nothing in the EU.
-      const cdktfJson = join(REPO_ROOT, "cdktf.json");
+      const cdktfJson = FIXTURE_CDKTF_JSON;
       const json = JSON.parse(readFileSync(cdktfJson, "utf8"));
       json.context.environments.production.regions["eu-west-1"] = { ...json.context.environments.production.regions["us-west-2"], vpcCidr: "10.30.0.0/16" };
       const path = join(mkdtempSync(join(tmpdir(), "openclaw-cdktf-")), "cdktf.json");

@@ -18,9 +18,9 @@ import {
   TenantStatus,
   transitionRefusal,
 } from "../../config/tenant-lifecycle";
-import { REPO_ROOT } from "../support/synth";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
-const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
+const CDKTF_JSON = FIXTURE_CDKTF_JSON;
 const RECORD = "s3://example-openclaw-tfstate-production/offboarding/acme/2026-12-01T22-10-00Z.json";
 
 const LIVE = (status: string) => `

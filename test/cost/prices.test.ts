@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PRICES_DIR, PriceTableSchema } from "../../cost/prices";
-import { REPO_ROOT } from "../support/synth";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
 const tables = readdirSync(PRICES_DIR)
   .filter((f) => f.endsWith(".json"))
@@ -9,7 +9,7 @@ const tables = readdirSync(PRICES_DIR)
 
 describe("price tables (cost/prices/<region>.json)", () => {
   it("exist for every region cdktf.json declares, each named after its region", () => {
-    const environments = JSON.parse(readFileSync(join(REPO_ROOT, "cdktf.json"), "utf8")).context.environments;
+    const environments = JSON.parse(readFileSync(FIXTURE_CDKTF_JSON, "utf8")).context.environments;
     const declared = new Set(Object.values<any>(environments).flatMap((e) => Object.keys(e.regions)));
     expect([...declared].filter((r) => !tables.some((t) => t.table.region === r))).toEqual([]);
     expect(tables.filter((t) => t.file !== `${t.table.region}.json`).map((t) => t.file)).toEqual([]);

@@ -61,16 +61,60 @@ async function impatient(role: string, ms = 1500): Promise<Client> {
   return c;
 }
 
-/** Resolves with fn's result, or rejects once `ms` passed. */
-async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
+/*
+ * No fixed wall-clock windows here (#32: "within 3 s" and "sleep 700 ms, then check" fail on a
+ * loaded 2-core machine, or pass without proving anything). Blocking is shown by lock_timeout
+ * (a wait errors instead of hanging) or by the server's own pg_locks; "long enough" is read
+ * from pg_stat_activity with the server's clock; a hang is left to jest's timeout.
+ */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls the server until `sql` (run as superuser with `params`) returns a row. */
+async function untilServer(sql: string, params: unknown[]): Promise<void> {
+  const su = await scratch.superuser();
   try {
-    return await Promise.race([fn(), timeout]);
+    while (!(await su.query(sql, params)).rowCount) await pause(50);
   } finally {
-    clearTimeout(timer);
+    await su.end();
+  }
+}
+
+/** Until session `pid` has been `active` (running one query) or `idle in transaction` for more than `ms`, by the server's clock. */
+const untilSessionOlderThan = (pid: number, state: "active" | "idle in transaction", ms: number) =>
+  untilServer(
+    `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = $2
+       AND clock_timestamp() - (CASE WHEN state = 'active' THEN query_start ELSE state_change END) > make_interval(secs => $3::float8 / 1000)`,
+    [pid, state, ms],
+  );
+
+/** Until the server has ended session `pid`. */
+const untilSessionGone = (pid: number) => untilServer("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)", [pid]);
+
+const pidOf = async (c: Client) => (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+
+/** Runs fn while sampling pg_locks: every lock request of `role` that the server made wait (granted = false). */
+async function lockWaitsOf<T>(role: string, fn: () => Promise<T>): Promise<{ result: T; waits: string[] }> {
+  const su = await scratch.superuser();
+  const waits = new Set<string>();
+  let done = false;
+  const sampling = (async () => {
+    while (!done) {
+      const r = await su.query<{ lock: string }>(
+        `SELECT l.locktype || ' ' || coalesce(l.relation::regclass::text, l.objid::text, '') || ' ' || l.mode AS lock
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.usename = $1`,
+        [role],
+      );
+      for (const row of r.rows) waits.add(row.lock);
+      await pause(20);
+    }
+  })();
+  try {
+    const result = await fn();
+    return { result, waits: [...waits] };
+  } finally {
+    done = true;
+    await sampling;
+    await su.end();
   }
 }
 
@@ -126,12 +170,14 @@ describe("table and advisory locks", () => {
     }
   });
 
-  test("while a tenant holds every lock it can get, another tenant reads, inserts, updates and deletes its own rows within seconds", async () => {
+  test("while a tenant holds every lock it can get, another tenant reads, inserts, updates and deletes its own rows without waiting for a lock", async () => {
     const attacker = await scratch.connectAs(roleA);
+    // lock_timeout: any wait for the attacker's locks errors ("canceling statement due to lock
+    // timeout") instead of passing or failing by the clock.
     const victim = await impatient(roleB);
     try {
       await holdEveryLock(attacker);
-      await within(3000, "tenant B's work", async () => {
+      await (async () => {
         expect((await victim.query("SELECT name FROM openclaw.leads")).rows).toContainEqual({ name: "beta-lead" });
         await victim.query("INSERT INTO openclaw.leads (name) VALUES ('beta-lead-2')");
         await victim.query("UPDATE openclaw.leads SET status = 'contacted' WHERE name = 'beta-lead-2'");
@@ -141,7 +187,7 @@ describe("table and advisory locks", () => {
         await victim.query("UPDATE openclaw.agent_memory SET content = '{\"v\":2}' WHERE key = 'k2'");
         await victim.query("INSERT INTO openclaw.audit_log (action) VALUES ('still.working')");
         await victim.query("SELECT openclaw.current_tenant_id()");
-      });
+      })();
     } finally {
       await attacker.end();
       await victim.end();
@@ -152,8 +198,9 @@ describe("table and advisory locks", () => {
     const attacker = await scratch.connectAs(roleA);
     try {
       await holdEveryLock(attacker);
-      const result = await within(10_000, "provisioning gamma", () => provisioner()({ ...base, tenantId: "gamma", tf: { action: "create" } }));
+      const { result, waits } = await lockWaitsOf(scratch.master.username, () => provisioner()({ ...base, tenantId: "gamma", tf: { action: "create" } }));
       expect(result).toMatchObject({ status: "active", tenantId: "gamma" });
+      expect(waits).toEqual([]); // the provisioner never queued behind the attacker's locks
     } finally {
       await attacker.end();
     }
@@ -169,7 +216,7 @@ describe("table and advisory locks", () => {
     try {
       await holdEveryLock(attacker);
       logs = [];
-      const result = await within(10_000, "migrating", () => provisioner({ migrations })({ operation: "migrate", environment: "test" }));
+      const result = await provisioner({ migrations })({ operation: "migrate", environment: "test" });
       expect(result).toEqual({ status: "migrated", migrationsApplied: ["900_test_exclusive"] });
       expect(logs).toContainEqual(expect.objectContaining({ message: "ended a tenant session that blocked the provisioner", pid: attackerPid, role: roleA }));
       await expect(attacker.query("SELECT 1")).rejects.toThrow();
@@ -238,14 +285,12 @@ describe("long work and temporary files", () => {
     roleD = databaseRoleName("delta", scratch.layout);
   });
 
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
   test("a runaway statement is cancelled at the role's statement_timeout", async () => {
     const d = await scratch.connectAs(roleD);
     try {
-      const started = Date.now();
+      // The role's own setting (not a server default) is what cancels it: the message names the cause.
+      expect((await d.query("SHOW statement_timeout")).rows[0].statement_timeout).toBe(`${sessionLimits.statementTimeoutMs}ms`);
       await expect(d.query("SELECT pg_sleep(10)")).rejects.toThrow("canceling statement due to statement timeout");
-      expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       await d.end();
     }
@@ -254,9 +299,10 @@ describe("long work and temporary files", () => {
   test("a session left idle in a transaction is ended at the role's idle_in_transaction_session_timeout", async () => {
     const d = await scratch.connectAs(roleD);
     try {
+      const pid = await pidOf(d);
       await d.query("BEGIN");
       await d.query("SELECT count(*) FROM openclaw.leads");
-      await pause(900);
+      await untilSessionGone(pid); // the server ends it; nothing else here would
       await expect(d.query("SELECT 1")).rejects.toThrow();
     } finally {
       await d.end().catch(() => undefined);
@@ -271,7 +317,7 @@ describe("long work and temporary files", () => {
       await d.query(`ALTER ROLE ${roleD} SET statement_timeout = 0`); // a role may change its own defaults, too
       const running = d.query("SELECT pg_sleep(30)");
       running.catch(() => undefined);
-      await pause(700);
+      await untilSessionOlderThan(pid, "active", sessionLimits.statementTimeoutMs);
       logs = [];
       expect(await reap()).toEqual({ status: "reaped", sessionsEnded: 1 });
       await expect(running).rejects.toThrow("terminating connection due to administrator command");
@@ -288,7 +334,7 @@ describe("long work and temporary files", () => {
       await d.query("SET idle_in_transaction_session_timeout = 0");
       await d.query("BEGIN");
       await d.query("INSERT INTO openclaw.audit_log (action) VALUES ('holding')");
-      await pause(700);
+      await untilSessionOlderThan(await pidOf(d), "idle in transaction", sessionLimits.idleInTransactionSessionTimeoutMs);
       expect(await reap()).toEqual({ status: "reaped", sessionsEnded: 1 });
       await expect(d.query("SELECT 1")).rejects.toThrow();
     } finally {
@@ -300,11 +346,18 @@ describe("long work and temporary files", () => {
     const d = await scratch.connectAs(roleD);
     const su = await scratch.superuser();
     try {
-      const long = su.query("SELECT pg_sleep(1.2)");
+      const suPid = await pidOf(su);
+      const long = su.query("SELECT pg_sleep(30)");
+      long.catch(() => undefined);
       await d.query("SELECT 1");
-      await pause(700);
+      // Over the tenant limit by the server's clock, so the reaper would end it were it a tenant's.
+      await untilSessionOlderThan(suPid, "active", sessionLimits.statementTimeoutMs);
       expect(await reap()).toEqual({ status: "reaped", sessionsEnded: 0 });
-      await long;
+      const other = await scratch.superuser();
+      expect((await other.query("SELECT state FROM pg_stat_activity WHERE pid = $1", [suPid])).rows).toEqual([{ state: "active" }]);
+      await other.query("SELECT pg_cancel_backend($1)", [suPid]);
+      await other.end();
+      await expect(long).rejects.toThrow("canceling statement due to user request");
       expect((await d.query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
     } finally {
       await d.end();

@@ -62,21 +62,16 @@ test("sockets that never authenticate fill every slot, even the reserved ones, u
     for (let i = 0; i < MAX_CONNECTIONS; i++) sockets.push(await silentStartup(server.superuser.port));
     // A superuser is refused too: reserved slots are granted after authentication.
     expect(await tryConnect()).toMatch(/sorry, too many clients already/);
-    let freedAfterMs = -1;
-    while (Date.now() - started < 10_000) {
-      if ((await tryConnect()) === "connected") {
-        freedAfterMs = Date.now() - started;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // Measured, for db/README.md: the slots come back within about authentication_timeout.
+    // No upper time bound (#32: a fixed window is flaky on a loaded machine; a hang is jest's
+    // timeout). What shows authentication_timeout freed the slots: none came back before it
+    // (a lower bound, which load can only lengthen), and the server itself closed every
+    // silent socket, which nothing else in this test does.
+    while ((await tryConnect()) !== "connected") await new Promise((resolve) => setTimeout(resolve, 100));
+    const freedAfterMs = Date.now() - started;
     process.stdout.write(`pre-auth flood of ${MAX_CONNECTIONS} sockets: slots free again after ${freedAfterMs} ms (authentication_timeout ${AUTHENTICATION_TIMEOUT_S} s)\n`);
-    expect(freedAfterMs).toBeGreaterThan(0);
-    expect(freedAfterMs).toBeLessThan(AUTHENTICATION_TIMEOUT_S * 1000 + 2500);
-    // And the server closed every silent socket by itself (the last ones opened close last).
-    const closed = sockets.map((s) => (s.destroyed || s.readableEnded ? Promise.resolve() : new Promise((resolve) => s.once("close", resolve))));
-    await Promise.race([Promise.all(closed), new Promise((_, reject) => setTimeout(() => reject(new Error("silent sockets still open")), AUTHENTICATION_TIMEOUT_S * 1000 + 2500))]);
+    expect(freedAfterMs).toBeGreaterThanOrEqual(AUTHENTICATION_TIMEOUT_S * 1000 - 100); // timer granularity
+    await Promise.all(sockets.map((s) => (s.destroyed || s.readableEnded ? Promise.resolve() : new Promise((resolve) => s.once("close", resolve)))));
+    expect(sockets.every((s) => s.destroyed || s.readableEnded)).toBe(true);
   } finally {
     for (const s of sockets) s.destroy();
   }

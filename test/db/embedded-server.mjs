@@ -16,6 +16,9 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import pgBinaries from "./pg-binaries.cjs";
+
+const { runnableNativeDir } = pgBinaries;
 
 const args = process.argv.slice(2);
 const dashes = args.indexOf("--");
@@ -66,18 +69,12 @@ function canRun(binary, user) {
 
 const user = serverUser();
 const copies = [];
-let native = nativeArg || (await installedNativeDir());
-if (!canRun(path.join(native, "bin", "initdb"), user)) {
-  // A readable copy (0755 directory in the system temp dir); symlinks are copied as links.
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-pg-bin-"));
-  copies.push(copy);
-  fs.chmodSync(copy, 0o755);
-  fs.cpSync(native, path.join(copy, "native"), { recursive: true, verbatimSymlinks: true });
-  native = path.join(copy, "native");
-  if (!canRun(path.join(native, "bin", "initdb"), user)) {
-    cleanup();
-    fail(`cannot run ${path.join(native, "bin", "initdb")}${user ? " as user postgres" : ""} even from a copy in ${os.tmpdir()}: set DATABASE_URL to a PostgreSQL server`);
-  }
+const installed = nativeArg || (await installedNativeDir());
+// A readable copy (0755 directory in the system temp dir) when the server's user cannot run these (test/db/pg-binaries.cjs).
+const native = runnableNativeDir(installed, (binary) => canRun(binary, user), copies);
+if (native === undefined) {
+  cleanup();
+  fail(`cannot run ${path.join(installed, "bin", "initdb")}${user ? " as user postgres" : ""} even from a copy in ${os.tmpdir()}: set DATABASE_URL to a PostgreSQL server`);
 }
 
 function cleanup() {

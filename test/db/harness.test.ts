@@ -44,3 +44,55 @@ test("fails with one line saying what to do when no binaries can run", async () 
     fs.rmSync(empty, { recursive: true, force: true });
   }
 });
+
+describe("binaries under a directory the server's user cannot traverse, whatever uid runs the tests", () => {
+  // The logic of the root-only test above, with another user's view computed from mode bits: the
+  // server's "postgres" user is simulated by a uid that owns nothing here. Mutation tried: the
+  // launcher running `native` without the copy; the copy check below fails.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { traversableBy, runnableNativeDir } = require("./pg-binaries.cjs") as {
+    traversableBy(file: string, user: { uid: number; gid: number }): boolean;
+    runnableNativeDir(native: string, canRun: (binary: string) => boolean, copies: string[], tmp?: string): string | undefined;
+  };
+  const other = { uid: 65534, gid: 65534 };
+  const fakeNative = (parent: string) => {
+    fs.mkdirSync(path.join(parent, "native", "bin"), { recursive: true });
+    fs.writeFileSync(path.join(parent, "native", "bin", "initdb"), "#!/bin/sh\n", { mode: 0o755 });
+    return path.join(parent, "native");
+  };
+
+  test("a 0700 directory blocks another user; 0755 does not; its owner and root always pass", () => {
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-clone-"));
+    try {
+      const initdb = path.join(fakeNative(clone), "bin", "initdb");
+      expect(fs.statSync(clone).mode & 0o777).toBe(0o700);
+      expect(traversableBy(initdb, other)).toBe(false);
+      expect(traversableBy(initdb, { uid: fs.statSync(clone).uid, gid: -1 })).toBe(true);
+      expect(traversableBy(initdb, { uid: 0, gid: 0 })).toBe(true);
+      fs.chmodSync(clone, 0o755);
+      expect(traversableBy(initdb, other)).toBe(true);
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+    }
+  });
+
+  test("runs a copy from a 0755 directory when the server's user cannot reach the binaries, and the installed ones when it can", () => {
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), "openclaw-clone-"));
+    const copies: string[] = [];
+    try {
+      const native = fakeNative(clone);
+      const canRun = (binary: string) => fs.existsSync(binary) && traversableBy(binary, other);
+      const chosen = runnableNativeDir(native, canRun, copies);
+      expect(chosen).not.toBe(native);
+      expect(copies).toHaveLength(1);
+      expect(fs.statSync(copies[0]).mode & 0o777).toBe(0o755);
+      expect(canRun(path.join(chosen!, "bin", "initdb"))).toBe(true);
+      fs.chmodSync(clone, 0o755);
+      expect(runnableNativeDir(native, canRun, copies)).toBe(native);
+      expect(copies).toHaveLength(1);
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+      for (const c of copies) fs.rmSync(c, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,11 +12,13 @@ import {
 import { ENVIRONMENT_NAME_PATTERN, MAX_REGION_LENGTH } from "../../config/environment-schema";
 import { agentRepositoryName, platformResourceName } from "../../modules/naming";
 import { all, only, synthModule } from "../support/module-synth";
+import { LEGACY_CONTRACT_KEYS, LEGACY_CONTRACT_PARAMETERS, LEGACY_LIST_KEYS } from "../support/legacy-contract";
 
 const values = Object.fromEntries(
   PLATFORM_CONTRACT_KEYS.map((k) => [k, PLATFORM_CONTRACT_FIELDS[k].kind === "list" ? ["subnet-a", "subnet-b"] : `value-of-${k}`]),
 ) as unknown as PlatformContractValues;
-const LEGACY_NAMES = PLATFORM_CONTRACT_KEYS.map((k) => `/openclaw/production/us-east-1/platform/${PLATFORM_CONTRACT_FIELDS[k].legacyParameter}`);
+// The deployed names, frozen (test/support/legacy-contract.ts), not read from the code under test.
+const LEGACY_NAMES = LEGACY_CONTRACT_KEYS.map((k) => `/openclaw/production/us-east-1/platform/${LEGACY_CONTRACT_PARAMETERS[k]}`);
 
 const publish = (extra: { publishLegacyParameters?: boolean } = {}) =>
   synthModule((scope) => new PlatformContract(scope, "contract", { environment: "production", region: "us-east-1", values, ...extra })).json;
@@ -40,10 +42,19 @@ describe("PlatformContract (platform side)", () => {
     expect(legacy.map((p) => p.name).sort()).toEqual([...LEGACY_NAMES].sort());
     // Same construct ids as before the JSON document: the deployed parameters are not replaced.
     const legacyIds = Object.keys(json.resource.aws_ssm_parameter).filter((a) => !a.startsWith("contract_document_"));
-    expect(legacyIds.map((a) => a.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(PLATFORM_CONTRACT_KEYS.map((k) => `contract_${PLATFORM_CONTRACT_FIELDS[k].legacyParameter}`).sort());
-    const subnets = legacy.find((p) => p.name.endsWith("/private-subnet-ids"))!;
-    expect(subnets).toMatchObject({ type: "StringList", value: '${join(",", ["subnet-a", "subnet-b"])}' });
-    expect(legacy.find((p) => p.name.endsWith("/vpc-id"))).toMatchObject({ type: "String", value: "value-of-vpcId", tier: "Standard" });
+    expect(legacyIds.map((a) => a.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(LEGACY_CONTRACT_KEYS.map((k) => `contract_${LEGACY_CONTRACT_PARAMETERS[k]}`).sort());
+    // Each deployed name still carries its own value (mutation tried: renaming db-port to
+    // database-port in PLATFORM_CONTRACT_FIELDS; it passed while the names came from the code).
+    const byName = new Map(legacy.map((p) => [p.name, p]));
+    for (const key of LEGACY_CONTRACT_KEYS) {
+      const parameter = byName.get(`/openclaw/production/us-east-1/platform/${LEGACY_CONTRACT_PARAMETERS[key]}`);
+      expect({ key, parameter }).toMatchObject({
+        key,
+        parameter: LEGACY_LIST_KEYS.has(key)
+          ? { type: "StringList", value: '${join(",", ["subnet-a", "subnet-b"])}' }
+          : { type: "String", value: `value-of-${key}`, tier: "Standard" },
+      });
+    }
   });
 
   it("drops the legacy parameters when publishLegacyParameters is false", () => {

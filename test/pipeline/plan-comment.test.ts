@@ -6,6 +6,7 @@ import { readPlans, classify } from "../../pipeline/lib/plan";
 
 import * as tool from "../../pipeline/plan-comment";
 import { runCli } from "./cli-helper";
+import { expectInOrder } from "../support/text-order";
 const PLANS = join(__dirname, "fixtures", "plans");
 const SECRETS = [
   "gmail-app-password-NEW-123",
@@ -64,9 +65,7 @@ describe("plan comment for the fixture plans", () => {
   });
 
   test("calls out destroys and replacements (both action orders) before the table", async () => {
-    const caution = comment.indexOf("[!CAUTION]");
-    expect(caution).toBeGreaterThan(0);
-    expect(caution).toBeLessThan(comment.indexOf("| Stack |"));
+    expectInOrder(comment, ["[!CAUTION]", "| Stack |"]);
     expect(comment).toContain("`tenant-globex`: **replace** `aws_ecs_task_definition.scout`"); // ["create","delete"]
     expect(comment).toContain("`tenant-globex`: **replace** `aws_kms_key.tenant`"); // ["delete","create"]
     expect(comment).toContain('`tenant-globex`: **destroy** `aws_cloudwatch_metric_alarm.cpu["writer"]`');
@@ -82,7 +81,8 @@ describe("plan comment for the fixture plans", () => {
   });
 
   test("puts the notes above the table", async () => {
-    expect(comment.indexOf("IAM roles in 111111111111: 912 of 1000")).toBeLessThan(comment.indexOf("| Stack |"));
+    // Mutation tried: dropping the notes from renderComment; the old indexOf(note) < indexOf(table) passed (-1).
+    expectInOrder(comment, ["IAM roles in 111111111111: 912 of 1000", "| Stack |"]);
   });
 
   test("collapses per-stack details and skips stacks without changes", async () => {

@@ -10,6 +10,7 @@ import { loadEnvironments } from "../../config/loader";
 
 import * as tool from "../../pipeline/plan-stacks";
 import { runCli } from "./cli-helper";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 const FAKE_TF = join(__dirname, "fixtures", "fake-terraform.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { fakeTerraform } = require("./fixtures/fake-terraform.js") as {
@@ -32,7 +33,7 @@ type LogEntry = { t: number; what: string; stack: string };
 function options(stacks: string[], env: Record<string, string>, extra: Partial<PlanOptions> = {}, log: LogEntry[] = []): PlanOptions {
   return {
     synthDir: writeSynth(tmp(), tenants(12)),
-    environments: loadEnvironments(join(__dirname, "..", "..", "cdktf.json")),
+    environments: loadEnvironments(FIXTURE_CDKTF_JSON),
     stacks,
     outDir: tmp(),
     parallelism: 3,
@@ -120,7 +121,9 @@ describe("plan-stacks (shard runner)", () => {
 });
 
 describe("plan-stacks CLI", () => {
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli("plan-stacks", tool, args, { TERRAFORM_BINARY: FAKE_TF, ...env });
+  // The fixtures' environments unless a test names its own (the default, ./cdktf.json, is the live fleet).
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    runCli("plan-stacks", tool, args.includes("--cdktf-json") ? args : [...args, "--cdktf-json", FIXTURE_CDKTF_JSON], { TERRAFORM_BINARY: FAKE_TF, ...env });
 
   test("exits 2 when a plan failed and 0 when all planned", async () => {
     const synth = writeSynth(tmp(), tenants(2));
@@ -139,7 +142,7 @@ describe("plan-stacks CLI", () => {
     stack.provider.aws[0].https_proxy = "http://attacker.example:3128";
     stack.data = { terraform_remote_state: { other: { backend: "s3" } } };
     writeFileSync(file, JSON.stringify(stack));
-    const r = await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp(), "--cdktf-json", join(__dirname, "..", "..", "cdktf.json")]);
+    const r = await cli(["--synth", synth, "--stacks", "tenant-t0", "--out", tmp(), "--cdktf-json", FIXTURE_CDKTF_JSON]);
     expect(r.status).toBe(2);
     expect(r.stderr.split("\n").filter((l) => l.startsWith("tenant-t0: refused: "))).toEqual([
       "tenant-t0: refused: provider aws: argument https_proxy is not allowed (allowed: region, allowed_account_ids, default_tags)",

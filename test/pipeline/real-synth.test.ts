@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { computeAffected } from "../../pipeline/affected";
 import { readSynth } from "../../pipeline/lib/synth";
 import { runTypeScriptAsync } from "../support/run-typescript";
-
-const ROOT = join(__dirname, "..", "..");
+import { FIXTURE_TENANTS_DIR } from "../support/fixtures";
 
 /** Runs main.ts as a process: tenants dir and output dir from the environment. */
 function synth(tenantsDir: string): Promise<string> {
@@ -24,8 +23,8 @@ function synth(tenantsDir: string): Promise<string> {
 test("changing one tenant file affects exactly that tenant's stack", async () => {
   const base = mkdtempSync(join(tmpdir(), "tenants-"));
   const head = mkdtempSync(join(tmpdir(), "tenants-"));
-  cpSync(join(ROOT, "tenants"), base, { recursive: true });
-  cpSync(join(ROOT, "tenants"), head, { recursive: true });
+  cpSync(FIXTURE_TENANTS_DIR, base, { recursive: true });
+  cpSync(FIXTURE_TENANTS_DIR, head, { recursive: true });
   const file = join(head, "acme.yaml");
   const changed = readFileSync(file, "utf8").replace(/monthlyUsd: \d+/, "monthlyUsd: 12345");
   expect(changed).toContain("monthlyUsd: 12345"); // the edit applied

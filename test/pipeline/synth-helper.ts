@@ -3,9 +3,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadEnvironments } from "../../config/loader";
 import { expectedSettings } from "../../pipeline/lib/stack-policy";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
 /** The repository's environments: fake stacks get the backend and account StackSettings gives them. */
-const ENVIRONMENTS = loadEnvironments(join(__dirname, "..", "..", "cdktf.json"));
+const ENVIRONMENTS = loadEnvironments(FIXTURE_CDKTF_JSON);
 
 export interface FakeStack {
   name: string;

@@ -134,7 +134,7 @@ describe.each(files)("%s", (file) => {
       "synth:incremental": require("../../pipeline/synth-incremental"),
       "image-gate": require("../../pipeline/image-gate"),
       "image-push": require("../../pipeline/image-push"),
-      "image:build": require("../../images/build/cli"),
+      "image:build": require("../../pipeline/image-build"),
     };
     const unknown: string[] = [];
     for (const s of steps(file)) {

@@ -9,15 +9,15 @@ import { loadConfig } from "../../config/loader";
 import { markOffboarded } from "../../config/tenant-file";
 import { main } from "../../scripts/tenant";
 import { runTypeScript } from "../support/run-typescript";
-import { REPO_ROOT } from "../support/synth";
+import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR } from "../support/fixtures";
 
-const CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
+const CDKTF_JSON = FIXTURE_CDKTF_JSON;
 const RECORD = "s3://example-openclaw-tfstate-production/offboarding/acme/2026-12-01T22-10-00Z.json";
 
 let dir: string;
 beforeEach(() => {
   dir = join(mkdtempSync(join(tmpdir(), "openclaw-tenant-cli-")), "tenants");
-  cpSync(join(REPO_ROOT, "tenants"), dir, { recursive: true });
+  cpSync(FIXTURE_TENANTS_DIR, dir, { recursive: true });
 });
 
 function run(...argv: string[]): { code: number; stdout: string[]; stderr: string[] } {

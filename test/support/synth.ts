@@ -2,13 +2,15 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
+import { repositoryConfigPaths } from "../../config/repository-paths";
 import { synthesizeApp } from "../../stacks/build-app";
 import { disableTokenStackTraces } from "../../synth/synth-tuning";
+import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR, REPO_ROOT } from "./fixtures";
 
 // Tests synthesize the app the way main.ts does.
 disableTokenStackTraces();
 
-export const REPO_ROOT = join(__dirname, "..", "..");
+export { REPO_ROOT };
 
 /** One resource (or data source) of one synthesized stack. */
 export interface SynthesizedResource {
@@ -31,16 +33,35 @@ export interface SynthOutput {
 
 /**
  * Synthesizes the whole app the way `cdktf synth` does (`app.synth()` into a directory, with
- * cross-stack preparation), from the repository's cdktf.json and a tenants directory.
+ * cross-stack preparation), from a tenants directory and a cdktf.json: by default the fixtures
+ * (test/fixtures/), never the repository's live fleet.
  */
-export function synthesize(tenantsDir = join(REPO_ROOT, "tenants"), cdktfJsonPath = join(REPO_ROOT, "cdktf.json")): SynthOutput {
-  const config = loadConfig({ cdktfJsonPath, tenantsDir, displayRoot: REPO_ROOT });
+export function synthesize(tenantsDir?: string, cdktfJsonPath?: string): SynthOutput {
+  if (tenantsDir === undefined && cdktfJsonPath === undefined && FLEET_SYNTH_DIR) return readFleet(FLEET_SYNTH_DIR);
+  const config = loadConfig({ cdktfJsonPath: cdktfJsonPath ?? FIXTURE_CDKTF_JSON, tenantsDir: tenantsDir ?? FIXTURE_TENANTS_DIR, displayRoot: REPO_ROOT });
   return synthesizeConfig(config);
 }
 
-export function synthesizeConfig(config: ProjectConfig): SynthOutput {
-  const outdir = mkdtempSync(join(tmpdir(), "openclaw-synth-"));
-  synthesizeApp(config, outdir);
+/**
+ * Set by `npm run check:fleet` (scripts/check-fleet.ts) when it runs the invariant test files
+ * over the repository's live fleet: the directory it synthesized the live tenants into. Then
+ * `synthesize()` without arguments returns that fleet instead of the fixtures, and tests that
+ * describe the fixtures rather than a property of every stack run as `itOnFixtures`.
+ */
+export const FLEET_SYNTH_DIR: string | undefined = process.env.OPENCLAW_FLEET_SYNTH_DIR || undefined;
+
+/** `it` for a test about the fixtures themselves (their stack list, a fixture tenant's value), skipped by the fleet check. */
+// Read through globalThis: this module is also loaded outside jest (npm run golden:update).
+const jestIt = (globalThis as { it?: jest.It }).it;
+export const itOnFixtures = (FLEET_SYNTH_DIR ? jestIt?.skip : jestIt) as jest.It;
+
+/** The live fleet's output as check:fleet synthesized it, with the configuration it came from. */
+function readFleet(outdir: string): SynthOutput {
+  const config = loadConfig({ ...repositoryConfigPaths(), displayRoot: REPO_ROOT });
+  return { ...readOutput(outdir), config };
+}
+
+function readOutput(outdir: string): Omit<SynthOutput, "config"> {
   const stacks: Record<string, Record<string, any>> = {};
   const texts: Record<string, string> = {};
   for (const name of readdirSync(join(outdir, "stacks")).sort()) {
@@ -48,7 +69,13 @@ export function synthesizeConfig(config: ProjectConfig): SynthOutput {
     stacks[name] = JSON.parse(texts[name]);
   }
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
-  return { outdir, config, stacks, texts, manifest };
+  return { outdir, stacks, texts, manifest };
+}
+
+export function synthesizeConfig(config: ProjectConfig): SynthOutput {
+  const outdir = mkdtempSync(join(tmpdir(), "openclaw-synth-"));
+  synthesizeApp(config, outdir);
+  return { ...readOutput(outdir), config };
 }
 
 /** Every resource and data source of every stack, for invariants that must hold everywhere. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "./synth";
+import { FIXTURE_CDKTF_JSON } from "./fixtures";
 
 export interface FixtureTenant {
   id: string;
@@ -39,7 +39,7 @@ export function writeTenants(tenants: FixtureTenant[]): string {
 
 /** A copy of the repository's cdktf.json with changes to the production environment. */
 export function writeCdktfJson(changeProduction: (production: Record<string, any>) => void): string {
-  const json = JSON.parse(readFileSync(join(REPO_ROOT, "cdktf.json"), "utf8"));
+  const json = JSON.parse(readFileSync(FIXTURE_CDKTF_JSON, "utf8"));
   changeProduction(json.context.environments.production);
   const path = join(mkdtempSync(join(tmpdir(), "openclaw-cdktf-json-")), "cdktf.json");
   writeFileSync(path, JSON.stringify(json, null, 2));

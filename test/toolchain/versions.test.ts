@@ -1,5 +1,5 @@
 /**
- * One source of truth per tool (toolchain/versions.ts and .nvmrc), and every place that repeats
+ * One source of truth per tool (config/toolchain-versions.ts and .nvmrc), and every place that repeats
  * a version agrees with it: package.json, the workflows, the README and every synthesized stack.
  * Issue #15 item 8 and issue #20 item 3.
  */
@@ -13,7 +13,7 @@ import {
   OPENTOFU_MIN_VERSION,
   TERRAFORM_REQUIRED_VERSION,
   TERRAFORM_VERSION,
-} from "../../toolchain/versions";
+} from "../../config/toolchain-versions";
 import { REPO_ROOT, synthesize } from "../support/synth";
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
@@ -80,12 +80,43 @@ describe("Node", () => {
   });
 });
 
+/**
+ * Backend and language features the synthesized stacks use, with the first release of each tool
+ * that reads them. The floors below are derived from what the stacks contain, so dropping a
+ * version below a feature the JSON uses fails, instead of restating the constants.
+ * use_lockfile: Terraform 1.10.0 CHANGELOG ("backend/s3: ... use_lockfile"), OpenTofu 1.10.0.
+ */
+const FEATURES: { name: string; used: (stack: Record<string, any>) => boolean; terraform: string; opentofu: string }[] = [
+  { name: "S3 backend use_lockfile", used: (s) => s.terraform?.backend?.s3?.use_lockfile === true, terraform: "1.10.0", opentofu: "1.10.0" },
+];
+
+describe("the version helper", () => {
+  // Mutation tried: satisfiesAtLeast always true; every floor check below passed with it.
+  it("orders versions numerically, not as text", () => {
+    expect(satisfiesAtLeast("1.10.0", ">= 1.9.8")).toBe(true);
+    expect(satisfiesAtLeast("1.9.8", ">= 1.10.0")).toBe(false);
+    expect(satisfiesAtLeast("1.10.0", ">= 1.10.1")).toBe(false);
+    expect(satisfiesAtLeast("2.0.0", ">= 1.10.0")).toBe(true);
+  });
+});
+
+const { stacks } = synthesize();
+
 describe("Terraform and OpenTofu", () => {
+  const used = FEATURES.filter((f) => Object.values(stacks).some(f.used));
+
   it("the pinned Terraform satisfies what the stacks require", () => {
     expect(satisfiesAtLeast(TERRAFORM_VERSION, TERRAFORM_REQUIRED_VERSION)).toBe(true);
-    // use_lockfile in the S3 backend needs Terraform 1.10 and OpenTofu 1.10
-    expect(satisfiesAtLeast(TERRAFORM_VERSION, ">= 1.10.0")).toBe(true);
-    expect(satisfiesAtLeast(OPENTOFU_MIN_VERSION, ">= 1.10.0")).toBe(true);
+  });
+
+  it("required_version, the pinned Terraform and the OpenTofu floor all admit only releases that read every feature the stacks use", () => {
+    expect(used.map((f) => f.name)).toContain("S3 backend use_lockfile"); // the table is about these stacks
+    const floor = /^>=\s*(.+)$/.exec(TERRAFORM_REQUIRED_VERSION)![1];
+    for (const f of used) {
+      expect({ feature: f.name, requiredVersionFloor: satisfiesAtLeast(floor, `>= ${f.terraform}`) }).toEqual({ feature: f.name, requiredVersionFloor: true });
+      expect({ feature: f.name, pinned: satisfiesAtLeast(TERRAFORM_VERSION, `>= ${f.terraform}`) }).toEqual({ feature: f.name, pinned: true });
+      expect({ feature: f.name, opentofu: satisfiesAtLeast(OPENTOFU_MIN_VERSION, `>= ${f.opentofu}`) }).toEqual({ feature: f.name, opentofu: true });
+    }
   });
 
   it("every workflow installs the pinned Terraform", () => {
@@ -105,13 +136,13 @@ describe("AWS provider", () => {
   it("is what the installed prebuilt bindings were generated from", () => {
     const provider = read("node_modules/@cdktf/provider-aws/lib/provider/index.js");
     expect(provider).toContain(`providerVersion: '${AWS_PROVIDER_VERSION}'`);
-    expect(packageJson.dependencies["@cdktf/provider-aws"]).toBe("21.22.1");
+    // The installed bindings are the ones package.json pins (not a version restated here).
+    expect(JSON.parse(read("node_modules/@cdktf/provider-aws/package.json")).version).toBe(packageJson.dependencies["@cdktf/provider-aws"]);
     expect(readme).toContain(`AWS provider ${AWS_PROVIDER_VERSION}`);
   });
 });
 
 describe("every synthesized stack", () => {
-  const { stacks } = synthesize();
 
   it.each(Object.keys(stacks))("%s requires the project's Terraform and pins the AWS provider", (name) => {
     const terraform = stacks[name].terraform;

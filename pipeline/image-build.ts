@@ -6,9 +6,9 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { log, parse, run, ToolFailure, UsageError } from "../../pipeline/lib/cli";
-import { AGENT_IMAGE_DIR, buildAgentImage, fetchPackages, readPackageLock, runtimeFiles } from "./agent-image";
-import { writeLayout } from "./oci";
+import { log, parse, run, ToolFailure, UsageError } from "./lib/cli";
+import { AGENT_IMAGE_DIR, buildAgentImage, fetchPackages, readPackageLock, runtimeFiles } from "../images/build/agent-image";
+import { writeLayout } from "../images/build/oci";
 
 export const HELP = `Usage: npm run -s image:build -- --out <dir> [options]
 
