@@ -32,14 +32,17 @@ export const OIDC_SUBJECT_CLAIM_KEYS = ["repo", "context", "job_workflow_ref"] a
 /**
  * Workflow files whose jobs may assume each role (with the `workflow` subject form). The plan
  * role: plan.yml (workflow_run after a pull request's unprivileged synth) and drift.yml
- * (schedule); the deploy role: deploy.yml. A new credentialed workflow is added here, then
+ * (schedule); the deploy role: deploy.yml and deploy-ring.yml (its rings). A new credentialed workflow is added here, then
  * bootstrap is run again.
  */
 export const PLAN_WORKFLOWS = ["plan.yml", "drift.yml"] as const;
-export const DEPLOY_WORKFLOWS = ["deploy.yml"] as const;
+// deploy-ring.yml: the fleet deploy's ring jobs, a reusable workflow called only by deploy.yml
+// (GitHub names the called file in job_workflow_ref); deploy-unlock.yml: the audited state unlock.
+export const DEPLOY_WORKFLOWS = ["deploy.yml", "deploy-ring.yml", "deploy-unlock.yml"] as const;
 /**
  * The image roles (bootstrap/image-roles.ts): the push role for the image workflow on main, the
- * verify role for deploy.yml's image gate job on main (read-only, so no environment approval).
+ * verify role for deploy.yml's image gate job on main (read-only, so no environment approval;
+ * it runs in deploy.yml itself, before the first approval, never in deploy-ring.yml).
  */
 export const IMAGE_PUSH_WORKFLOWS = ["image.yml"] as const;
 export const IMAGE_VERIFY_WORKFLOWS = ["deploy.yml"] as const;

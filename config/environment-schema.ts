@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { QUOTA_NAMES } from "../aws/quotas";
 import { IMAGE_DIGEST_MESSAGE, IMAGE_DIGEST_PATTERN, SCAN_SEVERITIES } from "./image-reference";
+import { RolloutConfigSchema } from "./rollout-schema";
 
 /**
  * Schema of the `environments` object in cdktf.json's context.
@@ -139,6 +140,8 @@ export const EnvironmentConfigSchema = z.strictObject({
     .optional(),
   /** Offboarding settings; every field has a default. */
   offboarding: OffboardingConfigSchema.prefault({}),
+  /** Fleet deploy rings, bake times, failure budgets and concurrency (config/rollout-schema.ts); absent: every default. */
+  rollout: RolloutConfigSchema.optional(),
   regions: z
     .record(z.string().regex(REGION_PATTERN, "an AWS region code like us-east-1").max(MAX_REGION_LENGTH), RegionConfigSchema)
     .refine((r) => Object.keys(r).length > 0, "at least one region"),

@@ -162,6 +162,10 @@ export const TenantSchema = z.strictObject({
       message: `one of ${LOG_RETENTION_DAYS.join(", ")}`,
     })
     .default(90),
+  /** Fleet deploy: `true` leaves this tenant's stack out of every deploy (the summary names it) until removed. */
+  deployHold: z.boolean().optional(),
+  /** Fleet deploy: `canary` deploys this tenant in its environment's canary ring, before every other tenant. */
+  deployRing: z.enum(["canary"]).optional(),
 });
 
 export type TenantConfig = z.infer<typeof TenantSchema>;

@@ -30,7 +30,14 @@ function main(): number {
     const headStacks = readSynthesizedStacks(args.head!);
     const baseTexts = stackTexts(args.base!, baseStacks);
     const headTexts = stackTexts(args.head!, headStacks);
-    const lines = planCommentLines(estimateCost(baseStacks), estimateCost(headStacks), (stack) => baseTexts.get(stack) !== headTexts.get(stack));
+    let lines: string[];
+    try {
+      lines = planCommentLines(estimateCost(baseStacks), estimateCost(headStacks), (stack) => baseTexts.get(stack) !== headTexts.get(stack));
+    } catch (err) {
+      // Cost never breaks the plan comment: it gets one line, the log gets the details.
+      process.stderr.write(`cost: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      lines = [`**Estimated fixed monthly cost**: not available: ${err instanceof CostInputError ? err.message : "the estimate failed (see the plan workflow's log)"}`];
+    }
     if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
     return 0;
   }

@@ -1,6 +1,6 @@
 import { serviceCopiesOf } from "../config/agent-scaling";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
-import { CostInputError, loadPriceTable, price, PriceTable } from "./prices";
+import { CostInputError, loadPriceTable, MissingPriceTableError, price, PriceTable, unpricedRegionLine } from "./prices";
 
 /**
  * The fixed monthly cost the synthesized Terraform JSON implies, per tenant and per platform
@@ -67,9 +67,21 @@ export interface TenantEstimate {
   readonly priceDate: string;
 }
 
+/** A stack left out of the estimate: its region has no price table. */
+export interface UnpricedStack {
+  readonly stack: string;
+  readonly region: string;
+  /** The tenant, for a tenant stack. */
+  readonly tenant: string | null;
+  /** One line saying why and how to fix it. */
+  readonly reason: string;
+}
+
 export interface CostEstimate {
   readonly platforms: PlatformEstimate[];
   readonly tenants: TenantEstimate[];
+  /** Stacks in regions without a price table (not in platforms or tenants). */
+  readonly unpriced: UnpricedStack[];
   /** One line per tenant whose own fixed estimate (what its budget sees) exceeds the budget. */
   readonly warnings: string[];
 }
@@ -294,21 +306,38 @@ function stackEntries(stacks: SynthesizedStacks): Iterable<[string, Json]> {
  * check (capacity/fleet-checks.ts); `estimate()` then splits each platform over its tenants.
  */
 export class CostEstimator {
-  private readonly tables = new Map<string, PriceTable>();
+  private readonly tables = new Map<string, PriceTable | null>();
+  private readonly unpriced: UnpricedStack[] = [];
   private readonly platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
   private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; maxExtraUsd: number; budget: number | null }> = [];
 
   constructor(private readonly loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)) {}
 
-  private tableFor(region: string): PriceTable {
-    if (!this.tables.has(region)) this.tables.set(region, this.loadTable(region));
+  /** The region's table, or null when it has none (remembered, so a fleet reads each file once). */
+  private tableFor(region: string): PriceTable | null {
+    if (!this.tables.has(region)) {
+      try {
+        this.tables.set(region, this.loadTable(region));
+      } catch (err) {
+        if (!(err instanceof MissingPriceTableError)) throw err;
+        this.tables.set(region, null);
+      }
+    }
     return this.tables.get(region)!;
   }
 
-  /** Prices one synthesized stack (throws CostInputError for a region without a price table). */
+  /**
+   * Prices one synthesized stack. A stack in a region without a price table is recorded as
+   * unpriced; a price missing from a table that exists throws CostInputError.
+   */
   add(stack: string, json: Json): void {
     const id = identify(stack, json);
-    const pricer = new Pricer(this.tableFor(id.region));
+    const table = this.tableFor(id.region);
+    if (!table) {
+      this.unpriced.push({ stack, region: id.region, tenant: id.tenant ?? null, reason: unpricedRegionLine(id.region) });
+      return;
+    }
+    const pricer = new Pricer(table);
     if (id.tenant) {
       const { vcpu, maxExtraUsd } = priceTenant(json, pricer);
       const limit = resources(json, "aws_budgets_budget").map((b) => Number(b.limit_amount))[0];
@@ -357,17 +386,33 @@ export class CostEstimator {
       };
     });
 
-    // The tenant's budget filters on its TenantID tag, so it sees the tenant's own resources (and
-    // Bedrock), never the platform share: own fixed cost above the budget means it alerts every
-    // month, and past stopAtPercent the spend stop fires with no model use at all.
-    const warnings = tenants
-      .filter((t) => t.budgetMonthlyUsd !== null && t.ownMonthlyUsd > t.budgetMonthlyUsd)
-      .map(
-        (t) =>
-          `cost: tenant ${t.tenant}: fixed estimate ${usd(t.ownMonthlyUsd)}/month exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month before any Bedrock use (plus ${usd(t.platformShareUsd)} platform share); raise budget.monthlyUsd in tenants/${t.tenant}.yaml or shrink its agents. See \`npm run cost\`.`,
-      );
-    return { platforms, tenants, warnings };
+    const warnings = tenants.map(budgetWarning).filter((w): w is string => w !== undefined);
+    return { platforms, tenants, unpriced: [...this.unpriced], warnings };
   }
+}
+
+/** How far a tenant's fixed estimate is over its budget (own part first, what the budget sees), or undefined. */
+export function overBudget(t: TenantEstimate): { by: number; ownOver: boolean } | undefined {
+  if (t.budgetMonthlyUsd === null) return undefined;
+  if (t.ownMonthlyUsd > t.budgetMonthlyUsd) return { by: t.ownMonthlyUsd - t.budgetMonthlyUsd, ownOver: true };
+  if (t.totalMonthlyUsd > t.budgetMonthlyUsd + 0.005) return { by: t.totalMonthlyUsd - t.budgetMonthlyUsd, ownOver: false };
+  return undefined;
+}
+
+/**
+ * The warning for a tenant whose fixed estimate exceeds its budget. The budget filters on the
+ * TenantID tag, so it sees the tenant's own resources (and Bedrock), never the platform share:
+ * own fixed cost above it means it alerts every month, and past stopAtPercent the spend stop fires
+ * with no model use at all. Own cost within the budget but the total (with the platform share)
+ * above it means the tenant costs more than was budgeted for it, which the alerts never show.
+ */
+function budgetWarning(t: TenantEstimate): string | undefined {
+  const over = overBudget(t);
+  if (!over) return undefined;
+  const fix = `raise budget.monthlyUsd in tenants/${t.tenant}.yaml or shrink its agents. See \`npm run cost\`.`;
+  return over.ownOver
+    ? `cost: tenant ${t.tenant}: fixed estimate ${usd(t.ownMonthlyUsd)}/month exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month by ${usd(over.by)} before any Bedrock use (plus ${usd(t.platformShareUsd)} platform share); its budget alerts fire every month; ${fix}`
+    : `cost: tenant ${t.tenant}: fixed estimate ${usd(t.totalMonthlyUsd)}/month (${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share) exceeds its budget of ${usd(t.budgetMonthlyUsd!)}/month by ${usd(over.by)} before any Bedrock use; its budget alerts see only the own part; ${fix}`;
 }
 
 /** Prices every stack of a synth output (see CostEstimator). */

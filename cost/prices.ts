@@ -33,13 +33,28 @@ export const PRICES_DIR = join(__dirname, "prices");
 /** Raised for input the estimate cannot price: a region or instance class without a price. */
 export class CostInputError extends Error {}
 
+/**
+ * A region without a committed price table: the estimate leaves that region's stacks out and
+ * says so in one line (CostEstimate.unpriced), so a new region never breaks a plan comment.
+ */
+export class MissingPriceTableError extends CostInputError {
+  constructor(readonly region: string) {
+    super(unpricedRegionLine(region));
+  }
+}
+
+/** How the cost tools name a region without a table, and how to add one. */
+export function unpricedRegionLine(region: string): string {
+  return `no price table for region ${region} (cost/prices/${region}.json): \`npm run prices:update -- --region ${region}\` writes it from the AWS Price List API with AWS credentials`;
+}
+
 /** Reads and validates the price table of one region. */
 export function loadPriceTable(region: string, dir = PRICES_DIR): PriceTable {
   let raw: string;
   try {
     raw = readFileSync(join(dir, `${region}.json`), "utf8");
   } catch {
-    throw new CostInputError(`no price table for region ${region}: add cost/prices/${region}.json (see cost/prices/us-east-1.json)`);
+    throw new MissingPriceTableError(region);
   }
   const table = PriceTableSchema.parse(JSON.parse(raw));
   if (table.region !== region) throw new CostInputError(`cost/prices/${region}.json: region says ${table.region}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CostEstimate, CostLine, TenantEstimate, usd, UsageLine } from "./estimate";
+import { CostEstimate, CostLine, overBudget, TenantEstimate, UnpricedStack, usd, UsageLine } from "./estimate";
 
 const LineSchema = z.strictObject({
   item: z.string(),
@@ -43,6 +43,7 @@ export const CostReportSchema = z.strictObject({
       priceDate: z.iso.date(),
     }),
   ),
+  unpriced: z.array(z.strictObject({ stack: z.string(), region: z.string(), tenant: z.string().nullable(), reason: z.string() })),
   warnings: z.array(z.string()),
 });
 export type CostReport = z.infer<typeof CostReportSchema>;
@@ -80,7 +81,22 @@ export function renderReport(estimate: CostEstimate): string {
     out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}${upTo(t)}`);
     out.push(...table(t.lines, t.usage, usd(t.ownMonthlyUsd)), "");
   }
+  out.push(...unpricedLines(estimate.unpriced));
   return `${out.join("\n")}\n`;
+}
+
+/** One line per region without a price table, naming its stacks: the estimate says what it left out. */
+export function unpricedLines(unpriced: readonly UnpricedStack[]): string[] {
+  const byRegion = new Map<string, UnpricedStack[]>();
+  for (const u of unpriced) byRegion.set(u.region, [...(byRegion.get(u.region) ?? []), u]);
+  return [...byRegion.values()].map((stacks) => `no estimate for ${stacks.map((s) => s.stack).join(", ")}: ${stacks[0].reason}`);
+}
+
+/** ", over its $300.00 budget by $21.18" when the fixed estimate (with the share) exceeds the budget. */
+function budgetNote(t: TenantEstimate | undefined): string {
+  const over = t && overBudget(t);
+  if (!over) return "";
+  return ` — **over its ${usd(t.budgetMonthlyUsd!)} budget by ${usd(over.by)}**${over.ownOver ? " (own cost alone: its alerts fire every month)" : ""}`;
 }
 
 /** Tenant lines in the plan comment before the rest are summed in one line. */
@@ -112,13 +128,18 @@ export function planCommentLines(
     const sign = delta > 0.005 ? `+${usd(delta)}` : delta < -0.005 ? `−${usd(-delta)}` : "±$0.00";
     lines.push(
       `- \`${stack}\`: ${money(before, (t) => t.ownMonthlyUsd)} → ${money(after, (t) => t.ownMonthlyUsd)} per month (${sign})${after ? upTo(after) : ""}` +
-        ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}`,
+        ` + platform share ${money(before, (t) => t.platformShareUsd)} → ${money(after, (t) => t.platformShareUsd)}${budgetNote(after)}`,
     );
   }
   const rest = allChanged.slice(maxTenantLines);
   if (rest.length > 0) {
     const sum = (e: CostEstimate) => e.tenants.filter((t) => rest.includes(t.stack)).reduce((n, t) => n + t.ownMonthlyUsd, 0);
     lines.push(`- and ${rest.length} more tenant stacks: ${usd(sum(base))} → ${usd(sum(head))} per month together`);
+  }
+  // A changed stack in a region without a price table gets a line saying so (never a failed comment).
+  const unpriced = [...base.unpriced, ...head.unpriced].filter((u) => changed(u.stack));
+  for (const stack of [...new Set(unpriced.map((u) => u.stack))].sort()) {
+    lines.push(`- \`${stack}\`: no estimate: ${unpriced.find((u) => u.stack === stack)!.reason}`);
   }
   const platformStacks = [...new Set([...base.platforms, ...head.platforms].map((p) => p.stack))].sort().filter(changed);
   for (const stack of platformStacks) {

@@ -7,6 +7,7 @@
  * options only, never a secret.
  */
 import { z } from "zod";
+import { formatIssues } from "../config/format-issues";
 import { TENANT_ID_PATTERN } from "../config/tenant-id";
 
 /** What happens to a tenant's database side when its stack is destroyed. */
@@ -162,6 +163,28 @@ export interface ProvisionerResult {
   /** Hex SHA-256 and size of that export. */
   readonly exportSha256?: string;
   readonly exportBytes?: number;
+}
+
+/**
+ * Validates an invocation: a tenant event, or a platform operation (`migrate` on deploy, `reap`
+ * and `measure` on schedule, `export` from the offboarding job). Both sides use it: the Lambda
+ * on what it receives (db/provisioner/provisioner.ts), the offboarding job on what it sends
+ * (pipeline/offboard.ts), and the tests' fake provisioners, so a stray key fails everywhere.
+ */
+export function parseProvisionerEvent(event: unknown): ProvisionerEvent | MigrateEvent | ReapEvent | MeasureEvent | ExportEvent {
+  const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
+  const schema =
+    operation === undefined
+      ? ProvisionerEventSchema
+      : operation === "export"
+        ? ExportEventSchema
+        : operation === "reap" ? ReapEventSchema : operation === "measure" ? MeasureEventSchema : MigrateEventSchema;
+  // The input carries no secret (see db/contract.ts), so messages may show the values.
+  const parsed = schema.safeParse(event, { reportInput: true });
+  if (!parsed.success) {
+    throw new Error(`invalid provisioner input: ${formatIssues(schema, parsed.error.issues).join("; ")}`);
+  }
+  return parsed.data;
 }
 
 /**

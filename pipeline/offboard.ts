@@ -50,7 +50,7 @@ import {
 import { plannedDeletes, stateResources, tenantInventory, type DestroyedResource, type TenantInventory } from "./lib/terraform-state";
 import { recordMarkdown, RECORD_SCHEMA, tombstoneEdit, type Approval, type ArchivedObject, type DatabaseOutcome, type OffboardingRecord } from "./lib/offboarding-record";
 import { OFFBOARDING_MANIFEST_FILE, offboardingArchiveBucketName, offboardingStatePrefix, stateKeyAlias, tenantStackName } from "../modules/naming";
-import { EXPORT_PREFIX } from "../db/contract";
+import { EXPORT_PREFIX, parseProvisionerEvent, type ExportEvent } from "../db/contract";
 import { awaitsOffboarding } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s offboard -- --tenants <dir> --synth <dir> --environment <env> [options]
@@ -406,7 +406,8 @@ async function exportTenant(t: OffboardTenant, p: Progress, aws: AwsClients, sta
     database = { deletionMode: "retain", status: "retained", note: "databaseDeletion is retain: the destroy revokes the role's login; schema and rows stay in the platform database" };
   } else {
     if (!p.databaseExport) {
-      const event = { operation: "export", environment: t.tenant.environment, tenantId: t.tenant.id, exportBucket: where.archiveBucket };
+      // Checked with the provisioner's own parser before it is sent: what the Lambda would refuse never leaves the job.
+      const event = sendable({ operation: "export", environment: t.tenant.environment, tenantId: t.tenant.id, exportBucket: where.archiveBucket } satisfies ExportEvent);
       log(`[2/4] ${t.tenant.id} export: provisioner ${provisioner.functionName}: retire the login, export to s3://${where.archiveBucket}/${EXPORT_PREFIX}/${t.tenant.id}/`);
       p.databaseExport = await aws.invoke(provisioner.functionName, provisioner.qualifier, event);
       await saveProgress(state.s3, t, p);
@@ -449,6 +450,16 @@ async function exportTenant(t: OffboardTenant, p: Progress, aws: AwsClients, sta
   };
 }
 
+/** `event` when the provisioner's parser accepts it (db/contract.ts), else a failure naming every problem. */
+function sendable(event: Record<string, unknown>): Record<string, unknown> {
+  try {
+    parseProvisionerEvent(event);
+  } catch (err) {
+    throw new ToolFailure(`refusing to invoke the provisioner with an event it would reject: ${(err as Error).message}`);
+  }
+  return event;
+}
+
 /** The provisioner's export answer as the object it claims to have stored, or why it is not acceptable. */
 function exportReceipt(answer: Record<string, unknown>, archiveBucket: string, tenantId: string): StoredObject {
   const location = typeof answer.exportLocation === "string" ? answer.exportLocation : "";
@@ -475,7 +486,7 @@ async function dropDatabase(t: OffboardTenant, p: Progress, aws: AwsClients, sta
   const provisioner = p.inventory!.provisioner!;
   const exported = p.steps.export!.database;
   if (!p.databaseDrop) {
-    const payload = { ...provisioner.input, [provisioner.terraformKey]: { action: "delete", prev_input: provisioner.input } };
+    const payload = sendable({ ...provisioner.input, [provisioner.terraformKey]: { action: "delete", prev_input: provisioner.input } });
     log(`[3/4] ${t.tenant.id} destroy: provisioner ${provisioner.functionName}: drop the database side (export already verified)`);
     p.databaseDrop = await aws.invoke(provisioner.functionName, provisioner.qualifier, payload);
     await saveProgress(state.s3, t, p);

@@ -8,8 +8,8 @@ import { measureUsage } from "../capacity/usage";
 import { ConfigError, loadConfig } from "../config/loader";
 import { customMetricNamespace } from "../config/agent-scaling";
 import { estimateCost } from "../cost/estimate";
-import { parsePolicy, REPO_ROOT, resourcesOfType, synthesize, SynthesizedResource } from "./support/synth";
 import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
+import { parsePolicy, REPO_ROOT, resourcesOfType, synthesize, SynthesizedResource } from "./support/synth";
 import { FixtureTenant, writeTenants } from "./support/tenant-fixtures";
 
 const CDKTF_JSON = FIXTURE_CDKTF_JSON;

@@ -9,25 +9,17 @@ import { createHash } from "node:crypto";
 import {
   EXPORT_PREFIX,
   ExportEvent,
-  ExportEventSchema,
   ExportReceipt,
   ExportResult,
-  MigrateEvent,
-  MigrateEventSchema,
   MigrateResult,
   ProvisionerEvent,
-  ProvisionerEventSchema,
   ProvisionerInput,
   ProvisionerResult,
-  MeasureEvent,
-  MeasureEventSchema,
   MeasureResult,
-  ReapEvent,
-  ReapEventSchema,
   ReapResult,
   TERRAFORM_KEY,
+  parseProvisionerEvent,
 } from "../contract";
-import { formatIssues } from "../../config/format-issues";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { startBlockerGuard } from "./blockers";
 import { exportTenant } from "./export";
@@ -103,25 +95,6 @@ async function takeProvisionerLock(client: ClientBase): Promise<void> {
   await client.query(PROVISIONER_LOCK_SQL);
 }
 
-/**
- * Validates an invocation: a tenant event, or a platform operation (`migrate` on deploy, `reap`
- * and `measure` on schedule, `export` from the offboarding job).
- */
-export function parseEvent(event: unknown): ProvisionerEvent | MigrateEvent | ReapEvent | MeasureEvent | ExportEvent {
-  const operation = typeof event === "object" && event !== null && "operation" in event ? (event as { operation: unknown }).operation : undefined;
-  const schema =
-    operation === undefined
-      ? ProvisionerEventSchema
-      : operation === "export"
-        ? ExportEventSchema
-        : operation === "reap" ? ReapEventSchema : operation === "measure" ? MeasureEventSchema : MigrateEventSchema;
-  // The input carries no secret (see db/contract.ts), so messages may show the values.
-  const parsed = schema.safeParse(event, { reportInput: true });
-  if (!parsed.success) {
-    throw new Error(`invalid provisioner input: ${formatIssues(schema, parsed.error.issues).join("; ")}`);
-  }
-  return parsed.data;
-}
 
 async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
   await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
@@ -188,7 +161,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
   }
 
   return async (event: unknown) => {
-    const input = parseEvent(event);
+    const input = parseProvisionerEvent(event);
     if (input.environment !== deps.environment) {
       throw new Error(`input.environment is ${input.environment}, but this provisioner serves ${deps.environment}`);
     }

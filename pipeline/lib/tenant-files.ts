@@ -22,6 +22,10 @@ export interface TenantLifecycleFields {
   readonly offboardedAt?: string;
   /** Tombstone only: `s3://<state bucket>/offboarding/<tenant-id>/<name>.json`. */
   readonly offboardingRecord?: string;
+  /** Fleet deploy: the tenant's stack is held back from every deploy. */
+  readonly deployHold?: boolean;
+  /** Fleet deploy: `canary` puts the tenant in the canary ring. */
+  readonly deployRing?: "canary";
 }
 
 export type TenantFileResult = { readonly ok: true; readonly tenant: TenantLifecycleFields } | { readonly ok: false; readonly problems: string[] };
@@ -60,6 +64,8 @@ export function parseTenantFile(file: string, content: string): TenantFileResult
   for (const field of ["offboardedAt", "offboardingRecord"] as const) {
     if (d[field] !== undefined && typeof d[field] !== "string") problems.push(`${file}: ${field}: a string (got ${JSON.stringify(d[field])})`);
   }
+  if (d.deployHold !== undefined && typeof d.deployHold !== "boolean") problems.push(`${file}: deployHold: true or false (got ${JSON.stringify(d.deployHold)})`);
+  if (d.deployRing !== undefined && d.deployRing !== "canary") problems.push(`${file}: deployRing: canary (got ${JSON.stringify(d.deployRing)})`);
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -71,6 +77,8 @@ export function parseTenantFile(file: string, content: string): TenantFileResult
       databaseDeletion: deletion as "retain" | "drop",
       ...(d.offboardedAt !== undefined ? { offboardedAt: d.offboardedAt as string } : {}),
       ...(d.offboardingRecord !== undefined ? { offboardingRecord: d.offboardingRecord as string } : {}),
+      ...(d.deployHold === true ? { deployHold: true } : {}),
+      ...(d.deployRing === "canary" ? { deployRing: "canary" as const } : {}),
     },
   };
 }

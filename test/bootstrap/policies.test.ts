@@ -76,16 +76,17 @@ describe("trust policies", () => {
     expect(deployRoleSubjects(settings)).not.toContain(`repo:${R}:environment:production:job_workflow_ref:${R}/.github/workflows/deploy.yml@refs/heads/feature`);
   });
 
-  test("the deploy role trusts only deploy.yml in the production environment by default", () => {
-    expect(deployRoleSubjects(settings)).toEqual([`repo:${R}:environment:production:${wf("deploy.yml")}`]);
+  // deploy-ring.yml: the fleet deploy's rings, a reusable workflow that GitHub names in job_workflow_ref
+  test("the deploy role trusts only deploy.yml, its rings and the unlock in the production environment by default", () => {
+    expect(deployRoleSubjects(settings)).toEqual([`repo:${R}:environment:production:${wf("deploy.yml")}`, `repo:${R}:environment:production:${wf("deploy-ring.yml")}`, `repo:${R}:environment:production:${wf("deploy-unlock.yml")}`]);
   });
 
-  test("the deploy role trusts only deploy.yml on main with --deploy-trust main", () => {
-    expect(deployRoleSubjects(settingsFor({ deployTrust: "main" }))).toEqual([`repo:${R}:ref:refs/heads/main:${wf("deploy.yml")}`]);
+  test("the deploy role trusts only deploy.yml, its rings and the unlock on main with --deploy-trust main", () => {
+    expect(deployRoleSubjects(settingsFor({ deployTrust: "main" }))).toEqual([`repo:${R}:ref:refs/heads/main:${wf("deploy.yml")}`, `repo:${R}:ref:refs/heads/main:${wf("deploy-ring.yml")}`, `repo:${R}:ref:refs/heads/main:${wf("deploy-unlock.yml")}`]);
   });
 
   test("the deploy role trusts the named GitHub environment", () => {
-    expect(deployRoleSubjects(settingsFor({ githubEnvironment: "prod-eu" }))).toEqual([`repo:${R}:environment:prod-eu:${wf("deploy.yml")}`]);
+    expect(deployRoleSubjects(settingsFor({ githubEnvironment: "prod-eu" }))).toEqual([`repo:${R}:environment:prod-eu:${wf("deploy.yml")}`, `repo:${R}:environment:prod-eu:${wf("deploy-ring.yml")}`, `repo:${R}:environment:prod-eu:${wf("deploy-unlock.yml")}`]);
   });
 
   test("with --oidc-subject github-default the roles trust main (plan) and the environment (deploy) in GitHub's default form", () => {

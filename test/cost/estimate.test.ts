@@ -131,14 +131,36 @@ describe("cost estimate per resource type", () => {
       }),
     });
     expect(warnings).toEqual([
-      "cost: tenant a: fixed estimate $36.65/month exceeds its budget of $30.00/month before any Bedrock use (plus $0.00 platform share); raise budget.monthlyUsd in tenants/a.yaml or shrink its agents. See `npm run cost`.",
+      "cost: tenant a: fixed estimate $36.65/month exceeds its budget of $30.00/month by $6.65 before any Bedrock use (plus $0.00 platform share); its budget alerts fire every month; raise budget.monthlyUsd in tenants/a.yaml or shrink its agents. See `npm run cost`.",
     ]);
   });
 
-  it("fails on a region without a price table or an instance class without a price", () => {
-    expect(() => estimateCost({ "tenant-a": tenantStack("a", {}, "sa-east-1") })).toThrow(
-      "no price table for region sa-east-1: add cost/prices/sa-east-1.json (see cost/prices/us-east-1.json)",
-    );
+  it("warns, by how much, when the own cost fits the budget but the platform share takes the tenant over it (#27)", () => {
+    const tenant = tenantStack("a", { aws_kms_key: { k: {} }, aws_budgets_budget: { b: { name: "x", limit_amount: "30.00" } } });
+    const platform = platformStack({ aws_nat_gateway: { n: {} } }); // 730 h × $0.045 = $32.85, + its address
+    const { warnings, tenants } = estimateCost({ p: platform, "tenant-a": tenant });
+    expect(tenants[0].ownMonthlyUsd).toBeLessThan(30);
+    expect(tenants[0].totalMonthlyUsd).toBeGreaterThan(30);
+    expect(warnings).toEqual([
+      `cost: tenant a: fixed estimate $${tenants[0].totalMonthlyUsd.toFixed(2)}/month ($${tenants[0].ownMonthlyUsd.toFixed(2)} own + $${tenants[0].platformShareUsd.toFixed(2)} platform share) exceeds its budget of $30.00/month by $${(tenants[0].totalMonthlyUsd - 30).toFixed(2)} before any Bedrock use; its budget alerts see only the own part; raise budget.monthlyUsd in tenants/a.yaml or shrink its agents. See \`npm run cost\`.`,
+    ]);
+    expect(estimateCost({ p: platform, "tenant-a": tenantStack("a", { aws_budgets_budget: { b: { name: "x", limit_amount: "500.00" } } }) }).warnings).toEqual([]);
+  });
+
+  it("leaves a stack in a region without a price table out, with one line saying how to add the table (#27)", () => {
+    const estimate = estimateCost({ "tenant-a": tenantStack("a", {}, "xx-nowhere-1"), "tenant-b": tenantStack("b", {}) });
+    expect(estimate.tenants.map((t) => t.tenant)).toEqual(["b"]);
+    expect(estimate.unpriced).toEqual([
+      {
+        stack: "tenant-a",
+        region: "xx-nowhere-1",
+        tenant: "a",
+        reason: "no price table for region xx-nowhere-1 (cost/prices/xx-nowhere-1.json): `npm run prices:update -- --region xx-nowhere-1` writes it from the AWS Price List API with AWS credentials",
+      },
+    ]);
+  });
+
+  it("fails on an instance class without a price in a table that exists", () => {
     expect(() => estimateCost({ p: platformStack({ aws_db_instance: { d: { instance_class: "db.x9.huge", storage_type: "gp3" } } }) })).toThrow(
       'cost/prices/us-east-1.json: no price "rds.db.x9.huge.single-az"',
     );

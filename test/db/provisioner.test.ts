@@ -11,7 +11,8 @@ import type { Client } from "pg";
 import type { ExportResult, ProvisionerInput, ProvisionerResult } from "../../db/contract";
 import { databaseRoleName } from "../../db/names";
 import { loadMigrations, defaultMigrationsDirectory, migrate } from "../../db/provisioner/migrate";
-import { createProvisioner, parseEvent, ProvisionerDeps } from "../../db/provisioner/provisioner";
+import { createProvisioner, ProvisionerDeps } from "../../db/provisioner/provisioner";
+import { parseProvisionerEvent as parseEvent } from "../../db/contract";
 import { createScratch, Scratch, startServer, TestServer } from "./harness";
 
 jest.setTimeout(60_000);

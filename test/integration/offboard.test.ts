@@ -29,6 +29,7 @@ import type { OffboardingRecord } from "../../pipeline/lib/offboarding-record";
 import { offboardingArchiveBucketName, stateKeyAlias, tenantBucketName } from "../../modules/naming";
 import { FakeTerraform, type FakeResource } from "../pipeline/fake-terraform";
 import { MotoServer, startMoto, useMotoEnvironment } from "./moto";
+import { parseProvisionerEvent } from "../../db/contract";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -155,6 +156,8 @@ async function world(): Promise<World> {
 
   /** The provisioner's contract (db/provisioner/provisioner.ts) on a one-tenant database. */
   async function provisioner(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    // The real Lambda's own check of what it receives (db/contract.ts): a stray or missing key fails here as it would in AWS.
+    parseProvisionerEvent(payload);
     const db = w.database;
     const names = { tenantId: "acme", roleName: "tenant_acme", schemaName: "tenant_acme" };
     const storeExport = async (bucket: string) => {

@@ -28,6 +28,7 @@ import { ISO_DATE_TIME, RECORD_POINTER } from "../../pipeline/lib/tenant-files";
 import { offboardingArchiveBucketName } from "../../modules/naming";
 import { FakeTerraform } from "./fake-terraform";
 import { runCli } from "./cli-helper";
+import { parseProvisionerEvent } from "../../db/contract";
 
 const ARCHIVE = offboardingArchiveBucketName("production", "us-east-1", "123456789012");
 const EXPORT = "COPY openclaw.leads FROM stdin;\n\\.\n";
@@ -159,10 +160,10 @@ describe("offboarding job (in-memory AWS)", () => {
   beforeEach(() => jest.spyOn(process.stderr, "write").mockImplementation(() => true));
   afterEach(() => jest.restoreAllMocks());
 
-  function job(deletionMode: "retain" | "drop", logGroupSkipDestroy: boolean) {
+  function job(deletionMode: "retain" | "drop", logGroupSkipDestroy: boolean, extraInput: Record<string, unknown> = {}) {
     const aws = memoryAws();
     aws.put("openclaw-acme-123456789012-us-east-1", "a.txt", "hello");
-    const input = { tenantId: "acme", environment: "production", exportBucket: ARCHIVE, deletionMode, connectionLimit: 20, offboarding: true };
+    const input = { tenantId: "acme", environment: "production", exportBucket: ARCHIVE, deletionMode, connectionLimit: 20, offboarding: true, ...extraInput };
     const terraform = new FakeTerraform({
       resources: [
         { address: "aws_s3_bucket.b", type: "aws_s3_bucket", values: { bucket: "openclaw-acme-123456789012-us-east-1" } },
@@ -176,6 +177,7 @@ describe("offboarding job (in-memory AWS)", () => {
     // the receipt; the offboarding delete drops on that same export.
     const receipt = { exportLocation: `s3://${ARCHIVE}/database-exports/acme/x.sql`, exportSha256: createHash("sha256").update(EXPORT).digest("hex"), exportBytes: EXPORT.length };
     const invoke = jest.fn(async (_fn: string, _q: string | undefined, payload: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      parseProvisionerEvent(payload); // the real Lambda's check of what it receives (a stray key throws)
       if (payload.operation === "export") {
         aws.put(ARCHIVE, "database-exports/acme/x.sql", EXPORT, createHash("sha256").update(EXPORT).digest("base64"));
         return { status: "exported", ...receipt };
@@ -226,6 +228,16 @@ describe("offboarding job (in-memory AWS)", () => {
     };
     const out = await offboard.offboardTenant(tenant, { ...deps, exec });
     expect(out).toMatchObject({ ok: false, failedStep: "agents", message: expect.stringContaining("tenant-acme is not in its teardown form: services still ask for tasks (acme-butler: 2)") });
+  });
+
+  test("never sends the provisioner an event its own parser rejects (both sides use db/contract.ts)", async () => {
+    // Mutation tried: a stray key in the export event built by pipeline/offboard.ts; the old
+    // fake accepted any payload, the Lambda would not. Here the applied input carries one.
+    const { deps, tenant, invoke } = job("drop", false, { deletionMod: "drop" });
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out).toMatchObject({ ok: false, failedStep: "destroy", message: expect.stringContaining("refusing to invoke the provisioner with an event it would reject") });
+    expect(out.message).toContain("deletionMod: unknown field");
+    expect(invoke.mock.calls.map((c) => c[2].operation ?? "delete")).toEqual(["export"]);
   });
 
   test("resumes at the failed step and then only prints the tombstone again", async () => {

@@ -20,6 +20,8 @@ interface Step {
   env?: Record<string, unknown>;
 }
 interface Job {
+  /** A reusable workflow this job calls (`./.github/workflows/<file>`): its jobs run instead of steps. */
+  uses?: string;
   permissions?: Record<string, string> | string;
   environment?: string | { name: string };
   steps?: Step[];
@@ -71,7 +73,8 @@ describe.each(files)("%s", (file) => {
     const lines = text(file)
       .split("\n")
       .filter((l) => /^\s*(-\s+)?uses:/.test(l));
-    const unpinned = lines.filter((l) => !/uses:\s*[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+\.\d+\.\d+\s*$/.test(l)).map((l) => l.trim());
+    // a local reusable workflow (./.github/workflows/x.yml) is read from the caller's own commit
+    const unpinned = lines.filter((l) => !/uses:\s*[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+\.\d+\.\d+\s*$/.test(l) && !/^\s*uses: \.\/\.github\/workflows\/[\w-]+\.yml$/.test(l)).map((l) => l.trim());
     expect(lines.length).toBeGreaterThan(0);
     expect(unpinned).toEqual([]);
   });
@@ -96,9 +99,13 @@ describe.each(files)("%s", (file) => {
   });
 
   test("asks for an OIDC token only in jobs that assume an AWS role, and those never persist git credentials", () => {
+    const assumesIn = (job: Job): boolean =>
+      job.uses
+        ? Object.values(workflow(job.uses.replace("./.github/workflows/", "")).jobs).some(assumesIn) // the called workflow's jobs
+        : (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
     for (const [id, job] of Object.entries(workflow(file).jobs)) {
       const perms = job.permissions as Record<string, string>;
-      const assumes = (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+      const assumes = assumesIn(job);
       expect({ id, oidc: perms["id-token"] === "write" }).toEqual({ id, oidc: assumes });
       for (const s of job.steps ?? []) {
         if (s.uses?.startsWith("actions/checkout@")) expect({ id, persist: s.with?.["persist-credentials"] }).toEqual({ id, persist: false });
@@ -245,8 +252,20 @@ jobs:
     expect(pullRequestCredentialProblems(workflow(file))).toEqual([]);
   });
 
+  test("a reusable (workflow_call) workflow is called only by this repository's main-defined workflows, at their own commit", () => {
+    const reusable = files.filter((f) => events(workflow(f)).includes("workflow_call"));
+    expect(reusable).toEqual(["deploy-ring.yml"]);
+    for (const f of reusable) {
+      expect(events(workflow(f))).toEqual(["workflow_call"]);
+      const callers = files.flatMap((c) => Object.values(workflow(c).jobs).filter((j) => j.uses !== undefined).map((j) => `${c} ${j.uses}`));
+      expect(callers.length).toBeGreaterThan(0);
+      expect(callers.filter((c) => c !== `deploy.yml ./.github/workflows/${f}`)).toEqual([]);
+    }
+  });
+
   test("credentialed workflows run only on events whose workflow file comes from the default branch", () => {
-    const allowed = new Set(["push", "schedule", "workflow_run", "workflow_dispatch"]);
+    // workflow_call: only deploy.yml calls it, locally (test above)
+    const allowed = new Set(["push", "schedule", "workflow_run", "workflow_dispatch", "workflow_call"]);
     for (const file of files) {
       const wf = workflow(file);
       if (!Object.values(wf.jobs).some(credentialed)) continue;
@@ -297,7 +316,7 @@ describe("the workflows the roles trust (bootstrap/settings.ts) are exactly thos
     }
   });
 
-  test("the deploy role: deploy.yml, in the production environment", () => {
+  test("the deploy role: deploy.yml and deploy-ring.yml (its rings), in the production environment", () => {
     expect(using("OPENCLAW_DEPLOY_ROLE_ARN")).toEqual([...DEPLOY_WORKFLOWS].sort());
   });
 });
@@ -394,27 +413,31 @@ describe("deploy.yml", () => {
   });
 
   test("assumes the deploy role only in the production environment", () => {
-    for (const job of Object.values(wf.jobs)) {
+    for (const job of [...Object.values(wf.jobs), ...Object.values(workflow("deploy-ring.yml").jobs)]) {
       const usesDeployRole = JSON.stringify(job.steps ?? []).includes("OPENCLAW_DEPLOY_ROLE_ARN");
       if (usesDeployRole) expect(job.environment).toBe("production");
     }
     expect(text("deploy.yml")).not.toContain("OPENCLAW_PLAN_ROLE_ARN");
   });
 
-  test("deploys through deploy-stacks, which refuses removed stacks, never cdktf destroy", () => {
-    expect(text("deploy.yml")).toContain("npm run -s deploy-stacks");
-    expect(text("deploy.yml")).not.toMatch(/cdktf destroy|terraform destroy|-destroy/);
+  test("deploys through deploy-stacks (in deploy-ring.yml), never cdktf destroy; removed stacks fail the report", () => {
+    expect(text("deploy-ring.yml")).toContain("npm run -s deploy-stacks");
+    expect(text("deploy.yml") + text("deploy-ring.yml")).not.toMatch(/cdktf destroy|terraform destroy|-destroy/);
+    expect(text("deploy.yml")).toMatch(/npm run -s fleet -- plan .*--base-synth \.\.\/base\/cdktf\.out/);
   });
 
-  test("tells deploy-stacks the tenant statuses, so offboarding stacks are left to the offboard job", () => {
-    const deployRun = (wf.jobs.deploy.steps ?? []).map((s) => s.run ?? "").join("\n");
-    expect(deployRun).toContain("--tenants deploy-inputs/head/tenants");
+  test("tells deploy-stacks and the plan the tenant statuses, so offboarding and held stacks are left out", () => {
+    const ring = (workflow("deploy-ring.yml").jobs.apply.steps ?? []).map((s) => (s.run ?? "").replace(/\\\n/g, " ")).join("\n");
+    expect(ring).toContain("--tenants deploy-inputs/head/tenants");
+    const detect = (wf.jobs.detect.steps ?? []).map((s) => (s.run ?? "").replace(/\\\n/g, " ")).join("\n");
+    expect(detect).toMatch(/npm run -s fleet -- plan .*--tenants tenants /);
   });
 
-  test("offboards only after a successful (or empty) deploy, in the protected environment, with the run's approvals", () => {
+  test("offboards only after the deploy report succeeded, with its own approval, in the protected environment, with the run's approvals", () => {
     const job = wf.jobs.offboard as Job & { needs: string[] };
-    expect(job.needs).toEqual(["detect", "deploy"]);
-    expect(job.if).toContain("needs.deploy.result == 'success' || needs.deploy.result == 'skipped'");
+    expect(job.needs).toEqual(["detect", "report", "approve-offboard"]);
+    expect(job.if).toContain("needs.report.result == 'success' && needs.approve-offboard.result == 'success'");
+    expect(wf.jobs["approve-offboard"].environment).toBe("approve-${{ matrix.environment }}");
     expect(job.if).toContain("needs.detect.outputs.offboard-jobs != '0'");
     expect(job.environment).toBe("production");
     expect(job.permissions).toEqual({ contents: "read", "id-token": "write", actions: "read" });

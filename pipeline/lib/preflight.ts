@@ -1,0 +1,90 @@
+/**
+ * Pre-flight checks of the fleet deploy: an ordered list of steps that run before the first
+ * apply of an environment, each able to hold stacks back (with a reason for the summary) or to
+ * refuse the whole run (nothing is applied). deploy-stacks builds the list; a new gate (the
+ * offboarded-tombstone verification of #24, the image-digest gate "before the first ring" of
+ * #28) is one more `PreflightStep` in `preflightSteps()` of pipeline/deploy-stacks.ts.
+ */
+import { mapLimit } from "./exec";
+import { resumeDecision, type CompareCommits, type Ledger } from "./ledger";
+
+export interface PreflightContext {
+  readonly environment: string;
+  /** Stacks still to deploy, in deploy order; each step sees what the steps before it left. */
+  readonly stacks: readonly string[];
+  /** The commit being deployed, when known (needed by the ledger step). */
+  readonly commit?: string;
+}
+
+export interface PreflightOutcome {
+  /** Stacks not deployed in this run, with the line the summary prints for each. */
+  readonly skip?: ReadonlyMap<string, string>;
+  /** Reasons to apply nothing at all (exit 1). */
+  readonly refuse?: readonly string[];
+}
+
+export interface PreflightStep {
+  /** Short name for logs and the summary, e.g. `ledger`. */
+  readonly name: string;
+  run(ctx: PreflightContext): Promise<PreflightOutcome>;
+}
+
+export interface PreflightResult {
+  readonly stacks: string[];
+  /** Stack -> [step, reason]. */
+  readonly skipped: Map<string, { step: string; reason: string }>;
+  readonly refused: { step: string; reason: string }[];
+}
+
+/** Runs the steps in order; a refusal stops the list (later steps would only add noise). */
+export async function runPreflight(steps: readonly PreflightStep[], ctx: PreflightContext): Promise<PreflightResult> {
+  let stacks = [...ctx.stacks];
+  const skipped = new Map<string, { step: string; reason: string }>();
+  const refused: { step: string; reason: string }[] = [];
+  for (const step of steps) {
+    const out = await step.run({ ...ctx, stacks });
+    for (const reason of out.refuse ?? []) refused.push({ step: step.name, reason });
+    if (refused.length) break;
+    for (const [stack, reason] of out.skip ?? []) skipped.set(stack, { step: step.name, reason });
+    stacks = stacks.filter((s) => !skipped.has(s));
+  }
+  return { stacks, skipped, refused };
+}
+
+/**
+ * Resume and stale-run refusal from the ledger: stacks already deployed at this commit are
+ * skipped; a stack whose ledger shows a newer commit (deployed or attempted) refuses the run,
+ * naming both commits.
+ */
+export function ledgerStep(ledger: Ledger, compare: CompareCommits, fingerprintOf: (stack: string) => string | undefined = () => undefined, parallel = 16): PreflightStep {
+  return {
+    name: "ledger",
+    async run(ctx) {
+      if (!ctx.commit) return { refuse: [`a ledger (${ledger.location}) needs the commit being deployed (--commit)`] };
+      const skip = new Map<string, string>();
+      const refuse: string[] = [];
+      const entries = await mapLimit(ctx.stacks, parallel, (s) => ledger.get(ctx.environment, s));
+      ctx.stacks.forEach((stack, i) => {
+        const d = resumeDecision(entries[i], ctx.commit as string, compare, fingerprintOf(stack));
+        if (d.action === "skip") skip.set(stack, d.reason);
+        if (d.action === "refuse") refuse.push(`stale re-run refused: ${stack}: ${d.reason}`);
+      });
+      return { skip, refuse };
+    },
+  };
+}
+
+/** Tenants whose file says `deployHold: true` are left out, each with a summary line. */
+export function holdStep(isHeld: (stack: string) => string | undefined): PreflightStep {
+  return {
+    name: "deploy-hold",
+    async run(ctx) {
+      const skip = new Map<string, string>();
+      for (const stack of ctx.stacks) {
+        const file = isHeld(stack);
+        if (file) skip.set(stack, `deployHold: true in ${file}; remove it to deploy this tenant again`);
+      }
+      return { skip };
+    },
+  };
+}
