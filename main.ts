@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { ConfigError, loadConfig, ProjectConfig } from "./config/loader";
 import { checkFleet } from "./capacity/fleet-checks";
-import { synthesizeFleet } from "./synth/fleet-synth";
-import { discardStaging, promoteStaging, stagingDirectoryFor } from "./synth/synth-output";
+import { progressLines, synthesizeFleet } from "./synth/fleet-synth";
+import { discardStaging, prepareStaging, promoteStaging } from "./synth/synth-output";
 import { disableTokenStackTraces } from "./synth/synth-tuning";
 import { repositoryConfigPaths } from "./config/repository-paths";
 
@@ -26,11 +26,10 @@ async function main(): Promise<void> {
   }
 
   const outdir = resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");
-  const staging = stagingDirectoryFor(outdir);
-  discardStaging(staging);
+  const staging = prepareStaging(outdir);
   try {
     // Worker processes for a large fleet, this process for a small one (synth/fleet-synth.ts).
-    await synthesizeFleet(config, staging);
+    await synthesizeFleet(config, staging, { progress: progressLines((line) => process.stderr.write(`${line}\n`)) });
 
     const { capacity, costWarnings } = checkFleet(staging, config.environments);
     if (capacity.breaches.length > 0) {

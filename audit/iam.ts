@@ -51,16 +51,68 @@ export function actionMatches(pattern: string, action: string): boolean {
 
 /**
  * Does `pattern` (a policy resource, maybe with wildcards) cover every ARN that `resource`
- * (another pattern) can stand for? Exact for the shapes policies here use: a resource pattern is
- * covered when it matches the pattern text itself with its wildcards read literally.
+ * (another pattern) can stand for? A `*` of the resource stands for any run of characters, so
+ * only a `*` of the pattern covers it; a `?` of the resource (one character) is covered by `?` or
+ * `*`; a literal character by itself, `?` or `*`. (Matching the resource text with its wildcards
+ * read literally let a boundary's `?` cover a grant's `*`: issue 24, item 6.)
  */
 export function resourceCovered(pattern: string, resource: string): boolean {
-  return wildcardMatch(pattern, resource);
+  const memo = new Map<number, boolean>();
+  const covers = (i: number, j: number): boolean => {
+    const key = i * (resource.length + 1) + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === pattern.length) result = j === resource.length;
+    else if (pattern[i] === "*") result = covers(i + 1, j) || (j < resource.length && covers(i, j + 1));
+    else if (j === resource.length || resource[j] === "*") result = false;
+    else if (pattern[i] === "?" || (resource[j] !== "?" && pattern[i] === resource[j])) result = covers(i + 1, j + 1);
+    else result = false;
+    memo.set(key, result);
+    return result;
+  };
+  return covers(0, 0);
 }
 
 /** Replaces IAM policy variables (`${aws:PrincipalTag/tenant_id}`, escaped `$${...}` too) with values. */
 export function substituteVariables(text: string, variables: Record<string, string>): string {
   return text.replace(/\$?\$\{(aws:[^}]+)\}/g, (whole, name: string) => variables[name] ?? whole);
+}
+
+/** Stands in for a variable the request context lacks: IAM then matches nothing, and no ARN holds this character. */
+const UNRESOLVED = "\u0000";
+
+/**
+ * A policy value with its variables filled from the request context (IAM policy variables,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html). A variable
+ * the context lacks makes the value match nothing. `${*}`/`${?}`/`${$}` and defaults
+ * (`${aws:x, 'd'}`) are refused rather than approximated.
+ */
+export function resolveVariables(text: string, context: Readonly<Record<string, string | readonly string[]>>): string {
+  return text.replace(/\$?\$\{([^}]*)\}/g, (whole, body: string) => {
+    // A synthesized policy still holds Terraform's own references (`${aws_iam_role.x.arn}`): not IAM's.
+    if (!body.includes(":") && !/^[*?$]$/.test(body)) return whole;
+    if (!/^[A-Za-z0-9-]+:[A-Za-z0-9_\/.:-]+$/.test(body)) throw new Error(`policy variable \${${body}} is not modelled by audit/iam.ts`);
+    const value = Object.entries(context).find(([k]) => k.toLowerCase() === body.toLowerCase())?.[1];
+    return typeof value === "string" ? value : UNRESOLVED;
+  });
+}
+
+/**
+ * ArnEquals/ArnLike: "each of the six colon-delimited components of the ARN is checked
+ * separately" (IAM condition operators), the last holding the rest. Text that is not an ARN
+ * matches only itself: the audit and the isolation tests stand for an ARN Terraform learns at
+ * apply by its reference (`${aws_bedrock_inference_profile.x.arn}`).
+ */
+function arnMatch(pattern: string, value: string): boolean {
+  const split = (arn: string) => {
+    const parts = arn.split(":");
+    return parts.length < 6 ? undefined : [...parts.slice(0, 5), parts.slice(5).join(":")];
+  };
+  const p = split(pattern);
+  const v = split(value);
+  if (p === undefined || v === undefined) return pattern === value;
+  return p.every((segment, i) => wildcardMatch(segment, v[i]));
 }
 
 export interface Grant {
@@ -135,13 +187,14 @@ export type Decision = { readonly decision: "allow"; readonly by: string } | { r
 function matchOne(operator: string, pattern: string, value: string): boolean {
   switch (operator) {
     case "StringEquals":
-    case "ArnEquals":
       return pattern === value;
     case "StringEqualsIgnoreCase":
       return pattern.toLowerCase() === value.toLowerCase();
     case "StringLike":
-    case "ArnLike":
       return wildcardMatch(pattern, value);
+    case "ArnEquals":
+    case "ArnLike":
+      return arnMatch(pattern, value);
     case "Bool":
       return pattern.toLowerCase() === value.toLowerCase();
     default:
@@ -160,7 +213,7 @@ const NEGATED: Record<string, string> = {
 export function conditionHolds(condition: Record<string, Record<string, unknown>>, context: Readonly<Record<string, string | readonly string[]>>): boolean {
   return Object.entries(condition).every(([fullOperator, keys]) =>
     Object.entries(keys).every(([key, expected]) => {
-      const patterns = asList(expected as string | string[]).map(String);
+      const patterns = asList(expected as string | string[]).map((p) => resolveVariables(String(p), context));
       const raw = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
       const values = raw === undefined ? undefined : typeof raw === "string" ? [raw] : [...raw];
       if (fullOperator === "Null") return patterns.some((p) => (p === "true") === (values === undefined));
@@ -190,8 +243,8 @@ function statementApplies(s: Statement, request: IamRequest): boolean {
   const context = request.context ?? {};
   const actionHit = s.Action !== undefined ? asList(s.Action).some((a) => actionMatches(a, request.action)) : !asList(s.NotAction).some((a) => actionMatches(a, request.action));
   if (!actionHit) return false;
-  const resourceHit =
-    s.Resource !== undefined ? asList(s.Resource).some((r) => wildcardMatch(r, request.resource)) : !asList(s.NotResource).some((r) => wildcardMatch(r, request.resource));
+  const matches = (r: string) => wildcardMatch(resolveVariables(r, context), request.resource);
+  const resourceHit = s.Resource !== undefined ? asList(s.Resource).some(matches) : !asList(s.NotResource).some(matches);
   if (!resourceHit) return false;
   return s.Condition ? conditionHolds(s.Condition, context) : true;
 }

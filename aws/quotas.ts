@@ -5,7 +5,7 @@
  * (`environments.<env>.quotas`); nothing is fetched from AWS at synth.
  */
 
-export type QuotaScope = "account" | "region" | "security-group" | "cluster" | "database";
+export type QuotaScope = "account" | "region" | "security-group" | "cluster" | "database" | "log-group";
 
 export interface QuotaDefinition {
   /** What is counted, as shown in reports. */
@@ -130,6 +130,14 @@ export const QUOTAS = {
     adjustable: true,
     documentation: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html",
     note: "a planning bound (the long-standing per-region figure); check your account's quota",
+  },
+  metricFiltersPerLogGroup: {
+    title: "metric filters per log group",
+    scope: "log-group",
+    defaultLimit: 100,
+    adjustable: false,
+    documentation: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html",
+    note: "why the egress proxy counts refusals per tenant with one filter and a TenantId dimension, never a filter per tenant",
   },
   logGroups: {
     title: "CloudWatch Logs log groups",

@@ -37,6 +37,12 @@ function main(): void {
     const active = estimate.tenants.filter((t) => t.vcpu > 0);
     const activeMean = (f: (t: (typeof active)[number]) => number) => active.reduce((n, t) => n + f(t), 0) / active.length;
     process.stdout.write(`  mean active tenant: ${usd(activeMean((t) => t.ownMonthlyUsd))} own + ${usd(activeMean((t) => t.platformShareUsd))} platform share = ${usd(activeMean((t) => t.totalMonthlyUsd))}\n`);
+    // The egress path (SECURITY.md G1): the proxies are part of the platforms above, the tenant's
+    // credential secret and alarm part of its own cost.
+    const egressPlatforms = estimate.platforms.reduce((n, p) => n + p.egressMonthlyUsd, 0);
+    process.stdout.write(
+      `  egress path: ${usd(egressPlatforms)} in the platforms; per tenant ${usd(mean((t) => t.egressOwnUsd))} own + ${usd(egressPlatforms / estimate.tenants.length)} share = ${usd(mean((t) => t.egressOwnUsd) + egressPlatforms / estimate.tenants.length)} (mean over all tenants)\n`,
+    );
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

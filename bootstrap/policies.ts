@@ -278,6 +278,27 @@ export function boundaryArns(settings: Pick<DeploySettings, "partition" | "accou
 }
 
 /**
+ * Each permissions boundary with the role names it is for (issue 24, item 6): the tenant
+ * boundary for tenants' execution and task roles, the service boundary (which reads the RDS
+ * master secret) for the platform's three service roles. A role of one family may not be
+ * created, re-bounded or given inline policies under the other family's boundary.
+ */
+export function boundaryBindings(settings: Pick<DeploySettings, "partition" | "accountId" | "env" | "regions">): { sid: string; boundaries: string[]; roleArns: string[] }[] {
+  const arn = (kind: string, name: string) => `arn:${settings.partition}:iam::${settings.accountId}:${kind}/${name}`;
+  const perRegion = (suffixes: string[]) => settings.regions.flatMap((region) => suffixes.map((suffix) => platformResourceName(settings.env, region, suffix)));
+  return [
+    { sid: "TenantRoles", boundaries: perRegion([TENANT_BOUNDARY_SUFFIX]).map((n) => arn("policy", n)), roleArns: TENANT_ROLE_PATTERNS.map((n) => arn("role", n)) },
+    {
+      sid: "ServiceRoles",
+      boundaries: perRegion([SERVICE_BOUNDARY_SUFFIX]).map((n) => arn("policy", n)),
+      // One pattern per role kind whatever the region count (IAM's policy size quotas);
+      // `openclaw-<env>-<region>-<suffix>`: no tenant role name ends in these suffixes.
+      roleArns: [DB_PROVISIONER_ROLE_SUFFIX, FLOW_LOG_ROLE_SUFFIX, RDS_MONITORING_ROLE_SUFFIX].map((suffix) => arn("role", `${NAME_PREFIX}-${settings.env}-*-${suffix}`)),
+    },
+  ];
+}
+
+/**
  * Which roles the deploy role may hand to which service (iam:PassRole with
  * iam:PassedToService): each role the stacks pass, to the one service that assumes it.
  */
@@ -337,6 +358,9 @@ const SCOPED_SERVICES = ["iam", "kms", "lambda"];
  *
  * These are the statements as written; deployPolicies packs them into IAM's size quotas.
  */
+/** Services whose actions go into the deploy role's `network` policy. */
+const NETWORK_SERVICES = ["ec2", "route53", "servicediscovery"];
+
 export function deployStatements(settings: DeploySettings, keyArns: readonly string[]): DeployStatements {
   const { partition, accountId, env } = settings;
   const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
@@ -350,9 +374,12 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
   const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion");
   const { archives, archiveManifests, archiveExports, tenantObjects } = offboardingArns(settings);
 
-  const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter((a) => a.startsWith("ec2:")), Resource: "*" }];
+  // VPC networking and the VPC's private DNS (the egress proxy's Cloud Map namespace is a private
+  // hosted zone): one group, so `services` keeps its room.
+  const isNetwork = (action: string) => NETWORK_SERVICES.includes(action.split(":")[0]);
+  const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" }];
   const services: PolicyStatement[] = [
-    { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !a.startsWith("ec2:")), Resource: "*" },
+    { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !isNetwork(a)), Resource: "*" },
     {
       // Lambda management on the project's functions; invoking is InvokeProvisioner alone.
       Sid: "ManageProjectFunctions",
@@ -400,15 +427,18 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
   const identity: PolicyStatement[] = [
     // Refresh reads roles and policies, including AWS managed ones the stacks attach.
     { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
-    {
-      // Whatever the name: a role is created, re-bounded and given inline policies only under
-      // one of the environment's permissions boundaries.
-      Sid: "BoundedRoles",
-      Effect: "Allow",
-      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy"],
-      Resource: iam(`role/${NAME_PREFIX}-*`),
-      Condition: { StringEquals: { "iam:PermissionsBoundary": boundaries } },
-    },
+    // A role is created, re-bounded and given inline policies only under the boundary made for
+    // its name (boundaryBindings): no other allow names these actions, so a tenant-named role
+    // under the service boundary (or any other name) finds none.
+    ...boundaryBindings(settings).map(
+      (b): PolicyStatement => ({
+        Sid: `Bounded${b.sid}`,
+        Effect: "Allow",
+        Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+        Resource: b.roleArns,
+        Condition: { StringEquals: { "iam:PermissionsBoundary": b.boundaries } },
+      }),
+    ),
     {
       Sid: "AttachListedPolicies",
       Effect: "Allow",

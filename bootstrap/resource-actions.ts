@@ -430,6 +430,42 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     delete: ["logs:DeleteLogGroup"],
     tag: ["logs:TagResource", "logs:UntagResource"],
   },
+  aws_cloudwatch_log_metric_filter: {
+    source: "internal/service/logs/metric_filter.go",
+    create: ["logs:PutMetricFilter"],
+    read: ["logs:DescribeMetricFilters"],
+    update: ["logs:PutMetricFilter"],
+    delete: ["logs:DeleteMetricFilter"],
+    tag: none,
+  },
+  // --- egress proxy discovery (platform) ---
+  aws_service_discovery_private_dns_namespace: {
+    source: "internal/service/servicediscovery/private_dns_namespace.go",
+    // Cloud Map creates the namespace's private hosted zone on the caller's behalf
+    // (https://docs.aws.amazon.com/cloud-map/latest/dg/cloud-map-api-permissions-ref.html).
+    create: [
+      "servicediscovery:CreatePrivateDnsNamespace",
+      "servicediscovery:GetOperation",
+      "route53:CreateHostedZone",
+      "route53:GetHostedZone",
+      "route53:ListHostedZonesByName",
+      "ec2:DescribeVpcs",
+      "ec2:DescribeVpcAttribute",
+    ],
+    read: ["servicediscovery:GetNamespace", "servicediscovery:ListTagsForResource"],
+    update: ["servicediscovery:UpdatePrivateDnsNamespace", "servicediscovery:GetOperation"],
+    delete: ["servicediscovery:DeleteNamespace", "servicediscovery:GetOperation", "route53:DeleteHostedZone"],
+    tag: ["servicediscovery:TagResource", "servicediscovery:UntagResource"],
+  },
+  aws_service_discovery_service: {
+    source: "internal/service/servicediscovery/service.go",
+    // No health_check_config: ECS registers the proxy's tasks (through its service-linked role).
+    create: ["servicediscovery:CreateService"],
+    read: ["servicediscovery:GetService", "servicediscovery:ListTagsForResource"],
+    update: ["servicediscovery:UpdateService", "servicediscovery:GetOperation"],
+    delete: ["servicediscovery:DeleteService"],
+    tag: ["servicediscovery:TagResource", "servicediscovery:UntagResource"],
+  },
   aws_cloudwatch_metric_alarm: {
     source: "internal/service/cloudwatch/metric_alarm.go",
     create: ["cloudwatch:PutMetricAlarm"],
@@ -500,6 +536,11 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     source: "internal/service/s3/bucket.go",
     create: ["s3:CreateBucket"],
     // Read fetches every bucket sub-configuration the resource still exposes as attributes.
+    // s3:ListBucket stays for the plan role too (issue 24, item 6 asked to drop it): refresh
+    // starts with findBucket, a HeadBucket call (internal/service/s3/bucket.go), and S3
+    // authorizes HeadBucket as s3:ListBucket ("To use this operation, you must have permissions
+    // to perform the s3:ListBucket action", botocore s3 HeadBucket documentation). IAM cannot
+    // tell it from ListObjects, so the object names stay readable to the plan role.
     read: [
       "s3:ListBucket",
       "s3:GetBucketLocation",

@@ -1,9 +1,9 @@
 /**
- * `npm run capacity [-- --json] [--dir <synth-dir>]`: quota usage per account and region.
+ * `npm run capacity [-- --json] [--synth-dir <dir>]`: quota usage per account and region.
  * `npm run capacity -- --base <dir> --head <dir> --crossing`: one Markdown line when the head
  * synth moves any quota past 80% (for the plan comment), nothing otherwise.
  *
- * Without --dir it synthesizes the repository's tenants in a temporary directory first.
+ * Without --synth-dir (or its old name --dir) it synthesizes the repository's tenants in a temporary directory first.
  * Exit codes: 0 ok (warnings included), 1 bad input or a quota exceeded, 2 unexpected failure.
  */
 import { readSynthesizedStacks } from "../synth/synth-output";
@@ -11,7 +11,7 @@ import { loadRepositoryConfig, parseSynthToolArgs, runSynthTool, synthesizeToTem
 import { checkCapacity } from "./gate";
 import { CapacityReport, crossingLine, renderTable } from "./report";
 
-const USAGE = "usage: npm run capacity -- [--json] [--dir <synth-dir>] | --base <dir> --head <dir> --crossing";
+const USAGE = "usage: npm run capacity -- [--json] [--synth-dir <dir>] | --base <dir> --head <dir> --crossing";
 
 function main(): number {
   const args = parseSynthToolArgs(process.argv.slice(2), USAGE, "--crossing");

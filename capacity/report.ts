@@ -28,23 +28,46 @@ export type CapacityReport = z.infer<typeof CapacityReportSchema>;
 
 
 /** One table per environment and scope: quota, used, limit, percent, headroom in tenants. */
+/**
+ * A subject as the table shows it: its stack is the group's heading already and cdktf's hash
+ * suffix tells a reader nothing (`platform-production-us-east-1/database_clients-security-group_104751E6`
+ * → `database_clients-security-group`), which keeps the table about 100 columns wide.
+ */
+export function shortSubject(subject: string): string {
+  return subject.replace(/^[a-z0-9-]+\//, "").replace(/_[0-9A-F]{8}$/, "");
+}
+
+/** The quota that runs out first as tenants like the median one are added, or undefined. */
+export function firstBottleneck(rows: readonly QuotaRow[]): QuotaRow | undefined {
+  return rows.filter((r) => r.headroomTenants !== null).sort((a, b) => a.headroomTenants! - b.headroomTenants!)[0];
+}
+
+/** The line that names it, above the table. */
+export function bottleneckLine(rows: readonly QuotaRow[]): string | undefined {
+  const r = firstBottleneck(rows);
+  if (!r) return undefined;
+  const what = r.subject ? `${r.title} (${shortSubject(r.subject)})` : r.title;
+  return `first bottleneck: ${what} in ${r.environment} ${r.region ?? "(account-wide)"}: ${formatCount(r.used)} of ${formatCount(r.limit)}, room for ${formatCount(r.headroomTenants!)} more tenants like the median one`;
+}
+
 export function renderTable(rows: readonly QuotaRow[]): string {
   const groups = new Map<string, QuotaRow[]>();
   for (const row of rows) {
     const key = `${row.environment} — ${row.region ?? "account-wide (all regions)"}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
-  const out: string[] = [];
+  const bottleneck = bottleneckLine(rows);
+  const out: string[] = bottleneck ? [bottleneck, ""] : [];
   for (const [title, group] of groups) {
     const lines = group.map((r) => [
-      r.subject ? `${r.title} (${r.subject})` : r.title,
+      r.subject ? `${r.title} (${shortSubject(r.subject)})` : r.title,
       formatCount(r.used),
       formatCount(r.limit),
       `${r.percent}%`,
-      r.headroomTenants === null ? "—" : `room for ${formatCount(r.headroomTenants)} more tenants`,
+      r.headroomTenants === null ? "—" : `${formatCount(r.headroomTenants)} more`,
       r.status === "ok" ? "" : r.status.toUpperCase(),
     ]);
-    const header = ["quota", "used", "limit", "percent", "headroom (tenants like the median one)", ""];
+    const header = ["quota", "used", "limit", "percent", "room (median tenants)", ""];
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
     const format = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
     out.push(title, format(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(format), "");

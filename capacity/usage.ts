@@ -104,6 +104,11 @@ export class UsageCounter {
       }
     }
 
+    // Metric filters, attributed to the log group they read (by name or reference).
+    for (const [, filter] of resourcesOf(json, "aws_cloudwatch_log_metric_filter")) {
+      add(meter("metricFiltersPerLogGroup", environment, region, qualify(stackName, String(filter.log_group_name))), 1, tenant);
+    }
+
     // Services, Fargate vCPU and database connections, from services and their task definitions.
     // An elastic agent counts at its max: capacity must hold every copy it may scale to.
     const copies = serviceCopiesOf(json);

@@ -1,3 +1,4 @@
+import { describeFargateMemory, isValidFargateMemory } from "./fargate";
 import { z } from "zod";
 import { QUOTA_NAMES } from "../aws/quotas";
 import { IMAGE_DIGEST_MESSAGE, IMAGE_DIGEST_PATTERN, SCAN_SEVERITIES } from "./image-reference";
@@ -57,6 +58,26 @@ export const DatabaseConfigSchema = z.strictObject({
   backupRetentionDays: z.number().int().min(1).max(35),
 });
 
+/** Sizing of a region's egress proxy; every tenant's internet traffic passes through it. */
+export const EgressProxyConfigSchema = z.strictObject({
+  /** Proxy image in the platform repository (images/egress-proxy/): a tag, or a `sha256:` digest. */
+  image: z
+    .string()
+    .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or a sha256: digest")
+    .default("egress-proxy-2026.12.0"),
+  /** Tasks, spread over the zones; at least two, so one failing leaves egress up. */
+  tasks: z.number().int().min(2).max(20).default(2),
+  /** Fargate CPU units and memory (MiB) per task. */
+  cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048)]).default(512),
+  memory: z.number().int().min(512).max(16384).default(1024),
+  /** Refusals across all tenants in five minutes that raise the region's alarm. */
+  refusedAlarmThreshold: z.number().int().min(1).default(100),
+}).superRefine((proxy, ctx) => {
+  if (!isValidFargateMemory(proxy.cpu, proxy.memory)) {
+    ctx.addIssue({ code: "custom", path: ["memory"], message: `${proxy.memory} MiB is not a valid Fargate memory size for cpu ${proxy.cpu} (${describeFargateMemory(proxy.cpu)})` });
+  }
+});
+
 export const RegionConfigSchema = z.strictObject({
   /** The VPC's IPv4 range; /16 to /20 so every tier gets room for tasks. */
   vpcCidr: cidrBlock(16, 20),
@@ -67,6 +88,8 @@ export const RegionConfigSchema = z.strictObject({
   /** Deploy the platform stack even while no tenant lives in this region. */
   alwaysOn: z.boolean().default(false),
   database: DatabaseConfigSchema,
+  /** The region's egress proxy (SECURITY.md G1, modules/egress-proxy.ts). */
+  egressProxy: EgressProxyConfigSchema.prefault({}),
 });
 
 /**

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { parseDocument } from "yaml";
+import { parseTenantYaml, yamlProblems } from "./tenant-yaml";
 import type { z } from "zod";
 import { EnvironmentsConfig, EnvironmentsSchema } from "./environment-schema";
 import { resolveModel } from "./bedrock-models";
 import { formatIssues } from "./format-issues";
 import { isTerminal } from "./tenant-lifecycle";
-import { OFFBOARDING_RECORD_PATTERN, OffboardedTenant, TenantConfig, TenantSchema, TOMBSTONE_ONLY_FIELDS, TombstoneSchema } from "./tenant-schema";
+import { OffboardedTenant, parseRecordPointer, TenantConfig, TenantSchema, TOMBSTONE_ONLY_FIELDS, TombstoneSchema } from "./tenant-schema";
 
 /** Validated, typed configuration: everything the stacks are built from. */
 export interface ProjectConfig {
@@ -134,9 +134,9 @@ function withoutTombstoneFields(fields: Record<string, unknown>, shown: string, 
 
 /** The record pointer must name this tenant and the environment's state bucket, where the offboarding job writes it. */
 function checkRecordLocation(environments: EnvironmentsConfig, fields: Record<string, unknown>, shown: string, problems: string[]): void {
-  const match = typeof fields.offboardingRecord === "string" ? OFFBOARDING_RECORD_PATTERN.exec(fields.offboardingRecord) : null;
-  if (!match) return; // the schema already reported it
-  const [, bucket, tenantId] = match;
+  const pointer = typeof fields.offboardingRecord === "string" ? parseRecordPointer(fields.offboardingRecord) : undefined;
+  if (!pointer) return; // the schema already reported it
+  const { bucket, tenantId } = pointer;
   if (typeof fields.id === "string" && tenantId !== fields.id) {
     problems.push(`${shown}: offboardingRecord: must be under offboarding/${fields.id}/ (got "${fields.offboardingRecord}")`);
   }
@@ -206,12 +206,10 @@ function readYaml(path: string, shown: string, problems: string[]): unknown {
     problems.push(`${shown}: cannot read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const line = error.linePos?.[0]?.line;
-      problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${error.message.split(/ at line \d+|\n/)[0]}`);
-    }
+  const doc = parseTenantYaml(text);
+  const errors = yamlProblems(doc);
+  if (errors.length > 0) {
+    for (const { line, message } of errors) problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${message}`);
     return undefined;
   }
   return doc.toJS() ?? null;

@@ -60,9 +60,10 @@ export const RolloutConfigSchema = z.strictObject({
   maxJobsPerAccountRegion: z.number().int().min(1).max(256).default(20),
   /**
    * Stacks each deploy job applies at once (one terraform process each, ~250 MB with the AWS
-   * provider: 10 fit a standard runner's 7 GB).
+   * provider: 13 fit a standard runner's 7 GB). 13 lets a 1,000-tenant production ring of ~500
+   * stacks finish in one round of 40 jobs (bench/fleet-deploy.ts, BENCHMARKS.md).
    */
-  parallelism: z.number().int().min(1).max(64).default(10),
+  parallelism: z.number().int().min(1).max(64).default(13),
   /** More changed tenant stacks than this (or any platform stack) needs the `fleet-wide` label or a second approval. */
   fleetWideTenantCount: z.number().int().min(0).max(100_000).default(50),
 });

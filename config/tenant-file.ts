@@ -7,8 +7,10 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { Document, isScalar, parseDocument } from "yaml";
+import { Document, isScalar } from "yaml";
+import { parseTenantYaml, yamlProblems } from "./tenant-yaml";
 import { ConfigError, loadConfig, ProjectConfig } from "./loader";
+import { PastTenantFile, tenantFileInHistory } from "./tenant-history";
 import { awaitsOffboarding, INITIAL_STATUS, isTenantStatus, isTerminal, runsTasks, TENANT_STATUSES, TenantStatus, TOMBSTONE_STATUS, transitionRefusal } from "./tenant-lifecycle";
 import { TENANT_ID_PATTERN, TombstoneSchema } from "./tenant-schema";
 
@@ -29,6 +31,8 @@ export interface TenantFilesLocation {
   readonly dryRun?: boolean;
   /** Called with the path and the complete new text after validation (before the write, if any). */
   readonly written?: (path: string, text: string) => void;
+  /** Where `new` looks for an id used before. @default git history (config/tenant-history.ts) */
+  readonly pastFile?: (tenantsDir: string, id: string) => PastTenantFile | undefined;
 }
 
 /** Sizes a new tenant's well-known agents start with; any other agent name gets the smallest task. */
@@ -97,6 +101,13 @@ export function createTenantFile(location: TenantFilesLocation, options: NewTena
       isTerminal(existing)
         ? `tenant ${options.id} was offboarded: its id can never be reused (bucket names, KMS aliases pending deletion and database roles would collide); choose another id`
         : `tenant ${options.id} already exists (${path}, status ${existing ?? "unknown"}); use status to change it`,
+    );
+  }
+  // A tombstone deleted by hand leaves the id in git history, and its AWS names still taken.
+  const past = (location.pastFile ?? tenantFileInHistory)(location.tenantsDir, options.id);
+  if (past) {
+    throw new TenantFileRefusal(
+      `tenant id ${options.id} was used before (git history: ${past.commit} "${past.subject}"): an id is never reused (bucket names, KMS aliases pending deletion and database roles would collide); choose another id`,
     );
   }
   const text = scaffoldTenant(options);
@@ -200,7 +211,7 @@ export function formatTenantTable(rows: readonly TenantRow[]): string {
 
 function readStatus(path: string): unknown {
   try {
-    return parseDocument(readFileSync(path, "utf8")).get("status");
+    return parseTenantYaml(readFileSync(path, "utf8")).get("status");
   } catch {
     return undefined;
   }
@@ -208,8 +219,9 @@ function readStatus(path: string): unknown {
 
 function readDocument(path: string, id: string): Document {
   if (!existsSync(path)) throw new TenantFileRefusal(`tenant ${id} does not exist (no ${path}); create it with new`);
-  const doc = parseDocument(readFileSync(path, "utf8"));
-  if (doc.errors.length > 0) throw new TenantFileRefusal(`${path}: invalid YAML (${doc.errors[0].message.split("\n")[0]}); fix the file first`);
+  const doc = parseTenantYaml(readFileSync(path, "utf8"));
+  const [error] = yamlProblems(doc);
+  if (error) throw new TenantFileRefusal(`${path}: invalid YAML (${error.message}); fix the file first`);
   return doc;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FARGATE_CPU_VALUES } from "./fargate";
 import { TOMBSTONE_STATUS } from "./tenant-lifecycle";
 import { TenantSchema, TombstoneSchema } from "./tenant-schema";
 
@@ -25,6 +26,18 @@ export function tenantJsonSchema(): Record<string, unknown> {
     type: "object",
     if: { properties: { status: { const: TOMBSTONE_STATUS } }, required: ["status"] },
     then: jsonSchemaOf(TombstoneSchema),
-    else: jsonSchemaOf(TenantSchema),
+    else: withFargateCpuEnum(jsonSchemaOf(TenantSchema)),
   };
+}
+
+/**
+ * The schema checks cpu with a refinement (so the loader can name the allowed sizes), which JSON
+ * Schema cannot carry; the editor gets the same list as an enum, so `cpu: 300` is underlined as
+ * the file is typed. Memory depends on cpu and stays the synth's check.
+ */
+function withFargateCpuEnum(schema: Record<string, any>): Record<string, unknown> {
+  const agent = schema.properties?.agents?.additionalProperties;
+  if (!agent?.properties?.cpu) throw new Error("tenantJsonSchema: agents.<name>.cpu not found in the tenant schema");
+  agent.properties.cpu = { type: "integer", enum: [...FARGATE_CPU_VALUES], description: "Fargate CPU units (1024 = 1 vCPU)" };
+  return schema;
 }

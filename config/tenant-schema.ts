@@ -4,6 +4,7 @@ import { BEDROCK_ROUTINGS } from "./bedrock-models";
 import { IMAGE_DIGEST_MESSAGE, IMAGE_DIGEST_PATTERN } from "./image-reference";
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateCpu, isValidFargateMemory } from "./fargate";
 import { LiveTenantStatus, TENANT_STATUSES, TOMBSTONE_STATUS } from "./tenant-lifecycle";
+import { EgressDomainsSchema, integrationName } from "./egress-schema";
 import { DEFAULT_CPU_TARGET_PERCENT, MAX_AGENT_COPIES, scalingProblems, WEEKDAYS } from "./agent-scaling";
 
 export { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN };
@@ -120,10 +121,15 @@ export const TenantSchema = z.strictObject({
     }),
   /** One Secrets Manager secret each; values are set outside Terraform. */
   integrations: z
-    .array(z.string().regex(INTEGRATION_NAME_PATTERN, "lowercase letters, digits and hyphens, 2-32 characters"))
+    .array(integrationName(INTEGRATION_NAME_PATTERN, "lowercase letters, digits and hyphens, 2-32 characters"))
     .max(20)
     .refine((list) => new Set(list).size === list.length, { message: "each integration at most once" })
     .default([]),
+  /**
+   * Domains the agents may reach besides their integrations' (config/egress.ts): `api.example.com`
+   * or `*.example.com` (one label); no IP addresses. Enforced by the platform's egress proxy.
+   */
+  egressDomains: EgressDomainsSchema,
   /** Bedrock model ids the agents may invoke; none means no Bedrock access. */
   bedrockModels: z
     .array(z.string().regex(/^[a-z0-9-]+\.[A-Za-z0-9.:-]+$/, "a Bedrock model id like anthropic.claude-sonnet-4-5-20250929-v1:0"))
@@ -172,6 +178,12 @@ export type TenantConfig = z.infer<typeof TenantSchema>;
 
 /** Where offboarding records live: `s3://<state bucket>/offboarding/<tenant-id>/<name>.json`. */
 export const OFFBOARDING_RECORD_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/offboarding\/([a-z][a-z0-9-]*[a-z0-9])\/[A-Za-z0-9._-]+\.json$/;
+
+/** The bucket, object key and tenant id of an offboarding record pointer, or undefined when it is not one. */
+export function parseRecordPointer(pointer: string): { bucket: string; key: string; tenantId: string } | undefined {
+  const match = OFFBOARDING_RECORD_PATTERN.exec(pointer);
+  return match ? { bucket: match[1], key: pointer.slice(`s3://${match[1]}/`.length), tenantId: match[2] } : undefined;
+}
 
 /**
  * An `offboarded` tenant file: a tombstone. It keeps the id (never reusable: bucket names, KMS

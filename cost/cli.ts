@@ -1,9 +1,9 @@
 /**
- * `npm run cost [-- --json] [--dir <synth-dir>]`: fixed monthly cost per tenant and platform stack.
+ * `npm run cost [-- --json] [--synth-dir <dir>]`: fixed monthly cost per tenant and platform stack.
  * `npm run cost -- --base <dir> --head <dir> --plan-comment`: Markdown lines for the plan comment,
  * one per tenant (and platform) stack that differs between the two synth outputs, nothing otherwise.
  *
- * Without --dir it synthesizes the repository's tenants in a temporary directory first. Prices
+ * Without --synth-dir (or its old name --dir) it synthesizes the repository's tenants in a temporary directory first. Prices
  * come from cost/prices/<region>.json; nothing is fetched.
  * Exit codes: 0 ok (warnings included), 1 bad input, 2 unexpected failure.
  */
@@ -15,7 +15,7 @@ import { estimateCost } from "./estimate";
 import { CostInputError } from "./prices";
 import { CostReport, planCommentLines, renderReport } from "./report";
 
-const USAGE = "usage: npm run cost -- [--json] [--dir <synth-dir>] | --base <dir> --head <dir> --plan-comment";
+const USAGE = "usage: npm run cost -- [--json] [--synth-dir <dir>] | --base <dir> --head <dir> --plan-comment";
 
 /** Raw cdk.tf.json text per stack, so "changed" means exactly what the plan job compares. */
 function stackTexts(dir: string, stacks: Record<string, unknown>): Map<string, string> {

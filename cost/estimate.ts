@@ -41,6 +41,8 @@ export interface PlatformEstimate {
   /** Tenant stacks sharing it and their Fargate vCPU in total. */
   readonly tenants: number;
   readonly tenantVcpu: number;
+  /** Of monthlyUsd, the egress path (proxy tasks, namespace, its alarm): lines starting EGRESS_LINE_PREFIX. */
+  readonly egressMonthlyUsd: number;
   readonly priceDate: string;
 }
 
@@ -57,6 +59,11 @@ export interface TenantEstimate {
    * prices them at their min): the top of the range. Equal to ownMonthlyUsd without elastic agents.
    */
   readonly ownMonthlyMaxUsd: number;
+  /**
+   * Own cost once activated, for a tenant whose status keeps its agents at 0 tasks (provisioning,
+   * suspended): its services' DesiredCountWhenActive tasks added. Null when it runs as declared.
+   */
+  readonly ownMonthlyWhenActiveUsd: number | null;
   /** Fargate vCPU of the tenant's running tasks (its weight in the platform share). */
   readonly vcpu: number;
   readonly platformStack: string | null;
@@ -64,6 +71,10 @@ export interface TenantEstimate {
   readonly totalMonthlyUsd: number;
   /** The tenant budget's monthly limit, when the stack has one. */
   readonly budgetMonthlyUsd: number | null;
+  /** The tenant's own egress lines (credential secret, refused-connections alarm). */
+  readonly egressOwnUsd: number;
+  /** Its share of the platform's egress path, by the same weight as platformShareUsd. */
+  readonly egressShareUsd: number;
   readonly priceDate: string;
 }
 
@@ -150,8 +161,9 @@ function identify(name: string, json: Json): StackIdentity {
  * vCPU over the month). Elastic agents are priced at their min through their schedule (copy-hours
  * inside and outside working hours, config/agent-scaling.ts serviceCopiesOf), which is what the
  * month costs at least; `maxExtraUsd` is what running at their max whenever allowed would add.
+ * `label` prefixes the lines (a platform's only service is its egress proxy).
  */
-function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number } {
+function priceServices(json: Json, pricer: Pricer, label = ""): { vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null } {
   const spotFactor = 1 - pricer.table.fargateSpotDiscount.fraction;
   const hours = pricer.table.hoursPerMonth;
   const vcpuPrice = price(pricer.table, "fargate.vcpu");
@@ -160,11 +172,19 @@ function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd:
   const totals = { onDemandVcpu: 0, onDemandGb: 0, spotVcpu: 0, spotGb: 0 };
   let maxExtraUsd = 0;
   let vcpuHours = 0;
+  // Services held at 0 by the tenant's status carry what activation starts (DesiredCountWhenActive).
+  let whenActiveExtraUsd: number | null = null;
   const copies = serviceCopiesOf(json);
   for (const [name, service] of Object.entries<Json>(json.resource?.aws_ecs_service ?? {})) {
     const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(String(service.task_definition ?? ""))?.[1];
     const task = taskName ? json.resource?.aws_ecs_task_definition?.[taskName] : undefined;
     const weekly = copies.get(name)!.weeklyCopyHours;
+    const whenActive = Number(service.tags?.DesiredCountWhenActive);
+    if (task && weekly.max <= 0 && whenActive > 0) {
+      const spotService = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
+      const perTaskHour = (Number(task.cpu) / 1024) * vcpuPrice.usd + (Number(task.memory) / 1024) * gbPrice.usd;
+      whenActiveExtraUsd = (whenActiveExtraUsd ?? 0) + whenActive * hours * perTaskHour * (spotService ? spotFactor : 1);
+    }
     if (!task || weekly.max <= 0) continue;
     const architecture = task.runtime_platform?.cpu_architecture ?? "X86_64";
     if (architecture !== "X86_64") throw new CostInputError(`task ${task.family}: no Fargate price for ${architecture} in the price table`);
@@ -182,24 +202,30 @@ function priceServices(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd:
   const add = (item: string, amount: number, p: { unit: string; usd: number }, factor: number) => {
     if (amount > 0) pricer.lines.push(line(item, amount, p.unit, p.usd * factor));
   };
-  add("Fargate vCPU", totals.onDemandVcpu, vcpuPrice, 1);
-  add("Fargate memory", totals.onDemandGb, gbPrice, 1);
+  add(`${label}Fargate vCPU`, totals.onDemandVcpu, vcpuPrice, 1);
+  add(`${label}Fargate memory`, totals.onDemandGb, gbPrice, 1);
   add(`Fargate Spot vCPU (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotVcpu, vcpuPrice, spotFactor);
   add(`Fargate Spot memory (${Math.round(pricer.table.fargateSpotDiscount.fraction * 100)}% off)`, totals.spotGb, gbPrice, spotFactor);
-  return { vcpu: tidy(vcpuHours / hours), maxExtraUsd: tidy(maxExtraUsd) };
+  return { vcpu: tidy(vcpuHours / hours), maxExtraUsd: tidy(maxExtraUsd), whenActiveExtraUsd: whenActiveExtraUsd === null ? null : tidy(whenActiveExtraUsd) };
 }
+
+/** Lines of the egress path (SECURITY.md G1) start with this, so reports can total them. */
+export const EGRESS_LINE_PREFIX = "Egress";
+const isEgressSecret = (secret: Json) => String(secret.name ?? "").endsWith("/platform/egress-proxy");
+const isEgressAlarm = (alarm: Json) => alarm.namespace === "OpenClaw/Egress";
 
 /** What both kinds of stack hold: keys, secrets, alarms, log groups. */
 function priceCommon(json: Json, pricer: Pricer): void {
   pricer.monthly("KMS keys", resources(json, "aws_kms_key").length, "kms.key");
   const managedMasterSecrets = resources(json, "aws_db_instance").filter((db) => db.manage_master_user_password === true).length;
-  pricer.monthly("Secrets Manager secrets", resources(json, "aws_secretsmanager_secret").length + managedMasterSecrets, "secretsmanager.secret");
+  const secrets = resources(json, "aws_secretsmanager_secret");
+  const alarms = resources(json, "aws_cloudwatch_metric_alarm");
+  pricer.monthly("Secrets Manager secrets", secrets.filter((x) => !isEgressSecret(x)).length + managedMasterSecrets, "secretsmanager.secret");
   // CloudWatch bills an alarm per metric it evaluates: a metric math alarm for each metric in it.
-  const alarmMetrics = resources(json, "aws_cloudwatch_metric_alarm").reduce(
-    (n, alarm) => n + (Array.isArray(alarm.metric_query) ? alarm.metric_query.filter((q: Json) => q.metric).length : 1),
-    0,
-  );
-  pricer.monthly("CloudWatch alarms", alarmMetrics, "cloudwatch.alarm");
+  const alarmMetrics = (list: Json[]) => list.reduce((n, alarm) => n + (Array.isArray(alarm.metric_query) ? alarm.metric_query.filter((q: Json) => q.metric).length : 1), 0);
+  pricer.monthly("CloudWatch alarms", alarmMetrics(alarms.filter((x) => !isEgressAlarm(x))), "cloudwatch.alarm");
+  pricer.monthly(`${EGRESS_LINE_PREFIX}: proxy credential secret`, secrets.filter(isEgressSecret).length, "secretsmanager.secret");
+  pricer.monthly(`${EGRESS_LINE_PREFIX}: refused-connections alarms`, alarmMetrics(alarms.filter(isEgressAlarm)), "cloudwatch.alarm");
   if (resources(json, "aws_cloudwatch_log_group").length > 0) {
     pricer.usageOf("log ingestion", "usage.logs.ingestion");
     pricer.usageOf("log storage", "usage.logs.storage");
@@ -208,7 +234,7 @@ function priceCommon(json: Json, pricer: Pricer): void {
   if (resources(json, "aws_lambda_function").length > 0) pricer.usageOf("Lambda requests", "usage.lambda.requests");
 }
 
-function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number } {
+function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null } {
   const services = priceServices(json, pricer);
   priceCommon(json, pricer);
   // A budget with an action is billed as an action-enabled budget.
@@ -242,6 +268,11 @@ export function endpointSubnetCount(subnetIds: unknown): number {
 }
 
 function pricePlatform(json: Json, pricer: Pricer): void {
+  // The platform's one ECS service is the egress proxy; its name resolves through a Cloud Map
+  // namespace, which is a private hosted zone.
+  priceServices(json, pricer, `${EGRESS_LINE_PREFIX} proxy `);
+  pricer.monthly(`${EGRESS_LINE_PREFIX}: Cloud Map namespace (private hosted zone)`, resources(json, "aws_service_discovery_private_dns_namespace").length, "route53.hostedZone");
+  if (resources(json, "aws_cloudwatch_log_metric_filter").length > 0) pricer.usageOf(`${EGRESS_LINE_PREFIX}: refusal metrics (one per tenant with refusals)`, "usage.cloudwatch.customMetric");
   pricer.hourly("NAT gateways", resources(json, "aws_nat_gateway").length, "ec2.natGateway");
   pricer.hourly("Public IPv4 addresses (NAT)", resources(json, "aws_eip").length, "ec2.publicIpv4");
   const endpointAzs = resources(json, "aws_vpc_endpoint")
@@ -309,7 +340,7 @@ export class CostEstimator {
   private readonly tables = new Map<string, PriceTable | null>();
   private readonly unpriced: UnpricedStack[] = [];
   private readonly platformByPlace = new Map<string, { stack: string; pricer: Pricer; id: StackIdentity }>();
-  private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; maxExtraUsd: number; budget: number | null }> = [];
+  private readonly tenantParts: Array<{ stack: string; pricer: Pricer; id: StackIdentity; vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null; budget: number | null }> = [];
 
   constructor(private readonly loadTable: (region: string) => PriceTable = (r) => loadPriceTable(r)) {}
 
@@ -339,9 +370,9 @@ export class CostEstimator {
     }
     const pricer = new Pricer(table);
     if (id.tenant) {
-      const { vcpu, maxExtraUsd } = priceTenant(json, pricer);
+      const { vcpu, maxExtraUsd, whenActiveExtraUsd } = priceTenant(json, pricer);
       const limit = resources(json, "aws_budgets_budget").map((b) => Number(b.limit_amount))[0];
-      this.tenantParts.push({ stack, pricer, id, vcpu, maxExtraUsd, budget: Number.isFinite(limit) ? limit : null });
+      this.tenantParts.push({ stack, pricer, id, vcpu, maxExtraUsd, whenActiveExtraUsd, budget: Number.isFinite(limit) ? limit : null });
     } else {
       pricePlatform(json, pricer);
       this.platformByPlace.set(`${id.environment}/${id.region}`, { stack, pricer, id });
@@ -361,13 +392,15 @@ export class CostEstimator {
         monthlyUsd: pricer.total,
         tenants: sharing.length,
         tenantVcpu: sharing.reduce((n, t) => n + t.vcpu, 0),
+        egressMonthlyUsd: egressTotal(pricer.lines),
         priceDate: pricer.table.date,
       };
     });
 
-    const tenants: TenantEstimate[] = this.tenantParts.map(({ stack, pricer, id, vcpu, maxExtraUsd, budget }) => {
+    const tenants: TenantEstimate[] = this.tenantParts.map(({ stack, pricer, id, vcpu, maxExtraUsd, whenActiveExtraUsd, budget }) => {
       const platform = platforms.find((p) => p.environment === id.environment && p.region === id.region);
-      const share = !platform ? 0 : platform.tenantVcpu > 0 ? (platform.monthlyUsd * vcpu) / platform.tenantVcpu : platform.monthlyUsd / platform.tenants;
+      const fraction = !platform ? 0 : platform.tenantVcpu > 0 ? vcpu / platform.tenantVcpu : 1 / platform.tenants;
+      const share = platform ? platform.monthlyUsd * fraction : 0;
       return {
         stack,
         tenant: id.tenant!,
@@ -377,11 +410,14 @@ export class CostEstimator {
         usage: pricer.usage,
         ownMonthlyUsd: pricer.total,
         ownMonthlyMaxUsd: tidy(pricer.total + maxExtraUsd),
+        ownMonthlyWhenActiveUsd: whenActiveExtraUsd === null ? null : tidy(pricer.total + whenActiveExtraUsd),
         vcpu,
         platformStack: platform?.stack ?? null,
         platformShareUsd: share,
         totalMonthlyUsd: pricer.total + share,
         budgetMonthlyUsd: budget,
+        egressOwnUsd: egressTotal(pricer.lines),
+        egressShareUsd: platform ? platform.egressMonthlyUsd * fraction : 0,
         priceDate: pricer.table.date,
       };
     });
@@ -420,6 +456,10 @@ export function estimateCost(stacks: SynthesizedStacks, loadTable?: (region: str
   const estimator = new CostEstimator(loadTable);
   for (const [stack, json] of stackEntries(stacks)) estimator.add(stack, json);
   return estimator.estimate();
+}
+
+function egressTotal(lines: readonly CostLine[]): number {
+  return tidy(lines.filter((l) => l.item.startsWith(EGRESS_LINE_PREFIX)).reduce((n, l) => n + l.monthlyUsd, 0));
 }
 
 /** `$1,234.56`. */

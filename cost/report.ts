@@ -22,6 +22,7 @@ export const CostReportSchema = z.strictObject({
       monthlyUsd: z.number().nonnegative(),
       tenants: z.number().int().nonnegative(),
       tenantVcpu: z.number().nonnegative(),
+      egressMonthlyUsd: z.number().nonnegative(),
       priceDate: z.iso.date(),
     }),
   ),
@@ -35,11 +36,14 @@ export const CostReportSchema = z.strictObject({
       usage: z.array(UsageSchema),
       ownMonthlyUsd: z.number().nonnegative(),
       ownMonthlyMaxUsd: z.number().nonnegative(),
+      ownMonthlyWhenActiveUsd: z.number().nonnegative().nullable(),
       vcpu: z.number().nonnegative(),
       platformStack: z.string().nullable(),
       platformShareUsd: z.number().nonnegative(),
       totalMonthlyUsd: z.number().nonnegative(),
       budgetMonthlyUsd: z.number().positive().nullable(),
+      egressOwnUsd: z.number().nonnegative(),
+      egressShareUsd: z.number().nonnegative(),
       priceDate: z.iso.date(),
     }),
   ),
@@ -66,19 +70,23 @@ function formatQuantity(n: number): string {
  * schedule; this is the month with each at its max whenever its schedule allows.
  */
 function upTo(t: TenantEstimate): string {
-  return t.ownMonthlyMaxUsd > t.ownMonthlyUsd + 0.005 ? ` (own up to ${usd(t.ownMonthlyMaxUsd)} with elastic agents at their max)` : "";
+  const whenActive = t.ownMonthlyWhenActiveUsd !== null ? ` (when active: own ${usd(t.ownMonthlyWhenActiveUsd)})` : "";
+  return `${t.ownMonthlyMaxUsd > t.ownMonthlyUsd + 0.005 ? ` (own up to ${usd(t.ownMonthlyMaxUsd)} with elastic agents at their max)` : ""}${whenActive}`;
 }
 
 /** The human report: each platform, then each tenant with its platform share. */
 export function renderReport(estimate: CostEstimate): string {
   const out: string[] = [];
   for (const p of estimate.platforms) {
-    out.push(`${p.stack} (prices of ${p.priceDate}): ${usd(p.monthlyUsd)}/month, shared by ${p.tenants} tenant(s) over ${formatQuantity(p.tenantVcpu)} vCPU`);
+    out.push(
+      `${p.stack} (prices of ${p.priceDate}): ${usd(p.monthlyUsd)}/month (egress path ${usd(p.egressMonthlyUsd)}), shared by ${p.tenants} tenant(s) over ${formatQuantity(p.tenantVcpu)} vCPU`,
+    );
     out.push(...table(p.lines, p.usage, usd(p.monthlyUsd)), "");
   }
   for (const t of estimate.tenants) {
     const budget = t.budgetMonthlyUsd === null ? "" : `, budget ${usd(t.budgetMonthlyUsd)}`;
-    out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}${upTo(t)}`);
+    const egress = `; egress path ${usd(t.egressOwnUsd)} own + ${usd(t.egressShareUsd)} share`;
+    out.push(`${t.stack}: ${usd(t.ownMonthlyUsd)} own + ${usd(t.platformShareUsd)} platform share = ${usd(t.totalMonthlyUsd)}/month${budget}${upTo(t)}${egress}`);
     out.push(...table(t.lines, t.usage, usd(t.ownMonthlyUsd)), "");
   }
   out.push(...unpricedLines(estimate.unpriced));

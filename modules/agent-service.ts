@@ -54,6 +54,13 @@ export interface AgentServiceProps {
    * create and never again, so a deploy does not reset what the autoscaler chose. @default false
    */
   readonly autoscaled?: boolean;
+  /**
+   * Tasks the service will run once its tenant is active, while its status keeps desiredCount
+   * at 0 (provisioning, suspended, offboarding): written as the `DesiredCountWhenActive` tag, so the cost
+   * estimate, which reads only the synthesized JSON, can say what activating will cost.
+   * @default no tag
+   */
+  readonly desiredCountWhenActive?: number;
   /** Run on FARGATE_SPOT instead of FARGATE. */
   readonly spot: boolean;
   /** Full image reference by digest: `<repository-url>@sha256:<digest>` (a tag is refused). */
@@ -182,6 +189,7 @@ export class AgentService extends Construct {
       enableExecuteCommand: true,
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
+      ...(props.desiredCountWhenActive !== undefined && props.desiredCount === 0 && { tags: { DesiredCountWhenActive: String(props.desiredCountWhenActive) } }),
       // Without waiting, apply returns as soon as ECS accepts the call and a deployment that the
       // circuit breaker later rolls back still reports success. Waiting makes a rollback
       // (ROLLBACK_SUCCESSFUL) or a stopped deployment fail the apply (service.go,

@@ -16,6 +16,9 @@ export function platformStackName(environment: string, region: string): string {
 
 const TENANT_STACK_PREFIX = "tenant-";
 
+/** Stack names end up in paths, job names, shell arguments and the plan comment: kept boring. */
+export const STACK_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,127}$/;
+
 export function tenantStackName(tenantId: string): string {
   return `${TENANT_STACK_PREFIX}${tenantId}`;
 }
@@ -266,3 +269,36 @@ const DB_PROVISIONER_ROLE = "role";
 export const DB_PROVISIONER_ROLE_SUFFIX = nameUnder(DB_PROVISIONER_FUNCTION_SUFFIX, DB_PROVISIONER_ROLE);
 /** The VPC flow-log role, directly under the platform prefix (the network's namePrefix). */
 export const FLOW_LOG_ROLE_SUFFIX = "flow-logs";
+
+/** Egress proxy (SECURITY.md G1): its ECS service, roles and security group: `openclaw-<env>-<region>-egress-proxy`. */
+export function egressProxyName(environment: string, region: string): string {
+  return platformResourceName(environment, region, "egress-proxy");
+}
+
+/** Private DNS namespace the proxy registers in; agents reach `proxy.<namespace>`. */
+export function egressProxyNamespace(environment: string, region: string): string {
+  return `egress.${region}.${environment}.${NAME_PREFIX}.internal`;
+}
+
+/** SSM path under which every tenant publishes its egress allowlist; the proxy reads it whole. */
+export function egressTenantsParameterPath(environment: string, region: string): string {
+  return `/${NAME_PREFIX}/${environment}/${region}/egress/tenants`;
+}
+
+/** One tenant's published egress allowlist. */
+export function tenantEgressParameterName(environment: string, region: string, tenantId: string): string {
+  return `${egressTenantsParameterPath(environment, region)}/${tenantId}`;
+}
+
+/**
+ * The tenant's egress proxy credential: one of its secrets, under `platform/` so that no
+ * integration name (no slash allowed) can collide with it.
+ */
+export function tenantEgressSecretName(environment: string, tenantId: string): string {
+  return tenantSecretName(environment, tenantId, "platform/egress-proxy");
+}
+
+/** ARN pattern matching every tenant's egress credential secret of an environment (Secrets Manager appends `-XXXXXX`). */
+export function tenantEgressSecretArnPattern(environment: string, region: string, accountId: string, tenantId = "*"): string {
+  return `arn:aws:secretsmanager:${region}:${accountId}:secret:${tenantEgressSecretName(environment, tenantId)}-*`;
+}

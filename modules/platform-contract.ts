@@ -38,7 +38,16 @@ export const PLATFORM_CONTRACT_FIELDS = {
   permissionsBoundaryArn: { kind: "string", legacyParameter: "permissions-boundary-arn" },
   alarmTopicArn: { kind: "string", legacyParameter: "alarm-topic-arn" },
   databaseProvisionerFunctionName: { kind: "string", legacyParameter: "db-provisioner-function-name" },
-} as const satisfies Record<string, { readonly kind: "string" | "list"; readonly legacyParameter: string }>;
+  // Added with the JSON document in place: no per-value parameter ever existed for these.
+  egressProxySecurityGroupId: { kind: "string" },
+  s3PrefixListId: { kind: "string" },
+} as const satisfies Record<string, ContractField>;
+
+interface ContractField {
+  readonly kind: "string" | "list";
+  /** The per-value parameter of the contract before the JSON document, for fields that had one. */
+  readonly legacyParameter?: string;
+}
 
 /** Version of the document's shape; bumped only by an incompatible change (see above). */
 export const PLATFORM_CONTRACT_SCHEMA_VERSION = 1;
@@ -53,6 +62,11 @@ export const SSM_STANDARD_VALUE_LIMIT_BYTES = 4096;
 
 export type PlatformContractKey = keyof typeof PLATFORM_CONTRACT_FIELDS;
 export const PLATFORM_CONTRACT_KEYS = Object.keys(PLATFORM_CONTRACT_FIELDS) as PlatformContractKey[];
+/** The per-value parameter a field was published as before the JSON document, if it was. */
+export function legacyParameterOf(key: PlatformContractKey): string | undefined {
+  return (PLATFORM_CONTRACT_FIELDS[key] as ContractField).legacyParameter;
+}
+
 
 type ValueOf<K extends PlatformContractKey> = (typeof PLATFORM_CONTRACT_FIELDS)[K]["kind"] extends "list" ? string[] : string;
 export type PlatformContractValues = { readonly [K in PlatformContractKey]: ValueOf<K> };
@@ -118,7 +132,9 @@ export class PlatformContract extends Construct {
     if (props.publishLegacyParameters === false) return;
     // Unchanged construct ids and arguments: these parameters stay exactly as deployed.
     for (const key of PLATFORM_CONTRACT_KEYS) {
-      const { kind, legacyParameter } = PLATFORM_CONTRACT_FIELDS[key];
+      const kind = PLATFORM_CONTRACT_FIELDS[key].kind;
+      const legacyParameter = legacyParameterOf(key);
+      if (!legacyParameter) continue;
       const value = props.values[key];
       new SsmParameter(this, legacyParameter, {
         name: platformContractParameterName(props.environment, props.region, legacyParameter),

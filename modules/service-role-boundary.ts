@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS } from "./db-provisioner";
-import { renderPolicy } from "./iam-policy-document";
+import { PolicyStatement, renderPolicy } from "./iam-policy-document";
 
 export interface ServiceRoleBoundaryProps {
   /** Name of the managed policy (`openclaw-<env>-<region>-service-boundary`). */
@@ -17,6 +17,12 @@ export interface ServiceRoleBoundaryProps {
    * exports) and the platform's offboarding archive.
    */
   readonly exportBucketArnPatterns: readonly string[];
+  /**
+   * The egress proxy's needs (modules/egress-proxy.ts): pull its image from the platform
+   * repository, read the tenants' allowlists under this SSM path, read and write the tenants'
+   * proxy credential secrets (this ARN pattern) through their keys. @default no egress proxy
+   */
+  readonly egressProxy?: { readonly repositoryArn: string; readonly tenantsParameterPath: string; readonly tenantSecretArnPattern: string };
 }
 
 /**
@@ -75,8 +81,32 @@ export class ServiceRoleBoundary extends Construct {
           Resource: "*",
         },
         { Sid: "Traces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+        ...(props.egressProxy ? egressProxyCeiling(region, accountId, props.egressProxy) : []),
       ]),
     });
     this.policyArn = policy.arn;
   }
+}
+
+/** The egress proxy's part of the boundary, restated rather than imported from its policies. */
+function egressProxyCeiling(region: string, accountId: string, proxy: NonNullable<ServiceRoleBoundaryProps["egressProxy"]>): PolicyStatement[] {
+  const parameters = `arn:aws:ssm:${region}:${accountId}:parameter${proxy.tenantsParameterPath}`;
+  return [
+    { Sid: "EgressProxyImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: proxy.repositoryArn },
+    { Sid: "EgressProxyRegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+    { Sid: "EgressTenantAllowlists", Effect: "Allow", Action: ["ssm:GetParametersByPath", "ssm:GetParameter"], Resource: [parameters, `${parameters}/*`] },
+    {
+      Sid: "EgressTenantCredentials",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: proxy.tenantSecretArnPattern,
+    },
+    {
+      Sid: "EgressCredentialKeys",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: `arn:aws:kms:${region}:${accountId}:key/*`,
+      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+    },
+  ];
 }

@@ -4,6 +4,7 @@ import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { renderPolicy } from "./iam-policy-document";
 
 /** Services agents reach privately: image pulls, logs, secrets, ECS Exec, keys, STS, Bedrock. */
 export const INTERFACE_ENDPOINT_SERVICES = [
@@ -35,7 +36,27 @@ export interface VpcEndpointsProps {
   readonly routeTableIds: string[];
   /** @default INTERFACE_ENDPOINT_SERVICES */
   readonly interfaceServices?: readonly string[];
+  /**
+   * The account whose buckets the S3 gateway endpoint may reach (plus the ECR layer bucket image
+   * pulls need). Without it the endpoint takes any request to any bucket, and with internet
+   * egress closed (SECURITY.md G1) S3 would be the way out: an agent holding another account's
+   * keys could write to that account's bucket through it. @default any bucket (no endpoint policy)
+   */
+  readonly s3ResourceAccountId?: string;
+  /**
+   * The account whose principals may call through the interface endpoints (an endpoint policy on
+   * every service in ENDPOINT_POLICY_SERVICES). Without it an agent holding another account's
+   * keys could write to that account (its logs, secrets, parameters) through them. @default anyone
+   */
+  readonly principalAccountId?: string;
 }
+
+/**
+ * Interface services whose endpoints take an endpoint policy. ssmmessages (ECS Exec's channels)
+ * is left with the default policy: its documentation gives no endpoint policy support
+ * (SECURITY.md G1 lists it).
+ */
+export const ENDPOINT_POLICY_SERVICES: ReadonlySet<string> = new Set(["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "kms", "sts", "bedrock-runtime"]);
 
 /**
  * Keeps AWS API traffic inside the VPC. The endpoints' security group is the only one in the
@@ -43,6 +64,8 @@ export interface VpcEndpointsProps {
  */
 export class VpcEndpoints extends Construct {
   public readonly securityGroupId: string;
+  /** The S3 gateway endpoint's prefix list (`pl-...`): security groups allow S3 through it. */
+  public readonly s3PrefixListId: string;
   /** Every endpoint, for work that must not start before AWS APIs are reachable privately. */
   public readonly endpoints: ITerraformDependable[] = [];
   /** The rule admitting HTTPS to the interface endpoints; a separate resource, so callers wait for it too. */
@@ -75,9 +98,11 @@ export class VpcEndpoints extends Construct {
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: props.routeTableIds,
+      ...(props.s3ResourceAccountId ? { policy: s3GatewayPolicy(props.s3ResourceAccountId, props.region) } : {}),
       tags: { Name: `${props.namePrefix}-s3` },
     });
     this.endpoints.push(s3);
+    this.s3PrefixListId = s3.prefixListId;
     for (const service of props.interfaceServices ?? INTERFACE_ENDPOINT_SERVICES) {
       const id = service.replace(/\./g, "-");
       const serviceName = `com.amazonaws.${props.region}.${service}`;
@@ -91,6 +116,7 @@ export class VpcEndpoints extends Construct {
         privateDnsEnabled: true,
         subnetIds: Fn.matchkeys(props.subnetIds, props.subnetAvailabilityZones, offered.availabilityZones),
         securityGroupIds: [securityGroup.id],
+        ...(props.principalAccountId && ENDPOINT_POLICY_SERVICES.has(service) ? { policy: ownPrincipalsPolicy(props.principalAccountId) } : {}),
         tags: { Name: `${props.namePrefix}-${service}` },
       });
       this.endpoints.push(endpoint);
@@ -98,4 +124,21 @@ export class VpcEndpoints extends Construct {
     this.securityGroupId = securityGroup.id;
     this.ingressRules = [httpsFromVpc];
   }
+}
+
+/**
+ * The S3 gateway endpoint's policy: requests to this account's buckets, and reads of the ECR
+ * layer bucket an image pull needs
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html#ecr-setting-up-s3-gateway).
+ */
+export function s3GatewayPolicy(accountId: string, region: string): string {
+  return renderPolicy([
+    { Sid: "OwnAccountBuckets", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": accountId } } },
+    { Sid: "EcrImageLayers", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::prod-${region}-starport-layer-bucket/*` },
+  ]);
+}
+
+/** An interface endpoint's policy: any action, by principals of this account only. */
+export function ownPrincipalsPolicy(accountId: string): string {
+  return renderPolicy([{ Sid: "OwnAccountPrincipals", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": accountId } } }]);
 }

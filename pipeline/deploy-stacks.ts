@@ -14,6 +14,8 @@ import { holdStep, ledgerStep, runPreflight, type PreflightStep } from "./lib/pr
 import { overBudget, planEnvironment, type RolloutPhase } from "./lib/rollout";
 import { parseFailureBudget, type FailureBudget, type RolloutConfig } from "../config/rollout-schema";
 import { loadEnvironments } from "../config/loader";
+import { S3Client } from "@aws-sdk/client-s3";
+import { checkOffboardedStacks, s3TombstoneVerifier, type TombstoneVerifier } from "./lib/tombstone-verification";
 import { findShard, readRolloutFile, writeResultsFile } from "./lib/rollout-file";
 import { applyArgs, applyStacks, initArgs, type RunnerEvent, type StackRunResult } from "./lib/stack-runner";
 import { readSynth, type Synth } from "./lib/synth";
@@ -37,7 +39,10 @@ their locks, then SIGTERM.
 Removed stacks are never destroyed: when the environment lost stacks, the changed ones
 are still deployed, then the tool says how to offboard and exits 1. A removed tenant
 stack whose tenant file is an offboarded tombstone (--tenants) was destroyed by the
-offboarding job: it is reported, not refused. The stack of a tenant in status
+offboarding job: it is reported, not refused, once its offboarding record has been read
+from the state bucket (this tenant, a finished destroy) and the tenant's state holds no
+resources (--cdktf-json names the state bucket); otherwise it is refused like any removed
+stack. The stack of a tenant in status
 offboarding is never deployed here: the offboarding job (npm run offboard) applies its
 teardown form and destroys it, so no deploy can recreate what offboarding removed.
 
@@ -107,6 +112,8 @@ export interface DeployOptions {
   readonly baseRef?: string;
   /** The deployed commit's tenant files by id; without them no stack counts as offboarding or offboarded. */
   readonly tenants?: ReadonlyMap<string, TenantLifecycleFields>;
+  /** Reads each tombstone's offboarding record and state (pipeline/lib/tombstone-verification.ts); without it no tombstone is believed. */
+  readonly verifyTombstones?: TombstoneVerifier;
   /** Where each stack's last deploy is recorded; with it a re-run resumes and a stale run is refused. */
   readonly ledger?: Ledger;
   /** The commit being deployed (required with a ledger). */
@@ -193,7 +200,7 @@ export function preflightSteps(opts: DeployOptions): PreflightStep[] {
       return id !== undefined && tenants.get(id)?.deployHold ? `tenants/${id}.yaml` : undefined;
     }));
   }
-  // #24's offboarded-tombstone verification and #28's image-digest gate go here (before any ring)
+  // #28's image-digest gate goes here (before any ring); #24's tombstone verification is on the removed stacks in deploy()
   if (opts.ledger) steps.push(ledgerStep(opts.ledger, opts.compare ?? gitCompare(process.cwd()), (stack) => opts.head.stacks.get(stack)?.fingerprint));
   return steps;
 }
@@ -240,7 +247,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const candidates = opts.affected.order.flat().filter((s) => inEnv(s, opts.head) && !offboarding.includes(s));
   // a matrix job applies its shard only; removed stacks are reported once, by the plan (npm run fleet -- plan)
   const gone = opts.shard ? [] : opts.affected.removed.filter((s) => (opts.base ? inEnv(s, opts.base) : true));
-  const { offboarded, needOffboarding: removed } = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
+  const split = splitRemovedStacks(gone, (id) => opts.tenants?.get(id)?.status);
+  // A tombstone is a pull request's claim: believed only once its record and state are read (#24 item 3).
+  const tombstones = await checkOffboardedStacks(split.offboarded, (s) => opts.tenants?.get(tenantIdOfStackName(s) ?? ""), opts.verifyTombstones);
+  for (const problem of tombstones.problems) log(`::error::${problem}`);
+  const { offboarded } = tombstones;
+  const removed = [...split.needOffboarding, ...tombstones.refused].sort();
 
   // 1. pre-flight: held tenants, resume and stale-run refusal, and any gate added to preflightSteps()
   const pre = await runPreflight(preflightSteps(opts), { environment: opts.environment, stacks: candidates, commit: opts.commit });
@@ -397,6 +409,8 @@ export async function main(argv: string[]): Promise<number> {
       print: (line) => process.stdout.write(`${line}\n`),
       baseRef: values["base-ref"] || undefined,
       tenants: values.tenants ? readTenants(values.tenants) : undefined,
+      // cdktf.json (state bucket and region per environment) is read only when a tombstone needs checking
+      verifyTombstones: (tenants) => s3TombstoneVerifier(loadEnvironments(resolve(values["cdktf-json"] ?? "cdktf.json")), (region) => new S3Client({ region }))(tenants),
       ledger: values.ledger ? openLedger(values.ledger) : undefined,
       commit,
       runUrl,

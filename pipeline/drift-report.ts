@@ -3,7 +3,9 @@
  *
  *   npm run -s drift-report -- <plans-dir> [--run-url url] [--json]
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { LedgerEntry } from "./lib/ledger";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { missingPlan, readPlans, type StackPlan } from "./lib/plan";
 import { readSynth } from "./lib/synth";
@@ -12,7 +14,7 @@ import { renderComment } from "./plan-comment";
 /** The workflow finds the open drift issue by its label and this marker. */
 export const DRIFT_MARKER = "<!-- openclaw-drift -->";
 
-export const HELP = `Usage: npm run -s drift-report -- <plans-dir> [--synth <dir>] [--run-url <url>] [--artifact <name>] [--json] [--out <file>]
+export const HELP = `Usage: npm run -s drift-report -- <plans-dir> [--synth <dir>] [--ledger-json <dir>] [--run-url <url>] [--artifact <name>] [--json] [--out <file>]
 
 Reads the per-stack results of \`plan-stacks --detailed-exitcode\` over every stack and
 prints the Markdown body of the drift issue: drifted and failed stacks with collapsed,
@@ -23,10 +25,24 @@ which the workflow uses to open, update or close the one drift issue.
 With --synth <dir>, every stack of that synth output without a result in <plans-dir>
 counts as failed, so a plan shard that died can never make the report look clean.
 
+With --ledger-json <dir> (files of \`npm run fleet -- status --json\`, the deploy ledger) and
+--synth, each drifted stack is told apart: "undeployed" when main's configuration is not the
+one last deployed (a merged change the deploy has not applied: deploy it), "outside" when it
+is (something changed outside Terraform). The JSON gains "stacks" (status per stack),
+"undeployed" and "outside".
+
 Exit codes: 0 ok (drift is reported, not an error), 1 bad input, 2 unexpected failure.`;
+
+export type DriftStatus = "clean" | "drifted" | "undeployed" | "outside" | "failed";
 
 export interface DriftReport {
   readonly drifted: string[];
+  /** Drifted because main's configuration was merged but not deployed (ledger fingerprint differs). */
+  readonly undeployed: string[];
+  /** Drifted although main's configuration is the deployed one: changed outside Terraform. */
+  readonly outside: string[];
+  /** Every stack's status in this run. */
+  readonly stacks: Record<string, DriftStatus>;
   readonly failed: string[];
   readonly clean: number;
   readonly total: number;
@@ -40,7 +56,24 @@ export function isDrifted(p: StackPlan): boolean {
   return p.resultChanges === true || p.add + p.change + p.destroy + p.replace + p.outputsChanged > 0;
 }
 
-export function driftReport(plans: readonly StackPlan[], opts: { runUrl?: string; artifact?: string } = {}): DriftReport {
+export interface DriftOptions {
+  runUrl?: string;
+  artifact?: string;
+  /** Main's configuration fingerprint per stack (--synth). */
+  fingerprints?: ReadonlyMap<string, string>;
+  /** The deploy ledger's entries by stack (--ledger-json). */
+  ledger?: ReadonlyMap<string, LedgerEntry>;
+}
+
+/** Why a drifted stack drifted, when the ledger can tell. */
+function driftKind(stack: string, opts: DriftOptions): "undeployed" | "outside" | "drifted" {
+  const entry = opts.ledger?.get(stack);
+  const current = opts.fingerprints?.get(stack);
+  if (!entry?.fingerprint || !current) return "drifted";
+  return entry.fingerprint === current && entry.status === "deployed" ? "outside" : "undeployed";
+}
+
+export function driftReport(plans: readonly StackPlan[], opts: DriftOptions = {}): DriftReport {
   const drifted = plans.filter(isDrifted);
   const failed = plans.filter((p) => p.status !== "ok");
   const clean = plans.length - drifted.length - failed.length;
@@ -58,7 +91,12 @@ export function driftReport(plans: readonly StackPlan[], opts: { runUrl?: string
       "fix the resource or re-run the deploy, then run this workflow again (workflow_dispatch) to close the issue.",
     ],
   });
-  return { drifted: drifted.map((p) => p.stack), failed: failed.map((p) => p.stack), clean, total: plans.length, title, body };
+  const stacks: Record<string, DriftStatus> = {};
+  for (const p of plans) stacks[p.stack] = p.status !== "ok" ? "failed" : isDrifted(p) ? driftKind(p.stack, opts) : "clean";
+  const undeployed = drifted.map((p) => p.stack).filter((s) => stacks[s] === "undeployed");
+  const outside = drifted.map((p) => p.stack).filter((s) => stacks[s] === "outside");
+  const kinds = undeployed.length || outside.length ? `\n\n**Merged but not deployed** (deploy them): ${undeployed.map((s) => `\`${s}\``).join(", ") || "none"}.\n**Changed outside Terraform:** ${outside.map((s) => `\`${s}\``).join(", ") || "none"}.\n` : "";
+  return { drifted: drifted.map((p) => p.stack), undeployed, outside, stacks, failed: failed.map((p) => p.stack), clean, total: plans.length, title, body: body + kinds };
 }
 
 export function main(argv: string[]): number {
@@ -70,6 +108,7 @@ export function main(argv: string[]): number {
       artifact: { type: "string" },
       json: { type: "boolean" },
       out: { type: "string" },
+      "ledger-json": { type: "string" },
     },
     true,
   );
@@ -79,12 +118,34 @@ export function main(argv: string[]): number {
     const have = new Set(plans.map((p) => p.stack));
     for (const stack of readSynth(values.synth).stacks.keys()) if (!have.has(stack)) plans.push(missingPlan(stack));
   }
-  const report = driftReport(plans, { runUrl: values["run-url"], artifact: values.artifact });
+  const synth = values.synth ? readSynth(values.synth) : undefined;
+  const report = driftReport(plans, {
+    runUrl: values["run-url"],
+    artifact: values.artifact,
+    fingerprints: synth ? new Map([...synth.stacks].map(([n, i]) => [n, i.fingerprint])) : undefined,
+    ledger: values["ledger-json"] ? readLedgerJson(values["ledger-json"]) : undefined,
+  });
   const text = values.json ? `${JSON.stringify(report)}\n` : report.body;
   if (values.out) writeFileSync(values.out, text);
   else process.stdout.write(text);
   log(`drift-report: ${report.title}`);
   return 0;
+}
+
+/** Every entry of the `fleet status --json` files in `dir` (missing dir: none; the ledger is optional). */
+function readLedgerJson(dir: string): Map<string, LedgerEntry> {
+  const out = new Map<string, LedgerEntry>();
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".json"))) {
+    let entries: LedgerEntry[];
+    try {
+      entries = JSON.parse(readFileSync(join(dir, f), "utf8")) as LedgerEntry[];
+    } catch (err) {
+      throw new UsageError(`${join(dir, f)}: not the JSON of npm run fleet -- status --json (${(err as Error).message})`);
+    }
+    for (const e of Array.isArray(entries) ? entries : []) out.set(e.stack, e);
+  }
+  return out;
 }
 
 if (require.main === module) run("drift-report", HELP, main);

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { checkStackNames, log, parse, run, ToolFailure, UsageError } from "./lib/cli";
 import { readAffected } from "./lib/affected-file";
-import { exec as realExec, type Exec } from "./lib/exec";
+import { exec as realExec, mapLimit, type Exec } from "./lib/exec";
 import { fleetReport, gateMarkdown, gatePhase, reportMarkdown } from "./lib/fleet-gate";
 import { planFleet } from "./lib/fleet-plan";
 import { LEDGER_STATUSES, openLedger, type Ledger, type LedgerEntry } from "./lib/ledger";
@@ -49,8 +49,10 @@ Commands:
 
 Options (status):
   --ledger <dir|s3://bucket/prefix>   where deploy-stacks --ledger wrote it
+  --cdktf-json <file>                 instead of --ledger: the --environment's state bucket
   --environment <env>                 one environment only
   --status <status>                   only stacks in this status (${LEDGER_STATUSES.join(", ")})
+  --stacks "<a b>"                    only these stacks (with --environment)
   --json                              the entries as JSON instead of a table
   --help                              show this help
 
@@ -71,11 +73,21 @@ export function statusTable(entries: readonly LedgerEntry[]): string {
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ledger: { type: "string" }, environment: { type: "string" }, status: { type: "string" }, json: { type: "boolean" } });
-  if (!values.ledger) throw new UsageError("--ledger is required");
+  const { values } = parse(argv, { ledger: { type: "string" }, "cdktf-json": { type: "string" }, environment: { type: "string" }, status: { type: "string" }, stacks: { type: "string" }, json: { type: "boolean" } });
+  if (!values.ledger && values["cdktf-json"] && values.environment) {
+    // the environment's own ledger: s3://<state bucket>/deploy-ledger
+    const bucket = environmentsOf(values["cdktf-json"]).stateBuckets.get(values.environment);
+    if (!bucket) throw new UsageError(`environment ${values.environment} is not in ${values["cdktf-json"]}`);
+    values.ledger = `s3://${bucket}/deploy-ledger`;
+  }
+  if (!values.ledger) throw new UsageError("--ledger is required (or --cdktf-json with --environment)");
   if (values.status && !(LEDGER_STATUSES as readonly string[]).includes(values.status)) throw new UsageError(`--status must be one of ${LEDGER_STATUSES.join(", ")}, got ${values.status}`);
   const ledger = openLedger(values.ledger);
-  const entries = (await ledger.list(values.environment)).filter((e) => !values.status || e.status === values.status);
+  // --stacks: only those entries (one read each), e.g. a drift shard's stacks
+  const wanted = values.stacks ? values.stacks.split(/[\s,]+/).filter(Boolean) : undefined;
+  if (wanted && !values.environment) throw new UsageError("--stacks needs --environment");
+  const all = wanted ? (await mapLimit(wanted, 16, (s) => ledger.get(values.environment as string, s))).filter((e): e is LedgerEntry => e !== undefined) : await ledger.list(values.environment);
+  const entries = all.filter((e) => !values.status || e.status === values.status);
   process.stdout.write(values.json ? `${JSON.stringify(entries, null, 2)}\n` : `${statusTable(entries)}\n`);
   if (entries.length === 0) log(`fleet status: no entries in ${ledger.location}${values.environment ? ` for ${values.environment}` : ""}`);
   return 0;

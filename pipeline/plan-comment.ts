@@ -8,7 +8,9 @@ import { log, parse, run, splitList, checkStackNames, UsageError } from "./lib/c
 import { readAffected } from "./lib/affected-file";
 import { missingPlan, readPlans, type StackPlan } from "./lib/plan";
 import { redactText } from "./lib/redact";
+import { htmlText, markdownCode } from "./lib/markdown";
 import { splitRemovedStacks, tenantStatusInDir } from "./lib/tenant-files";
+import { collapseGroups, groupMemberLines as groupMembers } from "./lib/plan-groups";
 
 /** The workflow finds and updates the comment carrying this marker instead of adding a new one. */
 export const MARKER = "<!-- openclaw-plan -->";
@@ -117,9 +119,9 @@ const ACTION_LABEL: Record<string, string> = {
  * a shortened version does not fit.
  */
 export function renderDetails(p: StackPlan, allowance: number): { text: string; shortened: boolean } | undefined {
-  const open = `<details><summary><b>${p.stack}</b>: ${counts(p)}</summary>\n\n`;
+  const open = `<details><summary><b>${htmlText(p.stack)}</b>: ${counts(p)}</summary>\n\n`;
   const close = `\n</details>\n`;
-  const resources = p.changes.map((c) => `- ${ACTION_LABEL[c.action] ?? c.action} \`${c.address}\``);
+  const resources = p.changes.map((c) => `- ${ACTION_LABEL[c.action] ?? c.action} ${markdownCode(c.address)}`);
   if (p.drifted > 0) resources.push(`- ${p.drifted} resource(s) changed outside Terraform since the last apply`);
   const body = p.text.trimEnd();
   const fence = fenceFor(body);
@@ -159,7 +161,7 @@ function table(rows: readonly StackPlan[]): string {
   const lines = ["| Stack | Add | Change | Destroy | Replace | Status |", "|---|--:|--:|--:|--:|---|"];
   for (const p of rows) {
     const n = (v: number) => (p.status === "ok" ? String(v) : "–");
-    lines.push(`| \`${p.stack}\` | ${n(p.add)} | ${n(p.change)} | ${n(p.destroy)} | ${n(p.replace)} | ${status(p)} |`);
+    lines.push(`| ${markdownCode(p.stack)} | ${n(p.add)} | ${n(p.change)} | ${n(p.destroy)} | ${n(p.replace)} | ${status(p)} |`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -170,7 +172,7 @@ function summary(sorted: readonly StackPlan[], budget: number): string {
   if (full.length <= budget) return full;
   const noChange = sorted.filter((p) => p.status === "ok" && !hasChanges(p));
   const rest = sorted.filter((p) => !(p.status === "ok" && !hasChanges(p)));
-  const listed = `${table(rest)}\n**No changes (${noChange.length}):** ${noChange.map((p) => `\`${p.stack}\``).join(", ")}\n`;
+  const listed = `${table(rest)}\n**No changes (${noChange.length}):** ${noChange.map((p) => markdownCode(p.stack)).join(", ")}\n`;
   if (listed.length <= budget || noChange.length === 0) return listed;
   return `${table(rest)}\n**No changes:** ${noChange.length} more stacks (listed in the artifact).\n`;
 }
@@ -201,7 +203,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   if (risky.length) {
     // Called out before anything else: these lose data or cause downtime.
     const items = risky.flatMap((p) =>
-      p.changes.filter((c) => c.action === "delete" || c.action === "replace").map((c) => `> - \`${p.stack}\`: ${ACTION_LABEL[c.action]} \`${c.address}\``),
+      p.changes.filter((c) => c.action === "delete" || c.action === "replace").map((c) => `> - ${markdownCode(p.stack)}: ${ACTION_LABEL[c.action]} ${markdownCode(c.address)}`),
     );
     const shown = items.slice(0, 40);
     head.push("> [!CAUTION]", "> **Destroys and replacements.** Check each one before merging:");
@@ -220,7 +222,8 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
     );
   }
   if (offboarded.length) {
-    head.push(`**Offboarded (tombstone):** ${capped(offboarded)}: destroyed by the offboarding job; nothing to plan or deploy.`, "");
+    // The pull request's claim: the deploy believes it only after reading the offboarding record (#24 item 3).
+    head.push(`**Offboarded (tombstone):** ${capped(offboarded)}: destroyed by the offboarding job; nothing to plan or deploy. The deploy checks the offboarding record and the emptied state first.`, "");
   }
   if (refused.length) {
     head.push(
@@ -240,14 +243,17 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   const footerReserve = footerBase.length + 300;
 
   const headText = `${head.join("\n")}\n`;
-  const summaryText = sorted.length ? summary(sorted, maxChars - headText.length - footerReserve) : "";
+  // stacks with the same changes (a shared-module change across the fleet) are shown once
+  const shownPlans = collapseGroups(sorted);
+  const tableText = sorted.length ? summary(shownPlans, maxChars - headText.length - footerReserve) : "";
+  const summaryText = tableText + groupMembers(sorted, maxChars - headText.length - tableText.length - footerReserve);
 
   // Details get what is left, shared fairly: each stack may use the remaining budget
   // divided by the stacks still waiting, so one huge plan cannot starve the others. When
   // that share is too small to be useful, stacks in priority order (failed, destroying,
   // changing) get a useful excerpt each until the budget runs out.
   let remaining = maxChars - headText.length - summaryText.length - footerReserve - 2;
-  const candidates = sorted.filter((p) => p.status !== "ok" || hasChanges(p) || p.drifted > 0);
+  const candidates = shownPlans.filter((p) => p.status !== "ok" || hasChanges(p) || p.drifted > 0);
   const details: string[] = [];
   let shortened = 0;
   let omitted = 0;
@@ -281,7 +287,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
 
 /** Names as `a`, `b`, ... with at most `max` shown. */
 function capped(names: readonly string[], max = 30): string {
-  const shown = names.slice(0, max).map((s) => `\`${s}\``).join(", ");
+  const shown = names.slice(0, max).map(markdownCode).join(", ");
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 

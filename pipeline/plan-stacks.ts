@@ -12,6 +12,7 @@ import { ConfigError, loadEnvironments } from "../config/loader";
 import { checkStackNames, log, parse, run, splitList, UsageError } from "./lib/cli";
 import { exec as realExec, mapLimit, type Exec, type ExecResult } from "./lib/exec";
 import { redactPlanJson, redactText, sensitiveValues } from "./lib/redact";
+import { credentialsFromEnvironment, encodedForms, serveCredentials, terraformEnvironment } from "./lib/terraform-env";
 import { summarisePlan } from "./lib/plan";
 import { stackPolicyViolations } from "./lib/stack-policy";
 import { readSynth } from "./lib/synth";
@@ -115,12 +116,19 @@ function cleanWorkingDirectory(stack: string, config: unknown): string {
   return dir;
 }
 
-export async function planStack(stack: string, opts: PlanOptions): Promise<StackResult> {
+/** What terraform runs with (pipeline/lib/terraform-env.ts), and what must never be printed. */
+interface TerraformJob {
+  readonly env: Record<string, string>;
+  /** Credential values and every encoded form of them, scrubbed from all output. */
+  readonly secrets: readonly string[];
+}
+
+export async function planStack(stack: string, opts: PlanOptions, job: TerraformJob = { env: terraformEnvironment(opts.env ?? process.env), secrets: [] }): Promise<StackResult> {
   const started = Date.now();
   const dir = join(opts.outDir, stack);
   mkdirSync(dir, { recursive: true });
   const planFile = resolve(dir, "tfplan");
-  const env = { ...(opts.env ?? process.env), TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  const env = { ...job.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   const outputs: Record<string, ExecResult> = {};
   let changes = false;
   let cwd: string | undefined;
@@ -150,7 +158,7 @@ export async function planStack(stack: string, opts: PlanOptions): Promise<Stack
     const ok = r.code === 0 || (step === "plan" && opts.detailedExitcode && r.code === 2);
     if (step === "plan" && opts.detailedExitcode && r.code === 2) changes = true;
     if (!ok) {
-      writeFileSync(join(dir, "error.txt"), redactText(`terraform ${step} failed (exit ${r.code})\n\n${tail(`${r.stderr}\n${r.stdout}`)}\n`));
+      writeFileSync(join(dir, "error.txt"), redactText(`terraform ${step} failed (exit ${r.code})\n\n${tail(`${r.stderr}\n${r.stdout}`)}\n`, job.secrets));
       return finish("failed");
     }
   }
@@ -162,8 +170,8 @@ export async function planStack(stack: string, opts: PlanOptions): Promise<Stack
     return finish("failed");
   }
   const plan = raw as Parameters<typeof redactPlanJson>[0];
-  writeFileSync(join(dir, "plan.json"), `${JSON.stringify(redactPlanJson(plan))}\n`);
-  writeFileSync(join(dir, "plan.txt"), redactText(outputs.show.stdout, sensitiveValues(plan)));
+  writeFileSync(join(dir, "plan.json"), `${JSON.stringify(redactPlanJson(plan, job.secrets))}\n`);
+  writeFileSync(join(dir, "plan.txt"), redactText(outputs.show.stdout, [...sensitiveValues(plan), ...job.secrets]));
   if (!opts.detailedExitcode) {
     const s = summarisePlan(stack, plan, "");
     changes = s.add + s.change + s.destroy + s.replace + s.outputsChanged > 0;
@@ -177,17 +185,30 @@ export async function planStacks(opts: PlanOptions): Promise<StackResult[]> {
   if (missing.length) throw new UsageError(`not in ${opts.synthDir}: ${missing.join(", ")}`);
   const total = opts.stacks.length;
   let done = 0;
+  const parent = opts.env ?? process.env;
+  const credentials = credentialsFromEnvironment(parent);
+  const endpoint = credentials ? await serveCredentials(credentials) : undefined;
+  const job: TerraformJob = {
+    env: terraformEnvironment(parent, endpoint?.env),
+    secrets: [credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken, endpoint?.env.AWS_CONTAINER_AUTHORIZATION_TOKEN, parent.ACTIONS_ID_TOKEN_REQUEST_TOKEN, parent.ACTIONS_RUNTIME_TOKEN, parent.GITHUB_TOKEN]
+      .filter((v): v is string => typeof v === "string" && v.length >= 8)
+      .flatMap(encodedForms),
+  };
   const one = async (stack: string): Promise<StackResult> => {
-    const r = await planStack(stack, opts);
+    const r = await planStack(stack, opts, job);
     done += 1;
     const what = r.status === "refused" ? "REFUSED by the stack policy (see error.txt)" : r.status === "failed" ? "FAILED (see error.txt)" : r.changes ? "changes" : "no changes";
     log(`[${done}/${total}] ${stack}: ${what} (${r.seconds} s)`);
     return r;
   };
-  if (total === 0) return [];
-  const first = await one(opts.stacks[0]);
-  const rest = await mapLimit(opts.stacks.slice(1), opts.parallelism, one);
-  return [first, ...rest];
+  try {
+    if (total === 0) return [];
+    const first = await one(opts.stacks[0]);
+    const rest = await mapLimit(opts.stacks.slice(1), opts.parallelism, one);
+    return [first, ...rest];
+  } finally {
+    await endpoint?.close();
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

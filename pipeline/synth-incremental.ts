@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/loader";
 import { checkFleet } from "../capacity/fleet-checks";
 import { incrementalSynth } from "../synth/incremental-synth";
-import { discardStaging, promoteStaging, stagingDirectoryFor } from "../synth/synth-output";
+import { discardStaging, prepareStaging, promoteStaging } from "../synth/synth-output";
 import { disableTokenStackTraces } from "../synth/synth-tuning";
 import { tenantIdOfStackName } from "../modules/naming";
 import { log, parse, run, UsageError } from "./lib/cli";
@@ -58,8 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const outdir = resolve(values.out ?? "cdktf.out");
-  const staging = stagingDirectoryFor(outdir);
-  discardStaging(staging);
+  const staging = prepareStaging(outdir);
   try {
     const result = await incrementalSynth({ config, cdktfJsonPath, tenantsDir, cacheDir: resolve(values.cache), outdir: staging, workers });
     const { capacity, costWarnings } = checkFleet(staging, config.environments);

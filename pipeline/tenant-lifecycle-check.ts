@@ -11,7 +11,8 @@ import { appendFileSync } from "node:fs";
 import { log, parse, run, ToolFailure, UsageError } from "./lib/cli";
 import { exec as realExec, type Exec } from "./lib/exec";
 import { readEnvironments, type LifecycleEnvironment } from "./lib/environments";
-import { ISO_DATE_TIME, isTenantPath, parseTenantFile, RECORD_POINTER, type TenantLifecycleFields } from "./lib/tenant-files";
+import { isTenantPath, parseTenantFile, type TenantLifecycleFields } from "./lib/tenant-files";
+import { parseRecordPointer, TombstoneSchema } from "../config/tenant-schema";
 import { INITIAL_STATUS, isTerminal, transitionRefusal } from "../config/tenant-lifecycle";
 
 export const HELP = `Usage: npm run -s lifecycle-check -- --base <rev> --head <rev> [options]
@@ -130,13 +131,14 @@ function tombstoneProblems(file: string, t: TenantLifecycleFields, opts: CheckOp
   }
   const problems: string[] = [];
   const at = Date.parse(t.offboardedAt);
-  if (!ISO_DATE_TIME.test(t.offboardedAt) || Number.isNaN(at)) problems.push(`${file}: offboardedAt: an ISO 8601 date-time like 2026-12-01T22:10:00Z (got ${t.offboardedAt})`);
+  // The loader's own rules for both fields (config/tenant-schema.ts), not copies of them.
+  if (!TombstoneSchema.shape.offboardedAt.safeParse(t.offboardedAt).success || Number.isNaN(at)) problems.push(`${file}: offboardedAt: an ISO 8601 date-time like 2026-12-01T22:10:00Z (got ${t.offboardedAt})`);
   else if (at > opts.now.getTime() + 5 * 60_000) problems.push(`${file}: offboardedAt: a time in the past (got ${t.offboardedAt})`);
-  const m = RECORD_POINTER.exec(t.offboardingRecord);
+  const pointer = parseRecordPointer(t.offboardingRecord);
   const stateBucket = opts.environments.get(t.environment)?.stateBucket;
-  if (!m) problems.push(`${file}: offboardingRecord: s3://<state bucket>/offboarding/${t.id}/<name>.json (got ${t.offboardingRecord}); ${how}`);
-  else if (m[3] !== t.id) problems.push(`${file}: offboardingRecord: a record of tenant ${t.id}, under offboarding/${t.id}/ (got ${t.offboardingRecord})`);
-  else if (stateBucket && m[1] !== stateBucket) problems.push(`${file}: offboardingRecord: in environment ${t.environment}'s state bucket ${stateBucket} (got ${m[1]})`);
+  if (!pointer) problems.push(`${file}: offboardingRecord: s3://<state bucket>/offboarding/${t.id}/<name>.json (got ${t.offboardingRecord}); ${how}`);
+  else if (pointer.tenantId !== t.id) problems.push(`${file}: offboardingRecord: a record of tenant ${t.id}, under offboarding/${t.id}/ (got ${t.offboardingRecord})`);
+  else if (stateBucket && pointer.bucket !== stateBucket) problems.push(`${file}: offboardingRecord: in environment ${t.environment}'s state bucket ${stateBucket} (got ${pointer.bucket})`);
   return problems;
 }
 

@@ -18,7 +18,7 @@ import { estimateCost, usd } from "../cost/estimate";
 import { CostInputError } from "../cost/prices";
 import { log, parse, run, UsageError } from "../pipeline/lib/cli";
 import { checkFleet } from "../capacity/fleet-checks";
-import { synthesizeFleet } from "../synth/fleet-synth";
+import { progressLines, synthesizeFleet } from "../synth/fleet-synth";
 import { eachSynthesizedStack } from "../synth/synth-output";
 import { disableTokenStackTraces } from "../synth/synth-tuning";
 
@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     const regions = new Set(config.tenants.map((t) => `${t.environment}/${t.region}`));
     step(1, "load", `${config.tenants.length} tenant(s) in ${regions.size} environment/region pair(s), ${config.tombstones.length} tombstone(s)`);
 
-    const manifest = await synthesizeFleet(config, outdir);
+    const manifest = await synthesizeFleet(config, outdir, { progress: progressLines(log) });
     step(2, "synth", `${Object.keys(manifest.stacks).length} stack(s)${values.keep ? ` in ${relative(process.cwd(), outdir) || outdir}` : ""}`);
 
     const { capacity, costWarnings } = checkFleet(outdir, config.environments);

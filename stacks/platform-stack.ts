@@ -13,6 +13,9 @@ import {
   agentRepositoryName,
   DATABASE_IDENTIFIER_SUFFIX,
   DB_PROVISIONER_FUNCTION_SUFFIX,
+  egressProxyName,
+  egressProxyNamespace,
+  egressTenantsParameterPath,
   NAME_PREFIX,
   offboardingArchiveBucketName,
   platformExecKeyAlias,
@@ -24,7 +27,9 @@ import {
   SERVICE_BOUNDARY_SUFFIX,
   TENANT_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
+  tenantEgressSecretArnPattern,
 } from "../modules/naming";
+import { EgressProxy } from "../modules/egress-proxy";
 import { Network } from "../modules/network";
 import { OffboardingArchive } from "../modules/offboarding-archive";
 import { PlatformContract } from "../modules/platform-contract";
@@ -55,6 +60,9 @@ export class PlatformStack extends SelfContainedStack {
     const { environmentName: env, region, environment, regionConfig } = props;
     const accountId = environment.accountId;
     const name = (suffix: string) => platformResourceName(env, region, suffix);
+    // Spelled out (not the repository's token) so the boundary and the proxy's grant read the same.
+    const proxyRepositoryArn = `arn:aws:ecr:${region}:${accountId}:repository/${agentRepositoryName()}`;
+    const egressTenants = { tenantsParameterPath: egressTenantsParameterPath(env, region), tenantSecretArnPattern: tenantEgressSecretArnPattern(env, region, accountId) };
 
     new StackSettings(
       this,
@@ -101,6 +109,7 @@ export class PlatformStack extends SelfContainedStack {
       platformKeyArn: key.keyArn,
       // Tenant buckets, and the offboarding archive that receives an offboarding tenant's export.
       exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region), `arn:aws:s3:::${offboardingArchiveBucketName(env, region, accountId)}`],
+      egressProxy: { repositoryArn: proxyRepositoryArn, ...egressTenants },
     });
 
     const network = new Network(this, "network", {
@@ -121,6 +130,8 @@ export class PlatformStack extends SelfContainedStack {
       subnetIds: network.privateSubnetIds,
       subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
+      s3ResourceAccountId: accountId,
+      principalAccountId: accountId,
     });
     const cluster = new Cluster(this, "cluster", {
       clusterName: name("agents"),
@@ -153,6 +164,31 @@ export class PlatformStack extends SelfContainedStack {
       databaseResourceId: database.resourceId,
     });
 
+    const proxyConfig = regionConfig.egressProxy;
+    const egress = new EgressProxy(this, "egress-proxy", {
+      name: egressProxyName(env, region),
+      region,
+      accountId,
+      vpcId: network.vpcId,
+      vpcCidr: network.vpcCidr,
+      subnetIds: network.privateSubnetIds,
+      clusterArn: cluster.clusterArn,
+      namespaceName: egressProxyNamespace(env, region),
+      image: `${registry.repositoryUrl}${proxyConfig.image.startsWith("sha256:") ? "@" : ":"}${proxyConfig.image}`,
+      repositoryArn: proxyRepositoryArn,
+      desiredCount: proxyConfig.tasks,
+      cpu: proxyConfig.cpu,
+      memoryMiB: proxyConfig.memory,
+      logGroupName: platformLogGroupName(env, region, "egress-proxy"),
+      // A year, like the platform's other logs: who was refused what is evidence (CKV_AWS_338).
+      logRetentionDays: 365,
+      kmsKeyArn: key.keyArn,
+      serviceRoleBoundaryArn: serviceBoundary.policyArn,
+      alarmTopicArn: alarms.topicArn,
+      refusedAlarmThreshold: proxyConfig.refusedAlarmThreshold,
+      ...egressTenants,
+    });
+
     const archive = new OffboardingArchive(this, "offboarding-archive", {
       bucketName: offboardingArchiveBucketName(env, region, accountId),
       accountId,
@@ -180,7 +216,7 @@ export class PlatformStack extends SelfContainedStack {
       reservedConcurrentExecutions: environment.provisionerReservedConcurrency,
       offboardingArchiveBucketArn: archive.bucketArn,
       migrateAfter: [...network.privateEgressRoutes, ...endpoints.endpoints],
-      networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules],
+      networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules, ...egress.networkRules],
     });
 
     if (props.ownsAccountResources && environment.activateCostAllocationTags) {
@@ -207,6 +243,8 @@ export class PlatformStack extends SelfContainedStack {
         permissionsBoundaryArn: boundary.policyArn,
         alarmTopicArn: alarms.topicArn,
         databaseProvisionerFunctionName: provisioner.functionName,
+        egressProxySecurityGroupId: egress.securityGroupId,
+        s3PrefixListId: endpoints.s3PrefixListId,
       },
     });
   }

@@ -20,10 +20,14 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
+  egressProxyName,
   offboardingArchiveBucketName,
   tenantAnomalyMonitorName,
   tenantBucketName,
   tenantBudgetName,
+  tenantEgressParameterName,
+  tenantEgressSecretArnPattern,
+  tenantEgressSecretName,
   tenantExecutionRoleName,
   tenantInferenceProfileName,
   tenantKeyAlias,
@@ -43,6 +47,9 @@ import { TenantLogging } from "../modules/tenant-logging";
 import { TENANT_RESOURCE_TAG } from "../modules/tenant-permissions-boundary";
 import { TenantSecrets } from "../modules/tenant-secrets";
 import { TenantSecurityGroup } from "../modules/tenant-security-group";
+import { egressAllowlist } from "../config/egress";
+import { EGRESS_PROXY_PORT } from "../modules/egress-proxy";
+import { egressProxyKeyStatement, noProxyList, TenantEgress } from "../modules/tenant-egress";
 import { budgetsTrustStatement, TenantSpendStop } from "../modules/tenant-spend-stop";
 import { TenantStorage } from "../modules/tenant-storage";
 import { environmentStackSettings } from "./environment-settings";
@@ -101,7 +108,11 @@ export class TenantStack extends SelfContainedStack {
       alias: tenantKeyAlias(env, tenant.id),
       description: `OpenClaw tenant ${tenant.id} (${env}): bucket, secrets, logs`,
       logGroupNamePattern: tenantLogGroupName(env, tenant.id),
-      additionalStatements: [keyUsersStatement(iam.allRoleArns)],
+      additionalStatements: [
+        keyUsersStatement(iam.allRoleArns),
+        // The platform's egress proxy writes this tenant's proxy credential (modules/tenant-egress.ts).
+        egressProxyKeyStatement(`arn:aws:iam::${accountId}:role/${egressProxyName(env, region)}-task`, tenantEgressSecretArnPattern(env, region, accountId, tenant.id), region),
+      ],
       ...(offboarding ? { preventDestroy: false, deletionWindowDays: teardown.kmsDeletionWindowDays } : {}),
     });
     const storage = new TenantStorage(this, "storage", {
@@ -154,12 +165,27 @@ export class TenantStack extends SelfContainedStack {
       name: tenantSecurityGroupName(tenant.id),
       tenantId: tenant.id,
       vpcId: platform.vpcId,
+      vpcEndpointsSecurityGroupId: platform.vpcEndpointsSecurityGroupId,
+      s3PrefixListId: platform.s3PrefixListId,
+      egressProxySecurityGroupId: platform.egressProxySecurityGroupId,
+      egressProxyPort: EGRESS_PROXY_PORT,
+    });
+    const egress = new TenantEgress(this, "egress", {
+      tenantId: tenant.id,
+      domains: egressAllowlist(tenant),
+      parameterName: tenantEgressParameterName(env, region, tenant.id),
+      secretName: tenantEgressSecretName(env, tenant.id),
+      kmsKeyArn: key.keyArn,
+      alarmName: agentAlarmName(tenant.id, "egress", "refused-spike"),
+      alarmTopicArn: platform.alarmTopicArn,
+      ...(offboarding ? { recoveryWindowDays: teardown.secretRecoveryWindowDays } : {}),
     });
 
     const executionGrant = iam.grantExecution([
       ...imagePullStatements(platform.repositoryArn),
       ...logging.writeStatements(),
       ...secrets.readStatements(),
+      ...egress.readStatements(),
       ...key.decryptStatements(),
     ]);
 
@@ -212,6 +238,9 @@ export class TenantStack extends SelfContainedStack {
         // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
         // paused; offboarding: being exported and destroyed).
         desiredCount: runsTasks(tenant.status) ? initialCopies(agentConfig) : 0,
+        // What activation would start, for the cost estimate's "when active"; kept through
+        // offboarding so its teardown form changes nothing but the teardown settings.
+        desiredCountWhenActive: runsTasks(tenant.status) ? undefined : initialCopies(agentConfig),
         // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
         // from state); running, the autoscaler owns the count.
         autoscaled: scaling !== undefined && runsTasks(tenant.status),
@@ -232,12 +261,16 @@ export class TenantStack extends SelfContainedStack {
           DB_NAME: platform.databaseName,
           DB_USER: databaseUser,
           DB_POOL_SIZE: String(agentConfig.dbConnections),
+          NO_PROXY: noProxyList(platform.databaseAddress),
           ...models.environmentVariables(),
         },
         startAfter: [database.provisioned, executionGrant, taskGrant, ...(spendStopGrant ? [spendStopGrant] : [])],
-        secrets: Object.fromEntries(
-          Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
-        ),
+        secrets: {
+          ...Object.fromEntries(
+            Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
+          ),
+          ...egress.proxyEnvironmentSecrets(),
+        },
       });
       if (scaling) {
         const running = runsTasks(tenant.status);

@@ -27,6 +27,27 @@ export interface FleetSynthOptions {
   readonly batchSize?: number;
   /** Only these stacks (incremental synth); the manifest then holds only them. @default every stack */
   readonly only?: ReadonlySet<string>;
+  /** Called after each batch of any process with the stacks done so far and the total. @default none */
+  readonly progress?: (done: number, total: number) => void;
+}
+
+/** Fleets from this many stacks print progress; smaller ones finish before a line would help. */
+export const PROGRESS_MIN_STACKS = 100;
+
+/**
+ * A progress callback that writes `synth: 300/1,000 stacks (30%)` at every tenth of the fleet.
+ * This process's batches count as they finish, the workers' as their messages arrive (while
+ * this process synthesizes its own share they queue, so their lines may come in bursts).
+ */
+export function progressLines(write: (line: string) => void): (done: number, total: number) => void {
+  let shown = 0;
+  return (done, total) => {
+    if (total < PROGRESS_MIN_STACKS) return;
+    const tenth = Math.floor((done * 10) / total);
+    if (tenth <= shown) return;
+    shown = tenth;
+    write(`synth: ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} stacks (${Math.round((done * 100) / total)}%)`);
+  };
 }
 
 /** Below this many stacks per worker, a process start-up (~1 s of module loading) costs more than it saves. */
@@ -59,9 +80,11 @@ export async function synthesizeFleet(config: ProjectConfig, outdir: string, opt
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { synthesizeShare } = require("./synth-share") as typeof import("./synth-share");
+  let done = 0;
+  const onBatch = (stacks: number) => options.progress?.((done += stacks), names.length);
   let parts: ShareManifest[];
   if (workers <= 1) {
-    parts = [synthesizeShare(config, names, outdir, batchSize)];
+    parts = [synthesizeShare(config, names, outdir, batchSize, onBatch)];
   } else {
     // The DB provisioner's Lambda bundle, built here once instead of by every worker with a
     // platform stack (each would keep an esbuild process of its own while building).
@@ -70,11 +93,11 @@ export async function synthesizeFleet(config: ProjectConfig, outdir: string, opt
     const [own, ...others] = splitShares(names, workers);
     // workers - 1 child processes, and this process synthesizes the first share meanwhile: one
     // process fewer (about 100 MB of modules and heap) for the same parallelism.
-    const children = others.map((share) => runWorker({ config, names: share, outdir, batchSize, provisionerBundle }));
+    const children = others.map((share) => runWorker({ config, names: share, outdir, batchSize, provisionerBundle }, onBatch));
     children.forEach((child) => child.done.catch(() => undefined)); // awaited below; never unhandled meanwhile
     // The requests must have left before this process blocks on its own share.
     await Promise.all(children.map((child) => child.sent));
-    const mine = synthesizeShare(config, own, outdir, batchSize);
+    const mine = synthesizeShare(config, own, outdir, batchSize, onBatch);
     parts = [mine, ...(await Promise.all(children.map((child) => child.done)))];
   }
   const merged: ShareManifest = { version: parts.find((p) => p.version)?.version ?? "", stacks: Object.assign({}, ...parts.map((p) => p.stacks)) };
@@ -114,7 +137,7 @@ function stableStringify(value: unknown): string {
 }
 
 /** Starts a worker on `request`: `sent` once the request is handed over, `done` with its manifest entries. */
-function runWorker(request: WorkerRequest): { sent: Promise<void>; done: Promise<ShareManifest> } {
+function runWorker(request: WorkerRequest, onBatch: (stacks: number) => void): { sent: Promise<void>; done: Promise<ShareManifest> } {
   const script = join(__dirname, `synth-worker${__filename.endsWith(".ts") ? ".ts" : ".js"}`);
   // TypeScript sources run through the project's cached-transpile hook (no tsx, no esbuild
   // service process per worker); compiled JavaScript runs as is.
@@ -123,7 +146,10 @@ function runWorker(request: WorkerRequest): { sent: Promise<void>; done: Promise
   const sent = new Promise<void>((resolve, reject) => child.send(request, (err) => (err ? reject(err) : resolve())));
   const done = new Promise<ShareManifest>((resolve, reject) => {
     let reply: { ok: true; manifest: ShareManifest } | { ok: false; error: string } | undefined;
-    child.on("message", (message: typeof reply) => (reply = message));
+    child.on("message", (message: typeof reply | { progress: number }) => {
+      if (message && "progress" in message) onBatch(message.progress);
+      else reply = message;
+    });
     child.on("error", reject);
     child.on("exit", (code) => {
       if (reply?.ok) resolve(reply.manifest);

@@ -1,6 +1,6 @@
 /**
  * What the tools that read a synth output share (`npm run capacity`, `npm run cost`): their
- * arguments (`--json`, `--dir`, or `--base`/`--head` with a comparison flag), synthesizing the
+ * arguments (`--json`, `--synth-dir`, or `--base`/`--head` with a comparison flag), synthesizing the
  * repository's tenants into a temporary directory, and exit codes (0 ok, 1 bad input, 2
  * unexpected failure) with one-line messages instead of stack traces.
  */
@@ -31,10 +31,11 @@ export function parseSynthToolArgs(argv: readonly string[], usage: string, compa
     const arg = argv[i];
     if (arg === "--json") args.json = true;
     else if (arg === compareFlag) args.compare = true;
-    else if (arg === "--dir" || arg === "--base" || arg === "--head") {
+    else if (arg === "--synth-dir" || arg === "--dir" || arg === "--base" || arg === "--head") {
+      // --synth-dir, as audit:tenant and scan call it; --dir is its older name, still accepted.
       const value = argv[++i];
       if (!value) throw new UsageError(`${arg} needs a directory`);
-      args[arg.slice(2) as "dir" | "base" | "head"] = value;
+      args[arg === "--synth-dir" || arg === "--dir" ? "dir" : (arg.slice(2) as "base" | "head")] = value;
     } else if (arg === "--help" || arg === "-h") {
       process.stdout.write(`${usage}\n`);
       process.exit(0);

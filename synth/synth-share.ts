@@ -16,7 +16,7 @@ export interface ShareManifest {
  * batch instead of growing with the fleet. Writes no manifest.json: the caller merges the
  * returned entries (writeManifest).
  */
-export function synthesizeShare(config: ProjectConfig, names: readonly string[], outdir: string, batchSize = 50): ShareManifest {
+export function synthesizeShare(config: ProjectConfig, names: readonly string[], outdir: string, batchSize = 50, onBatch?: (stacks: number) => void): ShareManifest {
   const entries: Record<string, unknown> = {};
   let version = "";
   for (let start = 0; start < names.length; start += batchSize) {
@@ -35,6 +35,7 @@ export function synthesizeShare(config: ProjectConfig, names: readonly string[],
     for (const stack of stacks) entries[stack.node.id] = app.manifest.stacks[stack.node.id];
     resetTokenMap();
     collectIfHeapAbove(GC_THRESHOLD_BYTES);
+    onBatch?.(stacks.length);
   }
   return { version, stacks: entries };
 }

@@ -21,7 +21,8 @@ disableTokenStackTraces();
 process.once("message", (request: WorkerRequest) => {
   try {
     if (request.provisionerBundle) useProvisionerBundle(request.provisionerBundle);
-    const manifest = synthesizeShare(request.config, request.names, request.outdir, request.batchSize);
+    // Each finished batch is reported, so the parent can show the fleet's progress.
+    const manifest = synthesizeShare(request.config, request.names, request.outdir, request.batchSize, (stacks) => process.send!({ progress: stacks }));
     process.send!({ ok: true, manifest }, () => process.exit(0));
   } catch (err) {
     process.send!({ ok: false, error: (err as Error).stack ?? String(err) }, () => process.exit(1));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/loader";
 import { synthesizeApp } from "../stacks/build-app";
-import { defaultWorkers, splitShares, synthesizeFleet } from "../synth/fleet-synth";
+import { defaultWorkers, progressLines, splitShares, synthesizeFleet } from "../synth/fleet-synth";
 import { REPO_ROOT, treeOf } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
 import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
@@ -34,11 +34,28 @@ describe("fleet synth", () => {
     expect(treeOf(out)).toEqual(expected);
   });
 
-  it("writes byte-identical output to one app.synth() from two worker processes", async () => {
+  it("writes byte-identical output to one app.synth() from two worker processes, reporting each batch of both (#27)", async () => {
     const out = temp();
-    await synthesizeFleet(config, out, { workers: 2, batchSize: 3 });
+    const progress: Array<[number, number]> = [];
+    await synthesizeFleet(config, out, { workers: 2, batchSize: 3, progress: (done, total) => progress.push([done, total]) });
     expect(treeOf(out)).toEqual(expected);
+    const total = readdirSync(join(out, "stacks")).length;
+    // 17 stacks in two shares of 9 and 8, batches of 3: 3 + 3 batches, counted up to the total.
+    expect(progress).toHaveLength(6);
+    expect(progress.at(-1)).toEqual([total, total]);
+    expect(progress.map(([done]) => done)).toEqual([...progress.map(([done]) => done)].sort((a, b) => a - b));
   }, 60_000);
+
+  it("prints a progress line at each tenth of a fleet of 100 stacks or more, none for a small one", () => {
+    const lines: string[] = [];
+    const report = progressLines((line) => lines.push(line));
+    for (let done = 50; done <= 1000; done += 50) report(done, 1000);
+    expect(lines).toEqual(Array.from({ length: 10 }, (_, i) => `synth: ${((i + 1) * 100).toLocaleString("en-US")}/1,000 stacks (${(i + 1) * 10}%)`));
+    const small: string[] = [];
+    const quiet = progressLines((line) => small.push(line));
+    for (let done = 1; done <= 99; done++) quiet(done, 99);
+    expect(small).toEqual([]);
+  });
 
   it("synthesizes only the stacks asked for, with a manifest of just those", async () => {
     const out = temp();

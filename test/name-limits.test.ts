@@ -2,6 +2,7 @@
  * Every name the stacks give AWS, checked against AWS's limit for that resource type, on a
  * synth whose tenant uses the longest id and agent name the schema accepts.
  */
+import { KNOWN_INTEGRATIONS } from "../config/egress";
 import { MAX_AGENT_NAME_LENGTH, MAX_TENANT_ID_LENGTH } from "../config/tenant-schema";
 import { allResources, synthesize } from "./support/synth";
 import { writeTenants } from "./support/tenant-fixtures";
@@ -9,9 +10,11 @@ import { FIXTURE_CDKTF_JSON } from "./support/fixtures";
 
 const LONGEST_ID = `t${"x".repeat(MAX_TENANT_ID_LENGTH - 1)}`;
 const LONGEST_AGENT = `a${"x".repeat(MAX_AGENT_NAME_LENGTH - 1)}`;
+// Integrations are the keys of the egress domain table: the longest of them names the longest secret.
+const LONGEST_INTEGRATION = [...KNOWN_INTEGRATIONS].sort((a, b) => b.length - a.length)[0];
 const output = synthesize(
   writeTenants([
-    { id: LONGEST_ID, region: "us-west-2", agents: { [LONGEST_AGENT]: "{ cpu: 256, memory: 512 }" }, integrations: ["x".repeat(32)] },
+    { id: LONGEST_ID, region: "us-west-2", agents: { [LONGEST_AGENT]: "{ cpu: 256, memory: 512 }" }, integrations: [LONGEST_INTEGRATION] },
   ]),
   FIXTURE_CDKTF_JSON,
 );

@@ -153,7 +153,7 @@ describe("tenant task definitions", () => {
       (container.environment ?? []).some((e: { name: string; value: string }) => /SECRET|PASSWORD|TOKEN|CREDENTIAL|KEY/i.test(e.name)),
     );
     const badRefs = containers.filter(({ container }) =>
-      (container.secrets ?? []).some((s: { valueFrom: string }) => !/^\$\{aws_secretsmanager_secret\.[^.]+\.arn\}$/.test(s.valueFrom)),
+      (container.secrets ?? []).some((s: { valueFrom: string }) => !/^\$\{aws_secretsmanager_secret\.[^.]+\.arn\}(:[A-Za-z]+::)?$/.test(s.valueFrom)),
     );
     expect([...leaks, ...badRefs].map((c) => c.address)).toEqual([]);
   });
@@ -333,7 +333,8 @@ describe("tenant IAM", () => {
 describe("tenant secrets", () => {
   it("creates one secret per integration, encrypted with the tenant key, never with a value", () => {
     expect(allResources(output).filter((r) => r.type === "aws_secretsmanager_secret_version").map((r) => r.address)).toEqual([]);
-    const expected = output.config.tenants.reduce((n, t) => n + t.integrations.length, 0);
+    // One per integration, plus each tenant's egress proxy credential.
+    const expected = output.config.tenants.reduce((n, t) => n + t.integrations.length + 1, 0);
     const secrets = ofType("aws_secretsmanager_secret");
     expect(secrets).toHaveLength(expected);
     expect(secrets.filter((s) => !/^\$\{aws_kms_key\./.test(s.config.kms_key_id)).map((s) => s.address)).toEqual([]);
@@ -346,11 +347,12 @@ describe("tenant cost and alarms", () => {
     expect(budgets.map((b) => [tenantOf(b), b.config.cost_filter[0].values[0]])).toEqual(tenantIds.map((id) => [id, `user:TenantID$${id}`]));
   });
 
-  it("has CPU, memory and tasks-short alarms for every agent service and a database storage alarm per tenant, sent to the platform topic", () => {
+  it("has CPU, memory and tasks-short alarms for every agent service, a database storage and a refused-egress alarm per tenant, sent to the platform topic", () => {
     const alarms = ofType("aws_cloudwatch_metric_alarm");
     const tenantStacks = new Set(ofType("aws_ecs_service").map((s) => s.stack)).size;
     expect(tenantStacks).toBeGreaterThan(0);
-    expect(alarms).toHaveLength(3 * ofType("aws_ecs_service").length + tenantStacks);
+    // Per tenant also its database storage alarm and its refused-egress alarm.
+    expect(alarms).toHaveLength(3 * ofType("aws_ecs_service").length + 2 * tenantStacks);
     expect(alarms.filter((a) => a.config.alarm_actions[0] !== contractField(a.stack, "alarmTopicArn")).map((a) => a.address)).toEqual([]);
   });
 });

@@ -88,12 +88,15 @@ describe("offboarding", () => {
 
   it("runs no task, like suspended: a suspended tenant being offboarded never starts again", () => {
     expect(inStack(leaving, "aws_ecs_service").map((r) => r.config.desired_count)).toEqual([0, 0]);
-    // An active service also waits for steady state (bounded); one that runs no task does not.
+    // An active service also waits for steady state (bounded); one that runs no task does not,
+    // and carries the count activation would start as a tag (DesiredCountWhenActive, for cost).
     expect(changes(active).filter((c) => c.includes("aws_ecs_service"))).toEqual([
       "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.desired_count",
+      "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.tags",
       "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.timeouts",
       "tenant-umbrella: resource.aws_ecs_service.agent-butler_service.wait_for_steady_state",
       "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.desired_count",
+      "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.tags",
       "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.timeouts",
       "tenant-umbrella: resource.aws_ecs_service.agent-scout_service.wait_for_steady_state",
     ]);
@@ -108,6 +111,7 @@ describe("offboarding", () => {
         "tenant-umbrella: resource.aws_kms_key.tenant-key.deletion_window_in_days",
         "tenant-umbrella: resource.aws_secretsmanager_secret.secrets_gmail.recovery_window_in_days",
         "tenant-umbrella: resource.aws_secretsmanager_secret.secrets_slack.recovery_window_in_days",
+        "tenant-umbrella: resource.aws_secretsmanager_secret.egress_credential.recovery_window_in_days",
         "tenant-umbrella: resource.aws_cloudwatch_log_group.logging_log-group.skip_destroy",
         "tenant-umbrella: resource.aws_lambda_invocation.database_provisioner.input",
       ].sort(),
@@ -128,7 +132,7 @@ describe("offboarding", () => {
 
   it("takes the key deletion window, secret recovery window and log group choice from the environment", () => {
     expect(inStack(leaving, "aws_kms_key").map((r) => r.config.deletion_window_in_days)).toEqual([7]);
-    expect(inStack(leaving, "aws_secretsmanager_secret").map((r) => r.config.recovery_window_in_days)).toEqual([14, 14]);
+    expect(inStack(leaving, "aws_secretsmanager_secret").map((r) => r.config.recovery_window_in_days)).toEqual([14, 14, 14]); // the egress proxy credential, gmail, slack
     expect(inStack(leaving, "aws_cloudwatch_log_group").map((r) => r.config.skip_destroy)).toEqual([true]);
   });
 

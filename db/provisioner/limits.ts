@@ -45,29 +45,33 @@ export async function applySessionLimits(client: ClientBase, roleName: string, l
 export interface ReapedSession {
   readonly pid: number;
   readonly role: string;
-  readonly reason: "statement" | "idle in transaction" | "transaction";
+  readonly reason: "statement" | "idle in transaction" | "transaction" | "other database";
   readonly overMs: number;
 }
 
 /**
- * Terminates every session of a registered tenant role in this database that is over a
- * limit. Needs to read other roles' pg_stat_activity rows (pg_read_all_stats, which RDS
+ * Terminates every session of a registered tenant role that is over a limit, and any session
+ * of one in another database of the server, where a tenant has no business (db/provisioner/
+ * databases.ts takes CONNECT away; this ends what an operator's grant or an old session let in). Needs to read other roles' pg_stat_activity rows (pg_read_all_stats, which RDS
  * gives rds_superuser through pg_monitor) and pg_signal_backend.
  */
 export async function reapTenantSessions(client: ClientBase, limits: SessionLimits): Promise<ReapedSession[]> {
   const r = await client.query<ReapedSession & { ended: boolean }>(
     `WITH over AS (
        SELECT a.pid, a.usename::text AS role,
-              CASE WHEN now() - a.xact_start > $3 * interval '1 ms' THEN 'transaction'
+              CASE WHEN a.datname IS DISTINCT FROM current_database() THEN 'other database'
+                   WHEN now() - a.xact_start > $3 * interval '1 ms' THEN 'transaction'
                    WHEN a.state = 'active' THEN 'statement'
                    ELSE 'idle in transaction' END AS reason,
-              (extract(epoch FROM CASE WHEN now() - a.xact_start > $3 * interval '1 ms' THEN now() - a.xact_start - $3 * interval '1 ms'
+              (extract(epoch FROM CASE WHEN a.datname IS DISTINCT FROM current_database() THEN now() - a.backend_start
+                                       WHEN now() - a.xact_start > $3 * interval '1 ms' THEN now() - a.xact_start - $3 * interval '1 ms'
                                        WHEN a.state = 'active' THEN now() - a.query_start - $1 * interval '1 ms'
                                        ELSE now() - a.state_change - $2 * interval '1 ms' END) * 1000)::bigint AS over_ms
          FROM pg_stat_activity a
-        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+        WHERE a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
           AND EXISTS (SELECT 1 FROM openclaw.tenant_roles t WHERE t.role_name = a.usename)
-          AND (now() - a.xact_start > $3 * interval '1 ms'
+          AND (a.datname IS DISTINCT FROM current_database()
+               OR now() - a.xact_start > $3 * interval '1 ms'
                OR (a.state = 'active' AND now() - a.query_start > $1 * interval '1 ms')
                OR (a.state LIKE 'idle in transaction%' AND now() - a.state_change > $2 * interval '1 ms'))
      )

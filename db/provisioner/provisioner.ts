@@ -22,6 +22,7 @@ import {
 } from "../contract";
 import { DEFAULT_LAYOUT, DbLayout } from "../names";
 import { startBlockerGuard } from "./blockers";
+import { confineTenantsToThisDatabase, dropOwnedInOtherDatabases } from "./databases";
 import { exportTenant } from "./export";
 import { measureTenantStorage, storageMetricRecord } from "./storage";
 import { applySessionLimits, DEFAULT_SESSION_LIMITS, reapTenantSessions, SessionLimits } from "./limits";
@@ -122,10 +123,12 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
   const emitMetric = deps.emitMetric ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`));
   let migrations = deps.migrations;
 
-  async function connect(): Promise<Client> {
+  /** A master session to the platform's database, or to `database` (the offboarding drop's cleanup elsewhere). */
+  async function connect(database?: string): Promise<Client> {
     const credentials = await deps.getMasterCredentials();
     const client = new Client({
       ...deps.connection,
+      ...(database ? { database } : {}),
       user: credentials.username,
       password: credentials.password,
       application_name: "openclaw-db-provisioner",
@@ -160,6 +163,12 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
   }
 
+  /** Tenants may connect to the platform's database only: re-asserted on every run (databases.ts). */
+  async function confine(client: ClientBase): Promise<void> {
+    const { notAdministrable } = await confineTenantsToThisDatabase(client, layout);
+    if (notAdministrable.length) log({ message: "tenant roles may still connect to databases the master cannot administer", databases: notAdministrable });
+  }
+
   return async (event: unknown) => {
     const input = parseProvisionerEvent(event);
     if (input.environment !== deps.environment) {
@@ -171,7 +180,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     if ("operation" in input && input.operation === "measure") {
       const client = await connect();
       try {
-        const storage = await measureTenantStorage(client);
+        const storage = await measureTenantStorage(client, (database) => connect(database));
         const timestamp = now().getTime();
         for (const tenant of storage) emitMetric(storageMetricRecord(deps.environment, tenant, timestamp));
         return { status: "measured", tenants: storage.length } satisfies MeasureResult;
@@ -192,7 +201,11 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     if ("operation" in input) {
       const client = await connectGuarded();
       try {
-        const applied = await inTransaction(client, () => migrate(client, layout, pending));
+        const applied = await inTransaction(client, async () => {
+          const done = await migrate(client, layout, pending);
+          await confine(client);
+          return done;
+        });
         const result: MigrateResult = { status: "migrated", migrationsApplied: applied };
         log({ message: "migrations checked", ...result });
         return result;
@@ -290,6 +303,7 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
           const done = await migrate(client, layout, pending);
           await provisionTenant(client, names, layout, input.connectionLimit);
           await applySessionLimits(client, names.roleName, sessionLimits);
+          await confine(client);
           return done;
         });
         result = { ...base, status: "active", migrationsApplied: applied };
@@ -310,6 +324,10 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
             // The offboarding job's `export` operation already took (and the job verified) it:
             // drop on that export rather than taking a second one.
             const receipt = exported ?? (await storeExport(client, names, input.exportBucket, input.exportKmsKeyArn));
+            // DROP OWNED acts on one database: clear what names the role everywhere else first,
+            // as a member of the role (committed, so the other sessions see it).
+            await inTransaction(client, () => actAsTenant(client, names));
+            await dropOwnedInOtherDatabases(client, names.roleName, (database) => connect(database));
             await inTransaction(client, () => dropTenant(client, names));
             result = { ...base, status: "dropped", migrationsApplied: applied, ...receipt };
           }

@@ -32,11 +32,17 @@ export const CONTRACT_ENVIRONMENT: readonly ContractVariable[] = [
   exact("DB_USER"),
   exact("DB_POOL_SIZE"),
   { display: "BEDROCK_PROFILE_<MODEL>", pattern: /^BEDROCK_PROFILE_[A-Z0-9_]+$/, required: false },
+  // Egress (#31): what bypasses the proxy (AWS endpoints, the ECS/instance metadata, the database).
+  // Always set by the platform; for the agent's HTTP clients, so the runtime does not require it.
+  { display: "NO_PROXY", pattern: /^NO_PROXY$/, required: false },
 ];
 
-/** Secrets ECS injects from Secrets Manager at start: one per integration of the tenant. */
+/** Secrets ECS injects from Secrets Manager at start: one per integration of the tenant, and the egress proxy URL. */
 export const CONTRACT_SECRETS: readonly ContractVariable[] = [
   { display: "<INTEGRATION>_CREDENTIALS", pattern: /^[A-Z][A-Z0-9_]*_CREDENTIALS$/, required: false },
+  // Egress (#31): the proxy URL with the tenant's own proxy credential, from the tenant's secret.
+  { display: "HTTPS_PROXY", pattern: /^HTTPS_PROXY$/, required: false },
+  { display: "HTTP_PROXY", pattern: /^HTTP_PROXY$/, required: false },
 ];
 
 /** Where the image keeps its executables; the entrypoint and health check live here. */

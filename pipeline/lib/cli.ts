@@ -3,6 +3,7 @@
  * (0 ok, 1 bad input, 2 unexpected failure) and stderr progress lines.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { STACK_NAME_PATTERN } from "../../modules/naming";
 
 /** A mistake by the caller (arguments, input files): exit 1, message without stack trace. */
 export class UsageError extends Error {}
@@ -72,8 +73,8 @@ export function splitList(value: string | undefined): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Stack names end up in paths, job names and shell arguments: keep them boring. */
-export const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,127}$/;
+/** Stack names end up in paths, job names and shell arguments: keep them boring (modules/naming.ts). */
+export const STACK_NAME = STACK_NAME_PATTERN;
 
 export function checkStackNames(names: string[], what: string): void {
   const bad = names.filter((n) => !STACK_NAME.test(n));

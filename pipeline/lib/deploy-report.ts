@@ -63,7 +63,7 @@ export function rolloutMarkdown(r: ReportInput): string[] {
     md.push(
       "> [!WARNING]",
       `> Ring **${halted.name}** went over its failure budget (${halted.failed.length} failed, budget ${halted.failureBudget}): ${later.length ? `${later.map((p) => p.name).join(", ")} (${later.reduce((n, p) => n + p.stacks.length, 0)} stacks) did not start` : "it was the last ring"}.`,
-      "> To resume: fix the failing stacks (or put their tenants on `deployHold: true`), then re-run the failed jobs of this run. The ledger skips every stack already deployed at this commit; `--failure-budget` on a manual run overrides the rings' budgets once.",
+      "> To resume: fix the failing stacks (or put their tenants on `deployHold: true`), then run the deploy again at this commit (in GitHub Actions: **Re-run all jobs**, or dispatch `deploy`): with the ledger it applies only what is not yet deployed at this commit; `--failure-budget` overrides the rings' budgets once.",
       "",
     );
   }

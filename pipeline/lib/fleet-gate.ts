@@ -56,7 +56,7 @@ export function gateMarkdown(stage: 1 | 2, phase: PhaseName, verdicts: readonly 
     md.push(
       "",
       "> [!WARNING]",
-      "> Later rings do not start. To resume: fix the failing stacks (or set `deployHold: true` in their tenant files), then **Re-run failed jobs**: the ledger skips every stack already deployed at this commit. A manual run with `failure-budget` overrides the rings' budgets once.",
+      "> Later rings do not start. To resume: fix the failing stacks (or set `deployHold: true` in their tenant files), then **Re-run all jobs** of this run (or dispatch `deploy`): the ledger skips every stack already deployed at this commit, so only the failed and never-started stacks are applied (re-running only the failed jobs would re-judge the same results). A manual run with `failure-budget` overrides the rings' budgets once.",
     );
   }
   return [...md, ""].join("\n");

@@ -13,6 +13,7 @@ import { signatureLayers, signatureProblems } from "./cosign";
 import { describeImage, imageScan, signatureManifest } from "./ecr-images";
 import { blockingFindings } from "./image-push";
 import type { Synth } from "./synth";
+import { egressProxyName } from "../../modules/naming";
 
 export interface ImageUse {
   readonly region: string;
@@ -37,6 +38,10 @@ export function imagesInSynth(synth: Synth, environment: string, stacks?: Readon
     if (stack.environment !== environment || (stacks && !stacks.has(stack.name))) continue;
     const json = JSON.parse(readFileSync(join(synth.dir, stack.workingDirectory, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, { family?: string; container_definitions?: string }>> };
     for (const [address, td] of Object.entries(json.resource?.aws_ecs_task_definition ?? {})) {
+      // The egress proxy (#31) is the platform's own image (images/egress-proxy/, a tag in the same
+      // repository), not an agent image: image.yml neither builds nor signs it, so gating it here
+      // would refuse every deploy that touches a platform stack. Agents are what C-IMG covers.
+      if (td.family === egressProxyName(stack.environment, stack.region)) continue;
       for (const container of JSON.parse(td.container_definitions ?? "[]") as { image?: string }[]) {
         const where = `${stack.name}/${td.family ?? address}`;
         const m = DIGEST_SUFFIX.exec(container.image ?? "");

@@ -129,7 +129,8 @@ const PLACEHOLDER = /^\(?(sensitive( value)?|known after apply|redacted)\)?$/i;
 
 export function redactText(text: string, sensitive: readonly string[] = []): string {
   let out = text;
-  for (const value of sensitive) {
+  // longest first, so a value is never half-replaced by a shorter one inside it
+  for (const value of [...sensitive].sort((a, b) => b.length - a.length)) {
     if (value.length >= MIN_SCRUB_LENGTH) out = out.split(value).join(REDACTED);
   }
   for (const [pattern, replacement, check] of PATTERNS) {
@@ -149,7 +150,7 @@ export function redactText(text: string, sensitive: readonly string[] = []): str
  * output changes with sensitive values replaced; state, configuration and variables,
  * which carry secrets in clear text, are dropped.
  */
-export function redactPlanJson(plan: Json): Json {
+export function redactPlanJson(plan: Json, extraSecrets: readonly string[] = []): Json {
   const change = (c: Json | undefined): Json => {
     if (!c || typeof c !== "object" || Array.isArray(c)) return c ?? null;
     return {
@@ -176,5 +177,5 @@ export function redactPlanJson(plan: Json): Json {
     outputs && typeof outputs === "object" && !Array.isArray(outputs)
       ? Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, change(v)]))
       : {};
-  return JSON.parse(redactText(JSON.stringify(kept), sensitiveValues(plan))) as Json;
+  return JSON.parse(redactText(JSON.stringify(kept), [...sensitiveValues(plan), ...extraSecrets])) as Json;
 }

@@ -28,7 +28,8 @@ import { TENANT_ID_PATTERN } from "../../config/tenant-id";
 import { platformContractParameterName, platformStackName, platformStateKey, tenantIdOfStackName, tenantStackName, tenantStateKey } from "../../modules/naming";
 import { StackSettings } from "../../modules/stack-settings";
 import { environmentStackSettings } from "../../stacks/environment-settings";
-import { expressionUse } from "./terraform-expressions";
+import { AWS_PROVIDER_VERSION, TERRAFORM_REQUIRED_VERSION } from "../../config/toolchain-versions";
+import { parseTemplate } from "./terraform-expressions";
 
 type Json = Record<string, any>;
 
@@ -46,8 +47,22 @@ const ALLOWED_PROVIDER_SOURCES = new Set(["aws", "hashicorp/aws", "registry.terr
  * test/pipeline/stack-policy.test.ts pins this set to what the synthesized stacks use.
  */
 export const ALLOWED_PROVIDER_ARGUMENTS: ReadonlySet<string> = new Set(["region", "allowed_account_ids", "default_tags"]);
-/** Meta-arguments that run programs or open connections during apply. */
-const FORBIDDEN_RESOURCE_KEYS = ["provisioner", "connection"];
+/**
+ * Meta-arguments the stacks never write: `provisioner`/`connection` run programs or open
+ * connections during apply; `count`/`for_each` multiply a resource (a `count = 100000000`
+ * reached `init` before) and make free-text instance keys part of the addresses the plan
+ * comment shows; `provider` selects an alias, and aliases are refused with the provider block.
+ * `dynamic` blocks are refused at any depth (see `dynamicBlockPaths`).
+ */
+const FORBIDDEN_RESOURCE_KEYS = ["provisioner", "connection", "count", "for_each", "provider"];
+/** The lifecycle arguments a resource may carry (the stacks use the first three). */
+const ALLOWED_LIFECYCLE_KEYS = new Set(["prevent_destroy", "create_before_destroy", "postcondition", "precondition", "ignore_changes"]);
+/**
+ * Resources and data sources one stack may declare. The largest synthesized stack (a platform)
+ * has about 115; a tenant with the most agents and secrets the schema allows stays far below.
+ * test/pipeline/stack-policy.test.ts checks the real stacks use under half of it.
+ */
+export const MAX_RESOURCES_PER_STACK = 500;
 /**
  * Functions the stacks' expressions call (cdktf's Fn.join/element/split, matchkeys/tolist for
  * the subnets of zones an endpoint service offers, and jsonencode/jsondecode for policy
@@ -57,11 +72,12 @@ const FORBIDDEN_RESOURCE_KEYS = ["provisioner", "connection"];
  */
 export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set(["join", "element", "split", "jsonencode", "jsondecode", "matchkeys", "tolist"]);
 /**
- * Traversal roots: this stack's own resources (`aws_*`) and data sources (`data`), and the
- * iteration objects. `path.*` (runner paths), `terraform.*`, `var.*`, `local.*` and `module.*`
+ * Traversal roots: this stack's own resources (`aws_*`) and data sources (`data`), and `self` in
+ * the lifecycle conditions the stacks write. `each.*`/`count.*` go with `for_each`/`count`, which
+ * the stacks do not use and the policy refuses. `path.*` (runner paths), `terraform.*`, `var.*`, `local.*` and `module.*`
  * are not: the stacks declare none of them.
  */
-const ALLOWED_ROOT = /^(data|aws_[a-z0-9_]+|each|count|self)$/;
+const ALLOWED_ROOT = /^(data|aws_[a-z0-9_]+|self)$/;
 
 /**
  * Data sources a plan may read, by type: the platform's availability zones, the zones of its
@@ -198,7 +214,13 @@ export function stackPolicyViolations(name: string, stack: Json, environments: E
     const source = isObject(spec) ? spec.source : spec;
     if (providerName !== "aws" || !isObject(spec) || !ALLOWED_PROVIDER_SOURCES.has(String(source))) {
       problems.push(`provider "${providerName}" (source ${JSON.stringify(source)}) is not allowed: only hashicorp/aws`);
+    } else if (spec.version !== AWS_PROVIDER_VERSION || Object.keys(spec).some((k) => k !== "source" && k !== "version")) {
+      // init would download whatever version a range admits: the one config/toolchain-versions.ts names, exactly
+      problems.push(`terraform.required_providers.aws must be {source, version: "${AWS_PROVIDER_VERSION}"} (config/toolchain-versions.ts), got ${JSON.stringify(spec)}`);
     }
+  }
+  if (terraform.required_version !== TERRAFORM_REQUIRED_VERSION) {
+    problems.push(`terraform.required_version must be "${TERRAFORM_REQUIRED_VERSION}" (config/toolchain-versions.ts), got ${JSON.stringify(terraform.required_version)}`);
   }
 
   for (const providerName of Object.keys(isObject(stack.provider) ? stack.provider : {})) {
@@ -232,6 +254,7 @@ export function stackPolicyViolations(name: string, stack: Json, environments: E
     if (provider && provider.region !== ctx.region) problems.push(`provider aws: region must be ${ctx.region}, got ${JSON.stringify(provider.region)}`);
   }
 
+  let resourceCount = 0;
   for (const [kind, label] of [
     ["resource", "resource"],
     ["data", "data source"],
@@ -246,24 +269,51 @@ export function stackPolicyViolations(name: string, stack: Json, environments: E
       }
       for (const [resourceName, config] of Object.entries<Json>(isObject(byName) ? byName : {})) {
         if (!isObject(config)) continue;
-        for (const key of FORBIDDEN_RESOURCE_KEYS) if (key in config) problems.push(`${type}.${resourceName} has a ${key} block`);
+        resourceCount++;
+        for (const key of FORBIDDEN_RESOURCE_KEYS) if (key in config) problems.push(`${type}.${resourceName} has a ${key} ${key === "count" || key === "for_each" || key === "provider" ? "argument" : "block"}`);
+        for (const path of dynamicBlockPaths(config, "")) problems.push(`${type}.${resourceName}: dynamic block at ${path || "top level"} is not allowed`);
+        const lifecycle = isObject(config.lifecycle) ? config.lifecycle : {};
+        for (const key of Object.keys(lifecycle)) {
+          if (!ALLOWED_LIFECYCLE_KEYS.has(key)) problems.push(`${type}.${resourceName}: lifecycle.${key} is not allowed (allowed: ${[...ALLOWED_LIFECYCLE_KEYS].join(", ")})`);
+        }
         if (rule && ctx) for (const p of rule(config, ctx)) problems.push(`${label} ${type}.${resourceName}: ${p}`);
       }
     }
   }
 
-  for (const [path, text] of strings(stack, "")) {
-    if (!text.includes("{")) continue;
-    const use = expressionUse(text);
-    for (const fn of new Set(use.functions)) {
-      if (!ALLOWED_FUNCTIONS.has(fn)) problems.push(`${path}: function ${fn}() is not allowed (allowed: ${[...ALLOWED_FUNCTIONS].join(", ")})`);
-    }
-    for (const root of new Set(use.roots)) {
-      if (!ALLOWED_ROOT.test(root)) problems.push(`${path}: reference ${root}.* is not allowed (only this stack's aws_* resources and data sources)`);
-    }
-    if (use.unterminated) problems.push(`${path}: unterminated template expression`);
+  if (resourceCount > MAX_RESOURCES_PER_STACK) problems.push(`${resourceCount} resources and data sources; at most ${MAX_RESOURCES_PER_STACK} per stack`);
+  for (const [path, text] of strings(stack, "")) problems.push(...templateViolations(path, text));
+  return problems;
+}
+
+/**
+ * Why the string at `path` may not reach Terraform: it is not in the template grammar the stacks
+ * emit (pipeline/lib/terraform-expressions.ts), or it calls a function or references an object
+ * outside the allow-lists. Empty when it may.
+ */
+export function templateViolations(path: string, text: string): string[] {
+  if (!text.includes("$") && !text.includes("%")) return []; // no template syntax at all
+  const problems: string[] = [];
+  const parsed = parseTemplate(text);
+  if (parsed.error) problems.push(`${path}: not a template this project's stacks emit: ${parsed.error}`);
+  for (const fn of new Set(parsed.functions)) {
+    if (!ALLOWED_FUNCTIONS.has(fn)) problems.push(`${path}: function ${fn}() is not allowed (allowed: ${[...ALLOWED_FUNCTIONS].join(", ")})`);
+  }
+  for (const root of new Set(parsed.roots)) {
+    if (!ALLOWED_ROOT.test(root)) problems.push(`${path}: reference ${root}.* is not allowed (only this stack's aws_* resources and data sources)`);
   }
   return problems;
+}
+
+/** Where a resource's configuration holds a `dynamic` block (outside tag maps, whose keys are data). */
+function* dynamicBlockPaths(value: unknown, path: string): Generator<string> {
+  if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* dynamicBlockPaths(v, `${path}[${i}]`);
+  else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "dynamic") yield path;
+      else if (k !== "tags" && k !== "tags_all" && k !== "//") yield* dynamicBlockPaths(v, path ? `${path}.${k}` : k);
+    }
+  }
 }
 
 function sortKeys(value: unknown): unknown {

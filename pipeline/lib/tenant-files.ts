@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parse } from "yaml";
+import { parseTenantYaml, yamlProblems } from "../../config/tenant-yaml";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
 import { isTerminal, TENANT_STATUSES, type TenantStatus } from "../../config/tenant-lifecycle";
 import { tenantIdOfStackName } from "../../modules/naming";
@@ -30,11 +30,6 @@ export interface TenantLifecycleFields {
 
 export type TenantFileResult = { readonly ok: true; readonly tenant: TenantLifecycleFields } | { readonly ok: false; readonly problems: string[] };
 
-/** `s3://<bucket>/offboarding/<tenant-id>/<name>.json`; group 1 bucket, 2 tenant id, 3 key. */
-export const RECORD_POINTER = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(offboarding\/([a-z][a-z0-9-]*[a-z0-9])\/[A-Za-z0-9._-]+\.json)$/;
-
-/** ISO 8601 date-time with a zone, as the offboarding job prints it (e.g. 2026-12-01T22:10:00.000Z). */
-export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 
@@ -43,10 +38,13 @@ const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
  * base name must equal the id. Every problem is reported, as `file: field: what is allowed (got X)`.
  */
 export function parseTenantFile(file: string, content: string): TenantFileResult {
+  // The loader's own YAML reading (config/tenant-yaml.ts); only the fields below are read.
+  const parsed = parseTenantYaml(content);
+  const [error] = yamlProblems(parsed);
+  if (error) return { ok: false, problems: [`${file}: not valid YAML (${error.message})`] };
   let doc: unknown;
   try {
-    // yaml refuses more than 100 alias expansions by default, so a crafted file cannot balloon.
-    doc = parse(content, { prettyErrors: false });
+    doc = parsed.toJS();
   } catch (err) {
     return { ok: false, problems: [`${file}: not valid YAML (${(err as Error).message.split("\n")[0]})`] };
   }

@@ -1,103 +1,214 @@
 /**
- * What the templates inside a Terraform JSON string can do: the functions they call and the
- * objects they reference. In Terraform's JSON syntax every string in an expression position
- * (and every property name of an object value) is a string template: `${ ... }` interpolates an
- * expression and `%{ ... }` holds a directive (`for`, `if`) with expressions of its own, while
- * `$${` and `%%{` are literal text. This scanner follows that grammar far enough to find every
- * call and every traversal root, including those inside string literals nested in an
- * expression (`"${upper("x${file("/etc/passwd")}")}"`), so a call cannot hide in a quote.
+ * A strict parser of the part of Terraform's template language this project's stacks emit.
+ *
+ * In Terraform's JSON syntax every string in an expression position (and every property name
+ * of an object value) is a string template, and Terraform's own parser (HCL) honours far more
+ * inside `${ }` than a scanner can follow: comments (`/* *\/`, `#`, `//`) in which a quote is
+ * not a quote, heredocs, strip markers, `for` expressions, template directives. A scanner that
+ * only looked for calls was thrown out of step by a quote inside a comment, and passed
+ * `${/*"*\/base64encode(file("/proc/self/environ"))/*"*\/}` (issue 24, item 1).
+ *
+ * So this is deny by default: a string is accepted only if it parses, completely, under the
+ * small grammar below, which is what `npm run synth` produces (test/pipeline/
+ * terraform-expressions.test.ts is the specification and inventories every `${}` of the real
+ * stacks; test/pipeline/terraform-differential.test.ts checks the grammar against Terraform
+ * itself). Everything else, including what Terraform would accept, is refused.
+ *
+ *   template   := ( literal | "$${" | "%%{" | "${" sp expr sp "}" )*
+ *   literal    := any character but "$" and "%", or "$" / "%" followed by a character
+ *                 that is neither "{" nor the same sign ("$$" and "%%" only as the escapes,
+ *                 "%{" directives and "${~" / "~}" strip markers are refused, as is a "$" or
+ *                 "%" ending the string)
+ *   expr       := operand [ sp "==" sp operand ]
+ *   operand    := primary ( "." name | "[" number "]" )*
+ *   primary    := call | root "." name | number | string | tuple | object
+ *   call       := name "(" sp [ expr ( sp "," sp expr )* ] sp ")"      (no space before "(")
+ *   tuple      := "[" sp [ expr ( sp "," sp expr )* ] sp "]"
+ *   object     := "{" sp [ string sp "=" sp expr ( sp "," sp string sp "=" sp expr )* ] sp "}"
+ *   string     := '"' [A-Za-z0-9 _.,:/@-]* '"'                          (no escapes, no templates)
+ *   number     := "0" | [1-9][0-9]*
+ *   name, root := [A-Za-z_][A-Za-z0-9_-]*                               (ASCII only, no "::")
+ *   sp         := " "*                                                  (no tabs, newlines, comments)
+ *
+ * The parser reports the functions called and the traversal roots referenced; which of those a
+ * stack may use is the stack policy's decision (pipeline/lib/stack-policy.ts).
  * https://developer.hashicorp.com/terraform/language/syntax/json#expression-mapping
  * https://developer.hashicorp.com/terraform/language/expressions/strings#string-templates
  */
 
-export interface ExpressionUse {
-  /** Function names called, e.g. `join`, `file`, `provider::aws::arn_parse`. */
+export interface TemplateParse {
+  /** Function names called, e.g. `join`. */
   readonly functions: string[];
-  /** First names of traversals (`data` in `data.aws_ssm_parameter.x.value`, `path` in `path.module`). */
+  /** First names of traversals (`data` in `data.aws_ssm_parameter.x.value`). */
   readonly roots: string[];
-  /** Templates that never close: Terraform rejects them, and so does the policy. */
-  readonly unterminated: boolean;
+  /** Why the string is not in the grammar, with the offset; absent when it is. */
+  readonly error?: string;
 }
 
-/** Words of the expression language that are not references. */
-const KEYWORDS = new Set(["for", "in", "if", "else", "endif", "endfor", "true", "false", "null"]);
+const NAME = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const NUMBER = /(?:0|[1-9][0-9]*)(?![0-9A-Za-z_.])/y;
+const STRING = /"[A-Za-z0-9 _.,:/@-]*"/y;
 
-/** Scans every template in `text`. */
-export function expressionUse(text: string): ExpressionUse {
-  const use = { functions: [] as string[], roots: [] as string[], unterminated: false };
-  scanTemplate(text, 0, use, false);
-  return use;
-}
+class Refused extends Error {}
 
-/**
- * Scans template text from `start`; inside a quoted string within an expression (`quoted`),
- * stops at the closing quote and returns the index after it. Returns text.length at the end.
- */
-function scanTemplate(text: string, start: number, use: { functions: string[]; roots: string[]; unterminated: boolean }, quoted: boolean): number {
-  let i = start;
-  while (i < text.length) {
-    const c = text[i];
-    if (quoted && c === "\\") {
-      i += 2; // an escape inside a quoted string: `\"` does not end it
-      continue;
-    }
-    if (quoted && c === '"') return i + 1;
-    if ((c === "$" || c === "%") && text[i + 1] === c && text[i + 2] === "{") {
-      i += 3; // `$${` / `%%{`: literal
-      continue;
-    }
-    if ((c === "$" || c === "%") && text[i + 1] === "{") {
-      i = scanExpression(text, i + 2, use);
-      continue;
-    }
-    i++;
+/** Parses `text` as a template of the grammar above. */
+export function parseTemplate(text: string): TemplateParse {
+  const parser = new Parser(text);
+  try {
+    parser.template();
+    return { functions: parser.functions, roots: parser.roots };
+  } catch (e) {
+    if (!(e instanceof Refused)) throw e;
+    return { functions: parser.functions, roots: parser.roots, error: e.message };
   }
-  if (quoted) use.unterminated = true;
-  return i;
 }
 
-/** Scans an expression up to its closing brace; returns the index after it. */
-function scanExpression(text: string, start: number, use: { functions: string[]; roots: string[]; unterminated: boolean }): number {
-  let depth = 0;
-  let i = start;
-  while (i < text.length) {
-    const c = text[i];
+class Parser {
+  readonly functions: string[] = [];
+  readonly roots: string[] = [];
+  private pos = 0;
+
+  constructor(private readonly text: string) {}
+
+  template(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t[this.pos];
+      if (c !== "$" && c !== "%") {
+        this.pos++;
+        continue;
+      }
+      const next = t[this.pos + 1];
+      if (next === "{") {
+        if (c === "%") this.refuse("template directives (%{ }) are not allowed");
+        this.pos += 2;
+        if (t[this.pos] === "~") this.refuse("strip markers (${~) are not allowed");
+        this.spaces();
+        this.expression();
+        this.spaces();
+        if (t[this.pos] === "~") this.refuse("strip markers (~}) are not allowed");
+        this.expect("}", "the end of the interpolation");
+      } else if (next === c) {
+        if (t[this.pos + 2] !== "{") this.refuse(`"${c}${c}" is allowed only as the escape "${c}${c}{"`);
+        this.pos += 3;
+      } else if (next === undefined) {
+        this.refuse(`a template may not end with "${c}"`);
+      } else {
+        this.pos++;
+      }
+    }
+  }
+
+  private expression(): void {
+    this.operand();
+    const save = this.pos;
+    this.spaces();
+    if (this.text.startsWith("==", this.pos)) {
+      this.pos += 2;
+      this.spaces();
+      this.operand();
+    } else {
+      this.pos = save;
+    }
+  }
+
+  private operand(): void {
+    this.primary();
+    for (;;) {
+      const c = this.text[this.pos];
+      if (c === ".") {
+        this.pos++;
+        this.name("an attribute name");
+      } else if (c === "[") {
+        this.pos++;
+        this.number("an index");
+        this.expect("]", "the end of the index");
+      } else return;
+    }
+  }
+
+  private primary(): void {
+    const c = this.text[this.pos];
     if (c === '"') {
-      i = scanTemplate(text, i + 1, use, true);
-      continue;
+      if (!this.match(STRING)) this.refuse('string literals may hold only letters, digits, space and _ . , : / @ - (no escapes or templates)');
+    } else if (c !== undefined && c >= "0" && c <= "9") {
+      this.number("a number");
+    } else if (c === "[") {
+      this.pos++;
+      this.list("]", () => this.expression());
+    } else if (c === "{") {
+      this.pos++;
+      this.list("}", () => {
+        if (!this.match(STRING)) this.refuse("an object key must be a plain string literal");
+        this.spaces();
+        this.expect("=", '"=" after the object key');
+        this.spaces();
+        this.expression();
+      });
+    } else {
+      const start = this.pos;
+      const name = this.name("an expression");
+      if (this.text[this.pos] === "(") {
+        this.functions.push(name);
+        this.pos++;
+        this.list(")", () => this.expression());
+      } else if (this.text[this.pos] === ".") {
+        this.roots.push(name);
+      } else {
+        this.pos = start;
+        this.refuse(`"${name}" is neither a function call nor a reference`);
+      }
     }
-    if (c === "{") depth++;
-    if (c === "}") {
-      if (depth === 0) return i + 1;
-      depth--;
-    }
-    // Identifiers are consumed whole (letters, digits, `_`, `-`, and `::` namespaces), so a
-    // letter here always starts a token, even right after an operator: `1-file(...)` is
-    // `1 - file(...)` to Terraform.
-    if (/[A-Za-z_]/.test(c)) {
-      const match = /^[A-Za-z_][A-Za-z0-9_-]*(?:::[A-Za-z_][A-Za-z0-9_-]*)*/.exec(text.slice(i))!;
-      const word = match[0];
-      const before = previousNonSpace(text, i - 1);
-      const after = text.slice(i + word.length).match(/^\s*(\S)/)?.[1];
-      if (after === "(") use.functions.push(word);
-      // A traversal (`name.attr`, `name[0]`) not itself after a dot: object keys and
-      // for-expression variables without one are not references to anything outside.
-      else if (before !== "." && (after === "." || after === "[") && !KEYWORDS.has(word)) use.roots.push(word);
-      i += word.length;
-      continue;
-    }
-    if (/[0-9]/.test(c)) {
-      // numbers, including `1e5`, are not names
-      i += /^[0-9.eE+-]+/.exec(text.slice(i))![0].length;
-      continue;
-    }
-    i++;
   }
-  use.unterminated = true;
-  return i;
-}
 
-function previousNonSpace(text: string, from: number): string | undefined {
-  for (let j = from; j >= 0; j--) if (!/\s/.test(text[j])) return text[j];
-  return undefined;
+  /** Comma-separated items up to `close`; the opening bracket is already consumed. */
+  private list(close: string, item: () => void): void {
+    this.spaces();
+    if (this.text[this.pos] === close) {
+      this.pos++;
+      return;
+    }
+    for (;;) {
+      item();
+      this.spaces();
+      if (this.text[this.pos] === close) {
+        this.pos++;
+        return;
+      }
+      this.expect(",", `"," or "${close}"`);
+      this.spaces();
+    }
+  }
+
+  private name(what: string): string {
+    const name = this.match(NAME);
+    if (name === undefined) this.refuse(`expected ${what}`);
+    return name;
+  }
+
+  private number(what: string): void {
+    if (this.match(NUMBER) === undefined) this.refuse(`expected ${what} (a decimal integer)`);
+  }
+
+  private spaces(): void {
+    while (this.text[this.pos] === " ") this.pos++;
+  }
+
+  private expect(token: string, what: string): void {
+    if (this.text[this.pos] !== token) this.refuse(`expected ${what}`);
+    this.pos++;
+  }
+
+  private match(re: RegExp): string | undefined {
+    re.lastIndex = this.pos;
+    const m = re.exec(this.text);
+    if (!m) return undefined;
+    this.pos += m[0].length;
+    return m[0];
+  }
+
+  private refuse(why: string): never {
+    const at = this.text.slice(this.pos, this.pos + 12);
+    throw new Refused(`${why} (at offset ${this.pos}: ${at === "" ? "end of string" : JSON.stringify(at)})`);
+  }
 }

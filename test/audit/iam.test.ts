@@ -127,3 +127,48 @@ describe("one evaluator for 'can this role do X?'", () => {
     expect(conditionSatisfied({ NumericLessThan: { "s3:max-keys": "10" } }, { "s3:max-keys": "5" })).toBeUndefined(); // operator not modelled
   });
 });
+
+// Issue 24, item 6: three places the evaluator's semantics were not IAM's.
+describe("IAM semantics the evaluator must not get wrong", () => {
+  it("a boundary resource with ? covers one character, never a grant's * (which stands for any run)", () => {
+    const boundary = [{ Sid: "One", Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::openclaw-?" }];
+    expect(boundaryAllows(boundary, { action: "s3:GetObject", resource: "arn:aws:s3:::openclaw-*" })).toEqual({ allowed: false });
+    expect(boundaryAllows(boundary, { action: "s3:GetObject", resource: "arn:aws:s3:::openclaw-a" })).toEqual({ allowed: true, by: "One" });
+    expect(boundaryAllows(boundary, { action: "s3:GetObject", resource: "arn:aws:s3:::openclaw-?" })).toEqual({ allowed: true, by: "One" });
+    const star = [{ Sid: "Any", Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::openclaw-*" }];
+    expect(boundaryAllows(star, { action: "s3:GetObject", resource: "arn:aws:s3:::openclaw-a*b?" })).toEqual({ allowed: true, by: "Any" });
+    expect(boundaryAllows(star, { action: "s3:GetObject", resource: "arn:aws:s3:::other-*" })).toEqual({ allowed: false });
+  });
+
+  it("substitutes ${aws:...} from the request context, so a Deny written with one matches", () => {
+    const policy = [
+      { Sid: "All", Effect: "Allow" as const, Action: "s3:GetObject", Resource: "*" },
+      { Sid: "NotOthers", Effect: "Deny" as const, Action: "s3:GetObject", NotResource: "arn:aws:s3:::openclaw-${aws:PrincipalTag/tenant_id}/*" },
+    ];
+    const as = (tenant: string, bucket: string) => evaluate(policy, { action: "s3:GetObject", resource: `arn:aws:s3:::openclaw-${bucket}/k`, context: { "aws:PrincipalTag/tenant_id": tenant } });
+    expect(as("acme", "globex")).toEqual({ decision: "deny", by: "NotOthers" });
+    expect(as("acme", "acme")).toEqual({ decision: "allow", by: "All" });
+    const inCondition = [{ Sid: "Own", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:ResourceTag/TenantID": "$${aws:PrincipalTag/tenant_id}" } } }];
+    expect(evaluate(inCondition, { action: "kms:Decrypt", resource: "k", context: { "aws:PrincipalTag/tenant_id": "acme", "aws:ResourceTag/TenantID": "acme" } }).decision).toBe("allow");
+    expect(evaluate(inCondition, { action: "kms:Decrypt", resource: "k", context: { "aws:PrincipalTag/tenant_id": "acme", "aws:ResourceTag/TenantID": "globex" } }).decision).toBe("implicit");
+    // A variable the request lacks matches nothing (IAM), rather than the literal text.
+    expect(evaluate(policy, { action: "s3:GetObject", resource: "arn:aws:s3:::openclaw-${aws:PrincipalTag/tenant_id}/k" }).decision).toBe("deny");
+  });
+
+  it("refuses policies using variable forms it does not model (${*}, defaults)", () => {
+    for (const resource of ["arn:aws:s3:::b/${*}", "arn:aws:s3:::b/${aws:username, 'x'}"]) {
+      expect(() => evaluate([{ Effect: "Allow", Action: "s3:GetObject", Resource: resource }], { action: "s3:GetObject", resource: "arn:aws:s3:::b/x" })).toThrow(/not modelled by audit\/iam\.ts/);
+    }
+  });
+
+  it("compares ArnLike and ArnEquals segment by segment: a * never crosses a colon", () => {
+    const condition = (operator: string) => [{ Sid: "S", Effect: "Allow" as const, Action: "iam:PassRole", Resource: "*", Condition: { [operator]: { "aws:SourceArn": "arn:aws:logs:us-east-1:*:log-group:x" } } }];
+    const req = (arn: string) => ({ action: "iam:PassRole", resource: "r", context: { "aws:SourceArn": arn } });
+    for (const op of ["ArnLike", "ArnEquals"]) {
+      expect(evaluate(condition(op), req("arn:aws:logs:us-east-1:111111111111:log-group:x")).decision).toBe("allow");
+      // As one string, * would match "111111111111:evil" and accept another account's segment layout.
+      expect(evaluate(condition(op), req("arn:aws:logs:us-east-1:111111111111:evil:log-group:x")).decision).toBe("implicit");
+    }
+    expect(evaluate(condition("ArnLike"), req("not-an-arn")).decision).toBe("implicit");
+  });
+});

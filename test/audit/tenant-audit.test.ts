@@ -71,7 +71,8 @@ describe("tenant audit", () => {
     ]);
     expect(exposure.securityGroups[1].egress).toEqual(["tcp 5432 sg openclaw-production-us-east-1-db-database (PostgreSQL to the database)"]);
     expect(exposure.publicIps).toEqual([]);
-    expect(exposure.internetEgress).toEqual(["sg openclaw-acme-agents: tcp 443 0.0.0.0/0 (HTTPS to AWS endpoints and integrations)"]);
+    // Agents reach the internet only through the egress proxy (SECURITY.md G1).
+    expect(exposure.internetEgress).toEqual([]);
     expect(exposure.services.every((s) => !s.assignPublicIp && s.execEnabled)).toBe(true);
     expect(exposure.buckets).toHaveLength(1);
     expect(exposure.buckets[0].publicAccessBlocked).toHaveLength(4);

@@ -68,9 +68,23 @@ describe.each([
       }
     });
 
-    test("CreateRole under one of the environment's two boundaries is allowed, whatever the project name", () => {
-      allowed({ action: "iam:CreateRole", resource: role("openclaw-anything"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+    test("CreateRole is allowed under the boundary made for that role's name", () => {
+      allowed({ action: "iam:CreateRole", resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+      allowed({ action: "iam:CreateRole", resource: role("openclaw-acme-execution"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
       allowed({ action: "iam:CreateRole", resource: role("openclaw-production-us-east-1-db-provisioner-role"), context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY } });
+      allowed({ action: "iam:CreateRole", resource: role("openclaw-production-us-east-1-flow-logs"), context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY } });
+    });
+
+    // Issue 24, item 6: the service boundary reads rds!* secrets; a task role made under it
+    // would hand that to a tenant's agents.
+    test("a tenant role name under the service boundary, or a service role name under the tenant boundary, is refused", () => {
+      for (const action of ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]) {
+        refused({ action, resource: role("openclaw-acme-butler-task"), context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY } });
+        refused({ action, resource: role("openclaw-acme-execution"), context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY } });
+        refused({ action, resource: role("openclaw-production-us-east-1-db-provisioner-role"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+      }
+      refused({ action: "iam:CreateRole", resource: role("openclaw-anything"), context: { "iam:PermissionsBoundary": TENANT_BOUNDARY } });
+      refused({ action: "iam:CreateRole", resource: role("openclaw-anything"), context: { "iam:PermissionsBoundary": SERVICE_BOUNDARY } });
     });
 
     test("the boundary cannot be removed or replaced by another", () => {

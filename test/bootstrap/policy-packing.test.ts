@@ -123,13 +123,24 @@ describe("the deploy role's policies at every region count", () => {
     expect(desired.managedPolicyArns).toEqual((desired.ownedPolicies ?? []).map((p) => p.arn));
   });
 
-  // Four regions stopped fitting when Application Auto Scaling's actions joined ManageServices (#30).
-  test.each([1, 2, 3])("%i region(s): the four policies bootstrap always wrote, each group whole, every deny inline", (count) => {
+  // Four regions stopped fitting when Application Auto Scaling's actions joined ManageServices
+  // (#30), three when the egress proxy's metric filters did (#31; its private DNS actions went to
+  // `network`): from three on, `services` has one overflow part (next test).
+  test.each([1, 2])("%i region(s): the four policies bootstrap always wrote, each group whole, every deny inline", (count) => {
     const settings = withRegions(count);
     const written = deployStatements(settings, KEYS);
     const packed = deployPolicies(settings, KEYS);
     expect(Object.keys(packed.managed)).toEqual([...DEPLOY_MANAGED_POLICY_PARTS]);
     for (const group of DEPLOY_MANAGED_POLICY_PARTS) expect(JSON.stringify(packed.managed[group])).toBe(JSON.stringify(policyDocument(written.allows[group])));
+    expect(JSON.stringify(packed.guardrails)).toBe(JSON.stringify(policyDocument(written.denies)));
+  });
+
+  test.each([3, 4])("%i regions: services spills into services-2, the other groups and every deny stay as written", (count) => {
+    const settings = withRegions(count);
+    const written = deployStatements(settings, KEYS);
+    const packed = deployPolicies(settings, KEYS);
+    expect(Object.keys(packed.managed)).toEqual(["network", "services", "services-2", "identity", "offboarding"]);
+    expect([...packed.managed.services.Statement, ...packed.managed["services-2"].Statement]).toEqual(written.allows.services);
     expect(JSON.stringify(packed.guardrails)).toBe(JSON.stringify(policyDocument(written.denies)));
   });
 
@@ -147,7 +158,8 @@ describe("the deploy role's policies at every region count", () => {
 
   test("overflow parts get stable names after their group, and the denies that no longer fit inline move whole to guardrails parts", () => {
     const names = (count: number) => Object.keys(deployPolicies(withRegions(count), KEYS).managed);
-    expect(names(4)).toEqual(["network", "services", "services-2", "identity", "offboarding"]);
+    // identity-2 from 4 regions: each boundary bound to its role names (#24 item 6).
+    expect(names(4)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(5)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(6)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding"]);
     expect(names(8)).toEqual(["network", "services", "services-2", "identity", "identity-2", "offboarding", "guardrails"]);

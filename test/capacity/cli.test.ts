@@ -17,21 +17,25 @@ describe("npm run capacity", () => {
     expect(report.breaches).toEqual([]);
   }, 60_000);
 
-  it("prints a table per account and region with headroom in tenants", () => {
+  it("prints the first bottleneck, then a table per account and region with headroom in tenants, about 100 columns wide (#27)", () => {
     const result = capacity([]);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toMatch(/^first bottleneck: .+ in \w+ .+: [\d,.]+ of [\d,]+, room for [\d,]+ more tenants like the median one$/);
     expect(result.stdout).toContain("production — account-wide (all regions)");
-    expect(result.stdout).toMatch(/IAM roles\s+13\s+1,000\s+1.3%\s+room for \d+ more tenants/);
+    expect(result.stdout).toMatch(/IAM roles\s+13\s+1,000\s+1.3%\s+\d+ more/);
+    expect(result.stdout).not.toMatch(/_[0-9A-F]{8}\)/); // no cdktf hash suffixes in subjects
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(140);
   }, 60_000);
 
   it("prints one line for the plan comment when a change moves a quota past 80%", () => {
-    // An account whose IAM role quota is 100: 2 tenants use 11 roles, 22 tenants 91.
+    // An account whose IAM role quota is 100: 2 tenants use 13 roles, 22 tenants 93 (5 of them the platform's).
     const env = { OPENCLAW_CDKTF_JSON: writeCdktfJson((production) => (production.quotas = { iamRoles: 100 })) };
     const base = synthDir(writeTenants(threeAgentTenants(2)));
     const head = synthDir(writeTenants(threeAgentTenants(22)));
     const crossing = capacity(["--base", base, "--head", head, "--crossing"], env);
     expect(crossing.status).toBe(0);
     expect(crossing.stdout).toBe(
-      ":warning: **Capacity:** this change moves IAM roles in production (account-wide) at 91% (91 of 100) past 80% of the account quota. See `npm run capacity`.\n",
+      ":warning: **Capacity:** this change moves IAM roles in production (account-wide) at 93% (93 of 100) past 80% of the account quota. See `npm run capacity`.\n",
     );
     expect(capacity(["--base", base, "--head", base, "--crossing"], env).stdout).toBe("");
   }, 60_000);

@@ -34,7 +34,7 @@ describe("capacity gate at synth", () => {
     expect(result.status).toBe(1);
     const breaches = result.stderr.split("\n").filter((l) => l.startsWith("capacity: "));
     expect(breaches).toEqual([
-      "capacity: production (account-wide): IAM roles: 123 exceeds the limit of 100 (hard maximum 5,000); request an increase (up to 5,000) " +
+      "capacity: production (account-wide): IAM roles: 125 exceeds the limit of 100 (hard maximum 5,000); request an increase (up to 5,000) " +
         "and declare it as environments.production.quotas.iamRoles in cdktf.json, or move tenants to another environment (another AWS account)",
     ]);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -47,7 +47,7 @@ describe("capacity gate at synth", () => {
     const result = runSynth(writeCdktfJson(withRoleQuota(140)), outdir);
 
     expect(result.stderr).toContain(
-      "capacity warning: production (account-wide): IAM roles at 87.9% (123 of 140), room for 4 more tenants like the median one",
+      "capacity warning: production (account-wide): IAM roles at 89.3% (125 of 140), room for 3 more tenants like the median one",
     );
     expect(result.status).toBe(0);
     expect(existsSync(join(outdir, "stacks", "tenant-t-0029", "cdk.tf.json"))).toBe(true);

@@ -22,7 +22,7 @@ const find = (quota: Meter["quota"], region?: string, subject?: string) =>
 
 describe("capacity arithmetic", () => {
   it("counts IAM roles account-wide across regions: 1 + agents per tenant plus the platform's", () => {
-    const platformRoles = 3 * 2; // flow logs, RDS monitoring, DB provisioner, in each of the two production regions
+    const platformRoles = 5 * 2; // flow logs, RDS monitoring, DB provisioner, egress proxy execution and task, in each of the two production regions
     expect(find("iamRoles")!.used).toBe(3 + 2 + 2 + platformRoles);
     expect(Object.fromEntries(find("iamRoles")!.perTenant)).toEqual({ alpha: 3, beta: 2, gamma: 2 });
   });
@@ -33,13 +33,13 @@ describe("capacity arithmetic", () => {
   });
 
   it("adds Fargate vCPU as cpu × desired count, on-demand and spot apart, suspended tenants at zero", () => {
-    expect(find("fargateOnDemandVcpu", "us-east-1")!.used).toBe(2); // alpha.aa: 1 vCPU × 2; beta suspended
+    expect(find("fargateOnDemandVcpu", "us-east-1")!.used).toBe(2 + 1); // alpha.aa: 1 vCPU × 2; beta suspended; the egress proxy's 2 × 0.5
     expect(find("fargateSpotVcpu", "us-east-1")!.used).toBe(0.25);
-    expect(find("fargateOnDemandVcpu", "us-west-2")!.used).toBe(0.5);
+    expect(find("fargateOnDemandVcpu", "us-west-2")!.used).toBe(0.5 + 1); // gamma, the egress proxy
   });
 
   it("counts ECS services per cluster, suspended ones included", () => {
-    expect(find("ecsServicesPerCluster", "us-east-1")!.used).toBe(3);
+    expect(find("ecsServicesPerCluster", "us-east-1")!.used).toBe(3 + 1); // agents, the egress proxy
   });
 
   it("counts database connections as pool size × running tasks against what the database admits for tenants", () => {
@@ -52,14 +52,16 @@ describe("capacity arithmetic", () => {
 
   it("counts rules per security group, attributed to the group they attach to", () => {
     expect(find("inboundRulesPerSecurityGroup", "us-east-1", "database_security-group")!.used).toBe(1);
-    expect(find("outboundRulesPerSecurityGroup", "us-east-1", "tenant-alpha/")!.used).toBe(1);
+    expect(find("outboundRulesPerSecurityGroup", "us-east-1", "tenant-alpha/")!.used).toBe(3); // endpoints, S3, egress proxy
   });
 
   it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {
-    expect(find("secrets", "us-east-1")!.used).toBe(1);
+    expect(find("secrets", "us-east-1")!.used).toBe(1 + 2); // alpha's slack, an egress credential per tenant
     expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
-    expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 2); // CPU, memory and tasks-short per service, database connections + storage, storage per tenant
-    expect(find("logGroups", "us-east-1")!.used).toBe(2 + 2); // flow logs, provisioner + one per tenant (ECS Exec logs to it)
+    expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 2 + 2 + 1); // CPU, memory and tasks-short per service, database connections + storage, storage and refused egress per tenant, the proxy's fleet alarm
+    // The egress proxy's two filters (per tenant by dimension, and in total) on its one log group.
+    expect(find("metricFiltersPerLogGroup", "us-east-1", "egress-proxy_log-group")!.used).toBe(2);
+    expect(find("logGroups", "us-east-1")!.used).toBe(3 + 2); // flow logs, provisioner, egress proxy + one per tenant (ECS Exec logs to it)
     expect(find("ssmStandardParameters", "us-east-1")!.used).toBeGreaterThanOrEqual(16);
   });
 

@@ -97,7 +97,7 @@ describe("tenant file rules", () => {
 
   it("fails on unknown fields and lists the allowed ones", () => {
     expect(problems({ "acme.yaml": withField("agnets: {}") })).toEqual([
-      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, bedrockModels, bedrockRouting, budget, databaseDeletion, databaseStorageAlarmGiB, logRetentionDays, deployHold, deployRing)",
+      "tenants/acme.yaml: agnets: unknown field (allowed: id, displayName, environment, region, status, costCenter, agents, integrations, egressDomains, bedrockModels, bedrockRouting, budget, databaseDeletion, databaseStorageAlarmGiB, logRetentionDays, deployHold, deployRing)",
     ]);
   });
 

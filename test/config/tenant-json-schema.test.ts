@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { FARGATE_CPU_VALUES } from "../../config/fargate";
 import { tenantJsonSchema } from "../../config/tenant-json-schema";
 import { REPO_ROOT } from "../support/synth";
 
@@ -10,6 +11,12 @@ describe("tenants/tenant.schema.json", () => {
   });
 
   const branches = tenantJsonSchema() as { then: Record<string, unknown>; else: Record<string, unknown> };
+
+  it("offers the Fargate CPU sizes as an enum, so an editor flags cpu: 300 as the loader does (#27)", () => {
+    const cpu = (branches.else as any).properties.agents.additionalProperties.properties.cpu;
+    expect(cpu).toMatchObject({ type: "integer", enum: [256, 512, 1024, 2048, 4096, 8192, 16384] });
+    expect(cpu.enum).toEqual([...FARGATE_CPU_VALUES]);
+  });
 
   it("rejects unknown fields, like the loader", () => {
     expect(branches.else.additionalProperties).toBe(false);

@@ -10,6 +10,7 @@ import {
   awaitsOffboarding,
   hasStack,
   isLegalTransition,
+  isTenantStatus,
   isTerminal,
   legalTransitions,
   operatorTransitions,
@@ -206,6 +207,23 @@ describe("transitions", () => {
       "tenant acme: active -> provisioning is not a legal transition (from active: suspended, offboarding)",
     );
     expect(transitionRefusal("acme", "offboarding", "active")).toBe("tenant acme: offboarding -> active is not a legal transition (from offboarding: none)");
+  });
+
+  // Mutants that survived npm run test:mutation (reports/mutation): `from === to` check removed,
+  // the pipeline's list of legal transitions replaced by the operator's, isTenantStatus uncovered.
+  it("refuses nothing when the status stays the same, even for a tombstone", () => {
+    for (const status of TENANT_STATUSES) expect(transitionRefusal("acme", status, status)).toBeUndefined();
+  });
+
+  it("names the pipeline's legal transitions when refusing one to the pipeline", () => {
+    expect(transitionRefusal("acme", "offboarding", "active", "pipeline")).toBe(
+      "tenant acme: offboarding -> active is not a legal transition (from offboarding: offboarded)",
+    );
+  });
+
+  it("knows exactly the lifecycle's statuses", () => {
+    expect(TENANT_STATUSES.every(isTenantStatus)).toBe(true);
+    for (const value of ["Active", "deleted", "", undefined, 3, null]) expect(isTenantStatus(value)).toBe(false);
   });
 
   it("refuses any change of a tombstone", () => {

@@ -33,8 +33,8 @@ describe("npm run cost", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^\*\*Estimated fixed monthly cost\*\* \(before → after;/);
     // Only tenant-tb changed; ta's share moves too, but its stack (and plan) does not.
-    // Base share: production us-east-1's platform $277.68 (with the agent images' ECR storage, $0.78) / 2 tenants.
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$44\.88 → \$62\.90 per month \(\+\$18\.02\) \+ platform share \$138\.84 → \$\d+\.\d\d — \*\*over its \$100\.00 budget by \$\d+\.\d\d\*\*$/)]);
+    // Base share: production us-east-1's platform $314.32 (egress path included, and the agent images' ECR storage, $0.78) / 2 tenants.
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$45\.38 → \$63\.40 per month \(\+\$18\.02\) \+ platform share \$157\.16 → \$\d+\.\d\d — \*\*over its \$100\.00 budget by \$\d+\.\d\d\*\*$/)]);
     expect(cost(["--base", base, "--head", base, "--plan-comment"]).stdout).toBe("");
   }, 90_000);
 

@@ -160,6 +160,17 @@ describe("cost estimate per resource type", () => {
     ]);
   });
 
+  it("prices a tenant held at 0 tasks by its status as it will cost when active (#27)", () => {
+    const held = { ...service("t", 0), tags: { DesiredCountWhenActive: "2" } };
+    const [t] = estimateCost({ "tenant-a": tenantStack("a", { aws_ecs_task_definition: { t: task(1024, 2048) }, aws_ecs_service: { s: held } }) }).tenants;
+    // 2 tasks × (1 vCPU × 730 h × $0.04048 + 2 GB × 730 h × $0.004445) = 2 × ($29.55 + $6.49) = $72.08
+    expect(t.ownMonthlyUsd).toBe(0);
+    expect(t.ownMonthlyWhenActiveUsd).toBeCloseTo(72.08, 2);
+    const [running] = estimateCost({ "tenant-a": tenantStack("a", { aws_ecs_task_definition: { t: task(1024, 2048) }, aws_ecs_service: { s: service("t", 2) } }) }).tenants;
+    expect(running.ownMonthlyWhenActiveUsd).toBeNull();
+    expect(running.ownMonthlyUsd).toBeCloseTo(72.08, 2);
+  });
+
   it("fails on an instance class without a price in a table that exists", () => {
     expect(() => estimateCost({ p: platformStack({ aws_db_instance: { d: { instance_class: "db.x9.huge", storage_type: "gp3" } } }) })).toThrow(
       'cost/prices/us-east-1.json: no price "rds.db.x9.huge.single-az"',

@@ -21,14 +21,21 @@ import { REPO_ROOT, resourcesOfType, synthesize } from "../support/synth";
 const RUNTIME = join(REPO_ROOT, "images", "agent", "runtime");
 const CONTRACT_MD = readFileSync(join(REPO_ROOT, "images", "agent", "CONTRACT.md"), "utf8");
 
-const containers: Array<Record<string, any> & { address: string }> = resourcesOfType(synthesize(), "aws_ecs_task_definition").map((r) => ({
-  ...(JSON.parse(r.config.container_definitions)[0] as Record<string, any>),
-  address: r.address,
-}));
+const taskDefinitions = resourcesOfType(synthesize(), "aws_ecs_task_definition");
+// The contract is the agents' (tenant stacks). Platform stacks run the egress proxy (#31), the
+// platform's own image with its own contract (images/egress-proxy/); nothing else may hide there.
+const platformTaskDefinitions = taskDefinitions.filter((r) => !r.address.startsWith("tenant-"));
+const containers: Array<Record<string, any> & { address: string }> = taskDefinitions
+  .filter((r) => r.address.startsWith("tenant-"))
+  .map((r) => ({
+    ...(JSON.parse(r.config.container_definitions)[0] as Record<string, any>),
+    address: r.address,
+  }));
 
 describe("every synthesized task definition gives what the contract says", () => {
   test("there are task definitions to check, with secrets and Bedrock profiles among them", () => {
     expect(containers.length).toBeGreaterThan(3);
+    expect(platformTaskDefinitions.map((r) => r.config.family).filter((family) => !/-egress-proxy$/.test(family))).toEqual([]);
     expect(containers.some((c) => c.secrets.length > 0)).toBe(true);
     expect(containers.some((c) => c.environment.some((e: { name: string }) => e.name.startsWith("BEDROCK_PROFILE_")))).toBe(true);
   });

@@ -25,6 +25,12 @@ const build = (overrides: Partial<AgentServiceProps> = {}) => synthModule((scope
 const container = (json: Record<string, any>) => JSON.parse(only(json, "aws_ecs_task_definition").container_definitions)[0];
 
 describe("AgentService", () => {
+  it("records the tasks activation will start as a tag only while the status holds the service at 0 (#27)", () => {
+    expect(only(build({ desiredCount: 0, desiredCountWhenActive: 2 }), "aws_ecs_service").tags).toEqual({ DesiredCountWhenActive: "2" });
+    expect(only(build({ desiredCount: 1, desiredCountWhenActive: 2 }), "aws_ecs_service").tags).toBeUndefined();
+    expect(only(build({ desiredCount: 0 }), "aws_ecs_service").tags).toBeUndefined();
+  });
+
   it("runs the container as a non-root user with a read-only root, writable only at /tmp and the ECS Exec agent's paths", () => {
     const json = build();
     const c = container(json);

@@ -135,6 +135,8 @@ describe("the contract document's size", () => {
       permissionsBoundaryArn: `arn:aws:iam::${account}:policy/${platformResourceName(env, region, "tenant-boundary")}`,
       alarmTopicArn: arn("sns", platformResourceName(env, region, "alarms")),
       databaseProvisionerFunctionName: platformResourceName(env, region, "db-provisioner"),
+      egressProxySecurityGroupId: "sg-0123456789abcdef2",
+      s3PrefixListId: "pl-0123456789abcdef0",
     };
     // Terraform's jsonencode writes compact JSON, like JSON.stringify, for these ASCII values.
     const bytes = Buffer.byteLength(JSON.stringify(encodePlatformContract(longest)), "utf8");

@@ -37,7 +37,8 @@ const concrete = (stack: string, text: string) => resolve(stack, text).replace(/
 describe("the service-role boundary", () => {
   test("every platform role carries its stack's service-role boundary", () => {
     const roles = allResources(output).filter((r) => r.stack.startsWith("platform-") && r.type === "aws_iam_role");
-    expect(roles.length).toBe(3 * platformStacks.length);
+    // Flow logs, enhanced monitoring, the DB provisioner, the egress proxy (execution and task).
+    expect(roles.length).toBe(5 * platformStacks.length);
     expect(roles.filter((r) => !/^\$\{aws_iam_policy\.service-boundary_policy_[0-9A-F]+\.arn\}$/.test(r.config.permissions_boundary ?? "")).map((r) => r.address)).toEqual([]);
   });
 

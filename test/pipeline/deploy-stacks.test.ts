@@ -106,12 +106,25 @@ describe("deploy-stacks", () => {
 
   test("accepts a removed stack whose tenant file is an offboarded tombstone, and still refuses any other", async () => {
     const { fake, env } = recorder();
-    const { value: ok } = await quiet(() => deploy(opts(env, { tenants: lifecycle([["umbrella", "offboarded"]]) })));
-    const { value: refused } = await quiet(() => deploy(opts(env, { tenants: lifecycle([["umbrella", "offboarding"]]) })));
+    // the record and state checks themselves run on moto: test/integration/tombstone.test.ts
+    const holds = async (tenants: readonly { id: string }[]) => ({ verified: tenants.map((t) => t.id), problems: [] });
+    const { value: ok } = await quiet(() => deploy(opts(env, { tenants: lifecycle([["umbrella", "offboarded"]]), verifyTombstones: holds })));
+    const { value: refused } = await quiet(() => deploy(opts(env, { tenants: lifecycle([["umbrella", "offboarding"]]), verifyTombstones: holds })));
     expect(ok).toMatchObject({ exitCode: 0, removed: [], offboarded: ["tenant-umbrella"] });
     expect(refused).toMatchObject({ exitCode: 1, removed: ["tenant-umbrella"] });
     expect(fake.calls().length).toBeGreaterThan(0);
     expect(fake.calls().map((c) => c.stack)).not.toContain("tenant-umbrella");
+  });
+
+  test("refuses a tombstone it cannot verify, naming the tenant (issue 24, item 3)", async () => {
+    const { env } = recorder();
+    const tenants = lifecycle([["umbrella", "offboarded"]]);
+    const forged = await quiet(() => deploy(opts(env, { tenants, verifyTombstones: async () => ({ verified: [], problems: ["tenant umbrella: tombstone refused: no such object"] }) })));
+    const unchecked = await quiet(() => deploy(opts(env, { tenants })));
+    expect(forged.value).toMatchObject({ exitCode: 1, removed: ["tenant-umbrella"], offboarded: [] });
+    expect(unchecked.value).toMatchObject({ exitCode: 1, removed: ["tenant-umbrella"], offboarded: [] });
+    expect(forged.stderr).toContain("::error::tenant umbrella: tombstone refused: no such object");
+    expect(unchecked.stderr).toContain("::error::tenant umbrella: tombstone refused: the deploy was given no way to read the offboarding record");
   });
 
   test("a removed stack of another environment does not fail this one", async () => {

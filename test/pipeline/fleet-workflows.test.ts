@@ -360,3 +360,48 @@ describe("github-script helpers", () => {
 test("the deploy-issues helper exists where deploy.yml requires it", () => {
   expect(existsSync(join(ROOT, ".github", "scripts", "deploy-issues.js"))).toBe(true);
 });
+
+describe("drift at fleet size: per-stack status, a comment when the drifted set changes, merged-but-undeployed told apart", () => {
+  const driftIssue = require("../../.github/scripts/drift-issue.js");
+  const { driftReport } = require("../../pipeline/drift-report") as typeof import("../../pipeline/drift-report");
+  const core = { info: jest.fn() };
+  const context = { repo: { owner: "o", repo: "r" } };
+  const gh = (issues: unknown[]) => {
+    const calls: [string, Record<string, unknown>][] = [];
+    const rec = (n: string) => jest.fn(async (a: Record<string, unknown>) => (calls.push([n, a]), { data: { number: 9 } }));
+    return { calls, github: { paginate: jest.fn(async () => issues), rest: { issues: { listForRepo: jest.fn(), update: rec("update"), create: rec("create"), createComment: rec("createComment"), getLabel: rec("getLabel"), createLabel: rec("createLabel") } } } };
+  };
+  const plan = (stack: string, change: number) => ({ stack, status: "ok" as const, add: 0, change, destroy: 0, replace: 0, outputsChanged: 0, drifted: 0, changes: [], text: "" });
+
+  test("the report keeps a status per stack and tells a merged-but-undeployed change from one made outside Terraform (deploy ledger fingerprints)", () => {
+    const entry = (stack: string, fingerprint: string) => ({ environment: "production", stack, commit: "a".repeat(40), status: "deployed" as const, attempts: 1, failuresInARow: 0, fingerprint });
+    const r = driftReport([plan("tenant-a", 1), plan("tenant-b", 1), plan("tenant-c", 0), plan("tenant-d", 1)], {
+      fingerprints: new Map([["tenant-a", "f".repeat(64)], ["tenant-b", "e".repeat(64)], ["tenant-c", "c".repeat(64)], ["tenant-d", "d".repeat(64)]]),
+      ledger: new Map([["tenant-a", entry("tenant-a", "0".repeat(64))], ["tenant-b", entry("tenant-b", "e".repeat(64))]]),
+    });
+    expect(r.stacks).toEqual({ "tenant-a": "undeployed", "tenant-b": "outside", "tenant-c": "clean", "tenant-d": "drifted" });
+    expect(r.undeployed).toEqual(["tenant-a"]);
+    expect(r.outside).toEqual(["tenant-b"]);
+    expect(r.body).toContain("**Merged but not deployed** (deploy them): `tenant-a`.");
+  });
+
+  test("a changed drifted set is commented (naming new and resolved drift); only-undeployed drift carries drift-undeployed", async () => {
+    const { github, calls } = gh([{ number: 3, body: 'b\n<!-- openclaw-drift-state ["tenant-a","tenant-x"] -->' }]);
+    const report = { drifted: ["tenant-a", "tenant-b"], undeployed: ["tenant-a", "tenant-b"], failed: [], title: "Drift: 2 drifted", body: "body" };
+    expect(await driftIssue({ github, context, core }, { report, label: "drift", runUrl: "https://run" })).toBe("updated");
+    const update = calls.find(([n]) => n === "update")?.[1];
+    expect(update?.labels).toEqual(["drift", "drift-undeployed"]);
+    expect(String(update?.body)).toContain('<!-- openclaw-drift-state ["tenant-a","tenant-b"] -->');
+    const comment = calls.find(([n]) => n === "createComment")?.[1];
+    expect(comment?.body).toContain("- New drift: `tenant-b`");
+    expect(comment?.body).toContain("- No longer drifting: `tenant-x`");
+  });
+});
+
+test("drift.yml: each plan shard exports its stacks' ledger entries (optional), the report reads them", () => {
+  const drift = wf("drift.yml");
+  const step = (drift.jobs.plan.steps ?? []).find((s) => (s.run ?? "").includes("fleet -- status"));
+  expect(step?.run).toContain('npm run -s fleet -- status --cdktf-json cdktf.json --environment "$ENVIRONMENT" --stacks "$STACKS" --json');
+  expect((step as { "continue-on-error"?: boolean })["continue-on-error"]).toBe(true);
+  expect(JSON.stringify(drift.jobs.report.steps)).toContain("--ledger-json ledger");
+});

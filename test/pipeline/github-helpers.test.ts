@@ -101,7 +101,8 @@ describe("drift-issue", () => {
   });
 
   test("updates the open issue instead of opening another", async () => {
-    const { github, calls } = fakeGithub({ issues: [{ number: 3 }] });
+    // the same drifted set as last time (the issue's state marker): updated in place, no comment
+    const { github, calls } = fakeGithub({ issues: [{ number: 3, body: 'x\n<!-- openclaw-drift-state ["tenant-a"] -->' }] });
     expect(await driftIssue({ github, context, core }, { report: drift, label: "drift", runUrl: "u" })).toBe("updated");
     expect(calls.map(([n]) => n)).toEqual(["update"]);
   });

@@ -183,6 +183,19 @@ test("with --affected, checks only the changed and added stacks' images", async 
   expect(stderr).not.toContain("us-east-1");
 });
 
+test("leaves the egress proxy (#31, the platform's own image by tag) out: a platform-only change is not refused", async () => {
+  serve();
+  const platform = Object.keys(output.stacks).filter((name) => name.startsWith("platform-production-"));
+  expect(platform.length).toBeGreaterThan(0);
+  for (const name of platform) expect(readFileSync(join(output.outdir, "stacks", name, "cdk.tf.json"), "utf8")).toContain("-egress-proxy");
+  const affected = join(mkdtempSync(join(tmpdir(), "gate-")), "affected.json");
+  writeFileSync(affected, JSON.stringify({ changed: platform, added: [], removed: [], order: [platform] }));
+  expect(await gate("--affected", affected)).toBe(0);
+  expect(stderr).not.toContain("egress-proxy");
+  expect(stderr).toContain("0 refused");
+  expect(stderr).not.toMatch(/refused:/);
+});
+
 test("refuses a task definition whose image is a tag (a synth that bypassed the loader)", async () => {
   serve();
   const file = join(output.outdir, "stacks", "tenant-globex", "cdk.tf.json");

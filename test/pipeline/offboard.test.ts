@@ -24,7 +24,7 @@ import * as offboard from "../../pipeline/offboard";
 import { lambdaInvoker } from "../../pipeline/lib/offboarding-aws";
 import { plannedDeletes, stateResources, tenantInventory } from "../../pipeline/lib/terraform-state";
 import { recordMarkdown, tombstoneEdit, type OffboardingRecord } from "../../pipeline/lib/offboarding-record";
-import { ISO_DATE_TIME, RECORD_POINTER } from "../../pipeline/lib/tenant-files";
+import { parseRecordPointer, TombstoneSchema } from "../../config/tenant-schema";
 import { offboardingArchiveBucketName } from "../../modules/naming";
 import { FakeTerraform } from "./fake-terraform";
 import { runCli } from "./cli-helper";
@@ -89,8 +89,8 @@ describe("offboarding record", () => {
     const edit = tombstoneEdit(FIXTURE_RECORD);
     const m = /^tenants\/acme\.yaml: set status: offboarded, offboardedAt: "([^"]+)", offboardingRecord: (\S+)$/.exec(edit)!;
     expect(m).not.toBeNull();
-    expect(m[1]).toMatch(ISO_DATE_TIME);
-    expect(RECORD_POINTER.exec(m[2])?.slice(1, 4)).toEqual(["fixture-openclaw-tfstate-production", expect.stringMatching(/^offboarding\/acme\/record-.*\.json$/), "acme"]);
+    expect(TombstoneSchema.shape.offboardedAt.safeParse(m[1]).success).toBe(true);
+    expect(parseRecordPointer(m[2])).toEqual({ bucket: "fixture-openclaw-tfstate-production", key: expect.stringMatching(/^offboarding\/acme\/record-.*\.json$/), tenantId: "acme" });
   });
 
   test("the Markdown names every destroyed resource, every export object with its checksum, the key deletion date, run and approver", () => {

@@ -107,7 +107,8 @@ describe("plan comment size", () => {
       const stack = `tenant-t${String(i).padStart(3, "0")}`;
       stacks.push(stack);
       const actions = i % 50 === 0 ? [["delete", "create"], ["update"]] : [["update"], ["create"], ["no-op"]];
-      const text = Array.from({ length: 400 }, (_, l) => `  ~ resource "aws_ssm_parameter" "p${l}" { value = "x${l}" }`).join("\n");
+      // a different value per stack: no two plans alike, so none is grouped (see "stacks with the same changes")
+      const text = Array.from({ length: 400 }, (_, l) => `  ~ resource "aws_ssm_parameter" "p${l}" { value = "x${l}-${i}" }`).join("\n");
       writePlan(dir, stack, fakePlan(actions), text);
     }
     const comment = renderComment(readPlans(dir), { runUrl: "https://example.test/run" });
@@ -209,7 +210,7 @@ describe("plan-comment --affected", () => {
     writeFileSync(join(tenants, "broken.yaml"), "id: [not, a, tenant\n");
     const r = await cli(PLANS, "--affected", file, "--tenants", tenants);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("**Offboarded (tombstone):** `tenant-umbrella`: destroyed by the offboarding job; nothing to plan or deploy.");
+    expect(r.stdout).toContain("**Offboarded (tombstone):** `tenant-umbrella`: destroyed by the offboarding job; nothing to plan or deploy. The deploy checks the offboarding record and the emptied state first.");
     // no file, or a file that does not parse: the comment cannot tell, so the stack needs offboarding
     expect(r.stdout).toContain("**Removed stacks need offboarding:** `tenant-broken`, `tenant-gone`");
     expect(r.stdout).toMatch(/^## Terraform plan: .*2 removed, 1 offboarded$/m);

@@ -122,8 +122,13 @@ describe("plan-stacks (shard runner)", () => {
 
 describe("plan-stacks CLI", () => {
   // The fixtures' environments unless a test names its own (the default, ./cdktf.json, is the live fleet).
+  // The fake reads FAKE_TF_* from its environment, which plan-stacks allow-lists: name them.
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    runCli("plan-stacks", tool, args.includes("--cdktf-json") ? args : [...args, "--cdktf-json", FIXTURE_CDKTF_JSON], { TERRAFORM_BINARY: FAKE_TF, ...env });
+    runCli("plan-stacks", tool, args.includes("--cdktf-json") ? args : [...args, "--cdktf-json", FIXTURE_CDKTF_JSON], {
+      TERRAFORM_BINARY: FAKE_TF,
+      OPENCLAW_TERRAFORM_PASS_ENV: "FAKE_TF_FAIL_INIT,FAKE_TF_CHANGES,FAKE_TF_SLEEP_MS",
+      ...env,
+    });
 
   test("exits 2 when a plan failed and 0 when all planned", async () => {
     const synth = writeSynth(tmp(), tenants(2));

@@ -371,6 +371,7 @@ describe("plan.yml (credentialed, defined on main)", () => {
     expect(runs("detect")).toMatch(/npm run -s affected -- --base untrusted\/base\/cdktf\.out --head untrusted\/head\/cdktf\.out /);
     expect(runs("detect")).toMatch(/npm run -s capacity -- --base untrusted\/base\/cdktf\.out --head untrusted\/head\/cdktf\.out --crossing >> comment-notes\.md/);
     expect(runs("detect")).toMatch(/npm run -s cost -- --base untrusted\/base\/cdktf\.out --head untrusted\/head\/cdktf\.out --plan-comment >> comment-notes\.md/);
+    expect(runs("detect")).toMatch(/npm run -s egress -- --base untrusted\/base\/cdktf\.out --head untrusted\/head\/cdktf\.out --plan-comment >> comment-notes\.md/);
     expect(runs("detect")).toMatch(/npm run -s matrix -- --synth untrusted\/head\/cdktf\.out --affected affected\.json /);
     expect(job("detect").outputs).toMatchObject({ matrix: "${{ steps.matrix.outputs.matrix }}", count: "${{ steps.affected.outputs.count }}" });
     expect(job("plan").strategy?.matrix).toBe("${{ fromJSON(needs.detect.outputs.matrix) }}");

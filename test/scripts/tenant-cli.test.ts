@@ -2,6 +2,7 @@
  * `npm run tenant`: each command on a copy of the example tenants, through main() as the
  * script runs it. Refusals exit 1 with one line and leave every file as it was.
  */
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -165,6 +166,28 @@ describe("the offboarding job's tombstone edit", () => {
     });
     expect(read("globex")).toMatch(/^# yaml-language-server: \$schema=\.\/tenant\.schema\.json\n# Data residency/);
     expect(load().tombstones.map((t) => [t.id, t.status])).toEqual([["globex", "offboarded"]]);
+  });
+});
+
+describe("new: an id in git history", () => {
+  const git = (cwd: string, ...args: string[]) => {
+    const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", ...args], { cwd, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  };
+
+  it("refuses an id whose tenant file was deleted by hand, naming the commit (#27 item 5)", () => {
+    const repo = join(dir, ".."); // tenants/ inside a repository, as in a clone
+    git(repo, "init", "-q");
+    writeFileSync(join(dir, "hooli.yaml"), "id: hooli\nstatus: offboarded\n");
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", "-m", "tombstone for hooli");
+    git(repo, "rm", "-q", "tenants/hooli.yaml");
+    git(repo, "commit", "-q", "-m", "tidy tombstones");
+    expectRefusal(
+      ["new", "hooli", "--env", "production", "--region", "us-east-1"],
+      /^tenant id hooli was used before \(git history: [0-9a-f]{7,} "tidy tombstones"\): an id is never reused .*; choose another id$/,
+    );
+    expect(run("new", "hooli2", "--env", "production", "--region", "us-east-1").code).toBe(0);
   });
 });
 

@@ -122,10 +122,11 @@ describe("accepted findings", () => {
   // Thirteen: the offboarding archive (a second bucket class, in platform stacks) repeats the tenant
   // buckets' two accepted findings (an entry names one stack glob); ECS Exec logging DEFAULT
   // (CKV_AWS_224) and the optional provisioner reservation (CKV_AWS_115) are the other two additions.
-  it("the committed file: at most thirteen entries, each with a one-line reason and a narrow scope", () => {
+  // Fourteen since the egress allowlist parameter (#31): domain names a plan comment must show.
+  it("the committed file: at most fourteen entries, each with a one-line reason and a narrow scope", () => {
     const entries = parseAccepted(readFileSync(join(REPO, "scan", "accepted-findings.yaml"), "utf8"), "scan/accepted-findings.yaml");
     expect(entries.length).toBeGreaterThan(0);
-    expect(entries.length).toBeLessThanOrEqual(13);
+    expect(entries.length).toBeLessThanOrEqual(14);
     const tooWide = entries.filter((e) => e.stacks === "*" || e.resources.includes("*"));
     expect(tooWide.map((e) => e.check)).toEqual([]);
   });
