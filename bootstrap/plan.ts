@@ -33,6 +33,10 @@ export interface Outputs {
   oidcProviderArn?: string;
   planRoleArn?: string;
   deployRoleArn?: string;
+  /** The image signing key (bootstrap/resources/signing-key.ts). */
+  imageSigningKeyArn?: string;
+  imagePushRoleArn?: string;
+  imageVerifyRoleArn?: string;
 }
 
 /** The result of planning one step: its plan plus the outputs it will have once applied. */

@@ -551,6 +551,8 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
         iam(`role/${settings.deployRoleName}`),
         iam(`policy/${settings.planRoleName}-*`),
         iam(`policy/${settings.deployRoleName}-*`),
+        // The image roles (bootstrap/image-roles.ts): retrusting the push role is pushing.
+        iam(`role/${NAME_PREFIX}-${settings.env}-github-image-*`),
         oidcProviderArn(settings),
       ],
     },

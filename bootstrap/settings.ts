@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from "../config/environment-schema";
-import { NAME_PREFIX, stateKeyAlias } from "../modules/naming";
+import { imageSigningKeyAlias, NAME_PREFIX, stateKeyAlias } from "../modules/naming";
 
 /**
  * Everything a bootstrap run is about, resolved from the command line and cdktf.json
@@ -39,6 +39,13 @@ export const PLAN_WORKFLOWS = ["plan.yml", "drift.yml"] as const;
 // deploy-ring.yml: the fleet deploy's ring jobs, a reusable workflow called only by deploy.yml
 // (GitHub names the called file in job_workflow_ref); deploy-unlock.yml: the audited state unlock.
 export const DEPLOY_WORKFLOWS = ["deploy.yml", "deploy-ring.yml", "deploy-unlock.yml"] as const;
+/**
+ * The image roles (bootstrap/image-roles.ts): the push role for the image workflow on main, the
+ * verify role for deploy.yml's image gate job on main (read-only, so no environment approval;
+ * it runs in deploy.yml itself, before the first approval, never in deploy-ring.yml).
+ */
+export const IMAGE_PUSH_WORKFLOWS = ["image.yml"] as const;
+export const IMAGE_VERIFY_WORKFLOWS = ["deploy.yml"] as const;
 
 /** The branch whose workflow definitions may hold credentials. */
 export const TRUSTED_BRANCH = "main";
@@ -81,6 +88,12 @@ export interface BootstrapSettings extends Omit<BootstrapOptions, "sse"> {
   readonly stateKeyAlias: string;
   readonly planRoleName: string;
   readonly deployRoleName: string;
+  /** Pushes and signs agent images (image.yml); the deploy role cannot. */
+  readonly imagePushRoleName: string;
+  /** Reads image scans and signatures for the pre-deploy gate (deploy.yml). */
+  readonly imageVerifyRoleName: string;
+  /** Alias of the asymmetric key that signs agent images. */
+  readonly imageSigningKeyAlias: string;
   /** The environment's regions (cdktf.json): one platform stack, boundary and provisioner each. */
   readonly regions: readonly string[];
   /** Tags put on what bootstrap creates (never rewritten on existing resources). */
@@ -112,6 +125,9 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
     // conventions; the environment in the name says which one a role deploys.
     planRoleName: `${NAME_PREFIX}-${options.env}-github-plan`,
     deployRoleName: `${NAME_PREFIX}-${options.env}-github-deploy`,
+    imagePushRoleName: `${NAME_PREFIX}-${options.env}-github-image-push`,
+    imageVerifyRoleName: `${NAME_PREFIX}-${options.env}-github-image-verify`,
+    imageSigningKeyAlias: imageSigningKeyAlias(options.env),
     regions: Object.keys(environment.regions),
     tags: { ManagedBy: `${NAME_PREFIX}-bootstrap`, Environment: options.env },
   };
@@ -131,8 +147,8 @@ export function partitionOf(region: string): string {
  * Name of the GitHub repository variable holding a role ARN, e.g.
  * OPENCLAW_PLAN_ROLE_ARN_PRODUCTION. The workflows read exactly these names.
  */
-export function roleArnVariableName(kind: "plan" | "deploy", env: string): string {
-  return `OPENCLAW_${kind.toUpperCase()}_ROLE_ARN_${env.toUpperCase().replace(/-/g, "_")}`;
+export function roleArnVariableName(kind: "plan" | "deploy" | "image-push" | "image-verify", env: string): string {
+  return `OPENCLAW_${kind.toUpperCase().replace(/-/g, "_")}_ROLE_ARN_${env.toUpperCase().replace(/-/g, "_")}`;
 }
 
 export function roleArn(settings: Pick<BootstrapSettings, "partition" | "accountId">, roleName: string): string {

@@ -3,9 +3,11 @@ import { StepFactory } from "./plan";
 import { lockTableStep } from "./resources/lock-table";
 import { oidcProviderStep } from "./resources/oidc-provider";
 import { deployRoleDesired, githubRoleStep, planRoleDesired } from "./resources/pipeline-roles";
+import { imagePushRoleDesired, imageVerifyRoleDesired } from "./image-roles";
+import { signingKeyStep } from "./resources/signing-key";
 import { stateBucketStep } from "./resources/state-bucket";
 import { stateKeyStep } from "./resources/state-key";
-import { BootstrapSettings } from "./settings";
+import { BootstrapSettings, pendingKeyArn } from "./settings";
 
 /**
  * The bootstrap, in order: the key before the bucket that encrypts with it, the provider
@@ -20,5 +22,9 @@ export function bootstrapSteps(clients: AwsClients, settings: BootstrapSettings)
     () => oidcProviderStep(clients.iam, settings),
     (o) => githubRoleStep(clients.iam, settings, planRoleDesired(settings, keyArns(o)), "planRoleArn"),
     (o) => githubRoleStep(clients.iam, settings, deployRoleDesired(settings, keyArns(o)), "deployRoleArn"),
+    // The image path (issue 28): the key first, then the two roles that use it.
+    () => signingKeyStep(clients.kms, settings),
+    (o) => githubRoleStep(clients.iam, settings, imagePushRoleDesired(settings, o.imageSigningKeyArn ?? pendingKeyArn(settings)), "imagePushRoleArn"),
+    (o) => githubRoleStep(clients.iam, settings, imageVerifyRoleDesired(settings, o.imageSigningKeyArn ?? pendingKeyArn(settings)), "imageVerifyRoleArn"),
   ];
 }

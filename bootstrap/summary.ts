@@ -32,6 +32,8 @@ export function successSummary(settings: BootstrapSettings, outputs: Outputs, dr
     `GitHub repository variables for ${settings.githubRepo} (Settings → Secrets and variables → Actions → Variables):`,
     `  ${roleArnVariableName("plan", settings.env)}=${outputs.planRoleArn ?? "(not created)"}`,
     `  ${roleArnVariableName("deploy", settings.env)}=${outputs.deployRoleArn ?? "(not created)"}`,
+    `  ${roleArnVariableName("image-push", settings.env)}=${outputs.imagePushRoleArn ?? "(not created)"}`,
+    `  ${roleArnVariableName("image-verify", settings.env)}=${outputs.imageVerifyRoleArn ?? "(not created)"}`,
     "",
     `GitHub OIDC subject template the roles' trust expects (bootstrap sets it when GITHUB_TOKEN is given):`,
     `  ${describeOidcCustomizationCall(settings)}`,

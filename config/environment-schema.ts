@@ -2,6 +2,7 @@ import { describeFargateMemory, isValidFargateMemory } from "./fargate";
 import { z } from "zod";
 import { QUOTA_NAMES } from "../aws/quotas";
 import { ZONE_ID_PATTERN, zoneIdsFor } from "./availability-zones";
+import { IMAGE_DIGEST_MESSAGE, IMAGE_DIGEST_PATTERN, SCAN_SEVERITIES } from "./image-reference";
 import { RolloutConfigSchema } from "./rollout-schema";
 
 /**
@@ -194,11 +195,16 @@ export const EnvironmentConfigSchema = z.strictObject({
    * activates the tags (README "What a tenant costs").
    */
   activateCostAllocationTags: z.boolean().default(false),
-  /** Agent container image in the platform ECR repository: a tag, or a `sha256:` digest. */
-  agentImage: z
-    .string()
-    .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or a sha256: digest")
-    .default("2026.11.0"),
+  /**
+   * Agent container image in the platform ECR repository, by digest (config/image-reference.ts):
+   * the pre-deploy gate checks exactly this image's scan and signature.
+   */
+  agentImage: z.string().regex(IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_MESSAGE),
+  /**
+   * A deploy refuses an image with a scan finding at or above this severity
+   * (pipeline/image-gate.ts). Unset: HIGH.
+   */
+  imageScanSeverityThreshold: z.enum(SCAN_SEVERITIES).optional(),
   /**
    * Concurrent executions reserved for the DB provisioner Lambda in each region. Leave unset
    * (no reservation) unless the account's Lambda concurrency quota is comfortably above 100:

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MAX_TENANT_ID_LENGTH, TENANT_ID_PATTERN } from "./tenant-id";
 import { BEDROCK_ROUTINGS } from "./bedrock-models";
+import { IMAGE_DIGEST_MESSAGE, IMAGE_DIGEST_PATTERN } from "./image-reference";
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateCpu, isValidFargateMemory } from "./fargate";
 import { LiveTenantStatus, TENANT_STATUSES, TOMBSTONE_STATUS } from "./tenant-lifecycle";
 import { EgressDomainsSchema, integrationName } from "./egress-schema";
@@ -71,11 +72,8 @@ const AgentSchema = z
     singleton: z.boolean().default(false),
     /** Run on FARGATE_SPOT (about 70% cheaper, may be interrupted). */
     spot: z.boolean().default(false),
-    /** Image tag or sha256 digest overriding the environment's agentImage. */
-    image: z
-      .string()
-      .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or a sha256: digest")
-      .optional(),
+    /** Image digest (sha256:...) overriding the environment's agentImage; tags are refused. */
+    image: z.string().regex(IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_MESSAGE).optional(),
     /** Database connections this agent's pool may open. */
     dbConnections: z.number().int().min(1).max(50).default(5),
   })

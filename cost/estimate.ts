@@ -290,7 +290,34 @@ function pricePlatform(json: Json, pricer: Pricer): void {
   priceCommon(json, pricer);
   if (resources(json, "aws_nat_gateway").length > 0) pricer.usageOf("NAT data processed", "usage.ec2.natGatewayData");
   if (endpointAzs > 0) pricer.usageOf("VPC endpoint data processed", "usage.vpc.interfaceEndpointData");
-  if (resources(json, "aws_ecr_repository").length > 0) pricer.usageOf("ECR image storage", "usage.ecr.storage");
+  priceImageStorage(json, pricer);
+}
+
+/**
+ * Compressed size of one agent image, in MiB: the reference image (images/agent) measured 38.7
+ * MiB with `npm run -s image:build` (Debian packages layer 38.7, application layer under 0.1);
+ * test/integration/agent-image.test.ts fails if a build outgrows it. A fork whose image is larger
+ * raises it here.
+ */
+export const AGENT_IMAGE_MIB = 40;
+
+/**
+ * ECR storage of the agent repository at its lifecycle limit: every image the lifecycle policy
+ * keeps (`imageCountMoreThan`), each counted whole. Images built from the same package lock share
+ * their large layer and ECR bills a shared layer once, so this is the most it costs.
+ */
+function priceImageStorage(json: Json, pricer: Pricer): void {
+  const repositories = resources(json, "aws_ecr_repository");
+  if (repositories.length === 0) return;
+  const kept = resources(json, "aws_ecr_lifecycle_policy").map((p) => {
+    const rules = (JSON.parse(String(p.policy)) as { rules?: { selection?: { countType?: string; countNumber?: number } }[] }).rules ?? [];
+    const counts = rules.filter((r) => r.selection?.countType === "imageCountMoreThan").map((r) => Number(r.selection?.countNumber));
+    if (counts.length === 0) throw new CostInputError(`ECR lifecycle policy without an image count limit: no bound on image storage to price`);
+    return Math.max(...counts);
+  });
+  if (kept.length !== repositories.length) throw new CostInputError(`${repositories.length} ECR repositories but ${kept.length} lifecycle policies: unbounded image storage cannot be priced`);
+  const images = kept.reduce((a, b) => a + b, 0);
+  pricer.monthly(`ECR image storage (at most ${images} images of ${AGENT_IMAGE_MIB} MiB)`, (images * AGENT_IMAGE_MIB) / 1024, "usage.ecr.storage");
 }
 
 /** Estimates every stack of a synth output (stack name → parsed cdk.tf.json). */

@@ -21,6 +21,22 @@ export const WRITABLE_PATHS: Readonly<Record<string, string>> = {
   "ecs-exec-ssm-logs": "/var/log/amazon/ssm",
 };
 
+/**
+ * The health check every agent image provides (images/agent/CONTRACT.md): an executable run
+ * without a shell, as the container user; exit 0 healthy. ECS replaces a task that fails it
+ * `retries` times in a row after the start period, and the deployment circuit breaker counts it.
+ */
+export const AGENT_HEALTH_CHECK = {
+  command: ["CMD", "/app/healthcheck"],
+  intervalSeconds: 30,
+  timeoutSeconds: 5,
+  retries: 3,
+  startPeriodSeconds: 60,
+} as const;
+
+/** Seconds between SIGTERM and SIGKILL when a task stops (Fargate's maximum is 120). */
+export const AGENT_STOP_TIMEOUT_SECONDS = 30;
+
 export interface AgentServiceProps {
   readonly tenantId: string;
   readonly agent: string;
@@ -47,7 +63,7 @@ export interface AgentServiceProps {
   readonly desiredCountWhenActive?: number;
   /** Run on FARGATE_SPOT instead of FARGATE. */
   readonly spot: boolean;
-  /** Full image reference: `<repository-url>:<tag>` or `<repository-url>@sha256:<digest>`. */
+  /** Full image reference by digest: `<repository-url>@sha256:<digest>` (a tag is refused). */
   readonly image: string;
   readonly executionRoleArn: string;
   readonly taskRoleArn: string;
@@ -97,6 +113,10 @@ export class AgentService extends Construct {
     if (!/^[1-9]\d*m$/.test(steadyStateTimeout)) {
       throw new Error(`AgentService ${props.serviceName}: steadyStateTimeout must be a whole number of minutes like "20m" (got ${steadyStateTimeout})`);
     }
+    // The pre-deploy gate checks scan and signature of a digest; a tag could name anything.
+    if (!/@sha256:[a-f0-9]{64}$/.test(props.image)) {
+      throw new Error(`AgentService ${props.serviceName}: image must be referenced by digest (<repository>@sha256:<64 hex>), got ${props.image}`);
+    }
     for (const name of Object.keys(props.secrets)) {
       if (name in props.environment) throw new Error(`AgentService ${props.serviceName}: ${name} is both a secret and a plain variable`);
     }
@@ -110,6 +130,14 @@ export class AgentService extends Construct {
         readonlyRootFilesystem: true,
         privileged: false,
         linuxParameters: { initProcessEnabled: true, capabilities: { drop: ["ALL"] } },
+        healthCheck: {
+          command: [...AGENT_HEALTH_CHECK.command],
+          interval: AGENT_HEALTH_CHECK.intervalSeconds,
+          timeout: AGENT_HEALTH_CHECK.timeoutSeconds,
+          retries: AGENT_HEALTH_CHECK.retries,
+          startPeriod: AGENT_HEALTH_CHECK.startPeriodSeconds,
+        },
+        stopTimeout: AGENT_STOP_TIMEOUT_SECONDS,
         mountPoints: Object.entries(WRITABLE_PATHS).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
         environment: Object.entries(props.environment)
           .sort(([a], [b]) => a.localeCompare(b))

@@ -40,6 +40,11 @@ export function stateKeyAlias(environment: string): string {
   return `alias/${NAME_PREFIX}-${environment}-terraform-state`;
 }
 
+/** The environment's image signing key (asymmetric, ECC_NIST_P256), created by bootstrap in its state region. */
+export function imageSigningKeyAlias(environment: string): string {
+  return `alias/${NAME_PREFIX}-${environment}-image-signing`;
+}
+
 export function platformStateKey(environment: string, region: string): string {
   return `platform/${environment}/${region}.tfstate`;
 }

@@ -40,7 +40,7 @@ export const FIELD_DOCS: Readonly<Record<string, string>> = {
   "agents.<name>.scaling.target": "Target tracking: `{ metric: cpu | memory, percent }` or a custom metric.",
   "agents.<name>.singleton": "Never more than one copy (refuses scaling above 1).",
   "agents.<name>.spot": "Run on FARGATE_SPOT (about 70% cheaper, may be interrupted).",
-  "agents.<name>.image": "Image tag or `sha256:` digest in the platform's ECR repository (default: the environment's).",
+  "agents.<name>.image": "Image `sha256:` digest in the platform's ECR repository, never a tag (default: the environment's `agentImage`; `npm run image:resolve` turns a tag into its digest).",
   "agents.<name>.dbConnections": "Database connections the agent's pool may open (counted by capacity).",
   integrations: "One Secrets Manager secret each, `/openclaw/<env>/<id>/<integration>`; values never in Terraform.",
   egressDomains:

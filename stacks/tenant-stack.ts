@@ -253,7 +253,7 @@ export class TenantStack extends SelfContainedStack {
         // from state); running, the autoscaler owns the count.
         autoscaled: scaling !== undefined && runsTasks(tenant.status),
         spot: agentConfig.spot,
-        image: `${platform.repositoryUrl}${image.startsWith("sha256:") ? "@" : ":"}${image}`,
+        image: `${platform.repositoryUrl}@${image}`,
         executionRoleArn: iam.executionRoleArn,
         taskRoleArn: iam.taskRoleArns[agent],
         logGroupName: logging.logGroupName,

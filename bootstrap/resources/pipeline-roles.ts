@@ -82,10 +82,12 @@ export function assertDeployRoleFitsQuotas(settings: BootstrapSettings): void {
   deployRoleDesired(settings, [placeholderKey(1), placeholderKey(2)]);
 }
 
+const ROLE_TITLES = { planRoleArn: "plan", deployRoleArn: "deploy", imagePushRoleArn: "image push", imageVerifyRoleArn: "image verify" } as const;
+
 /** A role step; `output` says which output its ARN fills. */
-export function githubRoleStep(iam: IAMClient, settings: BootstrapSettings, desired: GithubRoleDesired, output: "planRoleArn" | "deployRoleArn"): Step {
+export function githubRoleStep(iam: IAMClient, settings: BootstrapSettings, desired: GithubRoleDesired, output: keyof typeof ROLE_TITLES): Step {
   return {
-    title: `${output === "planRoleArn" ? "plan" : "deploy"} role ${desired.name}`,
+    title: `${ROLE_TITLES[output]} role ${desired.name}`,
     async plan() {
       const observed = await observeGithubRole(iam, desired);
       const outputs: Outputs = { [output]: observed?.arn ?? roleArn(settings, desired.name) };

@@ -159,6 +159,7 @@ describe("deploy policy", () => {
           "arn:aws:iam::123456789012:role/openclaw-production-github-deploy",
           "arn:aws:iam::123456789012:policy/openclaw-production-github-plan-*",
           "arn:aws:iam::123456789012:policy/openclaw-production-github-deploy-*",
+          "arn:aws:iam::123456789012:role/openclaw-production-github-image-*",
           "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
         ],
       }),

@@ -279,6 +279,7 @@ describe("environment rules", () => {
     stateRegion: "us-east-1",
     lockTable: "locks",
     costCenter: "cc",
+    agentImage: `sha256:${"0".repeat(64)}`,
     regions: { "us-east-1": region },
   };
 

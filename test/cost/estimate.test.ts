@@ -2,7 +2,7 @@
  * The cost arithmetic per resource type, on small hand-written stacks with numbers checked by
  * hand against cost/prices/us-east-1.json (730 hours a month, 730 / 24 = 30.4167 days).
  */
-import { endpointSubnetCount, estimateCost } from "../../cost/estimate";
+import { AGENT_IMAGE_MIB, endpointSubnetCount, estimateCost } from "../../cost/estimate";
 
 type Json = Record<string, any>;
 const provider = (tags: Record<string, string>, region = "us-east-1") => ({ aws: [{ region, default_tags: [{ tags: { Environment: "production", ...tags } }] }] });
@@ -187,5 +187,32 @@ describe("interface endpoint placement", () => {
     const placement =
       "${matchkeys([aws_subnet.private-0.id, aws_subnet.private-1.id], [element(data.aws_availability_zones.z.names, 0), element(data.aws_availability_zones.z.names, 1)], tolist(data.aws_vpc_endpoint_service.s.availability_zones))}";
     expect(endpointSubnetCount(placement)).toBe(2);
+  });
+});
+
+describe("ECR image storage (issue 28)", () => {
+  const pricePlatformFixture = (policy: unknown) => estimateCost({ "platform-production-us-east-1": platformJson(policy) });
+  function platformJson(policy: unknown) {
+    return {
+      provider: { aws: [{ region: "us-east-1", default_tags: [{ tags: { Environment: "production" } }] }] },
+      resource: {
+        aws_ecr_repository: { repo: { name: "openclaw/agent" } },
+        ...(policy === undefined ? {} : { aws_ecr_lifecycle_policy: { lifecycle: { repository: "openclaw/agent", policy: JSON.stringify(policy) } } }),
+      },
+    };
+  }
+
+  it("counts the repository at its lifecycle limit in the platform's fixed cost", () => {
+    const rules = [{ rulePriority: 1, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 200 }, action: { type: "expire" } }];
+    const platform = pricePlatformFixture({ rules }).platforms[0];
+    const ecr = platform.lines.find((l) => l.item.startsWith("ECR image storage"));
+    expect(ecr).toEqual({ item: `ECR image storage (at most 200 images of ${AGENT_IMAGE_MIB} MiB)`, quantity: (200 * AGENT_IMAGE_MIB) / 1024, unit: "GB-month stored", unitUsd: 0.1, monthlyUsd: Number(((200 * AGENT_IMAGE_MIB) / 1024 * 0.1).toFixed(8)) });
+    expect(platform.monthlyUsd).toBeCloseTo(ecr!.monthlyUsd, 8);
+    expect(platform.usage.map((u) => u.item)).not.toContain("ECR image storage");
+  });
+
+  it("fails on a repository without an image count limit (storage without a bound)", () => {
+    expect(() => pricePlatformFixture(undefined)).toThrow("1 ECR repositories but 0 lifecycle policies");
+    expect(() => pricePlatformFixture({ rules: [{ selection: { tagStatus: "any", countType: "sinceImagePushed", countNumber: 30 } }] })).toThrow("without an image count limit");
   });
 });

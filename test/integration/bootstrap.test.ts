@@ -70,7 +70,7 @@ async function bootstrap(...extra: string[]) {
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-/** The `[n/6] <title>: <status>` lines. */
+/** The `[n/9] <title>: <status>` lines. */
 const statusLines = (stderr: string) => stderr.split("\n").filter((l) => /^\[\d\/\d\] /.test(l));
 
 describe("bootstrap against moto", () => {
@@ -78,16 +78,30 @@ describe("bootstrap against moto", () => {
     const { code, stdout, stderr } = await bootstrap();
     expect(code).toBe(0);
     expect(statusLines(stderr)).toEqual([
-      "[1/6] state key alias/openclaw-production-terraform-state: created",
-      `[2/6] state bucket ${BUCKET}: created`,
-      `[3/6] lock table ${TABLE}: created`,
-      "[4/6] GitHub OIDC provider token.actions.githubusercontent.com: created",
-      `[5/6] plan role ${PLAN_ROLE}: created`,
-      `[6/6] deploy role ${DEPLOY_ROLE}: created`,
+      "[1/9] state key alias/openclaw-production-terraform-state: created",
+      `[2/9] state bucket ${BUCKET}: created`,
+      `[3/9] lock table ${TABLE}: created`,
+      "[4/9] GitHub OIDC provider token.actions.githubusercontent.com: created",
+      `[5/9] plan role ${PLAN_ROLE}: created`,
+      `[6/9] deploy role ${DEPLOY_ROLE}: created`,
+      "[7/9] image signing key alias/openclaw-production-image-signing: created",
+      "[8/9] image push role openclaw-production-github-image-push: created",
+      "[9/9] image verify role openclaw-production-github-image-verify: created",
     ]);
     // Without a token the GitHub settings the trust relies on are listed, not silently skipped.
     expect(stderr).toContain("[github] OIDC subject template: not checked");
     expect(stdout).toContain("gh api --method PUT /repos/acme/openclaw-infra/actions/oidc/customization/sub");
+
+    // The image path: an ECC signing key, and push/verify roles granted exactly that key.
+    const signingKey = (await aws.kms.send(new DescribeKeyCommand({ KeyId: "alias/openclaw-production-image-signing" }))).KeyMetadata!;
+    expect({ spec: signingKey.KeySpec, usage: signingKey.KeyUsage, state: signingKey.KeyState }).toEqual({ spec: "ECC_NIST_P256", usage: "SIGN_VERIFY", state: "Enabled" });
+    const statementOf = async (role: string, policy: string, sid: string) => {
+      const state = await roleState(aws, role);
+      if (state === "absent") throw new Error(`${role} was not created`);
+      return (state.inline[policy] as { Statement: { Sid: string; Resource: unknown }[] }).Statement.find((st) => st.Sid === sid);
+    };
+    expect((await statementOf("openclaw-production-github-image-push", "openclaw-image-push", "SignAgentImages"))?.Resource).toBe(signingKey.Arn);
+    expect((await statementOf("openclaw-production-github-image-verify", "openclaw-image-verify", "ReadSigningPublicKey"))?.Resource).toBe(signingKey.Arn);
 
     const state = await accountState(aws, NAMES);
     const key = (await aws.kms.send(new DescribeKeyCommand({ KeyId: "alias/openclaw-production-terraform-state" }))).KeyMetadata!;
@@ -201,7 +215,7 @@ describe("bootstrap against moto", () => {
     const before = await accountState(aws, NAMES);
     const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
-    expect(statusLines(stderr).map((l) => l.replace(/^\[\d\/6\] .*?: /, ""))).toEqual(Array(6).fill("already in place"));
+    expect(statusLines(stderr).map((l) => l.replace(/^\[\d\/9\] .*?: /, ""))).toEqual(Array(9).fill("already in place"));
     expect(await accountState(aws, NAMES)).toEqual(before);
   });
 
@@ -230,8 +244,8 @@ describe("bootstrap against moto", () => {
       const before = await bucketState(aws, BUCKET);
       const { code, stderr } = await bootstrap("--dry-run");
       expect(code).toBe(0);
-      const bucketLines = stderr.split("\n").slice(stderr.split("\n").findIndex((l) => l.startsWith("[2/6]")));
-      expect(bucketLines[0]).toMatch(/^\[2\/6\] state bucket fixture-openclaw-tfstate-production: would update \(\d changes\)$/);
+      const bucketLines = stderr.split("\n").slice(stderr.split("\n").findIndex((l) => l.startsWith("[2/9]")));
+      expect(bucketLines[0]).toMatch(/^\[2\/9\] state bucket fixture-openclaw-tfstate-production: would update \(\d changes\)$/);
       expect(bucketLines).toEqual(
         expect.arrayContaining([
           "      - default encryption: none → SSE-KMS with arn:aws:kms:us-east-1:123456789012:key/<created-by-this-run>",
@@ -246,7 +260,7 @@ describe("bootstrap against moto", () => {
     test("is fixed, says so, and keeps what others configured", async () => {
       const { code, stderr } = await bootstrap();
       expect(code).toBe(0);
-      expect(stderr).toContain(`[2/6] state bucket ${BUCKET}: updated`);
+      expect(stderr).toContain(`[2/9] state bucket ${BUCKET}: updated`);
       expect(stderr).toContain("      - versioning: Disabled → Enabled");
       const bucket = await bucketState(aws, BUCKET);
       expect(bucket.versioning).toEqual({ Status: "Enabled" });
@@ -284,7 +298,7 @@ describe("bootstrap against moto", () => {
     await aws.iam.send(new CreateRoleCommand({ RoleName: DEPLOY_ROLE, AssumeRolePolicyDocument: JSON.stringify(wide) }));
     const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
-    expect(stderr).toContain(`[6/6] deploy role ${DEPLOY_ROLE}: updated`);
+    expect(stderr).toContain(`[6/9] deploy role ${DEPLOY_ROLE}: updated`);
     expect(stderr).toContain(`      - trust policy: replaced (sub repo:acme/* → ${PRODUCTION}:${WORKFLOW("deploy.yml")})`);
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
       trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": `${PRODUCTION}:${WORKFLOW("deploy.yml")}` } } }] },
@@ -348,7 +362,7 @@ describe("bootstrap against moto", () => {
       const partsBefore = await deployParts();
       const dry = await run(FIXTURE, "--dry-run");
       expect(dry.code).toBe(0);
-      expect(dry.stderr).toContain(`[6/6] deploy role ${DEPLOY_ROLE}: would update`);
+      expect(dry.stderr).toContain(`[6/9] deploy role ${DEPLOY_ROLE}: would update`);
       expect(dry.stderr).toContain(`      - detach managed policy ${DEPLOY_ROLE}-identity-2 (bootstrap's, no longer needed: its statements are in the other parts)`);
       expect(dry.stderr).toContain(`      - delete managed policy ${DEPLOY_ROLE}-identity-2 (bootstrap's, no longer needed)`);
       // The statements of identity-2 come back to identity.
@@ -366,7 +380,7 @@ describe("bootstrap against moto", () => {
 
       const third = await run(FIXTURE);
       expect(third.code).toBe(0);
-      expect(third.stderr).toContain(`[6/6] deploy role ${DEPLOY_ROLE}: already in place`);
+      expect(third.stderr).toContain(`[6/9] deploy role ${DEPLOY_ROLE}: already in place`);
     });
 
     test("a stray part a stopped run left unattached is deleted too", async () => {
@@ -397,7 +411,7 @@ describe("bootstrap against moto", () => {
     const { code, stdout, stderr } = await bootstrap();
     expect(code).toBe(2);
     expect(stderr).toContain(
-      `bootstrap failed at step 2/6 (state bucket ${BUCKET}): BucketRegionMismatch: bucket ${BUCKET} is in eu-west-1, not us-east-1: set the environment's stateRegion to eu-west-1 in cdktf.json and run with --region eu-west-1, or choose another stateBucket\nNothing was changed.`,
+      `bootstrap failed at step 2/9 (state bucket ${BUCKET}): BucketRegionMismatch: bucket ${BUCKET} is in eu-west-1, not us-east-1: set the environment's stateRegion to eu-west-1 in cdktf.json and run with --region eu-west-1, or choose another stateBucket\nNothing was changed.`,
     );
     expect(stdout).toBe("");
     expect(await accountState(aws, NAMES)).toEqual(before);
@@ -440,7 +454,7 @@ describe("npm run bootstrap (a real process)", () => {
     const result = run(...ARGS, "--dry-run");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("OPENCLAW_PLAN_ROLE_ARN_PRODUCTION=arn:aws:iam::123456789012:role/openclaw-production-github-plan");
-    expect(result.stderr).toContain("[6/6] deploy role openclaw-production-github-deploy: would create");
+    expect(result.stderr).toContain("[6/9] deploy role openclaw-production-github-deploy: would create");
   });
 
   test("unreachable AWS exits 2 naming the error code, with no stack trace", () => {

@@ -12,7 +12,7 @@ const props: AgentServiceProps = {
   memoryMiB: 512,
   desiredCount: 1,
   spot: false,
-  image: "111111111111.dkr.ecr.us-east-1.amazonaws.com/openclaw/agent:2026.11.0",
+  image: `111111111111.dkr.ecr.us-east-1.amazonaws.com/openclaw/agent@sha256:${"a".repeat(64)}`,
   executionRoleArn: "arn:aws:iam::111111111111:role/exec",
   taskRoleArn: "arn:aws:iam::111111111111:role/task",
   logGroupName: "/openclaw/test/acme",
@@ -59,6 +59,18 @@ describe("AgentService", () => {
       { name: "AGENT", value: "scout" },
       { name: "TENANT_ID", value: "acme" },
     ]);
+  });
+
+  it("gives the container the image contract's health check and a 30 s stop timeout", () => {
+    const c = container(build());
+    expect(c.healthCheck).toEqual({ command: ["CMD", "/app/healthcheck"], interval: 30, timeout: 5, retries: 3, startPeriod: 60 });
+    expect(c.stopTimeout).toBe(30);
+  });
+
+  it("fails when the image is referenced by tag", () => {
+    expect(() => build({ image: "111111111111.dkr.ecr.us-east-1.amazonaws.com/openclaw/agent:2026.11.0" })).toThrow(
+      "AgentService acme-scout: image must be referenced by digest (<repository>@sha256:<64 hex>), got 111111111111.dkr.ecr.us-east-1.amazonaws.com/openclaw/agent:2026.11.0",
+    );
   });
 
   it("enables the init process and drops all capabilities", () => {

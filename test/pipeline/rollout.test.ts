@@ -79,7 +79,7 @@ describe("planEnvironment", () => {
   });
 
   test("cdktf.json rejects rings that do not grow or do not end at 100%, naming the field", () => {
-    const env = { accountId: "111111111111", stateBucket: "b-state", stateRegion: "us-east-1", lockTable: "locks", costCenter: "x", regions: { "us-east-1": { vpcCidr: "10.0.0.0/16", database: { instanceClass: "db.t4g.medium", allocatedStorageGiB: 20, multiAz: false, backupRetentionDays: 7 } } } };
+    const env = { accountId: "111111111111", stateBucket: "b-state", stateRegion: "us-east-1", lockTable: "locks", costCenter: "x", agentImage: `sha256:${"a".repeat(64)}`, regions: { "us-east-1": { vpcCidr: "10.0.0.0/16", database: { instanceClass: "db.t4g.medium", allocatedStorageGiB: 20, multiAz: false, backupRetentionDays: 7 } } } };
     const r = EnvironmentsSchema.safeParse({ production: { ...env, rollout: { rings: [{ percent: 50 }, { percent: 20 }], canary: { failureBudget: "lots" } } } });
     expect(r.success).toBe(false);
     const issues = r.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`) ?? [];
