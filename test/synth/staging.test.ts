@@ -51,8 +51,11 @@ describe("an interrupted synth", () => {
     expect(existsSync(staging)).toBe(true);
     child.kill("SIGINT");
     const code = await exited;
-    // 130: the handler ran; 0: the synth finished before the signal arrived (then promoted).
-    expect({ code, output: existsSync(out) }).toEqual(code === 0 ? { code: 0, output: true } : { code: 130, output: false });
+    // 130: the handler ran; 0: the synth finished before the signal arrived. The signal can also
+    // land between the promotion (one rename) and the exit: 130 with the whole output in place.
+    // What never happens: a partial output or a staging directory left behind.
+    expect([0, 130]).toContain(code);
+    if (code === 0 || existsSync(out)) expect(existsSync(join(out, "manifest.json"))).toBe(true);
     expect(readdirSync(dir).filter((n) => n.includes(".staging-"))).toEqual([]);
   }, 60_000);
 });
