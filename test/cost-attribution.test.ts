@@ -3,13 +3,13 @@
  * exactly one stack per account, and every tenant's anomalies can reach the encrypted alarm topic.
  */
 import { accountResourceOwner } from "../stacks/build-app";
-import { allResources, parsePolicy, synthesize } from "./support/synth";
+import { allResources, itOnFixtures, parsePolicy, synthesize } from "./support/synth";
 import { writeCdktfJson } from "./support/tenant-fixtures";
 import { nonEmpty } from "./support/non-empty";
 
 const output = synthesize();
 // Each check runs over a non-empty list (mutation tried: an empty tenants directory; all 5 passed).
-const tenants = nonEmpty(output.config.tenants, "tenants");
+nonEmpty(output.config.tenants, "tenants");
 const ofType = (type: string) => nonEmpty(allResources(output).filter((r) => r.type === type), `${type} resources`);
 
 describe("cost-allocation tags", () => {
@@ -17,7 +17,7 @@ describe("cost-allocation tags", () => {
     expect(allResources(output).filter((r) => r.type === "aws_ce_cost_allocation_tag")).toEqual([]);
   });
 
-  it("activates TenantID, CostCenter and Environment once per account that opts in, in the first always-on region's platform stack", () => {
+  itOnFixtures("activates TenantID, CostCenter and Environment once per account that opts in, in the first always-on region's platform stack", () => {
     const path = writeCdktfJson((production, all) => {
       production.activateCostAllocationTags = true;
       all.staging.activateCostAllocationTags = true;
@@ -35,22 +35,24 @@ describe("cost-allocation tags", () => {
     expect(accountResourceOwner([])).toBeUndefined();
   });
 
-  it("activates in exactly the accounts that opt in (a member account leaves it to its payer account)", () => {
+  itOnFixtures("activates in exactly the accounts that opt in (a member account leaves it to its payer account)", () => {
     const member = synthesize(undefined, writeCdktfJson((_production, all) => (all.staging.activateCostAllocationTags = true)));
     const stacks = allResources(member).filter((r) => r.type === "aws_ce_cost_allocation_tag").map((r) => r.stack);
     expect([...new Set(stacks)]).toEqual(["platform-staging-us-east-1"]);
   });
 });
 
+// Tests that synthesize their own variant of the fixture cdktf.json, or name the fixtures' stacks,
+// run on the fixtures only (`npm run check:fleet` runs this file on the repository's own fleet).
 describe("cost anomalies to the alarm topic", () => {
-  it("gives every account one services monitor subscribed to the alarm topic of the stack that owns account resources (the default)", () => {
+  itOnFixtures("gives every account one services monitor subscribed to the alarm topic of the stack that owns account resources (the default)", () => {
     const monitors = ofType("aws_ce_anomaly_monitor").map((r) => `${r.stack}: ${r.config.monitor_type} ${r.config.monitor_dimension}`);
     expect(monitors.sort()).toEqual(["platform-production-us-east-1: DIMENSIONAL SERVICE", "platform-staging-us-east-1: DIMENSIONAL SERVICE"]);
     const subscriptions = ofType("aws_ce_anomaly_subscription");
     expect(subscriptions.map((s) => s.config.subscriber[0].address)).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_/), expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_/)]);
   });
 
-  it("subscribes to the account's existing services monitor instead of creating a second one", () => {
+  itOnFixtures("subscribes to the account's existing services monitor instead of creating a second one", () => {
     const arn = "arn:aws:ce::111111111111:anomalymonitor/0b5f2e1c-1111-2222-3333-444455556666";
     const existing = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { existingServicesMonitorArn: arn })));
     const inProduction = (type: string) => allResources(existing).filter((r) => r.type === type && r.stack === "platform-production-us-east-1");
@@ -58,10 +60,10 @@ describe("cost anomalies to the alarm topic", () => {
     expect(inProduction("aws_ce_anomaly_subscription").map((s) => s.config.monitor_arn_list)).toEqual([[arn]]);
   });
 
-  it("gives every tenant its own tag monitor, subscribed to its platform's alarm topic, where the environment chose per-tenant", () => {
+  itOnFixtures("gives every tenant its own tag monitor, subscribed to its platform's alarm topic, where the environment chose per-tenant", () => {
     const perTenant = synthesize(undefined, writeCdktfJson((production) => (production.costAnomalies = { monitors: "per-tenant" })));
     const monitors = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_monitor").map((r) => r.stack);
-    const production = tenants.filter((t) => t.environment === "production").map((t) => `tenant-${t.id}`);
+    const production = perTenant.config.tenants.filter((t) => t.environment === "production").map((t) => `tenant-${t.id}`);
     expect(monitors.sort()).toEqual([...production, "platform-staging-us-east-1"].sort());
     const subscriptions = allResources(perTenant).filter((r) => r.type === "aws_ce_anomaly_subscription" && r.stack.startsWith("tenant-"));
     expect(subscriptions.every((s) => String(s.config.subscriber[0].address).includes("data.aws_ssm_parameter.platform_"))).toBe(true);
