@@ -13,6 +13,7 @@ import {
 import { AttachRolePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, GetPolicyCommand, GetPolicyVersionCommand, ListPoliciesCommand, DetachRolePolicyCommand } from "@aws-sdk/client-iam";
 import { deployRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { DEPLOY_MANAGED_POLICY_PARTS } from "../../bootstrap/policies";
+import { DEPLOY_WORKFLOWS } from "../../bootstrap/settings";
 import { fixtureWithRegions, settingsFor } from "../bootstrap/helpers";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { main } from "../../bootstrap/cli";
@@ -60,6 +61,8 @@ beforeEach(() => moto.reset());
 const MAIN = "repo:acme/openclaw-infra:ref:refs/heads/main";
 const PRODUCTION = "repo:acme/openclaw-infra:environment:production";
 const WORKFLOW = (file: string) => `job_workflow_ref:acme/openclaw-infra/.github/workflows/${file}@refs/heads/main`;
+/** The deploy role's subjects: every workflow that applies (deploy.yml, its reusable ring, the audited unlock; #25). */
+const DEPLOY_SUBJECTS = (context: string) => DEPLOY_WORKFLOWS.map((file) => `${context}:${WORKFLOW(file)}`);
 
 /** Runs the CLI in this process, as `npm run bootstrap -- <argv>` would. */
 async function bootstrap(...extra: string[]) {
@@ -177,7 +180,7 @@ describe("bootstrap against moto", () => {
       attached: [],
     });
     expect(Object.keys(plan === "absent" ? {} : plan.inline).sort()).toEqual(["openclaw-plan-guardrails", "openclaw-plan-read", "openclaw-terraform-state"]);
-    expect(deploy).toMatchObject({ trust: trust(`${PRODUCTION}:${WORKFLOW("deploy.yml")}`) });
+    expect(deploy).toMatchObject({ trust: trust(DEPLOY_SUBJECTS(PRODUCTION)) });
     expect(deploy === "absent" ? [] : [...deploy.attached].sort()).toEqual(DEPLOY_POLICIES.map(policyArn).sort());
     expect(JSON.stringify([plan, deploy])).not.toContain("pull_request");
     expect(Object.keys(deploy === "absent" ? {} : deploy.inline).sort()).toEqual(["openclaw-deploy", "openclaw-terraform-state"]);
@@ -186,7 +189,7 @@ describe("bootstrap against moto", () => {
   test("--deploy-trust main makes the deploy role trust the main branch instead", async () => {
     await bootstrap("--deploy-trust", "main");
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
-      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": `${MAIN}:${WORKFLOW("deploy.yml")}` } } }] },
+      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": DEPLOY_SUBJECTS(MAIN) } } }] },
     });
   });
 
@@ -299,9 +302,9 @@ describe("bootstrap against moto", () => {
     const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
     expect(stderr).toContain(`[6/9] deploy role ${DEPLOY_ROLE}: updated`);
-    expect(stderr).toContain(`      - trust policy: replaced (sub repo:acme/* → ${PRODUCTION}:${WORKFLOW("deploy.yml")})`);
+    expect(stderr).toContain(`      - trust policy: replaced (sub repo:acme/* → ${DEPLOY_SUBJECTS(PRODUCTION).join(", ")})`);
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
-      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": `${PRODUCTION}:${WORKFLOW("deploy.yml")}` } } }] },
+      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": DEPLOY_SUBJECTS(PRODUCTION) } } }] },
     });
   });
 
