@@ -69,6 +69,11 @@ export interface RunnerOptions {
   readonly backoffBaseMs?: number;
   /** Between SIGINT and SIGTERM on a stop. @default 120000 (Terraform finishes in-flight operations) */
   readonly graceMs?: number;
+  /**
+   * After terraform exits, how long its output may stay open before the rest of its process group
+   * (a provider plugin that outlived it) is killed and the stack finished without it. @default 10000
+   */
+  readonly stdioGraceMs?: number;
   /** Environment of every terraform process (already allow-listed by the caller). */
   readonly env: NodeJS.ProcessEnv;
   /** A `.terraform.lock.hcl` copied into every stack before init (`-lockfile=readonly`): no provider resolution per stack. */
@@ -160,12 +165,31 @@ function runProcess(stack: string, dir: string, args: string[], opts: RunnerOpti
     };
     if (opts.signal?.aborted) stop();
     else opts.signal?.addEventListener("abort", stop, { once: true });
+    let finished = false;
     const finish = (code: number, extra = "") => {
+      if (finished) return;
+      finished = true;
       for (const t of timers) clearTimeout(t);
       opts.signal?.removeEventListener("abort", stop);
       resolve({ code, output: Buffer.concat(chunks).toString("utf8") + extra });
     };
     child.on("error", (e) => finish(127, `cannot run ${opts.terraform}: ${e.message}`));
+    // `close` waits for stdout and stderr; a leftover of the group that inherited them would hold
+    // the stack (and the ring) until it exits. After the grace, it is killed and the stack finished.
+    child.on("exit", (code, signal) => {
+      timers.push(
+        setTimeout(() => {
+          try {
+            if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+          } catch {
+            /* the group is gone */
+          }
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish(code ?? 128, `${signal ? `\nkilled by ${signal}` : ""}\n(output still held open ${opts.stdioGraceMs ?? 10_000} ms after exit: the rest of the process group was killed)`);
+        }, opts.stdioGraceMs ?? 10_000),
+      );
+    });
     child.on("close", (code, signal) => finish(code ?? 128, signal ? `\nkilled by ${signal}` : ""));
   });
 }

@@ -71,6 +71,28 @@ describe("applyStacks: one process per stack", () => {
   });
 });
 
+describe("applyStacks: a process that leaves something behind", () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test("an apply that exits while a leftover of its group still holds its output is finished and the leftover killed (the run never waits on it)", async () => {
+    // Without the runner's stdio grace, `close` waits for the leftover (120 s): the test times out.
+    const fake = new FakeFleetTerraform().configure("default", { apply_ms: 50, orphan: 1 });
+    const { work } = stackDirs(names(2));
+    const results = await applyStacks(work, options(fake, { parallelism: 2, stdioGraceMs: 300 }));
+    expect(results.map((r) => r.status)).toEqual(["deployed", "deployed"]);
+    expect(fake.orphans()).toHaveLength(2);
+    for (let i = 0; i < 200 && fake.orphans().some(alive); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(fake.orphans().filter(alive)).toEqual([]);
+  });
+});
+
 describe("applyStacks: retries", () => {
   test("throttling is retried with growing backoff and then deploys", async () => {
     const fake = new FakeFleetTerraform().configure("tenant-t0", { throttle: 2 });

@@ -10,6 +10,9 @@
 #       throttle=N lockheld=N network=N
 #                                     the first N applies fail with that error (retryable)
 #       ignore_int=1                  ignore SIGINT, unlogged (tests the runner's grace period)
+#       orphan=1                      apply leaves a background process holding its stdout open
+#                                     after it exits (a provider plugin that outlives terraform);
+#                                     its pid goes to orphans.log
 #       plan_exit=0|2                 plan -detailed-exitcode result (drift)
 #   calls.log   one line per call, signal and exit: "call <stack> <pid> <args> | env..."
 #   locks/<stack>.lock   held during apply; released on exit, SIGINT and SIGTERM (as
@@ -19,7 +22,7 @@ set -u
 D="${FAKE_TF_DIR:?FAKE_TF_DIR must be set}"
 stack="${PWD##*/}"  # builtins only below: the simulator starts thousands of these
 cmd="${1:-}"
-init_ms=0 plan_ms=0 apply_ms=0 fail="" throttle=0 lockheld=0 network=0 ignore_int=0 plan_exit=0
+init_ms=0 plan_ms=0 apply_ms=0 fail="" throttle=0 lockheld=0 network=0 ignore_int=0 plan_exit=0 orphan=0
 [ -f "$D/config/default" ] && . "$D/config/default"
 [ -f "$D/config/$stack" ] && . "$D/config/$stack"
 div="${FAKE_TF_DIVISOR:-1}"
@@ -32,7 +35,9 @@ child=""
 release() { rm -f "$D/locks/$stack.lock"; }
 on_signal() {
   log "signal $stack $$ $1"
-  [ -n "$child" ] && kill "$child" 2>/dev/null
+  # every background job, not only $child: a signal that lands between `sleep &` and `child=$!`
+  # would otherwise leave the sleep running (it ignores SIGINT, as async jobs of a script do)
+  kill $(jobs -p) 2>/dev/null
   if [ "$1" = HUP ]; then exit 129; fi
   release; exit 130
 }
@@ -45,7 +50,8 @@ nap() {
   local ms=$(( $1 / div )) frac
   [ "$ms" -gt 0 ] || return 0
   printf -v frac %03d $((ms % 1000))
-  sleep "$((ms / 1000)).$frac" & child=$!
+  # no inherited stdio: a sleep that outlives this script must not hold the caller's pipes open
+  sleep "$((ms / 1000)).$frac" </dev/null >/dev/null 2>&1 & child=$!
   # wait returns early when a trapped signal arrives; keep waiting if the trap returned
   while kill -0 "$child" 2>/dev/null; do wait "$child"; done
   child=""
@@ -68,6 +74,7 @@ case "$cmd" in
       exit 1
     fi
     : > "$D/locks/$stack.lock"
+    if [ "$orphan" = 1 ]; then sleep 120 & echo "$!" >> "$D/orphans.log"; fi
     nap "$apply_ms"
     if [ "$throttle" -ge "$n" ]; then release; echo "Error: updating ECS Service: ThrottlingException: Rate exceeded" >&2; exit 1; fi
     if [ "$network" -ge "$n" ]; then release; echo "Error: reading KMS Key: RequestError: send request failed: dial tcp: i/o timeout" >&2; exit 1; fi

@@ -17,6 +17,7 @@ export interface FakeStackConfig {
   lockheld?: number;
   network?: number;
   ignore_int?: 1;
+  orphan?: 1;
   plan_exit?: 0 | 2;
 }
 
@@ -62,6 +63,11 @@ export class FakeFleetTerraform {
         const [, stack, , signal] = l.split(" ");
         return { stack, signal };
       });
+  }
+  /** Pids of the processes `orphan=1` applies left running after they exited. */
+  orphans(): number[] {
+    const file = join(this.dir, "orphans.log");
+    return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map(Number) : [];
   }
   /** State locks still held (what a SIGHUP'd or SIGKILL'd apply leaves behind). */
   locks(): string[] {
