@@ -385,3 +385,67 @@ export function evidenceMarkdown(e: OffboardingEvidence): string[] {
   if (e.pending.length) lines.push("", `${DELIVERY_NOTE}; \`npm run -s offboard -- --evidence-only\` looks the pending ones up again and rewrites this record.`);
   return lines;
 }
+
+/** What the job observed of the steps CloudTrail's event history cannot show. */
+export interface ElsewhereInputs {
+  readonly tenantId: string;
+  readonly environment: string;
+  readonly region: string;
+  readonly bucket: string;
+  readonly window: { readonly from: string; readonly to: string };
+  readonly bucketEmptied: { readonly versionsDeleted: number; readonly deleteMarkersDeleted: number };
+  /** The database outcome the record states, and the provisioner's own answer when it dropped. */
+  readonly database: { readonly status: "exported" | "dropped" | "retained" | "none"; readonly exportLocation?: string };
+  readonly databaseAnswer?: Record<string, unknown>;
+  readonly databaseAnsweredAt?: string;
+  /** The provisioner's log group (platformLogGroupName(env, region, "db-provisioner")) and the database's PostgreSQL log group. */
+  readonly provisionerLogGroup: string;
+  readonly postgresLogGroup: string;
+}
+
+/**
+ * The steps whose evidence is not a management event, with what does prove them:
+ * - emptying the bucket: DeleteObjects/DeleteObject are S3 data events, in a trail with data
+ *   events only (issue 29 item 1's audit trail, `npm run audit:trail`), never in LookupEvents;
+ * - the database side: DROP ROLE runs inside PostgreSQL. The provisioner's Invoke is a Lambda
+ *   data event. What exists: the provisioner's answer the job kept (status, role, export), its
+ *   JSON log line in the provisioner's log group, and the DDL statement in the database's
+ *   PostgreSQL log (`log_statement = ddl`, modules/database.ts; kept for that log group's
+ *   retention). Nothing stays in PostgreSQL: the registry row and the tenant's audit_log rows go
+ *   with the drop (db/provisioner/tenant.ts dropTenant). With `retain` the role is retired:
+ *   openclaw.tenant_roles.retired_at is set and the rows stay.
+ */
+export function elsewhereEvidence(i: ElsewhereInputs): StepEvidence[] {
+  const since = `--since ${i.window.from} --until ${i.window.to}`;
+  const steps: StepEvidence[] = [
+    {
+      step: "bucket-emptied",
+      resource: i.bucket,
+      status: "elsewhere",
+      note: `the job deleted ${i.bucketEmptied.versionsDeleted} object version(s) and ${i.bucketEmptied.deleteMarkersDeleted} delete marker(s) (DeleteObjects); S3 object deletions are data events, recorded only by the audit trail (never in LookupEvents), and the bucket manifest lists every version deleted.`,
+      where: [`npm run audit:trail -- ${i.tenantId} ${since}`],
+    },
+  ];
+  const role = typeof i.databaseAnswer?.roleName === "string" ? (i.databaseAnswer.roleName as string) : undefined;
+  if (i.database.status === "dropped") {
+    steps.push({
+      step: "database-dropped",
+      resource: role ?? `tenant ${i.tenantId}`,
+      status: "elsewhere",
+      note: `the provisioner answered status dropped${i.databaseAnsweredAt ? ` at ${i.databaseAnsweredAt}` : ""} on the verified export ${i.database.exportLocation ?? "(none)"}; DROP ROLE runs inside PostgreSQL and the provisioner's Invoke is a Lambda data event, so CloudTrail's event history has neither. Nothing of the tenant stays in PostgreSQL (registry row and audit rows are dropped with it).`,
+      where: [
+        `${i.provisionerLogGroup}: "tenant database provisioned", action delete, status dropped, tenantId ${i.tenantId}`,
+        `${i.postgresLogGroup}: DROP ROLE ${role ?? "<the tenant's role>"} (log_statement = ddl; kept for the log group's retention)`,
+      ],
+    });
+  } else if (i.database.status === "retained") {
+    steps.push({
+      step: "database-retired",
+      resource: role ?? `tenant ${i.tenantId}`,
+      status: "elsewhere",
+      note: "databaseDeletion retain: terraform destroy's provisioner delete revoked the role's login and kept its rows; inside PostgreSQL, not in CloudTrail.",
+      where: [`openclaw.tenant_roles.retired_at for tenant_id ${i.tenantId}`, `${i.provisionerLogGroup}: "tenant database provisioned", action delete, status retired`],
+    });
+  }
+  return steps;
+}

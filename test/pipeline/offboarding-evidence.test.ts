@@ -10,6 +10,7 @@
  */
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudTrailClient, LookupEventsCommand, type Event as TrailEvent } from "@aws-sdk/client-cloudtrail";
+import { deleteBucket, deleteSecret, scheduleKey, trailEvent } from "./cloudtrail-events";
 import {
   collectEvidence,
   evidenceMarkdown,
@@ -21,58 +22,12 @@ import {
   type OffboardingEvidence,
 } from "../../pipeline/lib/offboarding-evidence";
 
-const ACCOUNT = "123456789012";
-const REGION = "us-east-1";
-const ROLE = `arn:aws:iam::${ACCOUNT}:role/openclaw-production-github-deploy`;
+import { ACCOUNT, REGION, ROLE } from "./cloudtrail-events";
 const BUCKET = `openclaw-acme-${ACCOUNT}-${REGION}`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0a1b2c3d-0000-4000-8000-00000000acme`;
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:/openclaw/production/acme/slack-AbCdEf`;
 const FROM = "2026-12-01T22:00:00.000Z";
 const TO = "2026-12-01T22:10:00.000Z";
-
-let ids = 0;
-/** A LookupEvents result entry as CloudTrail returns it (CloudTrailEvent is the whole record as JSON). */
-function trailEvent(o: {
-  name: string;
-  source: string;
-  time?: string;
-  request?: object;
-  response?: object | null;
-  resources?: object[];
-  account?: string;
-  region?: string;
-  error?: string;
-  identity?: object;
-}): TrailEvent {
-  const eventID = `e-${++ids}`;
-  const time = o.time ?? "2026-12-01T22:05:00Z";
-  const detail = {
-    eventVersion: "1.08",
-    userIdentity: o.identity ?? {
-      type: "AssumedRole",
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/openclaw-production-github-deploy/offboard-4242-1`,
-      sessionContext: { sessionIssuer: { type: "Role", arn: ROLE, userName: "openclaw-production-github-deploy" } },
-    },
-    eventTime: time,
-    eventSource: o.source,
-    eventName: o.name,
-    awsRegion: o.region ?? REGION,
-    requestParameters: o.request ?? {},
-    responseElements: o.response === undefined ? {} : o.response,
-    ...(o.error ? { errorCode: o.error, errorMessage: "failed" } : {}),
-    eventID,
-    readOnly: false,
-    resources: o.resources ?? [],
-    eventType: "AwsApiCall",
-    recipientAccountId: o.account ?? ACCOUNT,
-  };
-  return { EventId: eventID, EventName: o.name, EventTime: new Date(time), EventSource: o.source, CloudTrailEvent: JSON.stringify(detail) };
-}
-const deleteBucket = (bucket: string, o: object = {}) => trailEvent({ name: "DeleteBucket", source: "s3.amazonaws.com", request: { bucketName: bucket, Host: `${bucket}.s3.amazonaws.com` }, response: null, ...o });
-const scheduleKey = (arn: string, o: object = {}) =>
-  trailEvent({ name: "ScheduleKeyDeletion", source: "kms.amazonaws.com", request: { keyId: arn.split("/")[1], pendingWindowInDays: 7 }, response: { keyId: arn, keyState: "PendingDeletion" }, resources: [{ accountId: ACCOUNT, type: "AWS::KMS::Key", ARN: arn }], ...o });
-const deleteSecret = (arn: string, o: object = {}) =>
-  trailEvent({ name: "DeleteSecret", source: "secretsmanager.amazonaws.com", request: { secretId: arn, recoveryWindowInDays: 7 }, response: { arn, name: arn.split(":secret:")[1].slice(0, -7), deletionDate: "Dec 8, 2026" }, ...o });
 
 const expected = (eventName: string, eventSource: string, resources: string[]) => ({ eventName, eventSource, resources, accountId: ACCOUNT, region: REGION, from: new Date(FROM), to: new Date(TO), pipelineRoleArn: ROLE });
 
