@@ -262,7 +262,8 @@ export async function collectEvidence(
     try {
       fetched.set(eventName, await lookupEvents(ct, eventName, from, until, pacer, deps.sleep));
     } catch (err) {
-      failures.set(eventName, `${(err as Error).name ?? "Error"}: ${(err as Error).message}`.slice(0, 300));
+      // One line: it goes into a Markdown list item.
+      failures.set(eventName, `${(err as Error).name ?? "Error"}: ${(err as Error).message}`.replace(/\s+/g, " ").slice(0, 300));
     }
   };
   for (const name of missingNames) await fetch(name, to);

@@ -242,7 +242,7 @@ describe("LookupEvents calls", () => {
   test("a failed lookup leaves its steps pending with the error; the others are still found", async () => {
     const c = clock();
     mock.on(LookupEventsCommand).callsFake(async (input) => {
-      if (input.LookupAttributes[0].AttributeValue === "DeleteSecret") throw Object.assign(new Error("User is not authorized to perform: cloudtrail:LookupEvents"), { name: "AccessDeniedException" });
+      if (input.LookupAttributes[0].AttributeValue === "DeleteSecret") throw Object.assign(new Error("User is not authorized\n  to perform: cloudtrail:LookupEvents"), { name: "AccessDeniedException" });
       return { Events: input.LookupAttributes[0].AttributeValue === "DeleteBucket" ? [deleteBucket(BUCKET)] : [] };
     });
     const e = await collectEvidence(ct, targets, undefined, c);
