@@ -527,6 +527,17 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
     // The one archive key the job writes; the export is the provisioner's.
     { Sid: "WriteArchiveManifests", Effect: "Allow", Action: "s3:PutObject", Resource: archiveManifests },
     {
+      // The record's evidence: the CloudTrail event of each destructive step
+      // (pipeline/lib/offboarding-evidence.ts). LookupEvents has no resource type and no
+      // condition key in the Service Authorization Reference (AWS CloudTrail), so IAM only
+      // accepts Resource "*"; it reads management-event metadata of the account and region, no
+      // object, secret value or trail configuration.
+      Sid: "LookUpOffboardingEvidence",
+      Effect: "Allow",
+      Action: "cloudtrail:LookupEvents",
+      Resource: "*",
+    },
+    {
       // S3 asks KMS for the manifest's data key as the role. The encryption context (the archive
       // bucket's ARN with a Bucket Key, the object's without) limits this to the archive.
       Sid: "EncryptArchiveManifests",

@@ -124,7 +124,7 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
     // IAM names are account-wide and several environments may share an account's
     // conventions; the environment in the name says which one a role deploys.
     planRoleName: `${NAME_PREFIX}-${options.env}-github-plan`,
-    deployRoleName: `${NAME_PREFIX}-${options.env}-github-deploy`,
+    deployRoleName: deployRoleName(options.env),
     imagePushRoleName: `${NAME_PREFIX}-${options.env}-github-image-push`,
     imageVerifyRoleName: `${NAME_PREFIX}-${options.env}-github-image-verify`,
     imageSigningKeyAlias: imageSigningKeyAlias(options.env),
@@ -135,6 +135,11 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
 
 /** The command line contradicts cdktf.json. */
 export class SettingsError extends Error {}
+
+/** The deploy role's name; the offboarding evidence flags a destructive call made by any other principal. */
+export function deployRoleName(env: string): string {
+  return `${NAME_PREFIX}-${env}-github-deploy`;
+}
 
 /** The AWS partition of a region: ARNs differ in GovCloud and China. */
 export function partitionOf(region: string): string {
