@@ -181,7 +181,7 @@ export const TracingConfigSchema = z
      * Share of traces kept (0 < rate <= 1): the collector's probabilistic sampler decides per
      * trace id, so every span of a kept trace is kept. X-Ray bills per trace recorded.
      */
-    samplingRate: z.number().gt(0, "a share above 0 and at most 1, like 0.05").max(1, "a share above 0 and at most 1, like 0.05").default(0.05),
+    samplingRate: z.number().gt(0).max(1).default(0.05),
     /**
      * The collector image in the platform ECR repository, by digest: a copy of
      * public.ecr.aws/aws-observability/aws-otel-collector (agents have no internet to pull it
