@@ -1,18 +1,12 @@
 /** The environment's `tracing` settings (#29) as the loader reads them from cdktf.json. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadEnvironments } from "../../config/loader";
+import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
 
-const environment = {
-  accountId: "111111111111",
-  stateBucket: "state-bucket",
-  stateRegion: "us-east-1",
-  lockTable: "locks",
-  costCenter: "cc",
-  agentImage: `sha256:${"0".repeat(64)}`,
-  regions: { "us-east-1": { vpcCidr: "10.0.0.0/16", database: { instanceClass: "db.t4g.medium", allocatedStorageGiB: 20, multiAz: false, backupRetentionDays: 7 } } },
-};
+// The fixture's production environment, which does not trace: only `tracing` varies below.
+const environment = JSON.parse(readFileSync(FIXTURE_CDKTF_JSON, "utf8")).context.environments.production;
 
 function load(tracing: unknown): ReturnType<typeof loadEnvironments> | string[] {
   const dir = mkdtempSync(join(tmpdir(), "openclaw-tracing-"));
