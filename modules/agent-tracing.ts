@@ -35,7 +35,7 @@ const MEMORY_SPIKE_MIB = 20;
 export const OTLP_HTTP_ENDPOINT = "127.0.0.1:4318";
 export const OTLP_GRPC_ENDPOINT = "127.0.0.1:4317";
 
-/** Resource attributes the collector sets on every span, whatever the agent sent; X-Ray indexes them as annotations. */
+/** Attributes the collector sets on every span and its resource, whatever the agent sent; X-Ray indexes them as annotations. */
 export const TENANT_ATTRIBUTE = "tenant.id";
 export const AGENT_ATTRIBUTE = "openclaw.agent";
 
@@ -80,16 +80,20 @@ function check(props: AgentTracingProps): void {
  */
 export function collectorConfig(props: AgentTracingProps): Record<string, unknown> {
   check(props);
+  const stamp = [
+    { key: TENANT_ATTRIBUTE, value: props.tenantId, action: "upsert" },
+    { key: AGENT_ATTRIBUTE, value: props.agent, action: "upsert" },
+  ];
   return {
     receivers: { otlp: { protocols: { grpc: { endpoint: OTLP_GRPC_ENDPOINT }, http: { endpoint: OTLP_HTTP_ENDPOINT } } } },
     processors: {
       memory_limiter: { check_interval: "1s", limit_mib: MEMORY_LIMIT_MIB, spike_limit_mib: MEMORY_SPIKE_MIB },
-      resource: {
-        attributes: [
-          { key: TENANT_ATTRIBUTE, value: props.tenantId, action: "upsert" },
-          { key: AGENT_ATTRIBUTE, value: props.agent, action: "upsert" },
-        ],
-      },
+      // Both levels: the exporter writes resource attributes only into a trace's segments (as
+      // `otel.resource.*` metadata) and annotates only the span attributes `indexed_attributes`
+      // names, on segments and subsegments alike (exporter/awsxrayexporter/internal/translator/
+      // segment.go, MakeSegment and makeXRayAttributes).
+      resource: { attributes: stamp },
+      attributes: { actions: stamp },
       // Decided on the trace id with the same (default) seed in every task, so a trace that
       // crosses agents is kept or dropped whole.
       probabilistic_sampler: { sampling_percentage: Number((props.samplingRate * 100).toFixed(6)) },
@@ -99,7 +103,7 @@ export function collectorConfig(props: AgentTracingProps): Record<string, unknow
       awsxray: { region: props.region, indexed_attributes: [TENANT_ATTRIBUTE, AGENT_ATTRIBUTE], telemetry: { enabled: false } },
     },
     service: {
-      pipelines: { traces: { receivers: ["otlp"], processors: ["memory_limiter", "resource", "probabilistic_sampler", "batch"], exporters: ["awsxray"] } },
+      pipelines: { traces: { receivers: ["otlp"], processors: ["memory_limiter", "resource", "attributes", "probabilistic_sampler", "batch"], exporters: ["awsxray"] } },
       telemetry: { metrics: { level: "none" } },
     },
   };

@@ -324,9 +324,14 @@ describe("tracing (#29): a collector sidecar exactly where the environment opts 
       if (sidecar.image !== `${agentRepository}@${tracing(r.stack).collectorImage}`) problems.push(`${r.address}: collector image ${sidecar.image}`);
       const env = Object.fromEntries((sidecar.environment ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
       const config = JSON.parse(env.AOT_CONFIG_CONTENT ?? "{}");
-      const attributes = Object.fromEntries((config.processors?.resource?.attributes ?? []).filter((a: any) => a.action === "upsert").map((a: any) => [a.key, a.value]));
       const agentName = Object.fromEntries(agent.environment.map((e: { name: string; value: string }) => [e.name, e.value])).AGENT;
-      if (attributes["tenant.id"] !== tenant || attributes["openclaw.agent"] !== agentName) problems.push(`${r.address}: resource attributes ${JSON.stringify(attributes)}`);
+      // On the resource and on every span, overwriting whatever the agent sent.
+      for (const [level, list] of [["resource", config.processors?.resource?.attributes], ["span", config.processors?.attributes?.actions]]) {
+        const attributes = Object.fromEntries((list ?? []).filter((a: any) => a.action === "upsert").map((a: any) => [a.key, a.value]));
+        if (attributes["tenant.id"] !== tenant || attributes["openclaw.agent"] !== agentName) problems.push(`${r.address}: ${level} attributes ${JSON.stringify(attributes)}`);
+      }
+      const order = config.service?.pipelines?.traces?.processors ?? [];
+      if (!order.includes("resource") || !order.includes("attributes")) problems.push(`${r.address}: pipeline ${order.join(", ")}`);
       if (config.processors?.probabilistic_sampler?.sampling_percentage !== tracing(r.stack).samplingRate * 100) problems.push(`${r.address}: sampling ${JSON.stringify(config.processors?.probabilistic_sampler)}`);
       // Listening on loopback only: the agent reaches it over the task's shared localhost.
       const endpoints = Object.values<any>(config.receivers?.otlp?.protocols ?? {}).map((p) => p.endpoint);

@@ -23,14 +23,17 @@ describe("the tracing sidecar", () => {
 
   it("overwrites tenant and agent on every span, samples at the environment's rate, and indexes both for X-Ray", () => {
     const config = collectorConfig(props) as any;
-    expect(config.processors.resource.attributes).toEqual([
+    const stamp = [
       { key: "tenant.id", value: "acme", action: "upsert" },
       { key: "openclaw.agent", value: "scout", action: "upsert" },
-    ]);
+    ];
+    expect(config.processors.resource.attributes).toEqual(stamp);
+    // Span attributes too: the X-Ray exporter annotates only those, and on subsegments as well.
+    expect(config.processors.attributes.actions).toEqual(stamp);
     expect(config.processors.probabilistic_sampler).toEqual({ sampling_percentage: 5 });
     expect(collectorConfig({ ...props, samplingRate: 0.001 }) as any).toMatchObject({ processors: { probabilistic_sampler: { sampling_percentage: 0.1 } } });
     expect(config.exporters.awsxray).toEqual({ region: "us-east-1", indexed_attributes: ["tenant.id", "openclaw.agent"], telemetry: { enabled: false } });
-    expect(config.service.pipelines.traces.processors).toEqual(["memory_limiter", "resource", "probabilistic_sampler", "batch"]);
+    expect(config.service.pipelines.traces.processors).toEqual(["memory_limiter", "resource", "attributes", "probabilistic_sampler", "batch"]);
   });
 
   it("listens on loopback only and turns off the collector's own metrics listener", () => {
