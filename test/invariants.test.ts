@@ -368,6 +368,9 @@ describe("tracing (#29): a collector sidecar exactly where the environment opts 
       const region = output.stacks[stack].provider.aws[0].region;
       const xray = resourcesOfType(output, "aws_vpc_endpoint").filter((r) => r.stack === stack && r.config.service_name === `com.amazonaws.${region}.xray`);
       if (xray.length !== (tracing(stack).enabled ? 1 : 0)) problems.push(`${stack}: ${xray.length} X-Ray endpoints`);
+      // The tenant groups' only AWS-API egress is HTTPS to the endpoints' group: X-Ray must sit in it.
+      const groups = new Set(resourcesOfType(output, "aws_vpc_endpoint").filter((r) => r.stack === stack && r.config.vpc_endpoint_type === "Interface").map((r) => JSON.stringify(r.config.security_group_ids)));
+      if (groups.size !== 1) problems.push(`${stack}: interface endpoints in ${groups.size} security group sets`);
       for (const e of xray) {
         const account = output.config.environments[envOf(stack)].accountId;
         const statements = parsePolicy(e.config.policy ?? '{"Statement":[]}').Statement;
