@@ -1,5 +1,6 @@
 import { serviceCopiesOf } from "../config/agent-scaling";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
+import { TRACING_CONTAINER_NAME } from "../modules/agent-tracing";
 import { CostInputError, loadPriceTable, MissingPriceTableError, price, PriceTable, unpricedRegionLine } from "./prices";
 
 /**
@@ -234,9 +235,23 @@ function priceCommon(json: Json, pricer: Pricer): void {
   if (resources(json, "aws_lambda_function").length > 0) pricer.usageOf("Lambda requests", "usage.lambda.requests");
 }
 
+/** Task definitions running the tracing collector (#29) beside the agent. */
+export function tracedTaskDefinitions(json: Json): number {
+  return resources(json, "aws_ecs_task_definition").filter((task) =>
+    (JSON.parse(String(task.container_definitions ?? "[]")) as Json[]).some((c) => c.name === TRACING_CONTAINER_NAME),
+  ).length;
+}
+
 function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null } {
   const services = priceServices(json, pricer);
   priceCommon(json, pricer);
+  // Traced agents: X-Ray bills the sampled traces it records and those read back, which depend
+  // on traffic and the environment's samplingRate. The collector runs inside the agent's task
+  // size (modules/agent-tracing.ts), so it adds no Fargate line; the X-Ray endpoint is the platform's.
+  if (tracedTaskDefinitions(json) > 0) {
+    pricer.usageOf("X-Ray traces recorded (after sampling)", "usage.xray.tracesRecorded");
+    pricer.usageOf("X-Ray traces retrieved or scanned", "usage.xray.tracesRetrieved");
+  }
   // A budget with an action is billed as an action-enabled budget.
   const withAction = new Set(resources(json, "aws_budgets_budget_action").map((a) => String(a.budget_name)));
   const budgets = Object.entries<Json>(json.resource?.aws_budgets_budget ?? {});

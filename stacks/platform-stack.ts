@@ -41,7 +41,7 @@ import { PlatformContract } from "../modules/platform-contract";
 import { ServiceRoleBoundary } from "../modules/service-role-boundary";
 import { StackSettings } from "../modules/stack-settings";
 import { TENANT_RESOURCE_TAG, TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
-import { VpcEndpoints } from "../modules/vpc-endpoints";
+import { INTERFACE_ENDPOINT_SERVICES, TRACING_ENDPOINT_SERVICE, VpcEndpoints } from "../modules/vpc-endpoints";
 import { environmentStackSettings } from "./environment-settings";
 
 export interface PlatformStackProps {
@@ -138,6 +138,7 @@ export class PlatformStack extends SelfContainedStack {
       subnetIds: network.privateSubnetIds,
       subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
+      interfaceServices: [...INTERFACE_ENDPOINT_SERVICES, ...(environment.tracing.enabled ? [TRACING_ENDPOINT_SERVICE] : [])],
       s3ResourceAccountId: accountId,
       principalAccountId: accountId,
     });
@@ -173,6 +174,7 @@ export class PlatformStack extends SelfContainedStack {
       repositoryArn: registry.repositoryArn,
       execKmsKeyArn: execKey.keyArn,
       databaseResourceId: database.resourceId,
+      tracing: environment.tracing.enabled,
     });
 
     const proxyConfig = regionConfig.egressProxy;

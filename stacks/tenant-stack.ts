@@ -14,6 +14,7 @@ import { resolveModel, ResolvedModel } from "../config/bedrock-models";
 import { AgentIam, customMetricStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
 import { TenantDatabaseAlarm } from "../modules/tenant-database-alarm";
 import { AgentService } from "../modules/agent-service";
+import { tracingStatements } from "../modules/agent-tracing";
 import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
 import {
   agentAlarmName,
@@ -221,6 +222,7 @@ export class TenantStack extends SelfContainedStack {
     if (spendStop) iam.taskRolesOutlivedBy(spendStop.policy);
     const spendStopGrant = spendStop?.executionRoleGrant;
 
+    const tracing = environment.tracing;
     const alarmNames: string[] = [];
     for (const [agent, agentConfig] of agents) {
       const scaling = agentConfig.scaling;
@@ -232,6 +234,7 @@ export class TenantStack extends SelfContainedStack {
         ...models.invokeStatements(),
         ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
         ...ecsExecStatements(platform.execKmsKeyArn, logging.logGroupArn, region, accountId),
+        ...(tracing.enabled ? tracingStatements() : []),
       ]);
       const image = agentConfig.image ?? environment.agentImage;
       const service = new AgentService(this, `agent-${agent}`, {
@@ -273,6 +276,7 @@ export class TenantStack extends SelfContainedStack {
           ...models.environmentVariables(),
         },
         startAfter: [database.provisioned, executionGrant, taskGrant, ...(spendStopGrant ? [spendStopGrant] : [])],
+        ...(tracing.enabled && tracing.collectorImage ? { tracing: { image: `${platform.repositoryUrl}@${tracing.collectorImage}`, samplingRate: tracing.samplingRate } } : {}),
         secrets: {
           ...Object.fromEntries(
             Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../../config/environment-schema";
 import { BootstrapOptions, BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
-import { OffboardingConfigSchema, CostAnomalyConfigSchema } from "../../config/environment-schema";
+import { OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
 
 /** Settings as the CLI would resolve them for the fixture's production environment. */
 export function settingsFor(overrides: Partial<BootstrapOptions> = {}): BootstrapSettings {
@@ -33,6 +33,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       agentImage: "1.0.0",
       offboarding: OffboardingConfigSchema.parse({}),
       costAnomalies: CostAnomalyConfigSchema.parse({}),
+      tracing: TracingConfigSchema.parse({}),
       alarmSubscriptions: [],
       // Only the region names matter to bootstrap (boundary, provisioner and role ARNs per region).
       regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },

@@ -1,6 +1,6 @@
 import { resolveSettings, SettingsError } from "../../bootstrap/settings";
 import { settingsFor } from "./helpers";
-import { OffboardingConfigSchema, CostAnomalyConfigSchema } from "../../config/environment-schema";
+import { OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
 
 describe("bootstrap and backends agree on state encryption", () => {
   it("takes the environment's stateEncryption when --sse is not given", () => {
@@ -32,6 +32,7 @@ function environmentOf(settings: ReturnType<typeof settingsFor>) {
     agentImage: "1.0.0",
     offboarding: OffboardingConfigSchema.parse({}),
     costAnomalies: CostAnomalyConfigSchema.parse({}),
+    tracing: TracingConfigSchema.parse({}),
     alarmSubscriptions: [],
     regions: {},
   };
