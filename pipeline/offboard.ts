@@ -37,7 +37,7 @@ import { awaitsOffboarding } from "../config/tenant-lifecycle";
 import { STEPS, locations, offboardTenant, type AwsClients, type OffboardDeps, type OffboardTenant } from "./lib/offboarding-job";
 
 // What tests and other tools use from the job, under the names they had here.
-export { STEPS, locations, offboardTenant, protectedResources, teardownProblems, type AwsClients, type OffboardDeps, type OffboardTenant, type Progress, type Step, type TenantOutcome } from "./lib/offboarding-job";
+export { cancelOffboarding, destroyStartedAt, readOffboardingProgress, STEPS, locations, offboardTenant, protectedResources, teardownProblems, type AwsClients, type OffboardDeps, type OffboardTenant, type Progress, type Step, type TenantOutcome } from "./lib/offboarding-job";
 
 export const HELP = `Usage: npm run -s offboard -- --tenants <dir> --synth <dir> --environment <env> [options]
        npm run -s offboard -- --list --tenants <dir> [--github-output <file>]
