@@ -60,6 +60,11 @@ export interface BootstrapOptions {
   readonly githubRepo: string;
   readonly dryRun: boolean;
   /**
+   * A dry run from cdktf.json alone: no credentials, no AWS or GitHub call; every resource is
+   * planned as absent (bootstrap/clients.ts offlineClients). @default false
+   */
+  readonly offline?: boolean;
+  /**
    * `kms`: a dedicated customer managed key; `aes256`: S3 managed keys.
    * Undefined: the environment's `stateEncryption` from cdktf.json.
    */

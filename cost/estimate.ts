@@ -1,4 +1,4 @@
-import { serviceCopiesOf } from "../config/agent-scaling";
+import { HOURS_PER_WEEK, serviceCopiesOf } from "../config/agent-scaling";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
 import { TRACING_CONTAINER_NAME } from "../modules/agent-tracing";
 import { CostInputError, loadPriceTable, MissingPriceTableError, price, PriceTable, unpricedRegionLine } from "./prices";
@@ -180,16 +180,20 @@ function priceServices(json: Json, pricer: Pricer, label = ""): { vcpu: number; 
     const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(String(service.task_definition ?? ""))?.[1];
     const task = taskName ? json.resource?.aws_ecs_task_definition?.[taskName] : undefined;
     const weekly = copies.get(name)!.weeklyCopyHours;
-    const whenActive = Number(service.tags?.DesiredCountWhenActive);
-    if (task && weekly.max <= 0 && whenActive > 0) {
+    // Task-hours a month once active: an agent with working hours runs their copy-hours (the
+    // same arithmetic as an active tenant's, config/agent-scaling.ts copyHoursPerWeek), any
+    // other its count all month.
+    const weeklyWhenActive = service.tags?.WeeklyCopyHoursWhenActive;
+    const taskHoursWhenActive = weeklyWhenActive !== undefined ? (Number(weeklyWhenActive) * hours) / HOURS_PER_WEEK : Number(service.tags?.DesiredCountWhenActive) * hours;
+    if (task && weekly.max <= 0 && taskHoursWhenActive > 0) {
       const spotService = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
       const perTaskHour = (Number(task.cpu) / 1024) * vcpuPrice.usd + (Number(task.memory) / 1024) * gbPrice.usd;
-      whenActiveExtraUsd = (whenActiveExtraUsd ?? 0) + whenActive * hours * perTaskHour * (spotService ? spotFactor : 1);
+      whenActiveExtraUsd = (whenActiveExtraUsd ?? 0) + taskHoursWhenActive * perTaskHour * (spotService ? spotFactor : 1);
     }
     if (!task || weekly.max <= 0) continue;
     const architecture = task.runtime_platform?.cpu_architecture ?? "X86_64";
     if (architecture !== "X86_64") throw new CostInputError(`task ${task.family}: no Fargate price for ${architecture} in the price table`);
-    const toMonth = hours / 168;
+    const toMonth = hours / HOURS_PER_WEEK;
     const taskVcpu = Number(task.cpu) / 1024;
     const taskGb = Number(task.memory) / 1024;
     const spot = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");

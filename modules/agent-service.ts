@@ -62,6 +62,12 @@ export interface AgentServiceProps {
    * @default no tag
    */
   readonly desiredCountWhenActive?: number;
+  /**
+   * Copy-hours per week the agent will run once active when a schedule makes that less than
+   * desiredCountWhenActive all week (config/agent-scaling.ts activeWeeklyCopyHours): written as
+   * the `WeeklyCopyHoursWhenActive` tag beside DesiredCountWhenActive. @default no tag
+   */
+  readonly weeklyCopyHoursWhenActive?: number;
   /** Run on FARGATE_SPOT instead of FARGATE. */
   readonly spot: boolean;
   /** Full image reference by digest: `<repository-url>@sha256:<digest>` (a tag is refused). */
@@ -209,7 +215,13 @@ export class AgentService extends Construct {
       enableExecuteCommand: true,
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
-      ...(props.desiredCountWhenActive !== undefined && props.desiredCount === 0 && { tags: { DesiredCountWhenActive: String(props.desiredCountWhenActive) } }),
+      ...(props.desiredCountWhenActive !== undefined &&
+        props.desiredCount === 0 && {
+          tags: {
+            DesiredCountWhenActive: String(props.desiredCountWhenActive),
+            ...(props.weeklyCopyHoursWhenActive !== undefined && { WeeklyCopyHoursWhenActive: String(props.weeklyCopyHoursWhenActive) }),
+          },
+        }),
       // Without waiting, apply returns as soon as ECS accepts the call and a deployment that the
       // circuit breaker later rolls back still reports success. Waiting makes a rollback
       // (ROLLBACK_SUCCESSFUL) or a stopped deployment fail the apply (service.go,

@@ -38,7 +38,7 @@ import { awaitsOffboarding } from "../config/tenant-lifecycle";
 import { STEPS, evidenceOnly, hasPendingEvidence, locations, offboardTenant, type AwsClients, type OffboardDeps, type OffboardTenant, type TenantOutcome } from "./lib/offboarding-job";
 
 // What tests and other tools use from the job, under the names they had here.
-export { STEPS, evidenceOnly, locations, offboardTenant, protectedResources, teardownProblems, type AwsClients, type OffboardDeps, type OffboardTenant, type Progress, type Step, type TenantOutcome } from "./lib/offboarding-job";
+export { cancelOffboarding, destroyStartedAt, evidenceOnly, locations, offboardTenant, protectedResources, readOffboardingProgress, STEPS, teardownProblems, type AwsClients, type OffboardDeps, type OffboardTenant, type Progress, type Step, type TenantOutcome } from "./lib/offboarding-job";
 
 export const HELP = `Usage: npm run -s offboard -- --tenants <dir> --synth <dir> --environment <env> [options]
        npm run -s offboard -- --evidence-only --tenants <dir> --environment <env> [--tenant <id>]

@@ -8,7 +8,7 @@ import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
 import { AlarmSubscriptions } from "../modules/alarm-subscriptions";
-import { customMetricNamespace, effectiveTarget, initialCopies, peakCopies } from "../config/agent-scaling";
+import { activeWeeklyCopyHours, customMetricNamespace, effectiveTarget, initialCopies, peakCopies } from "../config/agent-scaling";
 import { AgentScaling } from "../modules/agent-scaling";
 import { resolveModel, ResolvedModel } from "../config/bedrock-models";
 import { AgentIam, customMetricStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
@@ -252,6 +252,7 @@ export class TenantStack extends SelfContainedStack {
         // What activation would start, for the cost estimate's "when active"; kept through
         // offboarding so its teardown form changes nothing but the teardown settings.
         desiredCountWhenActive: runsTasks(tenant.status) ? undefined : initialCopies(agentConfig),
+        weeklyCopyHoursWhenActive: runsTasks(tenant.status) || !scaling?.schedule ? undefined : activeWeeklyCopyHours(agentConfig).min,
         // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
         // from state); running, the autoscaler owns the count.
         autoscaled: scaling !== undefined && runsTasks(tenant.status),

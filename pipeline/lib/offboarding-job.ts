@@ -84,8 +84,16 @@ export interface Progress {
   /** Every resource any destroy plan listed, so a partly failed destroy still names them all. */
   destroyPlanned?: DestroyedResource[];
   bucketEmptied?: { versionsDeleted: number; deleteMarkersDeleted: number };
-  /** When the destroy step first began: CloudTrail events before it never count as its evidence. */
+  /**
+   * When step 3 began its first irreversible act (the database drop or emptying the bucket),
+   * saved before it. Until then everything done is a copy or a re-appliable change, and
+   * `status: suspended` may still cancel the offboarding (offboardingCancellation in
+   * pipeline/deploy-stacks.ts); from then on only finishing it is safe. It also opens the
+   * evidence window: no CloudTrail event before it ever counts as proof of this destroy.
+   */
   destroyStartedAt?: string;
+  /** Set when a merged `status: suspended` cancelled this offboarding: the next one starts over. */
+  cancelledAt?: string;
   /** When the provisioner's drop answer arrived. */
   databaseDroppedAt?: string;
   /** The CloudTrail evidence as last looked up (pipeline/lib/offboarding-evidence.ts). */
@@ -143,32 +151,70 @@ export interface TenantOutcome {
 
 const stampOf = (d: Date) => d.toISOString().replace(/[:.]/g, "-");
 
-/** Where a tenant's checkpoint, record and archive live. */
-export function locations(t: OffboardTenant) {
-  const { tenant, environment } = t;
-  const statePrefix = offboardingStatePrefix(tenant.id);
+/**
+ * When the job began destroying (the point after which `offboarding → suspended` is refused), or
+ * undefined while it has only copied data and applied the teardown form. A progress file written
+ * before the marker existed counts as started once anything was dropped, emptied or destroyed.
+ */
+export function destroyStartedAt(p: Progress): string | undefined {
+  if (p.destroyStartedAt) return p.destroyStartedAt;
+  if (p.steps.destroy || p.steps.record || p.bucketEmptied || p.databaseDrop) return p.steps.destroy?.completedAt ?? p.runs[p.runs.length - 1]?.startedAt ?? p.startedAt;
+  return undefined;
+}
+
+/** The state bucket object that holds one tenant's offboarding progress, and how it is encrypted. */
+function progressLocation(environment: LifecycleEnvironment, tenant: { readonly id: string; readonly environment: string }) {
   return {
-    stateBucket: environment.stateBucket,
-    progressKey: `${statePrefix}progress.json`,
-    recordKey: (stamp: string, ext: "json" | "md") => `${statePrefix}record-${stamp}.${ext}`,
-    manifestKey: (stamp: string) => `${statePrefix}bucket-manifest-${stamp}.json`,
-    archiveBucket: offboardingArchiveBucketName(tenant.environment, tenant.region, environment.accountId),
-    archivePrefix: (stamp: string) => `${tenant.id}/${stamp}/`,
-    stateEncryption: (environment.stateEncryption === "kms"
-      ? { algorithm: "aws:kms", kmsKeyId: stateKeyAlias(tenant.environment) }
-      : { algorithm: "AES256" }) as Encryption,
+    bucket: environment.stateBucket,
+    key: `${offboardingStatePrefix(tenant.id)}progress.json`,
+    encryption: (environment.stateEncryption === "kms" ? { algorithm: "aws:kms", kmsKeyId: stateKeyAlias(tenant.environment) } : { algorithm: "AES256" }) as Encryption,
   };
 }
 
-async function loadProgress(s3: S3Client, t: OffboardTenant): Promise<Progress | undefined> {
-  const where = locations(t);
+/** A tenant's offboarding progress as the job left it (cancelled ones included), or undefined when none was ever started. */
+export async function readOffboardingProgress(s3: S3Client, environment: LifecycleEnvironment, tenant: { readonly id: string; readonly environment: string }): Promise<Progress | undefined> {
+  const where = progressLocation(environment, tenant);
   try {
-    const { body } = await readObject(s3, where.stateBucket, where.progressKey, t.environment.accountId);
+    const { body } = await readObject(s3, where.bucket, where.key, environment.accountId);
     return JSON.parse(Buffer.from(body).toString("utf8")) as Progress;
   } catch (err) {
     if ((err as { name?: string }).name === "NoSuchKey") return undefined;
     throw err;
   }
+}
+
+/**
+ * Marks an offboarding cancelled (a merged `status: suspended` before the job started destroying):
+ * the progress stays for the record, and the next offboarding of the tenant starts over with a new
+ * export instead of resuming from one that no longer holds what the tenant wrote since.
+ */
+export async function cancelOffboarding(s3: S3Client, environment: LifecycleEnvironment, tenant: { readonly id: string; readonly environment: string }, p: Progress, now: Date): Promise<void> {
+  const started = destroyStartedAt(p);
+  if (started) throw new ToolFailure(`offboarding of ${tenant.id} started destroying at ${started}: it cannot be cancelled`);
+  const where = progressLocation(environment, tenant);
+  await putVerified(s3, where.bucket, where.key, `${JSON.stringify({ ...p, cancelledAt: now.toISOString() }, null, 2)}\n`, environment.accountId, where.encryption, "application/json");
+}
+
+/** Where a tenant's checkpoint, record and archive live. */
+export function locations(t: OffboardTenant) {
+  const { tenant, environment } = t;
+  const statePrefix = offboardingStatePrefix(tenant.id);
+  const progress = progressLocation(environment, tenant);
+  return {
+    stateBucket: environment.stateBucket,
+    progressKey: progress.key,
+    recordKey: (stamp: string, ext: "json" | "md") => `${statePrefix}record-${stamp}.${ext}`,
+    manifestKey: (stamp: string) => `${statePrefix}bucket-manifest-${stamp}.json`,
+    archiveBucket: offboardingArchiveBucketName(tenant.environment, tenant.region, environment.accountId),
+    archivePrefix: (stamp: string) => `${tenant.id}/${stamp}/`,
+    stateEncryption: progress.encryption,
+  };
+}
+
+/** The progress to resume from; a cancelled offboarding is not resumed (it starts over). */
+async function loadProgress(s3: S3Client, t: OffboardTenant): Promise<Progress | undefined> {
+  const p = await readOffboardingProgress(s3, t.environment, t.tenant);
+  return p?.cancelledAt ? undefined : p;
 }
 
 async function saveProgress(s3: S3Client, t: OffboardTenant, p: Progress): Promise<void> {
@@ -248,9 +294,6 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
     // 3. destroy
     current = "destroy";
     if (!p.steps.destroy) {
-      // Fixed by the first attempt (saved with the plan, before anything is deleted): the
-      // evidence window starts here, so no earlier event ever counts as proof of this destroy.
-      p.destroyStartedAt ??= deps.now().toISOString();
       // The archive is what makes deleting safe: check it again, right before deleting.
       for (const o of exported.objects) await verifyObject(aws.s3, o, owner);
       const unlisted = await versionsNotInManifest(aws.s3, state.s3, t, inventory.bucket, p.stamp);
@@ -268,6 +311,9 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
       const known = new Map((p.destroyPlanned ?? []).map((d) => [d.address, d]));
       for (const d of planned) if (!known.has(d.address)) known.set(d.address, d);
       p.destroyPlanned = [...known.values()];
+      // The point of no return, recorded before the first deletion: from here `status: suspended`
+      // is refused, and CloudTrail events count as this destroy's evidence.
+      p.destroyStartedAt ??= deps.now().toISOString();
       await saveProgress(state.s3, t, p);
       if (exported.database.deletionMode === "drop" && exported.database.status === "exported") {
         const database = await dropDatabase(t, p, aws, state, deps);

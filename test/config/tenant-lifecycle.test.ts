@@ -184,6 +184,8 @@ describe("transitions", () => {
     ["active", "offboarding"],
     ["suspended", "active"],
     ["suspended", "offboarding"],
+    // A cancelled offboarding; the deploy pipeline holds it back once the job started destroying (#27).
+    ["offboarding", "suspended"],
     ["offboarding", "offboarded"],
   ];
 
@@ -196,8 +198,8 @@ describe("transitions", () => {
     expect(legalTransitions("offboarded")).toEqual([]);
   });
 
-  it("leaves offboarding -> offboarded to the pipeline", () => {
-    expect(operatorTransitions("offboarding")).toEqual([]);
+  it("leaves offboarding -> offboarded to the pipeline; an operator may only cancel (suspended)", () => {
+    expect(operatorTransitions("offboarding")).toEqual(["suspended"]);
     expect(transitionRefusal("acme", "offboarding", "offboarded", "pipeline")).toBeUndefined();
     expect(transitionRefusal("acme", "offboarding", "offboarded")).toMatch(/only the deploy pipeline's offboarding job sets offboarded/);
   });
@@ -206,7 +208,7 @@ describe("transitions", () => {
     expect(transitionRefusal("acme", "active", "provisioning")).toBe(
       "tenant acme: active -> provisioning is not a legal transition (from active: suspended, offboarding)",
     );
-    expect(transitionRefusal("acme", "offboarding", "active")).toBe("tenant acme: offboarding -> active is not a legal transition (from offboarding: none)");
+    expect(transitionRefusal("acme", "offboarding", "active")).toBe("tenant acme: offboarding -> active is not a legal transition (from offboarding: suspended)");
   });
 
   // Mutants that survived npm run test:mutation (reports/mutation): `from === to` check removed,
@@ -217,7 +219,7 @@ describe("transitions", () => {
 
   it("names the pipeline's legal transitions when refusing one to the pipeline", () => {
     expect(transitionRefusal("acme", "offboarding", "active", "pipeline")).toBe(
-      "tenant acme: offboarding -> active is not a legal transition (from offboarding: offboarded)",
+      "tenant acme: offboarding -> active is not a legal transition (from offboarding: suspended, offboarded)",
     );
   });
 

@@ -171,6 +171,13 @@ describe("cost estimate per resource type", () => {
     expect(running.ownMonthlyUsd).toBeCloseTo(72.08, 2);
   });
 
+  it("prices a held agent with working hours at those hours when active, not all month (#27)", () => {
+    // 5 days × 10 h = 50 copy-hours a week: 50 × 730 / 168 = 217.2619 h of 1 vCPU and 2 GB.
+    const held = { ...service("t", 0), tags: { DesiredCountWhenActive: "1", WeeklyCopyHoursWhenActive: "50" } };
+    const [t] = estimateCost({ "tenant-a": tenantStack("a", { aws_ecs_task_definition: { t: task(1024, 2048) }, aws_ecs_service: { s: held } }) }).tenants;
+    expect(t.ownMonthlyWhenActiveUsd).toBeCloseTo(50 * (730 / 168) * (0.04048 + 2 * 0.004445), 4);
+  });
+
   it("fails on an instance class without a price in a table that exists", () => {
     expect(() => estimateCost({ p: platformStack({ aws_db_instance: { d: { instance_class: "db.x9.huge", storage_type: "gp3" } } }) })).toThrow(
       'cost/prices/us-east-1.json: no price "rds.db.x9.huge.single-az"',

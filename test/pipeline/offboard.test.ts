@@ -316,6 +316,34 @@ describe("offboarding job (in-memory AWS)", () => {
     expect(aws.buckets.get("openclaw-acme-123456789012-us-east-1")!.map((v) => v.key)).toEqual(["a.txt"]);
   });
 
+  test("marks the point of no return in its progress: cancellable after the export, not once the first deletion began (#27)", async () => {
+    const { deps, tenant, terraform, aws } = job("drop", false);
+    const progress = () => offboard.readOffboardingProgress(aws.s3, tenant.environment, tenant.tenant);
+    terraform.failNext = ["plan", "-destroy", "-input=false", "-no-color", "-out=offboard-destroy.tfplan"];
+    expect(await offboard.offboardTenant(tenant, deps)).toMatchObject({ ok: false, failedStep: "destroy", ran: ["agents", "export"] });
+    const exported = (await progress())!;
+    expect(exported.steps.export).toBeDefined();
+    expect(offboard.destroyStartedAt(exported)).toBeUndefined(); // only copies were made: suspended may still win
+    terraform.failNext = ["apply", "-input=false", "-no-color", "offboard-destroy.tfplan"];
+    expect(await offboard.offboardTenant(tenant, deps)).toMatchObject({ ok: false, failedStep: "destroy" });
+    const destroying = (await progress())!;
+    expect(destroying.destroyStartedAt).toEqual(expect.any(String));
+    expect(offboard.destroyStartedAt(destroying)).toBe(destroying.destroyStartedAt);
+  });
+
+  test("a cancelled offboarding starts over: a new export, never the old one", async () => {
+    const { deps, tenant, terraform, aws, invoke } = job("drop", false);
+    terraform.failNext = ["plan", "-destroy", "-input=false", "-no-color", "-out=offboard-destroy.tfplan"];
+    await offboard.offboardTenant(tenant, deps);
+    const first = (await offboard.readOffboardingProgress(aws.s3, tenant.environment, tenant.tenant))!;
+    await offboard.cancelOffboarding(aws.s3, tenant.environment, tenant.tenant, first, new Date("2026-12-02T08:00:00Z"));
+    expect(await offboard.readOffboardingProgress(aws.s3, tenant.environment, tenant.tenant)).toMatchObject({ cancelledAt: "2026-12-02T08:00:00.000Z" });
+    const again = await offboard.offboardTenant(tenant, deps);
+    expect(again).toMatchObject({ ok: true, ran: ["agents", "export", "destroy", "record"] });
+    expect(again.record!.export.prefix).not.toBe(first.steps.export!.prefix);
+    expect(invoke.mock.calls.filter((c) => c[2].operation === "export")).toHaveLength(2);
+  });
+
   test("refuses an applied provisioner input that is not the teardown form (no offboarding flag, export not aimed at the archive)", async () => {
     const { deps, tenant, terraform, invoke } = job("drop", false);
     const db = terraform.resources.find((r) => r.type === "aws_lambda_invocation")!;
