@@ -118,3 +118,11 @@ export function isTerminal(status: unknown): status is typeof TOMBSTONE_STATUS {
 export function awaitsOffboarding(status: unknown): status is "offboarding" {
   return status === "offboarding";
 }
+
+/**
+ * Whether the offboarding job has, or had, this tenant (`offboarding` or the tombstone): the
+ * statuses whose offboarding record may still lack CloudTrail evidence (`offboard --evidence-only`).
+ */
+export function isOffboardingOrOffboarded(status: unknown): status is "offboarding" | typeof TOMBSTONE_STATUS {
+  return awaitsOffboarding(status) || isTerminal(status);
+}

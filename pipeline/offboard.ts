@@ -34,7 +34,7 @@ import { readTenantDir, type TenantLifecycleFields } from "./lib/tenant-files";
 import { lambdaInvoker } from "./lib/offboarding-aws";
 import type { Approval, OffboardingRecord } from "./lib/offboarding-record";
 import { tenantStackName } from "../modules/naming";
-import { awaitsOffboarding } from "../config/tenant-lifecycle";
+import { awaitsOffboarding, isOffboardingOrOffboarded } from "../config/tenant-lifecycle";
 import { STEPS, evidenceOnly, hasPendingEvidence, locations, offboardTenant, type AwsClients, type OffboardDeps, type OffboardTenant, type TenantOutcome } from "./lib/offboarding-job";
 
 // What tests and other tools use from the job, under the names they had here.
@@ -248,7 +248,7 @@ async function evidenceOnlyRun(
   deps: OffboardDeps,
   summary: string | undefined,
 ): Promise<number> {
-  const selected = [...tenants.values()].filter((t) => (t.status === "offboarding" || t.status === "offboarded") && t.environment === environmentName && (!only || t.id === only));
+  const selected = [...tenants.values()].filter((t) => isOffboardingOrOffboarded(t.status) && t.environment === environmentName && (!only || t.id === only));
   if (selected.length === 0) {
     log(`offboard --evidence-only: no tenant of ${environmentName} is offboarding or offboarded`);
     return 0;

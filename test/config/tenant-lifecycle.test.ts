@@ -11,6 +11,7 @@ import {
   hasStack,
   isLegalTransition,
   isTenantStatus,
+  isOffboardingOrOffboarded,
   isTerminal,
   legalTransitions,
   operatorTransitions,
@@ -150,21 +151,22 @@ describe("lifecycle predicates", () => {
     hasStack: hasStack(status),
     isTerminal: isTerminal(status),
     awaitsOffboarding: awaitsOffboarding(status),
+    isOffboardingOrOffboarded: isOffboardingOrOffboarded(status),
   }));
 
   it("answers each question for every status", () => {
     expect(table).toEqual([
-      { status: "provisioning", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false },
-      { status: "active", runsTasks: true, hasStack: true, isTerminal: false, awaitsOffboarding: false },
-      { status: "suspended", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false },
-      { status: "offboarding", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: true },
-      { status: "offboarded", runsTasks: false, hasStack: false, isTerminal: true, awaitsOffboarding: false },
+      { status: "provisioning", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false, isOffboardingOrOffboarded: false },
+      { status: "active", runsTasks: true, hasStack: true, isTerminal: false, awaitsOffboarding: false, isOffboardingOrOffboarded: false },
+      { status: "suspended", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false, isOffboardingOrOffboarded: false },
+      { status: "offboarding", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: true, isOffboardingOrOffboarded: true },
+      { status: "offboarded", runsTasks: false, hasStack: false, isTerminal: true, awaitsOffboarding: false, isOffboardingOrOffboarded: true },
     ]);
   });
 
   it("treats a missing or unreadable status as neither terminal nor offboarding", () => {
     for (const value of [undefined, null, "", "Offboarded", 3]) {
-      expect([isTerminal(value), awaitsOffboarding(value)]).toEqual([false, false]);
+      expect([isTerminal(value), awaitsOffboarding(value), isOffboardingOrOffboarded(value)]).toEqual([false, false, false]);
     }
   });
 
