@@ -273,6 +273,7 @@ async function evidenceOnlyRun(
   }
   let failed = 0;
   const md: string[] = [];
+  const status: string[] = [];
   for (const tenant of selected) {
     const outcome = await evidenceOnly({ tenant, environment, stackDir: "", run: { approvals: [] }, agentsTimeoutMs: 0 }, deps);
     if (!outcome.ok) failed++;
@@ -283,8 +284,7 @@ async function evidenceOnlyRun(
       failed++;
       for (const s of undone) log(`::error::offboarding of ${tenant.id} undone: ${s.step} ${s.resource} by ${s.reversedBy!.eventName} ${s.reversedBy!.eventId} at ${s.reversedBy!.eventTime} (${s.reversedBy!.principalArn})`);
     }
-    deps.print(
-      `${tenant.id}: ${
+    const line = `${tenant.id}: ${
         !outcome.ok
           ? `failed: ${outcome.message}`
           : !outcome.record
@@ -294,11 +294,13 @@ async function evidenceOnlyRun(
               : e!.pending.length
                 ? `${e!.pending.length} evidence step(s) still pending: ${e!.pending.join(", ")}`
                 : "evidence complete"
-      }${outcome.record ? ` (${outcome.record.location.json})` : ""}`,
-    );
+      }${outcome.record ? ` (${outcome.record.location.json})` : ""}`;
+    deps.print(line);
+    status.push(`- ${line}`);
     if (outcome.markdown) md.push(outcome.markdown, "");
   }
-  if (summary) appendFileSync(summary, `${md.join("\n")}\n`);
+  // One line per tenant first, then each record as it now stands.
+  if (summary) appendFileSync(summary, `${[`### Offboarding evidence in ${environmentName}`, "", ...status, "", ...md].join("\n")}\n`);
   return failed ? 2 : 0;
 }
 

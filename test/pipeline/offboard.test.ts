@@ -471,14 +471,15 @@ describe("offboarding job (in-memory AWS)", () => {
     const lookups: string[] = [];
     const cloudtrail = { send: async (c: LookupEventsCommand) => (lookups.push(c.input.LookupAttributes![0].AttributeValue!), w.aws.cloudtrail.send(c)) } as unknown as CloudTrailClient;
     const clients = (region: string) => ({ ...w.deps.clients(region), cloudtrail });
-    const code = await offboard.main(["--evidence-only", "--tenants", join(dir, "tenants"), "--environment", "production", "--cdktf-json", join(dir, "cdktf.json")], {
+    const summary = join(dir, "summary.md");
+    const code = await offboard.main(["--evidence-only", "--tenants", join(dir, "tenants"), "--environment", "production", "--cdktf-json", join(dir, "cdktf.json"), "--summary", summary], {
       ...w.deps,
       clients,
       ...(now ? { now } : {}),
       print: (l) => lines.push(l),
     });
     const versions = w.aws.buckets.get("state")!.filter((v) => recordJson.endsWith(v.key));
-    return { code, lines, lookups, versions, record: JSON.parse(versions[versions.length - 1].body!.toString()) as { evidence: { steps: { step: string; status: string; reversedBy?: { eventName: string } }[] } } };
+    return { code, lines, lookups, versions, summary: readFileSync(summary, "utf8"), record: JSON.parse(versions[versions.length - 1].body!.toString()) as { evidence: { steps: { step: string; status: string; reversedBy?: { eventName: string } }[] } } };
   }
 
   test("--evidence-only re-checks a complete record while its deletions can still be undone, and flags a CancelKeyDeletion (exit 2, record says reversed)", async () => {
@@ -493,6 +494,8 @@ describe("offboarding job (in-memory AWS)", () => {
     expect(run.lines).toEqual([`acme: UNDONE: key-deletion-scheduled ${KEY_ARN} undone by CancelKeyDeletion (${first.record!.location.json})`]);
     expect(run.record.evidence.steps.find((s) => s.step === "key-deletion-scheduled")).toMatchObject({ status: "reversed", reversedBy: { eventName: "CancelKeyDeletion" } });
     expect(run.versions).toHaveLength(2);
+    expect(run.summary).toContain(`### Offboarding evidence in production\n\n- acme: UNDONE: key-deletion-scheduled ${KEY_ARN} undone by CancelKeyDeletion`);
+    expect(run.summary).toContain("**then undone**: CancelKeyDeletion");
     // Still undone the next day: flagged again, but the record is not rewritten when nothing changed.
     const again = await evidenceOnlyRun(w, first.record!.location.json);
     expect(again.code).toBe(2);
@@ -506,6 +509,7 @@ describe("offboarding job (in-memory AWS)", () => {
     expect(run.code).toBe(0);
     expect(run.lookups).toEqual(["CancelKeyDeletion", "RestoreSecret"]);
     expect(run.lines).toEqual([`acme: evidence complete (${first.record!.location.json})`]);
+    expect(run.summary).toContain(`### Offboarding evidence in production\n\n- acme: evidence complete (${first.record!.location.json})`);
     expect(run.versions).toHaveLength(1);
   });
 
