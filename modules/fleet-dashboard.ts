@@ -58,7 +58,6 @@ export class FleetDashboard extends Construct {
     const services = (metric: string, stat: string) =>
       searchExpression(CONTAINER_INSIGHTS_NAMESPACE, ["ClusterName", "ServiceName"], metric, { ClusterName: clusterName }, stat, 300);
     const top = (expression: string) => `SORT(${expression}, SUM, DESC, ${TOP_N})`;
-    const usage = (klass: string) => metricRow(FARGATE_USAGE.namespace, FARGATE_USAGE.metric, { Service: "Fargate", Type: "Resource", Resource: "vCPU", Class: klass }, { id: "usage", label: "vCPU in use" });
     const alarms = stackAlarmArns(this);
 
     const widgets: WidgetSpec[] = [
@@ -116,22 +115,8 @@ export class FleetDashboard extends Construct {
           expressionRow("tokens", top(searchExpression(BEDROCK_METRICS.namespace, [BEDROCK_METRICS.dimension], BEDROCK_METRICS.outputTokens, {}, "Sum", 3600)), "output tokens"),
         ],
       },
-      {
-        type: "metric",
-        width: 6,
-        height: 6,
-        title: "Fargate On-Demand vCPU vs quota",
-        metrics: [usage(FARGATE_USAGE.onDemand), expressionRow("quota", "SERVICE_QUOTA(usage)", "applied quota")],
-        lines: [{ label: "declared quota", value: limits.fargateOnDemandVcpu }],
-      },
-      {
-        type: "metric",
-        width: 6,
-        height: 6,
-        title: "Fargate Spot vCPU vs quota",
-        metrics: [usage(FARGATE_USAGE.spot), expressionRow("quota", "SERVICE_QUOTA(usage)", "applied quota")],
-        lines: [{ label: "declared quota", value: limits.fargateSpotVcpu }],
-      },
+      fargateWidget("Fargate On-Demand vCPU vs quota", FARGATE_USAGE.onDemand, limits.fargateOnDemandVcpu),
+      fargateWidget("Fargate Spot vCPU vs quota", FARGATE_USAGE.spot, limits.fargateSpotVcpu),
       {
         type: "metric",
         width: 6,
@@ -164,4 +149,19 @@ function header(props: FleetDashboardProps): string {
     `# Fleet ${props.environment} ${props.region}`,
     `Live from CloudWatch; no tenant list is embedded (tenant statuses are in the tenant files, \`npm run audit:tenant -- <id>\` names each tenant's dashboard). Tenant alarms in ALARM: [alarms console](${alarmsInAlarm}); tenant dashboards: [dashboards console](${dashboardsConsoleUrl(props.region)}) (named ${props.tenantDashboardPrefix}<tenant>). The alarm widget below lists the platform's own alarms.`,
   ].join("\n\n");
+}
+
+/** The account's Fargate vCPU of one class against the quota Service Quotas applies and the one the environment declares. */
+function fargateWidget(title: string, klass: string, declared: number): WidgetSpec {
+  return {
+    type: "metric",
+    width: 6,
+    height: 6,
+    title,
+    metrics: [
+      metricRow(FARGATE_USAGE.namespace, FARGATE_USAGE.metric, { Service: "Fargate", Type: "Resource", Resource: "vCPU", Class: klass }, { id: "usage", label: "vCPU in use" }),
+      expressionRow("quota", "SERVICE_QUOTA(usage)", "applied quota"),
+    ],
+    lines: [{ label: "declared quota", value: declared }],
+  };
 }

@@ -13,7 +13,7 @@ import { Database, databaseLogGroupName } from "../modules/database";
 import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
 import { FleetDashboard } from "../modules/fleet-dashboard";
-import { limitFor } from "../capacity/evaluate";
+import { quotaInForce } from "../aws/quotas";
 import {
   agentRepositoryName,
   DATABASE_IDENTIFIER_SUFFIX,
@@ -275,7 +275,7 @@ export class PlatformStack extends SelfContainedStack {
     });
 
     // Last: its alarm widget lists every alarm declared above.
-    const quota = (name: "fargateOnDemandVcpu" | "fargateSpotVcpu" | "ecsServicesPerCluster") => limitFor({ [env]: environment }, env, name);
+    const quota = (name: "fargateOnDemandVcpu" | "fargateSpotVcpu" | "ecsServicesPerCluster") => quotaInForce(environment.quotas, name);
     new FleetDashboard(this, "fleet-dashboard", {
       dashboardName: fleetDashboardName(env, region),
       environment: env,
