@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { STORAGE_METRIC } from "../db/contract";
 import { CONTAINER_INSIGHTS_NAMESPACE, SERVICE_UTILIZATION, TASK_COUNT_METRICS } from "../modules/agent-alarms";
@@ -10,6 +12,7 @@ import { fleetDashboardName, platformContractParameterName, platformStackName, t
 import { BEDROCK_METRICS } from "../modules/tenant-inference-profiles";
 import { LOG_ERRORS_METRIC } from "../modules/tenant-logging";
 import { dashboardsOf, renderLayout, Widget } from "../scripts/dashboard-layout";
+import { terraformAvailable } from "./support/terraform-evaluate";
 import { itOnFixtures, REPO_ROOT, synthesize, SynthOutput } from "./support/synth";
 
 /**
@@ -319,4 +322,42 @@ describe("dashboards, read back from the synthesized stacks", () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
     expect(readme).toContain(renderLayout(acme.body));
   });
+
+  // The body is a template: Terraform substitutes the references, then the provider checks the
+  // result is JSON (validation.StringIsJSON). Real Terraform renders each dashboard here with every
+  // reference stood in by a local of the same shape (a plan of locals and outputs needs no provider).
+  const withTerraform = terraformAvailable() || process.env.CI ? itOnFixtures : itOnFixtures.skip;
+  withTerraform("renders to the JSON it was written as, once Terraform has substituted every reference", () => {
+    const value = (reference: string) => `stand-in-${reference.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}`;
+    const locals: Json = {};
+    const expected: string[] = [];
+    const outputs: Json = {};
+    for (const [i, d] of dashboards.entries()) {
+      for (const reference of new Set(d.raw.match(/\$\{[^}]*\}/g) ?? [])) {
+        const inner = reference.slice(2, -1);
+        const contract = /^jsondecode\(data\.aws_ssm_parameter\.([\w-]+)\.insecure_value\)\.(\w+)$/.exec(inner);
+        const [type, name, attribute] = contract ? ["data", `aws_ssm_parameter`, contract[1]] : inner.split(".");
+        const target = ((locals[type] ??= {})[name] ??= {});
+        if (contract) (target[attribute] ??= { insecure_value: "{}" }).insecure_value = JSON.stringify({ ...JSON.parse(target[attribute].insecure_value), [contract[2]]: value(reference) });
+        else target[attribute] = value(reference);
+      }
+      const rewritten = d.raw.replace(/\$\{([^}]*)\}/g, (_, inner: string) => `\${${inner.replace(/(?<![\w.-])(data|aws_[a-z0-9_]+)\./, "local.$1.")}}`);
+      outputs[`d${i}`] = { value: rewritten };
+      expected.push(d.raw.replace(/\$\{[^}]*\}/g, (reference) => value(reference)));
+    }
+    const dir = mkdtempSync(join(tmpdir(), "openclaw-dashboards-"));
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ locals, output: outputs }));
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: join(dir, "none.tfrc"), CHECKPOINT_DISABLE: "1" };
+    writeFileSync(join(dir, "none.tfrc"), "");
+    const run = (args: string[]) => spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 1 << 28 });
+    for (const args of [["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]]) {
+      const result = run(args);
+      expect({ args, status: result.status, stderr: result.stderr }).toEqual({ args, status: 0, stderr: "" });
+    }
+    const rendered = JSON.parse(run(["output", "-json"]).stdout) as Record<string, { value: string }>;
+    expect(dashboards.length).toBeGreaterThan(0);
+    dashboards.forEach((d, i) => {
+      expect({ stack: d.stack, body: JSON.parse(rendered[`d${i}`].value) }).toEqual({ stack: d.stack, body: JSON.parse(expected[i]) });
+    });
+  }, 120_000);
 });
