@@ -1,4 +1,5 @@
 import {
+  DASHBOARD_NAME_PREFIX,
   DB_PROVISIONER_FUNCTION_SUFFIX,
   DB_PROVISIONER_ROLE_SUFFIX,
   EGRESS_PROXY_EXECUTION_ROLE_SUFFIX,
@@ -15,7 +16,15 @@ import {
   tenantBucketName,
 } from "../modules/naming";
 import { EXPORT_PREFIX } from "../db/contract";
-import { actionsOf } from "./resource-actions";
+import { actionsOf, COLUMNS, RESOURCE_ACTIONS } from "./resource-actions";
+
+/**
+ * CloudWatch dashboard actions (aws_cloudwatch_dashboard): scoped to the project's dashboards,
+ * whose ARN has no region (`arn:<partition>:cloudwatch::<account>:dashboard/<name>`: Service
+ * Authorization Reference, Amazon CloudWatch, resource type "dashboard", which PutDashboard,
+ * GetDashboard and DeleteDashboards take).
+ */
+const DASHBOARD_ACTIONS = [...new Set(COLUMNS.flatMap((c) => RESOURCE_ACTIONS.aws_cloudwatch_dashboard[c]))].sort();
 import {
   IAM_QUOTAS_URL,
   INLINE_POLICIES_MAX_CHARS,
@@ -387,13 +396,17 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
   const projectFunctions = `arn:${partition}:lambda:*:${accountId}:function:${NAME_PREFIX}-${env}-*`;
   const all = actionsOf(["create", "read", "update", "delete", "tag"]);
   const ofService = (service: string) => all.filter((a) => a.startsWith(`${service}:`));
-  const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion");
+  const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion" && !DASHBOARD_ACTIONS.includes(a));
   const { archives, archiveManifests, archiveExports, tenantObjects } = offboardingArns(settings);
 
   // VPC networking and the VPC's private DNS (the egress proxy's Cloud Map namespace is a private
   // hosted zone): one group, so `services` keeps its room.
   const isNetwork = (action: string) => NETWORK_SERVICES.includes(action.split(":")[0]);
-  const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" }];
+  const network: PolicyStatement[] = [
+    { Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" },
+    // Here for room, not kinship: `services` is within 62 characters of a managed policy's 6,144 at two regions.
+    { Sid: "ManageProjectDashboards", Effect: "Allow", Action: DASHBOARD_ACTIONS, Resource: `arn:${partition}:cloudwatch::${accountId}:dashboard/${DASHBOARD_NAME_PREFIX}*` },
+  ];
   const services: PolicyStatement[] = [
     { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !isNetwork(a)), Resource: "*" },
     {

@@ -229,6 +229,8 @@ function priceCommon(json: Json, pricer: Pricer): void {
   // CloudWatch bills an alarm per metric it evaluates: a metric math alarm for each metric in it.
   const alarmMetrics = (list: Json[]) => list.reduce((n, alarm) => n + (Array.isArray(alarm.metric_query) ? alarm.metric_query.filter((q: Json) => q.metric).length : 1), 0);
   pricer.monthly("CloudWatch alarms", alarmMetrics(alarms.filter((x) => !isEgressAlarm(x))), "cloudwatch.alarm");
+  // Dashboards are global and billed per account; each stack's is counted whole.
+  pricer.monthly("CloudWatch dashboards", resources(json, "aws_cloudwatch_dashboard").length, "cloudwatch.dashboard");
   pricer.monthly(`${EGRESS_LINE_PREFIX}: proxy credential secret`, secrets.filter(isEgressSecret).length, "secretsmanager.secret");
   pricer.monthly(`${EGRESS_LINE_PREFIX}: refused-connections alarms`, alarmMetrics(alarms.filter(isEgressAlarm)), "cloudwatch.alarm");
   if (resources(json, "aws_cloudwatch_log_group").length > 0) {
@@ -256,6 +258,7 @@ function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: n
     pricer.usageOf("X-Ray traces recorded (after sampling)", "usage.xray.tracesRecorded");
     pricer.usageOf("X-Ray traces retrieved or scanned", "usage.xray.tracesRetrieved");
   }
+  if (resources(json, "aws_cloudwatch_log_metric_filter").length > 0) pricer.usageOf("error-line metric (only in hours with error lines)", "usage.cloudwatch.customMetric");
   // A budget with an action is billed as an action-enabled budget.
   const withAction = new Set(resources(json, "aws_budgets_budget_action").map((a) => String(a.budget_name)));
   const budgets = Object.entries<Json>(json.resource?.aws_budgets_budget ?? {});

@@ -157,6 +157,14 @@ export function offboardingStatePrefix(tenantId: string): string {
   return `offboarding/${tenantId}/`;
 }
 
+/**
+ * The environment's access audit trail (CloudTrail, issue 29 item 1). Placeholder for the trail
+ * branch, which owns this name: audit:tenant names it; the lead reconciles if theirs differs.
+ */
+export function auditTrailName(environment: string): string {
+  return `${NAME_PREFIX}-${environment}-audit`;
+}
+
 export function tenantKeyAlias(environment: string, tenantId: string): string {
   return `alias/${NAME_PREFIX}/${environment}/${tenantId}`;
 }
@@ -211,6 +219,28 @@ export function tenantInferenceProfileName(tenantId: string, modelShortName: str
   return `${NAME_PREFIX}-${tenantId}-${modelShortName}-${revision}`;
 }
 
+/**
+ * The tenant's CloudWatch dashboard. Dashboards are account-global (no region in their ARN) and
+ * PutDashboard admits only `[A-Za-z0-9_-]`, which tenant ids keep to. `tenant-` and `fleet-`
+ * after the prefix keep tenant and fleet dashboards apart whatever the tenant id.
+ */
+export function tenantDashboardName(tenantId: string): string {
+  return `${NAME_PREFIX}-tenant-${tenantId}`;
+}
+
+/** The fleet dashboard of one environment and region. */
+export function fleetDashboardName(environment: string, region: string): string {
+  return `${NAME_PREFIX}-fleet-${environment}-${region}`;
+}
+
+/** Every dashboard name this project builds starts with it (the deploy role's grant). */
+export const DASHBOARD_NAME_PREFIX = `${NAME_PREFIX}-`;
+
+/** Metric filter on the tenant's log group that counts its agents' error lines. */
+export function tenantErrorFilterName(tenantId: string): string {
+  return `${NAME_PREFIX}-${tenantId}-log-errors`;
+}
+
 /** Managed policy the tenant's budget action attaches to its task roles: denies Bedrock invocation. */
 export function tenantSpendStopPolicyName(tenantId: string): string {
   return `${NAME_PREFIX}-${tenantId}-spend-stop`;
@@ -231,7 +261,8 @@ export function tenantAnomalyMonitorName(environment: string, tenantId: string):
  * RDS identifiers https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints (63),
  * SNS topics https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (256),
  * Lambda function names https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (64; the model's 140 admits an ARN),
- * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself).
+ * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself),
+ * CloudWatch dashboards https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html (255, `[A-Za-z0-9_-]`: only in the model's documentation text).
  */
 export const AWS_NAME_LIMITS = {
   s3Bucket: 63,
@@ -253,6 +284,8 @@ export const AWS_NAME_LIMITS = {
   ecrRepository: 256,
   inferenceProfile: 64,
   anomalyMonitor: 1024,
+  dashboard: 255,
+  metricFilter: 512,
 } as const;
 
 /** Value of the `ManagedBy` tag (provider default_tags) on everything the stacks create; the deploy role's KMS grants key on it. */

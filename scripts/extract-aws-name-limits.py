@@ -40,6 +40,8 @@ NAMES = {
     "ecrRepository": ("ecr", "CreateRepository", ["repositoryName"]),
     "inferenceProfile": ("bedrock", "CreateInferenceProfile", ["inferenceProfileName"]),
     "anomalyMonitor": ("ce", "CreateAnomalyMonitor", ["AnomalyMonitor", "MonitorName"]),
+    "dashboard": ("cloudwatch", "PutDashboard", ["DashboardName"]),
+    "metricFilter": ("logs", "PutMetricFilter", ["filterName"]),
 }
 
 

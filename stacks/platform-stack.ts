@@ -12,6 +12,8 @@ import type { ProvisionerBundle } from "../db/bundle";
 import { Database, databaseLogGroupName } from "../modules/database";
 import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
+import { FleetDashboard } from "../modules/fleet-dashboard";
+import { quotaInForce } from "../aws/quotas";
 import {
   agentRepositoryName,
   DATABASE_IDENTIFIER_SUFFIX,
@@ -21,6 +23,7 @@ import {
   EGRESS_PROXY_TASK_ROLE_SUFFIX,
   egressProxyNamespace,
   egressTenantsParameterPath,
+  fleetDashboardName,
   NAME_PREFIX,
   offboardingArchiveBucketName,
   platformExecKeyAlias,
@@ -32,6 +35,7 @@ import {
   SERVICE_BOUNDARY_SUFFIX,
   TENANT_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
+  tenantDashboardName,
   tenantEgressSecretArnPattern,
 } from "../modules/naming";
 import { EgressProxy } from "../modules/egress-proxy";
@@ -269,6 +273,23 @@ export class PlatformStack extends SelfContainedStack {
         databaseProvisionerFunctionName: provisioner.functionName,
         egressProxySecurityGroupId: egress.securityGroupId,
         s3PrefixListId: endpoints.s3PrefixListId,
+      },
+    });
+
+    // Last: its alarm widget lists every alarm declared above.
+    const quota = (name: "fargateOnDemandVcpu" | "fargateSpotVcpu" | "ecsServicesPerCluster") => quotaInForce(environment.quotas, name);
+    new FleetDashboard(this, "fleet-dashboard", {
+      dashboardName: fleetDashboardName(env, region),
+      environment: env,
+      region,
+      clusterName: cluster.clusterName,
+      databaseIdentifier: name(DATABASE_IDENTIFIER_SUFFIX),
+      tenantDashboardPrefix: tenantDashboardName(""),
+      limits: {
+        fargateOnDemandVcpu: quota("fargateOnDemandVcpu"),
+        fargateSpotVcpu: quota("fargateSpotVcpu"),
+        servicesPerCluster: quota("ecsServicesPerCluster"),
+        databaseConnections: database.tenantConnections,
       },
     });
   }

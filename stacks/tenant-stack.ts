@@ -13,6 +13,7 @@ import { AgentScaling } from "../modules/agent-scaling";
 import { resolveModel, ResolvedModel } from "../config/bedrock-models";
 import { AgentIam, customMetricStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
 import { TenantDatabaseAlarm } from "../modules/tenant-database-alarm";
+import { TenantDashboard } from "../modules/tenant-dashboard";
 import { AgentService } from "../modules/agent-service";
 import { tracingStatements } from "../modules/agent-tracing";
 import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
@@ -22,14 +23,18 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
+  DATABASE_IDENTIFIER_SUFFIX,
   egressProxyName,
   offboardingArchiveBucketName,
+  platformResourceName,
   tenantAnomalyMonitorName,
   tenantBucketName,
   tenantBudgetName,
+  tenantDashboardName,
   tenantEgressParameterName,
   tenantEgressSecretArnPattern,
   tenantEgressSecretName,
+  tenantErrorFilterName,
   tenantExecutionRoleName,
   tenantInferenceProfileName,
   tenantKeyAlias,
@@ -134,8 +139,15 @@ export class TenantStack extends SelfContainedStack {
       logGroupName: tenantLogGroupName(env, tenant.id),
       kmsKeyArn: key.keyArn,
       retentionDays: tenant.logRetentionDays,
+      errorMetric: { tenantId: tenant.id, filterName: tenantErrorFilterName(tenant.id) },
       ...(offboarding && teardown.logGroup === "retain" ? { retainOnDestroy: true } : {}),
     });
+    // Old and new tasks of a rolling deployment both hold their pools for a while; the
+    // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
+    const connectionLimit = Math.min(
+      MAX_CONNECTION_LIMIT,
+      2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(peakCopies(agent), 1), 0),
+    );
     const database = new TenantDatabase(this, "database", {
       tenantId: tenant.id,
       environment: env,
@@ -146,12 +158,7 @@ export class TenantStack extends SelfContainedStack {
       exportKmsKeyArn: offboarding ? undefined : key.keyArn,
       deletionMode: tenant.databaseDeletion,
       offboarding,
-      // Old and new tasks of a rolling deployment both hold their pools for a while; the
-      // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
-      connectionLimit: Math.min(
-        MAX_CONNECTION_LIMIT,
-        2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(peakCopies(agent), 1), 0),
-      ),
+      connectionLimit,
     });
     const models = new TenantInferenceProfiles(this, "bedrock", {
       tenantId: tenant.id,
@@ -224,6 +231,7 @@ export class TenantStack extends SelfContainedStack {
 
     const tracing = environment.tracing;
     const alarmNames: string[] = [];
+    const serviceNames: Record<string, string> = {};
     for (const [agent, agentConfig] of agents) {
       const scaling = agentConfig.scaling;
       const target = scaling && effectiveTarget(scaling);
@@ -285,6 +293,7 @@ export class TenantStack extends SelfContainedStack {
           ...egress.proxyEnvironmentSecrets(),
         },
       });
+      serviceNames[agent] = service.serviceName;
       if (scaling) {
         const running = runsTasks(tenant.status);
         // A stopped tenant keeps its scalable target at 0-0, which also brings the count to 0
@@ -326,5 +335,22 @@ export class TenantStack extends SelfContainedStack {
         alarmNames: [...alarmNames, databaseAlarmName, egressAlarmName],
       });
     }
+
+    // Last: its alarm widget lists every alarm declared above.
+    new TenantDashboard(this, "dashboard", {
+      dashboardName: tenantDashboardName(tenant.id),
+      tenantId: tenant.id,
+      environment: env,
+      region,
+      clusterName: platform.clusterName,
+      services: serviceNames,
+      logGroupName: logging.logGroupName,
+      inferenceProfileIds: models.profileIds,
+      databaseIdentifier: platformResourceName(env, region, DATABASE_IDENTIFIER_SUFFIX),
+      databaseConnectionLimit: connectionLimit,
+      databaseStorageAlarmGiB: tenant.databaseStorageAlarmGiB,
+      budget: { name: budget.budgetName, monthlyUsd: tenant.budget.monthlyUsd },
+      alarmRecipients: tenant.alarmEmails,
+    });
   }
 }

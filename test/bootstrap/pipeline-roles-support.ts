@@ -139,6 +139,10 @@ export function requestsFor(output: SynthOutput, resource: SynthesizedResource, 
     // buckets (the offboarding archive) keep every version: DenyDeletingArchivedData.
     return resource.stack.startsWith("tenant-") ? [{ action, resource: `arn:aws:s3:::${config.bucket}/any/key` }] : [];
   }
+  if (resource.type === "aws_cloudwatch_dashboard") {
+    // Dashboards are global: no region in their ARN (Service Authorization Reference, CloudWatch "dashboard").
+    return [{ action, resource: `arn:aws:cloudwatch::${accountId}:dashboard/${config.dashboard_name}` }];
+  }
   if (service === "ssm" && action.startsWith("ssm:GetParameter")) {
     return [{ action, resource: `arn:aws:ssm:${region}:${accountId}:parameter${config.name}` }];
   }

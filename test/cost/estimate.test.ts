@@ -52,6 +52,17 @@ describe("cost estimate per resource type", () => {
     ]);
   });
 
+  it("prices a dashboard at $3.00 a month in a tenant or platform stack, and a tenant's error-line metric as usage only", () => {
+    const { tenants, platforms } = estimateCost({
+      p: platformStack({ aws_cloudwatch_dashboard: { d: {} } }),
+      "tenant-a": tenantStack("a", { aws_cloudwatch_dashboard: { d: {} }, aws_cloudwatch_log_metric_filter: { f: {} } }),
+    });
+    expect(lineOf(tenants[0].lines, "CloudWatch dashboards")).toBe(3);
+    expect(lineOf(platforms[0].lines, "CloudWatch dashboards")).toBe(3);
+    expect(tenants[0].ownMonthlyUsd).toBe(3);
+    expect(tenants[0].usage.map((u) => `${u.item} $${u.unitUsd}/${u.unit}`)).toEqual(["error-line metric (only in hours with error lines) $0.3/metric-month"]);
+  });
+
   it("prices an action-enabled budget at $0.10 a day (30.4167 days: $3.0417) and a plain one at $0.02 ($0.6083)", () => {
     const withAction = tenantStack("a", {
       aws_budgets_budget: { b: { name: "openclaw-production-a", limit_amount: "300.00" } },
