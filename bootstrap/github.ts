@@ -1,4 +1,4 @@
-import { DEPLOY_WORKFLOWS, OIDC_SUBJECT_CLAIM_KEYS, PLAN_WORKFLOWS, TRUSTED_BRANCH, type BootstrapSettings } from "./settings";
+import { DEPLOY_WORKFLOWS, OFFBOARDING_EVIDENCE_WORKFLOWS, OIDC_SUBJECT_CLAIM_KEYS, PLAN_WORKFLOWS, TRUSTED_BRANCH, type BootstrapSettings } from "./settings";
 
 /**
  * The GitHub side of the role trust. The roles trust main's context (or the protected
@@ -141,7 +141,7 @@ function byHand(settings: BootstrapSettings): GithubCheck[] {
       status: "not checked",
       lines: [
         settings.oidcSubject === "workflow"
-          ? `the roles expect sub claims naming the workflow (${[...PLAN_WORKFLOWS, ...DEPLOY_WORKFLOWS].join(", ")}); until this runs, every role assumption fails:`
+          ? `the roles expect sub claims naming the workflow (${[...PLAN_WORKFLOWS, ...DEPLOY_WORKFLOWS, ...OFFBOARDING_EVIDENCE_WORKFLOWS].join(", ")}); until this runs, every role assumption fails:`
           : "the roles expect GitHub's default sub claims:",
         `  ${describeOidcCustomizationCall(settings)}`,
       ],

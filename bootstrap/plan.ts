@@ -37,6 +37,7 @@ export interface Outputs {
   imageSigningKeyArn?: string;
   imagePushRoleArn?: string;
   imageVerifyRoleArn?: string;
+  offboardingEvidenceRoleArn?: string;
 }
 
 /** The result of planning one step: its plan plus the outputs it will have once applied. */

@@ -137,8 +137,16 @@ export function planRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo" 
  * deployment branch policy must allow main only), or deploy.yml on main with --deploy-trust main.
  */
 export function deployRoleSubjects(settings: Pick<BootstrapSettings, "githubRepo" | "deployTrust" | "githubEnvironment" | "oidcSubject">): string[] {
+  return deployContextSubjects(settings, DEPLOY_WORKFLOWS);
+}
+
+/**
+ * Subjects of workflow files in the deploy role's context: the GitHub environment (required
+ * reviewers, main only), or main with --deploy-trust main. Also the offboarding evidence role's.
+ */
+export function deployContextSubjects(settings: Pick<BootstrapSettings, "githubRepo" | "deployTrust" | "githubEnvironment" | "oidcSubject">, workflows: readonly string[]): string[] {
   const context = settings.deployTrust === "main" ? { branch: TRUSTED_BRANCH } : { environment: settings.githubEnvironment };
-  return subjectsOf(settings, context, DEPLOY_WORKFLOWS);
+  return subjectsOf(settings, context, workflows);
 }
 
 type StateSettings = Pick<BootstrapSettings, "partition" | "region" | "accountId" | "stateBucket" | "lockTable">;
@@ -279,7 +287,7 @@ export function attachablePolicyArns(partition: string): string[] {
   return [`arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`];
 }
 
-type DeploySettings = StateSettings & Pick<BootstrapSettings, "env" | "regions" | "planRoleName" | "deployRoleName">;
+type DeploySettings = StateSettings & Pick<BootstrapSettings, "env" | "regions" | "planRoleName" | "deployRoleName" | "offboardingEvidenceRoleName">;
 
 /** ARNs of the permissions boundaries the platform stacks create, one pair per region of the environment. */
 export function boundaryArns(settings: Pick<DeploySettings, "partition" | "accountId" | "env" | "regions">): string[] {
@@ -577,6 +585,8 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
         iam(`policy/${settings.deployRoleName}-*`),
         // The image roles (bootstrap/image-roles.ts): retrusting the push role is pushing.
         iam(`role/${NAME_PREFIX}-${settings.env}-github-image-*`),
+        // The offboarding evidence role (bootstrap/offboarding-evidence-role.ts) writes offboarding records.
+        iam(`role/${settings.offboardingEvidenceRoleName}`),
         oidcProviderArn(settings),
       ],
     },

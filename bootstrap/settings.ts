@@ -46,6 +46,14 @@ export const DEPLOY_WORKFLOWS = ["deploy.yml", "deploy-ring.yml", "deploy-unlock
  */
 export const IMAGE_PUSH_WORKFLOWS = ["image.yml"] as const;
 export const IMAGE_VERIFY_WORKFLOWS = ["deploy.yml"] as const;
+/**
+ * The offboarding evidence role (bootstrap/offboarding-evidence-role.ts): the daily
+ * `offboard --evidence-only` run, which fills in CloudTrail evidence that arrived after the
+ * offboard job and flags an undone deletion. In the deploy role's context (its GitHub
+ * environment, or main with --deploy-trust main), but not the deploy role: it only looks
+ * events up and rewrites records, unattended.
+ */
+export const OFFBOARDING_EVIDENCE_WORKFLOWS = ["offboarding-evidence.yml"] as const;
 
 /** The branch whose workflow definitions may hold credentials. */
 export const TRUSTED_BRANCH = "main";
@@ -97,6 +105,8 @@ export interface BootstrapSettings extends Omit<BootstrapOptions, "sse"> {
   readonly imagePushRoleName: string;
   /** Reads image scans and signatures for the pre-deploy gate (deploy.yml). */
   readonly imageVerifyRoleName: string;
+  /** Looks up offboarding evidence and rewrites offboarding records (offboarding-evidence.yml). */
+  readonly offboardingEvidenceRoleName: string;
   /** Alias of the asymmetric key that signs agent images. */
   readonly imageSigningKeyAlias: string;
   /** The environment's regions (cdktf.json): one platform stack, boundary and provisioner each. */
@@ -132,6 +142,7 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
     deployRoleName: deployRoleName(options.env),
     imagePushRoleName: `${NAME_PREFIX}-${options.env}-github-image-push`,
     imageVerifyRoleName: `${NAME_PREFIX}-${options.env}-github-image-verify`,
+    offboardingEvidenceRoleName: `${NAME_PREFIX}-${options.env}-github-offboarding-evidence`,
     imageSigningKeyAlias: imageSigningKeyAlias(options.env),
     regions: Object.keys(environment.regions),
     tags: { ManagedBy: `${NAME_PREFIX}-bootstrap`, Environment: options.env },
@@ -157,7 +168,7 @@ export function partitionOf(region: string): string {
  * Name of the GitHub repository variable holding a role ARN, e.g.
  * OPENCLAW_PLAN_ROLE_ARN_PRODUCTION. The workflows read exactly these names.
  */
-export function roleArnVariableName(kind: "plan" | "deploy" | "image-push" | "image-verify", env: string): string {
+export function roleArnVariableName(kind: "plan" | "deploy" | "image-push" | "image-verify" | "offboarding-evidence", env: string): string {
   return `OPENCLAW_${kind.toUpperCase().replace(/-/g, "_")}_ROLE_ARN_${env.toUpperCase().replace(/-/g, "_")}`;
 }
 

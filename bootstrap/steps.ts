@@ -4,6 +4,7 @@ import { lockTableStep } from "./resources/lock-table";
 import { oidcProviderStep } from "./resources/oidc-provider";
 import { deployRoleDesired, githubRoleStep, planRoleDesired } from "./resources/pipeline-roles";
 import { imagePushRoleDesired, imageVerifyRoleDesired } from "./image-roles";
+import { offboardingEvidenceRoleDesired } from "./offboarding-evidence-role";
 import { signingKeyStep } from "./resources/signing-key";
 import { stateBucketStep } from "./resources/state-bucket";
 import { stateKeyStep } from "./resources/state-key";
@@ -26,5 +27,7 @@ export function bootstrapSteps(clients: AwsClients, settings: BootstrapSettings)
     () => signingKeyStep(clients.kms, settings),
     (o) => githubRoleStep(clients.iam, settings, imagePushRoleDesired(settings, o.imageSigningKeyArn ?? pendingKeyArn(settings)), "imagePushRoleArn"),
     (o) => githubRoleStep(clients.iam, settings, imageVerifyRoleDesired(settings, o.imageSigningKeyArn ?? pendingKeyArn(settings)), "imageVerifyRoleArn"),
+    // The daily offboarding evidence run (issue 29): the state key for the records it rewrites.
+    (o) => githubRoleStep(clients.iam, settings, offboardingEvidenceRoleDesired(settings, keyArns(o)), "offboardingEvidenceRoleArn"),
   ];
 }

@@ -34,6 +34,7 @@ export function successSummary(settings: BootstrapSettings, outputs: Outputs, dr
     `  ${roleArnVariableName("deploy", settings.env)}=${outputs.deployRoleArn ?? "(not created)"}`,
     `  ${roleArnVariableName("image-push", settings.env)}=${outputs.imagePushRoleArn ?? "(not created)"}`,
     `  ${roleArnVariableName("image-verify", settings.env)}=${outputs.imageVerifyRoleArn ?? "(not created)"}`,
+    `  ${roleArnVariableName("offboarding-evidence", settings.env)}=${outputs.offboardingEvidenceRoleArn ?? "(not created)"}`,
     "",
     `GitHub OIDC subject template the roles' trust expects (bootstrap sets it when GITHUB_TOKEN is given):`,
     `  ${describeOidcCustomizationCall(settings)}`,

@@ -35,14 +35,15 @@ import { lambdaInvoker } from "./lib/offboarding-aws";
 import type { Approval, OffboardingRecord } from "./lib/offboarding-record";
 import { tenantStackName } from "../modules/naming";
 import { awaitsOffboarding, isOffboardingOrOffboarded } from "../config/tenant-lifecycle";
-import { STEPS, evidenceOnly, hasPendingEvidence, locations, offboardTenant, type AwsClients, type OffboardDeps, type OffboardTenant, type TenantOutcome } from "./lib/offboarding-job";
+import { TENANT_ID_PATTERN } from "../config/tenant-id";
+import { STEPS, evidenceOnly, hasPendingEvidence, locations, offboardTenant, undoneSteps, type AwsClients, type OffboardDeps, type OffboardTenant, type TenantOutcome } from "./lib/offboarding-job";
 
 // What tests and other tools use from the job, under the names they had here.
 export { cancelOffboarding, destroyStartedAt, evidenceOnly, locations, offboardTenant, protectedResources, readOffboardingProgress, STEPS, teardownProblems, type AwsClients, type OffboardDeps, type OffboardTenant, type Progress, type Step, type TenantOutcome } from "./lib/offboarding-job";
 
 export const HELP = `Usage: npm run -s offboard -- --tenants <dir> --synth <dir> --environment <env> [options]
        npm run -s offboard -- --evidence-only --tenants <dir> --environment <env> [--tenant <id>]
-       npm run -s offboard -- --list --tenants <dir> [--github-output <file>]
+       npm run -s offboard -- --list [--evidence-only [--tenant <id>]] --tenants <dir> [--github-output <file>]
 
 Offboards every tenant of <env> whose tenant file says status: offboarding, step by step:
   1 agents   terraform apply of the stack's teardown form, then wait for 0 ECS tasks
@@ -74,14 +75,20 @@ Options:
                            up to <s> seconds (default 0; CloudTrail's usual delay is ~5 minutes)
   --evidence-only          only look up pending evidence of tenants already offboarded (status
                            offboarding or offboarded) and rewrite their records; destroys nothing,
-                           needs no --synth
-  --list                   print the environments that have offboarding tenants, as a matrix
+                           needs no --synth. A complete record is looked at again until its key's
+                           deletion date and its secrets' recovery windows have passed: an undone
+                           deletion (CancelKeyDeletion, RestoreSecret) is recorded as reversed,
+                           reported as an error, and makes the exit code 2
+  --list                   print the environments that have offboarding tenants, as a matrix;
+                           with --evidence-only: those with offboarding or offboarded tenants (only
+                           --tenant's, checked first), each entry with a tenant key ("" for all)
   --github-output <file>   with --list: write matrix= and count= for GitHub Actions
   --dry-run                print the steps each tenant would run, touch nothing
   --help                   show this help
 
 Environment: TERRAFORM_BINARY (default terraform), GITHUB_SHA and GITHUB_ACTOR (named in the record).
-Exit codes: 0 every tenant offboarded (or none), 1 bad input, 2 a step failed (see its message).`;
+Exit codes: 0 every tenant offboarded (or none), 1 bad input (a --tenant that is not a tenant id
+included), 2 a step failed or an offboarding was undone (see its message).`;
 
 export function readApprovals(file: string | undefined): Approval[] {
   if (!file) return [];
@@ -127,6 +134,9 @@ export async function main(argv: string[], deps?: Partial<OffboardDeps>): Promis
     "evidence-only": { type: "boolean" },
     "evidence-wait": { type: "string" },
   });
+  // Before anything uses it: from a workflow_dispatch input, so anything at all may arrive here.
+  // JSON.stringify keeps a refused value on one line, so it cannot start a workflow command.
+  if (values.tenant !== undefined && !TENANT_ID_PATTERN.test(values.tenant)) throw new UsageError(`--tenant must be a tenant id (${TENANT_ID_PATTERN.source}), got ${JSON.stringify(values.tenant)}`);
   if (!values.tenants) throw new UsageError("--tenants is required");
   let tenants: Map<string, TenantLifecycleFields>;
   try {
@@ -138,11 +148,19 @@ export async function main(argv: string[], deps?: Partial<OffboardDeps>): Promis
   const print = deps?.print ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   if (values.list) {
-    const envs = [...new Set(offboardingTenants(tenants).map((t) => t.environment))].sort();
+    const evidence = values["evidence-only"] === true;
+    if (evidence && values.tenant) {
+      const only = tenants.get(values.tenant);
+      if (!only) throw new UsageError(`--tenant ${values.tenant}: no tenants/${values.tenant}.yaml`);
+      if (!isOffboardingOrOffboarded(only.status)) throw new UsageError(`--tenant ${values.tenant}: status ${only.status}, not offboarding or offboarded`);
+    }
+    // --evidence-only: every environment with records to look at, each entry naming the tenant ("" for all).
+    const listed = evidence ? [...tenants.values()].filter((t) => isOffboardingOrOffboarded(t.status) && (!values.tenant || t.id === values.tenant)) : offboardingTenants(tenants);
+    const envs = [...new Set(listed.map((t) => t.environment))].sort();
     const include = envs.map((e) => {
       const env = environments.get(e);
       if (!env) throw new UsageError(`tenant environment ${e} is not declared in cdktf.json`);
-      return { environment: e, envKey: envKey(e), region: env.stateRegion };
+      return { environment: e, envKey: envKey(e), region: env.stateRegion, ...(evidence ? { tenant: values.tenant ?? "" } : {}) };
     });
     const matrix = JSON.stringify({ include });
     print(matrix);
@@ -255,18 +273,34 @@ async function evidenceOnlyRun(
   }
   let failed = 0;
   const md: string[] = [];
+  const status: string[] = [];
   for (const tenant of selected) {
     const outcome = await evidenceOnly({ tenant, environment, stackDir: "", run: { approvals: [] }, agentsTimeoutMs: 0 }, deps);
     if (!outcome.ok) failed++;
     const e = outcome.record?.evidence;
-    deps.print(
-      `${tenant.id}: ${
-        !outcome.ok ? `failed: ${outcome.message}` : !outcome.record ? (outcome.message ?? "no record") : e!.pending.length ? `${e!.pending.length} evidence step(s) still pending: ${e!.pending.join(", ")}` : "evidence complete"
-      }${outcome.record ? ` (${outcome.record.location.json})` : ""}`,
-    );
+    // An undone deletion (CancelKeyDeletion, RestoreSecret) makes the record's claim untrue: fail the run.
+    const undone = outcome.record ? undoneSteps(outcome.record) : [];
+    if (undone.length) {
+      failed++;
+      for (const s of undone) log(`::error::offboarding of ${tenant.id} undone: ${s.step} ${s.resource} by ${s.reversedBy!.eventName} ${s.reversedBy!.eventId} at ${s.reversedBy!.eventTime} (${s.reversedBy!.principalArn})`);
+    }
+    const line = `${tenant.id}: ${
+        !outcome.ok
+          ? `failed: ${outcome.message}`
+          : !outcome.record
+            ? (outcome.message ?? "no record")
+            : undone.length
+              ? `UNDONE: ${undone.map((s) => `${s.step} ${s.resource} undone by ${s.reversedBy!.eventName}`).join(", ")}`
+              : e!.pending.length
+                ? `${e!.pending.length} evidence step(s) still pending: ${e!.pending.join(", ")}`
+                : "evidence complete"
+      }${outcome.record ? ` (${outcome.record.location.json})` : ""}`;
+    deps.print(line);
+    status.push(`- ${line}`);
     if (outcome.markdown) md.push(outcome.markdown, "");
   }
-  if (summary) appendFileSync(summary, `${md.join("\n")}\n`);
+  // One line per tenant first, then each record as it now stands.
+  if (summary) appendFileSync(summary, `${[`### Offboarding evidence in ${environmentName}`, "", ...status, "", ...md].join("\n")}\n`);
   return failed ? 2 : 0;
 }
 

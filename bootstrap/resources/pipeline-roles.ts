@@ -82,7 +82,7 @@ export function assertDeployRoleFitsQuotas(settings: BootstrapSettings): void {
   deployRoleDesired(settings, [placeholderKey(1), placeholderKey(2)]);
 }
 
-const ROLE_TITLES = { planRoleArn: "plan", deployRoleArn: "deploy", imagePushRoleArn: "image push", imageVerifyRoleArn: "image verify" } as const;
+const ROLE_TITLES = { planRoleArn: "plan", deployRoleArn: "deploy", imagePushRoleArn: "image push", imageVerifyRoleArn: "image verify", offboardingEvidenceRoleArn: "offboarding evidence" } as const;
 
 /** A role step; `output` says which output its ARN fills. */
 export function githubRoleStep(iam: IAMClient, settings: BootstrapSettings, desired: GithubRoleDesired, output: keyof typeof ROLE_TITLES): Step {

@@ -595,9 +595,11 @@ function buildRecord(t: OffboardTenant, p: Progress, completedAt: string, locati
 
 /**
  * `--evidence-only`: looks up the pending evidence of a tenant the job already offboarded
- * (status offboarding or an offboarded tombstone) and rewrites its record. Reads the progress
- * and the record from the state bucket and calls CloudTrail; never terraform, never a tenant
- * resource, never the provisioner.
+ * (status offboarding or an offboarded tombstone) and rewrites its record. A complete record is
+ * looked at again while its deletions can still be undone (undoWindowEnd): a CancelKeyDeletion
+ * or RestoreSecret since then turns its step `reversed`, and only then is the record rewritten.
+ * Reads the progress and the record from the state bucket and calls CloudTrail; never
+ * terraform, never a tenant resource, never the provisioner.
  */
 export async function evidenceOnly(t: OffboardTenant, deps: OffboardDeps): Promise<TenantOutcome> {
   const state = deps.clients(t.environment.stateRegion);
@@ -606,7 +608,12 @@ export async function evidenceOnly(t: OffboardTenant, deps: OffboardDeps): Promi
     const p = await loadProgress(state.s3, t);
     if (!p?.steps.record) return { tenantId: t.tenant.id, ok: true, ran: [], message: "no offboarding record yet: the offboarding itself has not finished" };
     const existing = await readRecord(state.s3, t, p);
-    const record = hasPendingEvidence(existing) ? await refreshEvidence(t, p, existing, aws, state, deps) : existing;
+    let record = existing;
+    if (hasPendingEvidence(existing)) record = await refreshEvidence(t, p, existing, aws, state, deps);
+    else if (deps.now() < undoWindowEnd(existing)) {
+      const evidence = await collectEvidence(aws.cloudtrail, evidenceTargets(t, p), existing.evidence, deps);
+      if (JSON.stringify(outcomes(evidence)) !== JSON.stringify(outcomes(existing.evidence!))) record = await writeEvidence(t, p, existing, evidence, state);
+    }
     return { tenantId: t.tenant.id, ok: true, ran: [], record, markdown: recordMarkdown(record), tombstone: tombstoneEdit(record), evidenceChecked: record !== existing };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -624,6 +631,28 @@ function checkedRecord(record: OffboardingRecord): OffboardingRecord {
 
 /** A record written before evidence existed has all of it to look up. */
 export const hasPendingEvidence = (r: OffboardingRecord) => !r.evidence || r.evidence.pending.length > 0;
+
+/** What a re-check can change: each step's status and the event that undid it (not checkedAt). */
+const outcomes = (e: OffboardingEvidence) => e.steps.map((s) => [s.step, s.resource, s.status, s.reversedBy?.eventId]);
+
+/** KMS's longest waiting period (KMS Developer Guide, "Deleting AWS KMS keys"); Secrets Manager's longest recovery window. */
+const MAX_UNDO_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/**
+ * Until when a deletion of this record can still be undone: the key's deletion date
+ * (CancelKeyDeletion works only while the key is PendingDeletion) and the end of the longest
+ * secret recovery window (RestoreSecret works until then; 30 days when the state did not say).
+ */
+export function undoWindowEnd(r: OffboardingRecord): Date {
+  const destroyed = Date.parse(r.destroy.completedAt);
+  const key = r.kmsKey.deletionDate ? Date.parse(r.kmsKey.deletionDate) : destroyed + MAX_UNDO_DAYS * DAY_MS;
+  const secrets = r.secrets.map((s) => destroyed + (s.recoveryWindowInDays ?? MAX_UNDO_DAYS) * DAY_MS);
+  return new Date(Math.max(key, ...secrets));
+}
+
+/** Steps of a record that a later event undid (CancelKeyDeletion, RestoreSecret). */
+export const undoneSteps = (r: OffboardingRecord) => (r.evidence?.steps ?? []).filter((s) => s.status === "reversed");
 
 /** What the evidence lookup matches, from what the job observed and kept in its progress. */
 export function evidenceTargets(t: OffboardTenant, p: Progress): EvidenceTargets {
@@ -663,9 +692,14 @@ export function evidenceTargets(t: OffboardTenant, p: Progress): EvidenceTargets
  * so the tombstone's pointer and offboardedAt stay true. Touches no tenant resource.
  */
 export async function refreshEvidence(t: OffboardTenant, p: Progress, existing: OffboardingRecord, aws: AwsClients, state: AwsClients, deps: Pick<OffboardDeps, "now" | "sleep">): Promise<OffboardingRecord> {
-  const where = locations(t);
   const previous = existing.evidence ?? p.evidence;
   const evidence = await collectEvidence(aws.cloudtrail, evidenceTargets(t, p), previous, deps);
+  return writeEvidence(t, p, existing, evidence, state);
+}
+
+/** Rewrites the record (JSON and Markdown, same keys) and the progress with new evidence. */
+async function writeEvidence(t: OffboardTenant, p: Progress, existing: OffboardingRecord, evidence: OffboardingEvidence, state: AwsClients): Promise<OffboardingRecord> {
+  const where = locations(t);
   const record = checkedRecord({ ...existing, evidence });
   const jsonKey = record.location.json.replace(`s3://${where.stateBucket}/`, "");
   const mdKey = record.location.markdown.replace(`s3://${where.stateBucket}/`, "");

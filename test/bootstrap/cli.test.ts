@@ -102,7 +102,7 @@ describe("bootstrap CLI", () => {
     const { code, stdout, stderr } = await run(args("--dry-run"));
     expect(code).toBe(EXIT_AWS_FAILURE);
     expect(stderr).toContain(
-      "bootstrap failed at step 1/9 (state key alias/openclaw-production-terraform-state): AccessDeniedException: User is not authorized to perform: kms:DescribeKey\n" +
+      "bootstrap failed at step 1/10 (state key alias/openclaw-production-terraform-state): AccessDeniedException: User is not authorized to perform: kms:DescribeKey\n" +
         "  next step: the credentials may not do this: bootstrap needs an administrator of the target account\n" +
         "Nothing was changed.",
     );

@@ -56,10 +56,10 @@ describe("bootstrap", () => {
       expect(stderr.split("\n")[0]).toBe(
         "Offline preview of environment production (account 123456789012 from cdktf.json, region us-east-1): AWS was not read, so every resource shows as it would be created in an empty account; run --dry-run with credentials to see what would really change.",
       );
-      const steps = stderr.split("\n").filter((l) => /^\[\d+\/9\] /.test(l));
-      expect(steps).toHaveLength(9);
+      const steps = stderr.split("\n").filter((l) => /^\[\d+\/10\] /.test(l));
+      expect(steps).toHaveLength(10);
       for (const line of steps) expect(line).toMatch(/: would create$/);
-      expect(stderr).toContain("[2/9] state bucket ");
+      expect(stderr).toContain("[2/10] state bucket ");
       expect(stderr).toContain("GitHub settings of acme/openclaw-infra: not checked offline");
       expect(stdout).toContain("Dry run: nothing was changed.");
       expect(stdout).toContain("arn:aws:iam::123456789012:role/openclaw-production-github-deploy");

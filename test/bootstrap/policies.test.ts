@@ -11,6 +11,7 @@ import {
   statePolicy,
 } from "../../bootstrap/policies";
 import { roleArnVariableName } from "../../bootstrap/settings";
+import { offboardingEvidenceRoleSubjects } from "../../bootstrap/offboarding-evidence-role";
 import { AWS_NAME_LIMITS, agentTaskRoleName, platformResourceName, tenantExecutionRoleName } from "../../modules/naming";
 import { KEY_ARN, settingsFor } from "./helpers";
 
@@ -60,7 +61,7 @@ describe("trust policies", () => {
     for (const oidcSubject of ["workflow", "github-default"] as const) {
       for (const deployTrust of ["environment", "main"] as const) {
         const s = settingsFor({ oidcSubject, deployTrust });
-        const subjects = [...planRoleSubjects(s), ...deployRoleSubjects(s)];
+        const subjects = [...planRoleSubjects(s), ...deployRoleSubjects(s), ...offboardingEvidenceRoleSubjects(s)];
         expect(subjects.filter((sub) => /pull_request/.test(sub))).toEqual([]);
         // Only main's context or the protected environment's: what a main-defined workflow presents.
         expect(subjects.every((sub) => sub.startsWith(`repo:${R}:ref:refs/heads/main`) || sub.startsWith(`repo:${R}:environment:production`))).toBe(true);
@@ -96,7 +97,7 @@ describe("trust policies", () => {
   });
 
   test("no trust policy uses a wildcard match", () => {
-    for (const subjects of [planRoleSubjects(settings), deployRoleSubjects(settings)]) {
+    for (const subjects of [planRoleSubjects(settings), deployRoleSubjects(settings), offboardingEvidenceRoleSubjects(settings)]) {
       const json = JSON.stringify(githubTrustPolicy(settings, subjects));
       expect(json).not.toMatch(/StringLike|\*/);
     }
@@ -160,6 +161,7 @@ describe("deploy policy", () => {
           "arn:aws:iam::123456789012:policy/openclaw-production-github-plan-*",
           "arn:aws:iam::123456789012:policy/openclaw-production-github-deploy-*",
           "arn:aws:iam::123456789012:role/openclaw-production-github-image-*",
+          "arn:aws:iam::123456789012:role/openclaw-production-github-offboarding-evidence",
           "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
         ],
       }),

@@ -8,7 +8,7 @@ const outputs = {
 };
 
 describe("successSummary", () => {
-  test("ends with the backend settings and the four repository variables", () => {
+  test("ends with the backend settings and the five repository variables", () => {
     expect(successSummary(settingsFor(), outputs, false)).toBe(
       [
         "Terraform S3 backend for environment production (cdktf.json context and StackSettings must agree):",
@@ -25,6 +25,7 @@ describe("successSummary", () => {
         "  OPENCLAW_DEPLOY_ROLE_ARN_PRODUCTION=arn:aws:iam::123456789012:role/openclaw-production-github-deploy",
         "  OPENCLAW_IMAGE_PUSH_ROLE_ARN_PRODUCTION=(not created)",
         "  OPENCLAW_IMAGE_VERIFY_ROLE_ARN_PRODUCTION=(not created)",
+        "  OPENCLAW_OFFBOARDING_EVIDENCE_ROLE_ARN_PRODUCTION=(not created)",
         "",
         "GitHub OIDC subject template the roles' trust expects (bootstrap sets it when GITHUB_TOKEN is given):",
         `  gh api --method PUT /repos/acme/openclaw-infra/actions/oidc/customization/sub --input - <<< '{"use_default":false,"include_claim_keys":["repo","context","job_workflow_ref"]}'`,

@@ -13,7 +13,7 @@ import {
 import { AttachRolePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, GetPolicyCommand, GetPolicyVersionCommand, ListPoliciesCommand, DetachRolePolicyCommand } from "@aws-sdk/client-iam";
 import { deployRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { DEPLOY_MANAGED_POLICY_PARTS } from "../../bootstrap/policies";
-import { DEPLOY_WORKFLOWS } from "../../bootstrap/settings";
+import { DEPLOY_WORKFLOWS, OFFBOARDING_EVIDENCE_WORKFLOWS } from "../../bootstrap/settings";
 import { fixtureWithRegions, settingsFor } from "../bootstrap/helpers";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { main } from "../../bootstrap/cli";
@@ -33,6 +33,7 @@ const BUCKET = "fixture-openclaw-tfstate-production";
 const TABLE = "fixture-openclaw-tf-locks";
 const PLAN_ROLE = "openclaw-production-github-plan";
 const DEPLOY_ROLE = "openclaw-production-github-deploy";
+const EVIDENCE_ROLE = "openclaw-production-github-offboarding-evidence";
 const NAMES = { bucket: BUCKET, table: TABLE, roles: [PLAN_ROLE, DEPLOY_ROLE] };
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 /** The deploy role's allow lists, customer managed policies (too large for inline policies). */
@@ -63,6 +64,8 @@ const PRODUCTION = "repo:acme/openclaw-infra:environment:production";
 const WORKFLOW = (file: string) => `job_workflow_ref:acme/openclaw-infra/.github/workflows/${file}@refs/heads/main`;
 /** The deploy role's subjects: every workflow that applies (deploy.yml, its reusable ring, the audited unlock; #25). */
 const DEPLOY_SUBJECTS = (context: string) => DEPLOY_WORKFLOWS.map((file) => `${context}:${WORKFLOW(file)}`);
+/** The offboarding evidence role's: its scheduled workflow only, in the deploy role's context (issue 29). */
+const EVIDENCE_SUBJECTS = (context: string) => OFFBOARDING_EVIDENCE_WORKFLOWS.map((file) => `${context}:${WORKFLOW(file)}`);
 
 /** Runs the CLI in this process, as `npm run bootstrap -- <argv>` would. */
 async function bootstrap(...extra: string[]) {
@@ -73,23 +76,24 @@ async function bootstrap(...extra: string[]) {
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-/** The `[n/9] <title>: <status>` lines. */
-const statusLines = (stderr: string) => stderr.split("\n").filter((l) => /^\[\d\/\d\] /.test(l));
+/** The `[n/10] <title>: <status>` lines. */
+const statusLines = (stderr: string) => stderr.split("\n").filter((l) => /^\[\d+\/\d+\] /.test(l));
 
 describe("bootstrap against moto", () => {
   test("creates the key, bucket, lock table, provider and both roles in a fresh account", async () => {
     const { code, stdout, stderr } = await bootstrap();
     expect(code).toBe(0);
     expect(statusLines(stderr)).toEqual([
-      "[1/9] state key alias/openclaw-production-terraform-state: created",
-      `[2/9] state bucket ${BUCKET}: created`,
-      `[3/9] lock table ${TABLE}: created`,
-      "[4/9] GitHub OIDC provider token.actions.githubusercontent.com: created",
-      `[5/9] plan role ${PLAN_ROLE}: created`,
-      `[6/9] deploy role ${DEPLOY_ROLE}: created`,
-      "[7/9] image signing key alias/openclaw-production-image-signing: created",
-      "[8/9] image push role openclaw-production-github-image-push: created",
-      "[9/9] image verify role openclaw-production-github-image-verify: created",
+      "[1/10] state key alias/openclaw-production-terraform-state: created",
+      `[2/10] state bucket ${BUCKET}: created`,
+      `[3/10] lock table ${TABLE}: created`,
+      "[4/10] GitHub OIDC provider token.actions.githubusercontent.com: created",
+      `[5/10] plan role ${PLAN_ROLE}: created`,
+      `[6/10] deploy role ${DEPLOY_ROLE}: created`,
+      "[7/10] image signing key alias/openclaw-production-image-signing: created",
+      "[8/10] image push role openclaw-production-github-image-push: created",
+      "[9/10] image verify role openclaw-production-github-image-verify: created",
+      `[10/10] offboarding evidence role ${EVIDENCE_ROLE}: created`,
     ]);
     // Without a token the GitHub settings the trust relies on are listed, not silently skipped.
     expect(stderr).toContain("[github] OIDC subject template: not checked");
@@ -150,6 +154,7 @@ describe("bootstrap against moto", () => {
     expect(stdout).toContain(`kms_key_id     = "${keyArn}"`);
     expect(stdout).toContain(`OPENCLAW_PLAN_ROLE_ARN_PRODUCTION=arn:aws:iam::${ACCOUNT}:role/${PLAN_ROLE}`);
     expect(stdout).toContain(`OPENCLAW_DEPLOY_ROLE_ARN_PRODUCTION=arn:aws:iam::${ACCOUNT}:role/${DEPLOY_ROLE}`);
+    expect(stdout).toContain(`OPENCLAW_OFFBOARDING_EVIDENCE_ROLE_ARN_PRODUCTION=arn:aws:iam::${ACCOUNT}:role/${EVIDENCE_ROLE}`);
   });
 
   test("the bucket policy refuses object access over plain HTTP (moto enforces it on its http endpoint)", async () => {
@@ -184,12 +189,26 @@ describe("bootstrap against moto", () => {
     expect(deploy === "absent" ? [] : [...deploy.attached].sort()).toEqual(DEPLOY_POLICIES.map(policyArn).sort());
     expect(JSON.stringify([plan, deploy])).not.toContain("pull_request");
     expect(Object.keys(deploy === "absent" ? {} : deploy.inline).sort()).toEqual(["openclaw-deploy", "openclaw-terraform-state"]);
+    // The daily evidence run has its own narrow role, trusted in the deploy role's context, and
+    // the deploy role does not trust its workflow (issue 29).
+    const evidence = await roleState(aws, EVIDENCE_ROLE);
+    expect(evidence).toMatchObject({ trust: trust(EVIDENCE_SUBJECTS(PRODUCTION)[0]), attached: [] });
+    expect(Object.keys(evidence === "absent" ? {} : evidence.inline)).toEqual(["openclaw-offboarding-evidence"]);
+    expect(JSON.stringify(deploy)).not.toContain("offboarding-evidence.yml");
+    expect(JSON.stringify(evidence)).not.toMatch(/pull_request|deploy\.yml/);
+    const stateKey = (await aws.kms.send(new DescribeKeyCommand({ KeyId: "alias/openclaw-production-terraform-state" }))).KeyMetadata!.Arn;
+    const statements = (evidence === "absent" ? { Statement: [] } : evidence.inline["openclaw-offboarding-evidence"]) as { Statement: { Sid: string; Resource: unknown }[] };
+    expect(statements.Statement.find((st) => st.Sid === "StateKeyThroughS3")?.Resource).toEqual([stateKey]);
+    expect(statements.Statement.find((st) => st.Sid === "OffboardingRecordsReadWrite")?.Resource).toBe(`arn:aws:s3:::${BUCKET}/offboarding/*/*`);
   });
 
   test("--deploy-trust main makes the deploy role trust the main branch instead", async () => {
     await bootstrap("--deploy-trust", "main");
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
       trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": DEPLOY_SUBJECTS(MAIN) } } }] },
+    });
+    expect(await roleState(aws, EVIDENCE_ROLE)).toMatchObject({
+      trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": EVIDENCE_SUBJECTS(MAIN)[0] } } }] },
     });
   });
 
@@ -218,7 +237,7 @@ describe("bootstrap against moto", () => {
     const before = await accountState(aws, NAMES);
     const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
-    expect(statusLines(stderr).map((l) => l.replace(/^\[\d\/9\] .*?: /, ""))).toEqual(Array(9).fill("already in place"));
+    expect(statusLines(stderr).map((l) => l.replace(/^\[\d+\/10\] .*?: /, ""))).toEqual(Array(10).fill("already in place"));
     expect(await accountState(aws, NAMES)).toEqual(before);
   });
 
@@ -247,8 +266,8 @@ describe("bootstrap against moto", () => {
       const before = await bucketState(aws, BUCKET);
       const { code, stderr } = await bootstrap("--dry-run");
       expect(code).toBe(0);
-      const bucketLines = stderr.split("\n").slice(stderr.split("\n").findIndex((l) => l.startsWith("[2/9]")));
-      expect(bucketLines[0]).toMatch(/^\[2\/9\] state bucket fixture-openclaw-tfstate-production: would update \(\d changes\)$/);
+      const bucketLines = stderr.split("\n").slice(stderr.split("\n").findIndex((l) => l.startsWith("[2/10]")));
+      expect(bucketLines[0]).toMatch(/^\[2\/10\] state bucket fixture-openclaw-tfstate-production: would update \(\d changes\)$/);
       expect(bucketLines).toEqual(
         expect.arrayContaining([
           "      - default encryption: none → SSE-KMS with arn:aws:kms:us-east-1:123456789012:key/<created-by-this-run>",
@@ -263,7 +282,7 @@ describe("bootstrap against moto", () => {
     test("is fixed, says so, and keeps what others configured", async () => {
       const { code, stderr } = await bootstrap();
       expect(code).toBe(0);
-      expect(stderr).toContain(`[2/9] state bucket ${BUCKET}: updated`);
+      expect(stderr).toContain(`[2/10] state bucket ${BUCKET}: updated`);
       expect(stderr).toContain("      - versioning: Disabled → Enabled");
       const bucket = await bucketState(aws, BUCKET);
       expect(bucket.versioning).toEqual({ Status: "Enabled" });
@@ -301,7 +320,7 @@ describe("bootstrap against moto", () => {
     await aws.iam.send(new CreateRoleCommand({ RoleName: DEPLOY_ROLE, AssumeRolePolicyDocument: JSON.stringify(wide) }));
     const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
-    expect(stderr).toContain(`[6/9] deploy role ${DEPLOY_ROLE}: updated`);
+    expect(stderr).toContain(`[6/10] deploy role ${DEPLOY_ROLE}: updated`);
     expect(stderr).toContain(`      - trust policy: replaced (sub repo:acme/* → ${DEPLOY_SUBJECTS(PRODUCTION).join(", ")})`);
     expect(await roleState(aws, DEPLOY_ROLE)).toMatchObject({
       trust: { Statement: [{ Condition: { StringEquals: { "token.actions.githubusercontent.com:sub": DEPLOY_SUBJECTS(PRODUCTION) } } }] },
@@ -316,7 +335,10 @@ describe("bootstrap against moto", () => {
     await aws.iam.send(new CreatePolicyVersionCommand({ PolicyArn: network, PolicyDocument: JSON.stringify(stale), SetAsDefault: true }));
     const { code, stderr } = await bootstrap();
     expect(code).toBe(0);
-    expect(stderr).toContain(`      - managed policy ${DEPLOY_ROLE}-network: statements added ManageNetwork; removed Stale`);
+    // Every statement of the network part comes back (ManageNetwork, and what shares the part: dashboards since #29).
+    const networkSids = (desired.find((p) => p.name === `${DEPLOY_ROLE}-network`)!.document.Statement as readonly { Sid?: string }[]).map((st) => String(st.Sid));
+    expect(networkSids).toContain("ManageNetwork");
+    expect(stderr).toContain(`      - managed policy ${DEPLOY_ROLE}-network: statements added ${networkSids.join(", ")}; removed Stale`);
     for (const name of DEPLOY_POLICIES) {
       const policy = (await aws.iam.send(new GetPolicyCommand({ PolicyArn: policyArn(name) }))).Policy!;
       const version = (await aws.iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn(name), VersionId: policy.DefaultVersionId }))).PolicyVersion!;
@@ -365,7 +387,7 @@ describe("bootstrap against moto", () => {
       const partsBefore = await deployParts();
       const dry = await run(FIXTURE, "--dry-run");
       expect(dry.code).toBe(0);
-      expect(dry.stderr).toContain(`[6/9] deploy role ${DEPLOY_ROLE}: would update`);
+      expect(dry.stderr).toContain(`[6/10] deploy role ${DEPLOY_ROLE}: would update`);
       expect(dry.stderr).toContain(`      - detach managed policy ${DEPLOY_ROLE}-identity-2 (bootstrap's, no longer needed: its statements are in the other parts)`);
       expect(dry.stderr).toContain(`      - delete managed policy ${DEPLOY_ROLE}-identity-2 (bootstrap's, no longer needed)`);
       // The statements of identity-2 come back to identity.
@@ -383,7 +405,7 @@ describe("bootstrap against moto", () => {
 
       const third = await run(FIXTURE);
       expect(third.code).toBe(0);
-      expect(third.stderr).toContain(`[6/9] deploy role ${DEPLOY_ROLE}: already in place`);
+      expect(third.stderr).toContain(`[6/10] deploy role ${DEPLOY_ROLE}: already in place`);
     });
 
     test("a stray part a stopped run left unattached is deleted too", async () => {
@@ -414,7 +436,7 @@ describe("bootstrap against moto", () => {
     const { code, stdout, stderr } = await bootstrap();
     expect(code).toBe(2);
     expect(stderr).toContain(
-      `bootstrap failed at step 2/9 (state bucket ${BUCKET}): BucketRegionMismatch: bucket ${BUCKET} is in eu-west-1, not us-east-1: set the environment's stateRegion to eu-west-1 in cdktf.json and run with --region eu-west-1, or choose another stateBucket\nNothing was changed.`,
+      `bootstrap failed at step 2/10 (state bucket ${BUCKET}): BucketRegionMismatch: bucket ${BUCKET} is in eu-west-1, not us-east-1: set the environment's stateRegion to eu-west-1 in cdktf.json and run with --region eu-west-1, or choose another stateBucket\nNothing was changed.`,
     );
     expect(stdout).toBe("");
     expect(await accountState(aws, NAMES)).toEqual(before);
@@ -457,7 +479,7 @@ describe("npm run bootstrap (a real process)", () => {
     const result = run(...ARGS, "--dry-run");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("OPENCLAW_PLAN_ROLE_ARN_PRODUCTION=arn:aws:iam::123456789012:role/openclaw-production-github-plan");
-    expect(result.stderr).toContain("[6/9] deploy role openclaw-production-github-deploy: would create");
+    expect(result.stderr).toContain("[6/10] deploy role openclaw-production-github-deploy: would create");
   });
 
   test("unreachable AWS exits 2 naming the error code, with no stack trace", () => {

@@ -55,3 +55,5 @@ export const scheduleKey = (arn: string, o: object = {}) =>
 export const deleteSecret = (arn: string, o: object = {}) =>
   trailEvent({ name: "DeleteSecret", source: "secretsmanager.amazonaws.com", request: { secretId: arn, recoveryWindowInDays: 7 }, response: { arn, name: arn.split(":secret:")[1].slice(0, -7), deletionDate: "Dec 8, 2026" }, ...o });
 
+export const cancelKey = (arn: string, o: object = {}) =>
+  trailEvent({ name: "CancelKeyDeletion", source: "kms.amazonaws.com", request: { keyId: arn.split("/")[1] }, response: { keyId: arn }, resources: [{ accountId: ACCOUNT, type: "AWS::KMS::Key", ARN: arn }], ...o });

@@ -139,7 +139,7 @@ describe("every credentialed job: adaptive retries with a bounded attempt count,
   const credentialed = files.flatMap((f) => Object.entries(wf(f).jobs).filter(([, j]) => (j.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))).map(([id, j]) => ({ where: `${f} / ${id}`, job: j })));
 
   test("AWS_RETRY_MODE=adaptive and AWS_MAX_ATTEMPTS between 3 and 20", () => {
-    expect(credentialed.map((c) => c.where).sort()).toEqual(["deploy-ring.yml / apply", "deploy-unlock.yml / unlock", "deploy.yml / image-gate", "deploy.yml / offboard", "drift.yml / plan", "image.yml / push", "plan.yml / plan"]);
+    expect(credentialed.map((c) => c.where).sort()).toEqual(["deploy-ring.yml / apply", "deploy-unlock.yml / unlock", "deploy.yml / image-gate", "deploy.yml / offboard", "drift.yml / plan", "image.yml / push", "offboarding-evidence.yml / evidence", "plan.yml / plan"]);
     for (const c of credentialed) {
       expect({ where: c.where, mode: c.job.env?.AWS_RETRY_MODE }).toEqual({ where: c.where, mode: "adaptive" });
       const max = Number(c.job.env?.AWS_MAX_ATTEMPTS);

