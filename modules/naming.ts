@@ -157,6 +157,69 @@ export function offboardingStatePrefix(tenantId: string): string {
   return `offboarding/${tenantId}/`;
 }
 
+/**
+ * The environment's CloudTrail trail (one per environment = account, multi-region), created by the
+ * platform stack that owns the account-wide resources (stacks/stack-plan.ts accountResourceOwner).
+ * CreateTrail: 3-128 of letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit.
+ */
+export function auditTrailName(environment: string): string {
+  return `${NAME_PREFIX}-${environment}-audit`;
+}
+
+/** ARN of the environment's trail; `region` is the trail's home region (the owning platform stack's). */
+export function auditTrailArn(environment: string, region: string, accountId: string): string {
+  return `arn:aws:cloudtrail:${region}:${accountId}:trail/${auditTrailName(environment)}`;
+}
+
+/**
+ * The bucket the environment's trail delivers to (Object Lock, its own key), in the trail's home
+ * region. Account id right after the prefix, like the offboarding archive: no tenant bucket can take
+ * the name, and the trail's tenant-bucket data-event selector (which excludes
+ * platformBucketArnPrefix) never logs the trail's own deliveries.
+ */
+export function auditBucketName(environment: string, region: string, accountId: string): string {
+  return `${NAME_PREFIX}-${accountId}-${environment}-${region}-audit`;
+}
+
+/** Where Athena writes the results of audit queries (expiring; the audit bucket admits only CloudTrail). */
+export function auditQueryResultsBucketName(environment: string, region: string, accountId: string): string {
+  return `${NAME_PREFIX}-${accountId}-${environment}-${region}-athena`;
+}
+
+/** The audit bucket's own KMS key (beside the platform key: alias/openclaw/<env>/<region>/platform-audit). */
+export function auditKeyAlias(environment: string, region: string): string {
+  return `${platformKeyAlias(environment, region)}-audit`;
+}
+
+/** Glue database of the audit table (Athena names: lowercase letters, digits and underscores only). */
+export function auditDatabaseName(environment: string): string {
+  return `${NAME_PREFIX}_${environment.replace(/-/g, "_")}_audit`;
+}
+
+/** Glue table over the trail's log files, in auditDatabaseName. */
+export const AUDIT_TABLE_NAME = "cloudtrail";
+
+/** Athena workgroup whose enforced settings every audit query runs under. */
+export function auditWorkGroupName(environment: string): string {
+  return `${NAME_PREFIX}-${environment}-audit`;
+}
+
+/**
+ * ARN prefix shared by every tenant bucket (`openclaw-<tenant>-...`, tenantBucketName), for
+ * CloudTrail's StartsWith selectors, which have no wildcard in the middle.
+ */
+export function tenantBucketArnPrefix(): string {
+  return `arn:aws:s3:::${NAME_PREFIX}-`;
+}
+
+/**
+ * ARN prefix of the platform's own buckets of one account (offboarding archive, audit, query
+ * results): `openclaw-<account>-`. A tenant id starts with a letter, so no tenant bucket has it.
+ */
+export function platformBucketArnPrefix(accountId: string): string {
+  return `arn:aws:s3:::${NAME_PREFIX}-${accountId}-`;
+}
+
 export function tenantKeyAlias(environment: string, tenantId: string): string {
   return `alias/${NAME_PREFIX}/${environment}/${tenantId}`;
 }
@@ -231,7 +294,9 @@ export function tenantAnomalyMonitorName(environment: string, tenantId: string):
  * RDS identifiers https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints (63),
  * SNS topics https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (256),
  * Lambda function names https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (64; the model's 140 admits an ARN),
- * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself).
+ * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself),
+ * CloudTrail trail names https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html (3-128; the provider checks StringLenBetween(3, 128), cloudtrail/trail.go),
+ * Athena workgroups: the model caps them only in its pattern `[a-zA-Z0-9._-]{1,128}`.
  */
 export const AWS_NAME_LIMITS = {
   s3Bucket: 63,
@@ -253,6 +318,10 @@ export const AWS_NAME_LIMITS = {
   ecrRepository: 256,
   inferenceProfile: 64,
   anomalyMonitor: 1024,
+  cloudTrail: 128,
+  glueDatabase: 255,
+  glueTable: 255,
+  athenaWorkGroup: 128,
 } as const;
 
 /** Value of the `ManagedBy` tag (provider default_tags) on everything the stacks create; the deploy role's KMS grants key on it. */
