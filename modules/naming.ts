@@ -205,11 +205,21 @@ export function auditWorkGroupName(environment: string): string {
 }
 
 /**
- * ARN prefix shared by every tenant bucket (`openclaw-<tenant>-...`, tenantBucketName), for
- * CloudTrail's StartsWith selectors, which have no wildcard in the middle.
+ * ARN prefix shared by every tenant bucket (`openclaw-<tenant>-...`, tenantBucketName). It also
+ * matches the platform's own buckets (platformBucketArnPrefix).
  */
 export function tenantBucketArnPrefix(): string {
   return `arn:aws:s3:::${NAME_PREFIX}-`;
+}
+
+/**
+ * ARN prefixes that together match every tenant bucket and no platform bucket, for CloudTrail's
+ * StartsWith selectors (no wildcard in the middle): `openclaw-` followed by each letter a tenant id
+ * may start with (config/tenant-id.ts TENANT_ID_PATTERN), while platform buckets continue with the
+ * account id's digits. 26 of a trail's 500 selector values.
+ */
+export function tenantBucketArnPrefixes(): string[] {
+  return [..."abcdefghijklmnopqrstuvwxyz"].map((letter) => `${tenantBucketArnPrefix()}${letter}`);
 }
 
 /**

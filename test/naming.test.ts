@@ -1,5 +1,6 @@
 import { MAX_REGION_LENGTH } from "../config/environment-schema";
 import { MAX_AGENT_NAME_LENGTH, MAX_TENANT_ID_LENGTH } from "../config/tenant-schema";
+import { TENANT_ID_PATTERN } from "../config/tenant-id";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
 import * as naming from "../modules/naming";
 import BOTOCORE from "../aws/name-limits.botocore.json";
@@ -100,6 +101,18 @@ describe("audit trail names", () => {
       naming.offboardingArchiveBucketName("production", "us-east-1", ACCOUNT),
     ]) {
       expect(arn(bucket).startsWith(platform)).toBe(true);
+    }
+  });
+
+  test("the trail's tenant-bucket prefixes match every tenant bucket and no platform bucket", () => {
+    const matches = (bucket: string) => naming.tenantBucketArnPrefixes().some((p) => `arn:aws:s3:::${bucket}/k`.startsWith(p));
+    // Every first character TENANT_ID_PATTERN admits, and the others it refuses.
+    for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-") {
+      const id = `${c}x`;
+      expect({ id, logged: matches(naming.tenantBucketName(id, ACCOUNT, "us-east-1")) }).toEqual({ id, logged: TENANT_ID_PATTERN.test(id) });
+    }
+    for (const bucket of [naming.auditBucketName("production", "us-east-1", ACCOUNT), naming.auditQueryResultsBucketName("production", "us-east-1", ACCOUNT), naming.offboardingArchiveBucketName("production", "us-east-1", ACCOUNT)]) {
+      expect({ bucket, logged: matches(bucket) }).toEqual({ bucket, logged: false });
     }
   });
 
