@@ -28,6 +28,7 @@ describe('README "What a tenant costs"', () => {
   it("prices the 100-tenant fleet's platforms as the example platforms (same database class)", () => {
     const platform = (stack: string) => usd(estimate.platforms.find((p) => p.stack === stack)!.monthlyUsd);
     const row = fleetTable.split("\n").find((line) => line.startsWith("| 100 tenants |"));
-    expect(row).toContain(`2 × ${platform("platform-production-us-east-1")} + ${platform("platform-staging-us-east-1")} = `);
+    // Production us-east-1 holds the environment's audit trail (its key), us-west-2 does not.
+    expect(row).toContain(`${platform("platform-production-us-east-1")} + ${platform("platform-production-us-west-2")} + ${platform("platform-staging-us-east-1")} = `);
   });
 });
