@@ -3,7 +3,7 @@ import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { EncryptionKey } from "./encryption-key";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
-import { denyInsecureTransport, objectLockedBucket } from "./private-bucket";
+import { denyInsecureTransport, denyOtherAccounts, objectLockedBucket } from "./private-bucket";
 import { requireInteger } from "./prop-checks";
 
 export interface AuditTrailProps {
@@ -54,7 +54,8 @@ export class AuditTrail extends Construct {
       throw new Error(`AuditTrail ${props.trailName}: dataEventObjectArnPrefixes must be S3 ARN prefixes (arn:aws:s3:::...), got ${JSON.stringify(props.dataEventObjectArnPrefixes)}`);
     }
     const trailArn = props.trailArn;
-    const fromTrail = { "aws:SourceArn": trailArn };
+    // Both keys, as the CloudTrail key and bucket policy pages show: the trail, in this account.
+    const fromTrail = { "aws:SourceArn": trailArn, "aws:SourceAccount": props.accountId };
 
     const key = new EncryptionKey(this, "key", {
       accountId: props.accountId,
@@ -80,8 +81,11 @@ export class AuditTrail extends Construct {
 
     const bucket = objectLockedBucket(this, { bucketName: props.bucketName, kmsKeyArn: key.keyArn, mode: "COMPLIANCE", retentionDays: props.retentionDays });
     const logFiles = `${bucket.arn}/AWSLogs/${props.accountId}/*`;
+    const otherAccounts = denyOtherAccounts(bucket.arn, props.accountId);
     const statements: PolicyStatement[] = [
       denyInsecureTransport(bucket.arn),
+      // CloudTrail calls as a service principal, which has no account of its own to compare.
+      { ...otherAccounts, Condition: { ...otherAccounts.Condition, Bool: { "aws:PrincipalIsAWSService": "false" } } },
       // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
       { Sid: "CloudTrailChecksAcl", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: bucket.arn, Condition: { StringEquals: fromTrail } },
       {
@@ -100,7 +104,7 @@ export class AuditTrail extends Construct {
         Principal: "*",
         Action: "s3:PutObject",
         Resource: `${bucket.arn}/*`,
-        Condition: { StringNotEquals: fromTrail },
+        Condition: { StringNotEquals: { "aws:SourceArn": trailArn } },
       },
       {
         // Compliance mode already keeps every version; this also refuses delete markers that would
