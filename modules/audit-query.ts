@@ -6,7 +6,7 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { renderPolicy } from "./iam-policy-document";
-import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, privateBucketBaseline } from "./private-bucket";
+import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, expireAfterRule, privateBucketBaseline } from "./private-bucket";
 import { requireInteger } from "./prop-checks";
 
 /**
@@ -104,16 +104,7 @@ export class AuditQuery extends Construct {
     const versioning = privateBucketBaseline(this, results.id, props.kmsKeyArn);
     new S3BucketLifecycleConfiguration(this, "results-lifecycle", {
       bucket: results.id,
-      rule: [
-        {
-          id: "expire-query-results",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          expiration: [{ days: props.resultsRetentionDays }],
-          noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
-        },
-        abortIncompleteUploadsRule(1),
-      ],
+      rule: [expireAfterRule("expire-query-results", props.resultsRetentionDays), abortIncompleteUploadsRule(1)],
       dependsOn: [versioning],
     });
     new S3BucketPolicy(this, "results-policy", { bucket: results.id, policy: renderPolicy([denyInsecureTransport(results.arn), denyOtherAccounts(results.arn, props.accountId)]) });

@@ -84,20 +84,19 @@ export function objectLockedBucket(scope: Construct, props: ObjectLockedBucketPr
   new S3BucketLifecycleConfiguration(scope, "lifecycle", {
     bucket: bucket.id,
     rule: [
-      {
-        // A version is locked for retentionDays from its creation; expiring the current
-        // version then leaves a delete marker, and the noncurrent version goes a day later.
-        id: "expire-after-retention",
-        status: "Enabled",
-        filter: [{ prefix: "" }],
-        expiration: [{ days: props.retentionDays }],
-        noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
-      },
+      // A version is locked for retentionDays from its creation; expiring the current
+      // version then leaves a delete marker, and the noncurrent version goes a day later.
+      expireAfterRule("expire-after-retention", props.retentionDays),
       abortIncompleteUploadsRule(7),
     ],
     dependsOn: [versioning],
   });
   return bucket;
+}
+
+/** Lifecycle rule expiring every object `days` after its creation, and a noncurrent version a day after that. */
+export function expireAfterRule(id: string, days: number) {
+  return { id, status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days }], noncurrentVersionExpiration: [{ noncurrentDays: 1 }] };
 }
 
 /** Lifecycle rule aborting multipart uploads left incomplete for `days`. */

@@ -38,6 +38,13 @@ const ofBucket = (type: string, bucket: SynthesizedResource) => resources.filter
 const policyOf = (bucket: SynthesizedResource) => JSON.parse(ofBucket("aws_s3_bucket_policy", bucket)[0]?.config.policy ?? "{}");
 const trailBucket = (trail: SynthesizedResource) => resources.find((r) => r.stack === trail.stack && r.type === "aws_s3_bucket" && trail.config.s3_bucket_name === ref(r, "id"));
 
+/** The environment, its account and the region of the stack holding `trail`. */
+function whereIs(trail: SynthesizedResource) {
+  const provider = output.stacks[trail.stack].provider.aws[0];
+  const env: string = provider.default_tags[0].tags.Environment;
+  return { env, account: output.config.environments[env].accountId, region: provider.region as string };
+}
+
 describe("the audit trail of every environment", () => {
   it("is exactly one trail per environment, in the platform stack that owns the account-wide resources", () => {
     const expected = environments.map((env) => {
@@ -93,7 +100,7 @@ describe("the audit trail of every environment", () => {
   it("delivers to a compliance-mode Object Lock bucket with expiry after retention, versioning, SSE-KMS, every public access blocked and a TLS-only policy", () => {
     const problems: string[] = [];
     for (const trail of nonEmpty(trails, "trails")) {
-      const env = output.stacks[trail.stack].provider.aws[0].default_tags[0].tags.Environment;
+      const { env } = whereIs(trail);
       const retention = output.config.environments[env].audit.retentionDays;
       const bucket = trailBucket(trail);
       if (!bucket) {
@@ -121,9 +128,7 @@ describe("the audit trail of every environment", () => {
   it("lets only its own trail write log files, and nobody delete a log file or change its lock", () => {
     const problems: string[] = [];
     for (const trail of nonEmpty(trails, "trails")) {
-      const env = output.stacks[trail.stack].provider.aws[0].default_tags[0].tags.Environment;
-      const account = output.config.environments[env].accountId;
-      const region = output.stacks[trail.stack].provider.aws[0].region;
+      const { env, account, region } = whereIs(trail);
       const trailArn = auditTrailArn(env, region, account);
       const bucket = trailBucket(trail)!;
       const statements: any[] = policyOf(bucket).Statement ?? [];
@@ -151,9 +156,7 @@ describe("the audit trail of every environment", () => {
   it("is queried through a projected Glue table over the trail's own log prefix and an enforced, KMS-encrypted Athena workgroup", () => {
     const problems: string[] = [];
     for (const trail of nonEmpty(trails, "trails")) {
-      const env = output.stacks[trail.stack].provider.aws[0].default_tags[0].tags.Environment;
-      const account = output.config.environments[env].accountId;
-      const region = output.stacks[trail.stack].provider.aws[0].region;
+      const { env, account, region } = whereIs(trail);
       const logs = `s3://${auditBucketName(env, region, account)}/AWSLogs/${account}/CloudTrail`;
       const tables = resources.filter((r) => r.stack === trail.stack && r.type === "aws_glue_catalog_table");
       const p = tables[0]?.config.parameters ?? {};
