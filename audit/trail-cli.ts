@@ -113,7 +113,16 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   const sql = tenantTrailSql(target, window);
   log(`[1/2] query ${target.database}.${target.table} in workgroup ${target.workGroup} (${target.trailRegion})`);
   const athena = (deps.athena ?? ((region: string) => new AthenaClient({ region })))(target.trailRegion);
-  const pages = await runAthenaQuery(athena, { sql, workGroup: target.workGroup, database: target.database, sleep: deps.sleep });
+  let pages: ResultPage[];
+  try {
+    pages = await runAthenaQuery(athena, { sql, workGroup: target.workGroup, database: target.database, sleep: deps.sleep });
+  } catch (err) {
+    if (err instanceof ToolFailure) throw err;
+    const e = err as Error;
+    throw new ToolFailure(
+      `Athena in ${target.trailRegion} (workgroup ${target.workGroup}, database ${target.database}): ${e.name}: ${e.message}. Check that your AWS credentials are for account ${target.accountId} and may use the workgroup, read the audit bucket and decrypt with its key.`,
+    );
+  }
   const events = parseResultPages(pages);
   log(`[2/2] ${events.length} event(s) in ${pages.length} result page(s)`);
   const out = deps.out ?? ((s: string) => process.stdout.write(s));

@@ -223,6 +223,18 @@ describe("npm run audit:trail against the Athena API (aws-sdk-client-mock)", () 
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
   });
 
+  it("exits 2 naming the workgroup, account and what to check when AWS refuses the call, without a stack trace", async () => {
+    athena.on(StartQueryExecutionCommand).rejects(Object.assign(new Error("User is not authorized to perform: athena:StartQueryExecution"), { name: "AccessDeniedException" }));
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const { code } = await run(["globex"]);
+    const logged = stderr.mock.calls.map((c) => String(c[0])).join("");
+    stderr.mockRestore();
+    expect(code).toBe(2);
+    expect(logged).toContain("Athena in us-east-1 (workgroup openclaw-production-audit, database openclaw_production_audit): AccessDeniedException: User is not authorized");
+    expect(logged).toContain("account 111111111111");
+    expect(logged).not.toMatch(/\n\s+at /);
+  });
+
   it("exits 1 when --environment names another environment than the tenant's", async () => {
     const { code } = await run(["globex", "--environment", "staging"]);
     expect(code).toBe(1);
