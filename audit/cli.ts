@@ -16,8 +16,10 @@ import { auditTenant, formatAudit, UnknownTenantError } from "./tenant-audit";
 const HELP = `Usage: npm run audit:tenant -- <tenant-id> [--json] [--synth-dir DIR]
 
 Lists, for one tenant: every resource of its stack and the key that encrypts it; what each IAM
-role can reach (its policies intersected with the platform permissions boundary); and its
-exposure (security group rules, public access, public IPs, internet egress).
+role can reach (its policies intersected with the platform permissions boundary); its
+exposure (security group rules, public access, public IPs, internet egress); where its alarms
+go; and where to look: its dashboard and its fleet's (names and console addresses) and the
+environment's audit trail.
 
   --json           machine-readable output
   --synth-dir DIR  read an existing synth output (e.g. cdktf.out) instead of synthesizing

@@ -4,7 +4,8 @@
  * boundary), and what is exposed (security groups, public access, public IPs). Everything is
  * read from synthesized Terraform JSON, so it describes exactly what would be deployed.
  */
-import { platformStackName, tenantStackName } from "../modules/naming";
+import { dashboardConsoleUrl } from "../modules/dashboard-body";
+import { auditTrailName, platformStackName, tenantStackName } from "../modules/naming";
 import { PLATFORM_CONTRACT_PARAMETER, type PlatformContractKey } from "../modules/platform-contract";
 import { AlarmRouting, alarmRoutingOf, formatAlarmRouting } from "./alarm-routing";
 import { asList, BoundaryVerdict, boundaryAllows, conditionSatisfied, Grant, grantsOf, parseStatements, pinnedValue, Statement, substituteVariables } from "./iam";
@@ -62,7 +63,31 @@ export interface TenantAudit {
   };
   /** Where the tenant's alarms go and who receives them. */
   readonly alarmRouting: AlarmRouting;
+  /** Where an operator looks: the tenant's dashboard, its fleet's, and the environment's audit trail. */
+  readonly visibility: Visibility;
   readonly notes: string[];
+}
+
+export interface Visibility {
+  /** The tenant stack's dashboard; null when the stack declares none. */
+  readonly dashboard: { readonly name: string; readonly consoleUrl: string } | null;
+  /** The fleet dashboard of its environment and region (platform stack). */
+  readonly fleetDashboard: { readonly name: string; readonly consoleUrl: string } | null;
+  /** The environment's access audit trail (naming.auditTrailName) and the stack that declares it, if synthesized here. */
+  readonly auditTrail: { readonly name: string; readonly declaredIn: string | null };
+}
+
+function dashboardOf(json: Json | undefined, region: string): Visibility["dashboard"] {
+  const dashboard = Object.values<Json>(json?.resource?.aws_cloudwatch_dashboard ?? {})[0];
+  if (!dashboard) return null;
+  const name = String(dashboard.dashboard_name);
+  return { name, consoleUrl: dashboardConsoleUrl(region, name) };
+}
+
+function visibilityOf(stacks: Record<string, Json>, tenantJson: Json, platformJson: Json | undefined, environment: string, region: string): Visibility {
+  const trail = auditTrailName(environment);
+  const declaredIn = Object.entries(stacks).find(([, json]) => Object.values<Json>(json.resource?.aws_cloudtrail ?? {}).some((t) => t.name === trail))?.[0] ?? null;
+  return { dashboard: dashboardOf(tenantJson, region), fleetDashboard: dashboardOf(platformJson, region), auditTrail: { name: trail, declaredIn } };
 }
 
 export class UnknownTenantError extends Error {
@@ -447,6 +472,7 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     boundaryCeiling,
     exposure: { securityGroups, services, buckets, keyPolicies, publicIps, internetEgress },
     alarmRouting: alarmRoutingOf(tenantJson, platformJson),
+    visibility: visibilityOf(stacks, tenantJson, platformJson, tenant.environment, tenant.region),
     notes,
   };
 }
@@ -500,6 +526,13 @@ export function formatAudit(a: TenantAudit): string {
 
   h("Alarm routing");
   out.push(...formatAlarmRouting(a.alarmRouting, (ref) => (ref.includes("alarmTopicArn") ? "the platform alarm topic" : ref)));
+
+  h("Dashboards and audit trail");
+  const v = a.visibility;
+  out.push(`  tenant dashboard: ${v.dashboard ? `${v.dashboard.name}  ${v.dashboard.consoleUrl}` : "NONE declared"}`);
+  out.push(`  fleet dashboard:  ${v.fleetDashboard ? `${v.fleetDashboard.name}  ${v.fleetDashboard.consoleUrl}` : "none (platform stack not synthesized)"}`);
+  out.push(`  audit trail:      ${v.auditTrail.name} (${a.environment})${v.auditTrail.declaredIn ? `, declared in ${v.auditTrail.declaredIn}` : ": not in this synth output"}`);
+  out.push(`  who touched its bucket and secrets: npm run audit:trail -- ${a.tenant} [--since YYYY-MM-DD] [--until YYYY-MM-DD]`);
 
   h("Notes");
   for (const n of a.notes) out.push(`  ${n}`);

@@ -183,6 +183,11 @@ export const QUOTAS = {
 } as const satisfies Record<string, QuotaDefinition>;
 
 export type QuotaName = keyof typeof QUOTAS;
+
+/** The limit in force: the value an environment declares (`quotas` in cdktf.json), else `fallback`, else AWS's default. */
+export function quotaInForce(declared: Partial<Record<QuotaName, number>> | undefined, quota: QuotaName, fallback?: number): number {
+  return declared?.[quota] ?? fallback ?? QUOTAS[quota].defaultLimit;
+}
 export const QUOTA_NAMES = Object.keys(QUOTAS) as QuotaName[];
 
 /** Memory (GiB) of common RDS instance classes, for PostgreSQL's default max_connections. */

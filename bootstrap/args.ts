@@ -17,6 +17,8 @@ Required:
 
 Options:
   --dry-run                      print what would change, change nothing
+  --offline                      a dry run from cdktf.json alone, without credentials: no AWS or
+                                 GitHub call; shows everything as created in an empty account
   --sse kms|aes256               bucket encryption; must match the environment's stateEncryption in cdktf.json (its default)
   --noncurrent-version-days <n>  days old state versions are kept (default 90)
   --deploy-trust environment|main
@@ -63,6 +65,7 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
         region: { type: "string" },
         "github-repo": { type: "string" },
         "dry-run": { type: "boolean", default: false },
+        offline: { type: "boolean", default: false },
         sse: { type: "string" },
         "noncurrent-version-days": { type: "string", default: "90" },
         "deploy-trust": { type: "string", default: "environment" },
@@ -111,7 +114,8 @@ export function parseBootstrapArgs(argv: readonly string[]): ParsedArgs {
     env,
     region,
     githubRepo,
-    dryRun: values["dry-run"],
+    dryRun: values["dry-run"] || values.offline,
+    ...(values.offline ? { offline: true } : {}),
     sse: sse as SseMode | undefined,
     noncurrentVersionDays: days,
     deployTrust: deployTrust as DeployTrust,

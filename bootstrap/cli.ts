@@ -3,7 +3,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ConfigError, loadEnvironments } from "../config/loader";
 import { USAGE, UsageError, parseBootstrapArgs } from "./args";
 import { describeAwsError, errorCode, hintFor } from "./aws-errors";
-import { AwsClients, createClients } from "./clients";
+import { AwsClients, createClients, offlineClients } from "./clients";
 import { GithubApi, githubApi, githubSettingsChecks } from "./github";
 import { runSteps } from "./runner";
 import { PolicyQuotaError } from "./policy-packing";
@@ -77,6 +77,7 @@ export async function main(
     throw err;
   }
 
+  if (settings.offline) return offlinePreview(settings, io);
   const clients = clientsFor(settings.region);
   // Refuse to touch an account other than the one cdktf.json names: bootstrapping production
   // with staging credentials would otherwise "succeed" in the wrong place.
@@ -143,4 +144,25 @@ if (require.main === module) {
       process.exitCode = EXIT_AWS_FAILURE;
     },
   );
+}
+
+/**
+ * `--offline`: what a first run would create, from cdktf.json alone. The account comes from
+ * cdktf.json instead of STS, nothing is read from AWS or GitHub, and the summary shows the
+ * settings (ARNs are deterministic from names and the account) a real run would leave.
+ */
+async function offlinePreview(settings: BootstrapSettings, io: CliIo): Promise<number> {
+  io.stderr(
+    `Offline preview of environment ${settings.env} (account ${settings.accountId} from cdktf.json, region ${settings.region}): AWS was not read, ` +
+      "so every resource shows as it would be created in an empty account; run --dry-run with credentials to see what would really change.",
+  );
+  const steps = bootstrapSteps(offlineClients(settings.region), settings);
+  const result = await runSteps(steps, { dryRun: true, log: io.stderr });
+  if (!result.ok) {
+    io.stderr(failureSummary(result, steps.length));
+    return EXIT_AWS_FAILURE;
+  }
+  io.stderr(`GitHub settings of ${settings.githubRepo}: not checked offline (a run with credentials and GITHUB_TOKEN checks them)`);
+  io.stdout(successSummary(settings, result.outputs, true));
+  return EXIT_OK;
 }

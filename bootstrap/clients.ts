@@ -28,3 +28,29 @@ export function createClients(region: string): AwsClients {
     sts: new STSClient(config),
   };
 }
+
+/**
+ * Clients for `--offline`: built with placeholder credentials so nothing looks for real ones, and
+ * a first middleware that answers every request "not found" before it is signed or sent. Every
+ * observer reads not-found as "absent" (aws-errors.ts isNotFound), so each step plans its
+ * resource from scratch: the preview of a first run in an empty account, from cdktf.json alone.
+ */
+export function offlineClients(region: string): AwsClients {
+  const config = { region, credentials: { accessKeyId: "offline-preview", secretAccessKey: "offline-preview" } };
+  const clients: AwsClients = {
+    s3: new S3Client(config),
+    kms: new KMSClient(config),
+    dynamodb: new DynamoDBClient(config),
+    iam: new IAMClient(config),
+    sts: new STSClient(config),
+  };
+  for (const client of Object.values(clients) as Array<{ middlewareStack: { add: (m: unknown, o: { step: "initialize"; name: string; priority: "high" }) => void } }>) {
+    client.middlewareStack.add(
+      () => async () => {
+        throw Object.assign(new Error("offline preview: AWS is not read"), { name: "NotFound" });
+      },
+      { step: "initialize", name: "offlinePreview", priority: "high" },
+    );
+  }
+  return clients;
+}

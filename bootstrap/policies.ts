@@ -2,6 +2,7 @@ import {
   auditDatabaseName,
   auditTrailName,
   auditWorkGroupName,
+  DASHBOARD_NAME_PREFIX,
   DB_PROVISIONER_FUNCTION_SUFFIX,
   DB_PROVISIONER_ROLE_SUFFIX,
   EGRESS_PROXY_EXECUTION_ROLE_SUFFIX,
@@ -18,7 +19,15 @@ import {
   tenantBucketName,
 } from "../modules/naming";
 import { EXPORT_PREFIX } from "../db/contract";
-import { actionsOf } from "./resource-actions";
+import { actionsOf, COLUMNS, RESOURCE_ACTIONS } from "./resource-actions";
+
+/**
+ * CloudWatch dashboard actions (aws_cloudwatch_dashboard): scoped to the project's dashboards,
+ * whose ARN has no region (`arn:<partition>:cloudwatch::<account>:dashboard/<name>`: Service
+ * Authorization Reference, Amazon CloudWatch, resource type "dashboard", which PutDashboard,
+ * GetDashboard and DeleteDashboards take).
+ */
+const DASHBOARD_ACTIONS = [...new Set(COLUMNS.flatMap((c) => RESOURCE_ACTIONS.aws_cloudwatch_dashboard[c]))].sort();
 import {
   IAM_QUOTAS_URL,
   INLINE_POLICIES_MAX_CHARS,
@@ -411,15 +420,19 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
   const projectFunctions = `arn:${partition}:lambda:*:${accountId}:function:${NAME_PREFIX}-${env}-*`;
   const all = actionsOf(["create", "read", "update", "delete", "tag"]);
   const ofService = (service: string) => all.filter((a) => a.startsWith(`${service}:`));
-  const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion");
+  const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion" && !DASHBOARD_ACTIONS.includes(a));
   const { archives, archiveManifests, archiveExports, tenantObjects } = offboardingArns(settings);
 
   // VPC networking and the VPC's private DNS (the egress proxy's Cloud Map namespace is a private
   // hosted zone): one group, so `services` keeps its room.
   const isNetwork = (action: string) => NETWORK_SERVICES.includes(action.split(":")[0]);
-  // The audit trail's statements ride here too: their size does not grow with the regions, and
-  // `services` has no room left below three regions.
-  const network: PolicyStatement[] = [{ Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" }, ...auditTrailStatements(settings, ofService)];
+  const network: PolicyStatement[] = [
+    { Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" },
+    // Here for room, not kinship: `services` is within 62 characters of a managed policy's 6,144 at two regions.
+    { Sid: "ManageProjectDashboards", Effect: "Allow", Action: DASHBOARD_ACTIONS, Resource: `arn:${partition}:cloudwatch::${accountId}:dashboard/${DASHBOARD_NAME_PREFIX}*` },
+    // The audit trail's statements too: their size does not grow with the regions.
+    ...auditTrailStatements(settings, ofService),
+  ];
   const services: PolicyStatement[] = [
     { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !isNetwork(a)), Resource: "*" },
     {
@@ -560,6 +573,17 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
     },
     // The one archive key the job writes; the export is the provisioner's.
     { Sid: "WriteArchiveManifests", Effect: "Allow", Action: "s3:PutObject", Resource: archiveManifests },
+    {
+      // The record's evidence: the CloudTrail event of each destructive step
+      // (pipeline/lib/offboarding-evidence.ts). LookupEvents has no resource type and no
+      // condition key in the Service Authorization Reference (AWS CloudTrail), so IAM only
+      // accepts Resource "*"; it reads management-event metadata of the account and region, no
+      // object, secret value or trail configuration.
+      Sid: "LookUpOffboardingEvidence",
+      Effect: "Allow",
+      Action: "cloudtrail:LookupEvents",
+      Resource: "*",
+    },
     {
       // S3 asks KMS for the manifest's data key as the role. The encryption context (the archive
       // bucket's ARN with a Bucket Key, the object's without) limits this to the archive.

@@ -475,6 +475,16 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     delete: ["servicediscovery:DeleteService"],
     tag: ["servicediscovery:TagResource", "servicediscovery:UntagResource"],
   },
+  aws_cloudwatch_dashboard: {
+    source: "internal/service/cloudwatch/dashboard.go",
+    checked: true,
+    // Put creates and updates and then reads back; the resource takes no tags.
+    create: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard"],
+    read: ["cloudwatch:GetDashboard"],
+    update: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard"],
+    delete: ["cloudwatch:DeleteDashboards"],
+    tag: none,
+  },
   aws_cloudwatch_metric_alarm: {
     source: "internal/service/cloudwatch/metric_alarm.go",
     create: ["cloudwatch:PutMetricAlarm"],

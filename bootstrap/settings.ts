@@ -60,6 +60,11 @@ export interface BootstrapOptions {
   readonly githubRepo: string;
   readonly dryRun: boolean;
   /**
+   * A dry run from cdktf.json alone: no credentials, no AWS or GitHub call; every resource is
+   * planned as absent (bootstrap/clients.ts offlineClients). @default false
+   */
+  readonly offline?: boolean;
+  /**
    * `kms`: a dedicated customer managed key; `aes256`: S3 managed keys.
    * Undefined: the environment's `stateEncryption` from cdktf.json.
    */
@@ -124,7 +129,7 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
     // IAM names are account-wide and several environments may share an account's
     // conventions; the environment in the name says which one a role deploys.
     planRoleName: `${NAME_PREFIX}-${options.env}-github-plan`,
-    deployRoleName: `${NAME_PREFIX}-${options.env}-github-deploy`,
+    deployRoleName: deployRoleName(options.env),
     imagePushRoleName: `${NAME_PREFIX}-${options.env}-github-image-push`,
     imageVerifyRoleName: `${NAME_PREFIX}-${options.env}-github-image-verify`,
     imageSigningKeyAlias: imageSigningKeyAlias(options.env),
@@ -135,6 +140,11 @@ export function resolveSettings(options: BootstrapOptions, environment: Environm
 
 /** The command line contradicts cdktf.json. */
 export class SettingsError extends Error {}
+
+/** The deploy role's name; the offboarding evidence flags a destructive call made by any other principal. */
+export function deployRoleName(env: string): string {
+  return `${NAME_PREFIX}-${env}-github-deploy`;
+}
 
 /** The AWS partition of a region: ARNs differ in GovCloud and China. */
 export function partitionOf(region: string): string {

@@ -31,9 +31,8 @@ function main(): number {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     process.stdout.write(renderTable(verdict.rows));
-    for (const line of [...verdict.breaches, ...verdict.warnings]) process.stdout.write(`${line}\n`);
-    // Folded like the table: one database's note is about 300 characters.
-    for (const line of databaseChangeNotes(stacks).flatMap((note) => foldLine(note))) process.stdout.write(`${line}\n`);
+    // Folded like the table (one database's note is about 300 characters); --json keeps them whole.
+    for (const line of [...verdict.breaches, ...verdict.warnings, ...databaseChangeNotes(stacks)].flatMap((note) => foldLine(note))) process.stdout.write(`${line}\n`);
   }
   return verdict.breaches.length > 0 ? 1 : 0;
 }

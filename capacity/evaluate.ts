@@ -1,6 +1,6 @@
 import type { EnvironmentsConfig } from "../config/environment-schema";
 import { Meter } from "./usage";
-import { QUOTAS, QuotaName } from "../aws/quotas";
+import { QUOTAS, QuotaName, quotaInForce } from "../aws/quotas";
 
 /** Share of a quota at which a warning is printed. */
 export const WARNING_RATIO = 0.8;
@@ -28,9 +28,7 @@ export interface QuotaRow {
 
 /** The limit in force: the environment's declared value, or AWS's default. */
 export function limitFor(environments: EnvironmentsConfig, environment: string, quota: QuotaName, meter?: Meter): number {
-  const declared = environments[environment]?.quotas?.[quota];
-  if (declared !== undefined) return declared;
-  return meter?.limit ?? QUOTAS[quota].defaultLimit;
+  return quotaInForce(environments[environment]?.quotas, quota, meter?.limit);
 }
 
 export function evaluate(meters: readonly Meter[], environments: EnvironmentsConfig): QuotaRow[] {

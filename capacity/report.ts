@@ -70,6 +70,14 @@ export function bottleneckLine(rows: readonly QuotaRow[]): string | undefined {
   return `first bottleneck: ${what} in ${r.environment} ${r.region ?? "(account-wide)"}: ${formatCount(r.used)} of ${formatCount(r.limit)}, room for ${formatCount(r.headroomTenants!)} more tenants like the median one`;
 }
 
+/** Longest `title (subject)` kept on one row; the longest title without a subject is 44. */
+const INLINE_SUBJECT_WIDTH = 44;
+
+/**
+ * One table per environment and scope, at most about 100 columns: a quota measured per resource
+ * (rules per security group, filters per log group) gets a heading line and one indented row per
+ * resource, so the long titles never widen the column the numbers line up against.
+ */
 export function renderTable(rows: readonly QuotaRow[]): string {
   const groups = new Map<string, QuotaRow[]>();
   for (const row of rows) {
@@ -77,20 +85,31 @@ export function renderTable(rows: readonly QuotaRow[]): string {
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const bottleneck = bottleneckLine(rows);
-  const out: string[] = bottleneck ? [bottleneck, ""] : [];
+  const out: string[] = bottleneck ? [...foldLine(bottleneck), ""] : [];
   for (const [title, group] of groups) {
-    const lines = group.map((r) => [
-      r.subject ? `${r.title} (${shortSubject(r.subject)})` : r.title,
-      formatCount(r.used),
-      formatCount(r.limit),
-      `${r.percent}%`,
-      r.headroomTenants === null ? "—" : `${formatCount(r.headroomTenants)} more`,
-      r.status === "ok" ? "" : r.status.toUpperCase(),
-    ]);
-    const header = ["quota", "used", "limit", "percent", "room (median tenants)", ""];
-    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-    const format = (cells: string[]) => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
-    out.push(title, format(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(format), "");
+    const lines: Array<string[] | string> = [];
+    const perQuota = new Map<string, number>();
+    for (const r of group) perQuota.set(r.quota, (perQuota.get(r.quota) ?? 0) + 1);
+    let heading: string | undefined;
+    for (const r of group) {
+      // A lone short subject stays on its row (`database connections (platform database)`).
+      const inline = r.subject && perQuota.get(r.quota) === 1 && `${r.title} (${shortSubject(r.subject)})`.length <= INLINE_SUBJECT_WIDTH;
+      if (r.subject && !inline && heading !== r.title) lines.push((heading = r.title));
+      if (!r.subject || inline) heading = undefined;
+      lines.push([
+        !r.subject ? r.title : inline ? `${r.title} (${shortSubject(r.subject)})` : `  ${shortSubject(r.subject)}`,
+        formatCount(r.used),
+        formatCount(r.limit),
+        `${r.percent}%`,
+        r.headroomTenants === null ? "—" : `${formatCount(r.headroomTenants)} more`,
+        r.status === "ok" ? "" : r.status.toUpperCase(),
+      ]);
+    }
+    const header = ["quota", "used", "limit", "percent", "room (tenants)", ""];
+    const cells = lines.filter((l): l is string[] => typeof l !== "string");
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((l) => l[i].length)));
+    const format = (c: string[] | string) => (typeof c === "string" ? c : c.map((x, i) => (i >= 1 && i <= 3 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join("  ").trimEnd());
+    out.push(title, format(header), widths.map((w) => "-".repeat(w)).join("  ").trimEnd(), ...lines.map(format), "");
   }
   return out.join("\n");
 }

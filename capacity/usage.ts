@@ -94,23 +94,36 @@ export class UsageCounter {
     const standardParameters = resourcesOf(json, "aws_ssm_parameter").filter(([, p]) => (p.tier ?? "Standard") === "Standard").length;
     if (standardParameters > 0) add(meter("ssmStandardParameters", environment, region), standardParameters, tenant);
 
-    // Rules per security group, attributed to the group they attach to (by its reference).
+    // Quotas per resource (rules per security group, metric filters per log group), counted per
+    // group first. A shared group (a platform stack's) is one meter that every tenant adding to it
+    // fills; a group a tenant stack owns is that tenant's alone, so all tenants' copies share one
+    // meter at the largest copy and carry no per-tenant usage: adding tenants adds groups, not
+    // rules to this one, and "room for N more tenants" would be meaningless.
+    const perGroup = new Map<string, { quota: QuotaName; reference: string; count: number }>();
+    const count = (quota: QuotaName, reference: string, n: number) => {
+      const key = `${quota}|${reference}`;
+      const entry = perGroup.get(key) ?? { quota, reference, count: 0 };
+      entry.count += n;
+      perGroup.set(key, entry);
+    };
     for (const [direction, type, inline] of [
       ["inboundRulesPerSecurityGroup", "aws_vpc_security_group_ingress_rule", "ingress"],
       ["outboundRulesPerSecurityGroup", "aws_vpc_security_group_egress_rule", "egress"],
     ] as const) {
-      for (const [, rule] of resourcesOf(json, type)) {
-        add(meter(direction, environment, region, qualify(stackName, rule.security_group_id)), 1, tenant);
-      }
+      for (const [, rule] of resourcesOf(json, type)) count(direction, String(rule.security_group_id), 1);
       for (const [name, group] of resourcesOf(json, "aws_security_group")) {
-        const count = (group[inline] ?? []).length;
-        if (count > 0) add(meter(direction, environment, region, qualify(stackName, `\${aws_security_group.${name}.id}`)), count, tenant);
+        const n = (group[inline] ?? []).length;
+        if (n > 0) count(direction, `\${aws_security_group.${name}.id}`, n);
       }
     }
-
     // Metric filters, attributed to the log group they read (by name or reference).
-    for (const [, filter] of resourcesOf(json, "aws_cloudwatch_log_metric_filter")) {
-      add(meter("metricFiltersPerLogGroup", environment, region, qualify(stackName, String(filter.log_group_name))), 1, tenant);
+    for (const [, filter] of resourcesOf(json, "aws_cloudwatch_log_metric_filter")) count("metricFiltersPerLogGroup", String(filter.log_group_name), 1);
+    for (const { quota, reference, count: n } of perGroup.values()) {
+      const own = ownResource(reference);
+      if (tenant && own) {
+        const m = meter(quota, environment, region, `each tenant's ${own}`);
+        m.used = Math.max(m.used, n);
+      } else add(meter(quota, environment, region, own ? `${stackName}/${own}` : reference), n, tenant);
     }
 
     // Services, Fargate vCPU and database connections, from services and their task definitions.
@@ -174,9 +187,8 @@ function parameterGroupOf(json: StackJson, reference: string | undefined): Map<s
   return new Map(entries.filter((p) => /^\d+$/.test(String(p.value))).map((p) => [p.name, String(p.value)]));
 }
 
-/** Security groups of one stack are named by reference; prefix the stack so names stay unique. */
-function qualify(stackName: string, reference: string): string {
+/** The stack's own security group or log group a reference names (`${aws_security_group.x.id}` → x), or undefined. */
+function ownResource(reference: string): string | undefined {
   // Security groups by id, log groups (metric filters) by name: both references to the stack's own resource.
-  const local = /^\$\{aws_(?:security_group|cloudwatch_log_group)\.([^.]+)\.(?:id|name)\}$/.exec(reference);
-  return local ? `${stackName}/${local[1]}` : reference;
+  return /^\$\{aws_(?:security_group|cloudwatch_log_group)\.([^.]+)\.(?:id|name)\}$/.exec(reference)?.[1];
 }

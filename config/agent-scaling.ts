@@ -136,6 +136,33 @@ export function peakCopies(copies: AgentCopies): number {
   return copies.scaling ? copies.scaling.max : copies.desiredCount;
 }
 
+/** Hours in a week: copy-hours per week × hoursPerMonth / HOURS_PER_WEEK are a month's task-hours. */
+export const HOURS_PER_WEEK = 168;
+
+/**
+ * Copy-hours per week at the bottom and the top of the ranges: `inside` during `perWeek` working
+ * hours and `outside` the rest of the week, or `inside` all week without working hours. One
+ * arithmetic for the synthesized JSON (serviceCopiesOf) and a tenant file (activeWeeklyCopyHours).
+ */
+export function copyHoursPerWeek(inside: ScalingRange, working?: { readonly perWeek: number; readonly outside: ScalingRange }): { min: number; max: number } {
+  if (!working) return { min: inside.min * HOURS_PER_WEEK, max: inside.max * HOURS_PER_WEEK };
+  const rest = HOURS_PER_WEEK - working.perWeek;
+  return { min: inside.min * working.perWeek + working.outside.min * rest, max: inside.max * working.perWeek + working.outside.max * rest };
+}
+
+/**
+ * Copy-hours per week the agent runs once its tenant is active, from its declaration: what the
+ * cost estimate's "when active" prices for a tenant its status holds at 0 tasks (the JSON of a
+ * stopped tenant carries no schedule to read it from).
+ */
+export function activeWeeklyCopyHours(copies: AgentCopies): { min: number; max: number } {
+  if (!copies.scaling) return copyHoursPerWeek({ min: copies.desiredCount, max: copies.desiredCount });
+  const schedule = copies.scaling.schedule;
+  if (!schedule) return copyHoursPerWeek(copies.scaling);
+  const perWeek = (schedule.days.length * (minutesOf(schedule.to)! - minutesOf(schedule.from)!)) / 60;
+  return copyHoursPerWeek(copies.scaling, { perWeek, outside: schedule.outside });
+}
+
 /** The copies an agent starts with when its service is created (Application Auto Scaling then owns the count). */
 export function initialCopies(copies: AgentCopies): number {
   return copies.scaling ? copies.scaling.min : copies.desiredCount;
@@ -182,7 +209,6 @@ export interface ServiceCopies {
   readonly weeklyCopyHours: { readonly min: number; readonly max: number };
 }
 
-const HOURS_PER_WEEK = 168;
 type Json = Record<string, any>;
 
 /**
@@ -213,17 +239,10 @@ export function serviceCopiesOf(json: Json): Map<string, ServiceCopies> {
     const range = { min: Number(target.min_capacity), max: Number(target.max_capacity) };
     const hours = workingHoursOf(actions.get(name) ?? []);
     if (!hours) {
-      copies.set(name, { peak: Math.max(desired, range.max), weeklyCopyHours: { min: range.min * HOURS_PER_WEEK, max: range.max * HOURS_PER_WEEK } });
+      copies.set(name, { peak: Math.max(desired, range.max), weeklyCopyHours: copyHoursPerWeek(range) });
       continue;
     }
-    const rest = HOURS_PER_WEEK - hours.perWeek;
-    copies.set(name, {
-      peak: Math.max(desired, hours.inside.max),
-      weeklyCopyHours: {
-        min: hours.inside.min * hours.perWeek + hours.outside.min * rest,
-        max: hours.inside.max * hours.perWeek + hours.outside.max * rest,
-      },
-    });
+    copies.set(name, { peak: Math.max(desired, hours.inside.max), weeklyCopyHours: copyHoursPerWeek(hours.inside, hours) });
   }
   return copies;
 }

@@ -184,6 +184,33 @@ export const AuditConfigSchema = z.strictObject({
   queryResultsDays: z.number().int().min(1).max(90).default(7),
 });
 
+/**
+ * Opt-in tracing (README "Traces"): every agent task of the environment runs an AWS Distro for
+ * OpenTelemetry collector beside the agent (modules/agent-tracing.ts), which samples, stamps the
+ * tenant and agent on every span and sends them to X-Ray through the VPC's X-Ray endpoint.
+ */
+export const TracingConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /**
+     * Share of traces kept (0 < rate <= 1): the collector's probabilistic sampler decides per
+     * trace id, so every span of a kept trace is kept. X-Ray bills per trace recorded.
+     */
+    samplingRate: z.number().gt(0).max(1).default(0.05),
+    /**
+     * The collector image in the platform ECR repository, by digest: a copy of
+     * public.ecr.aws/aws-observability/aws-otel-collector (agents have no internet to pull it
+     * from, and the pre-deploy gate checks its scan and signature like any image). Required
+     * when enabled.
+     */
+    collectorImage: z.string().regex(IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_MESSAGE).optional(),
+  })
+  .superRefine((tracing, ctx) => {
+    if (tracing.enabled && tracing.collectorImage === undefined) {
+      ctx.addIssue({ code: "custom", path: ["collectorImage"], message: "the collector's sha256: digest in the platform repository, required while tracing is enabled (README \"Traces\" says how to copy it there)" });
+    }
+  });
+
 export const EnvironmentConfigSchema = z.strictObject({
   /** The AWS account this environment deploys into; providers refuse any other. */
   accountId: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id"),
@@ -256,6 +283,8 @@ export const EnvironmentConfigSchema = z.strictObject({
   offboarding: OffboardingConfigSchema.prefault({}),
   /** Audit trail settings; every field has a default. */
   audit: AuditConfigSchema.prefault({}),
+  /** Tracing of agent tasks; off unless enabled. */
+  tracing: TracingConfigSchema.prefault({}),
   /** Fleet deploy rings, bake times, failure budgets and concurrency (config/rollout-schema.ts); absent: every default. */
   rollout: RolloutConfigSchema.optional(),
   regions: z
@@ -279,3 +308,4 @@ export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;
 export type OffboardingConfig = z.infer<typeof OffboardingConfigSchema>;
 export type CostAnomalyConfig = z.infer<typeof CostAnomalyConfigSchema>;
 export type AuditConfig = z.infer<typeof AuditConfigSchema>;
+export type TracingConfig = z.infer<typeof TracingConfigSchema>;

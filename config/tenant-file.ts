@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Document, isScalar } from "yaml";
 import { parseTenantYaml, yamlProblems } from "./tenant-yaml";
+import { BEDROCK_ROUTINGS } from "./bedrock-models";
 import { ConfigError, loadConfig, ProjectConfig } from "./loader";
 import { PastTenantFile, tenantFileInHistory } from "./tenant-history";
 import { awaitsOffboarding, INITIAL_STATUS, isTenantStatus, isTerminal, runsTasks, TENANT_STATUSES, TenantStatus, TOMBSTONE_STATUS, transitionRefusal } from "./tenant-lifecycle";
@@ -64,6 +65,10 @@ export interface NewTenantOptions {
   readonly monthlyBudgetUsd?: number;
   /** @default a placeholder on the .invalid domain, refused on activation */
   readonly alertEmails?: readonly string[];
+  /** Bedrock model ids the agents may invoke. @default none: no Bedrock access, and no line in the file */
+  readonly bedrockModels?: readonly string[];
+  /** Where Bedrock may serve requests (config/bedrock-models.ts). @default left out: the schema's geographic */
+  readonly bedrockRouting?: string;
 }
 
 const tenantPath = (location: TenantFilesLocation, id: string) => join(location.tenantsDir, `${id}.yaml`);
@@ -84,6 +89,9 @@ export function scaffoldTenant(options: NewTenantOptions): string {
     "agents:",
     ...agents.map((agent) => `  ${agent}: ${AGENT_PRESETS[agent] ?? DEFAULT_AGENT}`),
     `integrations: [${(options.integrations ?? []).join(", ")}] # one Secrets Manager secret each; values never in Terraform`,
+    // Quoted: a model id carries a colon (`...-v1:0`), which a flow sequence would read as a mapping.
+    ...(options.bedrockModels?.length ? [`bedrockModels: [${options.bedrockModels.map((m) => JSON.stringify(m)).join(", ")}]`] : []),
+    ...(options.bedrockRouting !== undefined ? [`bedrockRouting: ${/^[a-z][a-z-]*$/.test(options.bedrockRouting) ? options.bedrockRouting : JSON.stringify(options.bedrockRouting)} # ${BEDROCK_ROUTINGS.join(" | ")}`] : []),
     `budget: { monthlyUsd: ${options.monthlyBudgetUsd ?? 100}, alertEmails: [${emails.join(", ")}] }`,
     "",
   ].join("\n");

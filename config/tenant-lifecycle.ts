@@ -3,9 +3,14 @@
  * them are legal. Pure data and functions (no zod, no files), so the loader, the
  * `npm run tenant` CLI and the pipeline's pull-request check share one source of truth.
  *
- *   provisioning ─► active ⇄ suspended
- *        │  └──────────┴───────┴──► offboarding ─► offboarded (tombstone, final)
+ *   provisioning ─► active ⇄ suspended ◄──────────────┐ (cancel, until the job starts destroying)
+ *        │  └──────────┴───────┴──► offboarding ─────┴─► offboarded (tombstone, final)
  *        └─────────────► suspended
+ *
+ * `offboarding → suspended` is legal here; whether it can still be honoured depends on the
+ * offboarding job's progress in the state bucket, which only the deploy pipeline can read: before
+ * the job's first deletion it deploys the suspended form and retires the offboarding, after it the
+ * stack is held back (pipeline/lib/preflight.ts offboardingCancellationStep).
  */
 
 /** Every status a tenant file may carry, in lifecycle order. */
@@ -30,7 +35,7 @@ const LEGAL: Readonly<Record<TenantStatus, readonly TenantStatus[]>> = {
   provisioning: ["active", "suspended", "offboarding"],
   active: ["suspended", "offboarding"],
   suspended: ["active", "offboarding"],
-  offboarding: ["offboarded"],
+  offboarding: ["suspended", "offboarded"],
   offboarded: [],
 };
 
@@ -112,4 +117,12 @@ export function isTerminal(status: unknown): status is typeof TOMBSTONE_STATUS {
  */
 export function awaitsOffboarding(status: unknown): status is "offboarding" {
   return status === "offboarding";
+}
+
+/**
+ * Whether the offboarding job has, or had, this tenant (`offboarding` or the tombstone): the
+ * statuses whose offboarding record may still lack CloudTrail evidence (`offboard --evidence-only`).
+ */
+export function isOffboardingOrOffboarded(status: unknown): status is "offboarding" | typeof TOMBSTONE_STATUS {
+  return awaitsOffboarding(status) || isTerminal(status);
 }

@@ -1,5 +1,6 @@
-import { serviceCopiesOf } from "../config/agent-scaling";
+import { HOURS_PER_WEEK, serviceCopiesOf } from "../config/agent-scaling";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
+import { TRACING_CONTAINER_NAME } from "../modules/agent-tracing";
 import { CostInputError, loadPriceTable, MissingPriceTableError, price, PriceTable, unpricedRegionLine } from "./prices";
 
 /**
@@ -179,16 +180,20 @@ function priceServices(json: Json, pricer: Pricer, label = ""): { vcpu: number; 
     const taskName = /^\$\{aws_ecs_task_definition\.([^.]+)\.arn\}$/.exec(String(service.task_definition ?? ""))?.[1];
     const task = taskName ? json.resource?.aws_ecs_task_definition?.[taskName] : undefined;
     const weekly = copies.get(name)!.weeklyCopyHours;
-    const whenActive = Number(service.tags?.DesiredCountWhenActive);
-    if (task && weekly.max <= 0 && whenActive > 0) {
+    // Task-hours a month once active: an agent with working hours runs their copy-hours (the
+    // same arithmetic as an active tenant's, config/agent-scaling.ts copyHoursPerWeek), any
+    // other its count all month.
+    const weeklyWhenActive = service.tags?.WeeklyCopyHoursWhenActive;
+    const taskHoursWhenActive = weeklyWhenActive !== undefined ? (Number(weeklyWhenActive) * hours) / HOURS_PER_WEEK : Number(service.tags?.DesiredCountWhenActive) * hours;
+    if (task && weekly.max <= 0 && taskHoursWhenActive > 0) {
       const spotService = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
       const perTaskHour = (Number(task.cpu) / 1024) * vcpuPrice.usd + (Number(task.memory) / 1024) * gbPrice.usd;
-      whenActiveExtraUsd = (whenActiveExtraUsd ?? 0) + whenActive * hours * perTaskHour * (spotService ? spotFactor : 1);
+      whenActiveExtraUsd = (whenActiveExtraUsd ?? 0) + taskHoursWhenActive * perTaskHour * (spotService ? spotFactor : 1);
     }
     if (!task || weekly.max <= 0) continue;
     const architecture = task.runtime_platform?.cpu_architecture ?? "X86_64";
     if (architecture !== "X86_64") throw new CostInputError(`task ${task.family}: no Fargate price for ${architecture} in the price table`);
-    const toMonth = hours / 168;
+    const toMonth = hours / HOURS_PER_WEEK;
     const taskVcpu = Number(task.cpu) / 1024;
     const taskGb = Number(task.memory) / 1024;
     const spot = (service.capacity_provider_strategy ?? []).some((s: Json) => s.capacity_provider === "FARGATE_SPOT");
@@ -224,6 +229,8 @@ function priceCommon(json: Json, pricer: Pricer): void {
   // CloudWatch bills an alarm per metric it evaluates: a metric math alarm for each metric in it.
   const alarmMetrics = (list: Json[]) => list.reduce((n, alarm) => n + (Array.isArray(alarm.metric_query) ? alarm.metric_query.filter((q: Json) => q.metric).length : 1), 0);
   pricer.monthly("CloudWatch alarms", alarmMetrics(alarms.filter((x) => !isEgressAlarm(x))), "cloudwatch.alarm");
+  // Dashboards are global and billed per account; each stack's is counted whole.
+  pricer.monthly("CloudWatch dashboards", resources(json, "aws_cloudwatch_dashboard").length, "cloudwatch.dashboard");
   pricer.monthly(`${EGRESS_LINE_PREFIX}: proxy credential secret`, secrets.filter(isEgressSecret).length, "secretsmanager.secret");
   pricer.monthly(`${EGRESS_LINE_PREFIX}: refused-connections alarms`, alarmMetrics(alarms.filter(isEgressAlarm)), "cloudwatch.alarm");
   if (resources(json, "aws_cloudwatch_log_group").length > 0) {
@@ -242,6 +249,13 @@ function priceCommon(json: Json, pricer: Pricer): void {
  */
 export const ASSUMED_DATA_EVENTS_PER_TENANT_BUCKET = 100_000;
 
+/** Task definitions running the tracing collector (#29) beside the agent. */
+export function tracedTaskDefinitions(json: Json): number {
+  return resources(json, "aws_ecs_task_definition").filter((task) =>
+    (JSON.parse(String(task.container_definitions ?? "[]")) as Json[]).some((c) => c.name === TRACING_CONTAINER_NAME),
+  ).length;
+}
+
 function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null } {
   const services = priceServices(json, pricer);
   priceCommon(json, pricer);
@@ -250,6 +264,14 @@ function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: n
     resources(json, "aws_s3_bucket").length * ASSUMED_DATA_EVENTS_PER_TENANT_BUCKET,
     "cloudtrail.dataEvent",
   );
+  // Traced agents: X-Ray bills the sampled traces it records and those read back, which depend
+  // on traffic and the environment's samplingRate. The collector runs inside the agent's task
+  // size (modules/agent-tracing.ts), so it adds no Fargate line; the X-Ray endpoint is the platform's.
+  if (tracedTaskDefinitions(json) > 0) {
+    pricer.usageOf("X-Ray traces recorded (after sampling)", "usage.xray.tracesRecorded");
+    pricer.usageOf("X-Ray traces retrieved or scanned", "usage.xray.tracesRetrieved");
+  }
+  if (resources(json, "aws_cloudwatch_log_metric_filter").length > 0) pricer.usageOf("error-line metric (only in hours with error lines)", "usage.cloudwatch.customMetric");
   // A budget with an action is billed as an action-enabled budget.
   const withAction = new Set(resources(json, "aws_budgets_budget_action").map((a) => String(a.budget_name)));
   const budgets = Object.entries<Json>(json.resource?.aws_budgets_budget ?? {});

@@ -124,5 +124,6 @@ export async function fetchPriceTable(client: PricingClient, region: string, tem
     const kept = template.region === region ? price.note : `${price.note ? `${price.note}; ` : ""}not queried by prices:update: value of ${template.region}'s table`;
     prices[key] = { ...price, ...(kept ? { note: kept } : {}) };
   }
-  return PriceTableSchema.parse({ ...template, region, date, prices: Object.fromEntries(Object.keys(template.prices).map((k) => [k, prices[k]])) });
+  const basis = `AWS Price List API (pricing:GetProducts, on demand), read ${date} by npm run prices:update; AWS Budgets, the Fargate Spot planning discount and usage prices kept from ${template.region}'s table, as their notes say`;
+  return PriceTableSchema.parse({ ...template, region, date, basis, prices: Object.fromEntries(Object.keys(template.prices).map((k) => [k, prices[k]])) });
 }

@@ -17,6 +17,10 @@ export interface AgentAlarmsProps {
  * and desired task counts here, dimensions ClusterName and ServiceName.
  */
 export const CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights";
+/** Container Insights' task counts of a service (dimensions ClusterName, ServiceName). */
+export const TASK_COUNT_METRICS = { running: "RunningTaskCount", desired: "DesiredTaskCount" } as const;
+/** ECS's own service utilization metrics (dimensions ClusterName, ServiceName). */
+export const SERVICE_UTILIZATION = { namespace: "AWS/ECS", cpu: "CPUUtilization", memory: "MemoryUtilization" } as const;
 
 /**
  * CPU and memory alarms for one agent service, and a "tasks short" alarm when fewer tasks run
@@ -37,13 +41,13 @@ export class AgentAlarms extends Construct {
       throw new Error(`AgentAlarms ${props.serviceName}: thresholdPercent must be in (0, 100], got ${threshold}`);
     }
     for (const [metric, metricName] of [
-      ["cpu-high", "CPUUtilization"],
-      ["memory-high", "MemoryUtilization"],
+      ["cpu-high", SERVICE_UTILIZATION.cpu],
+      ["memory-high", SERVICE_UTILIZATION.memory],
     ] as const) {
       new CloudwatchMetricAlarm(this, metric, {
         alarmName: props.alarmName(metric),
         alarmDescription: `${metricName} of ${props.serviceName} above ${threshold}% for 15 minutes`,
-        namespace: "AWS/ECS",
+        namespace: SERVICE_UTILIZATION.namespace,
         metricName,
         dimensions: { ClusterName: props.clusterName, ServiceName: props.serviceName },
         statistic: "Average",
@@ -67,8 +71,8 @@ export class AgentAlarms extends Construct {
       alarmName: props.alarmName("tasks-short"),
       alarmDescription: `${props.serviceName} ran fewer tasks than it asks for (its minimum or more) for 15 minutes: tasks fail to start or keep stopping`,
       metricQuery: [
-        taskCount("running", "RunningTaskCount"),
-        taskCount("desired", "DesiredTaskCount"),
+        taskCount("running", TASK_COUNT_METRICS.running),
+        taskCount("desired", TASK_COUNT_METRICS.desired),
         { id: "short", expression: "desired - running", label: "tasks short of desired", returnData: true },
       ],
       evaluationPeriods: 3,

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { agentTracingEnvironment, TRACING_WRITABLE_PATHS, tracingContainer } from "./agent-tracing";
 import { requireInteger } from "./prop-checks";
 
 /** The unprivileged user agent containers run as (the image must not need root). */
@@ -61,6 +62,12 @@ export interface AgentServiceProps {
    * @default no tag
    */
   readonly desiredCountWhenActive?: number;
+  /**
+   * Copy-hours per week the agent will run once active when a schedule makes that less than
+   * desiredCountWhenActive all week (config/agent-scaling.ts activeWeeklyCopyHours): written as
+   * the `WeeklyCopyHoursWhenActive` tag beside DesiredCountWhenActive. @default no tag
+   */
+  readonly weeklyCopyHoursWhenActive?: number;
   /** Run on FARGATE_SPOT instead of FARGATE. */
   readonly spot: boolean;
   /** Full image reference by digest: `<repository-url>@sha256:<digest>` (a tag is refused). */
@@ -89,6 +96,16 @@ export interface AgentServiceProps {
    * reported. A Terraform duration in minutes, e.g. `20m`. @default "20m"
    */
   readonly steadyStateTimeout?: string;
+  /**
+   * Run the tracing collector beside the agent (modules/agent-tracing.ts) and point the agent's
+   * OpenTelemetry SDK at it. The task role must hold tracingStatements(). @default no sidecar
+   */
+  readonly tracing?: {
+    /** Collector image by digest in the platform repository. */
+    readonly image: string;
+    /** Share of traces kept, 0 < rate <= 1. */
+    readonly samplingRate: number;
+  };
 }
 
 /**
@@ -120,6 +137,11 @@ export class AgentService extends Construct {
     for (const name of Object.keys(props.secrets)) {
       if (name in props.environment) throw new Error(`AgentService ${props.serviceName}: ${name} is both a secret and a plain variable`);
     }
+    const tracingEnvironment = props.tracing ? agentTracingEnvironment() : {};
+    for (const name of Object.keys(tracingEnvironment)) {
+      if (name in props.environment || name in props.secrets) throw new Error(`AgentService ${props.serviceName}: ${name} is set by tracing; leave it out of environment and secrets`);
+    }
+    const environment = { ...props.environment, ...tracingEnvironment };
 
     const containerDefinitions = [
       {
@@ -139,7 +161,7 @@ export class AgentService extends Construct {
         },
         stopTimeout: AGENT_STOP_TIMEOUT_SECONDS,
         mountPoints: Object.entries(WRITABLE_PATHS).map(([sourceVolume, containerPath]) => ({ sourceVolume, containerPath, readOnly: false })),
-        environment: Object.entries(props.environment)
+        environment: Object.entries(environment)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([name, value]) => ({ name, value })),
         secrets: Object.entries(props.secrets)
@@ -150,6 +172,10 @@ export class AgentService extends Construct {
           options: { "awslogs-group": props.logGroupName, "awslogs-region": props.region, "awslogs-stream-prefix": props.agent },
         },
       },
+      // The collector, where the environment traces; the image gate checks its digest like the agent's.
+      ...(props.tracing
+        ? [tracingContainer({ tenantId: props.tenantId, agent: props.agent, region: props.region, image: props.tracing.image, samplingRate: props.tracing.samplingRate, logGroupName: props.logGroupName })]
+        : []),
     ];
 
     const taskDefinition = new EcsTaskDefinition(this, "task-definition", {
@@ -163,7 +189,7 @@ export class AgentService extends Construct {
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       containerDefinitions: JSON.stringify(containerDefinitions),
       // No host path: each is a bind mount on the task's own Fargate ephemeral storage.
-      volume: Object.keys(WRITABLE_PATHS).map((name) => ({ name })),
+      volume: [...Object.keys(WRITABLE_PATHS), ...(props.tracing ? Object.keys(TRACING_WRITABLE_PATHS) : [])].map((name) => ({ name })),
     });
 
     const service = new EcsService(this, "service", {
@@ -189,7 +215,13 @@ export class AgentService extends Construct {
       enableExecuteCommand: true,
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
-      ...(props.desiredCountWhenActive !== undefined && props.desiredCount === 0 && { tags: { DesiredCountWhenActive: String(props.desiredCountWhenActive) } }),
+      ...(props.desiredCountWhenActive !== undefined &&
+        props.desiredCount === 0 && {
+          tags: {
+            DesiredCountWhenActive: String(props.desiredCountWhenActive),
+            ...(props.weeklyCopyHoursWhenActive !== undefined && { WeeklyCopyHoursWhenActive: String(props.weeklyCopyHoursWhenActive) }),
+          },
+        }),
       // Without waiting, apply returns as soon as ECS accepts the call and a deployment that the
       // circuit breaker later rolls back still reports success. Waiting makes a rollback
       // (ROLLBACK_SUCCESSFUL) or a stopped deployment fail the apply (service.go,

@@ -15,6 +15,8 @@ import { defaultMaxConnections, maxConnections } from "../aws/quotas";
 import { databaseResourceNames } from "./naming";
 
 export const DATABASE_PORT = 5432;
+/** The instance metrics RDS publishes (dimension DBInstanceIdentifier) that the alarms and dashboards read. */
+export const RDS_METRICS = { namespace: "AWS/RDS", connections: "DatabaseConnections", freeStorage: "FreeStorageSpace" } as const;
 
 export function supportsPerformanceInsights(instanceClass: string): boolean {
   return !/\.(micro|small)$/.test(instanceClass);
@@ -107,6 +109,8 @@ export class Database extends Construct {
   public readonly instanceArn: string;
   public readonly masterUserSecretArn: string;
   public readonly clientsSecurityGroupId: string;
+  /** Connections tenant roles may hold in all (max_connections less the reserved slots), when the class is known. */
+  public readonly tenantConnections: number | undefined;
   /**
    * The two rules that open 5432 from `db-clients` members to the database. They are separate
    * resources, created after the groups, so a client that must connect in the same apply (the
@@ -139,6 +143,7 @@ export class Database extends Construct {
       fail(`provisionerReservedConnections must be an integer of at least 2 that leaves tenants connections on ${props.instanceClass} (max_connections ${classMax}) (got ${reserved})`);
     }
 
+    this.tenantConnections = admitted;
     const names = databaseResourceNames(props.identifier);
     const databaseSecurityGroup = new SecurityGroup(this, "security-group", {
       name: names.securityGroup,
@@ -271,8 +276,8 @@ export class Database extends Construct {
       new CloudwatchMetricAlarm(this, "connections-high", {
         alarmName: props.alarmName("connections-high"),
         alarmDescription: `DatabaseConnections of ${props.identifier} above ${connectionsPercent}% of the ${admitted} connections tenants are admitted (max_connections ${classMax})`,
-        namespace: "AWS/RDS",
-        metricName: "DatabaseConnections",
+        namespace: RDS_METRICS.namespace,
+        metricName: RDS_METRICS.connections,
         dimensions: { DBInstanceIdentifier: instance.identifier },
         statistic: "Maximum",
         period: 60,
@@ -286,8 +291,8 @@ export class Database extends Construct {
     new CloudwatchMetricAlarm(this, "free-storage-low", {
       alarmName: props.alarmName("free-storage-low"),
       alarmDescription: `FreeStorageSpace of ${props.identifier} below ${storagePercent}% of ${props.allocatedStorageGiB} GiB (a tenant filling its schema or temp files)`,
-      namespace: "AWS/RDS",
-      metricName: "FreeStorageSpace",
+      namespace: RDS_METRICS.namespace,
+      metricName: RDS_METRICS.freeStorage,
       dimensions: { DBInstanceIdentifier: instance.identifier },
       statistic: "Minimum",
       period: 300,

@@ -284,6 +284,28 @@ export function tenantInferenceProfileName(tenantId: string, modelShortName: str
   return `${NAME_PREFIX}-${tenantId}-${modelShortName}-${revision}`;
 }
 
+/**
+ * The tenant's CloudWatch dashboard. Dashboards are account-global (no region in their ARN) and
+ * PutDashboard admits only `[A-Za-z0-9_-]`, which tenant ids keep to. `tenant-` and `fleet-`
+ * after the prefix keep tenant and fleet dashboards apart whatever the tenant id.
+ */
+export function tenantDashboardName(tenantId: string): string {
+  return `${NAME_PREFIX}-tenant-${tenantId}`;
+}
+
+/** The fleet dashboard of one environment and region. */
+export function fleetDashboardName(environment: string, region: string): string {
+  return `${NAME_PREFIX}-fleet-${environment}-${region}`;
+}
+
+/** Every dashboard name this project builds starts with it (the deploy role's grant). */
+export const DASHBOARD_NAME_PREFIX = `${NAME_PREFIX}-`;
+
+/** Metric filter on the tenant's log group that counts its agents' error lines. */
+export function tenantErrorFilterName(tenantId: string): string {
+  return `${NAME_PREFIX}-${tenantId}-log-errors`;
+}
+
 /** Managed policy the tenant's budget action attaches to its task roles: denies Bedrock invocation. */
 export function tenantSpendStopPolicyName(tenantId: string): string {
   return `${NAME_PREFIX}-${tenantId}-spend-stop`;
@@ -306,7 +328,8 @@ export function tenantAnomalyMonitorName(environment: string, tenantId: string):
  * Lambda function names https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (64; the model's 140 admits an ARN),
  * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself),
  * CloudTrail trail names https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html (3-128; the provider checks StringLenBetween(3, 128), cloudtrail/trail.go),
- * Athena workgroups: the model caps them only in its pattern `[a-zA-Z0-9._-]{1,128}`.
+ * Athena workgroups: the model caps them only in its pattern `[a-zA-Z0-9._-]{1,128}`,
+ * CloudWatch dashboards https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html (255, `[A-Za-z0-9_-]`: only in the model's documentation text).
  */
 export const AWS_NAME_LIMITS = {
   s3Bucket: 63,
@@ -332,6 +355,8 @@ export const AWS_NAME_LIMITS = {
   glueDatabase: 255,
   glueTable: 255,
   athenaWorkGroup: 128,
+  dashboard: 255,
+  metricFilter: 512,
 } as const;
 
 /** Value of the `ManagedBy` tag (provider default_tags) on everything the stacks create; the deploy role's KMS grants key on it. */

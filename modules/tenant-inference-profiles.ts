@@ -13,6 +13,20 @@ const PROFILE_NAME = /^([0-9a-zA-Z][ _-]?)+$/;
  */
 const PROFILE_DESCRIPTION = /^([0-9a-zA-Z:.][ _-]?)+$/;
 
+/**
+ * Bedrock runtime metrics (https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring-runtime-metrics.html):
+ * per `ModelId`, which for a call through an application inference profile is the profile's id
+ * (the last part of its ARN, the provider's `id`: bedrock/inference_profile.go flattens
+ * GetInferenceProfile's InferenceProfileId into it). To be confirmed on a real account.
+ */
+export const BEDROCK_METRICS = {
+  namespace: "AWS/Bedrock",
+  dimension: "ModelId",
+  invocations: "Invocations",
+  inputTokens: "InputTokenCount",
+  outputTokens: "OutputTokenCount",
+} as const;
+
 export interface TenantInferenceProfilesProps {
   readonly tenantId: string;
   /** The tenant's models, resolved for its region and routing by config/bedrock-models.ts. */
@@ -34,6 +48,8 @@ export interface TenantInferenceProfilesProps {
 export class TenantInferenceProfiles extends Construct {
   /** Model id → application inference profile ARN. */
   public readonly profileArns: Record<string, string> = {};
+  /** Model short name → profile id, the `ModelId` its Bedrock metrics carry (BEDROCK_METRICS). */
+  public readonly profileIds: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, private readonly props: TenantInferenceProfilesProps) {
     super(scope, id);
@@ -63,6 +79,7 @@ export class TenantInferenceProfiles extends Construct {
         lifecycle: { createBeforeDestroy: true },
       });
       this.profileArns[model.modelId] = profile.arn;
+      this.profileIds[model.shortName] = profile.id;
     }
   }
 

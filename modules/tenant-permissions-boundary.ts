@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { iamPolicyVariable, renderPolicy, TENANT_PRINCIPAL_TAG } from "./iam-policy-document";
 import { customMetricNamespace } from "../config/agent-scaling";
+import { tracingStatements } from "./agent-tracing";
 import { agentTaskRoleName, tenantBucketName, tenantLogGroupName, tenantSecretName, tenantSpendStopPolicyName } from "./naming";
 
 /** Principal tag naming the PostgreSQL role a tenant's task roles may log in as. */
@@ -29,6 +30,8 @@ export interface TenantPermissionsBoundaryProps {
   readonly execKmsKeyArn: string;
   /** `resource_id` of the shared database, for `rds-db:connect` ARNs. */
   readonly databaseResourceId: string;
+  /** The environment traces its agents (#29): allow what the collector sidecar calls. @default false */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -165,6 +168,8 @@ export class TenantPermissionsBoundary extends Construct {
           Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
           Resource: "*",
         },
+        // The tracing collector's one action, which has no resource-level permission.
+        ...(props.tracing ? tracingStatements() : []),
       ]),
     });
     this.policyArn = policy.arn;

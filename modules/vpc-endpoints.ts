@@ -19,6 +19,14 @@ export const INTERFACE_ENDPOINT_SERVICES = [
   "bedrock-runtime",
 ] as const;
 
+/**
+ * X-Ray, added to INTERFACE_ENDPOINT_SERVICES where the environment traces (#29): the tracing
+ * collector sends segments through it, as agents have no route to the internet. It takes the
+ * account-only endpoint policy: with foreign credentials an agent could otherwise write trace
+ * data (anything it likes, in segment documents) into another account through it.
+ */
+export const TRACING_ENDPOINT_SERVICE = "xray";
+
 export interface VpcEndpointsProps {
   readonly namePrefix: string;
   readonly region: string;
@@ -56,7 +64,7 @@ export interface VpcEndpointsProps {
  * is left with the default policy: its documentation gives no endpoint policy support
  * (SECURITY.md G1 lists it).
  */
-export const ENDPOINT_POLICY_SERVICES: ReadonlySet<string> = new Set(["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "kms", "sts", "bedrock-runtime"]);
+export const ENDPOINT_POLICY_SERVICES: ReadonlySet<string> = new Set(["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "kms", "sts", "bedrock-runtime", TRACING_ENDPOINT_SERVICE]);
 
 /**
  * Keeps AWS API traffic inside the VPC. The endpoints' security group is the only one in the

@@ -10,7 +10,9 @@ import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { gitCompare, ledgerWriter, openLedger, type CompareCommits, type Ledger } from "./lib/ledger";
 import { rolloutMarkdown, type PhaseOutcome } from "./lib/deploy-report";
-import { holdStep, ledgerStep, runPreflight, type PreflightStep } from "./lib/preflight";
+import { holdStep, ledgerStep, offboardingCancellationStep, runPreflight, type OffboardingProgressStore, type PreflightStep } from "./lib/preflight";
+import { cancelOffboarding, readOffboardingProgress } from "./lib/offboarding-job";
+import { readEnvironments } from "./lib/environments";
 import { overBudget, planEnvironment, type RolloutPhase } from "./lib/rollout";
 import { parseFailureBudget, type FailureBudget, type RolloutConfig } from "../config/rollout-schema";
 import { loadEnvironments } from "../config/loader";
@@ -114,6 +116,12 @@ export interface DeployOptions {
   readonly tenants?: ReadonlyMap<string, TenantLifecycleFields>;
   /** Reads each tombstone's offboarding record and state (pipeline/lib/tombstone-verification.ts); without it no tombstone is believed. */
   readonly verifyTombstones?: TombstoneVerifier;
+  /**
+   * The offboarding job's progress per tenant: a suspended tenant whose offboarding already began
+   * destroying is held back, one that had not is cancelled (preflight offboardingCancellationStep).
+   * Without it a suspended tenant is deployed as usual.
+   */
+  readonly offboardingProgress?: OffboardingProgressStore;
   /** Where each stack's last deploy is recorded; with it a re-run resumes and a stale run is refused. */
   readonly ledger?: Ledger;
   /** The commit being deployed (required with a ledger). */
@@ -200,9 +208,33 @@ export function preflightSteps(opts: DeployOptions): PreflightStep[] {
       return id !== undefined && tenants.get(id)?.deployHold ? `tenants/${id}.yaml` : undefined;
     }));
   }
+  if (opts.tenants && opts.offboardingProgress) {
+    const tenants = opts.tenants;
+    steps.push(offboardingCancellationStep((stack) => tenants.get(tenantIdOfStackName(stack) ?? ""), opts.offboardingProgress));
+  }
   // #28's image-digest gate goes here (before any ring); #24's tombstone verification is on the removed stacks in deploy()
   if (opts.ledger) steps.push(ledgerStep(opts.ledger, opts.compare ?? gitCompare(process.cwd()), (stack) => opts.head.stacks.get(stack)?.fingerprint));
   return steps;
+}
+
+/** The offboarding progress of this environment's tenants, in its state bucket (read lazily: most deploys have no suspended tenant). */
+function s3OffboardingProgress(cdktfJson: string, environment: string): OffboardingProgressStore {
+  const where = () => {
+    const env = readEnvironments(cdktfJson).get(environment);
+    if (!env) throw new UsageError(`environment ${environment} is not in ${cdktfJson}`);
+    return { env, s3: new S3Client({ region: env.stateRegion }) };
+  };
+  return {
+    read: async (id) => {
+      const { env, s3 } = where();
+      return readOffboardingProgress(s3, env, { id, environment });
+    },
+    cancel: async (id, progress) => {
+      const { env, s3 } = where();
+      await cancelOffboarding(s3, env, { id, environment }, progress, new Date());
+      log(`tenant ${id}: offboarding cancelled by status: suspended (progress kept, marked cancelled; a later offboarding starts over)`);
+    },
+  };
 }
 
 /** The runner options shared by every phase. */
@@ -411,6 +443,7 @@ export async function main(argv: string[]): Promise<number> {
       tenants: values.tenants ? readTenants(values.tenants) : undefined,
       // cdktf.json (state bucket and region per environment) is read only when a tombstone needs checking
       verifyTombstones: (tenants) => s3TombstoneVerifier(loadEnvironments(resolve(values["cdktf-json"] ?? "cdktf.json")), (region) => new S3Client({ region }))(tenants),
+      offboardingProgress: values.tenants ? s3OffboardingProgress(resolve(values["cdktf-json"] ?? "cdktf.json"), values.environment) : undefined,
       ledger: values.ledger ? openLedger(values.ledger) : undefined,
       commit,
       runUrl,

@@ -49,6 +49,7 @@ export const FLEET_INVARIANT_TESTS = [
   "test/modules/service-role-boundary.test.ts",
   "test/bootstrap/resource-actions.test.ts",
   "test/audit-trail.test.ts",
+  "test/dashboards.test.ts",
 ];
 
 const STEPS = 5;

@@ -44,6 +44,8 @@ NAMES = {
     "glueDatabase": ("glue", "CreateDatabase", ["DatabaseInput", "Name"]),
     "glueTable": ("glue", "CreateTable", ["TableInput", "Name"]),
     "athenaWorkGroup": ("athena", "CreateWorkGroup", ["Name"]),
+    "dashboard": ("cloudwatch", "PutDashboard", ["DashboardName"]),
+    "metricFilter": ("logs", "PutMetricFilter", ["filterName"]),
 }
 
 

@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/loader";
+import { BEDROCK_ROUTINGS } from "../config/bedrock-models";
 import { TENANT_STATUSES } from "../config/tenant-lifecycle";
 import { createTenantFile, DEFAULT_AGENTS, formatTenantTable, listTenants, setTenantStatus, TenantFileRefusal, TenantFilesLocation } from "../config/tenant-file";
 
@@ -13,6 +14,7 @@ export const USAGE = `Usage: npm run tenant -- <command> [options]
 Commands:
   new <id> --env ENV --region REGION [--agents ${DEFAULT_AGENTS.join(",")}] [--integrations gmail,slack]
            [--display-name NAME] [--budget-usd N] [--alert-email a@x.example,b@x.example]
+           [--bedrock-models MODEL_ID,...] [--bedrock-routing ${BEDROCK_ROUTINGS.join("|")}]
       Writes tenants/<id>.yaml in provisioning: resources are created, agents run 0 tasks
       until you put the secrets' values and set the tenant active.
   status <id> <state>
@@ -41,7 +43,7 @@ interface Parsed {
   readonly options: Map<string, string | true>;
 }
 
-const VALUE_OPTIONS = new Set(["--env", "--region", "--agents", "--integrations", "--display-name", "--budget-usd", "--alert-email", "--tenants", "--cdktf-json"]);
+const VALUE_OPTIONS = new Set(["--env", "--region", "--agents", "--integrations", "--display-name", "--budget-usd", "--alert-email", "--bedrock-models", "--bedrock-routing", "--tenants", "--cdktf-json"]);
 const FLAG_OPTIONS = new Set(["--json", "--help", "--dry-run"]);
 
 function parse(argv: readonly string[]): Parsed {
@@ -92,6 +94,7 @@ export function main(argv: readonly string[], io: TenantCliIo, cwd = process.cwd
       const monthlyBudgetUsd = typeof budget === "string" ? Number(budget) : undefined;
       if (monthlyBudgetUsd !== undefined && !(monthlyBudgetUsd > 0)) throw new UsageError(`--budget-usd must be a positive number (got ${budget})`);
       const displayName = parsed.options.get("--display-name");
+      const routing = parsed.options.get("--bedrock-routing");
       const path = createTenantFile(location, {
         id: rest[0],
         environment: required(parsed, "--env"),
@@ -101,6 +104,8 @@ export function main(argv: readonly string[], io: TenantCliIo, cwd = process.cwd
         displayName: typeof displayName === "string" ? displayName : undefined,
         monthlyBudgetUsd,
         alertEmails: list(parsed.options.get("--alert-email")),
+        bedrockModels: list(parsed.options.get("--bedrock-models")),
+        bedrockRouting: typeof routing === "string" ? routing : undefined,
       });
       if (dryRun) return 0;
       io.stdout(`wrote ${path} (status provisioning). Next: open a pull request and merge; put each integration secret's value; then npm run tenant -- status ${rest[0]} active`);

@@ -14,6 +14,8 @@ import type { ProvisionerBundle } from "../db/bundle";
 import { Database, databaseLogGroupName } from "../modules/database";
 import { DbProvisioner } from "../modules/db-provisioner";
 import { EncryptionKey } from "../modules/encryption-key";
+import { FleetDashboard } from "../modules/fleet-dashboard";
+import { quotaInForce } from "../aws/quotas";
 import {
   agentRepositoryName,
   AUDIT_TABLE_NAME,
@@ -31,6 +33,7 @@ import {
   EGRESS_PROXY_TASK_ROLE_SUFFIX,
   egressProxyNamespace,
   egressTenantsParameterPath,
+  fleetDashboardName,
   NAME_PREFIX,
   offboardingArchiveBucketName,
   platformExecKeyAlias,
@@ -43,6 +46,7 @@ import {
   TENANT_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
   tenantBucketArnPrefixes,
+  tenantDashboardName,
   tenantEgressSecretArnPattern,
 } from "../modules/naming";
 import { EgressProxy } from "../modules/egress-proxy";
@@ -52,7 +56,7 @@ import { PlatformContract } from "../modules/platform-contract";
 import { ServiceRoleBoundary } from "../modules/service-role-boundary";
 import { StackSettings } from "../modules/stack-settings";
 import { TENANT_RESOURCE_TAG, TenantPermissionsBoundary } from "../modules/tenant-permissions-boundary";
-import { VpcEndpoints } from "../modules/vpc-endpoints";
+import { INTERFACE_ENDPOINT_SERVICES, TRACING_ENDPOINT_SERVICE, VpcEndpoints } from "../modules/vpc-endpoints";
 import { environmentStackSettings } from "./environment-settings";
 
 export interface PlatformStackProps {
@@ -149,6 +153,7 @@ export class PlatformStack extends SelfContainedStack {
       subnetIds: network.privateSubnetIds,
       subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
+      interfaceServices: [...INTERFACE_ENDPOINT_SERVICES, ...(environment.tracing.enabled ? [TRACING_ENDPOINT_SERVICE] : [])],
       s3ResourceAccountId: accountId,
       principalAccountId: accountId,
     });
@@ -184,6 +189,7 @@ export class PlatformStack extends SelfContainedStack {
       repositoryArn: registry.repositoryArn,
       execKmsKeyArn: execKey.keyArn,
       databaseResourceId: database.resourceId,
+      tracing: environment.tracing.enabled,
     });
 
     const proxyConfig = regionConfig.egressProxy;
@@ -303,6 +309,23 @@ export class PlatformStack extends SelfContainedStack {
         databaseProvisionerFunctionName: provisioner.functionName,
         egressProxySecurityGroupId: egress.securityGroupId,
         s3PrefixListId: endpoints.s3PrefixListId,
+      },
+    });
+
+    // Last: its alarm widget lists every alarm declared above.
+    const quota = (name: "fargateOnDemandVcpu" | "fargateSpotVcpu" | "ecsServicesPerCluster") => quotaInForce(environment.quotas, name);
+    new FleetDashboard(this, "fleet-dashboard", {
+      dashboardName: fleetDashboardName(env, region),
+      environment: env,
+      region,
+      clusterName: cluster.clusterName,
+      databaseIdentifier: name(DATABASE_IDENTIFIER_SUFFIX),
+      tenantDashboardPrefix: tenantDashboardName(""),
+      limits: {
+        fargateOnDemandVcpu: quota("fargateOnDemandVcpu"),
+        fargateSpotVcpu: quota("fargateSpotVcpu"),
+        servicesPerCluster: quota("ecsServicesPerCluster"),
+        databaseConnections: database.tenantConnections,
       },
     });
   }

@@ -8,12 +8,14 @@ import { MAX_CONNECTION_LIMIT } from "../db/contract";
 import { databaseRoleName } from "../db/names";
 import { AgentAlarms } from "../modules/agent-alarms";
 import { AlarmSubscriptions } from "../modules/alarm-subscriptions";
-import { customMetricNamespace, effectiveTarget, initialCopies, peakCopies } from "../config/agent-scaling";
+import { activeWeeklyCopyHours, customMetricNamespace, effectiveTarget, initialCopies, peakCopies } from "../config/agent-scaling";
 import { AgentScaling } from "../modules/agent-scaling";
 import { resolveModel, ResolvedModel } from "../config/bedrock-models";
 import { AgentIam, customMetricStatements, databaseConnectStatements, ecsExecStatements, imagePullStatements } from "../modules/agent-iam";
 import { TenantDatabaseAlarm } from "../modules/tenant-database-alarm";
+import { TenantDashboard } from "../modules/tenant-dashboard";
 import { AgentService } from "../modules/agent-service";
+import { tracingStatements } from "../modules/agent-tracing";
 import { EncryptionKey, keyUsersStatement } from "../modules/encryption-key";
 import {
   agentAlarmName,
@@ -21,14 +23,18 @@ import {
   agentServiceName,
   agentTaskFamily,
   agentTaskRoleName,
+  DATABASE_IDENTIFIER_SUFFIX,
   egressProxyName,
   offboardingArchiveBucketName,
+  platformResourceName,
   tenantAnomalyMonitorName,
   tenantBucketName,
   tenantBudgetName,
+  tenantDashboardName,
   tenantEgressParameterName,
   tenantEgressSecretArnPattern,
   tenantEgressSecretName,
+  tenantErrorFilterName,
   tenantExecutionRoleName,
   tenantInferenceProfileName,
   tenantKeyAlias,
@@ -133,8 +139,15 @@ export class TenantStack extends SelfContainedStack {
       logGroupName: tenantLogGroupName(env, tenant.id),
       kmsKeyArn: key.keyArn,
       retentionDays: tenant.logRetentionDays,
+      errorMetric: { tenantId: tenant.id, filterName: tenantErrorFilterName(tenant.id) },
       ...(offboarding && teardown.logGroup === "retain" ? { retainOnDestroy: true } : {}),
     });
+    // Old and new tasks of a rolling deployment both hold their pools for a while; the
+    // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
+    const connectionLimit = Math.min(
+      MAX_CONNECTION_LIMIT,
+      2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(peakCopies(agent), 1), 0),
+    );
     const database = new TenantDatabase(this, "database", {
       tenantId: tenant.id,
       environment: env,
@@ -145,12 +158,7 @@ export class TenantStack extends SelfContainedStack {
       exportKmsKeyArn: offboarding ? undefined : key.keyArn,
       deletionMode: tenant.databaseDeletion,
       offboarding,
-      // Old and new tasks of a rolling deployment both hold their pools for a while; the
-      // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
-      connectionLimit: Math.min(
-        MAX_CONNECTION_LIMIT,
-        2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(peakCopies(agent), 1), 0),
-      ),
+      connectionLimit,
     });
     const models = new TenantInferenceProfiles(this, "bedrock", {
       tenantId: tenant.id,
@@ -221,7 +229,9 @@ export class TenantStack extends SelfContainedStack {
     if (spendStop) iam.taskRolesOutlivedBy(spendStop.policy);
     const spendStopGrant = spendStop?.executionRoleGrant;
 
+    const tracing = environment.tracing;
     const alarmNames: string[] = [];
+    const serviceNames: Record<string, string> = {};
     for (const [agent, agentConfig] of agents) {
       const scaling = agentConfig.scaling;
       const target = scaling && effectiveTarget(scaling);
@@ -232,6 +242,7 @@ export class TenantStack extends SelfContainedStack {
         ...models.invokeStatements(),
         ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
         ...ecsExecStatements(platform.execKmsKeyArn, logging.logGroupArn, region, accountId),
+        ...(tracing.enabled ? tracingStatements() : []),
       ]);
       const image = agentConfig.image ?? environment.agentImage;
       const service = new AgentService(this, `agent-${agent}`, {
@@ -249,6 +260,7 @@ export class TenantStack extends SelfContainedStack {
         // What activation would start, for the cost estimate's "when active"; kept through
         // offboarding so its teardown form changes nothing but the teardown settings.
         desiredCountWhenActive: runsTasks(tenant.status) ? undefined : initialCopies(agentConfig),
+        weeklyCopyHoursWhenActive: runsTasks(tenant.status) || !scaling?.schedule ? undefined : activeWeeklyCopyHours(agentConfig).min,
         // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
         // from state); running, the autoscaler owns the count.
         autoscaled: scaling !== undefined && runsTasks(tenant.status),
@@ -273,6 +285,7 @@ export class TenantStack extends SelfContainedStack {
           ...models.environmentVariables(),
         },
         startAfter: [database.provisioned, executionGrant, taskGrant, ...(spendStopGrant ? [spendStopGrant] : [])],
+        ...(tracing.enabled && tracing.collectorImage ? { tracing: { image: `${platform.repositoryUrl}@${tracing.collectorImage}`, samplingRate: tracing.samplingRate } } : {}),
         secrets: {
           ...Object.fromEntries(
             Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
@@ -280,6 +293,7 @@ export class TenantStack extends SelfContainedStack {
           ...egress.proxyEnvironmentSecrets(),
         },
       });
+      serviceNames[agent] = service.serviceName;
       if (scaling) {
         const running = runsTasks(tenant.status);
         // A stopped tenant keeps its scalable target at 0-0, which also brings the count to 0
@@ -321,5 +335,22 @@ export class TenantStack extends SelfContainedStack {
         alarmNames: [...alarmNames, databaseAlarmName, egressAlarmName],
       });
     }
+
+    // Last: its alarm widget lists every alarm declared above.
+    new TenantDashboard(this, "dashboard", {
+      dashboardName: tenantDashboardName(tenant.id),
+      tenantId: tenant.id,
+      environment: env,
+      region,
+      clusterName: platform.clusterName,
+      services: serviceNames,
+      logGroupName: logging.logGroupName,
+      inferenceProfileIds: models.profileIds,
+      databaseIdentifier: platformResourceName(env, region, DATABASE_IDENTIFIER_SUFFIX),
+      databaseConnectionLimit: connectionLimit,
+      databaseStorageAlarmGiB: tenant.databaseStorageAlarmGiB,
+      budget: { name: budget.budgetName, monthlyUsd: tenant.budget.monthlyUsd },
+      alarmRecipients: tenant.alarmEmails,
+    });
   }
 }

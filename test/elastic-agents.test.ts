@@ -127,6 +127,13 @@ describe("capacity and cost", () => {
     const gb = 0.004445;
     expect(acme.ownMonthlyMaxUsd - acme.ownMonthlyUsd).toBeCloseTo(730 * (2 * (0.5 * vcpu + 1 * gb) + 4 * (0.25 * vcpu + 0.5 * gb)), 4);
   });
+
+  it.each(["provisioning", "suspended", "offboarding"])("%s: costs when active what the same tenant costs active, its schedule's hours included (#27)", (status) => {
+    const [held] = estimateCost({ [stackOf(status)]: output.stacks[stackOf(status)] }).tenants;
+    const [active] = estimateCost({ [stackOf("active")]: output.stacks[stackOf("active")] }).tenants;
+    const fargate = (t: typeof active) => t.lines.filter((l) => l.item.includes("Fargate")).reduce((sum, l) => sum + l.monthlyUsd, 0);
+    expect(held.ownMonthlyWhenActiveUsd! - held.ownMonthlyUsd).toBeCloseTo(fargate(active), 2);
+  });
 });
 
 describe("tenant file validation", () => {

@@ -3,7 +3,7 @@
  * violations, so a failure lists every offending address at once.
  */
 import { stateKeyAlias } from "../modules/naming";
-import { synthesize, allResources, itOnFixtures, resourcesOfType, SynthOutput } from "./support/synth";
+import { synthesize, allResources, asArray, itOnFixtures, parsePolicy, resourcesOfType, SynthOutput } from "./support/synth";
 import { nonEmpty } from "./support/non-empty";
 
 const output: SynthOutput = synthesize();
@@ -233,6 +233,150 @@ describe("first deploy ordering", () => {
         );
       })
       .map((r) => r.address);
+    expect(problems).toEqual([]);
+  });
+});
+
+/**
+ * Every container of every task definition, the sidecars included (#29: the tracing collector
+ * runs beside each agent when its environment traces): a second container must not be where the
+ * hardening stops. The provider compares container definitions only after sorting them by name
+ * and treating an absent `essential` as true (internal/service/ecs/container_definitions.go,
+ * containerDefinitions.reduce), so each property is checked on each container, wherever it sits.
+ */
+describe("task definitions, every container", () => {
+  const containers = resourcesOfType(output, "aws_ecs_task_definition").flatMap((r) =>
+    (JSON.parse(r.config.container_definitions) as Array<Record<string, any>>).map((c) => ({ address: `${r.address} ${c.name}`, stack: r.stack, task: r, container: c })),
+  );
+  const tenantContainers = nonEmpty(containers.filter((c) => c.stack.startsWith("tenant-")), "containers in tenant stacks");
+
+  it("run as a non-root user, with a read-only root filesystem, unprivileged and with every capability dropped", () => {
+    const weak = nonEmpty(containers, "containers").filter(
+      ({ container }) =>
+        !container.user ||
+        /^(0|root)(:|$)/.test(container.user) ||
+        container.readonlyRootFilesystem !== true ||
+        container.privileged === true ||
+        JSON.stringify(container.linuxParameters?.capabilities?.drop) !== '["ALL"]',
+    );
+    expect(weak.map((c) => c.address)).toEqual([]);
+  });
+
+  it("publish no port in tenant stacks (containers of one task share localhost under awsvpc; nothing listens for the VPC)", () => {
+    const published = tenantContainers.filter(({ container }) => (container.portMappings ?? []).length > 0);
+    expect(published.map((c) => c.address)).toEqual([]);
+  });
+
+  it("mount only volumes their own task declares, never one another container of the task also writes", () => {
+    const problems: string[] = [];
+    for (const { address, task, container } of containers) {
+      const declared = new Set((task.config.volume ?? []).map((v: { name: string }) => v.name));
+      for (const mount of container.mountPoints ?? []) if (!declared.has(mount.sourceVolume)) problems.push(`${address}: ${mount.sourceVolume} is not a volume of its task`);
+    }
+    for (const task of new Set(containers.map((c) => c.task))) {
+      const mounts = containers.filter((c) => c.task === task).flatMap((c) => (c.container.mountPoints ?? []).map((m: { sourceVolume: string }) => m.sourceVolume));
+      const shared = mounts.filter((v, i) => mounts.indexOf(v) !== i);
+      if (shared.length > 0) problems.push(`${task.address}: ${[...new Set(shared)].join(", ")} mounted by more than one container`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  // awslogs names a stream <prefix>/<container>/<task id>: each container of a task writes its own.
+  it("log every container to its tenant's own log group", () => {
+    const problems = tenantContainers.filter(({ container }) => container.logConfiguration?.logDriver !== "awslogs" || !/^\$\{aws_cloudwatch_log_group\./.test(container.logConfiguration.options["awslogs-group"]));
+    expect(problems.map((c) => c.address)).toEqual([]);
+  });
+});
+
+describe("tracing (#29): a collector sidecar exactly where the environment opts in", () => {
+  const envOf = (stack: string) => output.stacks[stack].provider.aws[0].default_tags[0].tags.Environment as string;
+  const tracing = (stack: string) => output.config.environments[envOf(stack)].tracing;
+  const taskDefinitions = nonEmpty(resourcesOfType(output, "aws_ecs_task_definition").filter((r) => r.stack.startsWith("tenant-")), "tenant task definitions");
+  const containersOf = (r: { config: Record<string, any> }) => JSON.parse(r.config.container_definitions) as Array<Record<string, any>>;
+
+  itOnFixtures("covers both cases: the fixtures trace staging and leave production off", () => {
+    expect(taskDefinitions.some((r) => tracing(r.stack).enabled)).toBe(true);
+    expect(taskDefinitions.some((r) => !tracing(r.stack).enabled)).toBe(true);
+  });
+
+  it("runs one non-essential collector beside the agent in every task of a tracing environment, and none elsewhere", () => {
+    const problems: string[] = [];
+    for (const r of taskDefinitions) {
+      const names = containersOf(r).map((c) => c.name);
+      const expected = tracing(r.stack).enabled ? ["agent", "tracing"] : ["agent"];
+      if (JSON.stringify(names) !== JSON.stringify(expected)) problems.push(`${r.address}: containers ${names.join(", ")}`);
+      const sidecar = containersOf(r).find((c) => c.name === "tracing");
+      const agent = containersOf(r).find((c) => c.name === "agent");
+      // A crashed collector must not stop the agent: ECS stops a task when an essential container exits.
+      if (sidecar && sidecar.essential !== false) problems.push(`${r.address}: the collector is essential`);
+      if (agent?.essential !== true) problems.push(`${r.address}: the agent is not essential`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("pins the collector by digest in the platform repository, and sets the tenant, agent and the environment's sampling rate in its config", () => {
+    const problems: string[] = [];
+    for (const r of taskDefinitions.filter((t) => tracing(t.stack).enabled)) {
+      const tenant = r.stack.replace(/^tenant-/, "");
+      const agent = containersOf(r).find((c) => c.name === "agent")!;
+      const sidecar = containersOf(r).find((c) => c.name === "tracing")!;
+      const agentRepository = String(agent.image).split("@")[0];
+      if (sidecar.image !== `${agentRepository}@${tracing(r.stack).collectorImage}`) problems.push(`${r.address}: collector image ${sidecar.image}`);
+      const env = Object.fromEntries((sidecar.environment ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
+      const config = JSON.parse(env.AOT_CONFIG_CONTENT ?? "{}");
+      const agentName = Object.fromEntries(agent.environment.map((e: { name: string; value: string }) => [e.name, e.value])).AGENT;
+      // On the resource and on every span, overwriting whatever the agent sent.
+      for (const [level, list] of [["resource", config.processors?.resource?.attributes], ["span", config.processors?.attributes?.actions]]) {
+        const attributes = Object.fromEntries((list ?? []).filter((a: any) => a.action === "upsert").map((a: any) => [a.key, a.value]));
+        if (attributes["tenant.id"] !== tenant || attributes["openclaw.agent"] !== agentName) problems.push(`${r.address}: ${level} attributes ${JSON.stringify(attributes)}`);
+      }
+      const order = config.service?.pipelines?.traces?.processors ?? [];
+      if (!order.includes("resource") || !order.includes("attributes")) problems.push(`${r.address}: pipeline ${order.join(", ")}`);
+      if (config.processors?.probabilistic_sampler?.sampling_percentage !== tracing(r.stack).samplingRate * 100) problems.push(`${r.address}: sampling ${JSON.stringify(config.processors?.probabilistic_sampler)}`);
+      // Listening on loopback only: the agent reaches it over the task's shared localhost.
+      const endpoints = Object.values<any>(config.receivers?.otlp?.protocols ?? {}).map((p) => p.endpoint);
+      if (endpoints.length === 0 || endpoints.some((e) => !/^127\.0\.0\.1:\d+$/.test(e))) problems.push(`${r.address}: receivers on ${endpoints.join(", ")}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("grants a task role X-Ray only in a tracing environment, and then only xray:PutTraceSegments", () => {
+    const problems: string[] = [];
+    const policies = nonEmpty(resourcesOfType(output, "aws_iam_role_policy").filter((r) => r.stack.startsWith("tenant-") && r.config.name === "task"), "task role policies");
+    for (const r of policies) {
+      const xray = parsePolicy(r.config.policy).Statement.filter((s) => asArray<string>(s.Action).some((a) => a.startsWith("xray:")));
+      const expected = tracing(r.stack).enabled ? [{ Sid: "WriteTraces", Effect: "Allow", Action: "xray:PutTraceSegments", Resource: "*" }] : [];
+      if (JSON.stringify(xray) !== JSON.stringify(expected)) problems.push(`${r.address}: ${JSON.stringify(xray)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("lets the tenant boundary allow xray:PutTraceSegments only in a tracing environment, and no other X-Ray action anywhere", () => {
+    const problems: string[] = [];
+    const boundaries = nonEmpty(resourcesOfType(output, "aws_iam_policy").filter((r) => r.address.includes("tenant-boundary")), "tenant permissions boundaries");
+    for (const r of boundaries) {
+      const actions = parsePolicy(r.config.policy).Statement.flatMap((s) => asArray<string>(s.Action)).filter((a) => a.startsWith("xray:"));
+      const expected = tracing(r.stack).enabled ? ["xray:PutTraceSegments"] : [];
+      if (JSON.stringify(actions) !== JSON.stringify(expected)) problems.push(`${r.address}: ${actions.join(", ")}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("gives a tracing environment's VPCs an X-Ray interface endpoint limited to the account's own principals, and no other VPC one", () => {
+    const problems: string[] = [];
+    for (const stack of stackNames.filter((s) => s.startsWith("platform-"))) {
+      const region = output.stacks[stack].provider.aws[0].region;
+      const xray = resourcesOfType(output, "aws_vpc_endpoint").filter((r) => r.stack === stack && r.config.service_name === `com.amazonaws.${region}.xray`);
+      if (xray.length !== (tracing(stack).enabled ? 1 : 0)) problems.push(`${stack}: ${xray.length} X-Ray endpoints`);
+      // The tenant groups' only AWS-API egress is HTTPS to the endpoints' group: X-Ray must sit in it.
+      const groups = new Set(resourcesOfType(output, "aws_vpc_endpoint").filter((r) => r.stack === stack && r.config.vpc_endpoint_type === "Interface").map((r) => JSON.stringify(r.config.security_group_ids)));
+      if (groups.size !== 1) problems.push(`${stack}: interface endpoints in ${groups.size} security group sets`);
+      for (const e of xray) {
+        const account = output.config.environments[envOf(stack)].accountId;
+        const statements = parsePolicy(e.config.policy ?? '{"Statement":[]}').Statement;
+        if (!statements.every((s) => s.Condition?.StringEquals?.["aws:PrincipalAccount"] === account) || statements.length === 0) problems.push(`${e.address}: endpoint policy ${e.config.policy}`);
+      }
+    }
     expect(problems).toEqual([]);
   });
 });

@@ -51,6 +51,9 @@ const NAMES: [string, string, LimitKey][] = [
   ["audit Glue database", naming.auditDatabaseName(LONGEST_ENVIRONMENT), "glueDatabase"],
   ["audit Glue table", naming.AUDIT_TABLE_NAME, "glueTable"],
   ["audit Athena workgroup", naming.auditWorkGroupName(LONGEST_ENVIRONMENT), "athenaWorkGroup"],
+  ["tenant dashboard", naming.tenantDashboardName(LONGEST_TENANT), "dashboard"],
+  ["fleet dashboard", naming.fleetDashboardName(LONGEST_ENVIRONMENT, LONGEST_REGION), "dashboard"],
+  ["log error metric filter", naming.tenantErrorFilterName(LONGEST_TENANT), "metricFilter"],
 ];
 
 describe("AWS names at the longest ids the schemas accept", () => {
@@ -128,6 +131,27 @@ describe("audit trail names", () => {
   });
 });
 
+/**
+ * PutDashboard's DashboardName: botocore's model carries neither length nor pattern, only its
+ * documentation text ("The maximum length is 255, and valid characters are A-Z, a-z, 0-9, \"-\",
+ * and \"_\"", cloudwatch 2010-08-01 PutDashboard), which the name limits table cites.
+ */
+describe("dashboard names", () => {
+  const PUT_DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+  it.each([
+    ["tenant", naming.tenantDashboardName(LONGEST_TENANT)],
+    ["fleet", naming.fleetDashboardName(LONGEST_ENVIRONMENT, LONGEST_REGION)],
+  ])("the %s dashboard name is one PutDashboard accepts", (_, name) => {
+    expect(name).toMatch(PUT_DASHBOARD_NAME);
+    expect(name.startsWith(naming.DASHBOARD_NAME_PREFIX)).toBe(true);
+  });
+  it("keeps every tenant dashboard apart from every fleet dashboard", () => {
+    // A tenant called like an environment and region still gets a different name.
+    expect(naming.tenantDashboardName("production-us-east-1")).not.toBe(naming.fleetDashboardName("production", "us-east-1"));
+    expect(naming.tenantDashboardName("fleet-production-us-east-1")).not.toBe(naming.fleetDashboardName("production", "us-east-1"));
+  });
+});
+
 describe("stack names", () => {
   // The pipeline reads tenant ids back out of stack names (deploy, stack policy, incremental
   // synth) through tenantIdOfStackName; a prefix changed on one side only fails here.
@@ -165,7 +189,7 @@ describe("AWS names against botocore's service models", () => {
 
   it("knows which limits the models leave open (those come from the AWS documentation linked in naming.ts)", () => {
     expect(Object.keys(models).filter((key) => models[key].max === undefined).sort()).toEqual(
-      ["athenaWorkGroup", "cloudTrail", "ecsCluster", "ecsService", "rdsIdentifier", "s3Bucket", "securityGroup", "snsTopic", "taskFamily"].sort(),
+      ["athenaWorkGroup", "cloudTrail", "dashboard", "ecsCluster", "ecsService", "rdsIdentifier", "s3Bucket", "securityGroup", "snsTopic", "taskFamily"].sort(),
     );
   });
 

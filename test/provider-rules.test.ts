@@ -122,6 +122,45 @@ describe("ECS Exec in read-only containers", () => {
   });
 });
 
+describe("aws_ecs_task_definition container_definitions", () => {
+  const taskDefinitions = ofType("aws_ecs_task_definition");
+  const containers = taskDefinitions.flatMap((t) => (JSON.parse(t.config.container_definitions) as Array<Record<string, any>>).map((c) => ({ task: t, container: c })));
+
+  // internal/service/ecs/container_definitions.go, containerDefinitions.reduce: the plan compares
+  // container definitions after sorting them by name and setting an absent `essential` to true,
+  // as ECS does. A sidecar meant to be non-essential (the tracing collector, #29) that leaves it
+  // out is essential, and its crash stops the agent's task; writing it on every container keeps
+  // what the JSON says and what runs the same.
+  it("writes essential on every container, and keeps at least one essential container per task (RegisterTaskDefinition refuses none)", () => {
+    const problems = [
+      ...containers.filter(({ container }) => typeof container.essential !== "boolean").map(({ task, container }) => `${task.address} ${container.name}: essential not written`),
+      ...taskDefinitions.filter((t) => !JSON.parse(t.config.container_definitions).some((c: any) => c.essential === true)).map((t) => `${t.address}: no essential container`),
+    ];
+    expect(problems).toEqual([]);
+  });
+
+  // reduce sorts by name before comparing, so two containers of one name would compare equal to
+  // either order; ECS itself refuses duplicate names.
+  it("names every container of a task uniquely", () => {
+    const problems = taskDefinitions.filter((t) => {
+      const names = JSON.parse(t.config.container_definitions).map((c: any) => c.name);
+      return new Set(names).size !== names.length;
+    });
+    expect(problems.map((t) => t.address)).toEqual([]);
+  });
+
+  // Fargate: container-level memory limits must fit the task's memory, and container CPU units
+  // the task's CPU (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_memory).
+  it("fits every container's cpu and memory inside its task's size", () => {
+    const problems = taskDefinitions.filter((t) => {
+      const list = JSON.parse(t.config.container_definitions) as Array<Record<string, any>>;
+      const sum = (key: string) => list.reduce((n, c) => n + (Number(c[key]) || 0), 0);
+      return sum("memory") > Number(t.config.memory) || sum("cpu") > Number(t.config.cpu);
+    });
+    expect(problems.map((t) => t.address)).toEqual([]);
+  });
+});
+
 describe("aws_lambda_function", () => {
   // Lambda PutFunctionConcurrency refuses a reservation that would leave fewer than 100
   // unreserved concurrent executions in the account and region

@@ -126,9 +126,13 @@ describe("tenant task definitions", () => {
     (JSON.parse(r.config.container_definitions) as Array<Record<string, any>>).map((c) => ({ address: r.address, tenant: tenantOf(r), container: c })),
   );
 
+  // The tracing collector (#29) is a second container where the environment traces.
+  const agentContainers = containers.filter(({ container }) => container.name === "agent");
+
   it("exist for every agent of every tenant", () => {
     const expected = output.config.tenants.reduce((n, t) => n + Object.keys(t.agents).length, 0);
-    expect(containers).toHaveLength(expected);
+    expect(agentContainers).toHaveLength(expected);
+    expect(containers.filter(({ container }) => !["agent", "tracing"].includes(container.name)).map((c) => c.address)).toEqual([]);
   });
 
   it("run as a non-root user", () => {
@@ -164,8 +168,7 @@ describe("tenant task definitions", () => {
       return (
         container.logConfiguration?.logDriver !== "awslogs" ||
         !/^\$\{aws_cloudwatch_log_group\./.test(container.logConfiguration.options["awslogs-group"]) ||
-        env.TENANT_ID !== tenant ||
-        !env.AGENT
+        (container.name === "agent" && (env.TENANT_ID !== tenant || !env.AGENT))
       );
     });
     expect(problems.map((c) => c.address)).toEqual([]);

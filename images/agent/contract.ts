@@ -35,6 +35,10 @@ export const CONTRACT_ENVIRONMENT: readonly ContractVariable[] = [
   // Egress (#31): what bypasses the proxy (AWS endpoints, the ECS/instance metadata, the database).
   // Always set by the platform; for the agent's HTTP clients, so the runtime does not require it.
   { display: "NO_PROXY", pattern: /^NO_PROXY$/, required: false },
+  // Tracing (#29), where the environment traces: the collector sidecar on the task's loopback.
+  // Standard OpenTelemetry SDK variables; an agent that does not trace ignores them.
+  { display: "OTEL_EXPORTER_OTLP_ENDPOINT", pattern: /^OTEL_EXPORTER_OTLP_ENDPOINT$/, required: false },
+  { display: "OTEL_EXPORTER_OTLP_PROTOCOL", pattern: /^OTEL_EXPORTER_OTLP_PROTOCOL$/, required: false },
 ];
 
 /** Secrets ECS injects from Secrets Manager at start: one per integration of the tenant, and the egress proxy URL. */

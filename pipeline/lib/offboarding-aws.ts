@@ -28,7 +28,9 @@ import { ToolFailure } from "./cli";
  * - archiveKeyThroughS3: the platform key, used by S3 for the archive (kms:ViaService s3);
  * - stateKeyThroughS3: the state bucket's key, when it has one;
  * - tenantBucket, tenantObjects: the offboarding tenant's bucket and its object versions;
- * - tenantService, tenantKey, provisioner.
+ * - tenantService, tenantKey, provisioner;
+ * - cloudTrailEventHistory: the account's CloudTrail event history in the tenant's region
+ *   (LookupEvents, pipeline/lib/offboarding-evidence.ts), which has no resource ARN: "*".
  */
 export type OffboardingTarget =
   | "stateRecords"
@@ -41,7 +43,8 @@ export type OffboardingTarget =
   | "tenantObjects"
   | "tenantService"
   | "tenantKey"
-  | "provisioner";
+  | "provisioner"
+  | "cloudTrailEventHistory";
 
 export interface OffboardingCall {
   /** The SDK command (`new <command>Command(...)` in this file). */
@@ -80,6 +83,8 @@ export const OFFBOARDING_AWS_CALLS: readonly OffboardingCall[] = [
   { command: "DescribeServices", actions: ["ecs:DescribeServices"], on: ["tenantService"] },
   { command: "DescribeKey", actions: ["kms:DescribeKey"], on: ["tenantKey"] },
   { command: "Invoke", actions: ["lambda:InvokeFunction"], on: ["provisioner"] },
+  // The record's evidence (pipeline/lib/offboarding-evidence.ts): management-event metadata only.
+  { command: "LookupEvents", actions: ["cloudtrail:LookupEvents"], on: ["cloudTrailEventHistory"] },
 ];
 
 export const sha256Hex = (body: Uint8Array | string) => createHash("sha256").update(body).digest("hex");

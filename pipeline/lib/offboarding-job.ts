@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { KMSClient } from "@aws-sdk/client-kms";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { log, ToolFailure } from "./cli";
 import { type Exec } from "./exec";
 import { type LifecycleEnvironment, type OffboardingSettings } from "./environments";
@@ -47,7 +48,20 @@ import {
 } from "./offboarding-aws";
 import { plannedDeletes, stateResources, tenantInventory, type DestroyedResource, type TenantInventory } from "./terraform-state";
 import { recordMarkdown, RECORD_SCHEMA, tombstoneEdit, type ArchivedObject, type DatabaseOutcome, type OffboardingRecord } from "./offboarding-record";
-import { OFFBOARDING_MANIFEST_FILE, offboardingArchiveBucketName, offboardingStatePrefix, stateKeyAlias, tenantStackName } from "../../modules/naming";
+import { collectEvidence, elsewhereEvidence, evidenceProblems, type EvidenceTargets, type OffboardingEvidence } from "./offboarding-evidence";
+import { databaseLogGroupName } from "../../modules/database";
+import { deployRoleName, partitionOf } from "../../bootstrap/settings";
+import {
+  DATABASE_IDENTIFIER_SUFFIX,
+  DB_PROVISIONER_FUNCTION_SUFFIX,
+  OFFBOARDING_MANIFEST_FILE,
+  offboardingArchiveBucketName,
+  offboardingStatePrefix,
+  platformLogGroupName,
+  platformResourceName,
+  stateKeyAlias,
+  tenantStackName,
+} from "../../modules/naming";
 import { EXPORT_PREFIX, parseProvisionerEvent, type ExportEvent } from "../../db/contract";
 
 export const STEPS = ["agents", "export", "destroy", "record"] as const;
@@ -70,6 +84,20 @@ export interface Progress {
   /** Every resource any destroy plan listed, so a partly failed destroy still names them all. */
   destroyPlanned?: DestroyedResource[];
   bucketEmptied?: { versionsDeleted: number; deleteMarkersDeleted: number };
+  /**
+   * When step 3 began its first irreversible act (the database drop or emptying the bucket),
+   * saved before it. Until then everything done is a copy or a re-appliable change, and
+   * `status: suspended` may still cancel the offboarding (offboardingCancellation in
+   * pipeline/deploy-stacks.ts); from then on only finishing it is safe. It also opens the
+   * evidence window: no CloudTrail event before it ever counts as proof of this destroy.
+   */
+  destroyStartedAt?: string;
+  /** Set when a merged `status: suspended` cancelled this offboarding: the next one starts over. */
+  cancelledAt?: string;
+  /** When the provisioner's drop answer arrived. */
+  databaseDroppedAt?: string;
+  /** The CloudTrail evidence as last looked up (pipeline/lib/offboarding-evidence.ts). */
+  evidence?: OffboardingEvidence;
   steps: {
     agents?: { completedAt: string; services: ServiceCount[] };
     export?: OffboardingRecord["export"];
@@ -83,6 +111,7 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly ecs: ECSClient;
   readonly kms: KMSClient;
+  readonly cloudtrail: CloudTrailClient;
   readonly invoke: ProvisionerInvoker;
 }
 
@@ -116,36 +145,76 @@ export interface TenantOutcome {
   readonly record?: OffboardingRecord;
   readonly markdown?: string;
   readonly tombstone?: string;
+  /** The record's CloudTrail evidence was looked up again in this run (it had pending steps). */
+  readonly evidenceChecked?: boolean;
 }
 
 const stampOf = (d: Date) => d.toISOString().replace(/[:.]/g, "-");
 
-/** Where a tenant's checkpoint, record and archive live. */
-export function locations(t: OffboardTenant) {
-  const { tenant, environment } = t;
-  const statePrefix = offboardingStatePrefix(tenant.id);
+/**
+ * When the job began destroying (the point after which `offboarding → suspended` is refused), or
+ * undefined while it has only copied data and applied the teardown form. A progress file written
+ * before the marker existed counts as started once anything was dropped, emptied or destroyed.
+ */
+export function destroyStartedAt(p: Progress): string | undefined {
+  if (p.destroyStartedAt) return p.destroyStartedAt;
+  if (p.steps.destroy || p.steps.record || p.bucketEmptied || p.databaseDrop) return p.steps.destroy?.completedAt ?? p.runs[p.runs.length - 1]?.startedAt ?? p.startedAt;
+  return undefined;
+}
+
+/** The state bucket object that holds one tenant's offboarding progress, and how it is encrypted. */
+function progressLocation(environment: LifecycleEnvironment, tenant: { readonly id: string; readonly environment: string }) {
   return {
-    stateBucket: environment.stateBucket,
-    progressKey: `${statePrefix}progress.json`,
-    recordKey: (stamp: string, ext: "json" | "md") => `${statePrefix}record-${stamp}.${ext}`,
-    manifestKey: (stamp: string) => `${statePrefix}bucket-manifest-${stamp}.json`,
-    archiveBucket: offboardingArchiveBucketName(tenant.environment, tenant.region, environment.accountId),
-    archivePrefix: (stamp: string) => `${tenant.id}/${stamp}/`,
-    stateEncryption: (environment.stateEncryption === "kms"
-      ? { algorithm: "aws:kms", kmsKeyId: stateKeyAlias(tenant.environment) }
-      : { algorithm: "AES256" }) as Encryption,
+    bucket: environment.stateBucket,
+    key: `${offboardingStatePrefix(tenant.id)}progress.json`,
+    encryption: (environment.stateEncryption === "kms" ? { algorithm: "aws:kms", kmsKeyId: stateKeyAlias(tenant.environment) } : { algorithm: "AES256" }) as Encryption,
   };
 }
 
-async function loadProgress(s3: S3Client, t: OffboardTenant): Promise<Progress | undefined> {
-  const where = locations(t);
+/** A tenant's offboarding progress as the job left it (cancelled ones included), or undefined when none was ever started. */
+export async function readOffboardingProgress(s3: S3Client, environment: LifecycleEnvironment, tenant: { readonly id: string; readonly environment: string }): Promise<Progress | undefined> {
+  const where = progressLocation(environment, tenant);
   try {
-    const { body } = await readObject(s3, where.stateBucket, where.progressKey, t.environment.accountId);
+    const { body } = await readObject(s3, where.bucket, where.key, environment.accountId);
     return JSON.parse(Buffer.from(body).toString("utf8")) as Progress;
   } catch (err) {
     if ((err as { name?: string }).name === "NoSuchKey") return undefined;
     throw err;
   }
+}
+
+/**
+ * Marks an offboarding cancelled (a merged `status: suspended` before the job started destroying):
+ * the progress stays for the record, and the next offboarding of the tenant starts over with a new
+ * export instead of resuming from one that no longer holds what the tenant wrote since.
+ */
+export async function cancelOffboarding(s3: S3Client, environment: LifecycleEnvironment, tenant: { readonly id: string; readonly environment: string }, p: Progress, now: Date): Promise<void> {
+  const started = destroyStartedAt(p);
+  if (started) throw new ToolFailure(`offboarding of ${tenant.id} started destroying at ${started}: it cannot be cancelled`);
+  const where = progressLocation(environment, tenant);
+  await putVerified(s3, where.bucket, where.key, `${JSON.stringify({ ...p, cancelledAt: now.toISOString() }, null, 2)}\n`, environment.accountId, where.encryption, "application/json");
+}
+
+/** Where a tenant's checkpoint, record and archive live. */
+export function locations(t: OffboardTenant) {
+  const { tenant, environment } = t;
+  const statePrefix = offboardingStatePrefix(tenant.id);
+  const progress = progressLocation(environment, tenant);
+  return {
+    stateBucket: environment.stateBucket,
+    progressKey: progress.key,
+    recordKey: (stamp: string, ext: "json" | "md") => `${statePrefix}record-${stamp}.${ext}`,
+    manifestKey: (stamp: string) => `${statePrefix}bucket-manifest-${stamp}.json`,
+    archiveBucket: offboardingArchiveBucketName(tenant.environment, tenant.region, environment.accountId),
+    archivePrefix: (stamp: string) => `${tenant.id}/${stamp}/`,
+    stateEncryption: progress.encryption,
+  };
+}
+
+/** The progress to resume from; a cancelled offboarding is not resumed (it starts over). */
+async function loadProgress(s3: S3Client, t: OffboardTenant): Promise<Progress | undefined> {
+  const p = await readOffboardingProgress(s3, t.environment, t.tenant);
+  return p?.cancelledAt ? undefined : p;
 }
 
 async function saveProgress(s3: S3Client, t: OffboardTenant, p: Progress): Promise<void> {
@@ -178,9 +247,13 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
     progress ??= { version: 1, tenantId: tenant.id, environment: tenant.environment, region: tenant.region, startedAt, stamp: stampOf(deps.now()), runs: [], steps: {} };
     const p = progress;
     if (p.steps.record) {
-      const record = await readRecord(state.s3, t, p);
-      log(`${tenant.id}: offboarded already (${p.steps.record.location.json}); nothing to do`);
-      return { tenantId: tenant.id, ok: true, ran, record, markdown: recordMarkdown(record), tombstone: tombstoneEdit(record) };
+      const existing = await readRecord(state.s3, t, p);
+      if (!hasPendingEvidence(existing)) {
+        log(`${tenant.id}: offboarded already (${p.steps.record.location.json}); nothing to do`);
+        return { tenantId: tenant.id, ok: true, ran, record: existing, markdown: recordMarkdown(existing), tombstone: tombstoneEdit(existing) };
+      }
+      const record = await refreshEvidence(t, p, existing, aws, state, deps);
+      return { tenantId: tenant.id, ok: true, ran, record, markdown: recordMarkdown(record), tombstone: tombstoneEdit(record), evidenceChecked: true };
     }
     p.runs.push({ ...(t.run.url ? { url: t.run.url } : {}), startedAt });
     await saveProgress(state.s3, t, p);
@@ -238,9 +311,12 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
       const known = new Map((p.destroyPlanned ?? []).map((d) => [d.address, d]));
       for (const d of planned) if (!known.has(d.address)) known.set(d.address, d);
       p.destroyPlanned = [...known.values()];
+      // The point of no return, recorded before the first deletion: from here `status: suspended`
+      // is refused, and CloudTrail events count as this destroy's evidence.
+      p.destroyStartedAt ??= deps.now().toISOString();
       await saveProgress(state.s3, t, p);
       if (exported.database.deletionMode === "drop" && exported.database.status === "exported") {
-        const database = await dropDatabase(t, p, aws, state);
+        const database = await dropDatabase(t, p, aws, state, deps);
         p.steps.export = { ...exported, database };
         await saveProgress(state.s3, t, p);
         say("destroy", `database side dropped on the export ${database.exportLocation}`);
@@ -268,9 +344,13 @@ export async function offboardTenant(t: OffboardTenant, deps: OffboardDeps): Pro
 
     // 4. record
     current = "record";
+    // Evidence right after the destroy: usually still pending (CloudTrail's delivery lag); a
+    // later run fills it in. A failed lookup never stops the record.
+    p.evidence = await collectEvidence(aws.cloudtrail, evidenceTargets(t, p), p.evidence, deps);
+    await saveProgress(state.s3, t, p);
     const completedAt = deps.now().toISOString();
     const location = { json: `s3://${where.stateBucket}/${where.recordKey(p.stamp, "json")}`, markdown: `s3://${where.stateBucket}/${where.recordKey(p.stamp, "md")}` };
-    const record = buildRecord(t, p, completedAt, location);
+    const record = checkedRecord(buildRecord(t, p, completedAt, location));
     const markdown = recordMarkdown(record);
     await putVerified(state.s3, where.stateBucket, where.recordKey(p.stamp, "json"), `${JSON.stringify(record, null, 2)}\n`, owner, where.stateEncryption, "application/json");
     await putVerified(state.s3, where.stateBucket, where.recordKey(p.stamp, "md"), markdown, owner, where.stateEncryption, "text/markdown");
@@ -445,19 +525,21 @@ function exportReceipt(answer: Record<string, unknown>, archiveBucket: string, t
  * provisioner drops on the export it stored (never a second one); the destroy's own delete
  * later finds nothing and answers `absent`.
  */
-async function dropDatabase(t: OffboardTenant, p: Progress, aws: AwsClients, state: AwsClients): Promise<DatabaseOutcome> {
+async function dropDatabase(t: OffboardTenant, p: Progress, aws: AwsClients, state: AwsClients, deps: Pick<OffboardDeps, "now">): Promise<DatabaseOutcome> {
   const provisioner = p.inventory!.provisioner!;
   const exported = p.steps.export!.database;
   if (!p.databaseDrop) {
     const payload = sendable({ ...provisioner.input, [provisioner.terraformKey]: { action: "delete", prev_input: provisioner.input } });
     log(`[3/4] ${t.tenant.id} destroy: provisioner ${provisioner.functionName}: drop the database side (export already verified)`);
     p.databaseDrop = await aws.invoke(provisioner.functionName, provisioner.qualifier, payload);
+    p.databaseDroppedAt = deps.now().toISOString();
     await saveProgress(state.s3, t, p);
   }
   const answer = p.databaseDrop;
   const exportedObject = p.steps.export!.objects.find((o) => o.contents === "database export")!;
   if (answer.status !== "dropped" || answer.exportLocation !== exported.exportLocation || answer.exportSha256 !== exportedObject.sha256) {
     delete p.databaseDrop;
+    delete p.databaseDroppedAt;
     throw new ToolFailure(
       `provisioner answered the drop with ${JSON.stringify(answer).slice(0, 300)}; expected status dropped on the verified export ${exported.exportLocation} (sha256 ${exportedObject.sha256})`,
     );
@@ -505,9 +587,94 @@ function buildRecord(t: OffboardTenant, p: Progress, completedAt: string, locati
     },
     kmsKey: p.steps.destroy!.kmsKey,
     secrets: inventory.secrets,
+    ...(p.evidence ? { evidence: p.evidence } : {}),
     ...(t.environment.offboarding ? { settings: t.environment.offboarding } : {}),
     location,
   };
+}
+
+/**
+ * `--evidence-only`: looks up the pending evidence of a tenant the job already offboarded
+ * (status offboarding or an offboarded tombstone) and rewrites its record. Reads the progress
+ * and the record from the state bucket and calls CloudTrail; never terraform, never a tenant
+ * resource, never the provisioner.
+ */
+export async function evidenceOnly(t: OffboardTenant, deps: OffboardDeps): Promise<TenantOutcome> {
+  const state = deps.clients(t.environment.stateRegion);
+  const aws = deps.clients(t.tenant.region);
+  try {
+    const p = await loadProgress(state.s3, t);
+    if (!p?.steps.record) return { tenantId: t.tenant.id, ok: true, ran: [], message: "no offboarding record yet: the offboarding itself has not finished" };
+    const existing = await readRecord(state.s3, t, p);
+    const record = hasPendingEvidence(existing) ? await refreshEvidence(t, p, existing, aws, state, deps) : existing;
+    return { tenantId: t.tenant.id, ok: true, ran: [], record, markdown: recordMarkdown(record), tombstone: tombstoneEdit(record), evidenceChecked: record !== existing };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log(`::error::offboarding evidence of ${t.tenant.id}: ${message}`);
+    return { tenantId: t.tenant.id, ok: false, ran: [], message };
+  }
+}
+
+/** A record whose evidence claims more than it shows is never written (evidenceProblems). */
+function checkedRecord(record: OffboardingRecord): OffboardingRecord {
+  const problems = record.evidence ? evidenceProblems(record.evidence) : [];
+  if (problems.length) throw new ToolFailure(`refusing to write the offboarding record of ${record.tenantId}: its evidence ${problems.join("; ")}`);
+  return record;
+}
+
+/** A record written before evidence existed has all of it to look up. */
+export const hasPendingEvidence = (r: OffboardingRecord) => !r.evidence || r.evidence.pending.length > 0;
+
+/** What the evidence lookup matches, from what the job observed and kept in its progress. */
+export function evidenceTargets(t: OffboardTenant, p: Progress): EvidenceTargets {
+  const inventory = p.inventory!;
+  const destroyed = p.steps.destroy!;
+  const { environment, region } = t.tenant;
+  // A progress file from before destroyStartedAt was kept: the offboarding's start, earlier but still after any use.
+  const window = { from: p.destroyStartedAt ?? p.startedAt, to: destroyed.completedAt };
+  return {
+    tenantId: t.tenant.id,
+    accountId: t.environment.accountId,
+    region: t.tenant.region,
+    pipelineRoleArn: `arn:${partitionOf(t.tenant.region)}:iam::${t.environment.accountId}:role/${deployRoleName(t.tenant.environment)}`,
+    window,
+    bucket: inventory.bucket,
+    keyArn: destroyed.kmsKey.arn,
+    secrets: inventory.secrets.map((s) => ({ name: s.name, ...(s.arn ? { arn: s.arn } : {}) })),
+    elsewhere: elsewhereEvidence({
+      tenantId: t.tenant.id,
+      environment,
+      region,
+      bucket: inventory.bucket,
+      window,
+      bucketEmptied: p.bucketEmptied ?? { versionsDeleted: 0, deleteMarkersDeleted: 0 },
+      database: p.steps.export!.database,
+      ...(p.databaseDrop ? { databaseAnswer: p.databaseDrop } : {}),
+      ...(p.databaseDroppedAt ? { databaseAnsweredAt: p.databaseDroppedAt } : {}),
+      provisionerLogGroup: platformLogGroupName(environment, region, DB_PROVISIONER_FUNCTION_SUFFIX),
+      postgresLogGroup: databaseLogGroupName(platformResourceName(environment, region, DATABASE_IDENTIFIER_SUFFIX), "postgresql"),
+    }),
+  };
+}
+
+/**
+ * Looks up the record's pending evidence again and rewrites the record in place (same keys, a
+ * new version in the versioned state bucket): everything but `evidence` stays as first written,
+ * so the tombstone's pointer and offboardedAt stay true. Touches no tenant resource.
+ */
+export async function refreshEvidence(t: OffboardTenant, p: Progress, existing: OffboardingRecord, aws: AwsClients, state: AwsClients, deps: Pick<OffboardDeps, "now" | "sleep">): Promise<OffboardingRecord> {
+  const where = locations(t);
+  const previous = existing.evidence ?? p.evidence;
+  const evidence = await collectEvidence(aws.cloudtrail, evidenceTargets(t, p), previous, deps);
+  const record = checkedRecord({ ...existing, evidence });
+  const jsonKey = record.location.json.replace(`s3://${where.stateBucket}/`, "");
+  const mdKey = record.location.markdown.replace(`s3://${where.stateBucket}/`, "");
+  await putVerified(state.s3, where.stateBucket, jsonKey, `${JSON.stringify(record, null, 2)}\n`, t.environment.accountId, where.stateEncryption, "application/json");
+  await putVerified(state.s3, where.stateBucket, mdKey, recordMarkdown(record), t.environment.accountId, where.stateEncryption, "text/markdown");
+  p.evidence = evidence;
+  await saveProgress(state.s3, t, p);
+  log(`${t.tenant.id} evidence: ${evidence.pending.length ? `${evidence.pending.length} still pending (${evidence.pending.join(", ")})` : "complete"}; ${record.location.json} rewritten`);
+  return record;
 }
 
 async function readRecord(s3: S3Client, t: OffboardTenant, p: Progress): Promise<OffboardingRecord> {

@@ -6,6 +6,7 @@
 import type { DestroyedResource, TenantInventory } from "./terraform-state";
 import type { KeyDeletion, ServiceCount, StoredObject } from "./offboarding-aws";
 import type { OffboardingSettings } from "./environments";
+import { evidenceMarkdown, type OffboardingEvidence } from "./offboarding-evidence";
 
 export const RECORD_SCHEMA = "openclaw.offboarding-record/v1";
 
@@ -62,6 +63,12 @@ export interface OffboardingRecord {
   readonly secrets: TenantInventory["secrets"];
   /** The environment's offboarding settings (cdktf.json), when declared; the archive keeps exports for archiveRetentionDays. */
   readonly settings?: OffboardingSettings;
+  /**
+   * For each destructive step, the CloudTrail event that proves it, `pending` while CloudTrail has
+   * not delivered it yet, or where its evidence is when it is not a management event. Absent in
+   * records written before the job looked evidence up; `--evidence-only` adds it.
+   */
+  readonly evidence?: OffboardingEvidence;
   readonly location: { readonly json: string; readonly markdown: string };
 }
 
@@ -89,6 +96,7 @@ export function recordMarkdown(r: OffboardingRecord): string {
     "|---|---|--:|---|",
     ...r.export.objects.map((o) => `| ${code(o.key)} | ${o.contents} | ${o.bytes} | ${code(o.sha256)} |`),
     "",
+    ...(r.evidence ? [...evidenceMarkdown(r.evidence), ""] : ["**CloudTrail evidence:** not looked up yet (a record written before the job did); `npm run -s offboard -- --evidence-only` adds it.", ""]),
     `<details><summary>${r.destroy.resourcesDestroyed.length} resource(s) destroyed, ${r.destroy.resourcesRetained.length} retained</summary>`,
     "",
     ...r.destroy.resourcesDestroyed.map((d) => `- ${code(d.address)}${d.id ? ` ${code(d.id)}` : ""}`),

@@ -7,6 +7,7 @@
  */
 import { mapLimit } from "./exec";
 import { resumeDecision, type CompareCommits, type Ledger } from "./ledger";
+import { destroyStartedAt, type Progress } from "./offboarding-job";
 
 export interface PreflightContext {
   readonly environment: string;
@@ -83,6 +84,43 @@ export function holdStep(isHeld: (stack: string) => string | undefined): Preflig
       for (const stack of ctx.stacks) {
         const file = isHeld(stack);
         if (file) skip.set(stack, `deployHold: true in ${file}; remove it to deploy this tenant again`);
+      }
+      return { skip };
+    },
+  };
+}
+
+/** A tenant's offboarding progress in the state bucket (pipeline/lib/offboarding-job.ts), read and retired. */
+export interface OffboardingProgressStore {
+  read(tenantId: string): Promise<Progress | undefined>;
+  /** Marks the offboarding cancelled, so the next one starts over (cancelOffboarding). */
+  cancel(tenantId: string, progress: Progress): Promise<void>;
+}
+
+/**
+ * `offboarding → suspended` is legal in a tenant file (config/tenant-lifecycle.ts), but only the
+ * offboarding job's progress tells whether it can still be honoured: before the job's first
+ * deletion (Progress.destroyStartedAt) the tenant's data is all there, so the suspended form is
+ * applied and the offboarding retired; after it, applying would rebuild an empty tenant over a
+ * half-destroyed one, so the stack is held back with the way forward.
+ */
+export function offboardingCancellationStep(tenantOf: (stack: string) => { readonly id: string; readonly status: string } | undefined, store: OffboardingProgressStore): PreflightStep {
+  return {
+    name: "offboarding-started",
+    async run(ctx) {
+      const skip = new Map<string, string>();
+      for (const stack of ctx.stacks) {
+        const tenant = tenantOf(stack);
+        if (tenant?.status !== "suspended") continue;
+        const progress = await store.read(tenant.id);
+        if (!progress || progress.cancelledAt || progress.steps.record) continue;
+        const started = destroyStartedAt(progress);
+        if (started) {
+          skip.set(
+            stack,
+            `the offboarding job of ${tenant.id} started destroying at ${started}, so it can no longer be cancelled; set status: offboarding again and re-run the deploy to finish it (the archive holds the export)`,
+          );
+        } else await store.cancel(tenant.id, progress);
       }
       return { skip };
     },

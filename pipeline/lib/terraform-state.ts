@@ -63,7 +63,8 @@ export interface TenantInventory {
   readonly kmsKey: { readonly keyId: string; readonly arn: string; readonly deletionWindowInDays?: number };
   readonly services: { readonly cluster: string; readonly name: string; readonly desiredCount: number }[];
   readonly provisioner?: { readonly functionName: string; readonly qualifier?: string; readonly terraformKey: string; readonly input: Record<string, unknown> };
-  readonly secrets: { readonly name: string; readonly recoveryWindowInDays?: number }[];
+  /** arn: the exact identifier the offboarding evidence matches DeleteSecret events on (names are reused). */
+  readonly secrets: { readonly name: string; readonly arn?: string; readonly recoveryWindowInDays?: number }[];
   readonly logGroups: { readonly name: string; readonly retained: boolean }[];
 }
 
@@ -105,7 +106,8 @@ export function tenantInventory(resources: readonly StateResource[], stack: stri
     ...(provisioner ? { provisioner } : {}),
     secrets: of("aws_secretsmanager_secret").map((s) => {
       const w = num(s, "recovery_window_in_days");
-      return { name: str(s, "name") ?? "", ...(w !== undefined ? { recoveryWindowInDays: w } : {}) };
+      const arn = str(s, "arn");
+      return { name: str(s, "name") ?? "", ...(arn ? { arn } : {}), ...(w !== undefined ? { recoveryWindowInDays: w } : {}) };
     }),
     logGroups: of("aws_cloudwatch_log_group").map((g) => ({ name: str(g, "name") ?? "", retained: g.values.skip_destroy === true })),
   };

@@ -86,6 +86,30 @@ describe("tenant audit", () => {
     expect(text).toContain("public IPs: none");
   });
 
+  it("names the tenant's dashboard with its console address, its fleet's, and the environment's audit trail", () => {
+    expect(acme.visibility).toEqual({
+      dashboard: { name: "openclaw-tenant-acme", consoleUrl: "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/openclaw-tenant-acme" },
+      fleetDashboard: { name: "openclaw-fleet-production-us-east-1", consoleUrl: "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/openclaw-fleet-production-us-east-1" },
+      // The platform stack that owns the environment's account-wide resources declares it (#29 item 1).
+      auditTrail: { name: "openclaw-production-audit", declaredIn: "platform-production-us-east-1" },
+    });
+    const text = formatAudit(acme);
+    expect(text).toContain("tenant dashboard: openclaw-tenant-acme  https://us-east-1.console.aws.amazon.com/");
+    expect(text).toMatch(/audit trail: +openclaw-production-audit \(production\), declared in platform-production-us-east-1/);
+    expect(text).toContain("npm run audit:trail -- acme");
+    expect(text).toContain("Alarm routing");
+  });
+
+  it("says so when the tenant stack has no dashboard, or the trail is declared in a stack", () => {
+    const stacks = structuredClone(output.stacks);
+    delete stacks["tenant-acme"].resource.aws_cloudwatch_dashboard;
+    stacks["platform-production-us-east-1"].resource.aws_cloudtrail = { audit: { name: "openclaw-production-audit" } };
+    const tampered = audit("acme", stacks);
+    expect(tampered.visibility.dashboard).toBeNull();
+    expect(tampered.visibility.auditTrail).toEqual({ name: "openclaw-production-audit", declaredIn: "platform-production-us-east-1" });
+    expect(formatAudit(tampered)).toContain("tenant dashboard: NONE declared");
+  });
+
   it("fails on an unknown tenant, naming the known ones", () => {
     expect(() => audit("nope")).toThrow(UnknownTenantError);
     expect(() => audit("nope")).toThrow('unknown tenant "nope" (known: acme, globex, initech)');

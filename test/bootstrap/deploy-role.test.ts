@@ -56,6 +56,14 @@ describe.each([
   const refused = (request: IamRequest) => expect(decide(request)).not.toBe("allow");
   const allowed = (request: IamRequest) => expect(decide(request)).toBe("allow");
 
+  test("manages the project's dashboards only (they are global: no region in the ARN)", () => {
+    for (const action of ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"]) {
+      allowed({ action, resource: `arn:aws:cloudwatch::${ACCOUNT}:dashboard/openclaw-tenant-acme` });
+      refused({ action, resource: `arn:aws:cloudwatch::${ACCOUNT}:dashboard/team-billing` });
+      refused({ action, resource: `arn:aws:cloudwatch::222222222222:dashboard/openclaw-tenant-acme` });
+    }
+  });
+
   describe("the deploy role cannot create or widen an unbounded role", () => {
     test.each(["openclaw-production-us-east-1-anything", "openclaw-acme-butler-task", "openclaw-acme-execution", "openclaw-x", "admin"])(
       "CreateRole %s without a permissions boundary is refused",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../../config/environment-schema";
 import { BootstrapOptions, BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
-import { AuditConfigSchema, OffboardingConfigSchema, CostAnomalyConfigSchema } from "../../config/environment-schema";
+import { AuditConfigSchema, OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
 
 /** Settings as the CLI would resolve them for the fixture's production environment. */
 export function settingsFor(overrides: Partial<BootstrapOptions> = {}): BootstrapSettings {
@@ -34,6 +34,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       offboarding: OffboardingConfigSchema.parse({}),
       audit: AuditConfigSchema.parse({}),
       costAnomalies: CostAnomalyConfigSchema.parse({}),
+      tracing: TracingConfigSchema.parse({}),
       alarmSubscriptions: [],
       // Only the region names matter to bootstrap (boundary, provisioner and role ARNs per region).
       regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },

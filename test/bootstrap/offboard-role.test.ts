@@ -19,6 +19,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluate, IamRequest } from "../../audit/iam";
+import { deployStatements } from "../../bootstrap/policies";
 import { EXPORT_PREFIX } from "../../db/contract";
 import { OFFBOARDING_MANIFEST_FILE, offboardingArchiveBucketName, platformResourceName, tenantBucketName } from "../../modules/naming";
 import { locations, OffboardTenant } from "../../pipeline/offboard";
@@ -58,6 +59,8 @@ function offboarding(region: string) {
     tenantObjects: ["memory.json", "notes/2026/11/deep/key with spaces.md"].map((key) => ({ action: "", resource: s3(tenantBucket, key) })),
     tenantService: [{ action: "", resource: `arn:aws:ecs:${region}:${ACCOUNT}:service/${platformResourceName(ENV, region, "agents")}/openclaw-acme-butler` }],
     tenantKey: [{ action: "", resource: tenantKey, context: project }],
+    // LookupEvents supports no resource-level permissions (Service Authorization Reference, AWS CloudTrail): IAM evaluates it on "*".
+    cloudTrailEventHistory: [{ action: "", resource: "*" }],
     provisioner: ["", ":$LATEST"].map((q) => ({ action: "", resource: `arn:aws:lambda:${region}:${ACCOUNT}:function:${platformResourceName(ENV, region, "db-provisioner")}${q}` })),
   };
   return { where, archive, tenantBucket, tenantKey, platformKey, throughS3, targets, s3 };
@@ -79,7 +82,7 @@ describe.each([
   describe("the deploy role allows every AWS call of the offboarding job", () => {
     test("the list names every command the job sends, and nothing it does not send", () => {
       const sent = new Set<string>();
-      for (const file of ["pipeline/offboard.ts", "pipeline/lib/offboarding-aws.ts"]) {
+      for (const file of ["pipeline/offboard.ts", "pipeline/lib/offboarding-aws.ts", "pipeline/lib/offboarding-job.ts", "pipeline/lib/offboarding-evidence.ts"]) {
         for (const m of readFileSync(join(__dirname, "../..", file), "utf8").matchAll(/new (\w+)Command\(/g)) sent.add(m[1]);
       }
       expect([...sent].sort()).toEqual([...new Set(OFFBOARDING_AWS_CALLS.map((c) => c.command))].sort());
@@ -103,6 +106,15 @@ describe.each([
   });
 
   describe("what offboarding's grants still keep out of reach", () => {
+
+    test("the evidence lookup is cloudtrail:LookupEvents alone on \"*\" (no resource-level permissions), the only allow on \"*\" in the offboarding group", () => {
+      const offboardingAllows = deployStatements({ ...settings, regions }, []).allows.offboarding;
+      const everywhere = offboardingAllows.filter((s) => [s.Resource].flat().includes("*"));
+      expect(everywhere).toEqual([{ Sid: "LookUpOffboardingEvidence", Effect: "Allow", Action: "cloudtrail:LookupEvents", Resource: "*" }]);
+      for (const action of ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StartQuery", "cloudtrail:GetQueryResults"]) {
+        expect(offboardingAllows.some((s) => [s.Action].flat().includes(action))).toBe(false);
+      }
+    });
 
     test("a tenant object's contents: kms:Decrypt on the tenant key is refused, through S3 or directly (the object is fetched as ciphertext S3 cannot decrypt for the role)", () => {
       for (const region of regions) {

@@ -150,6 +150,10 @@ export function requestsFor(output: SynthOutput, resource: SynthesizedResource, 
     return arns.map((r) => ({ action, resource: `arn:aws:glue:${region}:${accountId}:${r}`, context: tagContext }));
   }
   if (service === "athena") return [{ action, resource: `arn:aws:athena:${region}:${accountId}:workgroup/${config.name}`, context: tagContext }];
+  if (resource.type === "aws_cloudwatch_dashboard") {
+    // Dashboards are global: no region in their ARN (Service Authorization Reference, CloudWatch "dashboard").
+    return [{ action, resource: `arn:aws:cloudwatch::${accountId}:dashboard/${config.dashboard_name}` }];
+  }
   if (service === "ssm" && action.startsWith("ssm:GetParameter")) {
     return [{ action, resource: `arn:aws:ssm:${region}:${accountId}:parameter${config.name}` }];
   }

@@ -1,6 +1,6 @@
 import { resolveSettings, SettingsError } from "../../bootstrap/settings";
 import { settingsFor } from "./helpers";
-import { AuditConfigSchema, OffboardingConfigSchema, CostAnomalyConfigSchema } from "../../config/environment-schema";
+import { AuditConfigSchema, OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
 
 describe("bootstrap and backends agree on state encryption", () => {
   it("takes the environment's stateEncryption when --sse is not given", () => {
@@ -33,6 +33,7 @@ function environmentOf(settings: ReturnType<typeof settingsFor>) {
     offboarding: OffboardingConfigSchema.parse({}),
     audit: AuditConfigSchema.parse({}),
     costAnomalies: CostAnomalyConfigSchema.parse({}),
+    tracing: TracingConfigSchema.parse({}),
     alarmSubscriptions: [],
     regions: {},
   };

@@ -20,13 +20,16 @@ describe("npm run capacity", () => {
   it("prints the first bottleneck, then a table per account and region with headroom in tenants, about 100 columns wide (#27)", () => {
     const result = capacity([]);
     const lines = result.stdout.split("\n");
-    expect(lines[0]).toMatch(/^first bottleneck: .+ in \w+ .+: [\d,.]+ of [\d,]+, room for [\d,]+ more tenants like the median one$/);
+    expect(`${lines[0]} ${lines[1].trim()}`).toMatch(/^first bottleneck: .+ in \w+ .+: [\d,.]+ of [\d,]+, room for [\d,]+ more tenants like the median one$/);
     expect(result.stdout).toContain("production — account-wide (all regions)");
     // 2 production regions × 5 platform roles (provisioner, flow logs, RDS monitoring, the egress
     // proxy's execution and task roles) + 7 tenant roles.
     expect(result.stdout).toMatch(/IAM roles\s+17\s+1,000\s+1.7%\s+\d+ more/);
     expect(result.stdout).not.toMatch(/_[0-9A-F]{8}\)/); // no cdktf hash suffixes in subjects
-    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(140);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    // A tenant's own security group is not a shared resource: no "room for N more tenants" on it.
+    expect(result.stdout).toMatch(/each tenant's network_security-group\s+3\s+60\s+5%\s+—/);
+    expect(lines[0]).not.toMatch(/security-group/);
   }, 60_000);
 
   it("prints one line for the plan comment when a change moves a quota past 80%", () => {

@@ -52,7 +52,15 @@ describe("capacity arithmetic", () => {
 
   it("counts rules per security group, attributed to the group they attach to", () => {
     expect(find("inboundRulesPerSecurityGroup", "us-east-1", "database_security-group")!.used).toBe(1);
-    expect(find("outboundRulesPerSecurityGroup", "us-east-1", "tenant-alpha/")!.used).toBe(3); // endpoints, S3, egress proxy
+    expect(find("outboundRulesPerSecurityGroup", "us-east-1", "each tenant's network_security-group")!.used).toBe(3); // endpoints, S3, egress proxy
+  });
+
+  it("shows a per-tenant group once per region, at its largest tenant, with no headroom in tenants: another tenant brings its own group (#27)", () => {
+    const tenantGroups = meters.filter((m) => m.quota === "outboundRulesPerSecurityGroup" && m.environment === "production" && m.region === "us-east-1" && !/^platform-/.test(m.subject ?? ""));
+    expect(tenantGroups.map((m) => m.subject)).toEqual([expect.stringMatching(/^each tenant's network_security-group/)]); // alpha and beta: one row
+    expect(tenantGroups[0].used).toBe(3);
+    const row = evaluate(meters, output.config.environments).find((r) => r.quota === "outboundRulesPerSecurityGroup" && r.subject === tenantGroups[0].subject)!;
+    expect(row.headroomTenants).toBeNull();
   });
 
   it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {

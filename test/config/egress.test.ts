@@ -12,19 +12,9 @@ import {
 } from "../../config/egress";
 import { ConfigError, loadConfig } from "../../config/loader";
 import { SSM_STANDARD_VALUE_LIMIT_BYTES } from "../../modules/platform-contract";
-import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
+import { FIXTURE_CDKTF_JSON, minimalTenantYaml } from "../support/fixtures";
 
-const TENANT = (extra: string) => `
-id: acme
-displayName: ACME Corp
-environment: production
-region: us-east-1
-status: active
-agents:
-  butler: { cpu: 512, memory: 1024 }
-budget: { monthlyUsd: 300, alertEmails: [ops@acme.example] }
-${extra}
-`;
+const TENANT = (extra: string) => minimalTenantYaml({ extra });
 
 function load(extra: string) {
   const dir = mkdtempSync(join(tmpdir(), "openclaw-egress-tenants-"));

@@ -6,19 +6,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../config/loader";
-import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
+import { FIXTURE_CDKTF_JSON, minimalTenantYaml } from "../support/fixtures";
 
 const DIGEST = `sha256:${"b".repeat(64)}`;
-const tenant = (image: string) => `
-id: acme
-displayName: ACME Corp
-environment: production
-region: us-east-1
-status: active
-agents:
-  butler: { cpu: 512, memory: 1024, image: "${image}" }
-budget: { monthlyUsd: 300, alertEmails: [ops@acme.example] }
-`;
+const tenant = (image: string) => minimalTenantYaml({ butler: `cpu: 512, memory: 1024, image: "${image}"` });
 
 function load(agentImage: unknown, tenantImage: string) {
   const dir = mkdtempSync(join(tmpdir(), "openclaw-image-ref-"));

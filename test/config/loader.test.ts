@@ -2,18 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, loadEnvironments } from "../../config/loader";
-import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR } from "../support/fixtures";
+import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR, minimalTenantYaml } from "../support/fixtures";
 
-const VALID_TENANT = `
-id: acme
-displayName: ACME Corp
-environment: production
-region: us-east-1
-status: active
-agents:
-  butler: { cpu: 512, memory: 1024 }
-budget: { monthlyUsd: 300, alertEmails: [ops@acme.example] }
-`;
+const VALID_TENANT = minimalTenantYaml();
 
 const CDKTF_JSON = FIXTURE_CDKTF_JSON;
 

@@ -11,6 +11,7 @@ import {
   hasStack,
   isLegalTransition,
   isTenantStatus,
+  isOffboardingOrOffboarded,
   isTerminal,
   legalTransitions,
   operatorTransitions,
@@ -150,21 +151,22 @@ describe("lifecycle predicates", () => {
     hasStack: hasStack(status),
     isTerminal: isTerminal(status),
     awaitsOffboarding: awaitsOffboarding(status),
+    isOffboardingOrOffboarded: isOffboardingOrOffboarded(status),
   }));
 
   it("answers each question for every status", () => {
     expect(table).toEqual([
-      { status: "provisioning", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false },
-      { status: "active", runsTasks: true, hasStack: true, isTerminal: false, awaitsOffboarding: false },
-      { status: "suspended", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false },
-      { status: "offboarding", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: true },
-      { status: "offboarded", runsTasks: false, hasStack: false, isTerminal: true, awaitsOffboarding: false },
+      { status: "provisioning", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false, isOffboardingOrOffboarded: false },
+      { status: "active", runsTasks: true, hasStack: true, isTerminal: false, awaitsOffboarding: false, isOffboardingOrOffboarded: false },
+      { status: "suspended", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: false, isOffboardingOrOffboarded: false },
+      { status: "offboarding", runsTasks: false, hasStack: true, isTerminal: false, awaitsOffboarding: true, isOffboardingOrOffboarded: true },
+      { status: "offboarded", runsTasks: false, hasStack: false, isTerminal: true, awaitsOffboarding: false, isOffboardingOrOffboarded: true },
     ]);
   });
 
   it("treats a missing or unreadable status as neither terminal nor offboarding", () => {
     for (const value of [undefined, null, "", "Offboarded", 3]) {
-      expect([isTerminal(value), awaitsOffboarding(value)]).toEqual([false, false]);
+      expect([isTerminal(value), awaitsOffboarding(value), isOffboardingOrOffboarded(value)]).toEqual([false, false, false]);
     }
   });
 
@@ -184,6 +186,8 @@ describe("transitions", () => {
     ["active", "offboarding"],
     ["suspended", "active"],
     ["suspended", "offboarding"],
+    // A cancelled offboarding; the deploy pipeline holds it back once the job started destroying (#27).
+    ["offboarding", "suspended"],
     ["offboarding", "offboarded"],
   ];
 
@@ -196,8 +200,8 @@ describe("transitions", () => {
     expect(legalTransitions("offboarded")).toEqual([]);
   });
 
-  it("leaves offboarding -> offboarded to the pipeline", () => {
-    expect(operatorTransitions("offboarding")).toEqual([]);
+  it("leaves offboarding -> offboarded to the pipeline; an operator may only cancel (suspended)", () => {
+    expect(operatorTransitions("offboarding")).toEqual(["suspended"]);
     expect(transitionRefusal("acme", "offboarding", "offboarded", "pipeline")).toBeUndefined();
     expect(transitionRefusal("acme", "offboarding", "offboarded")).toMatch(/only the deploy pipeline's offboarding job sets offboarded/);
   });
@@ -206,7 +210,7 @@ describe("transitions", () => {
     expect(transitionRefusal("acme", "active", "provisioning")).toBe(
       "tenant acme: active -> provisioning is not a legal transition (from active: suspended, offboarding)",
     );
-    expect(transitionRefusal("acme", "offboarding", "active")).toBe("tenant acme: offboarding -> active is not a legal transition (from offboarding: none)");
+    expect(transitionRefusal("acme", "offboarding", "active")).toBe("tenant acme: offboarding -> active is not a legal transition (from offboarding: suspended)");
   });
 
   // Mutants that survived npm run test:mutation (reports/mutation): `from === to` check removed,
@@ -217,7 +221,7 @@ describe("transitions", () => {
 
   it("names the pipeline's legal transitions when refusing one to the pipeline", () => {
     expect(transitionRefusal("acme", "offboarding", "active", "pipeline")).toBe(
-      "tenant acme: offboarding -> active is not a legal transition (from offboarding: offboarded)",
+      "tenant acme: offboarding -> active is not a legal transition (from offboarding: suspended, offboarded)",
     );
   });
 

@@ -66,6 +66,17 @@ describe("cost estimate per resource type", () => {
     );
   });
 
+  it("prices a dashboard at $3.00 a month in a tenant or platform stack, and a tenant's error-line metric as usage only", () => {
+    const { tenants, platforms } = estimateCost({
+      p: platformStack({ aws_cloudwatch_dashboard: { d: {} } }),
+      "tenant-a": tenantStack("a", { aws_cloudwatch_dashboard: { d: {} }, aws_cloudwatch_log_metric_filter: { f: {} } }),
+    });
+    expect(lineOf(tenants[0].lines, "CloudWatch dashboards")).toBe(3);
+    expect(lineOf(platforms[0].lines, "CloudWatch dashboards")).toBe(3);
+    expect(tenants[0].ownMonthlyUsd).toBe(3);
+    expect(tenants[0].usage.map((u) => `${u.item} $${u.unitUsd}/${u.unit}`)).toEqual(["error-line metric (only in hours with error lines) $0.3/metric-month"]);
+  });
+
   it("prices an action-enabled budget at $0.10 a day (30.4167 days: $3.0417) and a plain one at $0.02 ($0.6083)", () => {
     const withAction = tenantStack("a", {
       aws_budgets_budget: { b: { name: "openclaw-production-a", limit_amount: "300.00" } },
@@ -183,6 +194,13 @@ describe("cost estimate per resource type", () => {
     const [running] = estimateCost({ "tenant-a": tenantStack("a", { aws_ecs_task_definition: { t: task(1024, 2048) }, aws_ecs_service: { s: service("t", 2) } }) }).tenants;
     expect(running.ownMonthlyWhenActiveUsd).toBeNull();
     expect(running.ownMonthlyUsd).toBeCloseTo(72.08, 2);
+  });
+
+  it("prices a held agent with working hours at those hours when active, not all month (#27)", () => {
+    // 5 days × 10 h = 50 copy-hours a week: 50 × 730 / 168 = 217.2619 h of 1 vCPU and 2 GB.
+    const held = { ...service("t", 0), tags: { DesiredCountWhenActive: "1", WeeklyCopyHoursWhenActive: "50" } };
+    const [t] = estimateCost({ "tenant-a": tenantStack("a", { aws_ecs_task_definition: { t: task(1024, 2048) }, aws_ecs_service: { s: held } }) }).tenants;
+    expect(t.ownMonthlyWhenActiveUsd).toBeCloseTo(50 * (730 / 168) * (0.04048 + 2 * 0.004445), 4);
   });
 
   it("fails on an instance class without a price in a table that exists", () => {

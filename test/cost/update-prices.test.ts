@@ -82,6 +82,7 @@ describe("npm run prices:update", () => {
     expect(await update(["--region", "eu-west-1"], dir)).toBe(0);
     const table = PriceTableSchema.parse(JSON.parse(readFileSync(join(dir, "eu-west-1.json"), "utf8")));
     expect({ region: table.region, date: table.date }).toEqual({ region: "eu-west-1", date: "2026-12-07" });
+    expect(table.basis).toMatch(/^AWS Price List API \(pricing:GetProducts, on demand\), read 2026-12-07 by npm run prices:update/);
     expect(table.prices["fargate.vcpu"].usd).toBe(0.045); // x86, not the ARM product listed first
     expect(table.prices["fargate.memory"].usd).toBe(0.0049); // read from the second page
     expect(table.prices["cloudwatch.alarm"].usd).toBe(0.1); // past the free tier

@@ -9,7 +9,7 @@ import type { Migration } from "../../db/provisioner/migrate";
 import { loadMigrations, defaultMigrationsDirectory } from "../../db/provisioner/migrate";
 import { createProvisioner, ProvisionerDeps } from "../../db/provisioner/provisioner";
 import { databaseRoleName } from "../../db/names";
-import { createScratch, Scratch, startServer, TestServer } from "./harness";
+import { createScratch, Scratch, scratchProvisionerDeps, startServer, TestServer } from "./harness";
 
 jest.setTimeout(60_000);
 
@@ -23,11 +23,7 @@ const base = { environment: "test", exportBucket: "openclaw-test-exports", expor
 
 function provisioner(overrides: Partial<ProvisionerDeps> = {}) {
   return createProvisioner({
-    connection: scratch.connection,
-    environment: "test",
-    layout: scratch.layout,
-    getMasterCredentials: async () => scratch.master,
-    putExport: async () => undefined,
+    ...scratchProvisionerDeps(scratch),
     log: (entry) => logs.push(entry),
     // The production grace before ending a blocking tenant session is seconds; tests wait less.
     blockerGraceMs: 200,

@@ -15,7 +15,7 @@ import type { ProvisionerInput, ProvisionerResult } from "../../db/contract";
 import { databaseRoleName } from "../../db/names";
 import { defaultMigrationsDirectory, loadMigrations, migrate } from "../../db/provisioner/migrate";
 import { createProvisioner } from "../../db/provisioner/provisioner";
-import { createScratch, type Scratch, startServer, type TestServer } from "./harness";
+import { createScratch, type Scratch, scratchProvisionerDeps, startServer, type TestServer } from "./harness";
 
 jest.setTimeout(90_000);
 
@@ -25,14 +25,7 @@ const uploads: string[] = [];
 const psql = ["/usr/bin/psql", "/usr/local/bin/psql"].find((p) => fs.existsSync(p));
 
 const provisioner = () =>
-  createProvisioner({
-    connection: scratch.connection,
-    environment: "test",
-    layout: scratch.layout,
-    getMasterCredentials: async () => scratch.master,
-    putExport: async (_bucket, _key, body) => void uploads.push(body),
-    log: () => undefined,
-  });
+  createProvisioner({ ...scratchProvisionerDeps(scratch), putExport: async (_bucket, _key, body) => void uploads.push(body) });
 const input = (tenantId: string, extra: Partial<ProvisionerInput> = {}): ProvisionerInput => ({
   tenantId,
   environment: "test",

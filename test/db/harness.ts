@@ -16,6 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { Client, ClientConfig } from "pg";
 import type { DbLayout } from "../../db/names";
+import type { ProvisionerDeps } from "../../db/provisioner/provisioner";
 
 /** Explicit connection settings (no connection string), so they can be varied per database and user. */
 export interface ConnectionSettings {
@@ -180,5 +181,20 @@ export async function createScratch(server: TestServer, label: string): Promise<
         await su.end();
       }
     },
+  };
+}
+
+/**
+ * What a provisioner needs to run against a scratch database as its RDS master, with exports
+ * discarded and logs dropped: tests spread it and override what they observe.
+ */
+export function scratchProvisionerDeps(scratch: Scratch): ProvisionerDeps {
+  return {
+    connection: scratch.connection,
+    environment: "test",
+    layout: scratch.layout,
+    getMasterCredentials: async () => scratch.master,
+    putExport: async () => undefined,
+    log: () => undefined,
   };
 }

@@ -9,7 +9,7 @@ import { Client } from "pg";
 import type { ProvisionerInput, ProvisionerResult, ReapResult } from "../../db/contract";
 import { databaseRoleName } from "../../db/names";
 import { createProvisioner, type ProvisionerDeps } from "../../db/provisioner/provisioner";
-import { createScratch, type Scratch, startServer, type TestServer } from "./harness";
+import { createScratch, type Scratch, scratchProvisionerDeps, startServer, type TestServer } from "./harness";
 
 jest.setTimeout(60_000);
 
@@ -19,15 +19,7 @@ let other: string;
 let later: string;
 
 const provisioner = (overrides: Partial<ProvisionerDeps> = {}) =>
-  createProvisioner({
-    connection: scratch.connection,
-    environment: "test",
-    layout: scratch.layout,
-    getMasterCredentials: async () => scratch.master,
-    putExport: async () => undefined,
-    log: () => undefined,
-    ...overrides,
-  });
+  createProvisioner({ ...scratchProvisionerDeps(scratch), ...overrides });
 const input = (tenantId: string, extra: Partial<ProvisionerInput> = {}): ProvisionerInput => ({
   tenantId,
   environment: "test",

@@ -8,7 +8,7 @@
 import type { Client } from "pg";
 import { databaseRoleName } from "../../db/names";
 import { createProvisioner } from "../../db/provisioner/provisioner";
-import { createScratch, type Scratch, startServer, type TestServer } from "./harness";
+import { createScratch, type Scratch, scratchProvisionerDeps, startServer, type TestServer } from "./harness";
 
 jest.setTimeout(60_000);
 
@@ -19,7 +19,7 @@ let alpha: Client;
 beforeAll(async () => {
   server = await startServer();
   scratch = await createScratch(server, "estim");
-  const provision = createProvisioner({ connection: scratch.connection, environment: "test", layout: scratch.layout, getMasterCredentials: async () => scratch.master, putExport: async () => undefined, log: () => undefined });
+  const provision = createProvisioner(scratchProvisionerDeps(scratch));
   const base = { environment: "test", exportBucket: "openclaw-test-exports", deletionMode: "retain" as const, connectionLimit: 5 };
   await provision({ ...base, tenantId: "alpha", tf: { action: "create" } });
   await provision({ ...base, tenantId: "beta", tf: { action: "create" } });

@@ -13,7 +13,7 @@ import { databaseRoleName } from "../../db/names";
 import { loadMigrations, defaultMigrationsDirectory, migrate } from "../../db/provisioner/migrate";
 import { createProvisioner, ProvisionerDeps } from "../../db/provisioner/provisioner";
 import { parseProvisionerEvent as parseEvent } from "../../db/contract";
-import { createScratch, Scratch, startServer, TestServer } from "./harness";
+import { createScratch, Scratch, scratchProvisionerDeps, startServer, TestServer } from "./harness";
 
 jest.setTimeout(60_000);
 
@@ -24,16 +24,12 @@ let failUploads: boolean;
 
 function provisioner(target: Scratch = scratch, overrides: Partial<ProvisionerDeps> = {}) {
   return createProvisioner({
-    connection: target.connection,
-    environment: "test",
-    layout: target.layout,
-    getMasterCredentials: async () => target.master,
+    ...scratchProvisionerDeps(target),
     putExport: async (bucket, key, body, kmsKeyArn) => {
       if (failUploads) throw new Error("S3 unavailable");
       uploads.push({ bucket, key, body, kmsKeyArn });
     },
     now: () => new Date("2026-01-02T03:04:05.678Z"),
-    log: () => undefined,
     ...overrides,
   });
 }

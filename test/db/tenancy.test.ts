@@ -6,7 +6,7 @@
 import type { Client } from "pg";
 import { createProvisioner } from "../../db/provisioner/provisioner";
 import { databaseRoleName } from "../../db/names";
-import { createScratch, Scratch, startServer, TestServer } from "./harness";
+import { createScratch, Scratch, scratchProvisionerDeps, startServer, TestServer } from "./harness";
 
 jest.setTimeout(60_000);
 
@@ -22,14 +22,7 @@ const base = { environment: "test", exportBucket: "openclaw-test-exports", expor
 beforeAll(async () => {
   server = await startServer();
   scratch = await createScratch(server, "rls");
-  const provision = createProvisioner({
-    connection: scratch.connection,
-    environment: "test",
-    layout: scratch.layout,
-    getMasterCredentials: async () => scratch.master,
-    putExport: async () => undefined,
-    log: () => undefined,
-  });
+  const provision = createProvisioner(scratchProvisionerDeps(scratch));
   await provision({ ...base, tenantId: "alpha", tf: { action: "create" } });
   await provision({ ...base, tenantId: "beta", tf: { action: "create" } });
   roleA = databaseRoleName("alpha", scratch.layout);

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { egressAllowlist } from "../../config/egress";
 import { ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
 import { collectTenants, renderProxyFiles } from "../../egress/refresher";
-import { EGRESS_LOG_FIELDS, md5Crypt, newProxyPassword, passwordHash, ProxyTenant, squidConfig, squidPasswordFile } from "../../egress/squid-config";
+import { EGRESS_LOG_FIELDS, md5Crypt, newProxyPassword, passwordHash, ProxyTenant, squidConfig, SquidConfigOptions, squidPasswordFile } from "../../egress/squid-config";
 
 const SQUID = "/usr/sbin/squid";
 const UPSTREAM = "198.51.100.10";
@@ -84,6 +84,18 @@ describeWithSquid("the egress proxy under real squid", () => {
   function request(host: string, port = 443, credential?: [string, string], method = "CONNECT"): { status: number; tunnelled: boolean } {
     return JSON.parse(inNamespace(process.execPath, ["-e", CLIENT, host, String(port), method, credential?.[0] ?? "", credential?.[1] ?? ""]));
   }
+  /** Where squid listens, reads and writes in this test (both the first config and the refresher's re-render). */
+  const proxySettings = (): SquidConfigOptions => ({
+    listenAddress: "127.0.0.1",
+    port: PROXY_PORT,
+    passwordFilePath: join(dir, "passwd"),
+    accessLog: join(dir, "access.log"),
+    cacheLog: join(dir, "cache.log"),
+    pidFile: join(dir, "squid.pid"),
+    hostsFile: join(dir, "hosts"),
+    // Nothing answers here: a name outside the hosts file fails to resolve instead of leaving the test machine.
+    dnsNameservers: ["127.0.0.53"],
+  });
   const acme: [string, string] = ["acme", ACME_PASSWORD];
   const globex: [string, string] = ["globex", GLOBEX_PASSWORD];
 
@@ -98,17 +110,7 @@ describeWithSquid("the egress proxy under real squid", () => {
     writeFileSync(join(dir, "passwd"), squidPasswordFile(TENANTS));
     writeFileSync(
       join(dir, "squid.conf"),
-      squidConfig(TENANTS, {
-        listenAddress: "127.0.0.1",
-        port: PROXY_PORT,
-        passwordFilePath: join(dir, "passwd"),
-        accessLog: join(dir, "access.log"),
-        cacheLog: join(dir, "cache.log"),
-        pidFile: join(dir, "squid.pid"),
-        hostsFile: join(dir, "hosts"),
-        // Nothing answers here: a name outside the hosts file fails to resolve instead of leaving the test machine.
-        dnsNameservers: ["127.0.0.53"],
-      }),
+      squidConfig(TENANTS, proxySettings()),
     );
     execFileSync(SQUID, ["-k", "parse", "-f", join(dir, "squid.conf")], { stdio: "pipe" });
 
@@ -216,16 +218,7 @@ describeWithSquid("the egress proxy under real squid", () => {
     const url = new URL(credential.proxyUrl);
     expect(request("crm.globex.example", 443, [url.username, decodeURIComponent(url.password)]).status).toBe(407); // not yet known to squid
 
-    const files = renderProxyFiles([...TENANTS, ...collected.tenants], {
-      listenAddress: "127.0.0.1",
-      port: PROXY_PORT,
-      passwordFilePath: join(dir, "passwd"),
-      accessLog: join(dir, "access.log"),
-      cacheLog: join(dir, "cache.log"),
-      pidFile: join(dir, "squid.pid"),
-      hostsFile: join(dir, "hosts"),
-      dnsNameservers: ["127.0.0.53"],
-    });
+    const files = renderProxyFiles([...TENANTS, ...collected.tenants], proxySettings());
     writeFileSync(join(dir, "passwd"), files.passwords);
     writeFileSync(join(dir, "squid.conf"), files.config);
     inNamespace(SQUID, ["-k", "reconfigure", "-f", join(dir, "squid.conf")]);

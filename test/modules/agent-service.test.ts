@@ -128,3 +128,47 @@ describe("AgentService", () => {
     expect(() => build({ desiredCount: -1 })).toThrow("AgentService acme-scout: desiredCount must be an integer >= 0, got -1");
   });
 });
+
+// The tracing collector (#29, modules/agent-tracing.ts) beside the agent.
+describe("AgentService with tracing", () => {
+  const TRACING = { image: `111111111111.dkr.ecr.us-east-1.amazonaws.com/openclaw/agent@sha256:${"7d".repeat(32)}`, samplingRate: 0.05 };
+  const serviceProps: AgentServiceProps = { ...props, tracing: TRACING };
+  const task = (p: AgentServiceProps) => only(synthModule((scope) => new AgentService(scope, "agent", p)).json, "aws_ecs_task_definition");
+
+  it("keeps the task size the tenant chose (a valid Fargate pair) and fits the collector's hard limit inside it", () => {
+    const t = task(serviceProps);
+    expect([t.cpu, t.memory]).toEqual(["256", "512"]);
+    const [agent, sidecar] = JSON.parse(t.container_definitions);
+    expect([agent.name, agent.essential, sidecar.name]).toEqual(["agent", true, "tracing"]);
+    expect(sidecar.memory).toBeLessThan(512);
+    expect(sidecar.cpu).toBeLessThan(256);
+  });
+
+  it("gives the collector its own volumes for the ECS Exec agent, never the agent's", () => {
+    const t = task(serviceProps);
+    const [agent, sidecar] = JSON.parse(t.container_definitions);
+    const agentVolumes = agent.mountPoints.map((m: any) => m.sourceVolume);
+    const sidecarVolumes = sidecar.mountPoints.map((m: any) => m.sourceVolume);
+    expect(sidecarVolumes.filter((v: string) => agentVolumes.includes(v))).toEqual([]);
+    expect(sidecar.mountPoints.map((m: any) => m.containerPath)).toEqual(["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"]);
+    expect(t.volume.map((v: any) => v.name)).toEqual([...agentVolumes, ...sidecarVolumes]);
+  });
+
+  it("points the agent's OpenTelemetry SDK at the collector on loopback", () => {
+    const env = JSON.parse(task(serviceProps).container_definitions)[0].environment;
+    expect(env).toEqual(expect.arrayContaining([{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://127.0.0.1:4318" }, { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf" }]));
+  });
+
+  it("adds nothing without tracing", () => {
+    const t = task({ ...serviceProps, tracing: undefined });
+    const containers = JSON.parse(t.container_definitions);
+    expect(containers.map((c: any) => c.name)).toEqual(["agent"]);
+    expect(containers[0].environment.some((e: any) => e.name.startsWith("OTEL_"))).toBe(false);
+  });
+
+  it("fails when the caller sets an OTEL variable tracing owns", () => {
+    expect(() => task({ ...serviceProps, environment: { ...serviceProps.environment, OTEL_EXPORTER_OTLP_ENDPOINT: "http://elsewhere" } })).toThrow(
+      `AgentService ${props.serviceName}: OTEL_EXPORTER_OTLP_ENDPOINT is set by tracing; leave it out of environment and secrets`,
+    );
+  });
+});

@@ -15,4 +15,20 @@ describe("TenantLogging", () => {
     expect(group().skip_destroy).toBeUndefined();
     expect(group(true).skip_destroy).toBe(true);
   });
+
+  it("counts error lines of this tenant only, the dimension pinned to its id by the pattern", () => {
+    const { json } = synthModule((scope) => new TenantLogging(scope, "logging", { logGroupName: "/openclaw/p/acme", kmsKeyArn: KEY, retentionDays: 30, errorMetric: { tenantId: "acme", filterName: "openclaw-acme-log-errors" } }));
+    const filter = only(json, "aws_cloudwatch_log_metric_filter");
+    expect(filter).toMatchObject({
+      name: "openclaw-acme-log-errors",
+      metric_transformation: { namespace: "OpenClaw/Agents", name: "ErrorLogEvents", value: "1", dimensions: { TenantId: "$.tenant" } },
+    });
+    expect(filter.pattern).toMatch(/^\{ \(\$\.tenant = "acme"\) && \(/);
+    expect(filter.pattern).toContain('($.level = "error")');
+  });
+
+  it("creates no metric filter unless asked", () => {
+    const { json } = synthModule((scope) => new TenantLogging(scope, "logging", { logGroupName: "/openclaw/p/acme", kmsKeyArn: KEY, retentionDays: 30 }));
+    expect(json.resource.aws_cloudwatch_log_metric_filter).toBeUndefined();
+  });
 });

@@ -91,3 +91,32 @@ describe("TenantPermissionsBoundary and ECS Exec", () => {
     expect(bySid("EcsExecFindLogGroup")).toMatchObject({ Action: "logs:DescribeLogGroups", Resource: "arn:aws:logs:us-east-1:111111111111:log-group:*" });
   });
 });
+
+describe("TenantPermissionsBoundary with tracing (#29)", () => {
+  const policy = (tracing?: boolean) =>
+    JSON.parse(
+      only(
+        synthModule(
+          (scope) =>
+            new TenantPermissionsBoundary(scope, "boundary", {
+              policyName: "b",
+              environment: "staging",
+              region: "us-east-1",
+              accountId: "111111111111",
+              repositoryArn: "arn:aws:ecr:us-east-1:111111111111:repository/openclaw/agent",
+              execKmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/exec",
+              databaseResourceId: "db-ABC",
+              tracing,
+            }),
+        ).json,
+        "aws_iam_policy",
+      ).policy,
+    ).Statement as Array<Record<string, any>>;
+  const xray = (statements: Array<Record<string, any>>) => statements.filter((s) => JSON.stringify(s.Action).includes("xray:"));
+
+  it("allows exactly xray:PutTraceSegments when the environment traces, and no X-Ray action otherwise", () => {
+    expect(xray(policy(true))).toEqual([{ Sid: "WriteTraces", Effect: "Allow", Action: "xray:PutTraceSegments", Resource: "*" }]);
+    expect(xray(policy(false))).toEqual([]);
+    expect(xray(policy(undefined))).toEqual([]);
+  });
+});

@@ -1,20 +1,20 @@
-import { INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "../../modules/vpc-endpoints";
+import { INTERFACE_ENDPOINT_SERVICES, TRACING_ENDPOINT_SERVICE, VpcEndpoints, VpcEndpointsProps } from "../../modules/vpc-endpoints";
 import { all, synthModule } from "../support/module-synth";
 
 
+const BASE: VpcEndpointsProps = {
+  namePrefix: "openclaw-p-us-east-1",
+  region: "us-east-1",
+  vpcId: "vpc-1",
+  vpcCidr: "10.10.0.0/16",
+  subnetIds: ["subnet-a", "subnet-b"],
+  subnetAvailabilityZones: ["us-east-1a", "us-east-1b"],
+  routeTableIds: ["rtb-a"],
+};
+const build = (extra: Partial<VpcEndpointsProps> = {}) => synthModule((scope) => new VpcEndpoints(scope, "endpoints", { ...BASE, ...extra }));
+
 describe("VpcEndpoints", () => {
-  const { json } = synthModule(
-    (scope) =>
-      new VpcEndpoints(scope, "endpoints", {
-        namePrefix: "openclaw-p-us-east-1",
-        region: "us-east-1",
-        vpcId: "vpc-1",
-        vpcCidr: "10.10.0.0/16",
-        subnetIds: ["subnet-a", "subnet-b"],
-        subnetAvailabilityZones: ["us-east-1a", "us-east-1b"],
-        routeTableIds: ["rtb-a"],
-      }),
-  );
+  const { json } = build();
 
   it("creates an S3 gateway endpoint and every interface endpoint agents need, with private DNS", () => {
     const endpoints = all(json, "aws_vpc_endpoint");
@@ -42,5 +42,17 @@ describe("VpcEndpoints", () => {
 
   it("admits HTTPS from inside the VPC only", () => {
     expect(all(json, "aws_vpc_security_group_ingress_rule").map((r) => [r.cidr_ipv4, r.from_port, r.to_port])).toEqual([["10.10.0.0/16", 443, 443]]);
+  });
+});
+
+describe("VpcEndpoints with the X-Ray endpoint (#29)", () => {
+  const { json } = build({ interfaceServices: [...INTERFACE_ENDPOINT_SERVICES, TRACING_ENDPOINT_SERVICE], principalAccountId: "222222222222" });
+
+  it("creates it with private DNS (the collector resolves xray.<region>.amazonaws.com to it) and the account-only policy", () => {
+    const xray = all(json, "aws_vpc_endpoint").find((e) => e.service_name === "com.amazonaws.us-east-1.xray")!;
+    expect(xray).toMatchObject({ vpc_endpoint_type: "Interface", private_dns_enabled: true });
+    expect(JSON.parse(xray.policy).Statement).toEqual([
+      { Sid: "OwnAccountPrincipals", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": "222222222222" } } },
+    ]);
   });
 });

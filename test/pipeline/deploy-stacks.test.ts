@@ -104,6 +104,43 @@ describe("deploy-stacks", () => {
     expect(r.markdown).toContain("Offboarding (applied and destroyed by the offboard job, not deployed here): `tenant-acme`.");
   });
 
+  describe("offboarding -> suspended (a cancelled offboarding, #27)", () => {
+    const progress = (extra: Record<string, unknown> = {}) => ({ version: 1, tenantId: "acme", environment: "production", region: "us-east-1", startedAt: "2026-12-01T22:00:00Z", stamp: "s", runs: [], steps: { agents: { completedAt: "2026-12-01T22:01:00Z", services: [] } }, ...extra }) as any;
+    function store(p: any) {
+      const cancelled: string[] = [];
+      return { cancelled, store: { read: async (id: string) => (id === "acme" ? p : undefined), cancel: async (id: string) => void cancelled.push(id) } };
+    }
+
+    test("deploys the suspended form while the job has not started destroying, and retires its progress so a later offboarding starts over", async () => {
+      const { applied, env } = recorder();
+      const s = store(progress({ steps: { agents: { completedAt: "x", services: [] }, export: { prefix: "acme/s/" } } }));
+      const { value: r } = await quiet(() => deploy(opts(env, { affected: { ...affected, removed: [] }, tenants: lifecycle([["acme", "suspended"]]), offboardingProgress: s.store })));
+      expect(applied()).toContain("tenant-acme");
+      expect(s.cancelled).toEqual(["acme"]);
+      expect(r.exitCode).toBe(0);
+    });
+
+    test("refuses it once the job began deleting: the stack is not applied and the summary says to finish the offboarding", async () => {
+      const { applied, env } = recorder();
+      const s = store(progress({ destroyStartedAt: "2026-12-01T22:05:00Z" }));
+      const { value: r, stderr } = await quiet(() => deploy(opts(env, { affected: { ...affected, removed: [] }, tenants: lifecycle([["acme", "suspended"]]), offboardingProgress: s.store })));
+      expect(applied()).not.toContain("tenant-acme");
+      expect(s.cancelled).toEqual([]);
+      expect(stderr).toContain("tenant-acme: not deployed (offboarding-started): the offboarding job of acme started destroying at 2026-12-01T22:05:00Z");
+      expect(r.markdown).toContain("set status: offboarding again");
+    });
+
+    test("a suspended tenant with no offboarding progress, or a cancelled one, is deployed as usual", async () => {
+      for (const p of [undefined, progress({ cancelledAt: "2026-12-02T00:00:00Z", destroyStartedAt: "2026-12-01T22:05:00Z" })]) {
+        const { applied, env } = recorder();
+        const s = store(p);
+        await quiet(() => deploy(opts(env, { affected: { ...affected, removed: [] }, tenants: lifecycle([["acme", "suspended"]]), offboardingProgress: s.store })));
+        expect(applied()).toContain("tenant-acme");
+        expect(s.cancelled).toEqual([]);
+      }
+    });
+  });
+
   test("accepts a removed stack whose tenant file is an offboarded tombstone, and still refuses any other", async () => {
     const { fake, env } = recorder();
     // the record and state checks themselves run on moto: test/integration/tombstone.test.ts

@@ -17,6 +17,8 @@ import {
 } from "@aws-sdk/client-ecr";
 import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { HELP, main } from "../../pipeline/image-gate";
+import { imagesInSynth } from "../../pipeline/lib/image-gate";
+import { readSynth } from "../../pipeline/lib/synth";
 import { runMain } from "../../pipeline/lib/cli";
 import { signatureArtifact, simpleSigningPayload } from "../../pipeline/lib/cosign";
 import { FIXTURE_CDKTF_JSON } from "../support/fixtures";
@@ -220,4 +222,13 @@ test("the payload signed is cosign's simple signing JSON for the digest", () => 
   const payload = JSON.parse(simpleSigningPayload("r", DIGEST).toString());
   expect(payload).toEqual({ critical: { identity: { "docker-reference": "r" }, image: { "docker-manifest-digest": DIGEST }, type: "cosign container image signature" }, optional: null });
   expect(createHash("sha256").update(signed("us-east-1", DIGEST).payload).digest("hex")).toHaveLength(64);
+});
+
+// The tracing collector (#29) is copied into the platform repository and pinned by digest: the
+// gate checks it like the agent image, so a copy nobody scanned and signed never runs.
+test("gates the tracing collector's digest with the agent's in an environment that traces", () => {
+  const { uses } = imagesInSynth(readSynth(output.outdir), "staging");
+  const collector: string = output.config.environments.staging.tracing.collectorImage!;
+  expect(uses.map((u) => u.digest).sort()).toEqual([output.config.environments.staging.agentImage, collector].sort());
+  expect(uses.find((u) => u.digest === collector)!.usedBy.length).toBeGreaterThan(0);
 });

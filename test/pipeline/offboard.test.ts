@@ -20,6 +20,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CloudTrailClient, LookupEventsCommand, type Event as TrailEvent } from "@aws-sdk/client-cloudtrail";
+import { deleteBucket, deleteSecret, scheduleKey } from "./cloudtrail-events";
 import * as offboard from "../../pipeline/offboard";
 import { lambdaInvoker } from "../../pipeline/lib/offboarding-aws";
 import { plannedDeletes, stateResources, tenantInventory } from "../../pipeline/lib/terraform-state";
@@ -146,7 +148,16 @@ function memoryAws() {
   mockClient(ecs).on(DescribeServicesCommand).callsFake(async (i) => ({ services: i.services.map((s: string) => ({ serviceName: s, desiredCount: 0, runningCount: 0, pendingCount: 0, status: "ACTIVE" })) }));
   const kms = new KMSClient({ region: "us-east-1" });
   mockClient(kms).on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k1", Arn: "arn:aws:kms:us-east-1:123456789012:key/k1", KeyState: "PendingDeletion", DeletionDate: new Date("2026-12-31T00:00:00Z"), AWSAccountId: "123456789012" } });
-  return { s3, ecs, kms, buckets, put: (b: string, key: string, body: string, sha?: string) => list(b).push({ key, versionId: `v${++n}`, body: Buffer.from(body), sha }) };
+  // CloudTrail's event history: `trail` holds what was called, `delivered` what LookupEvents shows yet.
+  const trail: TrailEvent[] = [];
+  const delivery = { delivered: true };
+  const cloudtrail = new CloudTrailClient({ region: "us-east-1" });
+  mockClient(cloudtrail)
+    .on(LookupEventsCommand)
+    .callsFake(async (i) => ({
+      Events: delivery.delivered ? trail.filter((e) => e.EventName === i.LookupAttributes[0].AttributeValue && e.EventTime! >= i.StartTime && e.EventTime! <= i.EndTime) : [],
+    }));
+  return { s3, ecs, kms, cloudtrail, trail, delivery, buckets, put: (b: string, key: string, body: string, sha?: string) => list(b).push({ key, versionId: `v${++n}`, body: Buffer.from(body), sha }) };
 }
 
 function stackDir(protectBucket: boolean): string {
@@ -188,7 +199,7 @@ describe("offboarding job (in-memory AWS)", () => {
     const deps: offboard.OffboardDeps = {
       exec: terraform.exec,
       terraform: "terraform",
-      clients: () => ({ s3: aws.s3, ecs: aws.ecs, kms: aws.kms, invoke }),
+      clients: () => ({ s3: aws.s3, ecs: aws.ecs, kms: aws.kms, cloudtrail: aws.cloudtrail, invoke }),
       now: () => new Date((t += 1000)),
       sleep: async () => undefined,
       print: () => undefined,
@@ -305,6 +316,34 @@ describe("offboarding job (in-memory AWS)", () => {
     expect(aws.buckets.get("openclaw-acme-123456789012-us-east-1")!.map((v) => v.key)).toEqual(["a.txt"]);
   });
 
+  test("marks the point of no return in its progress: cancellable after the export, not once the first deletion began (#27)", async () => {
+    const { deps, tenant, terraform, aws } = job("drop", false);
+    const progress = () => offboard.readOffboardingProgress(aws.s3, tenant.environment, tenant.tenant);
+    terraform.failNext = ["plan", "-destroy", "-input=false", "-no-color", "-out=offboard-destroy.tfplan"];
+    expect(await offboard.offboardTenant(tenant, deps)).toMatchObject({ ok: false, failedStep: "destroy", ran: ["agents", "export"] });
+    const exported = (await progress())!;
+    expect(exported.steps.export).toBeDefined();
+    expect(offboard.destroyStartedAt(exported)).toBeUndefined(); // only copies were made: suspended may still win
+    terraform.failNext = ["apply", "-input=false", "-no-color", "offboard-destroy.tfplan"];
+    expect(await offboard.offboardTenant(tenant, deps)).toMatchObject({ ok: false, failedStep: "destroy" });
+    const destroying = (await progress())!;
+    expect(destroying.destroyStartedAt).toEqual(expect.any(String));
+    expect(offboard.destroyStartedAt(destroying)).toBe(destroying.destroyStartedAt);
+  });
+
+  test("a cancelled offboarding starts over: a new export, never the old one", async () => {
+    const { deps, tenant, terraform, aws, invoke } = job("drop", false);
+    terraform.failNext = ["plan", "-destroy", "-input=false", "-no-color", "-out=offboard-destroy.tfplan"];
+    await offboard.offboardTenant(tenant, deps);
+    const first = (await offboard.readOffboardingProgress(aws.s3, tenant.environment, tenant.tenant))!;
+    await offboard.cancelOffboarding(aws.s3, tenant.environment, tenant.tenant, first, new Date("2026-12-02T08:00:00Z"));
+    expect(await offboard.readOffboardingProgress(aws.s3, tenant.environment, tenant.tenant)).toMatchObject({ cancelledAt: "2026-12-02T08:00:00.000Z" });
+    const again = await offboard.offboardTenant(tenant, deps);
+    expect(again).toMatchObject({ ok: true, ran: ["agents", "export", "destroy", "record"] });
+    expect(again.record!.export.prefix).not.toBe(first.steps.export!.prefix);
+    expect(invoke.mock.calls.filter((c) => c[2].operation === "export")).toHaveLength(2);
+  });
+
   test("refuses an applied provisioner input that is not the teardown form (no offboarding flag, export not aimed at the archive)", async () => {
     const { deps, tenant, terraform, invoke } = job("drop", false);
     const db = terraform.resources.find((r) => r.type === "aws_lambda_invocation")!;
@@ -313,6 +352,157 @@ describe("offboarding job (in-memory AWS)", () => {
     expect(out.message).toContain("the applied provisioner input does not say offboarding: true");
     expect(out.message).toContain(`the applied provisioner input exports to openclaw-acme-123456789012-us-east-1, not the offboarding archive ${ARCHIVE}`);
     expect(invoke).not.toHaveBeenCalled();
+  });
+
+  const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/k1";
+  const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:/openclaw/production/acme/slack-AbCdEf";
+  const TENANT_BUCKET = "openclaw-acme-123456789012-us-east-1";
+
+  /** The job with a secret, where terraform's destroy leaves in CloudTrail what the real one does (and a few lookalikes). */
+  function evidenceJob() {
+    const w = job("drop", false);
+    w.terraform.resources.push({ address: "aws_secretsmanager_secret.slack", type: "aws_secretsmanager_secret", values: { name: "/openclaw/production/acme/slack", arn: SECRET_ARN } });
+    const at = () => w.deps.now().toISOString();
+    const exec: typeof w.deps.exec = async (c, args, o) => {
+      if (args[0] === "apply" && args[2] === "-auto-approve") {
+        // During step 1, before the destroy: a DeleteBucket of this very bucket name must not count.
+        w.aws.trail.push(deleteBucket(TENANT_BUCKET, { time: at() }));
+      }
+      if (args[0] === "apply" && args[3] === "offboard-destroy.tfplan") {
+        w.aws.trail.push(
+          deleteBucket(`openclaw-acme2-123456789012-us-east-1`, { time: at() }),
+          deleteBucket(TENANT_BUCKET, { time: at(), error: "BucketNotEmpty" }),
+          deleteSecret(SECRET_ARN, { time: at() }),
+          scheduleKey(KEY_ARN, { time: at() }),
+          deleteBucket(TENANT_BUCKET, { time: at() }),
+        );
+      }
+      return w.terraform.exec(c, args, o);
+    };
+    return { ...w, deps: { ...w.deps, exec } };
+  }
+  const idOf = (e: TrailEvent) => e.EventId!;
+
+  test("the record cites each destructive step's CloudTrail event inside the destroy window, and says where the rest is", async () => {
+    const { deps, tenant, aws } = evidenceJob();
+    const out = await offboard.offboardTenant(tenant, deps);
+    expect(out.ok).toBe(true);
+    const e = out.record!.evidence!;
+    const [early, acme2, failed, secret, key, bucket] = aws.trail;
+    expect(e.window.from > early.EventTime!.toISOString()).toBe(true);
+    expect(e.steps.map((x) => [x.step, x.resource, x.status, x.event?.eventId])).toEqual([
+      ["bucket-emptied", TENANT_BUCKET, "elsewhere", undefined],
+      ["bucket-deleted", TENANT_BUCKET, "found", idOf(bucket)],
+      ["key-deletion-scheduled", KEY_ARN, "found", idOf(key)],
+      ["secret-deleted", SECRET_ARN, "found", idOf(secret)],
+      ["database-dropped", "tenant acme", "elsewhere", undefined],
+    ]);
+    expect([idOf(early), idOf(acme2), idOf(failed)]).not.toContain(e.steps[1].event!.eventId);
+    expect(e.pending).toEqual([]);
+    expect(e.steps[1].event).toMatchObject({ principalArn: "arn:aws:iam::123456789012:role/openclaw-production-github-deploy", byPipelineRole: true });
+    expect(e.steps[0].where).toEqual([`npm run audit:trail -- acme --since ${e.window.from} --until ${e.window.to}`]);
+    expect(e.steps[4].where).toEqual([
+      '/openclaw/production/us-east-1/platform/db-provisioner: "tenant database provisioned", action delete, status dropped, tenantId acme',
+      "/aws/rds/instance/openclaw-production-us-east-1-db/postgresql: DROP ROLE <the tenant's role> (log_statement = ddl; kept for the log group's retention)",
+    ]);
+    expect(out.markdown).toContain(`- **bucket deleted** \`${TENANT_BUCKET}\`: DeleteBucket \`${idOf(bucket)}\``);
+    expect(out.markdown).toContain("3 of 3 management events found.");
+  });
+
+  test("right after the destroy the evidence is pending; a re-run fills it in and rewrites only the record's evidence, touching nothing else", async () => {
+    const { deps, tenant, aws, terraform, invoke } = evidenceJob();
+    aws.delivery.delivered = false;
+    const first = await offboard.offboardTenant(tenant, deps);
+    expect(first.record!.evidence!.pending).toEqual([`bucket-deleted ${TENANT_BUCKET}`, `key-deletion-scheduled ${KEY_ARN}`, `secret-deleted ${SECRET_ARN}`]);
+    expect(first.markdown).toContain("**pending**: no matching DeleteBucket event yet");
+    expect(first.markdown).not.toContain("management events found.");
+    const commands = [...terraform.commands];
+    const invoked = invoke.mock.calls.length;
+    aws.delivery.delivered = true;
+    const second = await offboard.offboardTenant(tenant, deps);
+    expect(second).toMatchObject({ ok: true, ran: [], evidenceChecked: true, tombstone: first.tombstone });
+    expect(second.record!.evidence!.pending).toEqual([]);
+    const { evidence: _a, ...before } = first.record!;
+    const { evidence: _b, ...after } = second.record!;
+    expect(after).toEqual(before);
+    expect(terraform.commands).toEqual(commands);
+    expect(invoke.mock.calls.length).toBe(invoked);
+    // Rewritten in place: the record's key holds a second version, the evidence found.
+    const versions = aws.buckets.get("state")!.filter((v) => second.record!.location.json.endsWith(v.key));
+    expect(versions).toHaveLength(2);
+    expect(JSON.parse(versions[1].body!.toString()).evidence.pending).toEqual([]);
+    // Nothing pending any more: a third run does nothing at all.
+    const third = await offboard.offboardTenant(tenant, deps);
+    expect(third).toMatchObject({ ok: true, ran: [] });
+    expect(third.evidenceChecked).toBeUndefined();
+  });
+
+  /** A repository whose tenant file is `status` (a tombstone pointing at `record` when offboarded). */
+  function cliRepo(status: "offboarding" | "offboarded", record?: string) {
+    const dir = mkdtempSync(join(tmpdir(), "offboard-evidence-"));
+    mkdirSync(join(dir, "tenants"));
+    const tombstone = status === "offboarded" ? `offboardedAt: "2026-12-01T22:01:00Z"\nofboardingRecord: ${record}\n`.replace("ofboarding", "offboarding") : "";
+    writeFileSync(join(dir, "tenants", "acme.yaml"), `id: acme\ndisplayName: A\nenvironment: production\nregion: us-east-1\nstatus: ${status}\n${tombstone || "databaseDeletion: drop\n"}`);
+    writeFileSync(join(dir, "cdktf.json"), JSON.stringify({ context: { environments: { production: { accountId: "123456789012", stateBucket: "state", stateRegion: "us-east-1" } } } }));
+    return dir;
+  }
+
+  test("--evidence-only fills in a tombstoned tenant's pending evidence: no terraform, no provisioner, no tenant resource", async () => {
+    const w = evidenceJob();
+    w.aws.delivery.delivered = false;
+    const first = await offboard.offboardTenant(w.tenant, w.deps);
+    const dir = cliRepo("offboarded", first.record!.location.json);
+    w.aws.delivery.delivered = true;
+    const commands = [...w.terraform.commands];
+    const lines: string[] = [];
+    const exec = jest.fn(w.deps.exec);
+    const code = await offboard.main(["--evidence-only", "--tenants", join(dir, "tenants"), "--environment", "production", "--cdktf-json", join(dir, "cdktf.json")], { ...w.deps, exec, print: (l) => lines.push(l) });
+    expect(code).toBe(0);
+    expect(lines).toEqual([`acme: evidence complete (${first.record!.location.json})`]);
+    expect(exec).not.toHaveBeenCalled();
+    expect(w.terraform.commands).toEqual(commands);
+    expect(w.invoke).toHaveBeenCalledTimes(2); // export and drop, both in the first run
+  });
+
+  test("--evidence-wait looks again after the last tenant until CloudTrail shows the events", async () => {
+    const w = evidenceJob();
+    w.aws.delivery.delivered = false;
+    const dir = cliRepo("offboarding");
+    mkdirSync(join(dir, "stacks", "tenant-acme"), { recursive: true });
+    writeFileSync(join(dir, "stacks", "tenant-acme", "cdk.tf.json"), readFileSync(join(w.tenant.stackDir, "cdk.tf.json")));
+    const summary = join(dir, "summary.md");
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      if (ms === 60_000) w.aws.delivery.delivered = true; // delivered during the first wait
+    };
+    const code = await offboard.main(
+      ["--tenants", join(dir, "tenants"), "--synth", dir, "--environment", "production", "--cdktf-json", join(dir, "cdktf.json"), "--evidence-wait", "600", "--summary", summary],
+      { ...w.deps, sleep },
+    );
+    expect(code).toBe(0);
+    expect(slept.filter((ms) => ms === 60_000)).toHaveLength(1);
+    const md = readFileSync(summary, "utf8");
+    expect(md).toContain("3 of 3 management events found.");
+    expect(md).not.toContain("**pending**");
+  });
+
+  test("a record whose evidence would claim a step without its event is never written", async () => {
+    const { deps, tenant, aws } = evidenceJob();
+    // CloudTrail answers with the secret's event re-labelled as this bucket's deletion: the matcher
+    // rejects it (event name), so the step stays pending rather than citing the wrong event.
+    aws.delivery.delivered = true;
+    const out = await offboard.offboardTenant(tenant, {
+      ...deps,
+      exec: async (c, args, o) => {
+        const r = await deps.exec(c, args, o);
+        if (args[0] === "apply" && args[3] === "offboard-destroy.tfplan") {
+          aws.trail.splice(0, aws.trail.length, ...aws.trail.filter((e) => e.EventName === "DeleteSecret").map((e) => ({ ...e, EventName: "DeleteBucket" })));
+        }
+        return r;
+      },
+    });
+    expect(out.record!.evidence!.steps.find((x) => x.step === "bucket-deleted")).toEqual({ step: "bucket-deleted", resource: TENANT_BUCKET, status: "pending" });
   });
 });
 

@@ -97,7 +97,12 @@ describe("status transitions between base and head", () => {
   test("refuses an illegal transition, naming the legal ones", async () => {
     const r = await check({ "acme.yaml": tenant("acme", "offboarding") }, { "acme.yaml": tenant("acme", "active") });
     expect(r.status).toBe(1);
-    expect(r.stdout).toBe("tenants/acme.yaml: tenant acme: offboarding -> active is not a legal transition (from offboarding: offboarded).\n");
+    expect(r.stdout).toBe("tenants/acme.yaml: tenant acme: offboarding -> active is not a legal transition (from offboarding: suspended, offboarded).\n");
+  });
+
+  test("accepts offboarding -> suspended (a cancelled offboarding): only the deploy pipeline can read whether the job started destroying (#27)", async () => {
+    const r = await check({ "acme.yaml": tenant("acme", "offboarding") }, { "acme.yaml": tenant("acme", "suspended") });
+    expect(r).toMatchObject({ status: 0, stdout: "" });
   });
 
   test("refuses setting offboarded by hand on a tenant that never went through offboarding", async () => {
@@ -154,9 +159,9 @@ describe("stale pull requests and moves", () => {
     expect(await run(head)).toMatchObject({ status: 0, stdout: "" });
     // ...but a stale branch that does change the status is checked against main's status.
     git("checkout", "-q", "stale");
-    const reactivate = write({ "acme.yaml": tenant("acme", "suspended") });
+    const reactivate = write({ "acme.yaml": tenant("acme", "provisioning") });
     git("checkout", "-q", "main");
-    expect((await run(reactivate)).stdout).toBe("tenants/acme.yaml: tenant acme: offboarding -> suspended is not a legal transition (from offboarding: offboarded).\n");
+    expect((await run(reactivate)).stdout).toBe("tenants/acme.yaml: tenant acme: offboarding -> provisioning is not a legal transition (from offboarding: suspended, offboarded).\n");
   });
 
   test("refuses moving a tenant to another region or environment", async () => {

@@ -445,6 +445,8 @@ describe("deploy.yml", () => {
     const runs = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
     expect(runs).toMatch(/npm run -s offboard -- .*--approvals "\$RUNNER_TEMP\/approvals\.json"/s);
     expect(runs).toContain("--run-url");
+    // CloudTrail shows management events within about 5 minutes, typically: the record waits up to 15 for its evidence.
+    expect(runs).toContain("--evidence-wait 900");
     expect(text("deploy.yml")).toContain(".github/scripts/run-approvals.js");
   });
 });

@@ -74,6 +74,27 @@ describe("new", () => {
     );
   });
 
+  it("sets the Bedrock models and routing the tenant may use (#27)", () => {
+    const models = "anthropic.claude-sonnet-4-5-20250929-v1:0,anthropic.claude-haiku-4-5-20251001-v1:0";
+    const result = run("new", "newco", "--env", "production", "--region", "us-east-1", "--bedrock-models", models, "--bedrock-routing", "global");
+    expect(result).toMatchObject({ code: 0, stderr: [] });
+    const tenant = load().tenants.find((t) => t.id === "newco")!;
+    expect({ models: tenant.bedrockModels, routing: tenant.bedrockRouting }).toEqual({ models: models.split(","), routing: "global" });
+    expect(read("newco")).toContain("bedrockRouting: global # geographic | global | in-region");
+  });
+
+  it("leaves Bedrock out when not asked: no models, the default routing", () => {
+    run("new", "newco", "--env", "production", "--region", "us-east-1");
+    const tenant = load().tenants.find((t) => t.id === "newco")!;
+    expect({ models: tenant.bedrockModels, routing: tenant.bedrockRouting }).toEqual({ models: [], routing: "geographic" });
+    expect(read("newco")).not.toContain("bedrock");
+  });
+
+  it("refuses a malformed model id or an unknown routing, in the loader's words", () => {
+    expectRefusal(["new", "newco", "--env", "production", "--region", "us-east-1", "--bedrock-models", "claude"], /^tenants\/newco\.yaml: bedrockModels\.0: a Bedrock model id like /);
+    expectRefusal(["new", "newco", "--env", "production", "--region", "us-east-1", "--bedrock-routing", "anywhere"], /^tenants\/newco\.yaml: bedrockRouting: .*geographic.*global.*in-region.*anywhere/);
+  });
+
   it("refuses an invalid id and a missing --env", () => {
     expectRefusal(["new", "New_Co", "--env", "production", "--region", "us-east-1"], /^New_Co: not a valid tenant id/);
     expectRefusal(["new", "newco", "--region", "us-east-1"], "--env is required; run with --help for usage");

@@ -153,9 +153,14 @@ describe("what each tenant gives the proxy", () => {
     for (const task of resources.filter((r) => r.stack.startsWith("tenant-") && r.type === "aws_ecs_task_definition")) {
       const secretAddress = Object.entries<any>(output.stacks[task.stack].resource.aws_secretsmanager_secret).find(([, s]) => String(s.name).endsWith("/platform/egress-proxy"))![0];
       for (const container of JSON.parse(task.config.container_definitions)) {
-        containers++;
         const secrets = Object.fromEntries((container.secrets ?? []).map((s: any) => [s.name, s.valueFrom]));
         const env = Object.fromEntries((container.environment ?? []).map((e: any) => [e.name, e.value]));
+        // The tracing collector (#29) talks only to the X-Ray endpoint: no proxy, no credential.
+        if (container.name === "tracing") {
+          if (Object.keys({ ...secrets, ...env }).some((name) => /_PROXY$/i.test(name))) problems.push(`${task.address}: the collector has proxy settings`);
+          continue;
+        }
+        containers++;
         for (const name of ["HTTPS_PROXY", "HTTP_PROXY"]) {
           if (secrets[name] !== `\${aws_secretsmanager_secret.${secretAddress}.arn}:proxyUrl::`) problems.push(`${task.address}: ${name} = ${secrets[name]}`);
         }

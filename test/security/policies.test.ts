@@ -147,7 +147,10 @@ describe("the tenant permissions boundary", () => {
   const boundaries = ofType("aws_iam_policy").filter((r) => r.address.includes("tenant-boundary"));
   // RouteThroughSystemProfiles and ModelsOnlyThroughApplicationProfiles are shared, but reachable
   // only through an application profile, which InvokeOwnInferenceProfiles scopes to the tenant.
-  const SHARED = new Set(["PullAgentImage", "RegistryLogin", "RouteThroughSystemProfiles", "ModelsOnlyThroughApplicationProfiles", "EcsExecSessionKey", "EcsExecChannels", "EcsExecFindLogGroup"]);
+  // WriteTraces (#29, tracing environments only): X-Ray has one trace store per account and region,
+  // and PutTraceSegments has neither a resource type nor a condition key (Service Authorization
+  // Reference, AWS X-Ray), so nothing can tie it to a tenant; SECURITY.md says what that leaves.
+  const SHARED = new Set(["PullAgentImage", "RegistryLogin", "RouteThroughSystemProfiles", "ModelsOnlyThroughApplicationProfiles", "EcsExecSessionKey", "EcsExecChannels", "EcsExecFindLogGroup", "WriteTraces"]);
   const NO_RESOURCE_LEVEL = new Set([
     "ecr:GetAuthorizationToken",
     "ssmmessages:CreateControlChannel",
@@ -157,6 +160,8 @@ describe("the tenant permissions boundary", () => {
     "logs:DescribeLogGroups",
     // No resource-level permission; the boundary narrows it with cloudwatch:namespace (#30).
     "cloudwatch:PutMetricData",
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html: no resource types.
+    "xray:PutTraceSegments",
   ]);
 
   it("exists in every platform stack and every tenant role names it", () => {

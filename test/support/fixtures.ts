@@ -16,3 +16,22 @@ export const FIXTURE_CDKTF_JSON = join(FIXTURES_DIR, "cdktf.json");
 /** The live configuration no product test may read (the adopter's fleet). */
 export const LIVE_CDKTF_JSON = join(REPO_ROOT, "cdktf.json");
 export const LIVE_TENANTS_DIR = join(REPO_ROOT, "tenants");
+
+/**
+ * The smallest valid tenant file the config tests start from (acme, production, us-east-1, one
+ * agent `butler`), so a schema change that makes it invalid is fixed once. `butler` replaces the
+ * agent's settings; `extra` is appended as top-level YAML.
+ */
+export function minimalTenantYaml(options: { readonly butler?: string; readonly extra?: string } = {}): string {
+  return `
+id: acme
+displayName: ACME Corp
+environment: production
+region: us-east-1
+status: active
+agents:
+  butler: { ${options.butler ?? "cpu: 512, memory: 1024"} }
+budget: { monthlyUsd: 300, alertEmails: [ops@acme.example] }
+${options.extra ?? ""}
+`;
+}

@@ -73,6 +73,23 @@ describe("Node", () => {
     for (const { file, job, value } of versions) expect(`${file}/${job}: ${value}`).toBe(`${file}/${job}: ${nvmrc}`);
   });
 
+  it("the README's Node end-of-life note matches engines and the Node version the installed AWS SDK announces (#27)", () => {
+    const floor = Number(/^>=\s*(\d+)/.exec(packageJson.engines.node)![1]);
+    // The SDK's own check (@aws-sdk/core emitWarningIfUnsupportedVersion): `const vv = 22`.
+    const sdk = readFileSync(require.resolve("@aws-sdk/core/client"), "utf8");
+    expect(sdk).toContain("NodeVersionSupportWarning");
+    const announced = Number(/const vv = (\d+);/.exec(sdk)?.[1]);
+    expect(announced).toBeGreaterThanOrEqual(20);
+    expect(readme).toContain(`need Node ${announced} or later`);
+    if (floor < announced) {
+      // Supported floor below what the SDK will need: the README says what that means here.
+      expect(readme).toContain(`**What Node ${floor}'s end of life means here.**`);
+      expect(readme).toContain(`On Node ${floor} every command that loads the AWS SDK`);
+    } else {
+      expect(readme).not.toMatch(/On Node \d+ every command that loads the AWS SDK/);
+    }
+  });
+
   it("the README states the supported floor and the pipeline's version", () => {
     const floor = /^>=\s*(\d+)/.exec(packageJson.engines.node)![1];
     expect(readme).toContain(`With Node ${floor} or later:`);
