@@ -532,6 +532,7 @@ export function formatAudit(a: TenantAudit): string {
   out.push(`  tenant dashboard: ${v.dashboard ? `${v.dashboard.name}  ${v.dashboard.consoleUrl}` : "NONE declared"}`);
   out.push(`  fleet dashboard:  ${v.fleetDashboard ? `${v.fleetDashboard.name}  ${v.fleetDashboard.consoleUrl}` : "none (platform stack not synthesized)"}`);
   out.push(`  audit trail:      ${v.auditTrail.name} (${a.environment})${v.auditTrail.declaredIn ? `, declared in ${v.auditTrail.declaredIn}` : ": not in this synth output"}`);
+  out.push(`  who touched its bucket and secrets: npm run audit:trail -- ${a.tenant} [--since YYYY-MM-DD] [--until YYYY-MM-DD]`);
 
   h("Notes");
   for (const n of a.notes) out.push(`  ${n}`);

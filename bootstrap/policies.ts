@@ -1,4 +1,7 @@
 import {
+  auditDatabaseName,
+  auditTrailName,
+  auditWorkGroupName,
   DASHBOARD_NAME_PREFIX,
   DB_PROVISIONER_FUNCTION_SUFFIX,
   DB_PROVISIONER_ROLE_SUFFIX,
@@ -371,7 +374,7 @@ function offboardingArns(settings: Pick<DeploySettings, "partition" | "accountId
 }
 
 /** Services whose actions the deploy role gets from the table on every resource; IAM, KMS and Lambda are scoped below. */
-const SCOPED_SERVICES = ["iam", "kms", "lambda"];
+const SCOPED_SERVICES = ["iam", "kms", "lambda", "cloudtrail", "glue", "athena"];
 
 /**
  * The deploy role creates, updates and destroys what the stacks declare, and nothing else: the
@@ -383,6 +386,35 @@ const SCOPED_SERVICES = ["iam", "kms", "lambda"];
  *
  * These are the statements as written; deployPolicies packs them into IAM's size quotas.
  */
+/**
+ * The audit trail's CloudTrail, Glue and Athena actions (bootstrap/resource-actions.ts), each on
+ * the environment's own trail, audit database and tables, and workgroup (modules/naming.ts), in
+ * whichever region holds them (the owning platform stack's region may change with cdktf.json).
+ */
+function auditTrailStatements(settings: DeploySettings, ofService: (service: string) => string[]): PolicyStatement[] {
+  const { partition, accountId, env } = settings;
+  const database = auditDatabaseName(env);
+  return [
+    {
+      Sid: "ManageAuditTrail",
+      Effect: "Allow",
+      Action: ofService("cloudtrail").filter((a) => a !== "cloudtrail:DescribeTrails"),
+      Resource: `arn:${partition}:cloudtrail:*:${accountId}:trail/${auditTrailName(env)}`,
+    },
+    // DescribeTrails names no resource (Service Authorization Reference: resource types "*").
+    { Sid: "DescribeTrails", Effect: "Allow", Action: "cloudtrail:DescribeTrails", Resource: "*" },
+    {
+      // Glue authorizes a table call on the catalog, the database and the table; DeleteDatabase
+      // also on its tables and functions.
+      Sid: "ManageAuditTables",
+      Effect: "Allow",
+      Action: ofService("glue"),
+      Resource: ["catalog", `database/${database}`, `table/${database}/*`, `userDefinedFunction/${database}/*`].map((r) => `arn:${partition}:glue:*:${accountId}:${r}`),
+    },
+    { Sid: "ManageAuditWorkgroup", Effect: "Allow", Action: ofService("athena"), Resource: `arn:${partition}:athena:*:${accountId}:workgroup/${auditWorkGroupName(env)}` },
+  ];
+}
+
 /** Services whose actions go into the deploy role's `network` policy. */
 const NETWORK_SERVICES = ["ec2", "route53", "servicediscovery"];
 
@@ -406,6 +438,8 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
     { Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" },
     // Here for room, not kinship: `services` is within 62 characters of a managed policy's 6,144 at two regions.
     { Sid: "ManageProjectDashboards", Effect: "Allow", Action: DASHBOARD_ACTIONS, Resource: `arn:${partition}:cloudwatch::${accountId}:dashboard/${DASHBOARD_NAME_PREFIX}*` },
+    // The audit trail's statements too: their size does not grow with the regions.
+    ...auditTrailStatements(settings, ofService),
   ];
   const services: PolicyStatement[] = [
     { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !isNetwork(a)), Resource: "*" },
@@ -617,7 +651,16 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
       Action: ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"],
       // Both names the lifecycle branches use (openclaw-offboarding-<account>-<region>,
       // openclaw-<account>-<env>-<region>-archive); no tenant bucket name ends in -archive.
-      Resource: [`arn:${partition}:s3:::${NAME_PREFIX}-offboarding-*/*`, `arn:${partition}:s3:::${NAME_PREFIX}-*-archive/*`],
+      // The audit trail's log files too (compliance mode already keeps them from everyone).
+      Resource: [`arn:${partition}:s3:::${NAME_PREFIX}-offboarding-*/*`, `arn:${partition}:s3:::${NAME_PREFIX}-*-archive/*`, `arn:${partition}:s3:::${NAME_PREFIX}-*-audit/*`],
+    },
+    {
+      // The trail is the evidence against the pipeline too: the deploy role may create and
+      // update it, never stop or delete it (an administrator does, by hand, if ever).
+      Sid: "DenyStoppingTheAuditTrail",
+      Effect: "Deny",
+      Action: ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
+      Resource: `arn:${partition}:cloudtrail:*:${accountId}:trail/${auditTrailName(env)}`,
     },
     // Old state versions are the way back from a bad apply.
     { Sid: "DenyDeletingStateVersions", Effect: "Deny", Action: "s3:DeleteObjectVersion", Resource: `${bucket}/*` },

@@ -540,6 +540,46 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ResourceActions>> = {
     delete: ["ce:DeleteAnomalySubscription"],
     tag: ["ce:TagResource", "ce:UntagResource"],
   },
+  // --- audit trail (platform stack that owns the account-wide resources; #29) ---
+  aws_cloudtrail: {
+    source: "internal/service/cloudtrail/trail.go",
+    checked: true,
+    // CreateTrail carries the tags (TagsList: cloudtrail:AddTags); new trails do not log until
+    // StartLogging; advanced selectors are a PutEventSelectors after the create.
+    create: ["cloudtrail:CreateTrail", "cloudtrail:StartLogging", "cloudtrail:PutEventSelectors"],
+    // findTrailByARN is DescribeTrails; GetEventSelectors when the trail has custom selectors.
+    read: ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:ListTags"],
+    // StopLogging is left out: enable_logging is pinned true (test/audit-trail.test.ts) and the
+    // deploy role is denied it (DenyStoppingTheAuditTrail), like DeleteTrail.
+    update: ["cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:StartLogging"],
+    delete: ["cloudtrail:DeleteTrail"],
+    tag: ["cloudtrail:AddTags", "cloudtrail:RemoveTags"],
+  },
+  aws_glue_catalog_database: {
+    source: "internal/service/glue/catalog_database.go",
+    create: ["glue:CreateDatabase"],
+    read: ["glue:GetDatabase", "glue:GetTags"],
+    update: ["glue:UpdateDatabase"],
+    delete: ["glue:DeleteDatabase"],
+    tag: ["glue:TagResource", "glue:UntagResource"],
+  },
+  aws_glue_catalog_table: {
+    source: "internal/service/glue/catalog_table.go",
+    // Read also lists the table's partition indexes (none here).
+    create: ["glue:CreateTable"],
+    read: ["glue:GetTable", "glue:GetPartitionIndexes"],
+    update: ["glue:UpdateTable"],
+    delete: ["glue:DeleteTable"],
+    tag: none,
+  },
+  aws_athena_workgroup: {
+    source: "internal/service/athena/workgroup.go",
+    create: ["athena:CreateWorkGroup"],
+    read: ["athena:GetWorkGroup", "athena:ListTagsForResource"],
+    update: ["athena:UpdateWorkGroup"],
+    delete: ["athena:DeleteWorkGroup"],
+    tag: ["athena:TagResource", "athena:UntagResource"],
+  },
   aws_bedrock_inference_profile: {
     source: "internal/service/bedrock/inference_profile.go",
     // Only tags change in place; the model source is copied at create.

@@ -170,6 +170,21 @@ export const CostAnomalyConfigSchema = z.strictObject({
 });
 
 /**
+ * The environment's access audit trail (README "Audit trail", SECURITY.md G2): one multi-region
+ * CloudTrail trail per environment (account) delivering to an Object Lock bucket.
+ */
+export const AuditConfigSchema = z.strictObject({
+  /**
+   * Days every trail log file is kept: Object Lock in compliance mode holds each one that long
+   * (nobody, root included, can delete or shorten it), then a lifecycle rule expires it. Raising it
+   * applies to new files only; lowering it cannot release files already written.
+   */
+  retentionDays: z.number().int().min(1).max(3650).default(365),
+  /** Days Athena's query results (copies of trail rows) are kept before they expire. */
+  queryResultsDays: z.number().int().min(1).max(90).default(7),
+});
+
+/**
  * Opt-in tracing (README "Traces"): every agent task of the environment runs an AWS Distro for
  * OpenTelemetry collector beside the agent (modules/agent-tracing.ts), which samples, stamps the
  * tenant and agent on every span and sends them to X-Ray through the VPC's X-Ray endpoint.
@@ -266,6 +281,8 @@ export const EnvironmentConfigSchema = z.strictObject({
   costAnomalies: CostAnomalyConfigSchema.prefault({}),
   /** Offboarding settings; every field has a default. */
   offboarding: OffboardingConfigSchema.prefault({}),
+  /** Audit trail settings; every field has a default. */
+  audit: AuditConfigSchema.prefault({}),
   /** Tracing of agent tasks; off unless enabled. */
   tracing: TracingConfigSchema.prefault({}),
   /** Fleet deploy rings, bake times, failure budgets and concurrency (config/rollout-schema.ts); absent: every default. */
@@ -290,4 +307,5 @@ export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;
 export type OffboardingConfig = z.infer<typeof OffboardingConfigSchema>;
 export type CostAnomalyConfig = z.infer<typeof CostAnomalyConfigSchema>;
+export type AuditConfig = z.infer<typeof AuditConfigSchema>;
 export type TracingConfig = z.infer<typeof TracingConfigSchema>;

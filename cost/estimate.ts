@@ -241,6 +241,14 @@ function priceCommon(json: Json, pricer: Pricer): void {
   if (resources(json, "aws_lambda_function").length > 0) pricer.usageOf("Lambda requests", "usage.lambda.requests");
 }
 
+/**
+ * Object reads and writes on one tenant bucket a month that the environment's audit trail logs as
+ * data events (SECURITY.md G2): the planning figure, about two operations a minute around the
+ * clock. A tenant whose agents touch objects more often costs $0.10 more per 100,000; the trail
+ * bucket's usage in Cost Explorer (or `npm run audit:trail`) shows the real volume.
+ */
+export const ASSUMED_DATA_EVENTS_PER_TENANT_BUCKET = 100_000;
+
 /** Task definitions running the tracing collector (#29) beside the agent. */
 export function tracedTaskDefinitions(json: Json): number {
   return resources(json, "aws_ecs_task_definition").filter((task) =>
@@ -251,6 +259,11 @@ export function tracedTaskDefinitions(json: Json): number {
 function priceTenant(json: Json, pricer: Pricer): { vcpu: number; maxExtraUsd: number; whenActiveExtraUsd: number | null } {
   const services = priceServices(json, pricer);
   priceCommon(json, pricer);
+  pricer.monthly(
+    `CloudTrail data events on its bucket (assumed ${ASSUMED_DATA_EVENTS_PER_TENANT_BUCKET.toLocaleString("en-US")} a month)`,
+    resources(json, "aws_s3_bucket").length * ASSUMED_DATA_EVENTS_PER_TENANT_BUCKET,
+    "cloudtrail.dataEvent",
+  );
   // Traced agents: X-Ray bills the sampled traces it records and those read back, which depend
   // on traffic and the environment's samplingRate. The collector runs inside the agent's task
   // size (modules/agent-tracing.ts), so it adds no Fargate line; the X-Ray endpoint is the platform's.
@@ -310,6 +323,12 @@ function pricePlatform(json: Json, pricer: Pricer): void {
     pricer.usageOf("RDS backups beyond the database size", "usage.rds.backup");
   }
   priceCommon(json, pricer);
+  if (resources(json, "aws_cloudtrail").length > 0) {
+    // The trail's management events are the account's first copy: free. Its log files are S3
+    // storage (the usage line above); its own key is counted with the KMS keys.
+    pricer.usageOf("Audit trail: data events beyond the tenants' assumed volume, and reads of the audit bucket", "cloudtrail.dataEvent");
+    pricer.usageOf("Audit trail: Athena queries (npm run audit:trail)", "usage.athena.scanned");
+  }
   if (resources(json, "aws_nat_gateway").length > 0) pricer.usageOf("NAT data processed", "usage.ec2.natGatewayData");
   if (endpointAzs > 0) pricer.usageOf("VPC endpoint data processed", "usage.vpc.interfaceEndpointData");
   priceImageStorage(json, pricer);

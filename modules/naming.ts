@@ -158,11 +158,76 @@ export function offboardingStatePrefix(tenantId: string): string {
 }
 
 /**
- * The environment's access audit trail (CloudTrail, issue 29 item 1). Placeholder for the trail
- * branch, which owns this name: audit:tenant names it; the lead reconciles if theirs differs.
+ * The environment's CloudTrail trail (one per environment = account, multi-region), created by the
+ * platform stack that owns the account-wide resources (stacks/stack-plan.ts accountResourceOwner).
+ * CreateTrail: 3-128 of letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit.
  */
 export function auditTrailName(environment: string): string {
   return `${NAME_PREFIX}-${environment}-audit`;
+}
+
+/** ARN of the environment's trail; `region` is the trail's home region (the owning platform stack's). */
+export function auditTrailArn(environment: string, region: string, accountId: string): string {
+  return `arn:aws:cloudtrail:${region}:${accountId}:trail/${auditTrailName(environment)}`;
+}
+
+/**
+ * The bucket the environment's trail delivers to (Object Lock, its own key), in the trail's home
+ * region. Account id right after the prefix, like the offboarding archive: no tenant bucket can take
+ * the name, and the trail's tenant-bucket data-event selector (which excludes
+ * platformBucketArnPrefix) never logs the trail's own deliveries.
+ */
+export function auditBucketName(environment: string, region: string, accountId: string): string {
+  return `${NAME_PREFIX}-${accountId}-${environment}-${region}-audit`;
+}
+
+/** Where Athena writes the results of audit queries (expiring; the audit bucket admits only CloudTrail). */
+export function auditQueryResultsBucketName(environment: string, region: string, accountId: string): string {
+  return `${NAME_PREFIX}-${accountId}-${environment}-${region}-athena`;
+}
+
+/** The audit bucket's own KMS key (beside the platform key: alias/openclaw/<env>/<region>/platform-audit). */
+export function auditKeyAlias(environment: string, region: string): string {
+  return `${platformKeyAlias(environment, region)}-audit`;
+}
+
+/** Glue database of the audit table (Athena names: lowercase letters, digits and underscores only). */
+export function auditDatabaseName(environment: string): string {
+  return `${NAME_PREFIX}_${environment.replace(/-/g, "_")}_audit`;
+}
+
+/** Glue table over the trail's log files, in auditDatabaseName. */
+export const AUDIT_TABLE_NAME = "cloudtrail";
+
+/** Athena workgroup whose enforced settings every audit query runs under. */
+export function auditWorkGroupName(environment: string): string {
+  return `${NAME_PREFIX}-${environment}-audit`;
+}
+
+/**
+ * ARN prefix shared by every tenant bucket (`openclaw-<tenant>-...`, tenantBucketName). It also
+ * matches the platform's own buckets (platformBucketArnPrefix).
+ */
+export function tenantBucketArnPrefix(): string {
+  return `arn:aws:s3:::${NAME_PREFIX}-`;
+}
+
+/**
+ * ARN prefixes that together match every tenant bucket and no platform bucket, for CloudTrail's
+ * StartsWith selectors (no wildcard in the middle): `openclaw-` followed by each letter a tenant id
+ * may start with (config/tenant-id.ts TENANT_ID_PATTERN), while platform buckets continue with the
+ * account id's digits. 26 of a trail's 500 selector values.
+ */
+export function tenantBucketArnPrefixes(): string[] {
+  return [..."abcdefghijklmnopqrstuvwxyz"].map((letter) => `${tenantBucketArnPrefix()}${letter}`);
+}
+
+/**
+ * ARN prefix of the platform's own buckets of one account (offboarding archive, audit, query
+ * results): `openclaw-<account>-`. A tenant id starts with a letter, so no tenant bucket has it.
+ */
+export function platformBucketArnPrefix(accountId: string): string {
+  return `arn:aws:s3:::${NAME_PREFIX}-${accountId}-`;
 }
 
 export function tenantKeyAlias(environment: string, tenantId: string): string {
@@ -262,6 +327,8 @@ export function tenantAnomalyMonitorName(environment: string, tenantId: string):
  * SNS topics https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (256),
  * Lambda function names https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (64; the model's 140 admits an ARN),
  * SSM parameter names https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html (1011 for the name itself),
+ * CloudTrail trail names https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html (3-128; the provider checks StringLenBetween(3, 128), cloudtrail/trail.go),
+ * Athena workgroups: the model caps them only in its pattern `[a-zA-Z0-9._-]{1,128}`,
  * CloudWatch dashboards https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html (255, `[A-Za-z0-9_-]`: only in the model's documentation text).
  */
 export const AWS_NAME_LIMITS = {
@@ -284,6 +351,10 @@ export const AWS_NAME_LIMITS = {
   ecrRepository: 256,
   inferenceProfile: 64,
   anomalyMonitor: 1024,
+  cloudTrail: 128,
+  glueDatabase: 255,
+  glueTable: 255,
+  athenaWorkGroup: 128,
   dashboard: 255,
   metricFilter: 512,
 } as const;

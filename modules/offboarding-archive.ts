@@ -1,10 +1,7 @@
 import { Construct } from "constructs";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { PolicyStatement, renderPolicy } from "./iam-policy-document";
-import { abortIncompleteUploadsRule, denyInsecureTransport, denyOtherAccounts, privateBucketBaseline } from "./private-bucket";
+import { denyInsecureTransport, denyOtherAccounts, objectLockedBucket } from "./private-bucket";
 import { requireInteger } from "./prop-checks";
 
 export interface OffboardingArchiveProps {
@@ -38,35 +35,7 @@ export class OffboardingArchive extends Construct {
     super(scope, id);
     requireInteger(`OffboardingArchive ${props.bucketName}`, "retentionDays", props.retentionDays, 1, 3650);
 
-    const bucket = new S3Bucket(this, "bucket", {
-      bucket: props.bucketName,
-      forceDestroy: false,
-      // Object Lock can only be turned on when the bucket is created (ForceNew in the provider).
-      objectLockEnabled: true,
-      lifecycle: { preventDestroy: true }, // evidence of offboarded tenants
-    });
-    const versioning = privateBucketBaseline(this, bucket.id, props.kmsKeyArn);
-    new S3BucketObjectLockConfigurationA(this, "object-lock", {
-      bucket: bucket.id,
-      rule: { defaultRetention: { mode: "GOVERNANCE", days: props.retentionDays } },
-      dependsOn: [versioning],
-    });
-    new S3BucketLifecycleConfiguration(this, "lifecycle", {
-      bucket: bucket.id,
-      rule: [
-        {
-          // A version is locked for retentionDays from its creation; expiring the current
-          // version then leaves a delete marker, and the noncurrent version goes a day later.
-          id: "expire-after-retention",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          expiration: [{ days: props.retentionDays }],
-          noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
-        },
-        abortIncompleteUploadsRule(7),
-      ],
-      dependsOn: [versioning],
-    });
+    const bucket = objectLockedBucket(this, { bucketName: props.bucketName, kmsKeyArn: props.kmsKeyArn, mode: "GOVERNANCE", retentionDays: props.retentionDays });
 
     const statements: PolicyStatement[] = [
       denyInsecureTransport(bucket.arn),

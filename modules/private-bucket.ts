@@ -1,4 +1,7 @@
 import type { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketObjectLockConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -43,6 +46,57 @@ export function privateBucketBaseline(scope: Construct, bucketId: string, kmsKey
   // touching the bucket.
   new S3BucketNotification(scope, "notifications", { bucket: bucketId, eventbridge: true });
   return versioning;
+}
+
+/** An Object Lock bucket: which lock, and for how long every version is held. */
+export interface ObjectLockedBucketProps {
+  readonly bucketName: string;
+  readonly kmsKeyArn: string;
+  /**
+   * GOVERNANCE: a principal holding s3:BypassGovernanceRetention can still delete early.
+   * COMPLIANCE: nobody can, the account root included, until the retention ends.
+   */
+  readonly mode: "GOVERNANCE" | "COMPLIANCE";
+  /** Days each version is locked from its creation, then expired by the lifecycle rule. */
+  readonly retentionDays: number;
+}
+
+/**
+ * A bucket whose every version is locked for `retentionDays` and expired afterwards, on top of
+ * privateBucketBaseline, under fixed construct ids in `scope` (bucket, object-lock, lifecycle and
+ * the baseline's), so the buckets that use it keep their Terraform addresses. The caller adds
+ * the bucket policy.
+ */
+export function objectLockedBucket(scope: Construct, props: ObjectLockedBucketProps): S3Bucket {
+  const bucket = new S3Bucket(scope, "bucket", {
+    bucket: props.bucketName,
+    forceDestroy: false,
+    // Object Lock can only be turned on when the bucket is created (ForceNew in the provider).
+    objectLockEnabled: true,
+    lifecycle: { preventDestroy: true }, // evidence
+  });
+  const versioning = privateBucketBaseline(scope, bucket.id, props.kmsKeyArn);
+  new S3BucketObjectLockConfigurationA(scope, "object-lock", {
+    bucket: bucket.id,
+    rule: { defaultRetention: { mode: props.mode, days: props.retentionDays } },
+    dependsOn: [versioning],
+  });
+  new S3BucketLifecycleConfiguration(scope, "lifecycle", {
+    bucket: bucket.id,
+    rule: [
+      // A version is locked for retentionDays from its creation; expiring the current
+      // version then leaves a delete marker, and the noncurrent version goes a day later.
+      expireAfterRule("expire-after-retention", props.retentionDays),
+      abortIncompleteUploadsRule(7),
+    ],
+    dependsOn: [versioning],
+  });
+  return bucket;
+}
+
+/** Lifecycle rule expiring every object `days` after its creation, and a noncurrent version a day after that. */
+export function expireAfterRule(id: string, days: number) {
+  return { id, status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days }], noncurrentVersionExpiration: [{ noncurrentDays: 1 }] };
 }
 
 /** Lifecycle rule aborting multipart uploads left incomplete for `days`. */

@@ -48,6 +48,7 @@ export const FLEET_INVARIANT_TESTS = [
   "test/cost-attribution.test.ts",
   "test/modules/service-role-boundary.test.ts",
   "test/bootstrap/resource-actions.test.ts",
+  "test/audit-trail.test.ts",
   "test/dashboards.test.ts",
 ];
 

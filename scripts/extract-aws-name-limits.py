@@ -40,6 +40,10 @@ NAMES = {
     "ecrRepository": ("ecr", "CreateRepository", ["repositoryName"]),
     "inferenceProfile": ("bedrock", "CreateInferenceProfile", ["inferenceProfileName"]),
     "anomalyMonitor": ("ce", "CreateAnomalyMonitor", ["AnomalyMonitor", "MonitorName"]),
+    "cloudTrail": ("cloudtrail", "CreateTrail", ["Name"]),
+    "glueDatabase": ("glue", "CreateDatabase", ["DatabaseInput", "Name"]),
+    "glueTable": ("glue", "CreateTable", ["TableInput", "Name"]),
+    "athenaWorkGroup": ("athena", "CreateWorkGroup", ["Name"]),
     "dashboard": ("cloudwatch", "PutDashboard", ["DashboardName"]),
     "metricFilter": ("logs", "PutMetricFilter", ["filterName"]),
 }

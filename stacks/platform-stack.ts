@@ -3,6 +3,8 @@ import { SelfContainedStack } from "./self-contained-stack";
 import { resolvedZoneIds } from "../config/availability-zones";
 import type { EnvironmentConfig, RegionConfig } from "../config/environment-schema";
 import { AccountCostAnomalyMonitor } from "../modules/account-cost-anomaly-monitor";
+import { AuditQuery } from "../modules/audit-query";
+import { AuditTrail } from "../modules/audit-trail";
 import { AlarmSubscriptions } from "../modules/alarm-subscriptions";
 import { ALARM_TOPIC_PUBLISHERS, AlarmTopic } from "../modules/alarm-topic";
 import { Cluster } from "../modules/cluster";
@@ -16,6 +18,14 @@ import { FleetDashboard } from "../modules/fleet-dashboard";
 import { quotaInForce } from "../aws/quotas";
 import {
   agentRepositoryName,
+  AUDIT_TABLE_NAME,
+  auditBucketName,
+  auditDatabaseName,
+  auditKeyAlias,
+  auditQueryResultsBucketName,
+  auditTrailArn,
+  auditTrailName,
+  auditWorkGroupName,
   DATABASE_IDENTIFIER_SUFFIX,
   DB_PROVISIONER_FUNCTION_SUFFIX,
   egressProxyName,
@@ -35,6 +45,7 @@ import {
   SERVICE_BOUNDARY_SUFFIX,
   TENANT_BOUNDARY_SUFFIX,
   tenantBucketArnPattern,
+  tenantBucketArnPrefixes,
   tenantDashboardName,
   tenantEgressSecretArnPattern,
 } from "../modules/naming";
@@ -56,7 +67,7 @@ export interface PlatformStackProps {
   /** The DB provisioner's Lambda bundle, built once for all platform stacks. */
   readonly provisionerBundle: ProvisionerBundle;
   /**
-   * Whether this stack holds the account-wide resources (cost-allocation tags): exactly one
+   * Whether this stack holds the account-wide resources (cost-allocation tags, the audit trail): exactly one
    * platform stack per environment (account) does, or two stacks would fight over them.
    */
   readonly ownsAccountResources: boolean;
@@ -248,6 +259,31 @@ export class PlatformStack extends SelfContainedStack {
         alarmTopicArn: alarms.topicArn,
         thresholdUsd: environment.costAnomalies.accountThresholdUsd,
         existingMonitorArn: environment.costAnomalies.existingServicesMonitorArn,
+      });
+    }
+
+    if (props.ownsAccountResources) {
+      // One trail per account: it is multi-region, so a second platform stack would log everything twice.
+      const trail = new AuditTrail(this, "audit-trail", {
+        trailName: auditTrailName(env),
+        trailArn: auditTrailArn(env, region, accountId),
+        bucketName: auditBucketName(env, region, accountId),
+        keyAlias: auditKeyAlias(env, region),
+        accountId,
+        region,
+        retentionDays: environment.audit.retentionDays,
+        dataEventObjectArnPrefixes: tenantBucketArnPrefixes(),
+      });
+      new AuditQuery(this, "audit-query", {
+        databaseName: auditDatabaseName(env),
+        tableName: AUDIT_TABLE_NAME,
+        workGroupName: auditWorkGroupName(env),
+        trailBucketName: auditBucketName(env, region, accountId),
+        accountId,
+        regions: Object.keys(environment.regions),
+        resultsBucketName: auditQueryResultsBucketName(env, region, accountId),
+        kmsKeyArn: trail.keyArn,
+        resultsRetentionDays: environment.audit.queryResultsDays,
       });
     }
 

@@ -1,5 +1,6 @@
 import { MAX_REGION_LENGTH } from "../config/environment-schema";
 import { MAX_AGENT_NAME_LENGTH, MAX_TENANT_ID_LENGTH } from "../config/tenant-schema";
+import { TENANT_ID_PATTERN } from "../config/tenant-id";
 import { BEDROCK_MODELS } from "../config/bedrock-models";
 import * as naming from "../modules/naming";
 import BOTOCORE from "../aws/name-limits.botocore.json";
@@ -43,6 +44,13 @@ const NAMES: [string, string, LimitKey][] = [
   ["SSM parameter", naming.platformContractParameterName(LONGEST_ENVIRONMENT, LONGEST_REGION, "db-clients-security-group-id"), "ssmParameter"],
   ["anomaly monitor", naming.tenantAnomalyMonitorName(LONGEST_ENVIRONMENT, LONGEST_TENANT), "anomalyMonitor"],
   ["agent repository", naming.agentRepositoryName(), "ecrRepository"],
+  ["audit trail", naming.auditTrailName(LONGEST_ENVIRONMENT), "cloudTrail"],
+  ["audit bucket", naming.auditBucketName(LONGEST_ENVIRONMENT, LONGEST_REGION, ACCOUNT), "s3Bucket"],
+  ["audit query results bucket", naming.auditQueryResultsBucketName(LONGEST_ENVIRONMENT, LONGEST_REGION, ACCOUNT), "s3Bucket"],
+  ["audit key alias", naming.auditKeyAlias(LONGEST_ENVIRONMENT, LONGEST_REGION), "kmsAlias"],
+  ["audit Glue database", naming.auditDatabaseName(LONGEST_ENVIRONMENT), "glueDatabase"],
+  ["audit Glue table", naming.AUDIT_TABLE_NAME, "glueTable"],
+  ["audit Athena workgroup", naming.auditWorkGroupName(LONGEST_ENVIRONMENT), "athenaWorkGroup"],
   ["tenant dashboard", naming.tenantDashboardName(LONGEST_TENANT), "dashboard"],
   ["fleet dashboard", naming.fleetDashboardName(LONGEST_ENVIRONMENT, LONGEST_REGION), "dashboard"],
   ["log error metric filter", naming.tenantErrorFilterName(LONGEST_TENANT), "metricFilter"],
@@ -78,6 +86,48 @@ describe("offboarding archive bucket", () => {
     expect(archive).not.toMatch(new RegExp(`^openclaw-[a-z][a-z0-9-]*-${ACCOUNT}-us-east-1$`));
     const pattern = naming.tenantBucketArnPattern(ACCOUNT, "us-east-1").replace("arn:aws:s3:::", "");
     expect(archive).not.toMatch(new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.-]/g, "\\$&")).join(".*")}$`));
+  });
+});
+
+describe("audit trail names", () => {
+  test("the platform buckets' ARN prefix matches no tenant bucket and every platform bucket; the tenant prefix matches every tenant bucket", () => {
+    const platform = naming.platformBucketArnPrefix(ACCOUNT);
+    const arn = (bucket: string) => `arn:aws:s3:::${bucket}/key`;
+    for (const tenant of ["acme", LONGEST_TENANT, "a1", "x-123456789012"]) {
+      const bucket = arn(naming.tenantBucketName(tenant, ACCOUNT, "us-east-1"));
+      expect(bucket.startsWith(naming.tenantBucketArnPrefix())).toBe(true);
+      expect(bucket.startsWith(platform)).toBe(false);
+    }
+    for (const bucket of [
+      naming.auditBucketName("production", "us-east-1", ACCOUNT),
+      naming.auditQueryResultsBucketName("production", "us-east-1", ACCOUNT),
+      naming.offboardingArchiveBucketName("production", "us-east-1", ACCOUNT),
+    ]) {
+      expect(arn(bucket).startsWith(platform)).toBe(true);
+    }
+  });
+
+  test("the trail's tenant-bucket prefixes match every tenant bucket and no platform bucket", () => {
+    const matches = (bucket: string) => naming.tenantBucketArnPrefixes().some((p) => `arn:aws:s3:::${bucket}/k`.startsWith(p));
+    // Every first character TENANT_ID_PATTERN admits, and the others it refuses.
+    for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-") {
+      const id = `${c}x`;
+      expect({ id, logged: matches(naming.tenantBucketName(id, ACCOUNT, "us-east-1")) }).toEqual({ id, logged: TENANT_ID_PATTERN.test(id) });
+    }
+    for (const bucket of [naming.auditBucketName("production", "us-east-1", ACCOUNT), naming.auditQueryResultsBucketName("production", "us-east-1", ACCOUNT), naming.offboardingArchiveBucketName("production", "us-east-1", ACCOUNT)]) {
+      expect({ bucket, logged: matches(bucket) }).toEqual({ bucket, logged: false });
+    }
+  });
+
+  test("a trail name meets CreateTrail's rules (letters, digits, . _ -; starts and ends with a letter or digit; no adjacent punctuation)", () => {
+    const name = naming.auditTrailName(LONGEST_ENVIRONMENT);
+    expect(name).toMatch(/^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9]))*$/);
+    expect(name.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test("the Glue database name is one Athena accepts unquoted (lowercase letters, digits, underscore)", () => {
+    expect(naming.auditDatabaseName("prod-eu")).toBe("openclaw_prod_eu_audit");
+    expect(naming.auditDatabaseName(LONGEST_ENVIRONMENT)).toMatch(/^[a-z0-9_]+$/);
   });
 });
 
@@ -122,7 +172,9 @@ describe("AWS names against botocore's service models", () => {
   type Model = { service: string; operation: string; member: string; min?: number; max?: number; pattern?: string };
   const models = BOTOCORE.names as Record<string, Model>;
   /** AWS matches a model pattern against the whole value; `(?i)` (Java) becomes the i flag. */
-  const patternOf = (m: Model) => (m.pattern === undefined ? undefined : new RegExp(`^(?:${m.pattern.replace("(?i)", "")})$`, m.pattern.includes("(?i)") ? "i" : ""));
+  /** Surrogate pairs (Glue's `\uD800\uDC00-\uDBFF\uDFFF`) are code points, as in Java: the u flag. */
+  const patternOf = (m: Model) =>
+    m.pattern === undefined ? undefined : new RegExp(`^(?:${m.pattern.replace("(?i)", "")})$`, (m.pattern.includes("(?i)") ? "i" : "") + (/\\uD[89AB]/i.test(m.pattern) ? "u" : ""));
 
   it("has a model entry for every limit the code keeps", () => {
     expect(Object.keys(models).sort()).toEqual(Object.keys(naming.AWS_NAME_LIMITS).sort());
@@ -137,7 +189,7 @@ describe("AWS names against botocore's service models", () => {
 
   it("knows which limits the models leave open (those come from the AWS documentation linked in naming.ts)", () => {
     expect(Object.keys(models).filter((key) => models[key].max === undefined).sort()).toEqual(
-      ["dashboard", "ecsCluster", "ecsService", "rdsIdentifier", "s3Bucket", "securityGroup", "snsTopic", "taskFamily"].sort(),
+      ["athenaWorkGroup", "cloudTrail", "dashboard", "ecsCluster", "ecsService", "rdsIdentifier", "s3Bucket", "securityGroup", "snsTopic", "taskFamily"].sort(),
     );
   });
 

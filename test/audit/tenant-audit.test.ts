@@ -90,12 +90,13 @@ describe("tenant audit", () => {
     expect(acme.visibility).toEqual({
       dashboard: { name: "openclaw-tenant-acme", consoleUrl: "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/openclaw-tenant-acme" },
       fleetDashboard: { name: "openclaw-fleet-production-us-east-1", consoleUrl: "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/openclaw-fleet-production-us-east-1" },
-      // Where the trail is declared depends on the trail branch (#29 item 1): null until it lands.
-      auditTrail: expect.objectContaining({ name: "openclaw-production-audit" }),
+      // The platform stack that owns the environment's account-wide resources declares it (#29 item 1).
+      auditTrail: { name: "openclaw-production-audit", declaredIn: "platform-production-us-east-1" },
     });
     const text = formatAudit(acme);
     expect(text).toContain("tenant dashboard: openclaw-tenant-acme  https://us-east-1.console.aws.amazon.com/");
-    expect(text).toMatch(/audit trail: +openclaw-production-audit \(production\)/);
+    expect(text).toMatch(/audit trail: +openclaw-production-audit \(production\), declared in platform-production-us-east-1/);
+    expect(text).toContain("npm run audit:trail -- acme");
     expect(text).toContain("Alarm routing");
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../../config/environment-schema";
 import { BootstrapOptions, BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
-import { OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
+import { AuditConfigSchema, OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
 
 /** Settings as the CLI would resolve them for the fixture's production environment. */
 export function settingsFor(overrides: Partial<BootstrapOptions> = {}): BootstrapSettings {
@@ -32,6 +32,7 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       activateCostAllocationTags: true,
       agentImage: "1.0.0",
       offboarding: OffboardingConfigSchema.parse({}),
+      audit: AuditConfigSchema.parse({}),
       costAnomalies: CostAnomalyConfigSchema.parse({}),
       tracing: TracingConfigSchema.parse({}),
       alarmSubscriptions: [],

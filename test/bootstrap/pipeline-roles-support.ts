@@ -3,7 +3,7 @@ import { BootstrapSettings, resolveSettings } from "../../bootstrap/settings";
 import { statementsOf } from "../../bootstrap/policies";
 import { GithubRoleDesired } from "../../bootstrap/resources/github-role";
 import { deployRoleDesired, planRoleDesired } from "../../bootstrap/resources/pipeline-roles";
-import { MANAGED_BY, platformResourceName, TENANT_BOUNDARY_SUFFIX } from "../../modules/naming";
+import { auditDatabaseName, MANAGED_BY, platformResourceName, TENANT_BOUNDARY_SUFFIX } from "../../modules/naming";
 import { SynthOutput, SynthesizedResource } from "../support/synth";
 import { settingsFor } from "./helpers";
 
@@ -139,6 +139,17 @@ export function requestsFor(output: SynthOutput, resource: SynthesizedResource, 
     // buckets (the offboarding archive) keep every version: DenyDeletingArchivedData.
     return resource.stack.startsWith("tenant-") ? [{ action, resource: `arn:aws:s3:::${config.bucket}/any/key` }] : [];
   }
+  if (service === "cloudtrail") {
+    // The deploy role never deletes the trail (DenyStoppingTheAuditTrail; test/bootstrap/audit-trail-role.test.ts).
+    if (action === "cloudtrail:DeleteTrail") return [];
+    return [{ action, resource: action === "cloudtrail:DescribeTrails" ? "*" : `arn:aws:cloudtrail:${region}:${accountId}:trail/${config.name}`, context: tagContext }];
+  }
+  if (service === "glue") {
+    const database = resource.type === "aws_glue_catalog_database" ? config.name : String(config.database_name).replace(/^\$\{.*\}$/, auditDatabaseName(env));
+    const arns = [`catalog`, `database/${database}`, ...(resource.type === "aws_glue_catalog_table" ? [`table/${database}/${config.name}`] : [])];
+    return arns.map((r) => ({ action, resource: `arn:aws:glue:${region}:${accountId}:${r}`, context: tagContext }));
+  }
+  if (service === "athena") return [{ action, resource: `arn:aws:athena:${region}:${accountId}:workgroup/${config.name}`, context: tagContext }];
   if (resource.type === "aws_cloudwatch_dashboard") {
     // Dashboards are global: no region in their ARN (Service Authorization Reference, CloudWatch "dashboard").
     return [{ action, resource: `arn:aws:cloudwatch::${accountId}:dashboard/${config.dashboard_name}` }];

@@ -1,6 +1,6 @@
 import { resolveSettings, SettingsError } from "../../bootstrap/settings";
 import { settingsFor } from "./helpers";
-import { OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
+import { AuditConfigSchema, OffboardingConfigSchema, CostAnomalyConfigSchema, TracingConfigSchema } from "../../config/environment-schema";
 
 describe("bootstrap and backends agree on state encryption", () => {
   it("takes the environment's stateEncryption when --sse is not given", () => {
@@ -31,6 +31,7 @@ function environmentOf(settings: ReturnType<typeof settingsFor>) {
     activateCostAllocationTags: true,
     agentImage: "1.0.0",
     offboarding: OffboardingConfigSchema.parse({}),
+    audit: AuditConfigSchema.parse({}),
     costAnomalies: CostAnomalyConfigSchema.parse({}),
     tracing: TracingConfigSchema.parse({}),
     alarmSubscriptions: [],

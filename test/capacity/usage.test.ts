@@ -27,8 +27,8 @@ describe("capacity arithmetic", () => {
     expect(Object.fromEntries(find("iamRoles")!.perTenant)).toEqual({ alpha: 3, beta: 2, gamma: 2 });
   });
 
-  it("counts one bucket and one budget per tenant, account-wide, plus each platform region's offboarding archive", () => {
-    expect(find("s3Buckets")!.used).toBe(3 + 2);
+  it("counts one bucket and one budget per tenant, account-wide, plus each platform region's offboarding archive and the environment's audit and query-results buckets", () => {
+    expect(find("s3Buckets")!.used).toBe(3 + 2 + 2);
     expect(find("budgets")!.used).toBe(3);
   });
 
@@ -65,7 +65,7 @@ describe("capacity arithmetic", () => {
 
   it("counts secrets, keys, alarms, log groups and standard SSM parameters per region", () => {
     expect(find("secrets", "us-east-1")!.used).toBe(1 + 2); // alpha's slack, an egress credential per tenant
-    expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 2); // two platform keys + two tenant keys
+    expect(find("kmsKeys", "us-east-1")!.used).toBe(2 + 1 + 2); // two platform keys, the audit trail's (us-east-1 holds it) + two tenant keys
     expect(find("metricAlarms", "us-east-1")!.used).toBe(3 * 3 + 2 + 1 + 2 + 2 + 1); // CPU, memory and tasks-short per service, database connections + storage, provisioner failed runs, storage and refused egress per tenant, the proxy's fleet alarm
     // The egress proxy's two filters (per tenant by dimension, and in total) on its one log group.
     expect(find("metricFiltersPerLogGroup", "us-east-1", "egress-proxy_log-group")!.used).toBe(2);

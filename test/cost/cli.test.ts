@@ -33,8 +33,8 @@ describe("npm run cost", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^\*\*Estimated fixed monthly cost\*\* \(before → after;/);
     // Only tenant-tb changed; ta's share moves too, but its stack (and plan) does not.
-    // Base share: production us-east-1's platform (egress path, the provisioner's failed-runs alarm, the agent images' ECR storage and the fleet dashboard included) / 2 tenants.
-    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$48\.38 → \$66\.40 per month \(\+\$18\.02\) \+ platform share \$158\.71 → \$\d+\.\d\d — \*\*over its \$100\.00 budget by \$\d+\.\d\d\*\*$/)]);
+    // Base share: production us-east-1's platform (egress path, the provisioner's failed-runs alarm, the agent images' ECR storage, the fleet dashboard and the audit trail's key included) / 2 tenants.
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^- `tenant-tb`: \$48\.48 → \$66\.50 per month \(\+\$18\.02\) \+ platform share \$159\.21 → \$\d+\.\d\d — \*\*over its \$100\.00 budget by \$\d+\.\d\d\*\*$/)]);
     expect(cost(["--base", base, "--head", base, "--plan-comment"]).stdout).toBe("");
   }, 90_000);
 

@@ -2,7 +2,7 @@
  * The cost arithmetic per resource type, on small hand-written stacks with numbers checked by
  * hand against cost/prices/us-east-1.json (730 hours a month, 730 / 24 = 30.4167 days).
  */
-import { AGENT_IMAGE_MIB, endpointSubnetCount, estimateCost } from "../../cost/estimate";
+import { AGENT_IMAGE_MIB, ASSUMED_DATA_EVENTS_PER_TENANT_BUCKET, endpointSubnetCount, estimateCost } from "../../cost/estimate";
 
 type Json = Record<string, any>;
 const provider = (tags: Record<string, string>, region = "us-east-1") => ({ aws: [{ region, default_tags: [{ tags: { Environment: "production", ...tags } }] }] });
@@ -50,6 +50,20 @@ describe("cost estimate per resource type", () => {
       ["Secrets Manager secrets", 1.2],
       ["CloudWatch alarms", 0.4],
     ]);
+  });
+
+  it("prices each tenant bucket's audit-trail data events at the assumed 100,000 a month × $0.10 per 100,000 = $0.10, and lists the trail's usage on its platform", () => {
+    const { tenants, platforms } = estimateCost({
+      "tenant-a": tenantStack("a", { aws_s3_bucket: { b: { bucket: "openclaw-a-111111111111-us-east-1" } } }),
+      "platform-production-us-east-1": platformStack({ aws_cloudtrail: { t: { name: "openclaw-production-audit" } } }),
+    });
+    expect(tenants[0].lines.find((l) => l.item.startsWith("CloudTrail data events"))).toMatchObject({ quantity: ASSUMED_DATA_EVENTS_PER_TENANT_BUCKET, unitUsd: 0.000001, monthlyUsd: 0.1 });
+    expect(platforms[0].usage.map((u) => [u.item, u.unitUsd, u.unit])).toEqual(
+      expect.arrayContaining([
+        ["Audit trail: data events beyond the tenants' assumed volume, and reads of the audit bucket", 0.000001, "data event"],
+        ["Audit trail: Athena queries (npm run audit:trail)", 5, "TB scanned"],
+      ]),
+    );
   });
 
   it("prices a dashboard at $3.00 a month in a tenant or platform stack, and a tenant's error-line metric as usage only", () => {

@@ -35,7 +35,8 @@ describe('README "What a tenant costs"', () => {
     const table = loadPriceTable("us-east-1");
     const stagingUntraced = monthly("platform-staging-us-east-1") - xray * table.hoursPerMonth * table.prices["vpc.interfaceEndpoint"].usd;
     const row = fleetTable.split("\n").find((line) => line.startsWith("| 100 tenants |"));
-    expect(row).toContain(`2 × ${usd(monthly("platform-production-us-east-1"))} + ${usd(stagingUntraced)} = `);
+    // Production us-east-1 holds the environment's audit trail (its key), us-west-2 does not.
+    expect(row).toContain(`${usd(monthly("platform-production-us-east-1"))} + ${usd(monthly("platform-production-us-west-2"))} + ${usd(stagingUntraced)} = `);
     expect(section).toContain(`Staging (single-AZ database, 20 GB) is ${usd(stagingUntraced)},\nand ${usd(monthly("platform-staging-us-east-1"))} with tracing on`);
   });
 });
