@@ -377,16 +377,6 @@ function offboardingArns(settings: Pick<DeploySettings, "partition" | "accountId
 const SCOPED_SERVICES = ["iam", "kms", "lambda", "cloudtrail", "glue", "athena"];
 
 /**
- * The deploy role creates, updates and destroys what the stacks declare, and nothing else: the
- * actions come from bootstrap/resource-actions.ts (every column), IAM is confined to roles that
- * carry the environment's permissions boundary, attachments of the listed managed policies and
- * passing each role to the service that runs it; KMS to keys tagged as the project's; Lambda to
- * the project's functions, invoking only the provisioner. Explicit denies protect the state
- * store, the pipeline's own identity and tenant data, and rule out running workloads.
- *
- * These are the statements as written; deployPolicies packs them into IAM's size quotas.
- */
-/**
  * The audit trail's CloudTrail, Glue and Athena actions (bootstrap/resource-actions.ts), each on
  * the environment's own trail, audit database and tables, and workgroup (modules/naming.ts), in
  * whichever region holds them (the owning platform stack's region may change with cdktf.json).
@@ -418,31 +408,70 @@ function auditTrailStatements(settings: DeploySettings, ofService: (service: str
 /** Services whose actions go into the deploy role's `network` policy. */
 const NETWORK_SERVICES = ["ec2", "route53", "servicediscovery"];
 
-export function deployStatements(settings: DeploySettings, keyArns: readonly string[]): DeployStatements {
-  const { partition, accountId, env } = settings;
-  const iam = (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`;
-  const bucket = bucketArn(settings);
-  const boundaries = boundaryArns(settings);
-  const managedByProject = { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY };
-  const projectKeys = `arn:${partition}:kms:*:${accountId}:key/*`;
-  const projectFunctions = `arn:${partition}:lambda:*:${accountId}:function:${NAME_PREFIX}-${env}-*`;
-  const all = actionsOf(["create", "read", "update", "delete", "tag"]);
-  const ofService = (service: string) => all.filter((a) => a.startsWith(`${service}:`));
-  const unscoped = all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion" && !DASHBOARD_ACTIONS.includes(a));
-  const { archives, archiveManifests, archiveExports, tenantObjects } = offboardingArns(settings);
+/** What every group of the deploy role's statements is written from: the environment's ARNs and the action table. */
+interface DeployScope {
+  readonly settings: DeploySettings;
+  readonly keyArns: readonly string[];
+  readonly partition: string;
+  readonly accountId: string;
+  /** An IAM ARN of this account: `iam("role/x")`. */
+  readonly iam: (resource: string) => string;
+  /** The state bucket. */
+  readonly bucket: string;
+  /** The environment's permissions boundaries (one per region and kind). */
+  readonly boundaries: string[];
+  /** The condition that a key or resource is the project's (the provider's default_tags). */
+  readonly managedByProject: Record<string, string>;
+  readonly projectKeys: string;
+  readonly projectFunctions: string;
+  /** Every action the stacks' resource types need (bootstrap/resource-actions.ts) of one service. */
+  readonly ofService: (service: string) => string[];
+  /** The table's actions granted on every resource: all but the services scoped by their own statements. */
+  readonly unscoped: string[];
+  readonly offboarding: ReturnType<typeof offboardingArns>;
+}
 
-  // VPC networking and the VPC's private DNS (the egress proxy's Cloud Map namespace is a private
-  // hosted zone): one group, so `services` keeps its room.
-  const isNetwork = (action: string) => NETWORK_SERVICES.includes(action.split(":")[0]);
+function deployScope(settings: DeploySettings, keyArns: readonly string[]): DeployScope {
+  const { partition, accountId, env } = settings;
+  const all = actionsOf(["create", "read", "update", "delete", "tag"]);
+  return {
+    settings,
+    keyArns,
+    partition,
+    accountId,
+    iam: (resource: string) => `arn:${partition}:iam::${accountId}:${resource}`,
+    bucket: bucketArn(settings),
+    boundaries: boundaryArns(settings),
+    managedByProject: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY },
+    projectKeys: `arn:${partition}:kms:*:${accountId}:key/*`,
+    projectFunctions: `arn:${partition}:lambda:*:${accountId}:function:${NAME_PREFIX}-${env}-*`,
+    ofService: (service: string) => all.filter((a) => a.startsWith(`${service}:`)),
+    unscoped: all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion" && !DASHBOARD_ACTIONS.includes(a)),
+    offboarding: offboardingArns(settings),
+  };
+}
+
+/** Whether an action belongs to VPC networking or the VPC's private DNS (the egress proxy's Cloud Map namespace is a private hosted zone). */
+const isNetworkAction = (action: string) => NETWORK_SERVICES.includes(action.split(":")[0]);
+
+/** Networking, in its own group so `services` keeps its room; dashboards and the audit trail are here for room too. */
+function networkStatements(scope: DeployScope): PolicyStatement[] {
+  const { settings, partition, accountId, unscoped, ofService } = scope;
   const network: PolicyStatement[] = [
-    { Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetwork), Resource: "*" },
+    { Sid: "ManageNetwork", Effect: "Allow", Action: unscoped.filter(isNetworkAction), Resource: "*" },
     // Here for room, not kinship: `services` is within 62 characters of a managed policy's 6,144 at two regions.
     { Sid: "ManageProjectDashboards", Effect: "Allow", Action: DASHBOARD_ACTIONS, Resource: `arn:${partition}:cloudwatch::${accountId}:dashboard/${DASHBOARD_NAME_PREFIX}*` },
     // The audit trail's statements too: their size does not grow with the regions.
     ...auditTrailStatements(settings, ofService),
   ];
+  return network;
+}
+
+/** Every other service of the table on every resource; Lambda on the project's functions, invoking only the provisioner. */
+function serviceStatements(scope: DeployScope): PolicyStatement[] {
+  const { settings, unscoped, ofService, projectFunctions } = scope;
   const services: PolicyStatement[] = [
-    { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !isNetwork(a)), Resource: "*" },
+    { Sid: "ManageServices", Effect: "Allow", Action: unscoped.filter((a) => !isNetworkAction(a)), Resource: "*" },
     {
       // Lambda management on the project's functions; invoking is InvokeProvisioner alone.
       Sid: "ManageProjectFunctions",
@@ -452,7 +481,12 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
     },
     { Sid: "InvokeProvisioner", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: invokableFunctionArns(settings) },
   ];
+  return services;
+}
 
+/** KMS: creating keys tagged as the project's, administering only those, their aliases, and data keys only through RDS and Secrets Manager. */
+function keyStatements(scope: DeployScope): PolicyStatement[] {
+  const { ofService, projectKeys, managedByProject } = scope;
   const kmsActions = ofService("kms");
   const keys: PolicyStatement[] = [
     // CreateKey has no key ARN yet: the request must tag the key as the project's (default_tags).
@@ -486,7 +520,12 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
     { Sid: "ProjectKeyAliases", Effect: "Allow", Action: kmsActions.filter((a) => a.includes("Alias") && a !== "kms:ListAliases"), Resource: projectKeys.replace(/key\/\*$/, `alias/${NAME_PREFIX}/*`) },
     { Sid: "ListAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" },
   ];
+  return keys;
+}
 
+/** IAM: roles only under the boundary made for their name, listed managed policies, passing each role to the service that runs it. */
+function identityStatements(scope: DeployScope): PolicyStatement[] {
+  const { settings, partition, iam, boundaries, ofService } = scope;
   const identity: PolicyStatement[] = [
     // Refresh reads roles and policies, including AWS managed ones the stacks attach.
     { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
@@ -548,7 +587,12 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
       Condition: { StringEquals: { "iam:AWSServiceName": ["ecs.amazonaws.com", "rds.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"] } },
     },
   ];
+  return identity;
+}
 
+/** The offboarding job's object-level calls on tenant buckets and the archive. */
+function offboardingStatements(scope: DeployScope): PolicyStatement[] {
+  const { settings, projectKeys, managedByProject, offboarding: { archives, archiveManifests, archiveExports, tenantObjects } } = scope;
   // The offboarding job (pipeline/offboard.ts; every call in OFFBOARDING_AWS_CALLS of
   // pipeline/lib/offboarding-aws.ts) and Terraform's force_destroy of an offboarding tenant's
   // bucket. Listing, bucket encryption, ECS services, DescribeKey and the provisioner's
@@ -605,7 +649,12 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
       },
     },
   ];
+  return offboarding;
+}
 
+/** Explicit denies: the state store, the pipeline's own identity, tenant data, running workloads. */
+function denyStatements(scope: DeployScope): PolicyStatement[] {
+  const { settings, keyArns, partition, accountId, iam, bucket, boundaries, offboarding: { archiveManifests, archiveExports, tenantObjects } } = scope;
   const denies: PolicyStatement[] = [
     {
       // The pipeline must not change who may assume its roles or what they may do.
@@ -660,7 +709,7 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
       Sid: "DenyStoppingTheAuditTrail",
       Effect: "Deny",
       Action: ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
-      Resource: `arn:${partition}:cloudtrail:*:${accountId}:trail/${auditTrailName(env)}`,
+      Resource: `arn:${partition}:cloudtrail:*:${accountId}:trail/${auditTrailName(settings.env)}`,
     },
     // Old state versions are the way back from a bad apply.
     { Sid: "DenyDeletingStateVersions", Effect: "Deny", Action: "s3:DeleteObjectVersion", Resource: `${bucket}/*` },
@@ -743,7 +792,30 @@ export function deployStatements(settings: DeploySettings, keyArns: readonly str
       Resource: [...keyArns],
     });
   }
-  return { allows: { network, services, identity: [...identity, ...keys], offboarding }, denies };
+  return denies;
+}
+
+/**
+ * The deploy role creates, updates and destroys what the stacks declare, and nothing else: the
+ * actions come from bootstrap/resource-actions.ts (every column), IAM is confined to roles that
+ * carry the environment's permissions boundary, attachments of the listed managed policies and
+ * passing each role to the service that runs it; KMS to keys tagged as the project's; Lambda to
+ * the project's functions, invoking only the provisioner. Explicit denies protect the state
+ * store, the pipeline's own identity and tenant data, and rule out running workloads.
+ *
+ * These are the statements as written; deployPolicies packs them into IAM's size quotas.
+ */
+export function deployStatements(settings: DeploySettings, keyArns: readonly string[]): DeployStatements {
+  const scope = deployScope(settings, keyArns);
+  return {
+    allows: {
+      network: networkStatements(scope),
+      services: serviceStatements(scope),
+      identity: [...identityStatements(scope), ...keyStatements(scope)],
+      offboarding: offboardingStatements(scope),
+    },
+    denies: denyStatements(scope),
+  };
 }
 
 /** The deploy role's statements as written, before they are packed into policies. */
