@@ -296,22 +296,9 @@ function groupExposure(ctx: Context, json: Json, owner: "tenant" | "platform", g
   };
 }
 
-/** Builds the audit of one tenant from the synthesized stacks (name → parsed cdk.tf.json). */
-export function auditTenant(tenantId: string, config: AuditConfig, stacks: Record<string, Json>): TenantAudit {
-  const tenant = config.tenants.find((t) => t.id === tenantId);
-  const stack = tenantStackName(tenantId);
-  if (!tenant || !stacks[stack]) throw new UnknownTenantError(tenantId, config.tenants.map((t) => t.id));
-  const platformStack = platformStackName(tenant.environment, tenant.region);
-  const tenantJson = stacks[stack];
-  const platformJson = stacks[platformStack];
-  const accountId = config.environments[tenant.environment].accountId;
-  const contract = contractDocumentFields(platformJson);
-  const ctx: Context = { tenantJson, platformJson, region: tenant.region, accountId, tenantOwned: new Set(), platformOwned: new Set(), contract };
-  const notes: string[] = [];
-  if (!platformJson) notes.push(`platform stack ${platformStack} not synthesized: platform values stay symbolic and the boundary cannot be checked`);
-  const resolveT = (v: string) => resolveString(ctx, tenantJson, v, true);
-  const resolveP = (v: string) => (platformJson ? resolveString(ctx, platformJson, v, false) : v);
-
+/** Every resource of the tenant stack, with its AWS name and what encrypts it. */
+function resourcesOf(ctx: Context, resolveT: (v: string) => string): AuditedResource[] {
+  const { tenantJson } = ctx;
   const resources: AuditedResource[] = [];
   for (const [type, byName] of Object.entries<Record<string, Json>>(tenantJson.resource ?? {})) {
     for (const [name, cfg] of Object.entries(byName)) {
@@ -320,17 +307,68 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     }
   }
   resources.sort((a, b) => a.address.localeCompare(b.address));
-  const dataSources = Object.entries<Record<string, Json>>(tenantJson.data ?? {})
+  return resources;
+}
+
+/** The data sources the tenant stack reads, as `data.<type> <name>`. */
+function dataSourcesOf(tenantJson: Json): string[] {
+  return Object.entries<Record<string, Json>>(tenantJson.data ?? {})
     .flatMap(([type, byName]) => Object.values(byName).map((cfg) => `data.${type} ${cfg.name ?? ""}`.trim()))
     .sort();
 
+}
+
+/** The permissions boundary policy's statements, or none (with a note) when the platform stack lacks it. */
+function tenantBoundaryOf(ctx: Context, notes: string[]): { boundaryPolicy: Json | undefined; boundaryStatements: Statement[] } {
+  const { contract, platformJson } = ctx;
   // The permissions boundary: the platform policy the tenant's roles name through the contract.
   const boundaryRef = contract.get("permissionsBoundaryArn" satisfies PlatformContractKey);
   const boundaryName = typeof boundaryRef === "string" ? SIMPLE_REF.exec(boundaryRef.slice(2, -1))?.[3] : undefined;
   const boundaryPolicy = boundaryName ? platformJson?.resource?.aws_iam_policy?.[boundaryName] : undefined;
   const boundaryStatements: Statement[] = boundaryPolicy ? parseStatements(boundaryPolicy.policy) : [];
   if (platformJson && !boundaryPolicy) notes.push("no permissions boundary policy found in the platform stack");
+  return { boundaryPolicy, boundaryStatements };
+}
 
+/**
+ * Whether the request context the synthesized JSON settles satisfies a boundary statement's
+ * condition for `grant` (the callback boundaryAllows asks); undefined when the JSON cannot tell.
+ */
+function requestSatisfies(
+  ctx: Context,
+  tenantId: string,
+  grant: Grant,
+  condition: Record<string, Record<string, unknown>>,
+  roleTags: (arn: string) => Record<string, string> | undefined,
+): boolean | undefined {
+  const keys = Object.entries(condition).flatMap(([op, kv]) => Object.entries(kv).map(([k, v]) => ({ op, k, v })));
+  if (keys.length === 1 && keys[0].op === "StringEquals" && keys[0].k === "aws:ResourceTag/TenantID") {
+    // Every resource of the tenant stack carries TenantID=<tenant> (provider default_tags).
+    if (ctx.tenantOwned.has(grant.resource)) return keys[0].v === tenantId;
+    if (ctx.platformOwned.has(grant.resource)) return false;
+  }
+  // Request context the synthesized JSON settles: the values the grant itself pins a
+  // key to (the inference profile, the policy being attached) and the target role's tags.
+  const context: Record<string, string | undefined> = {};
+  for (const { k } of keys) {
+    const pinned = pinnedValue(grant.condition, k);
+    if (pinned !== undefined) context[k] = pinned;
+    const tag = /^aws:ResourceTag\/(.+)$/.exec(k)?.[1];
+    const tags = tag ? roleTags(grant.resource) : undefined;
+    if (tag && tags) context[k] = tags[tag];
+  }
+  return conditionSatisfied(condition, context);
+}
+
+/** What each IAM role of the tenant can reach: its own policies intersected with the boundary. */
+function rolesOf(
+  ctx: Context,
+  tenantId: string,
+  { boundaryPolicy, boundaryStatements }: { boundaryPolicy: Json | undefined; boundaryStatements: Statement[] },
+  resolveT: (v: string) => string,
+  resolveP: (v: string) => string,
+): RoleReach[] {
+  const { tenantJson, accountId } = ctx;
   const roles: RoleReach[] = [];
   for (const [name, role] of Object.entries<Json>(tenantJson.resource?.aws_iam_role ?? {})) {
     const roleRefs = [`\${aws_iam_role.${name}.id}`, `\${aws_iam_role.${name}.name}`];
@@ -354,25 +392,7 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     let deniedByBoundary = 0;
     for (const grant of grants) {
       const verdict: BoundaryVerdict = boundaryPolicy
-        ? boundaryAllows(boundary, grant, (condition) => {
-            const keys = Object.entries(condition).flatMap(([op, kv]) => Object.entries(kv).map(([k, v]) => ({ op, k, v })));
-            if (keys.length === 1 && keys[0].op === "StringEquals" && keys[0].k === "aws:ResourceTag/TenantID") {
-              // Every resource of the tenant stack carries TenantID=<tenant> (provider default_tags).
-              if (ctx.tenantOwned.has(grant.resource)) return keys[0].v === tenantId;
-              if (ctx.platformOwned.has(grant.resource)) return false;
-            }
-            // Request context the synthesized JSON settles: the values the grant itself pins a
-            // key to (the inference profile, the policy being attached) and the target role's tags.
-            const context: Record<string, string | undefined> = {};
-            for (const { k } of keys) {
-              const pinned = pinnedValue(grant.condition, k);
-              if (pinned !== undefined) context[k] = pinned;
-              const tag = /^aws:ResourceTag\/(.+)$/.exec(k)?.[1];
-              const tags = tag ? roleTags(grant.resource) : undefined;
-              if (tag && tags) context[k] = tags[tag];
-            }
-            return conditionSatisfied(condition, context);
-          })
+        ? boundaryAllows(boundary, grant, (condition) => requestSatisfies(ctx, tenantId, grant, condition, roleTags))
         : { allowed: true, by: "(boundary not checked)" };
       if (!verdict.allowed) deniedByBoundary++;
       const key = `${grant.resource}|${JSON.stringify(verdict)}`;
@@ -395,11 +415,16 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
   }
   roles.sort((a, b) => a.name.localeCompare(b.name));
 
+  return roles;
+}
+
+/** The most any of the tenant's roles could ever be granted: the boundary's Allows, with its tags filled in. */
+function boundaryCeilingOf(roles: RoleReach[], boundaryStatements: Statement[], resolveP: (v: string) => string): TenantAudit["boundaryCeiling"] {
   // The tenant's principal tags (every role has tenant_id; task roles add db_user).
   const tenantTags = Object.fromEntries(
     roles.flatMap((r) => Object.entries(r.tags)).map(([k, v]) => [`aws:PrincipalTag/${k}`, v]),
   );
-  const boundaryCeiling = boundaryStatements
+  return boundaryStatements
     .filter((s) => s.Effect === "Allow")
     .map((s) => ({
       sid: s.Sid ?? "(no Sid)",
@@ -408,6 +433,11 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
       condition: s.Condition ? substituteVariables(JSON.stringify(s.Condition), tenantTags) : undefined,
     }));
 
+}
+
+/** The tenant's security groups (and the platform groups its services join) and its services' network settings. */
+function networkExposureOf(ctx: Context, resolveT: (v: string) => string): Pick<TenantAudit["exposure"], "securityGroups" | "services"> {
+  const { tenantJson, platformJson, contract } = ctx;
   // Exposure.
   const securityGroups: SecurityGroupExposure[] = Object.keys(tenantJson.resource?.aws_security_group ?? {}).map((name) =>
     groupExposure(ctx, tenantJson, "tenant", `\${aws_security_group.${name}.id}`),
@@ -433,6 +463,12 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     if (published && platformJson) securityGroups.push(groupExposure(ctx, platformJson, "platform", published));
   }
 
+  return { securityGroups, services };
+}
+
+/** The tenant's buckets (public access block, policy) and key policies. */
+function storageExposureOf(ctx: Context, resolveT: (v: string) => string): Pick<TenantAudit["exposure"], "buckets" | "keyPolicies"> {
+  const { tenantJson } = ctx;
   const buckets = Object.entries<Json>(tenantJson.resource?.aws_s3_bucket ?? {}).map(([name, b]) => {
     const refs = [`\${aws_s3_bucket.${name}.id}`, `\${aws_s3_bucket.${name}.bucket}`];
     const pab = Object.values<Json>(tenantJson.resource?.aws_s3_bucket_public_access_block ?? {}).find((p) => refs.includes(p.bucket));
@@ -447,12 +483,46 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     key: resolveT(`\${aws_kms_key.${name}.key_id}`),
     statements: parseStatements(k.policy).map((s) => describeStatement(ctx, tenantJson, s, true)),
   }));
+  return { buckets, keyPolicies };
+}
+
+/** What is exposed: security groups, services, buckets, key policies, public IPs, internet egress. */
+function exposureOf(ctx: Context, resolveT: (v: string) => string): TenantAudit["exposure"] {
+  const { tenantJson } = ctx;
+  const { securityGroups, services } = networkExposureOf(ctx, resolveT);
+  const { buckets, keyPolicies } = storageExposureOf(ctx, resolveT);
   const publicIps = [
     ...services.filter((s) => s.assignPublicIp).map((s) => `ECS service ${s.name} assigns public IPs`),
     ...Object.keys(tenantJson.resource?.aws_eip ?? {}).map((n) => `aws_eip.${n}`),
     ...Object.entries<Json>(tenantJson.resource?.aws_instance ?? {}).filter(([, i]) => i.associate_public_ip_address !== false).map(([n]) => `aws_instance.${n}`),
   ];
   const internetEgress = securityGroups.flatMap((g) => g.egress.filter((e) => /0\.0\.0\.0\/0|::\/0/.test(e)).map((e) => `${g.group}: ${e}`));
+
+  return { securityGroups, services, buckets, keyPolicies, publicIps, internetEgress };
+}
+
+/** Builds the audit of one tenant from the synthesized stacks (name → parsed cdk.tf.json). */
+export function auditTenant(tenantId: string, config: AuditConfig, stacks: Record<string, Json>): TenantAudit {
+  const tenant = config.tenants.find((t) => t.id === tenantId);
+  const stack = tenantStackName(tenantId);
+  if (!tenant || !stacks[stack]) throw new UnknownTenantError(tenantId, config.tenants.map((t) => t.id));
+  const platformStack = platformStackName(tenant.environment, tenant.region);
+  const tenantJson = stacks[stack];
+  const platformJson = stacks[platformStack];
+  const accountId = config.environments[tenant.environment].accountId;
+  const contract = contractDocumentFields(platformJson);
+  const ctx: Context = { tenantJson, platformJson, region: tenant.region, accountId, tenantOwned: new Set(), platformOwned: new Set(), contract };
+  const notes: string[] = [];
+  if (!platformJson) notes.push(`platform stack ${platformStack} not synthesized: platform values stay symbolic and the boundary cannot be checked`);
+  const resolveT = (v: string) => resolveString(ctx, tenantJson, v, true);
+  const resolveP = (v: string) => (platformJson ? resolveString(ctx, platformJson, v, false) : v);
+
+  const resources = resourcesOf(ctx, resolveT);
+  const dataSources = dataSourcesOf(tenantJson);
+  const boundary = tenantBoundaryOf(ctx, notes);
+  const roles = rolesOf(ctx, tenantId, boundary, resolveT, resolveP);
+  const boundaryCeiling = boundaryCeilingOf(roles, boundary.boundaryStatements, resolveP);
+  const exposure = exposureOf(ctx, resolveT);
 
   notes.push(
     "IAM reach = the role's inline policies intersected with the permissions boundary; SCPs, session policies and resource-policy denies (listed under exposure) are not evaluated.",
@@ -470,7 +540,7 @@ export function auditTenant(tenantId: string, config: AuditConfig, stacks: Recor
     dataSources,
     roles,
     boundaryCeiling,
-    exposure: { securityGroups, services, buckets, keyPolicies, publicIps, internetEgress },
+    exposure,
     alarmRouting: alarmRoutingOf(tenantJson, platformJson),
     visibility: visibilityOf(stacks, tenantJson, platformJson, tenant.environment, tenant.region),
     notes,

@@ -73,17 +73,97 @@ export interface PlatformStackProps {
   readonly ownsAccountResources: boolean;
 }
 
+/** What every part of the platform stack reads: the environment, the region and how names are built. */
+interface PlatformContext {
+  readonly env: string;
+  readonly region: string;
+  readonly environment: EnvironmentConfig;
+  readonly regionConfig: RegionConfig;
+  readonly accountId: string;
+  readonly name: (suffix: string) => string;
+  /** Spelled out (not the repository's token) so the boundary and the proxy's grant read the same. */
+  readonly proxyRepositoryArn: string;
+  /** Where the egress proxy finds the tenants' allowlists and credentials. */
+  readonly egressTenants: { readonly tenantsParameterPath: string; readonly tenantSecretArnPattern: string };
+}
+
+/** The platform's keys and the boundary every platform role carries. */
+interface PlatformKeys {
+  readonly key: EncryptionKey;
+  readonly execKey: EncryptionKey;
+  readonly serviceBoundary: ServiceRoleBoundary;
+}
+
+/** The VPC and its endpoints. */
+interface PlatformNetwork {
+  readonly network: Network;
+  readonly endpoints: VpcEndpoints;
+}
+
+/** Where tenants' agents run and where their images come from. */
+interface PlatformCompute {
+  readonly cluster: Cluster;
+  readonly registry: ContainerRegistry;
+}
+
 /** Shared infrastructure of one environment (account) and region, used by all its tenants. */
 export class PlatformStack extends SelfContainedStack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
-    const { environmentName: env, region, environment, regionConfig } = props;
+    const { environmentName: env, region, environment } = props;
     const accountId = environment.accountId;
-    const name = (suffix: string) => platformResourceName(env, region, suffix);
-    // Spelled out (not the repository's token) so the boundary and the proxy's grant read the same.
-    const proxyRepositoryArn = `arn:aws:ecr:${region}:${accountId}:repository/${agentRepositoryName()}`;
-    const egressTenants = { tenantsParameterPath: egressTenantsParameterPath(env, region), tenantSecretArnPattern: tenantEgressSecretArnPattern(env, region, accountId) };
+    const ctx: PlatformContext = {
+      env,
+      region,
+      environment,
+      regionConfig: props.regionConfig,
+      accountId,
+      name: (suffix: string) => platformResourceName(env, region, suffix),
+      proxyRepositoryArn: `arn:aws:ecr:${region}:${accountId}:repository/${agentRepositoryName()}`,
+      egressTenants: { tenantsParameterPath: egressTenantsParameterPath(env, region), tenantSecretArnPattern: tenantEgressSecretArnPattern(env, region, accountId) },
+    };
 
+    this.settings(id, ctx);
+    const keys = this.keysAndBoundary(ctx);
+    const net = this.networkAndEndpoints(ctx, keys);
+    const compute = this.clusterAndRegistry(ctx, keys);
+    const alarms = this.alarmTopic(ctx, keys.key);
+    const database = this.database(ctx, keys, net.network, alarms);
+    const boundary = this.tenantBoundary(ctx, keys.execKey, compute.registry, database);
+    const egress = this.egressProxy(ctx, keys, net.network, compute, alarms);
+    const provisioner = this.provisioner(ctx, props.provisionerBundle, keys, net, database, egress, alarms);
+    if (props.ownsAccountResources) this.accountResources(ctx, alarms);
+
+    new PlatformContract(this, "contract", {
+      environment: env,
+      region,
+      values: {
+        vpcId: net.network.vpcId,
+        privateSubnetIds: net.network.privateSubnetIds,
+        clusterArn: compute.cluster.clusterArn,
+        clusterName: compute.cluster.clusterName,
+        databaseAddress: database.address,
+        databasePort: String(database.port),
+        databaseName: database.databaseName,
+        databaseResourceId: database.resourceId,
+        databaseClientsSecurityGroupId: database.clientsSecurityGroupId,
+        vpcEndpointsSecurityGroupId: net.endpoints.securityGroupId,
+        execKmsKeyArn: keys.execKey.keyArn,
+        repositoryArn: compute.registry.repositoryArn,
+        repositoryUrl: compute.registry.repositoryUrl,
+        permissionsBoundaryArn: boundary.policyArn,
+        alarmTopicArn: alarms.topicArn,
+        databaseProvisionerFunctionName: provisioner.functionName,
+        egressProxySecurityGroupId: egress.securityGroupId,
+        s3PrefixListId: net.endpoints.s3PrefixListId,
+      },
+    });
+
+    // Last: its alarm widget lists every alarm declared above.
+    this.fleetDashboard(ctx, compute.cluster, database);
+  }
+
+  private settings(id: string, { env, region, environment }: PlatformContext): void {
     new StackSettings(
       this,
       "settings",
@@ -93,7 +173,10 @@ export class PlatformStack extends SelfContainedStack {
         defaultTags: { CostCenter: environment.costCenter, Stack: id },
       }),
     );
+  }
 
+  private keysAndBoundary(ctx: PlatformContext): PlatformKeys {
+    const { env, region, accountId, name } = ctx;
     const key = new EncryptionKey(this, "platform-key", {
       accountId,
       region,
@@ -132,17 +215,21 @@ export class PlatformStack extends SelfContainedStack {
       exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region), `arn:aws:s3:::${offboardingArchiveBucketName(env, region, accountId)}`],
       // The provisioner's dead-letter topic (DbProvisioner names it <function>-failed).
       deadLetterTopicArns: [`arn:aws:sns:${region}:${accountId}:${name("db-provisioner")}-failed`],
-      egressProxy: { repositoryArn: proxyRepositoryArn, ...egressTenants },
+      egressProxy: { repositoryArn: ctx.proxyRepositoryArn, ...ctx.egressTenants },
     });
+    return { key, execKey, serviceBoundary };
+  }
 
+  private networkAndEndpoints(ctx: PlatformContext, keys: PlatformKeys): PlatformNetwork {
+    const { env, region, accountId, regionConfig } = ctx;
     const network = new Network(this, "network", {
       accountId,
-      serviceRoleBoundaryArn: serviceBoundary.policyArn,
+      serviceRoleBoundaryArn: keys.serviceBoundary.policyArn,
       namePrefix: platformNamePrefix(env, region),
       vpcCidr: regionConfig.vpcCidr,
       availabilityZoneIds: resolvedZoneIds(region, regionConfig),
       natGateways: regionConfig.natGateways,
-      kmsKeyArn: key.keyArn,
+      kmsKeyArn: keys.key.keyArn,
       flowLogGroupName: platformLogGroupName(env, region, "vpc-flow-logs"),
     });
     const endpoints = new VpcEndpoints(this, "endpoints", {
@@ -153,86 +240,120 @@ export class PlatformStack extends SelfContainedStack {
       subnetIds: network.privateSubnetIds,
       subnetAvailabilityZones: network.privateSubnetZones,
       routeTableIds: network.internalRouteTableIds,
-      interfaceServices: [...INTERFACE_ENDPOINT_SERVICES, ...(environment.tracing.enabled ? [TRACING_ENDPOINT_SERVICE] : [])],
+      interfaceServices: [...INTERFACE_ENDPOINT_SERVICES, ...(ctx.environment.tracing.enabled ? [TRACING_ENDPOINT_SERVICE] : [])],
       s3ResourceAccountId: accountId,
       principalAccountId: accountId,
     });
+    return { network, endpoints };
+  }
+
+  private clusterAndRegistry(ctx: PlatformContext, keys: PlatformKeys): PlatformCompute {
     const cluster = new Cluster(this, "cluster", {
-      clusterName: name("agents"),
-      kmsKeyArn: execKey.keyArn,
+      clusterName: ctx.name("agents"),
+      kmsKeyArn: keys.execKey.keyArn,
     });
-    const registry = new ContainerRegistry(this, "registry", { repositoryName: agentRepositoryName(), kmsKeyArn: key.keyArn });
-    const alarms = new AlarmTopic(this, "alarms", { topicName: name("alarms"), accountId, kmsKeyArn: key.keyArn });
-    new AlarmSubscriptions(this, "alarm-routing", { topicArn: alarms.topicArn, subscribers: environment.alarmSubscriptions });
-    const database = new Database(this, "database", {
-      accountId,
-      serviceRoleBoundaryArn: serviceBoundary.policyArn,
+    const registry = new ContainerRegistry(this, "registry", { repositoryName: agentRepositoryName(), kmsKeyArn: keys.key.keyArn });
+    return { cluster, registry };
+  }
+
+  /** The topic every platform and tenant alarm notifies, and the environment's subscribers to it. */
+  private alarmTopic(ctx: PlatformContext, key: EncryptionKey): AlarmTopic {
+    const alarms = new AlarmTopic(this, "alarms", { topicName: ctx.name("alarms"), accountId: ctx.accountId, kmsKeyArn: key.keyArn });
+    new AlarmSubscriptions(this, "alarm-routing", { topicArn: alarms.topicArn, subscribers: ctx.environment.alarmSubscriptions });
+    return alarms;
+  }
+
+  private database(ctx: PlatformContext, keys: PlatformKeys, network: Network, alarms: AlarmTopic): Database {
+    const { name } = ctx;
+    const config = ctx.regionConfig.database;
+    return new Database(this, "database", {
+      accountId: ctx.accountId,
+      serviceRoleBoundaryArn: keys.serviceBoundary.policyArn,
       identifier: name(DATABASE_IDENTIFIER_SUFFIX),
       vpcId: network.vpcId,
       subnetIds: network.isolatedSubnetIds,
-      kmsKeyArn: key.keyArn,
-      instanceClass: regionConfig.database.instanceClass,
-      engineVersion: regionConfig.database.engineVersion,
-      allocatedStorageGiB: regionConfig.database.allocatedStorageGiB,
-      multiAz: regionConfig.database.multiAz,
-      backupRetentionDays: regionConfig.database.backupRetentionDays,
-      applyImmediately: regionConfig.database.applyImmediately,
-      logRetentionDays: regionConfig.database.logRetentionDays,
+      kmsKeyArn: keys.key.keyArn,
+      instanceClass: config.instanceClass,
+      engineVersion: config.engineVersion,
+      allocatedStorageGiB: config.allocatedStorageGiB,
+      multiAz: config.multiAz,
+      backupRetentionDays: config.backupRetentionDays,
+      applyImmediately: config.applyImmediately,
+      logRetentionDays: config.logRetentionDays,
       alarmTopicArn: alarms.topicArn,
       alarmName: (metric) => name(`db-${metric}`),
     });
-    const boundary = new TenantPermissionsBoundary(this, "tenant-boundary", {
-      policyName: name(TENANT_BOUNDARY_SUFFIX),
-      environment: env,
-      region,
-      accountId,
+  }
+
+  /** The boundary every tenant role carries. */
+  private tenantBoundary(ctx: PlatformContext, execKey: EncryptionKey, registry: ContainerRegistry, database: Database): TenantPermissionsBoundary {
+    return new TenantPermissionsBoundary(this, "tenant-boundary", {
+      policyName: ctx.name(TENANT_BOUNDARY_SUFFIX),
+      environment: ctx.env,
+      region: ctx.region,
+      accountId: ctx.accountId,
       repositoryArn: registry.repositoryArn,
       execKmsKeyArn: execKey.keyArn,
       databaseResourceId: database.resourceId,
-      tracing: environment.tracing.enabled,
+      tracing: ctx.environment.tracing.enabled,
     });
+  }
 
-    const proxyConfig = regionConfig.egressProxy;
-    const egress = new EgressProxy(this, "egress-proxy", {
+  private egressProxy(ctx: PlatformContext, keys: PlatformKeys, network: Network, compute: PlatformCompute, alarms: AlarmTopic): EgressProxy {
+    const { env, region } = ctx;
+    const proxyConfig = ctx.regionConfig.egressProxy;
+    return new EgressProxy(this, "egress-proxy", {
       name: egressProxyName(env, region),
       executionRoleName: platformResourceName(env, region, EGRESS_PROXY_EXECUTION_ROLE_SUFFIX),
       taskRoleName: platformResourceName(env, region, EGRESS_PROXY_TASK_ROLE_SUFFIX),
       region,
-      accountId,
+      accountId: ctx.accountId,
       vpcId: network.vpcId,
       vpcCidr: network.vpcCidr,
       subnetIds: network.privateSubnetIds,
-      clusterArn: cluster.clusterArn,
+      clusterArn: compute.cluster.clusterArn,
       namespaceName: egressProxyNamespace(env, region),
-      image: `${registry.repositoryUrl}${proxyConfig.image.startsWith("sha256:") ? "@" : ":"}${proxyConfig.image}`,
-      repositoryArn: proxyRepositoryArn,
+      image: `${compute.registry.repositoryUrl}${proxyConfig.image.startsWith("sha256:") ? "@" : ":"}${proxyConfig.image}`,
+      repositoryArn: ctx.proxyRepositoryArn,
       desiredCount: proxyConfig.tasks,
       cpu: proxyConfig.cpu,
       memoryMiB: proxyConfig.memory,
       logGroupName: platformLogGroupName(env, region, "egress-proxy"),
       // A year, like the platform's other logs: who was refused what is evidence (CKV_AWS_338).
       logRetentionDays: 365,
-      kmsKeyArn: key.keyArn,
-      serviceRoleBoundaryArn: serviceBoundary.policyArn,
+      kmsKeyArn: keys.key.keyArn,
+      serviceRoleBoundaryArn: keys.serviceBoundary.policyArn,
       alarmTopicArn: alarms.topicArn,
       refusedAlarmThreshold: proxyConfig.refusedAlarmThreshold,
-      ...egressTenants,
+      ...ctx.egressTenants,
     });
+  }
 
+  /** The offboarding archive and the Lambda that provisions, exports and drops tenant databases. */
+  private provisioner(
+    ctx: PlatformContext,
+    bundle: ProvisionerBundle,
+    keys: PlatformKeys,
+    { network, endpoints }: PlatformNetwork,
+    database: Database,
+    egress: EgressProxy,
+    alarms: AlarmTopic,
+  ): DbProvisioner {
+    const { env, region, accountId, environment } = ctx;
     const archive = new OffboardingArchive(this, "offboarding-archive", {
       bucketName: offboardingArchiveBucketName(env, region, accountId),
       accountId,
-      kmsKeyArn: key.keyArn,
+      kmsKeyArn: keys.key.keyArn,
       retentionDays: environment.offboarding.archiveRetentionDays,
     });
 
-    const provisioner = new DbProvisioner(this, "db-provisioner", {
-      functionName: name(DB_PROVISIONER_FUNCTION_SUFFIX),
+    return new DbProvisioner(this, "db-provisioner", {
+      functionName: ctx.name(DB_PROVISIONER_FUNCTION_SUFFIX),
       environment: env,
       accountId,
-      serviceRoleBoundaryArn: serviceBoundary.policyArn,
+      serviceRoleBoundaryArn: keys.serviceBoundary.policyArn,
       region,
-      bundle: props.provisionerBundle,
+      bundle,
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
       securityGroupIds: [database.clientsSecurityGroupId],
@@ -240,7 +361,7 @@ export class PlatformStack extends SelfContainedStack {
       databasePort: database.port,
       databaseName: database.databaseName,
       masterUserSecretArn: database.masterUserSecretArn,
-      kmsKeyArn: key.keyArn,
+      kmsKeyArn: keys.key.keyArn,
       logGroupName: platformLogGroupName(env, region, "db-provisioner"),
       exportBucketArnPattern: tenantBucketArnPattern(accountId, region),
       reservedConcurrentExecutions: environment.provisionerReservedConcurrency,
@@ -249,11 +370,15 @@ export class PlatformStack extends SelfContainedStack {
       networkRulesAfter: [...database.accessRules, ...endpoints.ingressRules, ...egress.networkRules],
       alarmTopicArn: alarms.topicArn,
     });
+  }
 
-    if (props.ownsAccountResources && environment.activateCostAllocationTags) {
+  /** What exists once per account: cost-allocation tags, the account's anomaly monitor, the audit trail. */
+  private accountResources(ctx: PlatformContext, alarms: AlarmTopic): void {
+    const { env, environment } = ctx;
+    if (environment.activateCostAllocationTags) {
       new CostAllocationTags(this, "cost-allocation-tags", { tagKeys: [TENANT_RESOURCE_TAG, "CostCenter", "Environment"] });
     }
-    if (props.ownsAccountResources && environment.costAnomalies.monitors === "account") {
+    if (environment.costAnomalies.monitors === "account") {
       new AccountCostAnomalyMonitor(this, "cost-anomalies", {
         name: `${NAME_PREFIX}-${env}-services`,
         alarmTopicArn: alarms.topicArn,
@@ -261,65 +386,45 @@ export class PlatformStack extends SelfContainedStack {
         existingMonitorArn: environment.costAnomalies.existingServicesMonitorArn,
       });
     }
+    // One trail per account: it is multi-region, so a second platform stack would log everything twice.
+    this.auditTrail(ctx);
+  }
 
-    if (props.ownsAccountResources) {
-      // One trail per account: it is multi-region, so a second platform stack would log everything twice.
-      const trail = new AuditTrail(this, "audit-trail", {
-        trailName: auditTrailName(env),
-        trailArn: auditTrailArn(env, region, accountId),
-        bucketName: auditBucketName(env, region, accountId),
-        keyAlias: auditKeyAlias(env, region),
-        accountId,
-        region,
-        retentionDays: environment.audit.retentionDays,
-        dataEventObjectArnPrefixes: tenantBucketArnPrefixes(),
-      });
-      new AuditQuery(this, "audit-query", {
-        databaseName: auditDatabaseName(env),
-        tableName: AUDIT_TABLE_NAME,
-        workGroupName: auditWorkGroupName(env),
-        trailBucketName: auditBucketName(env, region, accountId),
-        accountId,
-        regions: Object.keys(environment.regions),
-        resultsBucketName: auditQueryResultsBucketName(env, region, accountId),
-        kmsKeyArn: trail.keyArn,
-        resultsRetentionDays: environment.audit.queryResultsDays,
-      });
-    }
-
-    new PlatformContract(this, "contract", {
-      environment: env,
+  /** The account's trail and the Athena query path over it. */
+  private auditTrail({ env, region, accountId, environment }: PlatformContext): void {
+    const trail = new AuditTrail(this, "audit-trail", {
+      trailName: auditTrailName(env),
+      trailArn: auditTrailArn(env, region, accountId),
+      bucketName: auditBucketName(env, region, accountId),
+      keyAlias: auditKeyAlias(env, region),
+      accountId,
       region,
-      values: {
-        vpcId: network.vpcId,
-        privateSubnetIds: network.privateSubnetIds,
-        clusterArn: cluster.clusterArn,
-        clusterName: cluster.clusterName,
-        databaseAddress: database.address,
-        databasePort: String(database.port),
-        databaseName: database.databaseName,
-        databaseResourceId: database.resourceId,
-        databaseClientsSecurityGroupId: database.clientsSecurityGroupId,
-        vpcEndpointsSecurityGroupId: endpoints.securityGroupId,
-        execKmsKeyArn: execKey.keyArn,
-        repositoryArn: registry.repositoryArn,
-        repositoryUrl: registry.repositoryUrl,
-        permissionsBoundaryArn: boundary.policyArn,
-        alarmTopicArn: alarms.topicArn,
-        databaseProvisionerFunctionName: provisioner.functionName,
-        egressProxySecurityGroupId: egress.securityGroupId,
-        s3PrefixListId: endpoints.s3PrefixListId,
-      },
+      retentionDays: environment.audit.retentionDays,
+      dataEventObjectArnPrefixes: tenantBucketArnPrefixes(),
     });
+    new AuditQuery(this, "audit-query", {
+      databaseName: auditDatabaseName(env),
+      tableName: AUDIT_TABLE_NAME,
+      workGroupName: auditWorkGroupName(env),
+      trailBucketName: auditBucketName(env, region, accountId),
+      accountId,
+      regions: Object.keys(environment.regions),
+      resultsBucketName: auditQueryResultsBucketName(env, region, accountId),
+      kmsKeyArn: trail.keyArn,
+      resultsRetentionDays: environment.audit.queryResultsDays,
+    });
+  }
 
-    // Last: its alarm widget lists every alarm declared above.
+  /** The environment-and-region dashboard, with the quotas in force as its limits. */
+  private fleetDashboard(ctx: PlatformContext, cluster: Cluster, database: Database): void {
+    const { env, region, environment } = ctx;
     const quota = (name: "fargateOnDemandVcpu" | "fargateSpotVcpu" | "ecsServicesPerCluster") => quotaInForce(environment.quotas, name);
     new FleetDashboard(this, "fleet-dashboard", {
       dashboardName: fleetDashboardName(env, region),
       environment: env,
       region,
       clusterName: cluster.clusterName,
-      databaseIdentifier: name(DATABASE_IDENTIFIER_SUFFIX),
+      databaseIdentifier: ctx.name(DATABASE_IDENTIFIER_SUFFIX),
       tenantDashboardPrefix: tenantDashboardName(""),
       limits: {
         fargateOnDemandVcpu: quota("fargateOnDemandVcpu"),

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import type { TerraformStack } from "cdktf";
+import type { ITerraformDependable, TerraformStack } from "cdktf";
 import { SelfContainedStack } from "./self-contained-stack";
 import type { EnvironmentConfig } from "../config/environment-schema";
 import { awaitsOffboarding, runsTasks } from "../config/tenant-lifecycle";
@@ -44,7 +44,7 @@ import {
   tenantSpendStopPolicyName,
   tenantStateKey,
 } from "../modules/naming";
-import { PlatformContractReader } from "../modules/platform-contract";
+import { PlatformContractReader, type PlatformContractValues } from "../modules/platform-contract";
 import { StackSettings } from "../modules/stack-settings";
 import { TenantBudget } from "../modules/tenant-budget";
 import { TenantCostAnomalyMonitor } from "../modules/tenant-cost-anomaly-monitor";
@@ -68,46 +68,133 @@ export interface TenantStackProps {
   readonly platform: TerraformStack;
 }
 
+type AgentConfig = TenantConfig["agents"][string];
+
+/** What every part of the tenant stack reads: the tenant, its environment and the platform contract. */
+interface TenantContext {
+  readonly tenant: TenantConfig;
+  readonly environment: EnvironmentConfig;
+  readonly env: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The tenant's agents, sorted by name so construct order does not follow the YAML's. */
+  readonly agents: [string, AgentConfig][];
+  /** The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists. */
+  readonly databaseUser: string;
+  /**
+   * The teardown form: destroy protection lifted for this stack alone, deletion windows from the
+   * environment, the database export aimed at the platform's archive. The offboarding job
+   * destroys the stack only after this form is applied.
+   */
+  readonly offboarding: boolean;
+  readonly teardown: EnvironmentConfig["offboarding"];
+  readonly platform: PlatformContractValues;
+}
+
+/** The tenant's key and roles, which every other part encrypts with or grants to. */
+interface TenantIdentity {
+  readonly iam: AgentIam;
+  readonly key: EncryptionKey;
+}
+
+/** What the tenant keeps: its bucket, integration secrets and log group. */
+interface TenantData {
+  readonly storage: TenantStorage;
+  readonly secrets: TenantSecrets;
+  readonly logging: TenantLogging;
+}
+
+/** The tenant's schema on the platform database and the connections its agents may hold. */
+interface TenantDatabaseParts {
+  readonly database: TenantDatabase;
+  readonly connectionLimit: number;
+}
+
+/** The tenant's network: its security group and its allowlisted egress through the platform proxy. */
+interface TenantNetwork {
+  readonly securityGroup: TenantSecurityGroup;
+  readonly egress: TenantEgress;
+  readonly egressAlarmName: string;
+}
+
+/** Everything an agent's service needs from the rest of the stack. */
+interface AgentDependencies extends TenantIdentity, TenantData, TenantNetwork {
+  readonly database: TenantDatabase;
+  readonly models: TenantInferenceProfiles;
+  /** Grants the tasks must wait for: the execution role's and the spend stop's (if any). */
+  readonly executionGrant: ITerraformDependable;
+  readonly spendStopGrant?: ITerraformDependable;
+}
+
 /** Everything one customer owns, in its own state; platform values come from the SSM contract. */
 export class TenantStack extends SelfContainedStack {
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id);
     const { tenant, environment } = props;
-    const env = tenant.environment;
-    const region = tenant.region;
-    const accountId = environment.accountId;
-    const agents = Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b));
-    // The PostgreSQL role TenantDatabase creates; task roles are tagged with it before it exists.
-    const databaseUser = databaseRoleName(tenant.id);
-    // The teardown form: destroy protection lifted for this stack alone, deletion windows from
-    // the environment, the database export aimed at the platform's archive. The offboarding job
-    // destroys the stack only after this form is applied.
-    const offboarding = awaitsOffboarding(tenant.status);
-    const teardown = environment.offboarding;
     this.addDependency(props.platform);
-    const stopAtPercent = tenant.budget.stopAtPercent;
+    this.settings(id, tenant, environment);
+    const platform = new PlatformContractReader(this, "platform", { environment: tenant.environment, region: tenant.region }).values;
+    const ctx: TenantContext = {
+      tenant,
+      environment,
+      env: tenant.environment,
+      region: tenant.region,
+      accountId: environment.accountId,
+      agents: Object.entries(tenant.agents).sort(([a], [b]) => a.localeCompare(b)),
+      databaseUser: databaseRoleName(tenant.id),
+      offboarding: awaitsOffboarding(tenant.status),
+      teardown: environment.offboarding,
+      platform,
+    };
 
+    const identity = this.identityAndKeys(ctx);
+    const data = this.storageAndSecrets(ctx, identity.key);
+    const { database, connectionLimit } = this.database(ctx, data.storage, identity.key);
+    const models = this.inferenceProfiles(ctx);
+    const network = this.network(ctx, identity.key);
+    const executionGrant = identity.iam.grantExecution([
+      ...imagePullStatements(platform.repositoryArn),
+      ...data.logging.writeStatements(),
+      ...data.secrets.readStatements(),
+      ...network.egress.readStatements(),
+      ...identity.key.decryptStatements(),
+    ]);
+    const { budget, spendStopGrant } = this.spend(ctx, identity.iam);
+    const agents = this.agents(ctx, {
+      ...identity,
+      ...data,
+      ...network,
+      database,
+      models,
+      executionGrant,
+      spendStopGrant,
+    });
+    this.observability(ctx, { ...agents, egressAlarmName: network.egressAlarmName, logging: data.logging, models, budget, connectionLimit });
+  }
+
+  private settings(id: string, tenant: TenantConfig, environment: EnvironmentConfig): void {
     new StackSettings(
       this,
       "settings",
-      environmentStackSettings(env, environment, {
-        region,
+      environmentStackSettings(tenant.environment, environment, {
+        region: tenant.region,
         stateKey: tenantStateKey(tenant.id),
         defaultTags: { [TENANT_RESOURCE_TAG]: tenant.id, CostCenter: tenant.costCenter ?? environment.costCenter, Stack: id },
       }),
     );
+  }
 
-    const platform = new PlatformContractReader(this, "platform", { environment: env, region }).values;
-
+  private identityAndKeys(ctx: TenantContext): TenantIdentity {
+    const { tenant, env, region, accountId, platform } = ctx;
     const iam = new AgentIam(this, "iam", {
       tenantId: tenant.id,
       accountId,
       region,
       executionRoleName: tenantExecutionRoleName(tenant.id),
-      taskRoleNames: Object.fromEntries(agents.map(([agent]) => [agent, agentTaskRoleName(tenant.id, agent)])),
+      taskRoleNames: Object.fromEntries(ctx.agents.map(([agent]) => [agent, agentTaskRoleName(tenant.id, agent)])),
       permissionsBoundaryArn: platform.permissionsBoundaryArn,
-      databaseUser,
-      executionRoleExtraTrust: stopAtPercent !== "off" ? [budgetsTrustStatement(accountId, tenantBudgetName(env, tenant.id))] : [],
+      databaseUser: ctx.databaseUser,
+      executionRoleExtraTrust: tenant.budget.stopAtPercent !== "off" ? [budgetsTrustStatement(accountId, tenantBudgetName(env, tenant.id))] : [],
     });
     const key = new EncryptionKey(this, "tenant-key", {
       accountId,
@@ -120,8 +207,13 @@ export class TenantStack extends SelfContainedStack {
         // The platform's egress proxy writes this tenant's proxy credential (modules/tenant-egress.ts).
         egressProxyKeyStatement(`arn:aws:iam::${accountId}:role/${egressProxyName(env, region)}-task`, tenantEgressSecretArnPattern(env, region, accountId, tenant.id), region),
       ],
-      ...(offboarding ? { preventDestroy: false, deletionWindowDays: teardown.kmsDeletionWindowDays } : {}),
+      ...(ctx.offboarding ? { preventDestroy: false, deletionWindowDays: ctx.teardown.kmsDeletionWindowDays } : {}),
     });
+    return { iam, key };
+  }
+
+  private storageAndSecrets(ctx: TenantContext, key: EncryptionKey): TenantData {
+    const { tenant, env, region, accountId, offboarding, teardown } = ctx;
     const storage = new TenantStorage(this, "storage", {
       tenantId: tenant.id,
       bucketName: tenantBucketName(tenant.id, accountId, region),
@@ -142,16 +234,21 @@ export class TenantStack extends SelfContainedStack {
       errorMetric: { tenantId: tenant.id, filterName: tenantErrorFilterName(tenant.id) },
       ...(offboarding && teardown.logGroup === "retain" ? { retainOnDestroy: true } : {}),
     });
+    return { storage, secrets, logging };
+  }
+
+  private database(ctx: TenantContext, storage: TenantStorage, key: EncryptionKey): TenantDatabaseParts {
+    const { tenant, env, region, accountId, offboarding } = ctx;
     // Old and new tasks of a rolling deployment both hold their pools for a while; the
     // provisioner caps a role at MAX_CONNECTION_LIMIT, which capacity planning already bounds.
     const connectionLimit = Math.min(
       MAX_CONNECTION_LIMIT,
-      2 * agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(peakCopies(agent), 1), 0),
+      2 * ctx.agents.reduce((sum, [, agent]) => sum + agent.dbConnections * Math.max(peakCopies(agent), 1), 0),
     );
     const database = new TenantDatabase(this, "database", {
       tenantId: tenant.id,
       environment: env,
-      provisionerFunctionName: platform.databaseProvisionerFunctionName,
+      provisionerFunctionName: ctx.platform.databaseProvisionerFunctionName,
       // The tenant bucket goes with the stack, so an offboarding export goes to the archive,
       // under the archive's own encryption.
       exportBucketName: offboarding ? offboardingArchiveBucketName(env, region, accountId) : storage.bucketName,
@@ -160,7 +257,12 @@ export class TenantStack extends SelfContainedStack {
       offboarding,
       connectionLimit,
     });
-    const models = new TenantInferenceProfiles(this, "bedrock", {
+    return { database, connectionLimit };
+  }
+
+  private inferenceProfiles(ctx: TenantContext): TenantInferenceProfiles {
+    const { tenant, region, accountId } = ctx;
+    return new TenantInferenceProfiles(this, "bedrock", {
       tenantId: tenant.id,
       models: tenant.bedrockModels.map((model) => {
         const resolved = resolveModel(model, region, accountId, tenant.bedrockRouting);
@@ -170,6 +272,10 @@ export class TenantStack extends SelfContainedStack {
       }),
       profileName: (shortName, revision) => tenantInferenceProfileName(tenant.id, shortName, revision),
     });
+  }
+
+  private network(ctx: TenantContext, key: EncryptionKey): TenantNetwork {
+    const { tenant, env, region, platform } = ctx;
     const securityGroup = new TenantSecurityGroup(this, "network", {
       name: tenantSecurityGroupName(tenant.id),
       tenantId: tenant.id,
@@ -188,17 +294,15 @@ export class TenantStack extends SelfContainedStack {
       kmsKeyArn: key.keyArn,
       alarmName: egressAlarmName,
       alarmTopicArn: platform.alarmTopicArn,
-      ...(offboarding ? { recoveryWindowDays: teardown.secretRecoveryWindowDays } : {}),
+      ...(ctx.offboarding ? { recoveryWindowDays: ctx.teardown.secretRecoveryWindowDays } : {}),
     });
+    return { securityGroup, egress, egressAlarmName };
+  }
 
-    const executionGrant = iam.grantExecution([
-      ...imagePullStatements(platform.repositoryArn),
-      ...logging.writeStatements(),
-      ...secrets.readStatements(),
-      ...egress.readStatements(),
-      ...key.decryptStatements(),
-    ]);
-
+  /** The budget, its optional anomaly monitor and spend stop; returns the grant tasks wait for. */
+  private spend(ctx: TenantContext, iam: AgentIam): { budget: TenantBudget; spendStopGrant?: ITerraformDependable } {
+    const { tenant, env, environment, platform } = ctx;
+    const stopAtPercent = tenant.budget.stopAtPercent;
     const budget = new TenantBudget(this, "budget", {
       budgetName: tenantBudgetName(env, tenant.id),
       tenantId: tenant.id,
@@ -213,112 +317,138 @@ export class TenantStack extends SelfContainedStack {
         monthlyBudgetUsd: tenant.budget.monthlyUsd,
       });
     }
-    const spendStop =
-      stopAtPercent === "off"
-        ? undefined
-        : new TenantSpendStop(this, "spend-stop", {
-            tenantId: tenant.id,
-            budgetName: budget.budgetName,
-            thresholdPercent: stopAtPercent,
-            policyName: tenantSpendStopPolicyName(tenant.id),
-            executionRole: { id: iam.executionRoleName, arn: iam.executionRoleArn },
-            taskRoles: agents.map(([agent]) => ({ name: iam.taskRoleNameRefs[agent], arn: iam.taskRoleArns[agent] })),
-            notifyEmails: tenant.budget.alertEmails,
-          });
+    if (stopAtPercent === "off") return { budget };
+    const spendStop = new TenantSpendStop(this, "spend-stop", {
+      tenantId: tenant.id,
+      budgetName: budget.budgetName,
+      thresholdPercent: stopAtPercent,
+      policyName: tenantSpendStopPolicyName(tenant.id),
+      executionRole: { id: iam.executionRoleName, arn: iam.executionRoleArn },
+      taskRoles: ctx.agents.map(([agent]) => ({ name: iam.taskRoleNameRefs[agent], arn: iam.taskRoleArns[agent] })),
+      notifyEmails: tenant.budget.alertEmails,
+    });
     // Roles go before the spend-stop policy on destroy, detaching it if the stop fired.
-    if (spendStop) iam.taskRolesOutlivedBy(spendStop.policy);
-    const spendStopGrant = spendStop?.executionRoleGrant;
+    iam.taskRolesOutlivedBy(spendStop.policy);
+    return { budget, spendStopGrant: spendStop.executionRoleGrant };
+  }
 
-    const tracing = environment.tracing;
+  /** Each agent's service, scaling and alarms; returns what the dashboard and alarm routing list. */
+  private agents(ctx: TenantContext, deps: AgentDependencies): { alarmNames: string[]; serviceNames: Record<string, string> } {
     const alarmNames: string[] = [];
     const serviceNames: Record<string, string> = {};
-    for (const [agent, agentConfig] of agents) {
-      const scaling = agentConfig.scaling;
-      const target = scaling && effectiveTarget(scaling);
-      const taskGrant = iam.grantTask(agent, [
-        ...(target?.metric === "custom" ? customMetricStatements(customMetricNamespace(tenant.id)) : []),
-        ...storage.readWriteStatements(),
-        ...key.useStatements(),
-        ...models.invokeStatements(),
-        ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
-        ...ecsExecStatements(platform.execKmsKeyArn, logging.logGroupArn, region, accountId),
-        ...(tracing.enabled ? tracingStatements() : []),
-      ]);
-      const image = agentConfig.image ?? environment.agentImage;
-      const service = new AgentService(this, `agent-${agent}`, {
-        tenantId: tenant.id,
-        agent,
-        serviceName: agentServiceName(tenant.id, agent),
-        taskFamily: agentTaskFamily(tenant.id, agent),
-        region,
-        clusterArn: platform.clusterArn,
-        cpu: agentConfig.cpu,
-        memoryMiB: agentConfig.memory,
-        // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
-        // paused; offboarding: being exported and destroyed).
-        desiredCount: runsTasks(tenant.status) ? initialCopies(agentConfig) : 0,
-        // What activation would start, for the cost estimate's "when active"; kept through
-        // offboarding so its teardown form changes nothing but the teardown settings.
-        desiredCountWhenActive: runsTasks(tenant.status) ? undefined : initialCopies(agentConfig),
-        weeklyCopyHoursWhenActive: runsTasks(tenant.status) || !scaling?.schedule ? undefined : activeWeeklyCopyHours(agentConfig).min,
-        // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
-        // from state); running, the autoscaler owns the count.
-        autoscaled: scaling !== undefined && runsTasks(tenant.status),
-        spot: agentConfig.spot,
-        image: `${platform.repositoryUrl}@${image}`,
-        executionRoleArn: iam.executionRoleArn,
-        taskRoleArn: iam.taskRoleArns[agent],
-        logGroupName: logging.logGroupName,
-        subnetIds: platform.privateSubnetIds,
-        securityGroupIds: [securityGroup.securityGroupId, platform.databaseClientsSecurityGroupId],
-        environment: {
-          TENANT_ID: tenant.id,
-          AGENT: agent,
-          AWS_REGION: region,
-          TENANT_BUCKET: storage.bucketName,
-          DB_HOST: platform.databaseAddress,
-          DB_PORT: platform.databasePort,
-          DB_NAME: platform.databaseName,
-          DB_USER: databaseUser,
-          DB_POOL_SIZE: String(agentConfig.dbConnections),
-          NO_PROXY: noProxyList(platform.databaseAddress),
-          ...models.environmentVariables(),
-        },
-        startAfter: [database.provisioned, executionGrant, taskGrant, ...(spendStopGrant ? [spendStopGrant] : [])],
-        ...(tracing.enabled && tracing.collectorImage ? { tracing: { image: `${platform.repositoryUrl}@${tracing.collectorImage}`, samplingRate: tracing.samplingRate } } : {}),
-        secrets: {
-          ...Object.fromEntries(
-            Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
-          ),
-          ...egress.proxyEnvironmentSecrets(),
-        },
-      });
+    for (const [agent, agentConfig] of ctx.agents) {
+      const service = this.agentService(ctx, agent, agentConfig, deps);
       serviceNames[agent] = service.serviceName;
-      if (scaling) {
-        const running = runsTasks(tenant.status);
-        // A stopped tenant keeps its scalable target at 0-0, which also brings the count to 0
-        // (RegisterScalableTarget "changes the resource's current capacity to a value inside this
-        // range"), with no schedule or policy that could raise it.
-        new AgentScaling(this, `agent-${agent}-scaling`, {
-          clusterName: platform.clusterName,
-          serviceName: service.serviceName,
-          service: service.service,
-          range: running ? scaling : { min: 0, max: 0 },
-          schedule: running ? scaling.schedule : undefined,
-          target: running ? target : undefined,
-          customMetric: { namespace: customMetricNamespace(tenant.id), agent },
-          name: (purpose) => agentScalingName(tenant.id, agent, purpose),
-        });
-      }
+      if (agentConfig.scaling) this.agentScaling(ctx, agent, agentConfig.scaling, service);
       const agentAlarms = new AgentAlarms(this, `agent-${agent}-alarms`, {
-        clusterName: platform.clusterName,
+        clusterName: ctx.platform.clusterName,
         serviceName: service.serviceName,
-        alarmName: (metric) => agentAlarmName(tenant.id, agent, metric),
-        alarmTopicArn: platform.alarmTopicArn,
+        alarmName: (metric) => agentAlarmName(ctx.tenant.id, agent, metric),
+        alarmTopicArn: ctx.platform.alarmTopicArn,
       });
       alarmNames.push(...agentAlarms.alarmNames);
     }
+    return { alarmNames, serviceNames };
+  }
 
+  /** The agent's task role grant and its ECS service. */
+  private agentService(ctx: TenantContext, agent: string, agentConfig: AgentConfig, deps: AgentDependencies): AgentService {
+    const { tenant, environment, region, accountId, platform, databaseUser } = ctx;
+    const { storage, key, models, logging, secrets, egress } = deps;
+    const tracing = environment.tracing;
+    const scaling = agentConfig.scaling;
+    const running = runsTasks(tenant.status);
+    const taskGrant = deps.iam.grantTask(agent, [
+      ...(scaling && effectiveTarget(scaling)?.metric === "custom" ? customMetricStatements(customMetricNamespace(tenant.id)) : []),
+      ...storage.readWriteStatements(),
+      ...key.useStatements(),
+      ...models.invokeStatements(),
+      ...databaseConnectStatements(region, accountId, platform.databaseResourceId, databaseUser),
+      ...ecsExecStatements(platform.execKmsKeyArn, logging.logGroupArn, region, accountId),
+      ...(tracing.enabled ? tracingStatements() : []),
+    ]);
+    const image = agentConfig.image ?? environment.agentImage;
+    return new AgentService(this, `agent-${agent}`, {
+      tenantId: tenant.id,
+      agent,
+      serviceName: agentServiceName(tenant.id, agent),
+      taskFamily: agentTaskFamily(tenant.id, agent),
+      region,
+      clusterArn: platform.clusterArn,
+      cpu: agentConfig.cpu,
+      memoryMiB: agentConfig.memory,
+      // Only an active tenant runs tasks (provisioning: secrets without values; suspended:
+      // paused; offboarding: being exported and destroyed).
+      desiredCount: running ? initialCopies(agentConfig) : 0,
+      // What activation would start, for the cost estimate's "when active"; kept through
+      // offboarding so its teardown form changes nothing but the teardown settings.
+      desiredCountWhenActive: running ? undefined : initialCopies(agentConfig),
+      weeklyCopyHoursWhenActive: running || !scaling?.schedule ? undefined : activeWeeklyCopyHours(agentConfig).min,
+      // Stopped statuses set 0 through Terraform itself (the offboarding job reads desired_count
+      // from state); running, the autoscaler owns the count.
+      autoscaled: scaling !== undefined && running,
+      spot: agentConfig.spot,
+      image: `${platform.repositoryUrl}@${image}`,
+      executionRoleArn: deps.iam.executionRoleArn,
+      taskRoleArn: deps.iam.taskRoleArns[agent],
+      logGroupName: logging.logGroupName,
+      subnetIds: platform.privateSubnetIds,
+      securityGroupIds: [deps.securityGroup.securityGroupId, platform.databaseClientsSecurityGroupId],
+      environment: {
+        TENANT_ID: tenant.id,
+        AGENT: agent,
+        AWS_REGION: region,
+        TENANT_BUCKET: storage.bucketName,
+        DB_HOST: platform.databaseAddress,
+        DB_PORT: platform.databasePort,
+        DB_NAME: platform.databaseName,
+        DB_USER: databaseUser,
+        DB_POOL_SIZE: String(agentConfig.dbConnections),
+        NO_PROXY: noProxyList(platform.databaseAddress),
+        ...models.environmentVariables(),
+      },
+      startAfter: [deps.database.provisioned, deps.executionGrant, taskGrant, ...(deps.spendStopGrant ? [deps.spendStopGrant] : [])],
+      ...(tracing.enabled && tracing.collectorImage ? { tracing: { image: `${platform.repositoryUrl}@${tracing.collectorImage}`, samplingRate: tracing.samplingRate } } : {}),
+      secrets: {
+        ...Object.fromEntries(
+          Object.entries(secrets.secretArns).map(([integration, arn]) => [`${integration.toUpperCase().replace(/-/g, "_")}_CREDENTIALS`, arn]),
+        ),
+        ...egress.proxyEnvironmentSecrets(),
+      },
+    });
+  }
+
+  private agentScaling(ctx: TenantContext, agent: string, scaling: NonNullable<AgentConfig["scaling"]>, service: AgentService): void {
+    const running = runsTasks(ctx.tenant.status);
+    // A stopped tenant keeps its scalable target at 0-0, which also brings the count to 0
+    // (RegisterScalableTarget "changes the resource's current capacity to a value inside this
+    // range"), with no schedule or policy that could raise it.
+    new AgentScaling(this, `agent-${agent}-scaling`, {
+      clusterName: ctx.platform.clusterName,
+      serviceName: service.serviceName,
+      service: service.service,
+      range: running ? scaling : { min: 0, max: 0 },
+      schedule: running ? scaling.schedule : undefined,
+      target: running ? effectiveTarget(scaling) : undefined,
+      customMetric: { namespace: customMetricNamespace(ctx.tenant.id), agent },
+      name: (purpose) => agentScalingName(ctx.tenant.id, agent, purpose),
+    });
+  }
+
+  /** The database alarm, alarm routing and, last, the dashboard whose alarm widget lists them all. */
+  private observability(
+    ctx: TenantContext,
+    parts: {
+      alarmNames: string[];
+      serviceNames: Record<string, string>;
+      egressAlarmName: string;
+      logging: TenantLogging;
+      models: TenantInferenceProfiles;
+      budget: TenantBudget;
+      connectionLimit: number;
+    },
+  ): void {
+    const { tenant, env, region, platform } = ctx;
     const databaseAlarmName = agentAlarmName(tenant.id, "database", "storage-high");
     new TenantDatabaseAlarm(this, "database-alarm", {
       tenantId: tenant.id,
@@ -332,7 +462,7 @@ export class TenantStack extends SelfContainedStack {
         topicArn: platform.alarmTopicArn,
         subscribers: tenant.alarmEmails.map((endpoint) => ({ protocol: "email" as const, endpoint })),
         // Every alarm this stack declares: the agents', the database's and the refused-egress one.
-        alarmNames: [...alarmNames, databaseAlarmName, egressAlarmName],
+        alarmNames: [...parts.alarmNames, databaseAlarmName, parts.egressAlarmName],
       });
     }
 
@@ -343,13 +473,13 @@ export class TenantStack extends SelfContainedStack {
       environment: env,
       region,
       clusterName: platform.clusterName,
-      services: serviceNames,
-      logGroupName: logging.logGroupName,
-      inferenceProfileIds: models.profileIds,
+      services: parts.serviceNames,
+      logGroupName: parts.logging.logGroupName,
+      inferenceProfileIds: parts.models.profileIds,
       databaseIdentifier: platformResourceName(env, region, DATABASE_IDENTIFIER_SUFFIX),
-      databaseConnectionLimit: connectionLimit,
+      databaseConnectionLimit: parts.connectionLimit,
       databaseStorageAlarmGiB: tenant.databaseStorageAlarmGiB,
-      budget: { name: budget.budgetName, monthlyUsd: tenant.budget.monthlyUsd },
+      budget: { name: parts.budget.budgetName, monthlyUsd: tenant.budget.monthlyUsd },
       alarmRecipients: tenant.alarmEmails,
     });
   }
