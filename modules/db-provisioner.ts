@@ -258,7 +258,7 @@ export class DbProvisioner extends Construct {
     // message as attributes) instead of being dropped, and an alarm on it reaches people.
     // Encrypted with the platform key.
     const failures = new SnsTopic(this, "failed-invocations", {
-      name: `${props.functionName}-failed`,
+      name: names.failureTopic,
       kmsMasterKeyId: props.kmsKeyArn,
     });
     new SnsTopicPolicy(this, "failed-invocations-policy", {
@@ -325,7 +325,7 @@ export class DbProvisioner extends Construct {
     });
 
     new CloudwatchMetricAlarm(this, "failed-invocations-alarm", {
-      alarmName: `${props.functionName}-failed-runs`,
+      alarmName: names.failureAlarm,
       alarmDescription: `A scheduled run of ${props.functionName} (reap or measure) failed after Lambda's retries: see the function's log`,
       namespace: "AWS/SNS",
       metricName: "NumberOfMessagesPublished",

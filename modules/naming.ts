@@ -103,6 +103,9 @@ export function dbProvisionerResourceNames(functionName: string) {
     securityGroup: nameUnder(functionName, "lambda"),
     role: nameUnder(functionName, DB_PROVISIONER_ROLE),
     scheduleRule: (operation: string) => nameUnder(functionName.slice(0, SCHEDULE_RULE_PREFIX_LENGTH), operation),
+    /** Lambda's failure destination for the scheduled runs, and the service-role boundary's publish grant. */
+    failureTopic: nameUnder(functionName, "failed"),
+    failureAlarm: nameUnder(functionName, "failed-runs"),
   };
 }
 
@@ -311,6 +314,11 @@ export function tenantSpendStopPolicyName(tenantId: string): string {
   return `${NAME_PREFIX}-${tenantId}-spend-stop`;
 }
 
+/** The account's AWS services cost anomaly monitor (costAnomalies.monitors: account). */
+export function accountAnomalyMonitorName(environment: string): string {
+  return `${NAME_PREFIX}-${environment}-services`;
+}
+
 /** The tenant's cost anomaly monitor and its subscription. */
 export function tenantAnomalyMonitorName(environment: string, tenantId: string): string {
   return `${NAME_PREFIX}-${environment}-${tenantId}`;
@@ -389,6 +397,19 @@ const EGRESS_PROXY_SUFFIX = "egress-proxy";
  */
 export const EGRESS_PROXY_EXECUTION_ROLE_SUFFIX = nameUnder(EGRESS_PROXY_SUFFIX, "execution-role");
 export const EGRESS_PROXY_TASK_ROLE_SUFFIX = nameUnder(EGRESS_PROXY_SUFFIX, "refresher-role");
+
+/**
+ * The egress proxy refresher's task role, which each tenant key admits for its egress credential
+ * (modules/tenant-egress.ts egressProxyKeyStatement): the platform stack creates it under this name.
+ */
+export function egressProxyTaskRoleName(environment: string, region: string): string {
+  return platformResourceName(environment, region, EGRESS_PROXY_TASK_ROLE_SUFFIX);
+}
+
+/** The proxy task's execution role. */
+export function egressProxyExecutionRoleName(environment: string, region: string): string {
+  return platformResourceName(environment, region, EGRESS_PROXY_EXECUTION_ROLE_SUFFIX);
+}
 
 /** Private DNS namespace the proxy registers in; agents reach `proxy.<namespace>`. */
 export function egressProxyNamespace(environment: string, region: string): string {

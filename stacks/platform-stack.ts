@@ -28,13 +28,14 @@ import {
   auditWorkGroupName,
   DATABASE_IDENTIFIER_SUFFIX,
   DB_PROVISIONER_FUNCTION_SUFFIX,
+  dbProvisionerResourceNames,
+  accountAnomalyMonitorName,
   egressProxyName,
-  EGRESS_PROXY_EXECUTION_ROLE_SUFFIX,
-  EGRESS_PROXY_TASK_ROLE_SUFFIX,
+  egressProxyExecutionRoleName,
+  egressProxyTaskRoleName,
   egressProxyNamespace,
   egressTenantsParameterPath,
   fleetDashboardName,
-  NAME_PREFIX,
   offboardingArchiveBucketName,
   platformExecKeyAlias,
   platformKeyAlias,
@@ -183,7 +184,7 @@ export class PlatformStack extends SelfContainedStack {
       alias: platformKeyAlias(env, region),
       description: `OpenClaw platform ${env} ${region}: database, logs, images, alarms`,
       // The platform's own groups and the database's exports (RDS names those).
-      logGroupNamePattern: [`/${NAME_PREFIX}/${env}/${region}/platform/*`, databaseLogGroupName(name("db"), "*")],
+      logGroupNamePattern: [platformLogGroupName(env, region, "*"), databaseLogGroupName(name("db"), "*")],
       additionalStatements: [
         // The alarm topic is encrypted: whoever publishes to it needs the data key.
         ...ALARM_TOPIC_PUBLISHERS.map(([sid, service]) => ({
@@ -213,8 +214,8 @@ export class PlatformStack extends SelfContainedStack {
       platformKeyArn: key.keyArn,
       // Tenant buckets, and the offboarding archive that receives an offboarding tenant's export.
       exportBucketArnPatterns: [tenantBucketArnPattern(accountId, region), `arn:aws:s3:::${offboardingArchiveBucketName(env, region, accountId)}`],
-      // The provisioner's dead-letter topic (DbProvisioner names it <function>-failed).
-      deadLetterTopicArns: [`arn:aws:sns:${region}:${accountId}:${name("db-provisioner")}-failed`],
+      // The provisioner's dead-letter topic.
+      deadLetterTopicArns: [`arn:aws:sns:${region}:${accountId}:${dbProvisionerResourceNames(name(DB_PROVISIONER_FUNCTION_SUFFIX)).failureTopic}`],
       egressProxy: { repositoryArn: ctx.proxyRepositoryArn, ...ctx.egressTenants },
     });
     return { key, execKey, serviceBoundary };
@@ -304,8 +305,8 @@ export class PlatformStack extends SelfContainedStack {
     const proxyConfig = ctx.regionConfig.egressProxy;
     return new EgressProxy(this, "egress-proxy", {
       name: egressProxyName(env, region),
-      executionRoleName: platformResourceName(env, region, EGRESS_PROXY_EXECUTION_ROLE_SUFFIX),
-      taskRoleName: platformResourceName(env, region, EGRESS_PROXY_TASK_ROLE_SUFFIX),
+      executionRoleName: egressProxyExecutionRoleName(env, region),
+      taskRoleName: egressProxyTaskRoleName(env, region),
       region,
       accountId: ctx.accountId,
       vpcId: network.vpcId,
@@ -380,7 +381,7 @@ export class PlatformStack extends SelfContainedStack {
     }
     if (environment.costAnomalies.monitors === "account") {
       new AccountCostAnomalyMonitor(this, "cost-anomalies", {
-        name: `${NAME_PREFIX}-${env}-services`,
+        name: accountAnomalyMonitorName(env),
         alarmTopicArn: alarms.topicArn,
         thresholdUsd: environment.costAnomalies.accountThresholdUsd,
         existingMonitorArn: environment.costAnomalies.existingServicesMonitorArn,

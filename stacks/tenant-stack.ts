@@ -24,7 +24,7 @@ import {
   agentTaskFamily,
   agentTaskRoleName,
   DATABASE_IDENTIFIER_SUFFIX,
-  egressProxyName,
+  egressProxyTaskRoleName,
   offboardingArchiveBucketName,
   platformResourceName,
   tenantAnomalyMonitorName,
@@ -205,7 +205,7 @@ export class TenantStack extends SelfContainedStack {
       additionalStatements: [
         keyUsersStatement(iam.allRoleArns),
         // The platform's egress proxy writes this tenant's proxy credential (modules/tenant-egress.ts).
-        egressProxyKeyStatement(`arn:aws:iam::${accountId}:role/${egressProxyName(env, region)}-task`, tenantEgressSecretArnPattern(env, region, accountId, tenant.id), region),
+        egressProxyKeyStatement(`arn:aws:iam::${accountId}:role/${egressProxyTaskRoleName(env, region)}`, tenantEgressSecretArnPattern(env, region, accountId, tenant.id), region),
       ],
       ...(ctx.offboarding ? { preventDestroy: false, deletionWindowDays: ctx.teardown.kmsDeletionWindowDays } : {}),
     });

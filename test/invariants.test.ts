@@ -109,6 +109,26 @@ describe("every stack", () => {
     expect(checked).toBeGreaterThan(500); // the scan did find the references it checks
   });
 
+  // KMS refuses a key policy whose principal does not exist (PutKeyPolicy/CreateKey:
+  // MalformedPolicyDocumentException, "invalid principals"; KMS developer guide, "Key policies",
+  // Principal element), and IAM, S3 and SNS resource policies do the same: a literal role ARN in a
+  // policy must name a role some stack of the fleet creates. The egress proxy's role was renamed
+  // to `-refresher-role` while every tenant key still named `-egress-proxy-task` (found in #32's
+  // names-through-one-module pass): each tenant's first apply would have failed.
+  it("names as a principal only IAM roles that some stack creates", () => {
+    const created = new Set(resourcesOfType(output, "aws_iam_role").map((r) => String(r.config.name)));
+    const unknown: string[] = [];
+    let checked = 0;
+    for (const [stack, text] of Object.entries(output.texts)) {
+      for (const [arn, name] of text.matchAll(/arn:aws:iam::\d{12}:role\/([A-Za-z0-9_+=,.@-]+)(?![A-Za-z0-9_+=,.@$*{-])/g)) {
+        checked++;
+        if (!created.has(name)) unknown.push(`${stack}: ${arn}`);
+      }
+    }
+    expect([...new Set(unknown)]).toEqual([]);
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it("writes IAM policy variables escaped for Terraform ($${aws:...})", () => {
     const unescaped = Object.entries(output.texts).filter(([, text]) => /(^|[^$])\$\{aws:/.test(text)).map(([stack]) => stack);
     expect(unescaped).toEqual([]);
