@@ -4,13 +4,15 @@
  *
  *   npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [--base-synth <dir>] [--parallelism 8]
  */
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { gitCompare, ledgerWriter, openLedger, type CompareCommits, type Ledger } from "./lib/ledger";
 import { rolloutMarkdown, type PhaseOutcome } from "./lib/deploy-report";
-import { holdStep, ledgerStep, offboardingCancellationStep, runPreflight, type OffboardingProgressStore, type PreflightStep } from "./lib/preflight";
+import { holdStep, ledgerStep, offboardingCancellationStep, runPreflight, scheduledSecretsStep, type OffboardingProgressStore, type PreflightStep } from "./lib/preflight";
+import { declaredSecrets, secretsManagerPerRegion, type SecretRef } from "./lib/scheduled-secrets";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { cancelOffboarding, readOffboardingProgress } from "./lib/offboarding-job";
 import { readEnvironments } from "./lib/environments";
 import { overBudget, planEnvironment, type RolloutPhase } from "./lib/rollout";
@@ -33,7 +35,10 @@ one process per stack, --parallelism at a time, in rings: platform stacks, a can
 (tenants with deployRing: canary, or the first N), then growing rings, each with a bake time
 and a failure budget (cdktf.json rollout). A failing stack never stops the others of its
 ring; a ring over its budget halts the rollout and later rings do not start. Tenants with
-deployHold: true are left out with a line in the summary. Every apply passes -lock-timeout; throttling, a held lock and
+deployHold: true are left out with a line in the summary. A stack declaring a secret whose
+name is scheduled for deletion (an integration removed and re-added within the recovery
+window) fails before any apply, with the fix (restore-secret, or the date the name frees up);
+the other stacks go on. Every apply passes -lock-timeout; throttling, a held lock and
 network errors are retried with backoff (--max-attempts). SIGINT or SIGTERM stops the run:
 no new stack starts, running applies get SIGINT and --grace-seconds to finish and release
 their locks, then SIGTERM.
@@ -122,6 +127,13 @@ export interface DeployOptions {
    * Without it a suspended tenant is deployed as usual.
    */
   readonly offboardingProgress?: OffboardingProgressStore;
+  /**
+   * Secrets Manager in a stack's region: with it, a stack declaring a secret whose name is
+   * scheduled for deletion fails before any apply (preflight scheduledSecretsStep).
+   */
+  readonly secretsManager?: (region: string) => SecretsManagerClient;
+  /** The environment's offboarding.secretRecoveryWindowDays, for the date a deleted secret's name frees up. @default 30 */
+  readonly secretRecoveryWindowDays?: number;
   /** Where each stack's last deploy is recorded; with it a re-run resumes and a stale run is refused. */
   readonly ledger?: Ledger;
   /** The commit being deployed (required with a ledger). */
@@ -214,6 +226,19 @@ export function preflightSteps(opts: DeployOptions): PreflightStep[] {
   }
   // #28's image-digest gate goes here (before any ring); #24's tombstone verification is on the removed stacks in deploy()
   if (opts.ledger) steps.push(ledgerStep(opts.ledger, opts.compare ?? gitCompare(process.cwd()), (stack) => opts.head.stacks.get(stack)?.fingerprint));
+  // last: stacks the ledger skips (already deployed at this commit) are not looked up
+  if (opts.secretsManager) {
+    const clientFor = opts.secretsManager;
+    const declared = new Map<string, readonly SecretRef[]>();
+    const secretsOf = (stack: string) => {
+      if (!declared.has(stack)) {
+        const info = opts.head.stacks.get(stack);
+        declared.set(stack, info ? declaredSecrets(JSON.parse(readFileSync(join(opts.head.dir, info.workingDirectory, "cdk.tf.json"), "utf8"))) : []);
+      }
+      return declared.get(stack) ?? [];
+    };
+    steps.push(scheduledSecretsStep(secretsOf, (stack) => clientFor(opts.head.stacks.get(stack)?.region ?? ""), opts.secretRecoveryWindowDays ?? 30, (line) => log(`::warning::${line}`)));
+  }
   return steps;
 }
 
@@ -290,6 +315,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const pre = await runPreflight(preflightSteps(opts), { environment: opts.environment, stacks: candidates, commit: opts.commit });
   const skipped = [...pre.skipped].map(([stack, { step, reason }]) => ({ stack, step, reason }));
   for (const s of skipped) log(`${s.stack}: not deployed (${s.step}): ${s.reason}`);
+  // failed before any apply: reported like a failed apply (summary table, results, exit 2), nothing applied
+  const preflightFailed: StackRunResult[] = [...pre.failed].map(([stack, { reason }]) => ({ stack, status: "failed", step: "preflight", attempts: 0, retried: [], error: reason }));
+  for (const f of preflightFailed) log(`::error::${f.stack}: not applied (preflight): ${f.error}`);
   const refused = pre.refused.map((r) => `${r.step}: ${r.reason}`);
   for (const r of refused) log(`::error::${r}`);
   const writer =
@@ -303,7 +331,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   // 2. rings: platform, canary, growing rings; a phase over its failure budget halts the rest
   const phases = refused.length ? [] : phasesToRun(opts, pre.stacks);
   const outcomes: PhaseOutcome[] = [];
-  const results: StackRunResult[] = [];
+  const results: StackRunResult[] = refused.length ? [] : [...preflightFailed];
   let halted = false;
   for (const [i, phase] of phases.entries()) {
     const notStarted = halted || opts.signal?.aborted;
@@ -445,6 +473,8 @@ export async function main(argv: string[]): Promise<number> {
       verifyTombstones: (tenants) => s3TombstoneVerifier(loadEnvironments(resolve(values["cdktf-json"] ?? "cdktf.json")), (region) => new S3Client({ region }))(tenants),
       offboardingProgress: values.tenants ? s3OffboardingProgress(resolve(values["cdktf-json"] ?? "cdktf.json"), values.environment) : undefined,
       ledger: values.ledger ? openLedger(values.ledger) : undefined,
+      secretsManager: values["dry-run"] ? undefined : secretsManagerPerRegion(),
+      secretRecoveryWindowDays: values["cdktf-json"] ? recoveryWindowOf(values["cdktf-json"], values.environment) : undefined,
       commit,
       runUrl,
       rollout,
@@ -457,6 +487,15 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
+  }
+}
+
+/** The environment's offboarding.secretRecoveryWindowDays (validated by the config loader). */
+function recoveryWindowOf(cdktfJson: string, environment: string): number | undefined {
+  try {
+    return loadEnvironments(cdktfJson)[environment]?.offboarding.secretRecoveryWindowDays;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 
