@@ -132,8 +132,8 @@ export interface DeployOptions {
    * scheduled for deletion fails before any apply (preflight scheduledSecretsStep).
    */
   readonly secretsManager?: (region: string) => SecretsManagerClient;
-  /** The environment's offboarding.secretRecoveryWindowDays, for the date a deleted secret's name frees up. @default 30 */
-  readonly secretRecoveryWindowDays?: number;
+  /** The environment's offboarding.secretRecoveryWindowDays, for the date a deleted secret's name frees up (asked only when one is scheduled). @default 30 */
+  readonly secretRecoveryWindowDays?: () => number;
   /** Where each stack's last deploy is recorded; with it a re-run resumes and a stale run is refused. */
   readonly ledger?: Ledger;
   /** The commit being deployed (required with a ledger). */
@@ -237,7 +237,7 @@ export function preflightSteps(opts: DeployOptions): PreflightStep[] {
       }
       return declared.get(stack) ?? [];
     };
-    steps.push(scheduledSecretsStep(secretsOf, (stack) => clientFor(opts.head.stacks.get(stack)?.region ?? ""), opts.secretRecoveryWindowDays ?? 30, (line) => log(`::warning::${line}`)));
+    steps.push(scheduledSecretsStep(secretsOf, (stack) => clientFor(opts.head.stacks.get(stack)?.region ?? ""), opts.secretRecoveryWindowDays ?? (() => 30), (line) => log(`::warning::${line}`)));
   }
   return steps;
 }
@@ -474,7 +474,8 @@ export async function main(argv: string[]): Promise<number> {
       offboardingProgress: values.tenants ? s3OffboardingProgress(resolve(values["cdktf-json"] ?? "cdktf.json"), values.environment) : undefined,
       ledger: values.ledger ? openLedger(values.ledger) : undefined,
       secretsManager: values["dry-run"] ? undefined : secretsManagerPerRegion(),
-      secretRecoveryWindowDays: values["cdktf-json"] ? recoveryWindowOf(values["cdktf-json"], values.environment) : undefined,
+      // cdktf.json is read only when a secret is found scheduled for deletion
+      secretRecoveryWindowDays: () => recoveryWindowOf(resolve(values["cdktf-json"] ?? "cdktf.json"), values.environment as string),
       commit,
       runUrl,
       rollout,
@@ -490,13 +491,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The environment's offboarding.secretRecoveryWindowDays (validated by the config loader). */
-function recoveryWindowOf(cdktfJson: string, environment: string): number | undefined {
+/** The environment's offboarding.secretRecoveryWindowDays; the schema's default (30) with a warning when cdktf.json cannot say. */
+function recoveryWindowOf(cdktfJson: string, environment: string): number {
   try {
-    return loadEnvironments(cdktfJson)[environment]?.offboarding.secretRecoveryWindowDays;
+    const days = loadEnvironments(cdktfJson)[environment]?.offboarding.secretRecoveryWindowDays;
+    if (days !== undefined) return days;
+    log(`::warning::${cdktfJson}: no environment ${environment}; dates assume a 30-day secret recovery window`);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    log(`::warning::${cdktfJson}: ${(err as Error).message.split("\n")[0]}; dates assume a 30-day secret recovery window`);
   }
+  return 30;
 }
 
 /** The environment's rollout settings from cdktf.json (validated by the config loader). */

@@ -151,7 +151,8 @@ export function offboardingCancellationStep(tenantOf: (stack: string) => { reado
 export function scheduledSecretsStep(
   declared: (stack: string) => readonly SecretRef[],
   clientFor: (stack: string) => SecretsManagerClient,
-  recoveryWindowDays: number,
+  /** The environment's offboarding.secretRecoveryWindowDays; asked only when a secret is scheduled. */
+  recoveryWindowDays: () => number,
   warn: (line: string) => void,
   parallel = 8,
 ): PreflightStep {
@@ -164,7 +165,7 @@ export function scheduledSecretsStep(
       withSecrets.forEach((stack, i) => {
         const c = checks[i];
         if (c.error) warn(`${stack}: secrets could not be checked for a pending deletion (${c.error}); applying as usual`);
-        if (c.scheduled.length) fail.set(stack, c.scheduled.map((d) => scheduledSecretMessage(stack, d, recoveryWindowDays)).join(" "));
+        if (c.scheduled.length) fail.set(stack, c.scheduled.map((d) => scheduledSecretMessage(stack, d, recoveryWindowDays())).join(" "));
       });
       return { fail };
     },

@@ -156,7 +156,7 @@ describe("deploy: the scheduled-secrets pre-flight step", () => {
     "tenant-globex": [{ address: "aws_secretsmanager_secret.slack", name: "/openclaw/production/globex/slack" }],
     "platform-production-us-east-1": [],
   };
-  const step = (warnings: string[] = []) => scheduledSecretsStep((s) => declared[s] ?? [], () => sm, 30, (l) => warnings.push(l));
+  const step = (warnings: string[] = []) => scheduledSecretsStep((s) => declared[s] ?? [], () => sm, () => 30, (l) => warnings.push(l));
   const ctx = { environment: "production", stacks: Object.keys(declared) };
 
   test("a declared secret scheduled for deletion fails its stack with the message; the others go on", async () => {
@@ -167,6 +167,18 @@ describe("deploy: the scheduled-secrets pre-flight step", () => {
     expect(r.failed.get("tenant-acme")?.reason).toContain(`aws secretsmanager restore-secret --secret-id ${GMAIL}`);
     expect(r.stacks).toEqual(["tenant-globex", "platform-production-us-east-1"]);
     expect(r.refused).toEqual([]);
+  });
+
+  test("the date the name frees up follows the environment's recovery window, asked only when a secret is scheduled", async () => {
+    let asked = 0;
+    const seven = scheduledSecretsStep((s) => declared[s] ?? [], () => sm, () => (asked++, 7), () => undefined);
+    mock.on(DescribeSecretCommand).rejects(notFound());
+    await runPreflight([seven], ctx);
+    expect(asked).toBe(0);
+    gmailScheduled();
+    const r = await runPreflight([seven], ctx);
+    expect(r.failed.get("tenant-acme")?.reason).toContain("(recovery window 7 days): creating it fails until about 2026-11-27");
+    expect(asked).toBe(1);
   });
 
   test("nothing scheduled: nothing failed; stacks without secrets are not looked up", async () => {
@@ -208,7 +220,7 @@ describe("deploy: the scheduled-secrets pre-flight step", () => {
         env: { PATH: process.env.PATH ?? "", ...fake.env },
         print: () => undefined,
         secretsManager: () => sm,
-        secretRecoveryWindowDays: 30,
+        secretRecoveryWindowDays: () => 30,
       });
     } finally {
       spy.mockRestore();
