@@ -37,9 +37,9 @@ and a failure budget (cdktf.json rollout). A failing stack never stops the other
 ring; a ring over its budget halts the rollout and later rings do not start. Tenants with
 deployHold: true are left out with a line in the summary. A stack declaring a secret whose
 name is scheduled for deletion (an integration removed and re-added within the recovery
-window) fails before any apply, with the fix (restore-secret, or the date the name frees up);
-the other stacks go on. Every apply passes -lock-timeout; throttling, a held lock and
-network errors are retried with backoff (--max-attempts). SIGINT or SIGTERM stops the run:
+window) fails before any apply, counted in its ring like a failed apply, with the fix
+(restore-secret, or the date the name frees up); the other stacks go on. Every apply passes
+-lock-timeout; throttling, a held lock and network errors are retried with backoff (--max-attempts). SIGINT or SIGTERM stops the run:
 no new stack starts, running applies get SIGINT and --grace-seconds to finish and release
 their locks, then SIGTERM.
 
@@ -315,9 +315,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const pre = await runPreflight(preflightSteps(opts), { environment: opts.environment, stacks: candidates, commit: opts.commit });
   const skipped = [...pre.skipped].map(([stack, { step, reason }]) => ({ stack, step, reason }));
   for (const s of skipped) log(`${s.stack}: not deployed (${s.step}): ${s.reason}`);
-  // failed before any apply: reported like a failed apply (summary table, results, exit 2), nothing applied
-  const preflightFailed: StackRunResult[] = [...pre.failed].map(([stack, { reason }]) => ({ stack, status: "failed", step: "preflight", attempts: 0, retried: [], error: reason }));
-  for (const f of preflightFailed) log(`::error::${f.stack}: not applied (preflight): ${f.error}`);
+  // failed before any apply: reported like a failed apply of its ring (summary table, results,
+  // failure budget, exit 2), but nothing of it is applied
+  const preflightFailed = new Map<string, StackRunResult>([...pre.failed].map(([stack, { reason }]) => [stack, { stack, status: "failed", step: "preflight", attempts: 0, retried: [], error: reason }]));
+  for (const f of preflightFailed.values()) log(`::error::${f.stack}: not applied (preflight): ${f.error}`);
   const refused = pre.refused.map((r) => `${r.step}: ${r.reason}`);
   for (const r of refused) log(`::error::${r}`);
   const writer =
@@ -329,21 +330,24 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   if (!refused.length) for (const s of skipped.filter((x) => x.step === "deploy-hold")) writer?.held(s.stack, new Date());
 
   // 2. rings: platform, canary, growing rings; a phase over its failure budget halts the rest
-  const phases = refused.length ? [] : phasesToRun(opts, pre.stacks);
+  const phases = refused.length ? [] : phasesToRun(opts, candidates.filter((s) => pre.stacks.includes(s) || preflightFailed.has(s)));
   const outcomes: PhaseOutcome[] = [];
-  const results: StackRunResult[] = refused.length ? [] : [...preflightFailed];
+  const results: StackRunResult[] = [];
   let halted = false;
   for (const [i, phase] of phases.entries()) {
     const notStarted = halted || opts.signal?.aborted;
+    const failedBefore = phase.stacks.flatMap((s) => preflightFailed.get(s) ?? []);
+    results.push(...failedBefore);
+    const toApply = phase.stacks.filter((s) => !preflightFailed.has(s));
     if (notStarted || opts.dryRun) {
-      if (opts.dryRun) for (const s of phase.stacks) opts.print(`[${phase.name}] (cd ${join(opts.head.dir, "stacks", s)} && ${opts.terraform} ${initArgs(Boolean(opts.lockFile)).join(" ")} && ${opts.terraform} ${applyArgs(opts.lockTimeout ?? "10m").join(" ")})`);
-      else results.push(...phase.stacks.map((stack) => ({ stack, status: "not-started" as const, attempts: 0, retried: [] })));
+      if (opts.dryRun) for (const s of toApply) opts.print(`[${phase.name}] (cd ${join(opts.head.dir, "stacks", s)} && ${opts.terraform} ${initArgs(Boolean(opts.lockFile)).join(" ")} && ${opts.terraform} ${applyArgs(opts.lockTimeout ?? "10m").join(" ")})`);
+      else results.push(...toApply.map((stack) => ({ stack, status: "not-started" as const, attempts: 0, retried: [] })));
       outcomes.push({ ...phase, failed: [], status: opts.dryRun ? "planned" : "not started" });
       continue;
     }
     log(`[${phase.name}] ${opts.environment}: ${phase.stacks.length} stack(s), failure budget ${phase.failureBudget}`);
     const ran = await applyStacks(
-      phase.stacks.map((stack) => ({ stack, dir: resolve(opts.head.dir, "stacks", stack) })),
+      toApply.map((stack) => ({ stack, dir: resolve(opts.head.dir, "stacks", stack) })),
       runnerOptions(opts, (e) => {
         logEvent(e);
         if (e.type === "start") writer?.started(e.stack, e.at, phase.name);
@@ -351,7 +355,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       }),
     );
     results.push(...ran);
-    const failed = ran.filter((r) => r.status !== "deployed").map((r) => r.stack);
+    const failed = [...failedBefore, ...ran].filter((r) => r.status !== "deployed").map((r) => r.stack);
     const over = overBudget(phase, failed);
     const status = opts.shard ? "applied" : failed.length === 0 ? "deployed" : over ? "halted" : "within budget";
     outcomes.push({ ...phase, failed, status });

@@ -230,6 +230,8 @@ describe("deploy: the scheduled-secrets pre-flight step", () => {
     expect(applied).toContain("tenant-globex");
     expect(report.results.find((r) => r.stack === "tenant-acme")).toMatchObject({ status: "failed", step: "preflight", attempts: 0 });
     expect(report.exitCode).toBe(2);
+    // counted in its ring like a failed apply (the matrix gate counts it from the results file too)
+    expect(report.phases.find((p) => p.stacks.includes("tenant-acme"))?.failed).toEqual(["tenant-acme"]);
     expect(report.markdown).toMatch(/\| `tenant-acme` \| failed \| preflight \| 0 \| - \| tenant acme \(tenant-acme\): aws_secretsmanager_secret\.gmail: secret \/openclaw\/production\/acme\/gmail was deleted on 2026-11-20 .*restore-secret/);
   });
 });
