@@ -19,7 +19,9 @@ Options:
   --stacks <a,b>                stacks to check
   --region <region>             the stacks' region
   --recovery-window-days <n>    the environment's offboarding.secretRecoveryWindowDays (default 30)
-  --in-state <addr,...>         secret addresses already in the stacks' state (not created)`;
+  --in-state <addr,...>         secret addresses to leave out. Careful: a secret the state holds whose
+                                AWS object is scheduled for deletion is still re-created (the provider's
+                                refresh drops it), so the deploy's pre-flight checks every declared secret`;
 
 export async function main(argv: string[], client?: SecretsManagerClient): Promise<number> {
   const { values } = parse(argv, {

@@ -4,13 +4,15 @@
  *
  *   npm run -s deploy-stacks -- --affected <file> --synth <dir> --environment <env> [--base-synth <dir>] [--parallelism 8]
  */
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { log, parse, run, UsageError } from "./lib/cli";
 import { readAffected, type AffectedFile } from "./lib/affected-file";
 import { gitCompare, ledgerWriter, openLedger, type CompareCommits, type Ledger } from "./lib/ledger";
 import { rolloutMarkdown, type PhaseOutcome } from "./lib/deploy-report";
-import { holdStep, ledgerStep, offboardingCancellationStep, runPreflight, type OffboardingProgressStore, type PreflightStep } from "./lib/preflight";
+import { holdStep, ledgerStep, offboardingCancellationStep, runPreflight, scheduledSecretsStep, type OffboardingProgressStore, type PreflightStep } from "./lib/preflight";
+import { declaredSecrets, secretsManagerPerRegion, type SecretRef } from "./lib/scheduled-secrets";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { cancelOffboarding, readOffboardingProgress } from "./lib/offboarding-job";
 import { readEnvironments } from "./lib/environments";
 import { overBudget, planEnvironment, type RolloutPhase } from "./lib/rollout";
@@ -33,8 +35,11 @@ one process per stack, --parallelism at a time, in rings: platform stacks, a can
 (tenants with deployRing: canary, or the first N), then growing rings, each with a bake time
 and a failure budget (cdktf.json rollout). A failing stack never stops the others of its
 ring; a ring over its budget halts the rollout and later rings do not start. Tenants with
-deployHold: true are left out with a line in the summary. Every apply passes -lock-timeout; throttling, a held lock and
-network errors are retried with backoff (--max-attempts). SIGINT or SIGTERM stops the run:
+deployHold: true are left out with a line in the summary. A stack declaring a secret whose
+name is scheduled for deletion (an integration removed and re-added within the recovery
+window) fails before any apply, counted in its ring like a failed apply, with the fix
+(restore-secret, or the date the name frees up); the other stacks go on. Every apply passes
+-lock-timeout; throttling, a held lock and network errors are retried with backoff (--max-attempts). SIGINT or SIGTERM stops the run:
 no new stack starts, running applies get SIGINT and --grace-seconds to finish and release
 their locks, then SIGTERM.
 
@@ -122,6 +127,13 @@ export interface DeployOptions {
    * Without it a suspended tenant is deployed as usual.
    */
   readonly offboardingProgress?: OffboardingProgressStore;
+  /**
+   * Secrets Manager in a stack's region: with it, a stack declaring a secret whose name is
+   * scheduled for deletion fails before any apply (preflight scheduledSecretsStep).
+   */
+  readonly secretsManager?: (region: string) => SecretsManagerClient;
+  /** The environment's offboarding.secretRecoveryWindowDays, for the date a deleted secret's name frees up (asked only when one is scheduled). @default 30 */
+  readonly secretRecoveryWindowDays?: () => number;
   /** Where each stack's last deploy is recorded; with it a re-run resumes and a stale run is refused. */
   readonly ledger?: Ledger;
   /** The commit being deployed (required with a ledger). */
@@ -214,6 +226,19 @@ export function preflightSteps(opts: DeployOptions): PreflightStep[] {
   }
   // #28's image-digest gate goes here (before any ring); #24's tombstone verification is on the removed stacks in deploy()
   if (opts.ledger) steps.push(ledgerStep(opts.ledger, opts.compare ?? gitCompare(process.cwd()), (stack) => opts.head.stacks.get(stack)?.fingerprint));
+  // last: stacks the ledger skips (already deployed at this commit) are not looked up
+  if (opts.secretsManager) {
+    const clientFor = opts.secretsManager;
+    const declared = new Map<string, readonly SecretRef[]>();
+    const secretsOf = (stack: string) => {
+      if (!declared.has(stack)) {
+        const info = opts.head.stacks.get(stack);
+        declared.set(stack, info ? declaredSecrets(JSON.parse(readFileSync(join(opts.head.dir, info.workingDirectory, "cdk.tf.json"), "utf8"))) : []);
+      }
+      return declared.get(stack) ?? [];
+    };
+    steps.push(scheduledSecretsStep(secretsOf, (stack) => clientFor(opts.head.stacks.get(stack)?.region ?? ""), opts.secretRecoveryWindowDays ?? (() => 30), (line) => log(`::warning::${line}`)));
+  }
   return steps;
 }
 
@@ -290,6 +315,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   const pre = await runPreflight(preflightSteps(opts), { environment: opts.environment, stacks: candidates, commit: opts.commit });
   const skipped = [...pre.skipped].map(([stack, { step, reason }]) => ({ stack, step, reason }));
   for (const s of skipped) log(`${s.stack}: not deployed (${s.step}): ${s.reason}`);
+  // failed before any apply: reported like a failed apply of its ring (summary table, results,
+  // failure budget, exit 2), but nothing of it is applied
+  const preflightFailed = new Map<string, StackRunResult>([...pre.failed].map(([stack, { reason }]) => [stack, { stack, status: "failed", step: "preflight", attempts: 0, retried: [], error: reason }]));
+  for (const f of preflightFailed.values()) log(`::error::${f.stack}: not applied (preflight): ${f.error}`);
   const refused = pre.refused.map((r) => `${r.step}: ${r.reason}`);
   for (const r of refused) log(`::error::${r}`);
   const writer =
@@ -301,21 +330,24 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
   if (!refused.length) for (const s of skipped.filter((x) => x.step === "deploy-hold")) writer?.held(s.stack, new Date());
 
   // 2. rings: platform, canary, growing rings; a phase over its failure budget halts the rest
-  const phases = refused.length ? [] : phasesToRun(opts, pre.stacks);
+  const phases = refused.length ? [] : phasesToRun(opts, candidates.filter((s) => pre.stacks.includes(s) || preflightFailed.has(s)));
   const outcomes: PhaseOutcome[] = [];
   const results: StackRunResult[] = [];
   let halted = false;
   for (const [i, phase] of phases.entries()) {
     const notStarted = halted || opts.signal?.aborted;
+    const failedBefore = phase.stacks.flatMap((s) => preflightFailed.get(s) ?? []);
+    results.push(...failedBefore);
+    const toApply = phase.stacks.filter((s) => !preflightFailed.has(s));
     if (notStarted || opts.dryRun) {
-      if (opts.dryRun) for (const s of phase.stacks) opts.print(`[${phase.name}] (cd ${join(opts.head.dir, "stacks", s)} && ${opts.terraform} ${initArgs(Boolean(opts.lockFile)).join(" ")} && ${opts.terraform} ${applyArgs(opts.lockTimeout ?? "10m").join(" ")})`);
-      else results.push(...phase.stacks.map((stack) => ({ stack, status: "not-started" as const, attempts: 0, retried: [] })));
+      if (opts.dryRun) for (const s of toApply) opts.print(`[${phase.name}] (cd ${join(opts.head.dir, "stacks", s)} && ${opts.terraform} ${initArgs(Boolean(opts.lockFile)).join(" ")} && ${opts.terraform} ${applyArgs(opts.lockTimeout ?? "10m").join(" ")})`);
+      else results.push(...toApply.map((stack) => ({ stack, status: "not-started" as const, attempts: 0, retried: [] })));
       outcomes.push({ ...phase, failed: [], status: opts.dryRun ? "planned" : "not started" });
       continue;
     }
     log(`[${phase.name}] ${opts.environment}: ${phase.stacks.length} stack(s), failure budget ${phase.failureBudget}`);
     const ran = await applyStacks(
-      phase.stacks.map((stack) => ({ stack, dir: resolve(opts.head.dir, "stacks", stack) })),
+      toApply.map((stack) => ({ stack, dir: resolve(opts.head.dir, "stacks", stack) })),
       runnerOptions(opts, (e) => {
         logEvent(e);
         if (e.type === "start") writer?.started(e.stack, e.at, phase.name);
@@ -323,7 +355,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployReport> {
       }),
     );
     results.push(...ran);
-    const failed = ran.filter((r) => r.status !== "deployed").map((r) => r.stack);
+    const failed = [...failedBefore, ...ran].filter((r) => r.status !== "deployed").map((r) => r.stack);
     const over = overBudget(phase, failed);
     const status = opts.shard ? "applied" : failed.length === 0 ? "deployed" : over ? "halted" : "within budget";
     outcomes.push({ ...phase, failed, status });
@@ -445,6 +477,9 @@ export async function main(argv: string[]): Promise<number> {
       verifyTombstones: (tenants) => s3TombstoneVerifier(loadEnvironments(resolve(values["cdktf-json"] ?? "cdktf.json")), (region) => new S3Client({ region }))(tenants),
       offboardingProgress: values.tenants ? s3OffboardingProgress(resolve(values["cdktf-json"] ?? "cdktf.json"), values.environment) : undefined,
       ledger: values.ledger ? openLedger(values.ledger) : undefined,
+      secretsManager: values["dry-run"] ? undefined : secretsManagerPerRegion(),
+      // cdktf.json is read only when a secret is found scheduled for deletion
+      secretRecoveryWindowDays: () => recoveryWindowOf(resolve(values["cdktf-json"] ?? "cdktf.json"), values.environment as string),
       commit,
       runUrl,
       rollout,
@@ -458,6 +493,18 @@ export async function main(argv: string[]): Promise<number> {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
   }
+}
+
+/** The environment's offboarding.secretRecoveryWindowDays; the schema's default (30) with a warning when cdktf.json cannot say. */
+function recoveryWindowOf(cdktfJson: string, environment: string): number {
+  try {
+    const days = loadEnvironments(cdktfJson)[environment]?.offboarding.secretRecoveryWindowDays;
+    if (days !== undefined) return days;
+    log(`::warning::${cdktfJson}: no environment ${environment}; dates assume a 30-day secret recovery window`);
+  } catch (err) {
+    log(`::warning::${cdktfJson}: ${(err as Error).message.split("\n")[0]}; dates assume a 30-day secret recovery window`);
+  }
+  return 30;
 }
 
 /** The environment's rollout settings from cdktf.json (validated by the config loader). */

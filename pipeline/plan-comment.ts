@@ -8,7 +8,8 @@ import { log, parse, run, splitList, checkStackNames, UsageError } from "./lib/c
 import { readAffected } from "./lib/affected-file";
 import { missingPlan, readPlans, type StackPlan } from "./lib/plan";
 import { redactText } from "./lib/redact";
-import { htmlText, markdownCode } from "./lib/markdown";
+import { htmlText, markdownCode, markdownText } from "./lib/markdown";
+import { scheduledSecretMessage } from "./lib/scheduled-secrets";
 import { splitRemovedStacks, tenantStatusInDir } from "./lib/tenant-files";
 import { collapseGroups, groupMemberLines as groupMembers } from "./lib/plan-groups";
 
@@ -211,6 +212,7 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
     if (items.length > shown.length) head.push(`> - … and ${items.length - shown.length} more (see the table and details)`);
     head.push("");
   }
+  head.push(...secretNotes(sorted));
   if (removed.length) {
     head.push(
       "> [!WARNING]",
@@ -286,6 +288,21 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
 }
 
 /** Names as `a`, `b`, ... with at most `max` shown. */
+/**
+ * Secrets the plans create whose name is scheduled for deletion (secrets.json of plan-stacks): the
+ * apply would fail on CreateSecret, so each is named with its fix; the deploy refuses such a stack
+ * before any apply. A lookup that failed is one line, never a broken comment.
+ */
+function secretNotes(plans: readonly StackPlan[]): string[] {
+  const items: string[] = [];
+  for (const p of plans) {
+    for (const d of p.secrets?.scheduled ?? []) items.push(`> - ${scheduledSecretMessage(p.stack, d, p.secrets?.recoveryWindowDays ?? 30, markdownCode)}`);
+    if (p.secrets?.error) items.push(`> - ${markdownCode(p.stack)}: the secrets this plan creates could not be checked for a pending deletion (${markdownText(redactText(p.secrets.error))}).`);
+  }
+  if (items.length === 0) return [];
+  return ["> [!WARNING]", "> **Secrets scheduled for deletion.** Applying would fail on CreateSecret; the deploy refuses these stacks before any apply:", ...items, ""];
+}
+
 function capped(names: readonly string[], max = 30): string {
   const shown = names.slice(0, max).map(markdownCode).join(", ");
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;

@@ -14,6 +14,8 @@ import { exec as realExec, mapLimit, type Exec, type ExecResult } from "./lib/ex
 import { redactPlanJson, redactText, sensitiveValues } from "./lib/redact";
 import { credentialsFromEnvironment, encodedForms, serveCredentials, terraformEnvironment } from "./lib/terraform-env";
 import { summarisePlan } from "./lib/plan";
+import { checkSecrets, plannedSecretCreates, secretsManagerPerRegion, type SecretCheck } from "./lib/scheduled-secrets";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { stackPolicyViolations } from "./lib/stack-policy";
 import { readSynth } from "./lib/synth";
 
@@ -31,6 +33,11 @@ Writes <out>/<stack>/plan.json (sensitive values masked; state and variables dro
 plan.txt (redacted), or error.txt when a step failed, and result.json:
   {"stack","status":"planned"|"failed","changes":true|false,"seconds"}
 The binary plan file is deleted: it holds secrets in clear text.
+Each secret the plan creates is looked up (DescribeSecret, the plan role's read): one whose name
+is scheduled for deletion (an integration removed and re-added within the recovery window)
+would fail the apply, and the plan comment says so with the fix. secrets.json holds the result:
+  {"checked","recoveryWindowDays","scheduled":[{"address","name","arn","deletedDate"}],"error"?}
+A failed lookup is recorded in "error" and never fails the plan.
 
 The first stack runs alone so it fills TF_PLUGIN_CACHE_DIR (the plugin cache is not
 safe for concurrent writers); the rest run --parallelism at a time.
@@ -61,6 +68,11 @@ export interface PlanOptions {
   readonly terraform: string;
   readonly exec: Exec;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Secrets Manager in a stack's region: with it, the secrets each plan creates are checked for a
+   * pending deletion (secrets.json, shown by plan-comment). main() always passes one.
+   */
+  readonly secretsManager?: (region: string) => SecretsManagerClient;
 }
 
 export interface StackResult {
@@ -176,7 +188,31 @@ export async function planStack(stack: string, opts: PlanOptions, job: Terraform
     const s = summarisePlan(stack, plan, "");
     changes = s.add + s.change + s.destroy + s.replace + s.outputsChanged > 0;
   }
+  if (opts.secretsManager) await recordSecretCheck(dir, config as ProviderConfig, raw, opts);
   return finish("planned");
+}
+
+type ProviderConfig = { provider?: { aws?: { region?: string; default_tags?: { tags?: { Environment?: string } }[] }[] } };
+
+/**
+ * secrets.json: the secrets this plan creates whose name is scheduled for deletion (#26 finding 7).
+ * Only creates count (a secret the state holds and the plan keeps is never re-created); a failed
+ * lookup is written as `error`, so the comment says the check did not happen instead of failing.
+ */
+async function recordSecretCheck(dir: string, config: ProviderConfig, plan: unknown, opts: PlanOptions): Promise<void> {
+  const creates = plannedSecretCreates(plan as Record<string, unknown>);
+  if (creates.length === 0 || !opts.secretsManager) return;
+  const provider = config.provider?.aws?.[0];
+  const environment = provider?.default_tags?.[0]?.tags?.Environment ?? "";
+  const recoveryWindowDays = opts.environments[environment]?.offboarding.secretRecoveryWindowDays ?? 30;
+  let check: SecretCheck;
+  try {
+    check = await checkSecrets(opts.secretsManager(provider?.region ?? ""), creates);
+  } catch (err) {
+    check = { checked: creates.length, scheduled: [], error: (err as Error).message };
+  }
+  const scheduled = check.scheduled.map((d) => ({ address: d.address, name: d.name, ...(d.arn ? { arn: d.arn } : {}), deletedDate: d.deletedDate.toISOString() }));
+  writeFileSync(join(dir, "secrets.json"), `${JSON.stringify({ checked: check.checked, recoveryWindowDays, scheduled, ...(check.error ? { error: check.error } : {}) })}\n`);
 }
 
 export async function planStacks(opts: PlanOptions): Promise<StackResult[]> {
@@ -246,6 +282,7 @@ export async function main(argv: string[]): Promise<number> {
     lock: values.lock ?? false,
     terraform: process.env.TERRAFORM_BINARY || "terraform",
     exec: realExec,
+    secretsManager: secretsManagerPerRegion(),
   };
   if (values["dry-run"]) {
     const synth = readSynth(opts.synthDir);

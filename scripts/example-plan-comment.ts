@@ -5,7 +5,8 @@
  * the cost notes `npm run cost -- --plan-comment` computes from those two synths, the capacity
  * note `npm run capacity -- --crossing` would add, and the recorded plans of
  * test/pipeline/fixtures/plans (a replacement, a destroy and a failed plan among them, so the
- * example shows every part of the comment). test/pipeline/example-plan-comment.test.ts keeps the
+ * example shows every part of the comment), with acme re-adding its slack integration while the
+ * secret is still scheduled for deletion (the secrets.json plan-stacks writes). test/pipeline/example-plan-comment.test.ts keeps the
  * committed file equal to what this produces.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -55,6 +56,28 @@ function synth(tenantsDir: string, outdir: string): Record<string, Record<string
   return readSynthesizedStacks(outdir);
 }
 
+/**
+ * The recorded plans, with acme's plan creating its slack secret again and the secrets.json
+ * plan-stacks writes when DescribeSecret finds that name scheduled for deletion.
+ */
+function readdSlack(dir: string): string {
+  cpSync(PLANS, dir, { recursive: true });
+  const acme = join(dir, "tenant-acme");
+  const plan = JSON.parse(readFileSync(join(acme, "plan.json"), "utf8")) as { resource_changes: unknown[] };
+  const name = "/openclaw/production/acme/slack";
+  plan.resource_changes.push({
+    address: "aws_secretsmanager_secret.slack",
+    mode: "managed",
+    type: "aws_secretsmanager_secret",
+    name: "slack",
+    change: { actions: ["create"], before: null, after: { name, recovery_window_in_days: 30 }, after_unknown: { arn: true, id: true } },
+  });
+  writeFileSync(join(acme, "plan.json"), JSON.stringify(plan));
+  const scheduled = [{ address: "aws_secretsmanager_secret.slack", name, arn: `arn:aws:secretsmanager:us-east-1:111111111111:secret:${name}-AbCdEf`, deletedDate: "2026-11-20T10:00:00.000Z" }];
+  writeFileSync(join(acme, "secrets.json"), `${JSON.stringify({ checked: 1, recoveryWindowDays: 30, scheduled })}\n`);
+  return dir;
+}
+
 export function examplePlanComment(): string {
   disableTokenStackTraces();
   const work = mkdtempSync(join(tmpdir(), "openclaw-example-comment-"));
@@ -70,7 +93,7 @@ export function examplePlanComment(): string {
       ...(capacity ? [capacity] : []),
       ...planCommentLines(estimateCost(base), estimateCost(head), (stack) => text(base, stack) !== text(head, stack)),
     ];
-    const comment = renderComment(readPlans(PLANS), {
+    const comment = renderComment(readPlans(readdSlack(join(work, "plans"))), {
       notes,
       removed: ["tenant-umbrella"],
       runUrl: "https://github.com/your-org/openclaw-infra/actions/runs/1234567890",
@@ -83,7 +106,8 @@ export function examplePlanComment(): string {
       "# Example plan comment",
       "",
       "What the plan workflow (`.github/workflows/plan.yml`) posts on a pull request, here for one that",
-      "adds the tenant `hooli` (in `provisioning`), lowers `acme`'s budget and removes `tenant-umbrella`",
+      "adds the tenant `hooli` (in `provisioning`), lowers `acme`'s budget, re-adds `acme`'s slack",
+      "integration while its secret is still scheduled for deletion, and removes `tenant-umbrella`",
       "without offboarding it. The cost lines are computed from the fixture synths; the plans are the",
       "recorded fixtures of `test/pipeline/fixtures/plans` (a replacement, a destroy and a failed plan",
       "among them), so every part of the comment shows. Below the line, the comment as GitHub renders it.",

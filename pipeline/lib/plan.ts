@@ -14,6 +14,14 @@ export interface ResourceChange {
   readonly action: Action;
 }
 
+/** secrets.json (plan-stacks): secrets the plan creates whose name is scheduled for deletion. */
+export interface SecretsCheck {
+  readonly recoveryWindowDays: number;
+  readonly scheduled: readonly { readonly address: string; readonly name: string; readonly arn?: string; readonly deletedDate: Date }[];
+  /** The lookup failed (throttling, AccessDenied): the secrets were not (all) checked. */
+  readonly error?: string;
+}
+
 export interface StackPlan {
   readonly stack: string;
   /**
@@ -37,6 +45,8 @@ export interface StackPlan {
   readonly result?: string;
   /** result.json (plan-stacks): the plan proposes changes (-detailed-exitcode 2). */
   readonly resultChanges?: boolean;
+  /** secrets.json (plan-stacks), when the plan creates secrets. */
+  readonly secrets?: SecretsCheck;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -105,6 +115,23 @@ function readIf(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, "utf8") : undefined;
 }
 
+/** secrets.json, or why it cannot be read (then shown as not checked). */
+export function readSecretsCheck(text: string | undefined): SecretsCheck | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const j = JSON.parse(text) as { recoveryWindowDays?: unknown; scheduled?: unknown; error?: unknown };
+    const window = typeof j.recoveryWindowDays === "number" ? j.recoveryWindowDays : 30;
+    const scheduled = (Array.isArray(j.scheduled) ? j.scheduled : []).map((d: Record<string, unknown>) => {
+      const deletedDate = new Date(String(d.deletedDate));
+      if (typeof d.address !== "string" || typeof d.name !== "string" || Number.isNaN(deletedDate.getTime())) throw new Error("a scheduled entry lacks address, name or deletedDate");
+      return { address: d.address, name: d.name, ...(typeof d.arn === "string" ? { arn: d.arn } : {}), deletedDate };
+    });
+    return { recoveryWindowDays: window, scheduled, ...(typeof j.error === "string" ? { error: j.error } : {}) };
+  } catch (err) {
+    return { recoveryWindowDays: 30, scheduled: [], error: `secrets.json unreadable: ${(err as Error).message}` };
+  }
+}
+
 /** One subdirectory per stack; the directory name is the stack name. */
 export function readPlans(dir: string): StackPlan[] {
   if (!existsSync(dir)) throw new UsageError(`${dir}: no such directory (expected one subdirectory per stack)`);
@@ -143,7 +170,8 @@ export function readStackPlan(dir: string, stack: string): StackPlan {
     } catch (err) {
       return { stack, status: "error", ...EMPTY, text: `plan.json is not valid JSON: ${(err as Error).message}`, result };
     }
-    return { ...summarisePlan(stack, plan, planText, result), resultChanges };
+    const secrets = readSecretsCheck(readIf(join(dir, "secrets.json")));
+    return { ...summarisePlan(stack, plan, planText, result), resultChanges, ...(secrets ? { secrets } : {}) };
   }
   if (error !== undefined) return { stack, status: result === "refused" ? "refused" : "error", ...EMPTY, text: redactText(error), result };
   return { stack, status: "missing", ...EMPTY, text: "No plan.json or error.txt: the plan job did not finish for this stack.", result };

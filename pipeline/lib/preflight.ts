@@ -5,9 +5,11 @@
  * offboarded-tombstone verification of #24, the image-digest gate "before the first ring" of
  * #28) is one more `PreflightStep` in `preflightSteps()` of pipeline/deploy-stacks.ts.
  */
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mapLimit } from "./exec";
 import { resumeDecision, type CompareCommits, type Ledger } from "./ledger";
 import { destroyStartedAt, type Progress } from "./offboarding-job";
+import { checkSecrets, scheduledSecretMessage, type SecretRef } from "./scheduled-secrets";
 
 export interface PreflightContext {
   readonly environment: string;
@@ -20,6 +22,11 @@ export interface PreflightContext {
 export interface PreflightOutcome {
   /** Stacks not deployed in this run, with the line the summary prints for each. */
   readonly skip?: ReadonlyMap<string, string>;
+  /**
+   * Stacks that cannot be applied and count as failed (exit 2, the summary's failed table with
+   * step `preflight`), with the error: an apply would fail part-way for a reason known now.
+   */
+  readonly fail?: ReadonlyMap<string, string>;
   /** Reasons to apply nothing at all (exit 1). */
   readonly refuse?: readonly string[];
 }
@@ -34,6 +41,8 @@ export interface PreflightResult {
   readonly stacks: string[];
   /** Stack -> [step, reason]. */
   readonly skipped: Map<string, { step: string; reason: string }>;
+  /** Stack -> [step, error]: not applied, reported failed. */
+  readonly failed: Map<string, { step: string; reason: string }>;
   readonly refused: { step: string; reason: string }[];
 }
 
@@ -41,15 +50,17 @@ export interface PreflightResult {
 export async function runPreflight(steps: readonly PreflightStep[], ctx: PreflightContext): Promise<PreflightResult> {
   let stacks = [...ctx.stacks];
   const skipped = new Map<string, { step: string; reason: string }>();
+  const failed = new Map<string, { step: string; reason: string }>();
   const refused: { step: string; reason: string }[] = [];
   for (const step of steps) {
     const out = await step.run({ ...ctx, stacks });
     for (const reason of out.refuse ?? []) refused.push({ step: step.name, reason });
     if (refused.length) break;
     for (const [stack, reason] of out.skip ?? []) skipped.set(stack, { step: step.name, reason });
-    stacks = stacks.filter((s) => !skipped.has(s));
+    for (const [stack, reason] of out.fail ?? []) failed.set(stack, { step: step.name, reason });
+    stacks = stacks.filter((s) => !skipped.has(s) && !failed.has(s));
   }
-  return { stacks, skipped, refused };
+  return { stacks, skipped, failed, refused };
 }
 
 /**
@@ -123,6 +134,40 @@ export function offboardingCancellationStep(tenantOf: (stack: string) => { reado
         } else await store.cancel(tenant.id, progress);
       }
       return { skip };
+    },
+  };
+}
+
+/**
+ * #26 finding 7: a stack declaring a secret whose name is scheduled for deletion fails before any
+ * apply, with the fix (pipeline/lib/scheduled-secrets.ts), instead of Terraform failing on
+ * CreateSecret after applying the rest. Every declared secret is checked, whether or not the
+ * state holds it: the provider's Read treats a secret with a DeletedDate as gone
+ * (internal/service/secretsmanager/secret.go findSecretByID returns NotFound, the refresh drops it
+ * from state), so the apply re-creates it either way. That also makes it the cheapest correct
+ * check: one DescribeSecret per declared secret, no plan and no state read. A failed lookup
+ * (throttling, AccessDenied) only warns: the apply goes ahead as it did before this check.
+ */
+export function scheduledSecretsStep(
+  declared: (stack: string) => readonly SecretRef[],
+  clientFor: (stack: string) => SecretsManagerClient,
+  /** The environment's offboarding.secretRecoveryWindowDays; asked only when a secret is scheduled. */
+  recoveryWindowDays: () => number,
+  warn: (line: string) => void,
+  parallel = 8,
+): PreflightStep {
+  return {
+    name: "scheduled-secrets",
+    async run(ctx) {
+      const fail = new Map<string, string>();
+      const withSecrets = ctx.stacks.filter((s) => declared(s).length > 0);
+      const checks = await mapLimit(withSecrets, parallel, (s) => checkSecrets(clientFor(s), declared(s)));
+      withSecrets.forEach((stack, i) => {
+        const c = checks[i];
+        if (c.error) warn(`${stack}: secrets could not be checked for a pending deletion (${c.error}); applying as usual`);
+        if (c.scheduled.length) fail.set(stack, c.scheduled.map((d) => scheduledSecretMessage(stack, d, recoveryWindowDays())).join(" "));
+      });
+      return { fail };
     },
   };
 }

@@ -38,8 +38,8 @@ export interface StackRunResult {
   readonly attempts: number;
   /** Exit code of the last terraform process; undefined when none ran. */
   readonly exitCode?: number;
-  /** The last terraform command that ran: `init` or `apply`. */
-  readonly step?: "init" | "apply";
+  /** The last terraform command that ran: `init` or `apply`; `preflight` when a pre-flight step failed the stack before any (pipeline/lib/preflight.ts). */
+  readonly step?: "preflight" | "init" | "apply";
   /** Why earlier attempts were retried, in order. */
   readonly retried: readonly RetryReason[];
   /** The Error lines of the last failing process (at most 5), for summaries and issues. */

@@ -1,13 +1,18 @@
 /**
  * Re-adding an integration within the secret's recovery window (#26 finding 7), against moto's
  * Secrets Manager: CreateSecret of a name scheduled for deletion fails, and check-secrets refuses
- * the stack before any apply, naming the date and the restore-and-import alternative.
+ * the stack before any apply, naming the date and the restore-and-import alternative; so does the
+ * deploy's pre-flight (deploy-stacks, step scheduled-secrets), without an operator running anything.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateSecretCommand, DeleteSecretCommand, RestoreSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { main as checkSecrets } from "../../pipeline/check-secrets";
+import { deploy } from "../../pipeline/deploy-stacks";
+import { readSynth } from "../../pipeline/lib/synth";
+import { FAKE_TERRAFORM, FakeFleetTerraform } from "../support/fake-terraform-fleet";
+import { writeSynth } from "../pipeline/synth-helper";
 import { declaredSecrets, scheduledDeletions } from "../../pipeline/lib/scheduled-secrets";
 import { synthesize } from "../support/synth";
 import { MotoServer, startMoto, useMotoEnvironment } from "./moto";
@@ -65,6 +70,49 @@ test("refuses the stack that would re-create it, naming the date and the restore
   expect(text).toContain(`secret ${gmail.name} was deleted on`);
   expect(text).toContain(`aws secretsmanager restore-secret --secret-id ${gmail.name}`);
   expect(text).toContain(`terraform import ${gmail.address}`);
+});
+
+test("the deploy's pre-flight fails the stack before any apply, with the same message; restored, it deploys", async () => {
+  await removeIntegration(gmail.name);
+  const synth = readSynth(
+    writeSynth(mkdtempSync(join(tmpdir(), "deploy-readd-")), [
+      { name: "platform-production-us-east-1", environment: "production" },
+      { name: "tenant-acme", environment: "production", dependencies: ["platform-production-us-east-1"], resources: { aws_secretsmanager_secret: acme.resource.aws_secretsmanager_secret } },
+    ]),
+  );
+  const run = async () => {
+    const fake = new FakeFleetTerraform();
+    const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const report = await deploy({
+        affected: { changed: ["platform-production-us-east-1", "tenant-acme"], added: [], removed: [], order: [["platform-production-us-east-1"], ["tenant-acme"]] },
+        head: synth,
+        environment: "production",
+        parallelism: 1,
+        dryRun: false,
+        terraform: FAKE_TERRAFORM,
+        env: { PATH: process.env.PATH ?? "", ...fake.env },
+        print: () => undefined,
+        secretsManager: () => sm,
+      });
+      return { report, applied: fake.calls().filter((c) => c.args[0] === "apply").map((c) => c.stack) };
+    } finally {
+      write.mockRestore();
+    }
+  };
+  const refused = await run();
+  expect(refused.applied).toEqual(["platform-production-us-east-1"]);
+  expect(refused.report.exitCode).toBe(2);
+  const acmeResult = refused.report.results.find((r) => r.stack === "tenant-acme");
+  expect(acmeResult).toMatchObject({ status: "failed", step: "preflight", attempts: 0 });
+  expect(acmeResult?.error).toContain(`tenant acme (tenant-acme): ${gmail.address}: secret ${gmail.name} was deleted on`);
+  expect(acmeResult?.error).toContain(`aws secretsmanager restore-secret --secret-id ${gmail.name}`);
+  expect(refused.report.markdown).toContain("| `tenant-acme` | failed | preflight | 0 |");
+
+  await sm.send(new RestoreSecretCommand({ SecretId: gmail.name }));
+  const restored = await run();
+  expect(restored.applied).toEqual(["platform-production-us-east-1", "tenant-acme"]);
+  expect(restored.report.exitCode).toBe(0);
 });
 
 test("lets the stack through once the secret is restored (then imported), or when the address is already in state", async () => {

@@ -22,6 +22,9 @@ describe("docs/example-plan-comment.md", () => {
     expect(generated).toMatch(/^- `tenant-acme`: .* — \*\*over its \$250\.00 budget by \$\d+\.\d\d\*\*$/m);
     expect(generated).toContain("| Stack | Add | Change | Destroy | Replace | Status |");
     expect(generated).toContain("<details><summary><b>tenant-globex</b>");
+    // acme re-adds an integration whose secret is scheduled for deletion (plan-stacks' secrets.json)
+    expect(generated).toContain("**Secrets scheduled for deletion.**");
+    expect(generated).toContain("`aws secretsmanager restore-secret --secret-id /openclaw/production/acme/slack`");
   });
 
   it("is linked from the README", () => {
