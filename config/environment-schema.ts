@@ -260,4 +260,3 @@ export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;
 export type OffboardingConfig = z.infer<typeof OffboardingConfigSchema>;
-export type CostAnomalyConfig = z.infer<typeof CostAnomalyConfigSchema>;
