@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C7 (the table "Enforcing tests" there lists this file).
 /**
  * The tenant audit over the example tenants (a full app synth, like the invariant tests), and
  * over a tampered copy that proves the boundary intersection catches a policy that reaches
@@ -71,7 +72,7 @@ describe("tenant audit", () => {
     ]);
     expect(exposure.securityGroups[1].egress).toEqual(["tcp 5432 sg openclaw-production-us-east-1-db-database (PostgreSQL to the database)"]);
     expect(exposure.publicIps).toEqual([]);
-    // Agents reach the internet only through the egress proxy (SECURITY.md G1).
+    // Agents reach the internet only through the egress proxy (SECURITY.md C37).
     expect(exposure.internetEgress).toEqual([]);
     expect(exposure.services.every((s) => !s.assignPublicIp && s.execEnabled)).toBe(true);
     expect(exposure.buckets).toHaveLength(1);

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C23 (the table "Enforcing tests" there lists this file).
 import { redactPlanJson, redactText, sensitiveValues } from "../../pipeline/lib/redact";
 
 describe("redactText", () => {
