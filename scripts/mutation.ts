@@ -85,14 +85,14 @@ const minutes = (seconds: number) => `${Math.floor(seconds / 60)} min ${String(M
 /** The markdown table of BENCHMARKS.md. */
 export function table(report: Report, runs: Record<string, Run>): string {
   const { files, total } = scores(report);
-  const row = (s: FileScore, run?: Run) =>
-    `| ${s.file === "total" ? "**all files**" : `\`${s.file}\``} | ${s.score.toFixed(2)} % | ${s.killed} | ${s.survived} | ${s.noCoverage} | ${s.timeout} | ${s.invalid} | ${s.ignored} | ${run ? minutes(run.seconds) : ""} | ${run?.date ?? ""} |`;
+  const row = (s: FileScore, time: string, date: string) =>
+    `| ${s.file === "total" ? "**all files**" : `\`${s.file}\``} | ${s.score.toFixed(2)} % | ${s.killed} | ${s.survived} | ${s.noCoverage} | ${s.timeout} | ${s.invalid} | ${s.ignored} | ${time} | ${date} |`;
   const totalSeconds = files.reduce((sum, f) => sum + (runs[f.file]?.seconds ?? 0), 0);
   return [
     "| file | score | killed | survived | no coverage | timeout | compile/runtime error | static (not scored) | wall time | measured |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ...files.map((f) => row(f, runs[f.file])),
-    `${row(total).replace(/\| \| $/, "")}| ${minutes(totalSeconds)} | |`,
+    ...files.map((f) => row(f, runs[f.file] ? minutes(runs[f.file].seconds) : "", runs[f.file]?.date ?? "")),
+    row(total, minutes(totalSeconds), ""),
   ].join("\n");
 }
 

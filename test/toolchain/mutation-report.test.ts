@@ -28,5 +28,6 @@ describe("mutation report merge", () => {
     expect(files[0]).toEqual({ file: "x.ts", killed: 1, timeout: 1, survived: 1, noCoverage: 1, invalid: 2, ignored: 1, score: 50 });
     expect(total.score).toBeCloseTo(60);
     expect(table(report, { "x.ts": { date: "d", command: "c", seconds: 125 } })).toContain("| `x.ts` | 50.00 % | 1 | 1 | 1 | 1 | 2 | 1 | 2 min 05 s | d |");
+    expect(table(report, {})).toContain("| **all files** | 60.00 % | 2 | 1 | 1 | 1 | 2 | 1 | 0 min 00 s |  |");
   });
 });
