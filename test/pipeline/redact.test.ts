@@ -131,28 +131,21 @@ describe("redaction edges (mutation testing)", () => {
   });
 
   test("redactPlanJson keeps exactly the plan's metadata and its masked changes", () => {
+    const metadata = { format_version: "1.2", terraform_version: "1.11.0", errored: false, applyable: true, complete: true, timestamp: "2026-12-07T00:00:00Z" };
+    const update = (address: string, before: string) => ({ address, change: { actions: ["update"], before: { pw: before }, before_sensitive: { pw: true }, after: null, after_sensitive: false } });
+    const created = (after: string) => ({ out: { actions: ["create"], before: null, after, before_sensitive: false, after_sensitive: true } });
     const plan = {
-      format_version: "1.2",
-      terraform_version: "1.11.0",
-      errored: false,
-      applyable: true,
-      complete: true,
-      timestamp: "2026-12-07T00:00:00Z",
+      ...metadata,
       planned_values: { root_module: {} },
-      resource_changes: [{ address: "a.b", change: { actions: ["update"], before: { pw: "before-value" }, before_sensitive: { pw: true }, after: { pw: null }, after_sensitive: { pw: true } } }],
-      resource_drift: [{ address: "c.d", change: { actions: ["update"], before: { pw: "drift-value" }, before_sensitive: { pw: true }, after: null, after_sensitive: false } }],
-      output_changes: { out: { actions: ["create"], before: null, after: "output-value", before_sensitive: false, after_sensitive: true } },
+      resource_changes: [update("a.b", "before-value")],
+      resource_drift: [update("c.d", "drift-value")],
+      output_changes: created("output-value"),
     };
     expect(redactPlanJson(plan)).toEqual({
-      format_version: "1.2",
-      terraform_version: "1.11.0",
-      errored: false,
-      applyable: true,
-      complete: true,
-      timestamp: "2026-12-07T00:00:00Z",
-      resource_changes: [{ address: "a.b", change: { actions: ["update"], before: { pw: "(sensitive)" }, before_sensitive: { pw: true }, after: { pw: null }, after_sensitive: { pw: true } } }],
-      resource_drift: [{ address: "c.d", change: { actions: ["update"], before: { pw: "(sensitive)" }, before_sensitive: { pw: true }, after: null, after_sensitive: false } }],
-      output_changes: { out: { actions: ["create"], before: null, after: "(sensitive)", before_sensitive: false, after_sensitive: true } },
+      ...metadata,
+      resource_changes: [update("a.b", "(sensitive)")],
+      resource_drift: [update("c.d", "(sensitive)")],
+      output_changes: created("(sensitive)"),
     });
     expect(redactPlanJson({ output_changes: [] as never })).toEqual({ resource_changes: [], resource_drift: [], output_changes: {} });
     expect(redactPlanJson({ output_changes: "none" })).toEqual({ resource_changes: [], resource_drift: [], output_changes: {} });
