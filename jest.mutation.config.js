@@ -16,6 +16,7 @@ module.exports = {
     "<rootDir>/test/pipeline/redact.test.ts",
     "<rootDir>/test/pipeline/plan-comment.test.ts",
     "<rootDir>/test/pipeline/stack-policy.test.ts",
+    "<rootDir>/test/pipeline/terraform-expressions.test.ts",
     "<rootDir>/test/audit/iam.test.ts",
     "<rootDir>/test/bootstrap/policies.test.ts",
     "<rootDir>/test/bootstrap/deploy-role.test.ts",

@@ -6,7 +6,10 @@
  * compile is not a test gap), then run against the focused unit tests of jest.mutation.config.js
  * that cover it. Score and time: BENCHMARKS.md; equivalent mutants: test/mutation/EQUIVALENT.md.
  *
- * Narrow a run with `npm run test:mutation -- --mutate pipeline/lib/redact.ts`.
+ * Narrow a run with `npm run test:mutation -- --mutate pipeline/lib/redact.ts`: the script
+ * (scripts/mutation.ts) gives the run its own incremental file and merges its result into
+ * reports/mutation/mutation.json, which keeps every measured file (Stryker's own report holds
+ * only the files of its run).
  */
 export default {
   packageManager: "npm",
@@ -35,10 +38,12 @@ export default {
   concurrency: 1,
   timeoutMS: 30000,
   reporters: ["json", "html", "clear-text", "progress"],
-  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  // The run's own result; scripts/mutation.ts merges it into reports/mutation/mutation.json.
+  jsonReporter: { fileName: "reports/mutation/last-run.json" },
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   tempDirName: ".stryker-tmp",
-  // Re-runs test only mutants whose code or tests changed since the stored result.
+  // Re-runs test only mutants whose code or tests changed since the stored result (a narrowed
+  // run gets reports/mutation/incremental/<file>.json from scripts/mutation.ts).
   incremental: true,
   incrementalFile: "reports/mutation/stryker-incremental.json",
   ignorePatterns: ["cdktf.out", ".gen", "reports", ".venv", "**/.stryker-tmp"],

@@ -2,11 +2,14 @@
  * The tenant audit: for one tenant, every resource of its stack with the key that encrypts it,
  * what each of its IAM roles can reach (own policies intersected with the platform permissions
  * boundary), and what is exposed (security groups, public access, public IPs). Everything is
- * read from synthesized Terraform JSON, so it describes exactly what would be deployed.
+ * read from synthesized Terraform JSON, so it describes exactly what would be deployed; its
+ * template strings are read with the pipeline's own parser (pipeline/lib/terraform-expressions.ts),
+ * the one the stack policy admits stacks with, never re-parsed with patterns.
  */
 import { dashboardConsoleUrl } from "../modules/dashboard-body";
 import { auditTrailName, platformStackName, tenantStackName } from "../modules/naming";
 import { PLATFORM_CONTRACT_PARAMETER, type PlatformContractKey } from "../modules/platform-contract";
+import { type Expression, soleExpression, templateParts } from "../pipeline/lib/terraform-expressions";
 import { AlarmRouting, alarmRoutingOf, formatAlarmRouting } from "./alarm-routing";
 import { asList, BoundaryVerdict, boundaryAllows, conditionSatisfied, Grant, grantsOf, parseStatements, pinnedValue, Statement, substituteVariables } from "./iam";
 
@@ -119,46 +122,72 @@ interface Context {
   readonly contract: Map<string, string>;
 }
 
-const REF = /(?<!\$)\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g;
-/** A tenant's read of one platform contract field: `jsondecode(data.aws_ssm_parameter.<name>.insecure_value).<field>`. */
-const CONTRACT_FIELD_REF = /^jsondecode\(data\.aws_ssm_parameter\.([A-Za-z0-9_-]+)\.insecure_value\)\.([A-Za-z0-9]+)$/;
-/** One `"field" = expression` entry of the platform's `jsonencode({...})` contract document. */
-const DOCUMENT_ENTRY = /"([A-Za-z0-9]+)" = (\[[^\]]*\]|"(?:[^"\\]|\\.)*"|[^,}]+)/g;
-
 /**
  * The platform's contract document (modules/platform-contract.ts), field by field, as template
  * strings over the platform stack: `${aws_vpc.x.id}`, or for a list its elements joined by ", ".
+ * Only the document's own top-level entries are fields; a document outside the template grammar
+ * has none (the stack policy refuses such a stack).
  */
 export function contractDocumentFields(platformJson: Json | undefined): Map<string, string> {
   const fields = new Map<string, string>();
   const document = Object.values<Json>(platformJson?.resource?.aws_ssm_parameter ?? {}).find((p) =>
     String(p.name).endsWith(`/platform/${PLATFORM_CONTRACT_PARAMETER}`),
   );
-  const text = typeof document?.value === "string" ? /^\$\{jsonencode\(\{(.*)\}\)\}$/s.exec(document.value)?.[1] : undefined;
-  if (!text) return fields;
-  const asTemplate = (expression: string): string => {
-    const e = expression.trim();
-    if (e.startsWith('"')) return JSON.parse(e) as string; // a literal (or template) string
-    if (e.startsWith("[")) return e.slice(1, -1).split(",").map(asTemplate).join(", ");
-    return `\${${e}}`;
+  const encoded = typeof document?.value === "string" ? soleExpression(document.value) : undefined;
+  const object = encoded?.kind === "call" && encoded.name === "jsonencode" && encoded.args.length === 1 ? encoded.args[0] : undefined;
+  if (object?.kind !== "object") return fields;
+  const asTemplate = (e: Expression): string => {
+    if (e.kind === "string") return e.value;
+    if (e.kind === "tuple") return e.items.map(asTemplate).join(", ");
+    return `\${${e.source}}`;
   };
-  for (const [, key, expression] of text.matchAll(DOCUMENT_ENTRY)) fields.set(key, asTemplate(expression));
+  for (const { key, value } of object.entries) fields.set(key, asTemplate(value));
   return fields;
 }
 
-/** The contract field a tenant expression reads, with the tenant data source it reads it through. */
-function contractFieldOf(expression: string): { dataSource: string; field: PlatformContractKey } | undefined {
-  const m = CONTRACT_FIELD_REF.exec(expression.trim());
-  return m ? { dataSource: m[1], field: m[2] as PlatformContractKey } : undefined;
+/** `a.b.c` as its names, when `e` is a traversal of plain attribute names from a root. */
+function namesOf(e: Expression): string[] | undefined {
+  if (e.kind === "root") return [e.name];
+  if (e.kind !== "get" || e.of.kind !== "root" || e.steps.some((s) => typeof s !== "string")) return undefined;
+  return [e.of.name, ...(e.steps as string[])];
 }
-const SIMPLE_REF = /^(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)(?:\[0\]\.([a-z0-9_]+))?$/;
+
+/**
+ * The contract field a tenant expression reads, `jsondecode(data.aws_ssm_parameter.<name>.insecure_value).<field>`,
+ * with the tenant data source it reads it through.
+ */
+function contractFieldOf(e: Expression | undefined): { dataSource: string; field: PlatformContractKey } | undefined {
+  if (e?.kind !== "get" || e.steps.length !== 1 || typeof e.steps[0] !== "string") return undefined;
+  const call = e.of;
+  if (call.kind !== "call" || call.name !== "jsondecode" || call.args.length !== 1) return undefined;
+  const [root, type, dataSource, attribute, ...rest] = namesOf(call.args[0]) ?? [];
+  if (root !== "data" || type !== "aws_ssm_parameter" || attribute !== "insecure_value" || rest.length) return undefined;
+  return { dataSource, field: e.steps[0] as PlatformContractKey };
+}
+
+/** A reference to one attribute of a resource or data source: `[data.]<type>.<name>.<attribute>[[0].<attribute>]`. */
+function referenceOf(e: Expression | undefined): { data: boolean; type: string; name: string; attribute: string } | undefined {
+  if (e?.kind !== "get" || e.of.kind !== "root") return undefined;
+  const data = e.of.name === "data";
+  const path = data ? e.steps : [e.of.name, ...e.steps];
+  const [type, name, attribute, ...rest] = path;
+  const nested = rest.length === 0 || (rest.length === 2 && rest[0] === 0 && typeof rest[1] === "string");
+  if (typeof type !== "string" || !type.startsWith("aws_") || typeof name !== "string" || typeof attribute !== "string" || !nested) return undefined;
+  return { data, type, name, attribute };
+}
+
+/** Whether `text` is exactly `${<type>.<name>.<attribute>}` for one of `attributes` (a resource of the same stack). */
+function refersTo(text: unknown, type: string, name: string, attributes: string[]): boolean {
+  const reference = typeof text === "string" ? referenceOf(soleExpression(text)) : undefined;
+  return reference !== undefined && !reference.data && reference.type === type && reference.name === name && attributes.includes(reference.attribute);
+}
 
 function resourceOf(json: Json | undefined, data: boolean, type: string, name: string): Json | undefined {
   return json?.[data ? "data" : "resource"]?.[type]?.[name];
 }
 
 /** Turns one Terraform reference into an ARN or name where the synthesized JSON determines it. */
-function resolveRef(ctx: Context, json: Json, expression: string, inTenant: boolean): string | undefined {
+function resolveRef(ctx: Context, json: Json, expression: Expression, inTenant: boolean): string | undefined {
   const contract = contractFieldOf(expression);
   if (contract) {
     // A platform contract value: follow it to the platform resource the document names.
@@ -166,10 +195,10 @@ function resolveRef(ctx: Context, json: Json, expression: string, inTenant: bool
     if (published !== undefined && ctx.platformJson) return resolveString(ctx, ctx.platformJson, published, false);
     return `{platform ${contract.field}}`;
   }
-  const m = SIMPLE_REF.exec(expression.trim());
-  if (!m) return undefined;
-  const [, data, type, name, attr] = m;
-  const r = resourceOf(json, Boolean(data), type, name);
+  const reference = referenceOf(expression);
+  if (!reference) return undefined;
+  const { data, type, name, attribute: attr } = reference;
+  const r = resourceOf(json, data, type, name);
   if (!r) return undefined;
   const { region, accountId } = ctx;
   const mark = (value: string) => {
@@ -180,7 +209,7 @@ function resolveRef(ctx: Context, json: Json, expression: string, inTenant: bool
     case "aws_s3_bucket":
       return mark(attr === "arn" ? `arn:aws:s3:::${r.bucket}` : r.bucket);
     case "aws_kms_key": {
-      const alias = Object.values<Json>(json.resource?.aws_kms_alias ?? {}).find((a) => a.target_key_id === `\${aws_kms_key.${name}.key_id}`)?.name;
+      const alias = Object.values<Json>(json.resource?.aws_kms_alias ?? {}).find((a) => refersTo(a.target_key_id, "aws_kms_key", name, ["key_id"]))?.name;
       const label = `(key ${alias ?? name})`;
       return mark(attr === "arn" ? `arn:aws:kms:${region}:${accountId}:key/${label}` : label);
     }
@@ -213,17 +242,46 @@ function resolveRef(ctx: Context, json: Json, expression: string, inTenant: bool
   }
 }
 
-/** Replaces every reference in a string; a reference it cannot follow stays visible as `(…)`. */
+/**
+ * A string with every interpolation replaced: a reference the JSON determines by its value, any
+ * other expression shown as `(…)` with the references inside it resolved. A string outside the
+ * template grammar is shown as it is, marked (the stack policy refuses such a stack).
+ */
 function resolveString(ctx: Context, json: Json, text: string, inTenant: boolean): string {
-  return text.replace(REF, (whole, inner: string) => {
-    if (inner.startsWith("aws:")) return whole;
-    const resolved = resolveRef(ctx, json, inner, inTenant);
+  const { parts, error } = templateParts(text);
+  if (!parts) return `(not a template the pipeline admits: ${text}; ${error})`;
+  const render = (e: Expression): string => {
+    const resolved = resolveRef(ctx, json, e, inTenant);
     if (resolved !== undefined) return resolved;
-    // An expression around a contract value: name the value and where it comes from.
-    const contract = /jsondecode\(data\.aws_ssm_parameter\.([A-Za-z0-9_-]+)\.insecure_value\)\.([A-Za-z0-9]+)/.exec(inner);
-    const parameter = contract ? json.data?.aws_ssm_parameter?.[contract[1]]?.name : undefined;
-    return parameter ? `(platform ${contract![2]}, from ${parameter})` : `(${inner})`;
-  });
+    switch (e.kind) {
+      case "call":
+        return `${e.name}(${e.args.map(render).join(", ")})`;
+      case "tuple":
+        return `[${e.items.map(render).join(", ")}]`;
+      case "object":
+        return `{${e.entries.map(({ key, value }) => `"${key}" = ${render(value)}`).join(", ")}}`;
+      case "equals":
+        return `${render(e.left)} == ${render(e.right)}`;
+      case "get":
+        return `${render(e.of)}${e.steps.map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`)).join("")}`;
+      default:
+        return e.source;
+    }
+  };
+  return parts
+    .map((part) => {
+      if (part.kind === "literal") return part.text;
+      return resolveRef(ctx, json, part.expression, inTenant) ?? `(${render(part.expression)})`;
+    })
+    .join("");
+}
+
+/** Resolves every string inside a JSON value (an IAM condition block). */
+function resolveDeep<T>(value: T, resolve: (text: string) => string): T {
+  if (typeof value === "string") return resolve(value) as T;
+  if (Array.isArray(value)) return value.map((v) => resolveDeep(v, resolve)) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeep(v, resolve)])) as T;
+  return value;
 }
 
 function nameOf(type: string, config: Json): string | undefined {
@@ -239,7 +297,7 @@ function encryptionOf(ctx: Context, type: string, name: string, config: Json): s
   switch (type) {
     case "aws_s3_bucket": {
       const sse = Object.values<Json>(json.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).find(
-        (c) => c.bucket === `\${aws_s3_bucket.${name}.id}` || c.bucket === `\${aws_s3_bucket.${name}.bucket}`,
+        (c) => refersTo(c.bucket, "aws_s3_bucket", name, ["id", "bucket"]),
       );
       const rule = sse?.rule?.[0]?.apply_server_side_encryption_by_default;
       if (!rule) return "NONE configured (S3 default SSE-S3)";
@@ -270,7 +328,7 @@ function describePrincipal(principal: unknown, resolve: (v: string) => string = 
 function describeStatement(ctx: Context, json: Json, s: Statement, inTenant: boolean): string {
   const actions = asList(s.Action ?? s.NotAction).join(", ");
   const resources = asList(s.Resource ?? s.NotResource).map((r) => resolveString(ctx, json, r, inTenant)).join(", ");
-  const condition = s.Condition ? ` if ${resolveString(ctx, json, JSON.stringify(s.Condition), inTenant)}` : "";
+  const condition = s.Condition ? ` if ${JSON.stringify(resolveDeep(s.Condition, (v) => resolveString(ctx, json, v, inTenant)))}` : "";
   return `${s.Effect} ${describePrincipal(s.Principal, (v) => resolveString(ctx, json, v, inTenant))} ${actions} on ${resources}${condition}`.replace(/\s+/g, " ");
 }
 
@@ -286,7 +344,8 @@ function groupExposure(ctx: Context, json: Json, owner: "tenant" | "platform", g
     Object.values<Json>(json.resource?.[type] ?? {})
       .filter((r) => r.security_group_id === groupRef)
       .map((r) => ruleText(ctx, json, r, inTenant));
-  const inline = resourceOf(json, false, "aws_security_group", groupRef.split(".")[1] ?? "");
+  const group = referenceOf(soleExpression(groupRef));
+  const inline = group?.type === "aws_security_group" ? resourceOf(json, group.data, group.type, group.name) : undefined;
   const inlineRules = (key: string) => asList<Json>(inline?.[key]).map((r) => `${r.protocol} ${r.from_port}-${r.to_port} ${asList(r.cidr_blocks).join(",")}`);
   return {
     group: resolveString(ctx, json, groupRef, inTenant),
@@ -323,7 +382,8 @@ function tenantBoundaryOf(ctx: Context, notes: string[]): { boundaryPolicy: Json
   const { contract, platformJson } = ctx;
   // The permissions boundary: the platform policy the tenant's roles name through the contract.
   const boundaryRef = contract.get("permissionsBoundaryArn" satisfies PlatformContractKey);
-  const boundaryName = typeof boundaryRef === "string" ? SIMPLE_REF.exec(boundaryRef.slice(2, -1))?.[3] : undefined;
+  const boundaryReference = boundaryRef === undefined ? undefined : referenceOf(soleExpression(boundaryRef));
+  const boundaryName = boundaryReference?.type === "aws_iam_policy" && !boundaryReference.data ? boundaryReference.name : undefined;
   const boundaryPolicy = boundaryName ? platformJson?.resource?.aws_iam_policy?.[boundaryName] : undefined;
   const boundaryStatements: Statement[] = boundaryPolicy ? parseStatements(boundaryPolicy.policy) : [];
   if (platformJson && !boundaryPolicy) notes.push("no permissions boundary policy found in the platform stack");
@@ -371,10 +431,10 @@ function rolesOf(
   const { tenantJson, accountId } = ctx;
   const roles: RoleReach[] = [];
   for (const [name, role] of Object.entries<Json>(tenantJson.resource?.aws_iam_role ?? {})) {
-    const roleRefs = [`\${aws_iam_role.${name}.id}`, `\${aws_iam_role.${name}.name}`];
-    const policies = Object.values<Json>(tenantJson.resource?.aws_iam_role_policy ?? {}).filter((p) => roleRefs.includes(p.role));
+    const ofRole = (p: Json) => refersTo(p.role, "aws_iam_role", name, ["id", "name"]);
+    const policies = Object.values<Json>(tenantJson.resource?.aws_iam_role_policy ?? {}).filter(ofRole);
     const attached = Object.values<Json>(tenantJson.resource?.aws_iam_role_policy_attachment ?? {})
-      .filter((p) => roleRefs.includes(p.role))
+      .filter(ofRole)
       .map((p) => resolveT(String(p.policy_arn)));
     const tags: Record<string, string> = role.tags ?? {};
     const variables = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v]));
@@ -385,7 +445,7 @@ function rolesOf(
     }));
     const grants: Grant[] = policies
       .flatMap((p) => grantsOf(parseStatements(p.policy)))
-      .map((g) => ({ ...g, resource: resolveT(g.resource), condition: g.condition && JSON.parse(resolveT(JSON.stringify(g.condition))) }));
+      .map((g) => ({ ...g, resource: resolveT(g.resource), condition: g.condition && resolveDeep(g.condition, resolveT) }));
     const roleTags = (arn: string) =>
       Object.values<Json>(tenantJson.resource?.aws_iam_role ?? {}).find((r) => arn === `arn:aws:iam::${accountId}:role/${r.name}`)?.tags as Record<string, string> | undefined;
     const grouped = new Map<string, { actions: string[]; resource: string; sids: string[]; boundary: BoundaryVerdict }>();
@@ -455,7 +515,7 @@ function networkExposureOf(ctx: Context, resolveT: (v: string) => string): Pick<
   // Platform groups the tenant's services join (db-clients): show their rules too.
   const platformGroups = new Set(
     Object.values<Json>(tenantJson.resource?.aws_ecs_service ?? {}).flatMap((s) =>
-      asList<string>(s.network_configuration?.security_groups).flatMap((g) => contractFieldOf(g.slice(2, -1))?.field ?? []),
+      asList<string>(s.network_configuration?.security_groups).flatMap((g) => contractFieldOf(soleExpression(g))?.field ?? []),
     ),
   );
   for (const field of platformGroups) {
@@ -470,9 +530,9 @@ function networkExposureOf(ctx: Context, resolveT: (v: string) => string): Pick<
 function storageExposureOf(ctx: Context, resolveT: (v: string) => string): Pick<TenantAudit["exposure"], "buckets" | "keyPolicies"> {
   const { tenantJson } = ctx;
   const buckets = Object.entries<Json>(tenantJson.resource?.aws_s3_bucket ?? {}).map(([name, b]) => {
-    const refs = [`\${aws_s3_bucket.${name}.id}`, `\${aws_s3_bucket.${name}.bucket}`];
-    const pab = Object.values<Json>(tenantJson.resource?.aws_s3_bucket_public_access_block ?? {}).find((p) => refs.includes(p.bucket));
-    const policy = Object.values<Json>(tenantJson.resource?.aws_s3_bucket_policy ?? {}).find((p) => refs.includes(p.bucket));
+    const ofBucket = (p: Json) => refersTo(p.bucket, "aws_s3_bucket", name, ["id", "bucket"]);
+    const pab = Object.values<Json>(tenantJson.resource?.aws_s3_bucket_public_access_block ?? {}).find(ofBucket);
+    const policy = Object.values<Json>(tenantJson.resource?.aws_s3_bucket_policy ?? {}).find(ofBucket);
     return {
       bucket: b.bucket,
       publicAccessBlocked: pab ? ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter((k) => pab[k] === true) : [],

@@ -17,11 +17,9 @@
  * Source: https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
  * (source and destination regions per profile) and
  * https://docs.aws.amazon.com/bedrock/latest/userguide/models-regions.html (on-demand regions),
- * as of MODEL_TABLE_DATE. A model or region missing here is rejected by the loader; add it here,
+ * as of 2026-11-15. A model or region missing here is rejected by the loader; add it here,
  * with the regions from those pages, to allow it.
  */
-
-export const MODEL_TABLE_DATE = "2026-11-15";
 
 export const BEDROCK_ROUTINGS = ["geographic", "global", "in-region"] as const;
 export type BedrockRouting = (typeof BEDROCK_ROUTINGS)[number];

@@ -306,6 +306,4 @@ export type RegionConfig = z.infer<typeof RegionConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 export type EnvironmentsConfig = z.infer<typeof EnvironmentsSchema>;
 export type OffboardingConfig = z.infer<typeof OffboardingConfigSchema>;
-export type CostAnomalyConfig = z.infer<typeof CostAnomalyConfigSchema>;
 export type AuditConfig = z.infer<typeof AuditConfigSchema>;
-export type TracingConfig = z.infer<typeof TracingConfigSchema>;

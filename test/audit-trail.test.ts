@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C45 (the table "Enforcing tests" there lists this file).
 /**
  * The access audit trail (SECURITY.md G2) over every synthesized stack: exactly one trail per
  * environment, in the platform stack that owns the account's account-wide resources, multi-region,

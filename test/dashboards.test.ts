@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C46 (the table "Enforcing tests" there lists this file).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

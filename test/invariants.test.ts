@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C1, C2, C3, C4, C5, C14, C15, C18, C19, C44 (the table "Enforcing tests" there lists this file).
 /**
  * Properties that must hold for every resource of every stack. Each test collects all
  * violations, so a failure lists every offending address at once.

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C43 (the table "Enforcing tests" there lists this file).
 /**
  * Provider and API rules, round 3 (issue #26): what breaks the first apply on a new account, what
  * breaks a later apply or replaces something stateful, and what applies cleanly but does the wrong

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C25 (the table "Enforcing tests" there lists this file).
 /**
  * Rules the AWS provider (hashicorp/terraform-provider-aws 6.25, what @cdktf/provider-aws 21.22
  * wraps) or the AWS APIs enforce at plan or apply time, checked on every synthesized stack.

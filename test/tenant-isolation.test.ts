@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C5, C6, C7, C8, C9, C12, C13, C14, C26, C35 (the table "Enforcing tests" there lists this file).
 /**
  * Isolation invariants over every tenant stack of the example tenants: what one tenant's
  * infrastructure can reach, expose or run. Each test lists every offending address.

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C32, C33 (the table "Enforcing tests" there lists this file).
 /**
  * What each lifecycle status synthesizes, checked over the synthesized JSON of the whole app:
  * provisioning and suspended run no task, offboarding is the teardown form and nothing else,

@@ -40,7 +40,7 @@ export function imagesInSynth(synth: Synth, environment: string, stacks?: Readon
     for (const [address, td] of Object.entries(json.resource?.aws_ecs_task_definition ?? {})) {
       // The egress proxy (#31) is the platform's own image (images/egress-proxy/, a tag in the same
       // repository), not an agent image: image.yml neither builds nor signs it, so gating it here
-      // would refuse every deploy that touches a platform stack. Agents are what C-IMG covers.
+      // would refuse every deploy that touches a platform stack. Agents are what SECURITY.md C38 covers.
       if (td.family === egressProxyName(stack.environment, stack.region)) continue;
       for (const container of JSON.parse(td.container_definitions ?? "[]") as { image?: string }[]) {
         const where = `${stack.name}/${td.family ?? address}`;

@@ -291,4 +291,3 @@ export function ledgerWriter(ledger: Ledger, run: LedgerRun, onError: (stack: st
     },
   };
 }
-export type LedgerWriter = ReturnType<typeof ledgerWriter>;

@@ -30,8 +30,9 @@
  *   name, root := [A-Za-z_][A-Za-z0-9_-]*                               (ASCII only, no "::")
  *   sp         := " "*                                                  (no tabs, newlines, comments)
  *
- * The parser reports the functions called and the traversal roots referenced; which of those a
- * stack may use is the stack policy's decision (pipeline/lib/stack-policy.ts).
+ * parseTemplate reports the functions called and the traversal roots referenced; which of those a
+ * stack may use is the stack policy's decision (pipeline/lib/stack-policy.ts). templateParts gives the
+ * expressions themselves, for readers of synthesized stacks (audit/tenant-audit.ts).
  * https://developer.hashicorp.com/terraform/language/syntax/json#expression-mapping
  * https://developer.hashicorp.com/terraform/language/expressions/strings#string-templates
  */
@@ -44,6 +45,25 @@ export interface TemplateParse {
   /** Why the string is not in the grammar, with the offset; absent when it is. */
   readonly error?: string;
 }
+
+/**
+ * One expression of the grammar, with its exact source text. A traversal is `get`: `root` (or
+ * any other primary) followed by attribute names and indexes, so `a.b[0].c` is
+ * `{ kind: "get", of: { kind: "root", name: "a" }, steps: ["b", 0, "c"] }`.
+ */
+export type Expression = { readonly source: string } & (
+  | { readonly kind: "root"; readonly name: string }
+  | { readonly kind: "call"; readonly name: string; readonly args: Expression[] }
+  | { readonly kind: "number"; readonly value: number }
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "tuple"; readonly items: Expression[] }
+  | { readonly kind: "object"; readonly entries: Array<{ readonly key: string; readonly value: Expression }> }
+  | { readonly kind: "get"; readonly of: Expression; readonly steps: Array<string | number> }
+  | { readonly kind: "equals"; readonly left: Expression; readonly right: Expression }
+);
+
+/** A template, piece by piece: literal text (escapes undone) and `${ }` interpolations. */
+export type TemplatePart = { readonly kind: "literal"; readonly text: string } | { readonly kind: "interpolation"; readonly expression: Expression };
 
 const NAME = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const NUMBER = /(?:0|[1-9][0-9]*)(?![0-9A-Za-z_.])/y;
@@ -63,6 +83,27 @@ export function parseTemplate(text: string): TemplateParse {
   }
 }
 
+/**
+ * The parts of `text` under the same grammar, for readers of synthesized stacks (the tenant
+ * audit) that must see exactly the expressions Terraform will evaluate; `{ error }` when the
+ * string is not in the grammar (the stack policy refuses such a stack).
+ */
+export function templateParts(text: string): { parts: TemplatePart[]; error?: undefined } | { parts?: undefined; error: string } {
+  const parser = new Parser(text);
+  try {
+    return { parts: parser.template() };
+  } catch (e) {
+    if (!(e instanceof Refused)) throw e;
+    return { error: e.message };
+  }
+}
+
+/** The expression `text` consists of when it is exactly one interpolation (`${...}`), else undefined. */
+export function soleExpression(text: string): Expression | undefined {
+  const { parts } = templateParts(text);
+  return parts?.length === 1 && parts[0].kind === "interpolation" ? parts[0].expression : undefined;
+}
+
 class Parser {
   readonly functions: string[] = [];
   readonly roots: string[] = [];
@@ -70,11 +111,14 @@ class Parser {
 
   constructor(private readonly text: string) {}
 
-  template(): void {
+  template(): TemplatePart[] {
     const t = this.text;
+    const parts: TemplatePart[] = [];
+    let literal = "";
     while (this.pos < t.length) {
       const c = t[this.pos];
       if (c !== "$" && c !== "%") {
+        literal += c;
         this.pos++;
         continue;
       }
@@ -84,96 +128,120 @@ class Parser {
         this.pos += 2;
         if (t[this.pos] === "~") this.refuse("strip markers (${~) are not allowed");
         this.spaces();
-        this.expression();
+        const expression = this.expression();
         this.spaces();
         if (t[this.pos] === "~") this.refuse("strip markers (~}) are not allowed");
         this.expect("}", "the end of the interpolation");
+        if (literal !== "") parts.push({ kind: "literal", text: literal });
+        literal = "";
+        parts.push({ kind: "interpolation", expression });
       } else if (next === c) {
         if (t[this.pos + 2] !== "{") this.refuse(`"${c}${c}" is allowed only as the escape "${c}${c}{"`);
+        literal += `${c}{`;
         this.pos += 3;
       } else if (next === undefined) {
         this.refuse(`a template may not end with "${c}"`);
       } else {
+        literal += c;
         this.pos++;
       }
     }
+    if (literal !== "") parts.push({ kind: "literal", text: literal });
+    return parts;
   }
 
-  private expression(): void {
-    this.operand();
+  private expression(): Expression {
+    const start = this.pos;
+    const left = this.operand();
     const save = this.pos;
     this.spaces();
     if (this.text.startsWith("==", this.pos)) {
       this.pos += 2;
       this.spaces();
-      this.operand();
-    } else {
-      this.pos = save;
+      const right = this.operand();
+      return { kind: "equals", left, right, source: this.text.slice(start, this.pos) };
     }
+    this.pos = save;
+    return left;
   }
 
-  private operand(): void {
-    this.primary();
+  private operand(): Expression {
+    const start = this.pos;
+    const of = this.primary();
+    const steps: Array<string | number> = [];
     for (;;) {
       const c = this.text[this.pos];
       if (c === ".") {
         this.pos++;
-        this.name("an attribute name");
+        steps.push(this.name("an attribute name"));
       } else if (c === "[") {
         this.pos++;
-        this.number("an index");
+        steps.push(Number(this.number("an index")));
         this.expect("]", "the end of the index");
-      } else return;
+      } else break;
     }
+    return steps.length === 0 ? of : { kind: "get", of, steps, source: this.text.slice(start, this.pos) };
   }
 
-  private primary(): void {
+  private primary(): Expression {
+    const start = this.pos;
+    const source = () => this.text.slice(start, this.pos);
     const c = this.text[this.pos];
     if (c === '"') {
-      if (!this.match(STRING)) this.refuse('string literals may hold only letters, digits, space and _ . , : / @ - (no escapes or templates)');
-    } else if (c !== undefined && c >= "0" && c <= "9") {
-      this.number("a number");
-    } else if (c === "[") {
+      const literal = this.match(STRING);
+      if (literal === undefined) this.refuse('string literals may hold only letters, digits, space and _ . , : / @ - (no escapes or templates)');
+      return { kind: "string", value: literal.slice(1, -1), source: literal };
+    }
+    if (c !== undefined && c >= "0" && c <= "9") {
+      const digits = this.number("a number");
+      return { kind: "number", value: Number(digits), source: digits };
+    }
+    if (c === "[") {
       this.pos++;
-      this.list("]", () => this.expression());
-    } else if (c === "{") {
+      const items = this.list("]", () => this.expression());
+      return { kind: "tuple", items, source: source() };
+    }
+    if (c === "{") {
       this.pos++;
-      this.list("}", () => {
-        if (!this.match(STRING)) this.refuse("an object key must be a plain string literal");
+      const entries = this.list("}", () => {
+        const key = this.match(STRING);
+        if (key === undefined) this.refuse("an object key must be a plain string literal");
         this.spaces();
         this.expect("=", '"=" after the object key');
         this.spaces();
-        this.expression();
+        return { key: key.slice(1, -1), value: this.expression() };
       });
-    } else {
-      const start = this.pos;
-      const name = this.name("an expression");
-      if (this.text[this.pos] === "(") {
-        this.functions.push(name);
-        this.pos++;
-        this.list(")", () => this.expression());
-      } else if (this.text[this.pos] === ".") {
-        this.roots.push(name);
-      } else {
-        this.pos = start;
-        this.refuse(`"${name}" is neither a function call nor a reference`);
-      }
+      return { kind: "object", entries, source: source() };
     }
+    const name = this.name("an expression");
+    if (this.text[this.pos] === "(") {
+      this.functions.push(name);
+      this.pos++;
+      const args = this.list(")", () => this.expression());
+      return { kind: "call", name, args, source: source() };
+    }
+    if (this.text[this.pos] === ".") {
+      this.roots.push(name);
+      return { kind: "root", name, source: name };
+    }
+    this.pos = start;
+    this.refuse(`"${name}" is neither a function call nor a reference`);
   }
 
   /** Comma-separated items up to `close`; the opening bracket is already consumed. */
-  private list(close: string, item: () => void): void {
+  private list<T>(close: string, item: () => T): T[] {
+    const items: T[] = [];
     this.spaces();
     if (this.text[this.pos] === close) {
       this.pos++;
-      return;
+      return items;
     }
     for (;;) {
-      item();
+      items.push(item());
       this.spaces();
       if (this.text[this.pos] === close) {
         this.pos++;
-        return;
+        return items;
       }
       this.expect(",", `"," or "${close}"`);
       this.spaces();
@@ -186,8 +254,10 @@ class Parser {
     return name;
   }
 
-  private number(what: string): void {
-    if (this.match(NUMBER) === undefined) this.refuse(`expected ${what} (a decimal integer)`);
+  private number(what: string): string {
+    const digits = this.match(NUMBER);
+    if (digits === undefined) this.refuse(`expected ${what} (a decimal integer)`);
+    return digits;
   }
 
   private spaces(): void {

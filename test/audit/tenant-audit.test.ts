@@ -1,9 +1,10 @@
+// Enforces SECURITY.md C7 (the table "Enforcing tests" there lists this file).
 /**
  * The tenant audit over the example tenants (a full app synth, like the invariant tests), and
  * over a tampered copy that proves the boundary intersection catches a policy that reaches
  * another tenant.
  */
-import { auditTenant, formatAudit, UnknownTenantError } from "../../audit/tenant-audit";
+import { auditTenant, contractDocumentFields, formatAudit, UnknownTenantError } from "../../audit/tenant-audit";
 import { main, parseAuditArgs } from "../../audit/cli";
 import { synthesize } from "../support/synth";
 
@@ -71,7 +72,7 @@ describe("tenant audit", () => {
     ]);
     expect(exposure.securityGroups[1].egress).toEqual(["tcp 5432 sg openclaw-production-us-east-1-db-database (PostgreSQL to the database)"]);
     expect(exposure.publicIps).toEqual([]);
-    // Agents reach the internet only through the egress proxy (SECURITY.md G1).
+    // Agents reach the internet only through the egress proxy (SECURITY.md C37).
     expect(exposure.internetEgress).toEqual([]);
     expect(exposure.services.every((s) => !s.assignPublicIp && s.execEnabled)).toBe(true);
     expect(exposure.buckets).toHaveLength(1);
@@ -140,5 +141,73 @@ describe("audit:tenant CLI", () => {
     expect(() => parseAuditArgs(["a", "--bogus"])).toThrow(/unknown option --bogus/);
     expect(run(["--bogus"]).code).toBe(1);
     expect(run(["--help"])).toMatchObject({ code: 0, out: expect.stringContaining("Usage: npm run audit:tenant") });
+  });
+});
+
+describe("tenant audit: reads templates with the pipeline's parser (pipeline/lib/terraform-expressions.ts)", () => {
+  const platform = "platform-production-us-east-1";
+  const documentOf = (json: Record<string, any>) => Object.values<any>(json.resource.aws_ssm_parameter).find((p) => String(p.name).endsWith("/platform/contract"));
+  // The regular-expression reading this replaced cut an entry at its first "," or "]" and took
+  // every `"key" = ` anywhere in the text for a field of the document.
+  const withDocument = (entries: string) => {
+    const json = structuredClone(output.stacks[platform]);
+    documentOf(json).value = `\${jsonencode({${entries}})}`;
+    return json;
+  };
+
+  it("reads only the document's own fields: a key inside a nested object is not a field", () => {
+    const fields = contractDocumentFields(withDocument('"vpcId" = aws_vpc.v.id, "extra" = {"a" = 1, "vpcId" = aws_vpc.other.id}'));
+    expect([...fields]).toEqual([
+      ["vpcId", "${aws_vpc.v.id}"],
+      ["extra", '${{"a" = 1, "vpcId" = aws_vpc.other.id}}'],
+    ]);
+  });
+
+  it("reads a call with several arguments and a list holding indexes whole", () => {
+    const fields = contractDocumentFields(
+      withDocument('"clusterName" = element(aws_ecs_cluster.c.name, 0), "privateSubnetIds" = [aws_subnet.a.id, aws_db_instance.d.master_user_secret[0].secret_arn], "databasePort" = "5432"'),
+    );
+    expect([...fields]).toEqual([
+      ["clusterName", "${element(aws_ecs_cluster.c.name, 0)}"],
+      ["privateSubnetIds", "${aws_subnet.a.id}, ${aws_db_instance.d.master_user_secret[0].secret_arn}"],
+      ["databasePort", "5432"],
+    ]);
+  });
+
+  it("reads no fields from a document outside the grammar (the stack policy refuses that stack)", () => {
+    expect(contractDocumentFields(withDocument('"vpcId" = aws_vpc.v.id /* "x" = y */')).size).toBe(0);
+  });
+
+  it("checks grants against the boundary the document publishes, not a policy named in a nested object", () => {
+    const tampered = structuredClone(output.stacks);
+    const json = tampered[platform];
+    json.resource.aws_iam_policy.wide_open = { name: "wide-open", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) };
+    const document = documentOf(json);
+    document.value = document.value.replace(/\}\)\}$/, ', "legacy" = {"note" = "moved", "permissionsBoundaryArn" = aws_iam_policy.wide_open.arn}})}');
+    const policies = tampered["tenant-acme"].resource.aws_iam_role_policy;
+    const [name] = Object.keys(policies).filter((n) => n.includes("butler-task-policy"));
+    const statements = JSON.parse(policies[name].policy);
+    statements.Statement.push({ Sid: "Sneaky", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::openclaw-globex-111111111111-us-west-2/*" });
+    policies[name].policy = JSON.stringify(statements);
+    const butler = audit("acme", tampered).roles.find((r) => r.name === "openclaw-acme-butler-task")!;
+    expect(butler.grants.find((g) => g.sids.includes("Sneaky"))?.boundary).toEqual({ allowed: false });
+  });
+
+  it("resolves a reference inside an expression with nested objects, which the old pattern could not delimit", () => {
+    const tampered = structuredClone(output.stacks);
+    const buckets = tampered["tenant-acme"].resource.aws_s3_bucket;
+    const [bucket] = Object.keys(buckets);
+    const [logGroup] = Object.keys(tampered["tenant-acme"].resource.aws_cloudwatch_log_group);
+    tampered["tenant-acme"].resource.aws_cloudwatch_log_group[logGroup].kms_key_id = `\${jsonencode({"a" = {"b" = aws_s3_bucket.${bucket}.arn}})}`;
+    const resource = audit("acme", tampered).resources.find((r) => r.address === `aws_cloudwatch_log_group.${logGroup}`)!;
+    expect(resource.encryption).toBe(`(jsonencode({"a" = {"b" = arn:aws:s3:::${buckets[bucket].bucket}}}))`);
+  });
+
+  it("marks a string outside the grammar instead of guessing at it", () => {
+    const tampered = structuredClone(output.stacks);
+    const [logGroup] = Object.keys(tampered["tenant-acme"].resource.aws_cloudwatch_log_group);
+    tampered["tenant-acme"].resource.aws_cloudwatch_log_group[logGroup].kms_key_id = '${/*"*/file("/proc/self/environ")/*"*/}';
+    const resource = audit("acme", tampered).resources.find((r) => r.address === `aws_cloudwatch_log_group.${logGroup}`)!;
+    expect(resource.encryption).toMatch(/^\(not a template the pipeline admits: \$\{\/\*"\*\/file.*expected an expression/);
   });
 });

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C45 (the table "Enforcing tests" there lists this file).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";

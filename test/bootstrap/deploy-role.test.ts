@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C31 (the table "Enforcing tests" there lists this file).
 /**
  * Issue 14 attack 4: the deploy role could make itself administrator. Each test is one way an
  * attacker with a commit on main (or a compromised deploy job) would try to widen the role's

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C34 (the table "Enforcing tests" there lists this file).
 /**
  * Issue 14 attack 5: the "read-only" plan role read tenant data. Its policies now allow only
  * what refresh reads (bootstrap/resource-actions.ts, read column) and deny every data read

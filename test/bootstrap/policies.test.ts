@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C20, C21, C22, C31 (the table "Enforcing tests" there lists this file).
 import {
   PolicyDocument,
   deployPolicies,

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C34 (the table "Enforcing tests" there lists this file).
 /**
  * The resource-type table (bootstrap/resource-actions.ts) against a real synth of the example
  * tenants: every resource and data source type has an entry, and both pipeline roles allow

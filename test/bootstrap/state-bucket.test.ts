@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C2 (the table "Enforcing tests" there lists this file).
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   GetBucketEncryptionCommand,

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C27 (the table "Enforcing tests" there lists this file).
 /**
  * The capacity gate as users meet it: main.ts run for real on 30 three-agent tenants in one
  * environment whose account declares an IAM role quota of 100. The quota stops the synth and

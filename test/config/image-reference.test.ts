@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C38 (the table "Enforcing tests" there lists this file).
 /**
  * Images by digest only (issue 28): a tag in cdktf.json's agentImage or a tenant's
  * agents.<name>.image is refused at load, naming file and field, every problem at once.

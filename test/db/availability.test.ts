@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C39, C40, C41 (the table "Enforcing tests" there lists this file).
 /**
  * Availability of the shared database: a compromised tenant (alpha), logged in as its own
  * role, tries to block, starve or slow another tenant (beta) and the provisioner. Each

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C42 (the table "Enforcing tests" there lists this file).
 /**
  * Pre-authentication connection exhaustion, measured on a throwaway server of its own
  * (these are server-wide settings the shared test server must not get): sockets that

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md G-DB2 (issue 24, item 6), pinned on a real PostgreSQL server: the planner's row
+ * SECURITY.md G15 (issue 24, item 6), pinned on a real PostgreSQL server: the planner's row
  * estimates come from statistics over every tenant's rows of a shared table, and a tenant that
  * may SELECT the column gets them through EXPLAIN, row security notwithstanding. So a tenant can
  * tell whether another tenant holds a value (an e-mail address among its leads). Accepted and
@@ -42,7 +42,7 @@ const estimate = async (email: string) => {
   return r.rows[0]["QUERY PLAN"][0].Plan["Plan Rows"] as number;
 };
 
-it("G-DB2: a tenant sees another tenant's values in the planner's row estimates, though it reads none of the rows", async () => {
+it("G15: a tenant sees another tenant's values in the planner's row estimates, though it reads none of the rows", async () => {
   expect((await alpha.query("SELECT count(*)::int AS n FROM openclaw.leads")).rows[0].n).toBe(0);
   const held = await estimate("ceo@rival.example");
   const absent = await estimate("nobody@nowhere.example");

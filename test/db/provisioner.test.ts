@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C17, C32 (the table "Enforcing tests" there lists this file).
 /**
  * The provisioner end to end on a real PostgreSQL server, with only the AWS parts
  * (Secrets Manager lookup, S3 upload) replaced by in-memory fakes.

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C16 (the table "Enforcing tests" there lists this file).
 /**
  * The tenancy model against a real PostgreSQL server: two tenants provisioned by the
  * provisioner itself, then tenant A, logged in as its own role, tries to read, write

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C37 (the table "Enforcing tests" there lists this file).
 /**
  * The egress proxy's configuration run by the real squid (Debian's package, the one the proxy
  * image installs), inside a network namespace this test creates: the fake "internet" upstream

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C44 (the table "Enforcing tests" there lists this file).
 import { AgentTracingProps, collectorConfig, TRACING_CONTAINER_USER, tracingContainer, tracingStatements } from "../../modules/agent-tracing";
 
 const IMAGE = `111111111111.dkr.ecr.us-east-1.amazonaws.com/openclaw/agent@sha256:${"7d".repeat(32)}`;

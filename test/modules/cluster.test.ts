@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C25 (the table "Enforcing tests" there lists this file).
 import { Cluster } from "../../modules/cluster";
 import { only, synthModule } from "../support/module-synth";
 

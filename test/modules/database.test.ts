@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C29, C41, C42 (the table "Enforcing tests" there lists this file).
 import { Database, DatabaseProps } from "../../modules/database";
 import { all, only, synthModule } from "../support/module-synth";
 

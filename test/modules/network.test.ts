@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C29 (the table "Enforcing tests" there lists this file).
 import { Network, NetworkProps } from "../../modules/network";
 import { all, only, synthModule } from "../support/module-synth";
 

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C33 (the table "Enforcing tests" there lists this file).
 import { OffboardingArchive, OffboardingArchiveProps } from "../../modules/offboarding-archive";
 import { only, synthModule } from "../support/module-synth";
 

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C43 (the table "Enforcing tests" there lists this file).
 /**
  * The platform's service roles (DB provisioner, VPC flow logs, RDS enhanced monitoring) carry
  * the service-role boundary, so the deploy role creates no unbounded role (issue 14 attack 4).

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C38 (the table "Enforcing tests" there lists this file).
 /**
  * The pre-deploy image gate (pipeline/image-gate.ts) over a real synth of the example fleet, with
  * ECR and KMS mocked (aws-sdk-client-mock: moto's ECR has no scan findings API and no layer

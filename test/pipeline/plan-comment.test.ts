@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C23 (the table "Enforcing tests" there lists this file).
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

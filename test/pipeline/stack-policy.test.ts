@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C30 (the table "Enforcing tests" there lists this file).
 /**
  * The stack policy is the allow-list a pull request's synthesized Terraform passes before the
  * plan job runs `terraform init` on it with the plan role. Each test below is an attack from

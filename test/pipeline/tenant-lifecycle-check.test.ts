@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C36 (the table "Enforcing tests" there lists this file).
 /**
  * The pull request check, on real git repositories: the base branch has tenant files, a
  * pull request branch changes them, the check reads the head as blobs.

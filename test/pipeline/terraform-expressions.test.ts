@@ -4,7 +4,7 @@
  * every other construct of Terraform's template language is refused with a reason. Whether the
  * grammar agrees with what Terraform itself does is test/pipeline/terraform-differential.test.ts.
  */
-import { parseTemplate } from "../../pipeline/lib/terraform-expressions";
+import { parseTemplate, soleExpression, templateParts } from "../../pipeline/lib/terraform-expressions";
 import { synthesize } from "../support/synth";
 import { strings } from "../support/template-mutations";
 
@@ -71,5 +71,52 @@ describe("template grammar: refused", () => {
     ["an object key that is an expression", "${jsonencode({(aws_s3_bucket.b.arn) = 1})}", /object key must be a plain string/],
   ])("%s", (_what, text, reason) => {
     expect(parseTemplate(text).error).toMatch(reason);
+  });
+});
+
+describe("template grammar: the parts and expressions readers get (templateParts, soleExpression)", () => {
+  it("splits a template into literals (escapes undone) and interpolations, each expression with its source", () => {
+    expect(templateParts('arn:$${aws:username}/${aws_s3_bucket.b.arn}/%%{x}%y${join(",", [])}')).toEqual({
+      parts: [
+        { kind: "literal", text: "arn:${aws:username}/" },
+        { kind: "interpolation", expression: { kind: "get", of: { kind: "root", name: "aws_s3_bucket", source: "aws_s3_bucket" }, steps: ["b", "arn"], source: "aws_s3_bucket.b.arn" } },
+        { kind: "literal", text: "/%{x}%y" },
+        {
+          kind: "interpolation",
+          expression: { kind: "call", name: "join", args: [{ kind: "string", value: ",", source: '","' }, { kind: "tuple", items: [], source: "[]" }], source: 'join(",", [])' },
+        },
+      ],
+    });
+  });
+
+  it("builds every kind of expression: indexes, calls with traversals, objects, numbers and ==", () => {
+    expect(soleExpression('${jsondecode(data.p.v).x[0] == {"a" = 12, "b" = ["c"]}}')).toEqual({
+      kind: "equals",
+      source: 'jsondecode(data.p.v).x[0] == {"a" = 12, "b" = ["c"]}',
+      left: {
+        kind: "get",
+        source: "jsondecode(data.p.v).x[0]",
+        steps: ["x", 0],
+        of: { kind: "call", name: "jsondecode", source: "jsondecode(data.p.v)", args: [{ kind: "get", of: { kind: "root", name: "data", source: "data" }, steps: ["p", "v"], source: "data.p.v" }] },
+      },
+      right: {
+        kind: "object",
+        source: '{"a" = 12, "b" = ["c"]}',
+        entries: [
+          { key: "a", value: { kind: "number", value: 12, source: "12" } },
+          { key: "b", value: { kind: "tuple", source: '["c"]', items: [{ kind: "string", value: "c", source: '"c"' }] } },
+        ],
+      },
+    });
+  });
+
+  it("gives no expression for anything but exactly one interpolation, and the reason for a string outside the grammar", () => {
+    expect(soleExpression("${a.b} ")).toBeUndefined();
+    expect(soleExpression("x${a.b}")).toBeUndefined();
+    expect(soleExpression("${a.b}${c.d}")).toBeUndefined();
+    expect(soleExpression("plain")).toBeUndefined();
+    expect(soleExpression("${ a.b }")).toMatchObject({ kind: "get", source: "a.b" });
+    expect(templateParts("")).toEqual({ parts: [] });
+    expect(templateParts("${a.b /* c */}")).toEqual({ error: expect.stringMatching(/expected the end of the interpolation \(at offset 6/) });
   });
 });

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C19, C20, C24, C30, C36 (the table "Enforcing tests" there lists this file).
 /**
  * Static checks over .github/workflows: actionlint, pinned actions, least privilege, no
  * long-lived AWS keys, and that every npm script and helper a workflow calls exists.

@@ -1,5 +1,6 @@
+// Enforces SECURITY.md C37 (the table "Enforcing tests" there lists this file).
 /**
- * SECURITY.md G1 as invariants over every synthesized stack: an agent's only way to the internet
+ * SECURITY.md C37 as invariants over every synthesized stack: an agent's only way to the internet
  * is the platform's egress proxy, and what each tenant publishes for the proxy is exactly its
  * allowlist. Each test collects every violation, and asserts it looked at something.
  */

@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C3, C4, C6, C8, C9, C10, C11, C13, C15, C26, C35 (the table "Enforcing tests" there lists this file).
 /**
  * Security invariants over every policy document of every stack, including what checkov cannot
  * judge: key policies, the permissions boundary, topic and bucket policies, trust policies and

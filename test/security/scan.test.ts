@@ -1,3 +1,4 @@
+// Enforces SECURITY.md C28 (the table "Enforcing tests" there lists this file).
 /**
  * The security gate's own logic (scan/): what counts as a failure, what a skip must carry,
  * and the workaround for checkov's parser. checkov itself is not run here (npm test needs no

@@ -1,0 +1,33 @@
+/**
+ * scripts/mutation.ts: a run narrowed to one file replaces that file's result in the merged
+ * report and keeps every other file (Stryker's own report holds only its run's files), and the
+ * score is Stryker's: detected over valid mutants, compile errors and static mutants left out.
+ */
+import { mergeReports, Report, scores, table } from "../../scripts/mutation";
+
+const mutants = (...statuses: string[]) => ({ mutants: statuses.map((status) => ({ status })) }) as Report["files"][string];
+
+describe("mutation report merge", () => {
+  const base: Report = { schemaVersion: "1", files: { "a.ts": mutants("Survived"), "b.ts": mutants("Killed") }, testFiles: { "a.test.ts": 1 } };
+
+  it("replaces the files of the run and keeps the others", () => {
+    const merged = mergeReports(base, { schemaVersion: "1", files: { "a.ts": mutants("Killed", "Killed") }, testFiles: { "c.test.ts": 2 } });
+    expect(Object.keys(merged.files).sort()).toEqual(["a.ts", "b.ts"]);
+    expect(merged.files["a.ts"]).toEqual(mutants("Killed", "Killed"));
+    expect(merged.files["b.ts"]).toEqual(mutants("Killed"));
+    expect(merged.testFiles).toEqual({ "a.test.ts": 1, "c.test.ts": 2 });
+  });
+
+  it("starts a report from the first run", () => {
+    expect(mergeReports(undefined, base)).toEqual(base);
+  });
+
+  it("scores detected (killed + timeout) over valid, leaving out compile errors and static mutants", () => {
+    const report: Report = { files: { "x.ts": mutants("Killed", "Timeout", "Survived", "NoCoverage", "CompileError", "RuntimeError", "Ignored"), "y.ts": mutants("Killed") } };
+    const { files, total } = scores(report);
+    expect(files[0]).toEqual({ file: "x.ts", killed: 1, timeout: 1, survived: 1, noCoverage: 1, invalid: 2, ignored: 1, score: 50 });
+    expect(total.score).toBeCloseTo(60);
+    expect(table(report, { "x.ts": { date: "d", command: "c", seconds: 125 } })).toContain("| `x.ts` | 50.00 % | 1 | 1 | 1 | 1 | 2 | 1 | 2 min 05 s | d |");
+    expect(table(report, {})).toContain("| **all files** | 60.00 % | 2 | 1 | 1 | 1 | 2 | 1 | 0 min 00 s |  |");
+  });
+});
