@@ -108,8 +108,8 @@ function main(argv: string[]): number {
     args.push("--incrementalFile", join("reports", "mutation", "incremental", `${mutate.replace(/[/\\]/g, "_")}.json`));
   }
   let seconds = 0;
+  const started = Date.now();
   if (!mergeOnly) {
-    const started = Date.now();
     const stryker = spawnSync("npx", ["stryker", "run", ...args], { cwd: ROOT, stdio: "inherit" });
     seconds = (Date.now() - started) / 1000;
     if (stryker.status !== 0) return stryker.status ?? 2;
@@ -127,7 +127,7 @@ function main(argv: string[]): number {
     // A run over several files shares its time among them by their mutant counts.
     const weight = (f: string) => run.files[f].mutants.filter((m) => m.status !== "Ignored").length;
     const all = files.reduce((sum, f) => sum + weight(f), 0) || 1;
-    for (const f of files) runs[f] = { date: new Date().toISOString().slice(0, 16).replace("T", " "), command: `npm run test:mutation -- ${argv.join(" ")}`.trim(), seconds: (seconds * weight(f)) / all };
+    for (const f of files) runs[f] = { date: new Date(started).toISOString().slice(0, 16).replace("T", " "), command: `npm run test:mutation -- ${argv.join(" ")}`.trim(), seconds: (seconds * weight(f)) / all };
     writeFileSync(RUNS, `${JSON.stringify(runs, null, 2)}\n`);
   }
   process.stdout.write(`\n${table(readJson<Report>(REPORT)!, runs)}\n`);

@@ -381,3 +381,144 @@ describe("plan-stacks with untrusted synth output", () => {
     expect(comment).toContain("**Refused by the stack policy (not planned):** `tenant-evil`");
   });
 });
+
+// Found by mutation testing (npm run test:mutation, #32): each test fails on a mutant of
+// pipeline/lib/stack-policy.ts the tests above let through (named in the comment).
+describe("stack policy: edges found by mutation testing", () => {
+  const firstOf = (stack: Record<string, any>, kind: "data" | "resource", type: string) => Object.values<any>(stack[kind][type])[0];
+  const prefix = "com.amazonaws.us-east-1.";
+
+  it.each([
+    ["a character before an allowed tail (mutant: no ^ anchor)", `${prefix}A/s3`],
+    ["a character after an allowed head (mutant: no $ anchor)", `${prefix}s3/X`],
+    ["a number (mutant: no type check, which would throw)", 42],
+  ])("refuses an endpoint service name with %s", (_what, serviceName) => {
+    const stack = aStack(PLATFORM);
+    firstOf(stack, "data", "aws_vpc_endpoint_service").service_name = serviceName;
+    expect(violations(stack, PLATFORM)).toEqual([expect.stringContaining(`service_name must be a literal ${prefix}<service> (got ${JSON.stringify(serviceName)})`)]);
+  });
+
+  it("names every extra endpoint-service argument, separated (mutant: the join separator)", () => {
+    const stack = aStack(PLATFORM);
+    Object.assign(firstOf(stack, "data", "aws_vpc_endpoint_service"), { filter: [], tags: {} });
+    expect(violations(stack, PLATFORM)).toEqual([expect.stringContaining("only service_name and service_type are allowed (got filter, tags)")]);
+  });
+
+  it.each([
+    ["a space inside (mutants: either anchor)", "/openclaw/production/us-east-1/platform/a b/contract"],
+    ["a number (mutant: no type check)", 7],
+  ])("refuses an SSM parameter name with %s", (_what, name) => {
+    const stack = aStack();
+    firstOf(stack, "data", "aws_ssm_parameter").name = name;
+    expect(violations(stack)).toEqual([expect.stringContaining(`name must be a literal under /openclaw/production/us-east-1/platform/ (got ${JSON.stringify(name)})`)]);
+  });
+
+  it.each([
+    ["no default_tags", (p: any) => delete p.default_tags],
+    ["empty default_tags", (p: any) => (p.default_tags = [])],
+    ["a default_tags block without tags", (p: any) => (p.default_tags = [{}])],
+    ["an Environment tag that is an array (mutant: no string check; hasOwn would take ['production'])", (p: any) => (p.default_tags[0].tags.Environment = ["production"])],
+    ["an Environment tag naming an Object property (mutant: no hasOwn)", (p: any) => (p.default_tags[0].tags.Environment = "toString")],
+  ])("refuses a tenant stack with %s, naming the environments", (_what, change) => {
+    const stack = aStack();
+    change(stack.provider.aws[0]);
+    expect(violations(stack)).toContainEqual(expect.stringMatching(/^provider aws: default_tags Environment must be an environment of base's cdktf.json \(production, staging\), got /));
+  });
+
+  it("refuses a tenant stack whose region is an array naming its region (mutant: no string check)", () => {
+    const stack = aStack();
+    stack.provider.aws[0].region = ["us-east-1"];
+    expect(violations(stack)).toContainEqual(expect.stringMatching(/^provider aws: region must be one of environment production's regions/));
+  });
+
+  it("reports a stack without any provider block instead of throwing (mutants: ?. on provider)", () => {
+    const stack = aStack();
+    delete stack.provider;
+    expect(violations(stack)).toEqual(expect.arrayContaining(["provider aws: exactly one provider block is allowed"]));
+  });
+
+  it("lets a platform stack through without default_tags (mutant: undefined default_tags taken for a bad block)", () => {
+    const stack = aStack(PLATFORM);
+    delete stack.provider.aws[0].default_tags;
+    expect(violations(stack, PLATFORM)).toEqual([]);
+  });
+
+  it("lets a stack read the availability zones, the data source with nothing to check (mutant: a problem for it)", () => {
+    const stack = aStack(PLATFORM);
+    stack.data.aws_availability_zones = { zones: { state: "available" } };
+    expect(violations(stack, PLATFORM)).toEqual([]);
+  });
+
+  it("refuses another provider block beside aws", () => {
+    const stack = aStack();
+    stack.provider.google = [{}];
+    expect(violations(stack)).toEqual(['provider block "google" is not allowed']);
+  });
+
+  it.each([
+    ["another key beside tags", [{ tags: { Environment: "production" }, extra: 1 }]],
+    ["an object instead of a list", { tags: { Environment: "production" } }],
+    ["a list holding a string", ["tags"]],
+    ["a second block with another key (mutant: every instead of some)", [{ tags: { Environment: "production" } }, { extra: 1 }]],
+  ])("refuses default_tags with %s", (_what, tagBlocks) => {
+    const stack = aStack();
+    stack.provider.aws[0].default_tags = tagBlocks;
+    expect(violations(stack)).toContain("provider aws: default_tags may hold only tags");
+  });
+
+  it("refuses a platform stack whose provider names another region than its name", () => {
+    const stack = aStack(PLATFORM);
+    stack.provider.aws[0].region = "us-west-2";
+    expect(violations(stack, PLATFORM)).toEqual(['provider aws: region must be us-east-1, got "us-west-2"']);
+  });
+
+  it("refuses hashicorp/aws under another name, as a bare string, or with another key", () => {
+    const renamed = aStack();
+    renamed.terraform.required_providers.awsx = { source: "hashicorp/aws", version: AWS_PROVIDER_VERSION };
+    expect(violations(renamed)).toEqual(['provider "awsx" (source "hashicorp/aws") is not allowed: only hashicorp/aws']);
+    const bare = aStack();
+    bare.terraform.required_providers.aws = "hashicorp/aws";
+    expect(violations(bare)).toEqual(['provider "aws" (source "hashicorp/aws") is not allowed: only hashicorp/aws']);
+    const extra = aStack();
+    extra.terraform.required_providers.aws.configuration_aliases = ["aws.x"];
+    expect(violations(extra)).toEqual([expect.stringMatching(/^terraform.required_providers.aws must be \{source, version/)]);
+  });
+
+  it("refuses what is not a JSON object, and reads null blocks and resources as empty", () => {
+    for (const notAnObject of [null, [], "x"]) expect(stackPolicyViolations(TENANT, notAnObject as never, environments)).toEqual(["cdk.tf.json must be a JSON object"]);
+    const stack = aStack();
+    stack.data = null;
+    stack.resource.aws_s3_bucket = { nothing: null };
+    expect(violations(stack)).toEqual([]);
+  });
+
+  it("accepts exactly MAX_RESOURCES_PER_STACK resources and data sources (mutant: >=)", () => {
+    const stack = aStack();
+    const count = Object.values<any>(stack.resource).reduce((n, byName) => n + Object.keys(byName).length, 0) + Object.values<any>(stack.data).reduce((n, byName) => n + Object.keys(byName).length, 0);
+    stack.resource.aws_sns_topic_x = Object.fromEntries(Array.from({ length: MAX_RESOURCES_PER_STACK - count }, (_, i) => [`t${i}`, { name: `t${i}` }]));
+    expect(violations(stack)).toEqual([]);
+    stack.resource.aws_sns_topic_x.one_more = { name: "x" };
+    expect(violations(stack)).toEqual([`${MAX_RESOURCES_PER_STACK + 1} resources and data sources; at most ${MAX_RESOURCES_PER_STACK} per stack`]);
+  });
+
+  it("names where a refused template stands: an object key, a list element (mutants: the paths)", () => {
+    const stack = aStack();
+    stack.resource.aws_s3_bucket.b = { tags: { '${file("/x")}': "v" }, list: ["a", '${file("/y")}'] };
+    expect(violations(stack)).toEqual([
+      'resource.aws_s3_bucket.b.tags (key): function file() is not allowed (allowed: join, element, split, jsonencode, jsondecode, matchkeys, tolist)',
+      'resource.aws_s3_bucket.b.list[1]: function file() is not allowed (allowed: join, element, split, jsonencode, jsondecode, matchkeys, tolist)',
+    ]);
+  });
+
+  it("finds dynamic blocks at their path, and not among tags, tags_all or cdktf's // metadata (mutants: those exclusions)", () => {
+    const stack = aStack();
+    stack.resource.aws_s3_bucket.b = { tags: { dynamic: "x" }, tags_all: { dynamic: "x" }, "//": { dynamic: {} }, rule: [{ nested: { dynamic: {} } }] };
+    expect(violations(stack)).toEqual(["aws_s3_bucket.b: dynamic block at rule[0].nested is not allowed"]);
+  });
+
+  it("compares the backend whatever the order of its keys (mutant: keys unsorted)", () => {
+    const stack = aStack();
+    stack.terraform.backend.s3 = Object.fromEntries(Object.entries<any>(stack.terraform.backend.s3).reverse());
+    expect(violations(stack)).toEqual([]);
+  });
+});
