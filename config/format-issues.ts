@@ -2,20 +2,22 @@ import type { z } from "zod";
 
 /**
  * Turns zod issues into `field: what is allowed (got X)` lines. Unknown fields list the
- * allowed ones, so a misspelled key is obvious from the message alone.
+ * allowed ones, so a misspelled key is obvious from the message alone. `at` is where the
+ * schema's value sits in its file (`context.environments` in cdktf.json), prefixed to every field.
  */
-export function formatIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): string[] {
+export function formatIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], at: readonly string[] = []): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeys(schema, issue.path);
       for (const key of issue.keys) {
-        const field = [...issue.path, key].join(".");
+        const field = [...at, ...issue.path, key].join(".");
         lines.push(`${field}: unknown field${allowed ? ` (allowed: ${allowed.join(", ")})` : ""}`);
       }
       continue;
     }
-    const field = issue.path.length > 0 ? issue.path.join(".") : "(file)";
+    const path = [...at, ...issue.path];
+    const field = path.length > 0 ? path.join(".") : "(file)";
     lines.push(`${field}: ${describe(issue)}`);
   }
   return lines;

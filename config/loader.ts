@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { parseTenantYaml, yamlProblems } from "./tenant-yaml";
+import { tenantYamlValue } from "./tenant-yaml";
 import type { z } from "zod";
 import { EnvironmentsConfig, EnvironmentsSchema } from "./environment-schema";
 import { resolveModel } from "./bedrock-models";
@@ -88,7 +88,7 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
       tombstone = validate(raw, shown, TombstoneSchema, problems);
       if (environments) checkRecordLocation(environments, fields, shown, problems);
     } else {
-      tenant = validate(withoutTombstoneFields(fields, shown, problems), shown, TenantSchema, problems);
+      tenant = validate(withoutTombstoneFields(raw, shown, problems), shown, TenantSchema, problems);
     }
     const id = typeof fields.id === "string" ? fields.id : undefined;
     const expectedId = basename(name, ".yaml");
@@ -116,10 +116,13 @@ export function loadConfig(options: LoadConfigOptions): ProjectConfig {
  * being turned back into another state: its id can never be reused, so that is refused here
  * (the pipeline's pull-request check also compares the base and head versions).
  */
-function withoutTombstoneFields(fields: Record<string, unknown>, shown: string, problems: string[]): unknown {
-  if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return fields;
+function withoutTombstoneFields(raw: unknown, shown: string, problems: string[]): unknown {
+  // An empty file or a scalar: the schema reports the document as a whole.
+  if (typeof raw !== "object" || raw === null) return raw;
+  const fields = raw as Record<string, unknown>;
   const present = TOMBSTONE_ONLY_FIELDS.filter((f) => f in fields);
-  if (present.length === 0) return fields;
+  // Unchanged, not copied: a copy would turn a list into an object and change the schema's message.
+  if (present.length === 0) return raw;
   const status = typeof fields.status === "string" ? fields.status : "another status";
   for (const field of present) {
     problems.push(
@@ -157,9 +160,7 @@ function readEnvironments(cdktfJsonPath: string, shown: string, problems: string
   const context = (raw as { context?: { environments?: unknown } })?.context;
   const result = EnvironmentsSchema.safeParse(context?.environments, { reportInput: true });
   if (!result.success) {
-    for (const line of formatIssues(EnvironmentsSchema, result.error.issues)) {
-      problems.push(`${shown}: context.environments.${line}`);
-    }
+    for (const line of formatIssues(EnvironmentsSchema, result.error.issues, ["context", "environments"])) problems.push(`${shown}: ${line}`);
     return undefined;
   }
   const accounts = new Map<string, string>();
@@ -206,13 +207,12 @@ function readYaml(path: string, shown: string, problems: string[]): unknown {
     problems.push(`${shown}: cannot read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  const doc = parseTenantYaml(text);
-  const errors = yamlProblems(doc);
-  if (errors.length > 0) {
-    for (const { line, message } of errors) problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${message}`);
+  const read = tenantYamlValue(text);
+  if (!read.ok) {
+    for (const { line, message } of read.problems) problems.push(`${shown}:${line ? `${line}:` : ""} invalid YAML: ${message}`);
     return undefined;
   }
-  return doc.toJS() ?? null;
+  return read.value;
 }
 
 function validate<T extends z.ZodType>(raw: unknown, shown: string, schema: T, problems: string[]): z.infer<T> | undefined {

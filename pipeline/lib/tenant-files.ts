@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parseTenantYaml, yamlProblems } from "../../config/tenant-yaml";
+import { tenantYamlValue } from "../../config/tenant-yaml";
 import { TENANT_ID_PATTERN } from "../../config/tenant-id";
 import { isTerminal, TENANT_STATUSES, type TenantStatus } from "../../config/tenant-lifecycle";
 import { tenantIdOfStackName } from "../../modules/naming";
@@ -39,15 +39,9 @@ const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
  */
 export function parseTenantFile(file: string, content: string): TenantFileResult {
   // The loader's own YAML reading (config/tenant-yaml.ts); only the fields below are read.
-  const parsed = parseTenantYaml(content);
-  const [error] = yamlProblems(parsed);
-  if (error) return { ok: false, problems: [`${file}: not valid YAML (${error.message})`] };
-  let doc: unknown;
-  try {
-    doc = parsed.toJS();
-  } catch (err) {
-    return { ok: false, problems: [`${file}: not valid YAML (${(err as Error).message.split("\n")[0]})`] };
-  }
+  const read = tenantYamlValue(content);
+  if (!read.ok) return { ok: false, problems: [`${file}: not valid YAML (${read.problems[0].message})`] };
+  const doc = read.value;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return { ok: false, problems: [`${file}: not a tenant mapping`] };
   const d = doc as Record<string, unknown>;
   const problems: string[] = [];

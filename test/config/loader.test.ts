@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as fs from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, loadEnvironments } from "../../config/loader";
@@ -351,3 +352,138 @@ describe("environment rules", () => {
     ]);
   });
 });
+
+/**
+ * Inputs the loader must report as problems rather than crash on or silently mis-order. Each
+ * test names the mutant of config/loader.ts it was written against (`npm run test:mutation`).
+ */
+describe("unreadable and oddly shaped inputs", () => {
+  const RECORD = "s3://example-openclaw-tfstate-production/offboarding/acme/2026-12-01T22-10-00Z.json";
+  const TOMBSTONE = [
+    "id: acme",
+    "displayName: ACME Corp",
+    "environment: production",
+    "region: us-east-1",
+    "status: offboarded",
+    "offboardedAt: 2026-12-01T22:10:00Z",
+    `offboardingRecord: ${RECORD}`,
+    "",
+  ].join("\n");
+
+  it("counts the problems in the error's message, singular for one", () => {
+    // mutation testing: `problems.length === 1` → true/false/`!==` and the "s" literals survived.
+    expect(new ConfigError(["a: b"]).message).toBe("1 configuration problem:\na: b");
+    expect(new ConfigError(["a: b", "c: d"]).message).toBe("2 configuration problems:\na: b\nc: d");
+  });
+
+  it("reports a tenants directory it cannot read, naming it and the error code", () => {
+    // mutation testing: the directory message (no coverage before).
+    const missing = join(tenantsDir({}), "no-such-dir");
+    expect(() => loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: missing, displayRoot: join(missing, "..") })).toThrow(
+      new ConfigError(["no-such-dir: cannot read tenants directory (ENOENT)"]),
+    );
+  });
+
+  it("reports a cdktf.json it cannot read or parse, and one that is JSON null", () => {
+    // mutation testing: the read-failure message (no coverage before) and `raw?.context` → `raw.context` (a crash on null).
+    const dir = tenantsDir({ "acme.yaml": VALID_TENANT });
+    const read = (cdktf: string) => {
+      try {
+        loadConfig({ cdktfJsonPath: cdktf, tenantsDir: dir, displayRoot: join(cdktf, "..") });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).problems;
+      }
+      throw new Error("expected a ConfigError");
+    };
+    expect(read(join(dir, "missing.json"))[0]).toMatch(/^missing\.json: cannot read as JSON \(ENOENT: no such file or directory/);
+    const nullJson = join(tenantsDir({}), "cdktf.json");
+    writeFileSync(nullJson, "null");
+    expect(read(nullJson)).toEqual(["cdktf.json: context.environments: required field is missing (expected record)"]);
+  });
+
+  it("reports a tenant file it cannot read (a directory named like one)", () => {
+    // mutation testing: the read-failure message of a tenant file (no coverage before).
+    const dir = tenantsDir({});
+    mkdirSync(join(dir, "acme.yaml"));
+    expect(() => loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: dir, displayRoot: dir })).toThrow(new ConfigError(["acme.yaml: cannot read (EISDIR)"]));
+  });
+
+  it.each([
+    ["an alias with no anchor", "id: acme\nowner: *nobody\n", "Unresolved alias"],
+    ["more alias expansions than yaml allows (a billion-laughs file)", `id: acme\n${aliasBomb()}`, "Excessive alias count"],
+  ])("reports %s as a YAML problem, not a crash", (_, text, message) => {
+    // Found by mutation testing the line-less message branch: yaml reports these only from toJS, which threw a ReferenceError through the loader.
+    const lines = problems({ "acme.yaml": text });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^tenants/acme\\.yaml: invalid YAML: ${message}`));
+  });
+
+  it.each([
+    ["a scalar", "just some text\n", 'tenants/acme.yaml: (file): expected object (got "just some text")'],
+    ["a list", "- id: acme\n", "tenants/acme.yaml: (file): expected object (got a list of 1)"],
+    ["empty", "", "tenants/acme.yaml: (file): expected object (got null)"],
+  ])("reports a file whose document is %s as one problem", (_, text, line) => {
+    // mutation testing: withoutTombstoneFields' guards → false: `in` on a string or null threw a TypeError, and a copied list became an object.
+    expect(problems({ "acme.yaml": text })).toEqual([line]);
+  });
+
+  it("reports no file-name mismatch for a file without an id (the schema already says it is missing)", () => {
+    // mutation testing: `id !== undefined && …` → `true && …` reported `(got "undefined")`.
+    expect(problems({ "acme.yaml": VALID_TENANT.replace(/^id: .*\n/m, "") })).toEqual(["tenants/acme.yaml: id: required field is missing (expected string)"]);
+  });
+
+  it("reads files in name order whatever order the directory lists them in", () => {
+    // mutation testing: `readdirSync(dir).sort()` → `readdirSync(dir)`: which file "already used" an id depends on it.
+    const dir = tenantsDir({ "acme.yaml": VALID_TENANT, "beta.yaml": VALID_TENANT });
+    const listing = jest.spyOn(fs, "readdirSync").mockReturnValueOnce(["beta.yaml", "acme.yaml"] as unknown as ReturnType<typeof fs.readdirSync>);
+    try {
+      loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: dir, displayRoot: dir });
+      throw new Error("expected a ConfigError");
+    } catch (err) {
+      expect((err as ConfigError).problems).toContain('beta.yaml: id: "acme" is already used by acme.yaml');
+    } finally {
+      listing.mockRestore();
+    }
+  });
+
+  it("sorts tenants and tombstones by id, which is not the order of their file names", () => {
+    // mutation testing: both `.sort(byId)` → no sort. "acme-eu.yaml" sorts before "acme.yaml" ('-' < '.'), the id "acme" before "acme-eu".
+    const config = loadConfig({
+      cdktfJsonPath: CDKTF_JSON,
+      tenantsDir: tenantsDir({
+        "acme.yaml": VALID_TENANT,
+        "acme-eu.yaml": VALID_TENANT.replace("id: acme", "id: acme-eu"),
+        "old.yaml": TOMBSTONE.replace("id: acme", "id: old").replace("/acme/", "/old/"),
+        "old-eu.yaml": TOMBSTONE.replace("id: acme", "id: old-eu").replace("/acme/", "/old-eu/"),
+      }),
+    });
+    expect(config.tenants.map((t) => t.id)).toEqual(["acme", "acme-eu"]);
+    expect(config.tombstones.map((t) => t.id)).toEqual(["old", "old-eu"]);
+  });
+
+  it("names the status a revived file claims, or 'another status' when it has none", () => {
+    // mutation testing: the status fallback literal (no coverage) and `typeof status === "string"` → true.
+    const revived = `${VALID_TENANT.replace(/^status: .*\n/m, "")}offboardedAt: 2026-12-01T22:10:00Z\n`;
+    expect(problems({ "acme.yaml": revived })).toContain(
+      "tenants/acme.yaml: offboardedAt: only an offboarded tenant has one; an offboarded tenant never returns to another status (its id, bucket name and key alias can never be reused): keep status: offboarded, or add a tenant with a new id",
+    );
+  });
+
+  it("checks a tombstone's record against its id only when it has one", () => {
+    // mutation testing: `typeof fields.id === "string" && …` → `true && …` reported "must be under offboarding/undefined/".
+    expect(problems({ "acme.yaml": TOMBSTONE.replace("id: acme\n", "") })).toEqual(["tenants/acme.yaml: id: required field is missing (expected string)"]);
+  });
+
+  it("allows a double hyphen in the id of a tenant without Bedrock models, and names the model index otherwise", () => {
+    // mutation testing: `bedrockModels.length > 0` → true / `>= 0`, and the `bedrockModels.${i}` field literal.
+    const id = "acme--eu";
+    expect(() => loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: tenantsDir({ [`${id}.yaml`]: replacing("id", id) }) })).not.toThrow();
+    expect(problems({ "acme.yaml": withField("bedrockModels: [no-such-model]") })).toEqual([expect.stringMatching(/^tenants\/acme\.yaml: bedrockModels\.0: /)]);
+  });
+});
+
+function aliasBomb(): string {
+  const level = (name: string, of: string) => `${name}: &${name} [${Array(10).fill(of).join(", ")}]`;
+  return [level("a", "x"), level("b", "*a"), level("c", "*b"), `d: [${Array(10).fill("*c").join(", ")}]`, ""].join("\n");
+}
