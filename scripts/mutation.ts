@@ -14,8 +14,10 @@
  * `npx tsx scripts/mutation.ts --merge-only` merges an existing last-run.json without running.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ImportGraph, importGraph } from "../toolchain/code-shape";
 
 const ROOT = join(__dirname, "..");
 const DIR = join(ROOT, "reports", "mutation");
@@ -96,6 +98,32 @@ export function table(report: Report, runs: Record<string, Run>): string {
   ].join("\n");
 }
 
+/** The module the synthesized app is built from (test/support/synth.ts synthesizes through it). */
+export const SYNTH_ENTRY = "stacks/build-app.ts";
+
+/** `entry` and every project file it imports, directly or not. */
+export function reachableFrom(graph: ImportGraph, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    queue.push(...(graph.get(file) ?? []));
+  }
+  return seen;
+}
+
+/**
+ * Whether every mutant of `files` synthesizes the same fixture fleet: true when none of them is
+ * part of the synthesized app. Then the tests' `synthesize()` may synthesize once for the whole run
+ * (OPENCLAW_SYNTH_CACHE_DIR) instead of once per mutant, which is what made bootstrap/policies.ts
+ * (its tests check the policies against the synthesized stacks) take hours.
+ */
+export function synthIndependent(files: readonly string[], graph: ImportGraph): boolean {
+  const app = reachableFrom(graph, SYNTH_ENTRY);
+  return files.length > 0 && files.every((f) => !app.has(f));
+}
+
 function readJson<T>(path: string): T | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as T) : undefined;
 }
@@ -110,7 +138,12 @@ function main(argv: string[]): number {
   let seconds = 0;
   const started = Date.now();
   if (!mergeOnly) {
-    const stryker = spawnSync("npx", ["stryker", "run", ...args], { cwd: ROOT, stdio: "inherit" });
+    const env = { ...process.env };
+    if (mutate && synthIndependent(mutate.split(","), importGraph(ROOT))) {
+      env.OPENCLAW_SYNTH_CACHE_DIR = join(mkdtempSync(join(tmpdir(), "mutation-synth-")), "fixtures");
+      process.stdout.write(`mutation: ${mutate} is not part of the synthesized app; the fixtures are synthesized once for the run\n`);
+    }
+    const stryker = spawnSync("npx", ["stryker", "run", ...args], { cwd: ROOT, stdio: "inherit", env });
     seconds = (Date.now() - started) / 1000;
     if (stryker.status !== 0) return stryker.status ?? 2;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
@@ -38,6 +38,7 @@ export interface SynthOutput {
  */
 export function synthesize(tenantsDir?: string, cdktfJsonPath?: string): SynthOutput {
   if (tenantsDir === undefined && cdktfJsonPath === undefined && FLEET_SYNTH_DIR) return readFleet(FLEET_SYNTH_DIR);
+  if (tenantsDir === undefined && cdktfJsonPath === undefined && SYNTH_CACHE_DIR) return cachedFixtures(SYNTH_CACHE_DIR);
   const config = loadConfig({ cdktfJsonPath: cdktfJsonPath ?? FIXTURE_CDKTF_JSON, tenantsDir: tenantsDir ?? FIXTURE_TENANTS_DIR, displayRoot: REPO_ROOT });
   return synthesizeConfig(config);
 }
@@ -54,6 +55,28 @@ export const FLEET_SYNTH_DIR: string | undefined = process.env.OPENCLAW_FLEET_SY
 // Read through globalThis: this module is also loaded outside jest (npm run golden:update).
 const jestIt = (globalThis as { it?: jest.It }).it;
 export const itOnFixtures = (FLEET_SYNTH_DIR ? jestIt?.skip : jestIt) as jest.It;
+
+/**
+ * Set by `npm run test:mutation` (scripts/mutation.ts) only when no mutated file is part of the
+ * synthesized app: every mutant's run would synthesize the same fixtures, so they are
+ * synthesized once into this directory and read back (minutes per mutant otherwise).
+ */
+const SYNTH_CACHE_DIR: string | undefined = process.env.OPENCLAW_SYNTH_CACHE_DIR || undefined;
+
+function cachedFixtures(dir: string): SynthOutput {
+  const config = loadConfig({ cdktfJsonPath: FIXTURE_CDKTF_JSON, tenantsDir: FIXTURE_TENANTS_DIR, displayRoot: REPO_ROOT });
+  if (!existsSync(dir)) {
+    // Synthesized beside it and renamed, so a run stopped halfway never leaves a partial cache.
+    const partial = mkdtempSync(`${dir}.partial-`);
+    synthesizeApp(config, partial);
+    try {
+      renameSync(partial, dir);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process cached it first
+    }
+  }
+  return { ...readOutput(dir), config };
+}
 
 /** The live fleet's output as check:fleet synthesized it, with the configuration it came from. */
 function readFleet(outdir: string): SynthOutput {

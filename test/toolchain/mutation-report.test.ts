@@ -3,7 +3,9 @@
  * report and keeps every other file (Stryker's own report holds only its run's files), and the
  * score is Stryker's: detected over valid mutants, compile errors and static mutants left out.
  */
-import { mergeReports, Report, scores, table } from "../../scripts/mutation";
+import { mergeReports, reachableFrom, Report, scores, SYNTH_ENTRY, synthIndependent, table } from "../../scripts/mutation";
+import { importGraph } from "../../toolchain/code-shape";
+import { REPO_ROOT } from "../support/fixtures";
 
 const mutants = (...statuses: string[]) => ({ mutants: statuses.map((status) => ({ status })) }) as Report["files"][string];
 
@@ -29,5 +31,27 @@ describe("mutation report merge", () => {
     expect(total.score).toBeCloseTo(60);
     expect(table(report, { "x.ts": { date: "d", command: "c", seconds: 125 } })).toContain("| `x.ts` | 50.00 % | 1 | 1 | 1 | 1 | 2 | 1 | 2 min 05 s | d |");
     expect(table(report, {})).toContain("| **all files** | 60.00 % | 2 | 1 | 1 | 1 | 2 | 1 | 0 min 00 s |  |");
+  });
+});
+
+describe("synthesizing once per mutation run", () => {
+  const graph = importGraph(REPO_ROOT);
+
+  it("only for files the synthesized app does not import: the bootstrap policies and the IAM evaluator", () => {
+    expect(synthIndependent(["bootstrap/policies.ts"], graph)).toBe(true);
+    expect(synthIndependent(["audit/iam.ts", "pipeline/plan-comment.ts"], graph)).toBe(true);
+  });
+
+  it("never for a file the app is built from, alone or with others, nor for an empty list", () => {
+    for (const file of ["config/loader.ts", "config/tenant-lifecycle.ts", "modules/naming.ts", SYNTH_ENTRY]) {
+      expect(synthIndependent([file], graph)).toBe(false);
+      expect(synthIndependent(["bootstrap/policies.ts", file], graph)).toBe(false);
+    }
+    expect(synthIndependent([], graph)).toBe(false);
+  });
+
+  it("follows imports transitively", () => {
+    const chain = new Map([["a.ts", ["b.ts"]], ["b.ts", ["c.ts", "a.ts"]], ["c.ts", []], ["d.ts", ["a.ts"]]]);
+    expect([...reachableFrom(chain, "a.ts")].sort()).toEqual(["a.ts", "b.ts", "c.ts"]);
   });
 });
