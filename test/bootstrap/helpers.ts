@@ -21,25 +21,34 @@ export function settingsFor(overrides: Partial<BootstrapOptions> = {}): Bootstra
       cdktfJsonPath: "cdktf.json",
       ...overrides,
     },
-    {
-      accountId: "123456789012",
-      stateBucket: "acme-tfstate",
-      stateRegion: "us-east-1",
-      // The environment declares what the options ask for, as a consistent cdktf.json would.
-      stateEncryption: overrides.sse ?? "kms",
-      lockTable: "acme-tf-locks",
-      costCenter: "cc",
-      activateCostAllocationTags: true,
-      agentImage: "1.0.0",
-      offboarding: OffboardingConfigSchema.parse({}),
-      audit: AuditConfigSchema.parse({}),
-      costAnomalies: CostAnomalyConfigSchema.parse({}),
-      tracing: TracingConfigSchema.parse({}),
-      alarmSubscriptions: [],
-      // Only the region names matter to bootstrap (boundary, provisioner and role ARNs per region).
-      regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },
-    },
+    environmentFor({ stateEncryption: overrides.sse ?? "kms" }),
   );
+}
+
+/**
+ * The fixture's production environment as bootstrap reads it from cdktf.json (`overrides` replace
+ * its fields). By default it declares what the options of `settingsFor` ask for, as a consistent
+ * cdktf.json would; only the region names matter to bootstrap (boundary, provisioner and role ARNs
+ * per region).
+ */
+export function environmentFor(overrides: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return {
+    accountId: "123456789012",
+    stateBucket: "acme-tfstate",
+    stateRegion: "us-east-1",
+    stateEncryption: "kms",
+    lockTable: "acme-tf-locks",
+    costCenter: "cc",
+    activateCostAllocationTags: true,
+    agentImage: "1.0.0",
+    offboarding: OffboardingConfigSchema.parse({}),
+    audit: AuditConfigSchema.parse({}),
+    costAnomalies: CostAnomalyConfigSchema.parse({}),
+    tracing: TracingConfigSchema.parse({}),
+    alarmSubscriptions: [],
+    regions: { "us-east-1": {} as EnvironmentConfig["regions"][string] },
+    ...overrides,
+  } as EnvironmentConfig;
 }
 
 export const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
