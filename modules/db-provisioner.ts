@@ -150,36 +150,46 @@ export class DbProvisioner extends Construct {
 
   constructor(scope: Construct, id: string, props: DbProvisionerProps) {
     super(scope, id);
-    const retention = props.logRetentionDays ?? 365;
-    const concurrency = props.reservedConcurrentExecutions;
-    const timeout = props.timeoutSeconds ?? 300;
-    const memory = props.memoryMiB ?? 512;
-    const fail = (message: string): never => {
-      throw new Error(`DbProvisioner ${props.functionName}: ${message}`);
-    };
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) fail(`functionName must be 1-64 letters, digits, - or _ (got ${props.functionName})`);
+    const settings = validatedSettings(props);
     const names = dbProvisionerResourceNames(props.functionName);
-    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) fail(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${retention})`);
-    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) {
-      fail(`reservedConcurrentExecutions must be an integer from 1 to 1000 (got ${concurrency})`);
-    }
-    if (!Number.isInteger(timeout) || timeout < 30 || timeout > 900) fail(`timeoutSeconds must be an integer from 30 to 900 (got ${timeout})`);
-    if (!Number.isInteger(memory) || memory < 256 || memory > 10240) fail(`memoryMiB must be an integer from 256 to 10240 (got ${memory})`);
-    if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length === 0) fail("subnetIds must list at least one subnet");
-    if (!Token.isUnresolved(props.securityGroupIds) && props.securityGroupIds.length === 0) fail("securityGroupIds must include the db-clients group");
-    if (!/^[a-f0-9]{64}$/.test(props.bundle.hash)) fail(`bundle.hash must be the sha256 from bundleProvisioner() (got ${props.bundle.hash})`);
-    if (!props.exportBucketArnPattern.startsWith("arn:aws:s3:::")) fail(`exportBucketArnPattern must be an S3 bucket ARN pattern (got ${props.exportBucketArnPattern})`);
 
-    const networkRules: ITerraformDependable[] = [...(props.networkRulesAfter ?? [])];
+    // Construct ids, scopes and creation order are the synthesized Terraform's: every
+    // resource below is created with `this` as its scope, in the order it always was.
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
       name: props.logGroupName,
-      retentionInDays: retention,
+      retentionInDays: settings.retention,
       kmsKeyId: props.kmsKeyArn,
     });
+    const { securityGroup, httpsEgress } = this.createSecurityGroup(props, names);
+    // What the function and its first migration wait for: the function's own egress rule,
+    // then the caller's rules into the database and the VPC endpoints.
+    const networkRules: ITerraformDependable[] = [httpsEgress, ...(props.networkRulesAfter ?? [])];
+    const role = this.createRole(props, names);
+    const failures = this.createFailureTopic(props, names);
+    const policy = new IamRolePolicy(this, "policy", {
+      name: "db-provisioner",
+      role: role.id,
+      policy: renderPolicy([...executionStatements(props, logGroup.arn), ...failureRecordStatements(props, failures.arn)]),
+    });
+    const fn = this.createFunction(props, settings, { role, policy, logGroup, securityGroup, failures, networkRules });
+    this.createFailureAlarm(props, names, failures);
+    if (props.migrateOnDeploy ?? true) this.migrateOnDeploy(props, fn, networkRules);
+    this.scheduleOperations(props, names, fn);
 
-    // Egress-only: HTTPS to Secrets Manager, S3 and X-Ray through the VPC endpoints (S3's
-    // gateway endpoint is a prefix list of public addresses, hence 0.0.0.0/0 on 443 only).
-    // PostgreSQL is reached through the db-clients group passed in securityGroupIds.
+    this.functionName = fn.functionName;
+    this.functionArn = fn.arn;
+    this.roleArn = role.arn;
+    this.roleName = role.name;
+    this.securityGroupId = securityGroup.id;
+    this.logGroupName = logGroup.name;
+  }
+
+  /**
+   * Egress-only: HTTPS to Secrets Manager, S3 and X-Ray through the VPC endpoints (S3's
+   * gateway endpoint is a prefix list of public addresses, hence 0.0.0.0/0 on 443 only).
+   * PostgreSQL is reached through the db-clients group passed in securityGroupIds.
+   */
+  private createSecurityGroup(props: DbProvisionerProps, names: DbProvisionerNames) {
     const securityGroup = new SecurityGroup(this, "security-group", {
       name: names.securityGroup,
       description: "DB provisioner Lambda: egress to AWS APIs only, no ingress",
@@ -194,9 +204,12 @@ export class DbProvisioner extends Construct {
       toPort: 443,
       cidrIpv4: "0.0.0.0/0",
     });
-    networkRules.unshift(httpsEgress);
+    return { securityGroup, httpsEgress };
+  }
 
-    const role = new IamRole(this, "role", {
+  /** The execution role, assumable by Lambda on behalf of this account only; its policy is attached separately. */
+  private createRole(props: DbProvisionerProps, names: DbProvisionerNames): IamRole {
+    return new IamRole(this, "role", {
       name: names.role,
       description: "DB provisioner Lambda execution role",
       permissionsBoundary: props.serviceRoleBoundaryArn,
@@ -209,54 +222,15 @@ export class DbProvisioner extends Construct {
         },
       ]),
     });
-    const statements: PolicyStatement[] = [
-      { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: props.masterUserSecretArn },
-      // The platform key decrypts the master secret and the function's environment variables.
-      { Sid: "DecryptWithPlatformKey", Effect: "Allow", Action: "kms:Decrypt", Resource: props.kmsKeyArn },
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${logGroup.arn}:*`,
-      },
-      {
-        Sid: "WriteExportsToTenantBuckets",
-        Effect: "Allow",
-        Action: "s3:PutObject",
-        Resource: `${props.exportBucketArnPattern}/${EXPORT_PREFIX}/*`,
-        Condition: { StringEquals: { "s3:ResourceAccount": props.accountId } },
-      },
-      {
-        // Tenant buckets encrypt with their tenant's key; S3 asks KMS for the data key on the
-        // function's behalf. Tenant buckets and the export upload use an S3 Bucket Key, so the
-        // encryption context S3 sends is the BUCKET's ARN, not the object's
-        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html): a condition
-        // on the export prefix would never match. The s3:PutObject grant above keeps writes
-        // below the export prefix.
-        Sid: "EncryptExportsWithTenantKeys",
-        Effect: "Allow",
-        Action: "kms:GenerateDataKey",
-        Resource: `arn:aws:kms:${props.region}:${props.accountId}:key/*`,
-        Condition: {
-          StringEquals: { "kms:ViaService": `s3.${props.region}.amazonaws.com` },
-          StringLike: { "kms:EncryptionContext:aws:s3:arn": props.exportBucketArnPattern },
-        },
-      },
-      ...(props.offboardingArchiveBucketArn ? archiveExportStatements(props.offboardingArchiveBucketArn, props.kmsKeyArn, props.region) : []),
-      {
-        // ENI management for VPC functions; these EC2 actions support no resource-level scoping.
-        Sid: "ManageVpcNetworkInterfaces",
-        Effect: "Allow",
-        Action: [...VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS],
-        Resource: "*",
-      },
-      // X-Ray accepts no resource-level scoping either.
-      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-    ];
-    // Failed asynchronous invocations (the schedules below): after Lambda's two retries the
-    // event goes to this topic (the function's dead-letter target, with the error code and
-    // message as attributes) instead of being dropped, and an alarm on it reaches people.
-    // Encrypted with the platform key.
+  }
+
+  /**
+   * Failed asynchronous invocations (the schedules): after Lambda's two retries the
+   * event goes to this topic (the function's dead-letter target, with the error code and
+   * message as attributes) instead of being dropped, and an alarm on it reaches people.
+   * Encrypted with the platform key.
+   */
+  private createFailureTopic(props: DbProvisionerProps, names: DbProvisionerNames): SnsTopic {
     const failures = new SnsTopic(this, "failed-invocations", {
       name: names.failureTopic,
       kmsMasterKeyId: props.kmsKeyArn,
@@ -268,19 +242,11 @@ export class DbProvisioner extends Construct {
         denyInsecurePublish(failures.arn),
       ]),
     });
-    statements.push(
-      { Sid: "RecordFailedAsyncInvocations", Effect: "Allow", Action: "sns:Publish", Resource: failures.arn },
-      {
-        // SNS encrypts the failure records with the platform key on the function role's behalf.
-        Sid: "EncryptFailureRecordsWithPlatformKey",
-        Effect: "Allow",
-        Action: "kms:GenerateDataKey",
-        Resource: props.kmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": `sns.${props.region}.amazonaws.com` } },
-      },
-    );
-    const policy = new IamRolePolicy(this, "policy", { name: "db-provisioner", role: role.id, policy: renderPolicy(statements) });
+    return failures;
+  }
 
+  /** The code asset and the VPC function that runs it, configured to reach the database. */
+  private createFunction(props: DbProvisionerProps, settings: FunctionSettings, parts: FunctionParts): LambdaFunction {
     // The zip is built once per process (db/bundle.ts) and copied into each platform
     // stack; its hash names it, so the path in the JSON changes exactly with the code.
     const asset = new TerraformAsset(this, "code", {
@@ -289,25 +255,25 @@ export class DbProvisioner extends Construct {
       assetHash: props.bundle.hash.slice(0, 32).toUpperCase(),
     });
 
-    const fn = new LambdaFunction(this, "function", {
+    return new LambdaFunction(this, "function", {
       functionName: props.functionName,
       description: "Creates, updates and deletes tenant database roles and schemas (invoked by tenant stacks)",
-      role: role.arn,
+      role: parts.role.arn,
       runtime: PROVISIONER_RUNTIME,
       architectures: ["arm64"],
       handler: "index.handler",
       filename: asset.path,
       // base64 sha256 of the deterministic zip: equal to what Lambda reports, so no perpetual diff.
       sourceCodeHash: props.bundle.sourceCodeHash,
-      timeout,
-      memorySize: memory,
-      ...(concurrency !== undefined && { reservedConcurrentExecutions: concurrency }),
+      timeout: settings.timeout,
+      memorySize: settings.memory,
+      ...(settings.concurrency !== undefined && { reservedConcurrentExecutions: settings.concurrency }),
       kmsKeyArn: props.kmsKeyArn,
       tracingConfig: { mode: "Active" },
-      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      loggingConfig: { logFormat: "JSON", logGroup: parts.logGroup.name },
       // Asynchronous invocations that still fail after Lambda's two retries (the schedules).
-      deadLetterConfig: { targetArn: failures.arn },
-      vpcConfig: { subnetIds: props.subnetIds, securityGroupIds: [securityGroup.id, ...props.securityGroupIds] },
+      deadLetterConfig: { targetArn: parts.failures.arn },
+      vpcConfig: { subnetIds: props.subnetIds, securityGroupIds: [parts.securityGroup.id, ...props.securityGroupIds] },
       environment: {
         variables: {
           [ENV.host]: props.databaseAddress,
@@ -321,9 +287,12 @@ export class DbProvisioner extends Construct {
       },
       // The role needs its ENI permissions before Lambda attaches the function to the VPC, and
       // the function its network paths before anything invokes it.
-      dependsOn: [policy, logGroup, ...networkRules],
+      dependsOn: [parts.policy, parts.logGroup, ...parts.networkRules],
     });
+  }
 
+  /** Reaches people when the failure topic receives a dead-lettered scheduled run. */
+  private createFailureAlarm(props: DbProvisionerProps, names: DbProvisionerNames, failures: SnsTopic): void {
     new CloudwatchMetricAlarm(this, "failed-invocations-alarm", {
       alarmName: names.failureAlarm,
       alarmDescription: `A scheduled run of ${props.functionName} (reap or measure) failed after Lambda's retries: see the function's log`,
@@ -339,27 +308,32 @@ export class DbProvisioner extends Construct {
       alarmActions: [props.alarmTopicArn],
       okActions: [props.alarmTopicArn],
     });
+  }
 
-    if (props.migrateOnDeploy ?? true) {
-      const migrate: MigrateEvent = { operation: "migrate", environment: props.environment };
-      new LambdaInvocation(this, "migrate", {
-        functionName: fn.functionName,
-        input: JSON.stringify(migrate),
-        // Re-invoked whenever the code (and so possibly the set of migrations) changes.
-        triggers: { bundle: props.bundle.hash },
-        dependsOn: [...(props.migrateAfter ?? []), ...networkRules],
-      });
-    }
+  /** Applies pending migrations once per new bundle, so a migration ships with the deploy that brings it. */
+  private migrateOnDeploy(props: DbProvisionerProps, fn: LambdaFunction, networkRules: ITerraformDependable[]): void {
+    const migrate: MigrateEvent = { operation: "migrate", environment: props.environment };
+    new LambdaInvocation(this, "migrate", {
+      functionName: fn.functionName,
+      input: JSON.stringify(migrate),
+      // Re-invoked whenever the code (and so possibly the set of migrations) changes.
+      triggers: { bundle: props.bundle.hash },
+      dependsOn: [...(props.migrateAfter ?? []), ...networkRules],
+    });
+  }
 
-    // Scheduled platform operations: reap (ends tenant sessions over their limits) and
-    // measure (per-tenant storage metrics, which read every shared row: less often).
+  /**
+   * Scheduled platform operations: reap (ends tenant sessions over their limits) and
+   * measure (per-tenant storage metrics, which read every shared row: less often).
+   */
+  private scheduleOperations(props: DbProvisionerProps, names: DbProvisionerNames, fn: LambdaFunction): void {
     const schedules: Array<[string, string | false, ReapEvent | MeasureEvent, string]> = [
       ["reap", props.reapSchedule ?? "rate(1 minute)", { operation: "reap", environment: props.environment }, "Ends tenant database sessions that stay over their time limits"],
       ["measure", props.measureSchedule ?? "rate(15 minutes)", { operation: "measure", environment: props.environment }, "Reports each tenant's database storage as a metric"],
     ];
     for (const [operation, schedule, event, description] of schedules) {
       if (schedule === false) continue;
-      if (!/^(rate|cron)\(.+\)$/.test(schedule)) fail(`${operation}Schedule must be an EventBridge rate(...) or cron(...) expression, or false (got ${schedule})`);
+      if (!/^(rate|cron)\(.+\)$/.test(schedule)) fail(props, `${operation}Schedule must be an EventBridge rate(...) or cron(...) expression, or false (got ${schedule})`);
       const rule = new CloudwatchEventRule(this, `${operation}-schedule`, {
         name: names.scheduleRule(operation),
         description,
@@ -376,14 +350,117 @@ export class DbProvisioner extends Construct {
         dependsOn: [fn],
       });
     }
-
-    this.functionName = fn.functionName;
-    this.functionArn = fn.arn;
-    this.roleArn = role.arn;
-    this.roleName = role.name;
-    this.securityGroupId = securityGroup.id;
-    this.logGroupName = logGroup.name;
   }
+}
+
+type DbProvisionerNames = ReturnType<typeof dbProvisionerResourceNames>;
+
+/** The function's sizing and log retention, with defaults applied and checked. */
+interface FunctionSettings {
+  readonly retention: number;
+  readonly concurrency: number | undefined;
+  readonly timeout: number;
+  readonly memory: number;
+}
+
+/** What the function is wired to, created before it. */
+interface FunctionParts {
+  readonly role: IamRole;
+  readonly policy: IamRolePolicy;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly securityGroup: SecurityGroup;
+  readonly failures: SnsTopic;
+  readonly networkRules: ITerraformDependable[];
+}
+
+function fail(props: DbProvisionerProps, message: string): never {
+  throw new Error(`DbProvisioner ${props.functionName}: ${message}`);
+}
+
+/**
+ * Refuses props AWS or the handler would reject later (at apply, or at the first
+ * invocation), and applies the defaults. The schedules are checked where they are created.
+ */
+function validatedSettings(props: DbProvisionerProps): FunctionSettings {
+  const retention = props.logRetentionDays ?? 365;
+  const concurrency = props.reservedConcurrentExecutions;
+  const timeout = props.timeoutSeconds ?? 300;
+  const memory = props.memoryMiB ?? 512;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) fail(props, `functionName must be 1-64 letters, digits, - or _ (got ${props.functionName})`);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) fail(props, `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${retention})`);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) {
+    fail(props, `reservedConcurrentExecutions must be an integer from 1 to 1000 (got ${concurrency})`);
+  }
+  if (!Number.isInteger(timeout) || timeout < 30 || timeout > 900) fail(props, `timeoutSeconds must be an integer from 30 to 900 (got ${timeout})`);
+  if (!Number.isInteger(memory) || memory < 256 || memory > 10240) fail(props, `memoryMiB must be an integer from 256 to 10240 (got ${memory})`);
+  if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length === 0) fail(props, "subnetIds must list at least one subnet");
+  if (!Token.isUnresolved(props.securityGroupIds) && props.securityGroupIds.length === 0) fail(props, "securityGroupIds must include the db-clients group");
+  if (!/^[a-f0-9]{64}$/.test(props.bundle.hash)) fail(props, `bundle.hash must be the sha256 from bundleProvisioner() (got ${props.bundle.hash})`);
+  if (!props.exportBucketArnPattern.startsWith("arn:aws:s3:::")) fail(props, `exportBucketArnPattern must be an S3 bucket ARN pattern (got ${props.exportBucketArnPattern})`);
+  return { retention, concurrency, timeout, memory };
+}
+
+/** The execution role's grants for its own work: the master secret, its logs, exports, the VPC and tracing. */
+function executionStatements(props: DbProvisionerProps, logGroupArn: string): PolicyStatement[] {
+  return [
+    { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: props.masterUserSecretArn },
+    // The platform key decrypts the master secret and the function's environment variables.
+    { Sid: "DecryptWithPlatformKey", Effect: "Allow", Action: "kms:Decrypt", Resource: props.kmsKeyArn },
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${logGroupArn}:*`,
+    },
+    {
+      Sid: "WriteExportsToTenantBuckets",
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: `${props.exportBucketArnPattern}/${EXPORT_PREFIX}/*`,
+      Condition: { StringEquals: { "s3:ResourceAccount": props.accountId } },
+    },
+    {
+      // Tenant buckets encrypt with their tenant's key; S3 asks KMS for the data key on the
+      // function's behalf. Tenant buckets and the export upload use an S3 Bucket Key, so the
+      // encryption context S3 sends is the BUCKET's ARN, not the object's
+      // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html): a condition
+      // on the export prefix would never match. The s3:PutObject grant above keeps writes
+      // below the export prefix.
+      Sid: "EncryptExportsWithTenantKeys",
+      Effect: "Allow",
+      Action: "kms:GenerateDataKey",
+      Resource: `arn:aws:kms:${props.region}:${props.accountId}:key/*`,
+      Condition: {
+        StringEquals: { "kms:ViaService": `s3.${props.region}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": props.exportBucketArnPattern },
+      },
+    },
+    ...(props.offboardingArchiveBucketArn ? archiveExportStatements(props.offboardingArchiveBucketArn, props.kmsKeyArn, props.region) : []),
+    {
+      // ENI management for VPC functions; these EC2 actions support no resource-level scoping.
+      Sid: "ManageVpcNetworkInterfaces",
+      Effect: "Allow",
+      Action: [...VPC_FUNCTION_NETWORK_INTERFACE_ACTIONS],
+      Resource: "*",
+    },
+    // X-Ray accepts no resource-level scoping either.
+    { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+  ];
+}
+
+/** Dead-lettering a failed scheduled run into the failure topic, which the platform key encrypts. */
+function failureRecordStatements(props: DbProvisionerProps, failureTopicArn: string): PolicyStatement[] {
+  return [
+    { Sid: "RecordFailedAsyncInvocations", Effect: "Allow", Action: "sns:Publish", Resource: failureTopicArn },
+    {
+      // SNS encrypts the failure records with the platform key on the function role's behalf.
+      Sid: "EncryptFailureRecordsWithPlatformKey",
+      Effect: "Allow",
+      Action: "kms:GenerateDataKey",
+      Resource: props.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `sns.${props.region}.amazonaws.com` } },
+    },
+  ];
 }
 
 /** Writing offboarding exports into the platform's archive, encrypted with the platform key through S3. */

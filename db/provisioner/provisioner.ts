@@ -113,61 +113,30 @@ async function inTransaction<T>(client: ClientBase, fn: () => Promise<T>, isolat
 /** What one invocation returns: a tenant's state, or the platform operation's result. */
 export type InvocationResult = ProvisionerResult | MigrateResult | ReapResult | MeasureResult | ExportResult;
 
+/** The dependencies with their defaults applied: what every operation below works with. */
+interface Provisioner {
+  readonly deps: ProvisionerDeps;
+  readonly layout: DbLayout;
+  readonly now: () => Date;
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly blockerGraceMs: number;
+  readonly sessionLimits: SessionLimits;
+  readonly emitMetric: (record: Record<string, unknown>) => void;
+}
+
 /** Returns the invocation handler: validates, connects as the master user, runs the action. */
 export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Promise<InvocationResult> {
-  const layout = deps.layout ?? DEFAULT_LAYOUT;
-  const now = deps.now ?? (() => new Date());
-  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
-  const blockerGraceMs = deps.blockerGraceMs ?? 5000;
-  const sessionLimits = deps.sessionLimits ?? DEFAULT_SESSION_LIMITS;
-  const emitMetric = deps.emitMetric ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`));
+  const provisioner: Provisioner = {
+    deps,
+    layout: deps.layout ?? DEFAULT_LAYOUT,
+    now: deps.now ?? (() => new Date()),
+    log: deps.log ?? ((entry) => console.log(JSON.stringify(entry))),
+    blockerGraceMs: deps.blockerGraceMs ?? 5000,
+    sessionLimits: deps.sessionLimits ?? DEFAULT_SESSION_LIMITS,
+    emitMetric: deps.emitMetric ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`)),
+  };
+  // Read from db/migrations at the first invocation, then kept for the life of the Lambda instance.
   let migrations = deps.migrations;
-
-  /** A master session to the platform's database, or to `database` (the offboarding drop's cleanup elsewhere). */
-  async function connect(database?: string): Promise<Client> {
-    const credentials = await deps.getMasterCredentials();
-    const client = new Client({
-      ...deps.connection,
-      ...(database ? { database } : {}),
-      user: credentials.username,
-      password: credentials.password,
-      application_name: "openclaw-db-provisioner",
-      connectionTimeoutMillis: 10_000,
-      // Below the Lambda timeout, so a stuck statement fails with a message, not a kill.
-      statement_timeout: 120_000,
-      lock_timeout: 60_000,
-    });
-    await client.connect();
-    return client;
-  }
-
-  /**
-   * A working session plus a guard session that ends tenant sessions blocking it (see
-   * blockers.ts). Two master connections per invocation: the platform's reserved
-   * connection slots count them (modules/database.ts).
-   */
-  async function connectGuarded(): Promise<Client & { release(): Promise<void> }> {
-    const client = await connect();
-    try {
-      const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
-      const guard = startBlockerGuard(await connect(), pid, { graceMs: blockerGraceMs, log });
-      return Object.assign(client, {
-        async release() {
-          await guard.stop();
-          await client.end();
-        },
-      });
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  /** Tenants may connect to the platform's database only: re-asserted on every run (databases.ts). */
-  async function confine(client: ClientBase): Promise<void> {
-    const { notAdministrable } = await confineTenantsToThisDatabase(client, layout);
-    if (notAdministrable.length) log({ message: "tenant roles may still connect to databases the master cannot administer", databases: notAdministrable });
-  }
 
   return async (event: unknown) => {
     const input = parseProvisionerEvent(event);
@@ -176,167 +145,227 @@ export function createProvisioner(deps: ProvisionerDeps): (event: unknown) => Pr
     }
     migrations ??= loadMigrations(defaultMigrationsDirectory());
     const pending = migrations;
-    if ("operation" in input && input.operation === "export") return exportForOffboarding(input, pending);
-    if ("operation" in input && input.operation === "measure") {
-      const client = await connect();
-      try {
-        const storage = await measureTenantStorage(client, (database) => connect(database));
-        const timestamp = now().getTime();
-        for (const tenant of storage) emitMetric(storageMetricRecord(deps.environment, tenant, timestamp));
-        return { status: "measured", tenants: storage.length } satisfies MeasureResult;
-      } finally {
-        await client.end();
-      }
-    }
-    if ("operation" in input && input.operation === "reap") {
-      const client = await connect();
-      try {
-        const ended = await reapTenantSessions(client, sessionLimits);
-        for (const session of ended) log({ message: "ended a tenant session over its limit", ...session });
-        return { status: "reaped", sessionsEnded: ended.length } satisfies ReapResult;
-      } finally {
-        await client.end();
-      }
-    }
-    if ("operation" in input) {
-      const client = await connectGuarded();
-      try {
-        const applied = await inTransaction(client, async () => {
-          const done = await migrate(client, layout, pending);
-          await confine(client);
-          return done;
-        });
-        const result: MigrateResult = { status: "migrated", migrationsApplied: applied };
-        log({ message: "migrations checked", ...result });
-        return result;
-      } finally {
-        await client.release();
-      }
-    }
-    return provisionTenantEvent(input, pending);
+    if ("operation" in input && input.operation === "export") return exportForOffboarding(provisioner, input, pending);
+    if ("operation" in input && input.operation === "measure") return measure(provisioner);
+    if ("operation" in input && input.operation === "reap") return reap(provisioner);
+    if ("operation" in input) return migrateDatabase(provisioner, pending);
+    return provisionTenantEvent(provisioner, input, pending);
   };
+}
 
-  /** Exports the retired tenant at one snapshot and stores it; the role can no longer log in, so nothing changes meanwhile. */
-  async function storeExport(client: Client, names: TenantNames, bucket: string, kmsKeyArn?: string): Promise<ExportReceipt> {
-    const takenAt = now();
-    const body = await inTransaction(
-      client,
-      async () => {
-        await actAsTenant(client, names);
-        return exportTenant(client, names, takenAt);
+/** A master session to the platform's database, or to `database` (the offboarding drop's cleanup elsewhere). */
+async function connect({ deps }: Provisioner, database?: string): Promise<Client> {
+  const credentials = await deps.getMasterCredentials();
+  const client = new Client({
+    ...deps.connection,
+    ...(database ? { database } : {}),
+    user: credentials.username,
+    password: credentials.password,
+    application_name: "openclaw-db-provisioner",
+    connectionTimeoutMillis: 10_000,
+    // Below the Lambda timeout, so a stuck statement fails with a message, not a kill.
+    statement_timeout: 120_000,
+    lock_timeout: 60_000,
+  });
+  await client.connect();
+  return client;
+}
+
+/**
+ * A working session plus a guard session that ends tenant sessions blocking it (see
+ * blockers.ts). Two master connections per invocation: the platform's reserved
+ * connection slots count them (modules/database.ts).
+ */
+async function connectGuarded(provisioner: Provisioner): Promise<Client & { release(): Promise<void> }> {
+  const client = await connect(provisioner);
+  try {
+    const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+    const guard = startBlockerGuard(await connect(provisioner), pid, { graceMs: provisioner.blockerGraceMs, log: provisioner.log });
+    return Object.assign(client, {
+      async release() {
+        await guard.stop();
+        await client.end();
       },
-      "REPEATABLE READ",
-    );
-    const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
-    await deps.putExport(bucket, key, body, kmsKeyArn);
-    const bytes = Buffer.from(body, "utf8");
-    return { exportLocation: `s3://${bucket}/${key}`, exportSha256: createHash("sha256").update(bytes).digest("hex"), exportBytes: bytes.length };
+    });
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
   }
+}
 
-  /**
-   * Retires the login and exports once: a receipt stored by an earlier call (a retry, or the
-   * job's run that stopped after the upload) is returned as it is, so an export is taken once
-   * per offboarding. The receipt lives in the tenant's registry row, which the drop removes.
-   */
-  async function exportForOffboarding(input: ExportEvent, pending: readonly Migration[]): Promise<ExportResult> {
-    const names = tenantNames(input.tenantId, layout);
-    // Guarded like every other tenant operation: a tenant session blocking it is ended after the grace period.
-    const client = await connectGuarded();
-    try {
-      const { existed, previous } = await inTransaction(client, async () => {
-        await migrate(client, layout, pending);
-        return { existed: await retireTenant(client, names), previous: await exportReceipt(client, names) };
+/** Tenants may connect to the platform's database only: re-asserted on every run (databases.ts). */
+async function confine({ layout, log }: Provisioner, client: ClientBase): Promise<void> {
+  const { notAdministrable } = await confineTenantsToThisDatabase(client, layout);
+  if (notAdministrable.length) log({ message: "tenant roles may still connect to databases the master cannot administer", databases: notAdministrable });
+}
+
+/** The scheduled `measure` operation: one storage metric per tenant. */
+async function measure(provisioner: Provisioner): Promise<MeasureResult> {
+  const client = await connect(provisioner);
+  try {
+    const storage = await measureTenantStorage(client, (database) => connect(provisioner, database));
+    const timestamp = provisioner.now().getTime();
+    for (const tenant of storage) provisioner.emitMetric(storageMetricRecord(provisioner.deps.environment, tenant, timestamp));
+    return { status: "measured", tenants: storage.length } satisfies MeasureResult;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The scheduled `reap` operation: ends the tenant sessions over their limits. */
+async function reap(provisioner: Provisioner): Promise<ReapResult> {
+  const client = await connect(provisioner);
+  try {
+    const ended = await reapTenantSessions(client, provisioner.sessionLimits);
+    for (const session of ended) provisioner.log({ message: "ended a tenant session over its limit", ...session });
+    return { status: "reaped", sessionsEnded: ended.length } satisfies ReapResult;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The platform deploy's `migrate` operation: pending migrations, then the confinement, touching no tenant. */
+async function migrateDatabase(provisioner: Provisioner, pending: readonly Migration[]): Promise<MigrateResult> {
+  const client = await connectGuarded(provisioner);
+  try {
+    const applied = await inTransaction(client, async () => {
+      const done = await migrate(client, provisioner.layout, pending);
+      await confine(provisioner, client);
+      return done;
+    });
+    const result: MigrateResult = { status: "migrated", migrationsApplied: applied };
+    provisioner.log({ message: "migrations checked", ...result });
+    return result;
+  } finally {
+    await client.release();
+  }
+}
+
+/** Exports the retired tenant at one snapshot and stores it; the role can no longer log in, so nothing changes meanwhile. */
+async function storeExport(provisioner: Provisioner, client: Client, names: TenantNames, bucket: string, kmsKeyArn?: string): Promise<ExportReceipt> {
+  const takenAt = provisioner.now();
+  const body = await inTransaction(
+    client,
+    async () => {
+      await actAsTenant(client, names);
+      return exportTenant(client, names, takenAt);
+    },
+    "REPEATABLE READ",
+  );
+  const key = `${EXPORT_PREFIX}/${names.tenantId}/${takenAt.toISOString().replace(/[:.]/g, "-")}.sql`;
+  await provisioner.deps.putExport(bucket, key, body, kmsKeyArn);
+  const bytes = Buffer.from(body, "utf8");
+  return { exportLocation: `s3://${bucket}/${key}`, exportSha256: createHash("sha256").update(bytes).digest("hex"), exportBytes: bytes.length };
+}
+
+/**
+ * Retires the login and exports once: a receipt stored by an earlier call (a retry, or the
+ * job's run that stopped after the upload) is returned as it is, so an export is taken once
+ * per offboarding. The receipt lives in the tenant's registry row, which the drop removes.
+ */
+async function exportForOffboarding(provisioner: Provisioner, input: ExportEvent, pending: readonly Migration[]): Promise<ExportResult> {
+  const { layout, log, deps } = provisioner;
+  const names = tenantNames(input.tenantId, layout);
+  // Guarded like every other tenant operation: a tenant session blocking it is ended after the grace period.
+  const client = await connectGuarded(provisioner);
+  try {
+    const { existed, previous } = await inTransaction(client, async () => {
+      await migrate(client, layout, pending);
+      return { existed: await retireTenant(client, names), previous: await exportReceipt(client, names) };
+    });
+    if (!existed) throw new Error(`tenant ${input.tenantId} has no database role ${names.roleName}: nothing to export (was it provisioned in environment ${deps.environment}?)`);
+    await terminateSessions(client, names);
+    let receipt = previous;
+    if (!receipt || !receipt.exportLocation.startsWith(`s3://${input.exportBucket}/`)) {
+      receipt = await storeExport(provisioner, client, names, input.exportBucket);
+      await recordExportReceipt(client, names, receipt);
+    }
+    const result: ExportResult = { status: "exported", tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, ...receipt, ...(previous === receipt ? { reused: true } : {}) };
+    log({ message: previous === receipt ? "tenant database export already taken; returning its receipt" : "tenant database exported for offboarding", ...result });
+    return result;
+  } finally {
+    await client.release();
+  }
+}
+
+async function exportReceipt(client: ClientBase, names: TenantNames): Promise<ExportReceipt | undefined> {
+  const r = await client.query<{ offboarding_export: ExportReceipt | null }>("SELECT offboarding_export FROM openclaw.tenant_roles WHERE role_name = $1", [names.roleName]);
+  return r.rows[0]?.offboarding_export ?? undefined;
+}
+
+async function recordExportReceipt(client: ClientBase, names: TenantNames, receipt: ExportReceipt): Promise<void> {
+  await inTransaction(client, () =>
+    client.query("UPDATE openclaw.tenant_roles SET offboarding_export = $2 WHERE role_name = $1", [
+      names.roleName,
+      JSON.stringify({ exportLocation: receipt.exportLocation, exportSha256: receipt.exportSha256, exportBytes: receipt.exportBytes }),
+    ]),
+  );
+}
+
+/** A tenant stack's create, update or delete (its `aws_lambda_invocation`, or an operator's manual call). */
+async function provisionTenantEvent(provisioner: Provisioner, input: ProvisionerEvent, pending: readonly Migration[]): Promise<ProvisionerResult> {
+  const { layout, log, sessionLimits } = provisioner;
+  const action = input[TERRAFORM_KEY]?.action ?? "create";
+  const previous = input[TERRAFORM_KEY]?.prev_input as Partial<ProvisionerInput> | undefined;
+  if (action === "update" && previous?.tenantId !== undefined && previous.tenantId !== input.tenantId) {
+    throw new Error(`a tenant id cannot change (${previous.tenantId} -> ${input.tenantId}); add a new tenant instead`);
+  }
+  const names = tenantNames(input.tenantId, layout);
+  if (action === "delete" && input.offboarding !== true) {
+    // With lifecycle_scope = "CRUD" the provider sends a delete with the input from state, the
+    // last one applied: terraform-provider-aws internal/service/lambda/invocation.go (buildInput
+    // reads d.GetChange("input")) and terraform-plugin-sdk helper/schema/grpc_provider.go
+    // (ApplyResourceChange gives a destroy an empty attribute diff, so both sides are the state's).
+    // Without `offboarding` this delete is a replacement (renamed function, -replace) or a destroy
+    // outside the offboarding flow: the create that may follow must find the data where it was.
+    const kept: ProvisionerResult = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, status: "kept", migrationsApplied: [] };
+    log({ message: "delete ignored: the last applied input does not say offboarding; database untouched", action, ...kept });
+    return kept;
+  }
+  const client = await connectGuarded(provisioner);
+  try {
+    let result: ProvisionerResult;
+    if (action !== "delete") {
+      const applied = await inTransaction(client, async () => {
+        const done = await migrate(client, layout, pending);
+        await provisionTenant(client, names, layout, input.connectionLimit);
+        await applySessionLimits(client, names.roleName, sessionLimits);
+        await confine(provisioner, client);
+        return done;
       });
-      if (!existed) throw new Error(`tenant ${input.tenantId} has no database role ${names.roleName}: nothing to export (was it provisioned in environment ${deps.environment}?)`);
-      await terminateSessions(client, names);
-      let receipt = previous;
-      if (!receipt || !receipt.exportLocation.startsWith(`s3://${input.exportBucket}/`)) {
-        receipt = await storeExport(client, names, input.exportBucket);
-        await recordExportReceipt(client, names, receipt);
-      }
-      const result: ExportResult = { status: "exported", tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, ...receipt, ...(previous === receipt ? { reused: true } : {}) };
-      log({ message: previous === receipt ? "tenant database export already taken; returning its receipt" : "tenant database exported for offboarding", ...result });
-      return result;
-    } finally {
-      await client.release();
+      result = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, status: "active", migrationsApplied: applied };
+    } else {
+      result = await retireOrDropTenant(provisioner, client, names, input, pending);
     }
+    log({ message: "tenant database provisioned", action, deletionMode: input.deletionMode, ...result });
+    return result;
+  } finally {
+    await client.release();
   }
+}
 
-  async function exportReceipt(client: ClientBase, names: TenantNames): Promise<ExportReceipt | undefined> {
-    const r = await client.query<{ offboarding_export: ExportReceipt | null }>("SELECT offboarding_export FROM openclaw.tenant_roles WHERE role_name = $1", [names.roleName]);
-    return r.rows[0]?.offboarding_export ?? undefined;
-  }
-
-  async function recordExportReceipt(client: ClientBase, names: TenantNames, receipt: ExportReceipt): Promise<void> {
-    await inTransaction(client, () =>
-      client.query("UPDATE openclaw.tenant_roles SET offboarding_export = $2 WHERE role_name = $1", [
-        names.roleName,
-        JSON.stringify({ exportLocation: receipt.exportLocation, exportSha256: receipt.exportSha256, exportBytes: receipt.exportBytes }),
-      ]),
-    );
-  }
-
-  async function provisionTenantEvent(input: ProvisionerEvent, pending: readonly Migration[]): Promise<ProvisionerResult> {
-    const action = input[TERRAFORM_KEY]?.action ?? "create";
-    const previous = input[TERRAFORM_KEY]?.prev_input as Partial<ProvisionerInput> | undefined;
-    if (action === "update" && previous?.tenantId !== undefined && previous.tenantId !== input.tenantId) {
-      throw new Error(`a tenant id cannot change (${previous.tenantId} -> ${input.tenantId}); add a new tenant instead`);
-    }
-    const names = tenantNames(input.tenantId, layout);
-    if (action === "delete" && input.offboarding !== true) {
-      // With lifecycle_scope = "CRUD" the provider sends a delete with the input from state, the
-      // last one applied: terraform-provider-aws internal/service/lambda/invocation.go (buildInput
-      // reads d.GetChange("input")) and terraform-plugin-sdk helper/schema/grpc_provider.go
-      // (ApplyResourceChange gives a destroy an empty attribute diff, so both sides are the state's).
-      // Without `offboarding` this delete is a replacement (renamed function, -replace) or a destroy
-      // outside the offboarding flow: the create that may follow must find the data where it was.
-      const kept: ProvisionerResult = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName, status: "kept", migrationsApplied: [] };
-      log({ message: "delete ignored: the last applied input does not say offboarding; database untouched", action, ...kept });
-      return kept;
-    }
-    const client = await connectGuarded();
-    try {
-      const base = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName };
-      let result: ProvisionerResult;
-      if (action !== "delete") {
-        const applied = await inTransaction(client, async () => {
-          const done = await migrate(client, layout, pending);
-          await provisionTenant(client, names, layout, input.connectionLimit);
-          await applySessionLimits(client, names.roleName, sessionLimits);
-          await confine(client);
-          return done;
-        });
-        result = { ...base, status: "active", migrationsApplied: applied };
-      } else {
-        const { applied, existed, exported } = await inTransaction(client, async () => {
-          const done = await migrate(client, layout, pending);
-          const retired = await retireTenant(client, names);
-          return { applied: done, existed: retired, exported: retired ? await exportReceipt(client, names) : undefined };
-        });
-        if (!existed) {
-          result = { ...base, status: "absent", migrationsApplied: applied };
-        } else {
-          await terminateSessions(client, names);
-          if (input.deletionMode === "retain") {
-            result = { ...base, status: "retired", migrationsApplied: applied };
-          } else {
-            // Drop only after the export is stored: a failed upload leaves the tenant retired, not lost.
-            // The offboarding job's `export` operation already took (and the job verified) it:
-            // drop on that export rather than taking a second one.
-            const receipt = exported ?? (await storeExport(client, names, input.exportBucket, input.exportKmsKeyArn));
-            // DROP OWNED acts on one database: clear what names the role everywhere else first,
-            // as a member of the role (committed, so the other sessions see it).
-            await inTransaction(client, () => actAsTenant(client, names));
-            await dropOwnedInOtherDatabases(client, names.roleName, (database) => connect(database));
-            await inTransaction(client, () => dropTenant(client, names));
-            result = { ...base, status: "dropped", migrationsApplied: applied, ...receipt };
-          }
-        }
-      }
-      log({ message: "tenant database provisioned", action, deletionMode: input.deletionMode, ...result });
-      return result;
-    } finally {
-      await client.release();
-    }
-  }
+/**
+ * The offboarding delete: retires the tenant, then keeps it retired (`deletionMode: retain`) or
+ * drops it once its export is stored. A tenant already gone is reported absent.
+ */
+async function retireOrDropTenant(provisioner: Provisioner, client: Client, names: TenantNames, input: ProvisionerEvent, pending: readonly Migration[]): Promise<ProvisionerResult> {
+  const base = { tenantId: names.tenantId, roleName: names.roleName, schemaName: names.schemaName };
+  const { applied, existed, exported } = await inTransaction(client, async () => {
+    const done = await migrate(client, provisioner.layout, pending);
+    const retired = await retireTenant(client, names);
+    return { applied: done, existed: retired, exported: retired ? await exportReceipt(client, names) : undefined };
+  });
+  if (!existed) return { ...base, status: "absent", migrationsApplied: applied };
+  await terminateSessions(client, names);
+  if (input.deletionMode === "retain") return { ...base, status: "retired", migrationsApplied: applied };
+  // Drop only after the export is stored: a failed upload leaves the tenant retired, not lost.
+  // The offboarding job's `export` operation already took (and the job verified) it:
+  // drop on that export rather than taking a second one.
+  const receipt = exported ?? (await storeExport(provisioner, client, names, input.exportBucket, input.exportKmsKeyArn));
+  // DROP OWNED acts on one database: clear what names the role everywhere else first,
+  // as a member of the role (committed, so the other sessions see it).
+  await inTransaction(client, () => actAsTenant(client, names));
+  await dropOwnedInOtherDatabases(client, names.roleName, (database) => connect(provisioner, database));
+  await inTransaction(client, () => dropTenant(client, names));
+  return { ...base, status: "dropped", migrationsApplied: applied, ...receipt };
 }
