@@ -38,48 +38,57 @@ let memo: ProvisionerBundle | undefined;
 /**
  * The bundle, built on first use in this process and reused after. A build (about 0.3 s of
  * esbuild on an idle machine, a fifth of a 100-tenant synth under load) is also skipped across
- * processes: the result is recorded under a key over everything that goes into it (db/ sources
- * and migrations, package-lock.json, esbuild's version and the runtime target), and reused while
- * the recorded files are still there.
+ * processes: each build is recorded with the repository files esbuild read (its metafile's
+ * inputs, wherever they live: db/contract.ts bundles config/ files too), and a later process
+ * reuses it while those files, the migrations, package-lock.json, esbuild's version and the
+ * runtime target are unchanged and the recorded files are still there.
  */
 export function bundleProvisioner(): ProvisionerBundle {
-  memo ??= recordedBundle() ?? recordBundle(buildProvisionerBundle());
+  memo ??= recordedBundle() ?? recordBundle(buildProvisionerBundleRecord());
   return memo;
 }
 
-function bundleInputKey(): string {
-  const hash = createHash("sha256").update(`esbuild ${esbuildVersion} ${PROVISIONER_RUNTIME}\0`);
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) hash.update(`${path.relative(REPO_ROOT, full)}\0`).update(fs.readFileSync(full)).update("\0");
-    }
-  };
-  walk(path.join(REPO_ROOT, "db"));
-  hash.update(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json")));
+/** A build and what it was made from: the record a later process checks before reusing it. */
+export interface ProvisionerBundleRecord {
+  readonly bundle: ProvisionerBundle;
+  /** Repository files esbuild read, relative to the repository, sorted (npm packages: package-lock.json). */
+  readonly sources: readonly string[];
+  /** sourcesDigest(sources) when it was built. */
+  readonly digest: string;
+}
+
+/** sha256 over the given repository files and the migrations, each path with its content. */
+function sourcesDigest(sources: readonly string[]): string {
+  const hash = createHash("sha256");
+  const migrations = fs.readdirSync(MIGRATIONS_DIR).sort().map((f) => path.relative(REPO_ROOT, path.join(MIGRATIONS_DIR, f)));
+  for (const file of [...sources, ...migrations]) hash.update(`${file}\0`).update(fs.readFileSync(path.join(REPO_ROOT, file))).update("\0");
   return hash.digest("hex");
 }
 
-const recordFile = () => path.join(os.tmpdir(), `openclaw-db-provisioner-input-${bundleInputKey().slice(0, 32)}.json`);
+/** Where builds with this esbuild, runtime target and package-lock.json are recorded. */
+function recordFile(): string {
+  const key = createHash("sha256").update(`esbuild ${esbuildVersion} ${PROVISIONER_RUNTIME}\0`).update(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"))).digest("hex");
+  return path.join(os.tmpdir(), `openclaw-db-provisioner-build-${key.slice(0, 32)}.json`);
+}
 
 function recordedBundle(): ProvisionerBundle | undefined {
   try {
-    const bundle = JSON.parse(fs.readFileSync(recordFile(), "utf8")) as ProvisionerBundle;
+    const { bundle, sources, digest } = JSON.parse(fs.readFileSync(recordFile(), "utf8")) as ProvisionerBundleRecord;
+    if (sourcesDigest(sources) !== digest) return undefined;
     const zip = fs.readFileSync(bundle.archivePath);
     // Only a record whose zip is intact counts (the temp dir may have been cleaned meanwhile).
     return createHash("sha256").update(zip).digest("hex") === bundle.hash && fs.existsSync(path.join(bundle.directory, "index.js")) ? bundle : undefined;
   } catch {
-    return undefined;
+    return undefined; // no record, a source gone, or a record from an older format
   }
 }
 
-function recordBundle(bundle: ProvisionerBundle): ProvisionerBundle {
+function recordBundle(record: ProvisionerBundleRecord): ProvisionerBundle {
   const file = recordFile();
   const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(bundle));
+  fs.writeFileSync(temporary, JSON.stringify(record));
   fs.renameSync(temporary, file);
-  return bundle;
+  return record.bundle;
 }
 
 /**
@@ -96,6 +105,11 @@ export function useProvisionerBundle(bundle: ProvisionerBundle): void {
  * concurrent synths are copying from).
  */
 export function buildProvisionerBundle(parentDir: string = os.tmpdir()): ProvisionerBundle {
+  return buildProvisionerBundleRecord(parentDir).bundle;
+}
+
+/** buildProvisionerBundle, with the repository files esbuild read and their digest. */
+export function buildProvisionerBundleRecord(parentDir: string = os.tmpdir()): ProvisionerBundleRecord {
   const built = buildSync({
     entryPoints: [path.join(REPO_ROOT, "db", "lambda", "handler.ts")],
     absWorkingDir: REPO_ROOT, // paths esbuild embeds are relative to this, not to the machine
@@ -112,6 +126,7 @@ export function buildProvisionerBundle(parentDir: string = os.tmpdir()): Provisi
     // pg loads its optional native binding lazily; the pure-JS client is what runs.
     external: ["pg-native"],
     logLevel: "silent",
+    metafile: true, // its inputs are what the record's sources list
   });
   // The sync API leaves esbuild's service process (about 90 MB) running for the life of the
   // process; a synth builds once, so stop it (a later build starts it again).
@@ -138,7 +153,10 @@ export function buildProvisionerBundle(parentDir: string = os.tmpdir()): Provisi
       fs.rmSync(staging, { recursive: true, force: true }); // another process won the race with identical content
     }
   }
-  return bundle;
+  const sources = Object.keys(built.metafile!.inputs)
+    .filter((input) => !input.split("/").includes("node_modules"))
+    .sort();
+  return { bundle, sources, digest: sourcesDigest(sources) };
 }
 
 /**

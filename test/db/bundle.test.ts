@@ -11,7 +11,7 @@ import * as net from "net";
 import * as path from "path";
 import * as os from "os";
 import { promisify } from "util";
-import { buildProvisionerBundle, bundleProvisioner } from "../../db/bundle";
+import { buildProvisionerBundle, buildProvisionerBundleRecord, bundleProvisioner } from "../../db/bundle";
 
 jest.setTimeout(30_000);
 
@@ -44,6 +44,35 @@ describe("provisioner bundle", () => {
       console.log(JSON.stringify(require(${JSON.stringify(path.join(repoRoot, "db", "bundle.ts"))}).bundleProvisioner()));`;
     const { stdout } = await run(process.execPath, ["-e", script], { cwd: repoRoot });
     expect(JSON.parse(stdout)).toEqual(built);
+  });
+
+  test("is built again when a repository file it contains changes, outside db/ too", async () => {
+    // Found while splitting createProvisioner (#32): the record's key hashed only db/ and the lock
+    // file, so a change to config/format-issues.ts (which db/contract.ts bundles) was served the old
+    // zip, and the goldens kept a hash a fresh clone does not produce.
+    bundleProvisioner();
+    const changed = path.join(repoRoot, "config", "format-issues.ts");
+    const script = `
+      const fs = require("fs");
+      const read = fs.readFileSync;
+      fs.readFileSync = function (file, ...rest) {
+        const content = read.call(this, file, ...rest);
+        return file === ${JSON.stringify(changed)} ? Buffer.concat([Buffer.from(content), Buffer.from("\\n// changed\\n")]) : content;
+      };
+      const real = require("esbuild");
+      require.cache[require.resolve("esbuild")].exports = { ...real, buildSync() { throw new Error("esbuild ran"); } };
+      require(${JSON.stringify(path.join(repoRoot, "scripts", "ts-require-hook.cjs"))});
+      try { require(${JSON.stringify(path.join(repoRoot, "db", "bundle.ts"))}).bundleProvisioner(); console.log("reused"); }
+      catch (e) { console.log(e.message); }`;
+    const { stdout } = await run(process.execPath, ["-e", script], { cwd: repoRoot });
+    expect(stdout.trim()).toBe("esbuild ran");
+  });
+
+  test("records every repository file esbuild read, and none from node_modules (package-lock.json stands for those)", () => {
+    const { sources } = buildProvisionerBundleRecord(fs.mkdtempSync(path.join(os.tmpdir(), "bundle-sources-")));
+    expect(sources).toEqual(expect.arrayContaining(["db/lambda/handler.ts", "db/contract.ts", "config/format-issues.ts", "config/tenant-id.ts"]));
+    expect(sources.filter((f) => f.includes("node_modules"))).toEqual([]);
+    expect([...sources].sort()).toEqual(sources);
   });
 
   test("is the same zip, byte for byte, when built again", () => {
