@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadConfig, ProjectConfig } from "../../config/loader";
 import { repositoryConfigPaths } from "../../config/repository-paths";
-import { synthesizeApp } from "../../stacks/build-app";
 import { disableTokenStackTraces } from "../../synth/synth-tuning";
 import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR, REPO_ROOT } from "./fixtures";
 
@@ -11,6 +10,16 @@ import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR, REPO_ROOT } from "./fixtures";
 disableTokenStackTraces();
 
 export { REPO_ROOT };
+
+/**
+ * stacks/build-app.ts is loaded on the first synthesis, not on import: a test run served from
+ * OPENCLAW_SYNTH_CACHE_DIR (below) then never loads cdktf, the provider bindings and the stacks,
+ * which is most of a mutant's run for the bootstrap tests.
+ */
+function synthesizeApp(config: ProjectConfig, outdir: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require("../../stacks/build-app") as typeof import("../../stacks/build-app")).synthesizeApp(config, outdir);
+}
 
 /** One resource (or data source) of one synthesized stack. */
 export interface SynthesizedResource {
