@@ -144,7 +144,8 @@ function tombstoneProblems(file: string, t: TenantLifecycleFields, opts: CheckOp
 
 /** Parses `git diff --name-status -z` output. */
 export function parseNameStatus(output: string): FileChange[] {
-  const fields = output.split("\0").filter((f) => f.length > 0);
+  // Every field ends in NUL: the last one of the split is the empty rest, never a pair's start.
+  const fields = output.split("\0");
   const changes: FileChange[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const code = fields[i][0];
@@ -188,6 +189,7 @@ export function gitRevisions(exec: Exec, gitDir: string, base: string, head: str
   };
 }
 
+const TOOL = "tenant-lifecycle-check";
 const REV = /^[0-9a-f]{7,40}$|^[A-Za-z0-9_./-]{1,200}$/;
 
 export async function main(argv: string[], exec: Exec = realExec, now = new Date()): Promise<number> {
@@ -204,7 +206,7 @@ export async function main(argv: string[], exec: Exec = realExec, now = new Date
   const environments = readEnvironments(values["cdktf-json"] ?? "cdktf.json");
   const { checked, problems } = await checkLifecycle({ revisions, environments, now });
   for (const p of problems) process.stdout.write(`${p}\n`);
-  log(`tenant-lifecycle-check: ${checked} tenant file(s) changed, ${problems.length} problem(s)`);
+  log(`${TOOL}: ${checked} tenant file(s) changed, ${problems.length} problem(s)`);
   if (values.summary) {
     const md = ["### Tenant lifecycle", ""];
     if (problems.length) md.push(...problems.map((p) => `- ${p}`));
@@ -214,4 +216,4 @@ export async function main(argv: string[], exec: Exec = realExec, now = new Date
   return problems.length ? 1 : 0;
 }
 
-if (require.main === module) run("tenant-lifecycle-check", HELP, (argv) => main(argv));
+if (require.main === module) run(TOOL, HELP, main);
