@@ -50,7 +50,10 @@ export interface TenantRevisions {
   head(path: string): Promise<string>;
   /** The file's text where the pull request branched off main (undefined when it did not exist). */
   branchPoint(path: string): Promise<string | undefined>;
-  /** A commit of the base branch's history in which `path` existed, or undefined. */
+  /**
+   * For a path the base branch does not have: the commit of its history that removed it (the
+   * last one that touched it), or undefined when it never had one.
+   */
   everExisted(path: string): Promise<string | undefined>;
 }
 
@@ -86,7 +89,7 @@ export async function checkLifecycle(opts: CheckOptions): Promise<{ checked: num
     if (baseText === undefined) {
       const usedAt = await opts.revisions.everExisted(change.path);
       if (usedAt) {
-        problems.push(`${change.path}: tenant id ${to.id} was used before (the file existed at ${usedAt.slice(0, 12)}); ids are never reused, choose another id.`);
+        problems.push(`${change.path}: tenant id ${to.id} was used before (its file was removed in ${usedAt.slice(0, 12)}); ids are never reused, choose another id.`);
       } else if (to.status !== INITIAL_STATUS) {
         problems.push(`${change.path}: status: a new tenant starts in provisioning (got ${to.status}); write its secret values, then change it to active.`);
       }

@@ -260,7 +260,10 @@ describe("new tenant files", () => {
     write({ "acme.yaml": tenant("acme", "offboarded", TOMBSTONE) });
     const r = await check({ "acme.yaml": null }, { "acme.yaml": tenant("acme", "provisioning") });
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^tenants\/acme\.yaml: tenant id acme was used before \(the file existed at [0-9a-f]{12}\); ids are never reused/);
+    expect(r.stdout).toMatch(/^tenants\/acme\.yaml: tenant id acme was used before \(its file was removed in [0-9a-f]{12}\); ids are never reused/);
+    // The commit named is the one that removed it (git log's last commit touching the path), which the message says.
+    const named = /removed in ([0-9a-f]{12})/.exec(r.stdout)![1];
+    expect(git("show", "--name-status", "--format=", named)).toBe("D\ttenants/acme.yaml");
   });
 
   test("ignores files that are not tenant files", async () => {
