@@ -1,9 +1,9 @@
-import { Testing } from "cdktf";
 import { FIXTURE_CDKTF_JSON, FIXTURE_TENANTS_DIR } from "./fixtures";
 import { installLiveConfigGuard } from "./live-config-guard";
 
-// Registers cdktf's matchers (toHaveResource, toHaveResourceWithProperties, ...).
-Testing.setupJest();
+// cdktf's jest matchers (Testing.setupJest) are not registered: no test uses them, and loading
+// cdktf for every test file cost about 0.6 s each, which every mutant of `npm run test:mutation`
+// paid once per related test file.
 
 if (!process.env.OPENCLAW_FLEET_SYNTH_DIR) {
   // Tests never read the live fleet (tenants/, cdktf.json): test/support/live-config-guard.ts.
