@@ -74,6 +74,22 @@ describe("template grammar: refused", () => {
   });
 });
 
+describe("template grammar: edges found by mutation testing", () => {
+  it("reads 9 as a digit", () => {
+    // mutation testing: `c <= "9"` → `c < "9"` survived (no number in the tests had a 9 first).
+    expect(parseTemplate("${element(data.aws_availability_zones.z.names, 9)}")).toEqual({ functions: ["element"], roots: ["data"] });
+  });
+
+  it.each([
+    ["an index without its ]", "${aws_subnet.s[0,1]}", 'expected the end of the index (at offset 16: ",1]}")'],
+    ["an object key without =", '${jsonencode({"a" 1})}', 'expected "=" after the object key (at offset 18: "1})}")'],
+    ["a long rest, shown as its next 12 characters", "${1 - 2 and then much more text}", 'expected the end of the interpolation (at offset 4: "- 2 and then")'],
+  ])("names what it expected and shows where: %s", (_what, text, error) => {
+    // mutation testing: the two reasons → "" and the excerpt's `pos + 12` → `pos - 12` survived.
+    expect(parseTemplate(text).error).toBe(error);
+  });
+});
+
 describe("template grammar: the parts and expressions readers get (templateParts, soleExpression)", () => {
   it("splits a template into literals (escapes undone) and interpolations, each expression with its source", () => {
     expect(templateParts('arn:$${aws:username}/${aws_s3_bucket.b.arn}/%%{x}%y${join(",", [])}')).toEqual({
