@@ -2,8 +2,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MARKER, renderComment } from "../../pipeline/plan-comment";
-import { readPlans, classify } from "../../pipeline/lib/plan";
+import { MARKER, renderComment, renderDetails } from "../../pipeline/plan-comment";
+import { readPlans, classify, type StackPlan } from "../../pipeline/lib/plan";
 
 import * as tool from "../../pipeline/plan-comment";
 import { runCli } from "./cli-helper";
@@ -237,4 +237,307 @@ test("2,000 failed plans (e.g. a role that cannot be assumed) still give a comme
   expect(comment).toContain("**Plan failed for:** `tenant-t0`");
   expect(comment).toMatch(/and 1970 more/);
   expect(comment).toMatch(/\*\*\d+ summary row\(s\) cut: too many stacks for one comment\.\*\*/);
+});
+
+/** A plan as readPlans gives it: no changes unless `fields` say otherwise. */
+function stackPlan(stack: string, fields: Partial<StackPlan> = {}): StackPlan {
+  return { stack, status: "ok", add: 0, change: 0, destroy: 0, replace: 0, outputsChanged: 0, drifted: 0, changes: [], text: "", ...fields };
+}
+
+const TABLE_HEAD = ["| Stack | Add | Change | Destroy | Replace | Status |", "|---|--:|--:|--:|--:|---|"];
+
+describe("the whole comment", () => {
+  // mutation testing: the status labels, the headline parts, the ranking (failed, destroying, changing, unchanged; by
+  // name within), the removed/offboarded sorting and texts, the blank line after the notes, the callout texts and the
+  // commit in the footer survived before this test (the fixture tests only checked fragments).
+  test("every kind of stack, given in reverse order, renders in rank order with every section", () => {
+    const plans = [
+      stackPlan("tenant-a-same"),
+      stackPlan("tenant-b-out", { outputsChanged: 2, text: 'Changes to Outputs:\n  ~ url = "a" -> "b"' }),
+      stackPlan("tenant-c-add", { add: 1, changes: [{ address: "aws_s3_bucket.b", action: "create" }], text: '  + resource "aws_s3_bucket" "b" {}' }),
+      stackPlan("tenant-d-repl", { replace: 1, changes: [{ address: "aws_kms_key.k", action: "replace" }], text: '-/+ resource "aws_kms_key" "k"' }),
+      stackPlan("tenant-e-del", { destroy: 1, changes: [{ address: "aws_sqs_queue.q", action: "delete" }], text: '  - resource "aws_sqs_queue" "q"' }),
+      stackPlan("tenant-f-fail", { status: "error", text: "Error: AccessDenied" }),
+      stackPlan("tenant-g-ref", { status: "refused", text: "aws_iam_user is not allowed" }),
+      stackPlan("tenant-h-lost", { status: "missing" }),
+    ].reverse();
+    const comment = renderComment(plans, { removed: ["tenant-z", "tenant-y"], offboarded: ["tenant-x", "tenant-w"], notes: ["note one", "note two"], commit: "abc123" });
+    expect(comment).toBe(
+      [
+        MARKER,
+        "## Terraform plan: 8 stack(s) planned, 4 with changes, 2 destroying or replacing, 2 failed, 1 refused, 2 removed, 2 offboarded",
+        "",
+        "note one",
+        "note two",
+        "",
+        "> [!CAUTION]",
+        "> **Destroys and replacements.** Check each one before merging:",
+        "> - `tenant-d-repl`: **replace** `aws_kms_key.k`",
+        "> - `tenant-e-del`: **destroy** `aws_sqs_queue.q`",
+        "",
+        "> [!WARNING]",
+        "> **Removed stacks need offboarding:** `tenant-y`, `tenant-z`.",
+        "> The pipeline never destroys a removed stack: the deploy will stop with instructions.",
+        "> To offboard a tenant, keep its file and set `status: offboarding` instead: the deploy's offboard job exports, destroys and",
+        "> records, then prints the tombstone edit to merge (`.github/README.md`, *Offboarding a tenant*).",
+        "",
+        "**Offboarded (tombstone):** `tenant-w`, `tenant-x`: destroyed by the offboarding job; nothing to plan or deploy. The deploy checks the offboarding record and the emptied state first.",
+        "",
+        "> [!CAUTION]",
+        "> **Refused by the stack policy (not planned):** `tenant-g-ref`. Their synthesized Terraform holds something the",
+        "> project's stacks never contain (reasons in the details below); see `pipeline/lib/stack-policy.ts`.",
+        "",
+        "> [!WARNING]",
+        "> **Plan failed for:** `tenant-f-fail`, `tenant-h-lost` (errors in the details below).",
+        "",
+        ...TABLE_HEAD,
+        "| `tenant-f-fail` | – | – | – | – | ❌ plan failed |",
+        "| `tenant-g-ref` | – | – | – | – | ⛔ refused by the stack policy |",
+        "| `tenant-h-lost` | – | – | – | – | ❔ no result |",
+        "| `tenant-d-repl` | 0 | 0 | 0 | 1 | ⚠️ replaces |",
+        "| `tenant-e-del` | 0 | 0 | 1 | 0 | ⚠️ destroys |",
+        "| `tenant-b-out` | 0 | 0 | 0 | 0 | changes |",
+        "| `tenant-c-add` | 1 | 0 | 0 | 0 | changes |",
+        "| `tenant-a-same` | 0 | 0 | 0 | 0 | no changes |",
+        "",
+        "<details><summary><b>tenant-f-fail</b>: ❌ plan failed</summary>",
+        "",
+        "```text",
+        "Error: AccessDenied",
+        "```",
+        "</details>",
+        "",
+        "<details><summary><b>tenant-g-ref</b>: ⛔ refused by the stack policy</summary>",
+        "",
+        "```text",
+        "aws_iam_user is not allowed",
+        "```",
+        "</details>",
+        "",
+        "<details><summary><b>tenant-h-lost</b>: ❔ no result</summary>",
+        "",
+        "```text",
+        "",
+        "```",
+        "</details>",
+        "",
+        "<details><summary><b>tenant-d-repl</b>: 0 to add, 0 to change, 0 to destroy, 1 to replace</summary>",
+        "",
+        "- **replace** `aws_kms_key.k`",
+        "",
+        "```text",
+        '-/+ resource "aws_kms_key" "k"',
+        "```",
+        "</details>",
+        "",
+        "<details><summary><b>tenant-e-del</b>: 0 to add, 0 to change, 1 to destroy, 0 to replace</summary>",
+        "",
+        "- **destroy** `aws_sqs_queue.q`",
+        "",
+        "```text",
+        '  - resource "aws_sqs_queue" "q"',
+        "```",
+        "</details>",
+        "",
+        "<details><summary><b>tenant-b-out</b>: 0 to add, 0 to change, 0 to destroy, 0 to replace, 2 output(s) changed</summary>",
+        "",
+        "```text",
+        "Changes to Outputs:",
+        '  ~ url = "a" -> "b"',
+        "```",
+        "</details>",
+        "",
+        "<details><summary><b>tenant-c-add</b>: 1 to add, 0 to change, 0 to destroy, 0 to replace</summary>",
+        "",
+        "- create `aws_s3_bucket.b`",
+        "",
+        "```text",
+        '  + resource "aws_s3_bucket" "b" {}',
+        "```",
+        "</details>",
+        "",
+        "---",
+        "Full plans: artifact `terraform-plans`. Planned for abc123.",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  // mutation testing: `(opts.notes ?? []).length` → true (a blank line without notes), the default artifact name and
+  // the trailing-whitespace trim of the plan text survived before this test.
+  test("one changed stack without options: headline, table, details and footer only", () => {
+    const comment = renderComment([stackPlan("tenant-a", { change: 1, changes: [{ address: "aws_s3_bucket.b", action: "update" }], text: "  ~ update\n\n" })]);
+    expect(comment).toBe(
+      [
+        MARKER,
+        "## Terraform plan: 1 stack(s) planned, 1 with changes",
+        "",
+        ...TABLE_HEAD,
+        "| `tenant-a` | 0 | 1 | 0 | 0 | changes |",
+        "",
+        "<details><summary><b>tenant-a</b>: 0 to add, 1 to change, 0 to destroy, 0 to replace</summary>",
+        "",
+        "- update `aws_s3_bucket.b`",
+        "",
+        "```text",
+        "  ~ update",
+        "```",
+        "</details>",
+        "",
+        "---",
+        "Full plans: artifact `terraform-plans`.",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  // mutation testing: the `p.drifted > 0` candidate filter → false (a drifted stack without changes lost its details)
+  // survived before this test.
+  test("a stack without changes but with drift gets details; one without either does not", () => {
+    const comment = renderComment([stackPlan("tenant-a", { drifted: 1, text: "drift" }), stackPlan("tenant-b")]);
+    expect(comment).toBe(
+      [
+        MARKER,
+        "## Terraform plan: 2 stack(s) planned",
+        "",
+        ...TABLE_HEAD,
+        "| `tenant-a` | 0 | 0 | 0 | 0 | no changes |",
+        "| `tenant-b` | 0 | 0 | 0 | 0 | no changes |",
+        "",
+        "<details><summary><b>tenant-a</b>: 0 to add, 0 to change, 0 to destroy, 0 to replace</summary>",
+        "",
+        "- 1 resource(s) changed outside Terraform since the last apply",
+        "",
+        "```text",
+        "drift",
+        "```",
+        "</details>",
+        "",
+        "---",
+        "Full plans: artifact `terraform-plans`.",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  // mutation testing: `opts.marker ?? MARKER` and `opts.title ?? …` (→ the defaults always) survived before this test.
+  test("a given marker and title replace the defaults", () => {
+    expect(renderComment([], { marker: "<!-- other -->", title: "Drift report" }).split("\n").slice(0, 2)).toEqual(["<!-- other -->", "## Drift report"]);
+  });
+
+  // mutation testing: `removed.length + offboarded.length` → `-`, and the conditional → true/false, survived before
+  // this test (only the "nothing to plan" text was checked).
+  test("no stack to plan: says why, depending on whether stacks were removed", () => {
+    const last = (opts: Parameters<typeof renderComment>[1]) => renderComment([], opts).split("\n---\n")[0].trimEnd().split("\n").pop();
+    expect(renderComment([])).toBe(`${MARKER}\n## Terraform plan: 0 stack(s) planned\n\nNo stack changed: nothing to plan.\n\n\n---\nFull plans: artifact \`terraform-plans\`.\n`);
+    expect(last({ removed: ["tenant-y"], offboarded: ["tenant-x"] })).toBe("No stack to plan.");
+    expect(last({ offboarded: ["tenant-x"] })).toBe("No stack to plan.");
+  });
+});
+
+describe("details of one stack (renderDetails)", () => {
+  // mutation testing: the forget/import labels, the fallback to the action's own name and the drift line survived
+  // before this test.
+  test("labels every action and adds the drift count", () => {
+    const plan = stackPlan("tenant-a", {
+      drifted: 2,
+      changes: [
+        { address: "aws_s3_bucket.f", action: "forget" },
+        { address: "aws_s3_bucket.i", action: "import" },
+        { address: "data.aws_x.r", action: "read" },
+      ],
+      text: "x",
+    });
+    expect(renderDetails(plan, 10_000)).toEqual({
+      text: [
+        "<details><summary><b>tenant-a</b>: 0 to add, 0 to change, 0 to destroy, 0 to replace</summary>",
+        "",
+        "- forget (removed from state, kept in AWS) `aws_s3_bucket.f`",
+        "- import `aws_s3_bucket.i`",
+        "- read `data.aws_x.r`",
+        "- 2 resource(s) changed outside Terraform since the last apply",
+        "",
+        "```text",
+        "x",
+        "```",
+        "</details>",
+        "",
+      ].join("\n"),
+      shortened: false,
+    });
+  });
+
+  // mutation testing: the fence's `/`+/g` → /`/g, Math.max → Math.min (both), `longest + 1` → `- 1` and the `?? []`
+  // default → ["Stryker was here"] survived before this test.
+  test.each([
+    ["no backtick", "plain", "```"],
+    ["a double backtick", "a `` b", "```"],
+    ["three backticks", "a ``` b", "````"],
+    ["four backticks, after a single one", "` and ````", "`````"],
+  ])("the code fence is longer than any backtick run in the plan (%s)", (_, text, fence) => {
+    const details = renderDetails(stackPlan("tenant-a", { status: "error", text }), 10_000)!.text;
+    expect(details).toBe(`<details><summary><b>tenant-a</b>: ❌ plan failed</summary>\n\n${fence}text\n${text}\n${fence}\n</details>\n`);
+  });
+
+  const OPEN = "<details><summary><b>tenant-s</b>: 2 to add, 0 to change, 0 to destroy, 0 to replace</summary>\n\n";
+  const CLOSE = "\n</details>\n";
+  // resource lines of 26 characters (27 with their newline), then plan lines
+  const big = (text: string) =>
+    stackPlan("tenant-s", {
+      add: 2,
+      changes: [
+        { address: "aws_s3_bucket.a", action: "create" },
+        { address: "aws_s3_bucket.b", action: "create" },
+      ],
+      text,
+    });
+  const A26 = "a".repeat(26);
+  const C300 = "c".repeat(300);
+
+  // mutation testing: `full.length <= allowance` → `<` survived before this test.
+  test("a section exactly the allowance long is not shortened; one character less is", () => {
+    const full = renderDetails(big(C300), 10_000)!;
+    expect(full.shortened).toBe(false);
+    expect(renderDetails(big(C300), full.text.length)).toEqual(full);
+    expect(renderDetails(big(C300), full.text.length - 1)!.shortened).toBe(true);
+  });
+
+  // mutation testing: `minimum` (open + close + 160, `+` → `-`) and `allowance < minimum` → `<=` survived before this test.
+  test("the smallest shortened section is the heading, the note and the close: below that, none", () => {
+    const minimum = OPEN.length + CLOSE.length + 160;
+    expect(renderDetails(big(`${A26}\n${C300}`), minimum - 1)).toBeUndefined();
+    expect(renderDetails(big(`${A26}\n${C300}`), minimum)).toEqual({
+      text: `${OPEN}_Shortened: 2 resource line(s) and 2 of 2 plan line(s) cut; the full plan is in the artifact._${CLOSE}`,
+      shortened: true,
+    });
+  });
+
+  // mutation testing: the budget arithmetic (each `-` → `+`), `line.length + 1 > budget / 2` → `>=` and `budget * 2`,
+  // `budget -= …` → `+=`, `line.length + 1 > budget` → `>=`, and the kept-lines/kept-resources conditionals survived
+  // before this test.
+  test("resources take at most half of the budget, plan lines the rest, both to the exact character", () => {
+    // 54 characters beyond the minimum: one resource line (27 = 54 / 2), then one 26-character plan line (27 left)
+    const allowance = OPEN.length + CLOSE.length + 160 + 54;
+    expect(renderDetails(big(`${A26}\nb\n${C300}`), allowance)).toEqual({
+      text:
+        `${OPEN}- create \`aws_s3_bucket.a\`\n\n\`\`\`text\n${A26}\n\`\`\`\n` +
+        `_Shortened: 1 resource line(s) and 2 of 3 plan line(s) cut; the full plan is in the artifact._${CLOSE}`,
+      shortened: true,
+    });
+    // one character less: the resource line no longer fits in half, the plan line still fits in the whole
+    expect(renderDetails(big(`${A26}\n${A26}\n${C300}`), allowance - 1)).toEqual({
+      text: `${OPEN}\`\`\`text\n${A26}\n\`\`\`\n_Shortened: 2 resource line(s) and 2 of 3 plan line(s) cut; the full plan is in the artifact._${CLOSE}`,
+      shortened: true,
+    });
+  });
+
+  // mutation testing: `cutResources ? … : ""` → true survived before this test.
+  test("when every resource line is kept the note counts only the plan lines", () => {
+    const plan = stackPlan("tenant-s", { status: "error", text: `${A26}\n${C300}` });
+    const open = "<details><summary><b>tenant-s</b>: ❌ plan failed</summary>\n\n";
+    expect(renderDetails(plan, open.length + CLOSE.length + 160 + 27)).toEqual({
+      text: `${open}\`\`\`text\n${A26}\n\`\`\`\n_Shortened: 1 of 2 plan line(s) cut; the full plan is in the artifact._${CLOSE}`,
+      shortened: true,
+    });
+  });
 });
