@@ -187,8 +187,9 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   const offboarded = [...(opts.offboarded ?? [])].sort();
   const failed = sorted.filter((p) => p.status !== "ok" && p.status !== "refused");
   const refused = sorted.filter((p) => p.status === "refused");
-  const risky = sorted.filter((p) => p.status === "ok" && destructive(p));
-  const changed = sorted.filter((p) => p.status === "ok" && hasChanges(p));
+  // a failed, refused or missing plan has no counts (readStackPlan, missingPlan)
+  const risky = sorted.filter(destructive);
+  const changed = sorted.filter(hasChanges);
 
   const head: string[] = [opts.marker ?? MARKER];
   const headline = [`${sorted.length} stack(s) planned`];
