@@ -541,3 +541,146 @@ describe("details of one stack (renderDetails)", () => {
     });
   });
 });
+
+describe("callouts above the table", () => {
+  const destroying = (stack: string, n: number) =>
+    stackPlan(stack, {
+      destroy: n,
+      add: 1,
+      changes: [{ address: "aws_s3_bucket.new", action: "create" }, ...Array.from({ length: n }, (_, i) => ({ address: `aws_sqs_queue.q${i}`, action: "delete" as const }))],
+    });
+  const callout = (comment: string) => comment.split("\n").filter((l) => l.startsWith("> - "));
+
+  // mutation testing: dropping the delete/replace filter of the callout (a create listed as a destroy) survived before this test.
+  test("lists only the destroys and replacements, not the creates of the same stack", () => {
+    expect(callout(renderComment([destroying("tenant-a", 1)]))).toEqual(["> - `tenant-a`: **destroy** `aws_sqs_queue.q0`"]);
+  });
+
+  // mutation testing: `items.length - shown.length` → `+` survived before this test (`>` → `>=` was caught only by
+  // the exact comment, which has two items).
+  test("shows 40 destroys and counts the rest", () => {
+    expect(callout(renderComment([destroying("tenant-a", 40)]))).toHaveLength(40);
+    const lines = callout(renderComment([destroying("tenant-a", 41)]));
+    expect(lines).toHaveLength(41);
+    expect(lines[40]).toBe("> - … and 1 more (see the table and details)");
+  });
+
+  // mutation testing: `names.length > max` → `>=` and dropping the 30-name slice of `capped` survived before this test.
+  test("names at most 30 removed stacks and counts the rest", () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `tenant-r${String(i).padStart(2, "0")}`);
+    const line = (n: number) => renderComment([], { removed: names(n) }).split("\n").find((l) => l.startsWith("> **Removed stacks"));
+    expect(line(30)).toBe(`> **Removed stacks need offboarding:** ${names(30).map((s) => `\`${s}\``).join(", ")}.`);
+    expect(line(31)).toBe(`> **Removed stacks need offboarding:** ${names(30).map((s) => `\`${s}\``).join(", ")} and 1 more.`);
+  });
+
+  // mutation testing: dropping redactText from the notes survived before this test.
+  test("notes are redacted", () => {
+    const comment = renderComment([], { notes: ["key AKIAIOSFODNN7EXAMPLE leaked"] });
+    expect(comment).not.toContain("AKIAIOSFODNN7EXAMPLE");
+    expect(comment).toContain("key ");
+  });
+
+  // mutation testing: the secrets error line (`if (secrets.error)` → false, redactText dropped) and the warning
+  // texts survived before this test.
+  test("secrets scheduled for deletion and a failed lookup are called out, each with the stack", () => {
+    const comment = renderComment([
+      stackPlan("tenant-acme", {
+        secrets: {
+          recoveryWindowDays: 7,
+          scheduled: [{ address: "aws_secretsmanager_secret.s", name: "openclaw/acme/s", deletedDate: new Date("2026-12-01T10:00:00Z") }],
+          error: "ThrottlingException: slow down, key AKIAIOSFODNN7EXAMPLE",
+        },
+      }),
+      stackPlan("tenant-b", { secrets: { recoveryWindowDays: 30, scheduled: [] } }),
+    ]);
+    const warning = comment.split("\n\n")[1].split("\n");
+    expect(warning.slice(0, 2)).toEqual([
+      "> [!WARNING]",
+      "> **Secrets scheduled for deletion.** Applying would fail on CreateSecret; the deploy refuses these stacks before any apply:",
+    ]);
+    expect(warning[2]).toMatch(/^> - tenant `acme` \(`tenant-acme`\): `aws_secretsmanager_secret\.s`: secret `openclaw\/acme\/s` was deleted on 2026-12-01 .*\(recovery window 7 days\): creating it fails until about 2026-12-08\./);
+    expect(warning[3]).toMatch(/^> - `tenant-acme`: the secrets this plan creates could not be checked for a pending deletion \(ThrottlingException\\: slow down\\, key .+\)\.$/);
+    expect(warning).toHaveLength(4);
+    expect(comment).not.toContain("AKIAIOSFODNN7EXAMPLE");
+  });
+});
+
+/** The footer when nothing is cut: the comment reserves its length + 300 for the footer. */
+const FOOTER = "\n---\nFull plans: artifact `terraform-plans`.\n";
+
+describe("the summary under the size limit", () => {
+  const unchanged = [stackPlan("tenant-a"), stackPlan("tenant-b")];
+
+  // mutation testing: `full.length <= budget` → `<`, `listed.length <= budget` → `<`, the summary budget arithmetic
+  // (maxChars - head - footer reserve, each `-` → `+`) and the footer reserve (`+ 300` → `- 300`) survived before this test.
+  test("a row per stack while it fits with 300 characters to spare, then the unchanged stacks in a line, then their count", () => {
+    const whole = renderComment(unchanged);
+    expect(renderComment(unchanged, { maxChars: whole.length + 300 })).toBe(whole);
+    const listed = renderComment(unchanged, { maxChars: whole.length + 299 });
+    expect(listed).toBe(`${MARKER}\n## Terraform plan: 2 stack(s) planned\n\n${TABLE_HEAD.join("\n")}\n\n**No changes (2):** \`tenant-a\`, \`tenant-b\`\n${FOOTER}`);
+    expect(renderComment(unchanged, { maxChars: listed.length + 300 })).toBe(listed);
+    expect(renderComment(unchanged, { maxChars: listed.length + 299 })).toBe(
+      `${MARKER}\n## Terraform plan: 2 stack(s) planned\n\n${TABLE_HEAD.join("\n")}\n\n**No changes:** 2 more stacks (listed in the artifact).\n${FOOTER}`,
+    );
+  });
+
+  // mutation testing: `noChange.length === 0` → false (a "No changes" line for no stack) survived before this test.
+  test("with no unchanged stack to compact, the table stays whole and the details give way", () => {
+    const failed = [stackPlan("tenant-a", { status: "error", text: "Error" }), stackPlan("tenant-b", { status: "error", text: "Error" })];
+    const whole = renderComment(failed);
+    const rows = whole.slice(0, whole.indexOf("\n<details>"));
+    expect(renderComment(failed, { maxChars: rows.length + FOOTER.length + 299 })).toBe(
+      `${rows}\n---\n**Details cut to fit GitHub's comment limit:** 2 stack(s) without details. Full plans: artifact \`terraform-plans\`.\n`,
+    );
+  });
+
+  // mutation testing: the group member budget (maxChars - head - table - footer reserve, each `-` → `+`) survived
+  // before this test.
+  test("the members of a group are named while they fit with 300 characters to spare, then counted", () => {
+    const same = (s: string) => stackPlan(s, { change: 1, changes: [{ address: "aws_s3_bucket.b", action: "update" }], text: `  ~ bucket = "${s}-data"` });
+    const plans = [same("tenant-aa"), same("tenant-bb"), stackPlan("tenant-cc")];
+    const whole = renderComment(plans);
+    const summary = whole.slice(0, whole.indexOf("\n<details>"));
+    expect(summary).toContain("\n\n**The same changes as `tenant-aa` (2 stacks):** `tenant-aa`, `tenant-bb`\n");
+    const named = renderComment(plans, { maxChars: summary.length + FOOTER.length + 300 });
+    expect(named.startsWith(`${summary}\n---\n**Details cut`)).toBe(true);
+    const counted = renderComment(plans, { maxChars: summary.length + FOOTER.length + 299 });
+    expect(counted).toContain("\n\n**The same changes as `tenant-aa`:** 2 stacks (listed in the artifact).\n");
+  });
+});
+
+describe("details under the size limit", () => {
+  /**
+   * A changed stack whose plan has 5,000 one-character lines: its details shrink by one line per 2 characters. Each
+   * changes a different number of resources, so that no two are grouped.
+   */
+  const long = (stack: string, change: number) => stackPlan(stack, { change, text: Array.from({ length: 5000 }, () => "x").join("\n") });
+  /** What the details may use: the limit less the head and summary, the footer reserve and 2. */
+  const detailsBudget = (comment: string, maxChars: number) => maxChars - comment.indexOf("\n<details>") - FOOTER.length - 300 - 2;
+  const sections = (comment: string) => comment.slice(comment.indexOf("\n<details>") + 1, comment.indexOf("\n---\n")).split("\n<details>").map((s, i) => (i ? `<details>${s}` : s));
+
+  // mutation testing: the details budget arithmetic (`- 2` → `+ 2`, …), Math.min/Math.max swapped, `remaining / (n - i)`
+  // → `n + i` and `remaining -= text + 1` → `- 1` survived before this test.
+  test.each([6000, 6001, 6002, 6003])("two long plans: the first gets half of the budget, the second what is left (maxChars %d)", (maxChars) => {
+    const plans = [long("tenant-a", 1), long("tenant-b", 2)];
+    const comment = renderComment(plans, { maxChars });
+    const budget = detailsBudget(comment, maxChars);
+    const first = renderDetails(plans[0], Math.floor(budget / 2))!.text;
+    const second = renderDetails(plans[1], budget - first.length - 1)!.text;
+    expect(sections(comment)).toEqual([first, second]);
+    expect(comment.endsWith("\n---\n**Details cut to fit GitHub's comment limit:** 2 stack(s) shortened. Full plans: artifact `terraform-plans`.\n")).toBe(true);
+  });
+
+  // mutation testing: MIN_USEFUL_DETAIL (Math.max → Math.min) and the footer's counts survived before this test.
+  test("when a fair share is too small, stacks in order get 1,200 characters each until the budget runs out", () => {
+    const plans = Array.from({ length: 10 }, (_, i) => long(`tenant-s${i}`, i + 1));
+    const maxChars = 5830;
+    const comment = renderComment(plans, { maxChars });
+    const budget = detailsBudget(comment, maxChars);
+    const first = plans.slice(0, 4).map((p) => renderDetails(p, 1200)!.text);
+    const used = first.reduce((n, d) => n + d.length + 1, 0);
+    expect(budget / 10).toBeLessThan(1200);
+    expect(sections(comment)).toEqual([...first, renderDetails(plans[4], budget - used)!.text]);
+    expect(comment.endsWith("\n---\n**Details cut to fit GitHub's comment limit:** 5 stack(s) shortened, 5 stack(s) without details. Full plans: artifact `terraform-plans`.\n")).toBe(true);
+  });
+});
