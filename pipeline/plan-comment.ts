@@ -312,15 +312,12 @@ function capped(names: readonly string[], max = 30): string {
 }
 
 function hardLimit(headText: string, summaryText: string, where: string, maxChars: number): string {
-  const lines = summaryText.split("\n");
-  const footer = (cut: number) => `\n**${cut} summary row(s) cut: too many stacks for one comment.** Full plans: ${where}.\n`;
+  const rows = summaryText.split("\n");
+  const render = (kept: number) =>
+    `${headText}${rows.slice(0, kept).join("\n")}\n\n**${rows.length - kept} summary row(s) cut: too many stacks for one comment.** Full plans: ${where}.\n`;
   let kept = 0;
-  let size = headText.length + 1;
-  while (kept < lines.length && size + lines[kept].length + 1 + footer(lines.length - kept).length <= maxChars) {
-    size += lines[kept].length + 1;
-    kept += 1;
-  }
-  return `${headText}${lines.slice(0, kept).join("\n")}\n${footer(lines.length - kept)}`;
+  while (kept < rows.length && render(kept + 1).length <= maxChars) kept += 1;
+  return render(kept);
 }
 
 export function main(argv: string[]): number {
