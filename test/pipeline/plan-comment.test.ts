@@ -684,3 +684,47 @@ describe("details under the size limit", () => {
     expect(comment.endsWith("\n---\n**Details cut to fit GitHub's comment limit:** 5 stack(s) shortened, 5 stack(s) without details. Full plans: artifact `terraform-plans`.\n")).toBe(true);
   });
 });
+
+describe("the hard limit", () => {
+  const failed = (n: number) => Array.from({ length: n }, (_, i) => stackPlan(`tenant-t${String(i).padStart(2, "0")}`, { status: "error", text: "Error: AccessDenied" }));
+
+  // mutation testing: `out.length <= maxChars` → `<` survived before this test.
+  test("a comment exactly maxChars long is kept whole", () => {
+    const plans = failed(2);
+    const whole = renderComment(plans);
+    const rows = whole.slice(0, whole.indexOf("\n<details>"));
+    const cut = `${rows}\n---\n**Details cut to fit GitHub's comment limit:** 2 stack(s) without details. Full plans: artifact \`terraform-plans\`.\n`;
+    expect(renderComment(plans, { maxChars: cut.length })).toBe(cut);
+  });
+
+  // mutation testing: hardLimit's row accounting (the kept-row loop, its `<=`, the cut count `rows - kept`) survived
+  // before this test: the 2,000-stack test only matched the footer's shape.
+  test("too many rows: as many summary rows as fit, to the character, and how many were cut", () => {
+    const plans = failed(60);
+    const whole = renderComment(plans);
+    const head = whole.slice(0, whole.indexOf("| Stack |"));
+    const summary = whole.slice(head.length, whole.indexOf("\n<details>")).split("\n");
+    const keeping = (kept: number) =>
+      `${head}${summary.slice(0, kept).join("\n")}\n\n**${summary.length - kept} summary row(s) cut: too many stacks for one comment.** Full plans: artifact \`terraform-plans\`.\n`;
+    for (let maxChars = 2000; maxChars < 2200; maxChars++) {
+      const comment = renderComment(plans, { maxChars });
+      let kept = 0;
+      while (keeping(kept + 1).length <= maxChars) kept += 1;
+      expect({ maxChars, comment }).toEqual({ maxChars, comment: keeping(kept) });
+      expect(kept).toBeGreaterThan(2);
+    }
+  });
+
+  // mutation testing: `kept < rows.length` → true (the loop then never ends) survived before this test.
+  test("when only the longer footer of cut details goes over the limit, every row is kept", () => {
+    const plans = failed(2);
+    const commit = "0123456789abcdef0123456789abcdef01234567";
+    const whole = renderComment(plans, { commit });
+    const rows = whole.slice(0, whole.indexOf("\n<details>"));
+    const cut = `${rows}\n---\n**Details cut to fit GitHub's comment limit:** 2 stack(s) without details. Full plans: artifact \`terraform-plans\`. Planned for ${commit}.\n`;
+    expect(renderComment(plans, { commit, maxChars: cut.length })).toBe(cut);
+    const comment = renderComment(plans, { commit, maxChars: cut.length - 1 });
+    expect(comment.startsWith(rows)).toBe(true);
+    expect(comment).toContain("**0 summary row(s) cut: too many stacks for one comment.**");
+  });
+});
