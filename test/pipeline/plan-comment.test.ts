@@ -1,5 +1,5 @@
 // Enforces SECURITY.md C23 (the table "Enforcing tests" there lists this file).
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MARKER, renderComment, renderDetails } from "../../pipeline/plan-comment";
@@ -726,5 +726,82 @@ describe("the hard limit", () => {
     const comment = renderComment(plans, { commit, maxChars: cut.length - 1 });
     expect(comment.startsWith(rows)).toBe(true);
     expect(comment).toContain("**0 summary row(s) cut: too many stacks for one comment.**");
+  });
+});
+
+describe("plan-comment CLI arguments", () => {
+  const tmp = () => mkdtempSync(join(tmpdir(), "plan-comment-"));
+  const headingAndNotes = (stdout: string) => stdout.split("\n| Stack |")[0].split("\n").slice(1);
+
+  // mutation testing: the positional check (`!== 1` → false) and its message survived before this test.
+  test.each([[[]], [[PLANS, PLANS]]])("exits 1 unless given exactly one plans directory (%j)", async (args) => {
+    const r = await cli(...args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`plan-comment: expected exactly one <plans-dir>, got ${args.length}\n`);
+    expect(r.stdout).toBe("");
+  });
+
+  // mutation testing: the blank-line filter of --notes-file (dropped, or without trim) survived before this test.
+  test("--notes-file: blank and whitespace-only lines are dropped", async () => {
+    const notes = join(tmp(), "notes.md");
+    writeFileSync(notes, "first\n\n   \nsecond\n");
+    const r = await cli(PLANS, "--notes-file", notes);
+    expect(headingAndNotes(r.stdout).slice(1, 5)).toEqual(["", "first", "second", ""]);
+  });
+
+  // mutation testing: the --notes-file read error and its message survived before this test.
+  test("--notes-file that cannot be read: exit 1", async () => {
+    const missing = join(tmp(), "none.md");
+    const r = await cli(PLANS, "--notes-file", missing);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`plan-comment: --notes-file: cannot read ${missing}\n`);
+  });
+
+  // mutation testing: each part of the --max-chars check (`!Number.isInteger`, `< 2000` → `<=`, `> 65_536` → `>=`,
+  // `||` → `&&`) and its message survived before this test.
+  test.each(["abc", "2500.5", "1999", "65537", ""])("--max-chars %j is refused", async (value) => {
+    const r = await cli(PLANS, "--max-chars", value);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`plan-comment: --max-chars must be an integer between 2000 and 65536, got ${value}\n`);
+  });
+
+  // mutation testing: passing maxChars to renderComment (dropped: the default limit) survived before this test.
+  test.each([["2000"], ["65536"]])("--max-chars %s is accepted and limits the comment", async (value) => {
+    const r = await cli(PLANS, "--max-chars", value);
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBeLessThanOrEqual(Number(value));
+    expect(r.stdout.includes("**Details cut to fit GitHub's comment limit:**")).toBe(value === "2000");
+  });
+
+  // mutation testing: --artifact, --run-url and --commit not passed on, and the progress line, survived before this test.
+  test("--artifact, --run-url and --commit name the full plans in the footer; stderr says what was written", async () => {
+    const r = await cli(PLANS, "--artifact", "plans-7", "--run-url", "https://example.test/run/7", "--commit", "abc1234");
+    expect(r.status).toBe(0);
+    expect(r.stdout.endsWith("\n---\nFull plans: artifact `plans-7` of [this workflow run](https://example.test/run/7). Planned for abc1234.\n")).toBe(true);
+    expect(r.stderr).toBe(`plan-comment: 5 stack(s), ${r.stdout.length} characters\n`);
+  });
+
+  // mutation testing: `if (values.out)` → false (stdout instead of the file) survived before this test.
+  test("--out writes the comment to the file and nothing to stdout", async () => {
+    const out = join(tmp(), "comment.md");
+    const r = await cli(PLANS, "--out", out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
+    const written = readFileSync(out, "utf8");
+    expect(written.startsWith(`${MARKER}\n## Terraform plan: 5 stack(s) planned`)).toBe(true);
+    expect(r.stderr).toBe(`plan-comment: 5 stack(s), ${written.length} characters\n`);
+  });
+
+  // mutation testing: `!have.has(stack)` → true (a planned stack also reported as "no result"), the added stacks
+  // dropped, and `!removed.includes(stack)` → true (a stack removed twice) survived before this test.
+  test("--affected: added stacks without a plan are 'no result'; planned ones and removed ones are listed once", async () => {
+    const file = join(tmp(), "affected.json");
+    writeFileSync(file, JSON.stringify({ changed: ["tenant-acme"], added: ["tenant-new"], removed: ["tenant-umbrella"], order: [] }));
+    const r = await cli(PLANS, "--affected", file, "--removed", "tenant-umbrella");
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("| `tenant-acme` |"))).toEqual(["| `tenant-acme` | 0 | 2 | 0 | 0 | changes |"]);
+    expect(r.stdout).toContain("| `tenant-new` | – | – | – | – | ❔ no result |");
+    expect(r.stdout).toContain("> **Removed stacks need offboarding:** `tenant-umbrella`.\n");
+    expect(r.stderr).toBe(`plan-comment: 6 stack(s), ${r.stdout.length} characters\n`);
   });
 });
