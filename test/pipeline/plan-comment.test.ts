@@ -1,4 +1,5 @@
 // Enforces SECURITY.md C23 (the table "Enforcing tests" there lists this file).
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { readPlans, classify, type StackPlan } from "../../pipeline/lib/plan";
 import * as tool from "../../pipeline/plan-comment";
 import { runCli } from "./cli-helper";
 import { expectInOrder } from "../support/text-order";
+import { REPO_ROOT } from "../support/fixtures";
 const PLANS = join(__dirname, "fixtures", "plans");
 const SECRETS = [
   "gmail-app-password-NEW-123",
@@ -803,5 +805,15 @@ describe("plan-comment CLI arguments", () => {
     expect(r.stdout).toContain("| `tenant-new` | – | – | – | – | ❔ no result |");
     expect(r.stdout).toContain("> **Removed stacks need offboarding:** `tenant-umbrella`.\n");
     expect(r.stderr).toBe(`plan-comment: 6 stack(s), ${r.stdout.length} characters\n`);
+  });
+
+  test("runs as the script npm runs: a usage error exits 1 and names the tool", () => {
+    // The entry line (module level, not mutated: ignoreStatic) is otherwise never run by a test.
+    const r = spawnSync(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "pipeline", "plan-comment.ts")], { encoding: "utf8" });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: "plan-comment: expected exactly one <plans-dir>, got 0\nRun with --help for usage.\n",
+    });
   });
 });
