@@ -643,6 +643,7 @@ describe("the summary under the size limit", () => {
     const plans = [same("tenant-aa"), same("tenant-bb"), stackPlan("tenant-cc")];
     const whole = renderComment(plans);
     const summary = whole.slice(0, whole.indexOf("\n<details>"));
+    expect(summary).toContain("\n| `tenant-aa + 1 more with the same changes` | 0 | 1 | 0 | 0 | changes |\n| `tenant-cc` |");
     expect(summary).toContain("\n\n**The same changes as `tenant-aa` (2 stacks):** `tenant-aa`, `tenant-bb`\n");
     const named = renderComment(plans, { maxChars: summary.length + FOOTER.length + 300 });
     expect(named.startsWith(`${summary}\n---\n**Details cut`)).toBe(true);
