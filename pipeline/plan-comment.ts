@@ -170,11 +170,12 @@ function table(rows: readonly StackPlan[]): string {
 /** The summary: every stack, compacted (never cut) when a row per stack would not fit. */
 function summary(sorted: readonly StackPlan[], budget: number): string {
   const full = table(sorted);
-  if (full.length <= budget) return full;
   const noChange = sorted.filter((p) => p.status === "ok" && !hasChanges(p));
-  const rest = sorted.filter((p) => !(p.status === "ok" && !hasChanges(p)));
+  // nothing to compact: the rows are all needed (hardLimit cuts them if the comment is over the limit)
+  if (full.length <= budget || noChange.length === 0) return full;
+  const rest = sorted.filter((p) => !noChange.includes(p));
   const listed = `${table(rest)}\n**No changes (${noChange.length}):** ${noChange.map((p) => markdownCode(p.stack)).join(", ")}\n`;
-  if (listed.length <= budget || noChange.length === 0) return listed;
+  if (listed.length <= budget) return listed;
   return `${table(rest)}\n**No changes:** ${noChange.length} more stacks (listed in the artifact).\n`;
 }
 
@@ -186,8 +187,9 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
   const offboarded = [...(opts.offboarded ?? [])].sort();
   const failed = sorted.filter((p) => p.status !== "ok" && p.status !== "refused");
   const refused = sorted.filter((p) => p.status === "refused");
-  const risky = sorted.filter((p) => p.status === "ok" && destructive(p));
-  const changed = sorted.filter((p) => p.status === "ok" && hasChanges(p));
+  // a failed, refused or missing plan has no counts (readStackPlan, missingPlan)
+  const risky = sorted.filter(destructive);
+  const changed = sorted.filter(hasChanges);
 
   const head: string[] = [opts.marker ?? MARKER];
   const headline = [`${sorted.length} stack(s) planned`];
@@ -295,9 +297,10 @@ export function renderComment(plans: readonly StackPlan[], opts: CommentOptions 
  */
 function secretNotes(plans: readonly StackPlan[]): string[] {
   const items: string[] = [];
-  for (const p of plans) {
-    for (const d of p.secrets?.scheduled ?? []) items.push(`> - ${scheduledSecretMessage(p.stack, d, p.secrets?.recoveryWindowDays ?? 30, markdownCode)}`);
-    if (p.secrets?.error) items.push(`> - ${markdownCode(p.stack)}: the secrets this plan creates could not be checked for a pending deletion (${markdownText(redactText(p.secrets.error))}).`);
+  for (const { stack, secrets } of plans) {
+    if (!secrets) continue;
+    for (const d of secrets.scheduled) items.push(`> - ${scheduledSecretMessage(stack, d, secrets.recoveryWindowDays, markdownCode)}`);
+    if (secrets.error) items.push(`> - ${markdownCode(stack)}: the secrets this plan creates could not be checked for a pending deletion (${markdownText(redactText(secrets.error))}).`);
   }
   if (items.length === 0) return [];
   return ["> [!WARNING]", "> **Secrets scheduled for deletion.** Applying would fail on CreateSecret; the deploy refuses these stacks before any apply:", ...items, ""];
@@ -309,15 +312,12 @@ function capped(names: readonly string[], max = 30): string {
 }
 
 function hardLimit(headText: string, summaryText: string, where: string, maxChars: number): string {
-  const lines = summaryText.split("\n");
-  const footer = (cut: number) => `\n**${cut} summary row(s) cut: too many stacks for one comment.** Full plans: ${where}.\n`;
+  const rows = summaryText.split("\n");
+  const render = (kept: number) =>
+    `${headText}${rows.slice(0, kept).join("\n")}\n\n**${rows.length - kept} summary row(s) cut: too many stacks for one comment.** Full plans: ${where}.\n`;
   let kept = 0;
-  let size = headText.length + 1;
-  while (kept < lines.length && size + lines[kept].length + 1 + footer(lines.length - kept).length <= maxChars) {
-    size += lines[kept].length + 1;
-    kept += 1;
-  }
-  return `${headText}${lines.slice(0, kept).join("\n")}\n${footer(lines.length - kept)}`;
+  while (kept < rows.length && render(kept + 1).length <= maxChars) kept += 1;
+  return render(kept);
 }
 
 export function main(argv: string[]): number {
