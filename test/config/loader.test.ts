@@ -374,6 +374,8 @@ describe("unreadable and oddly shaped inputs", () => {
     // mutation testing: `problems.length === 1` → true/false/`!==` and the "s" literals survived.
     expect(new ConfigError(["a: b"]).message).toBe("1 configuration problem:\na: b");
     expect(new ConfigError(["a: b", "c: d"]).message).toBe("2 configuration problems:\na: b\nc: d");
+    // mutation testing (second run): `this.name = "ConfigError"` → "" survived; the CLIs print it.
+    expect(new ConfigError([]).name).toBe("ConfigError");
   });
 
   it("reports a tenants directory it cannot read, naming it and the error code", () => {
@@ -436,7 +438,10 @@ describe("unreadable and oddly shaped inputs", () => {
   it("reads files in name order whatever order the directory lists them in", () => {
     // mutation testing: `readdirSync(dir).sort()` → `readdirSync(dir)`: which file "already used" an id depends on it.
     const dir = tenantsDir({ "acme.yaml": VALID_TENANT, "beta.yaml": VALID_TENANT });
-    const listing = jest.spyOn(fs, "readdirSync").mockReturnValueOnce(["beta.yaml", "acme.yaml"] as unknown as ReturnType<typeof fs.readdirSync>);
+    // The module object itself: `import * as fs` gives this file a copy, which the loader never calls
+    // (the second mutation run showed the `.sort()` mutant surviving a spy on the copy).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const listing = jest.spyOn(require("node:fs") as typeof fs, "readdirSync").mockReturnValueOnce(["beta.yaml", "acme.yaml"] as unknown as ReturnType<typeof fs.readdirSync>);
     try {
       loadConfig({ cdktfJsonPath: CDKTF_JSON, tenantsDir: dir, displayRoot: dir });
       throw new Error("expected a ConfigError");
