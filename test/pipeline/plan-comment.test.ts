@@ -190,6 +190,21 @@ describe("plan-comment CLI", () => {
   });
 });
 
+describe("plan-comment: survivors of the Stryker run", () => {
+  // mutation testing (Stryker run): the "destroys + replaces" status (condition → false, text → "") survived.
+  test("a stack that both destroys and replaces says both", () => {
+    expect(renderComment([stackPlan("tenant-a", { destroy: 1, replace: 1 })])).toContain("| `tenant-a` | 0 | 0 | 1 | 1 | ⚠️ destroys + replaces |");
+  });
+
+  // mutation testing (Stryker run): the defaults `notes = []` and `offboarded: []` (without --notes-file and --tenants)
+  // → a made-up entry survived: nothing checked that the comment then has no notes and no offboarded list.
+  test("without --notes-file and --tenants the comment has no notes and every removed stack needs offboarding", async () => {
+    const bare = await cli(PLANS, "--removed", "tenant-gone");
+    expect(bare.status).toBe(0);
+    expect(bare.stdout).toBe(renderComment(readPlans(PLANS), { removed: ["tenant-gone"], offboarded: [], notes: [] }));
+  });
+});
+
 describe("plan-comment --affected", () => {
   test("reports affected stacks without a plan result and lists removed ones", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "aff-")), "affected.json");
@@ -512,6 +527,12 @@ describe("details of one stack (renderDetails)", () => {
       text: `${OPEN}_Shortened: 2 resource line(s) and 2 of 2 plan line(s) cut; the full plan is in the artifact._${CLOSE}`,
       shortened: true,
     });
+  });
+
+  // mutation testing (Stryker run): `keptResources.join("\n")` → `join("")` survived: no test kept two resource lines.
+  test("kept resource lines stay one per line", () => {
+    const shortened = renderDetails(big(`${C300}\n${C300}`), OPEN.length + CLOSE.length + 160 + 108)!;
+    expect(shortened.text.startsWith(`${OPEN}- create \`aws_s3_bucket.a\`\n- create \`aws_s3_bucket.b\`\n\n`)).toBe(true);
   });
 
   // mutation testing: the budget arithmetic (each `-` → `+`), `line.length + 1 > budget / 2` → `>=` and `budget * 2`,
