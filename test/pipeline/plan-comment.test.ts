@@ -262,6 +262,8 @@ function stackPlan(stack: string, fields: Partial<StackPlan> = {}): StackPlan {
 }
 
 const TABLE_HEAD = ["| Stack | Add | Change | Destroy | Replace | Status |", "|---|--:|--:|--:|--:|---|"];
+/** The end of the last details section and the comment's footer, with the default artifact. */
+const CLOSING_FENCE_AND_FOOTER = ["```", "</details>", "", "---", "Full plans: artifact `terraform-plans`.", ""];
 
 describe("the whole comment", () => {
   // mutation testing: the status labels, the headline parts, the ranking (failed, destroying, changing, unchanged; by
@@ -398,12 +400,7 @@ describe("the whole comment", () => {
         "",
         "```text",
         "  ~ update",
-        "```",
-        "</details>",
-        "",
-        "---",
-        "Full plans: artifact `terraform-plans`.",
-        "",
+        ...CLOSING_FENCE_AND_FOOTER,
       ].join("\n"),
     );
   });
@@ -427,12 +424,7 @@ describe("the whole comment", () => {
         "",
         "```text",
         "drift",
-        "```",
-        "</details>",
-        "",
-        "---",
-        "Full plans: artifact `terraform-plans`.",
-        "",
+        ...CLOSING_FENCE_AND_FOOTER,
       ].join("\n"),
     );
   });
