@@ -8,6 +8,7 @@ import {
   deployRoleSubjects,
   parsePolicy,
   planGuardrailsPolicy,
+  planReadPolicy,
   planRoleSubjects,
   statePolicy,
 } from "../../bootstrap/policies";
@@ -290,5 +291,35 @@ describe("deploy role guardrails for tenant data and roles", () => {
       },
     });
     expect(bySid("RolesNeverLoseTheBoundary")).toMatchObject({ Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" });
+  });
+});
+
+describe("statement ids", () => {
+  // IAM's policy grammar: "The Sid element supports ASCII uppercase letters (A-Z), lowercase
+  // letters (a-z), and numbers (0-9)", and "in IAM, the Sid value must be unique within a JSON
+  // policy" (IAM JSON policy elements: Sid). Bootstrap also compares what IAM holds with what it
+  // writes statement by statement, by Sid (diffPolicies), so a missing or repeated Sid would
+  // report the wrong statement as changed.
+  const SID = /^[A-Za-z0-9]+$/;
+  const roles = (regions: string[], keys: string[]) => {
+    const at = { ...settingsFor(), regions };
+    const deploy = deployPolicies(at, keys);
+    return {
+      trust: [githubTrustPolicy(at, planRoleSubjects(at)), githubTrustPolicy(at, deployRoleSubjects(at))],
+      plan: [statePolicy(at, keys, false), planReadPolicy(at), planGuardrailsPolicy(at, keys)],
+      deploy: [statePolicy(at, keys, true), deploy.guardrails, ...Object.values(deploy.managed)],
+    };
+  };
+
+  test.each([
+    ["one region, a state key", ["us-east-1"], [KEY_ARN]],
+    ["two regions, S3 managed state keys", ["us-east-1", "eu-west-1"], []],
+  ])("every statement of every pipeline role policy has a Sid of IAM's grammar, unique within its role (%s)", (_name, regions, keys) => {
+    // mutation testing: each Sid literal → "" (bootstrap/policies.ts), the PassRolesTo… name → "PassRolesTo".
+    for (const [role, documents] of Object.entries(roles(regions, keys))) {
+      const sids = documents.flatMap((d) => d.Statement.map((s) => s.Sid ?? "(none)"));
+      expect({ role, bad: sids.filter((sid) => !SID.test(sid)) }).toEqual({ role, bad: [] });
+      if (role !== "trust") expect({ role, repeated: sids.filter((sid, i) => sids.indexOf(sid) !== i) }).toEqual({ role, repeated: [] });
+    }
   });
 });
