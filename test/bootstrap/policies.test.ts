@@ -1,4 +1,5 @@
 // Enforces SECURITY.md C20, C21, C22, C31 (the table "Enforcing tests" there lists this file).
+import { readFileSync } from "node:fs";
 import {
   PolicyDocument,
   deployPolicies,
@@ -16,6 +17,7 @@ import { roleArnVariableName } from "../../bootstrap/settings";
 import { offboardingEvidenceRoleSubjects } from "../../bootstrap/offboarding-evidence-role";
 import { AWS_NAME_LIMITS, agentTaskRoleName, platformResourceName, tenantExecutionRoleName } from "../../modules/naming";
 import { KEY_ARN, settingsFor } from "./helpers";
+import { PIPELINE_ROLES_GOLDEN, pipelineRolePolicies } from "../support/pipeline-role-golden";
 
 const settings = settingsFor();
 const BUCKET = "arn:aws:s3:::acme-tfstate";
@@ -321,5 +323,13 @@ describe("statement ids", () => {
       expect({ role, bad: sids.filter((sid) => !SID.test(sid)) }).toEqual({ role, bad: [] });
       if (role !== "trust") expect({ role, repeated: sids.filter((sid, i) => sids.indexOf(sid) !== i) }).toEqual({ role, repeated: [] });
     }
+  });
+});
+
+describe("golden record of the pipeline roles' policies", () => {
+  test("the plan and deploy roles' documents are the reviewed test/bootstrap/golden/pipeline-role-policies.json (refresh: npm run golden:update)", () => {
+    // mutation testing: every action, resource, condition and Sid literal of bootstrap/policies.ts
+    // that no behaviour test names changes this record, which a reviewer reads in the diff.
+    expect(pipelineRolePolicies()).toBe(readFileSync(PIPELINE_ROLES_GOLDEN, "utf8"));
   });
 });

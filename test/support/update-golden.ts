@@ -5,7 +5,9 @@
  * construction). Review `git diff test/golden` before committing: every changed line must be one
  * someone meant.
  */
+import { relative } from "node:path";
 import { GOLDEN_DIR, synthesizeGolden, writeGoldens } from "./golden";
+import { PIPELINE_ROLES_GOLDEN, writePipelineRoleGolden } from "./pipeline-role-golden";
 
 const changes = writeGoldens(synthesizeGolden().texts);
 const lines = [
@@ -15,3 +17,5 @@ const lines = [
 ];
 process.stdout.write(`${GOLDEN_DIR}: ${lines.length} golden file(s) written, ${changes.unchanged} unchanged\n${lines.join("\n")}${lines.length ? "\n" : ""}`);
 if (lines.length) process.stdout.write("Review them: git diff --stat -- test/golden && git diff -- test/golden\n");
+const roles = relative(process.cwd(), PIPELINE_ROLES_GOLDEN);
+process.stdout.write(writePipelineRoleGolden() ? `${roles}: written; review it: git diff -- ${roles}\n` : `${roles}: unchanged\n`);
