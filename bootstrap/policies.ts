@@ -423,6 +423,8 @@ interface DeployScope {
   /** The condition that a key or resource is the project's (the provider's default_tags). */
   readonly managedByProject: Record<string, string>;
   readonly projectKeys: string;
+  /** The project's KMS aliases, `alias/openclaw/...`. */
+  readonly projectKeyAliases: string;
   readonly projectFunctions: string;
   /** Every action the stacks' resource types need (bootstrap/resource-actions.ts) of one service. */
   readonly ofService: (service: string) => string[];
@@ -444,6 +446,7 @@ function deployScope(settings: DeploySettings, keyArns: readonly string[]): Depl
     boundaries: boundaryArns(settings),
     managedByProject: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY },
     projectKeys: `arn:${partition}:kms:*:${accountId}:key/*`,
+    projectKeyAliases: `arn:${partition}:kms:*:${accountId}:alias/${NAME_PREFIX}/*`,
     projectFunctions: `arn:${partition}:lambda:*:${accountId}:function:${NAME_PREFIX}-${env}-*`,
     ofService: (service: string) => all.filter((a) => a.startsWith(`${service}:`)),
     unscoped: all.filter((a) => !SCOPED_SERVICES.includes(a.split(":")[0]) && a !== "s3:DeleteObjectVersion" && !DASHBOARD_ACTIONS.includes(a)),
@@ -486,7 +489,7 @@ function serviceStatements(scope: DeployScope): PolicyStatement[] {
 
 /** KMS: creating keys tagged as the project's, administering only those, their aliases, and data keys only through RDS and Secrets Manager. */
 function keyStatements(scope: DeployScope): PolicyStatement[] {
-  const { ofService, projectKeys, managedByProject } = scope;
+  const { ofService, projectKeys, projectKeyAliases, managedByProject } = scope;
   const kmsActions = ofService("kms");
   const keys: PolicyStatement[] = [
     // CreateKey has no key ARN yet: the request must tag the key as the project's (default_tags).
@@ -517,11 +520,19 @@ function keyStatements(scope: DeployScope): PolicyStatement[] {
       Condition: { StringEquals: managedByProject, StringLike: { "kms:ViaService": ["rds.*.amazonaws.com", "secretsmanager.*.amazonaws.com"] } },
     },
     // The alias side of alias calls: only the project's alias/openclaw/ names.
-    { Sid: "ProjectKeyAliases", Effect: "Allow", Action: kmsActions.filter((a) => a.includes("Alias") && a !== "kms:ListAliases"), Resource: projectKeys.replace(/key\/\*$/, `alias/${NAME_PREFIX}/*`) },
+    { Sid: "ProjectKeyAliases", Effect: "Allow", Action: kmsActions.filter((a) => a.includes("Alias") && a !== "kms:ListAliases"), Resource: projectKeyAliases },
     { Sid: "ListAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" },
   ];
   return keys;
 }
+
+/**
+ * IAM actions on the project's roles and customer managed policies that need no boundary
+ * condition, granted as far as the stacks' resource types use them (bootstrap/resource-actions.ts).
+ * Creating a role, its inline policies and attachments are bounded statements of their own.
+ */
+const PROJECT_ROLE_ACTIONS = ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"];
+const PROJECT_POLICY_ACTIONS = ["iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"];
 
 /** IAM: roles only under the boundary made for their name, listed managed policies, passing each role to the service that runs it. */
 function identityStatements(scope: DeployScope): PolicyStatement[] {
@@ -560,19 +571,19 @@ function identityStatements(scope: DeployScope): PolicyStatement[] {
     {
       Sid: "ManageProjectRoles",
       Effect: "Allow",
-      Action: ofService("iam").filter((a) => /^iam:(DeleteRole|UpdateRole|UpdateRoleDescription|UpdateAssumeRolePolicy|TagRole|UntagRole)$/.test(a)),
+      Action: ofService("iam").filter((a) => PROJECT_ROLE_ACTIONS.includes(a)),
       Resource: iam(`role/${NAME_PREFIX}-*`),
     },
     {
       // The boundaries and any other customer managed policy of the stacks.
       Sid: "ManageProjectPolicies",
       Effect: "Allow",
-      Action: ofService("iam").filter((a) => /Policy(Version)?$|PolicyTags?$/.test(a) && !/Role|^iam:Get|^iam:List/.test(a)),
+      Action: ofService("iam").filter((a) => PROJECT_POLICY_ACTIONS.includes(a)),
       Resource: iam(`policy/${NAME_PREFIX}-*`),
     },
     ...passableRoles(settings).map(({ services, roleNames }) => ({
       // e.g. PassRolesToEcsTasks, PassRolesToVpcFlowLogs, PassRolesToMonitoringRds.
-      Sid: `PassRolesTo${services[0].replace(/\.amazonaws\.com$/, "").replace(/(^|[-.])(\w)/g, (_m: string, _d: string, c: string) => c.toUpperCase())}`,
+      Sid: `PassRolesTo${services[0].replace(".amazonaws.com", "").replace(/(^|[-.])(\w)/g, (_m: string, _d: string, c: string) => c.toUpperCase())}`,
       Effect: "Allow" as const,
       Action: "iam:PassRole",
       Resource: roleNames.map((n) => iam(`role/${n}`)),

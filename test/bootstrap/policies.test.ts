@@ -2,17 +2,23 @@
 import { readFileSync } from "node:fs";
 import {
   PolicyDocument,
+  PolicyQuotaError,
+  deployManagedPolicyName,
+  deployManagedPolicyNamePattern,
   deployPolicies,
+  deployStatements,
   describePolicyDiff,
   diffPolicies,
   githubTrustPolicy,
   deployRoleSubjects,
+  isPolicyDiffEmpty,
   parsePolicy,
   planGuardrailsPolicy,
   planReadPolicy,
   planRoleSubjects,
   statePolicy,
 } from "../../bootstrap/policies";
+import { INLINE_POLICIES_MAX_CHARS, policyDocument, policySize } from "../../bootstrap/policy-packing";
 import { roleArnVariableName } from "../../bootstrap/settings";
 import { offboardingEvidenceRoleSubjects } from "../../bootstrap/offboarding-evidence-role";
 import { AWS_NAME_LIMITS, agentTaskRoleName, platformResourceName, tenantExecutionRoleName } from "../../modules/naming";
@@ -199,11 +205,14 @@ describe("comparing policies", () => {
   });
 
   test("order of actions does not count as a difference", () => {
+    // The plan role's state policy has no statement with two actions: the deploy role's has several.
+    const written = statePolicy(settings, [KEY_ARN], true);
     const reordered: PolicyDocument = {
-      ...desired,
-      Statement: desired.Statement.map((s) => (Array.isArray(s.Action) ? { ...s, Action: [...s.Action].reverse() } : s)),
+      ...written,
+      Statement: written.Statement.map((s) => (Array.isArray(s.Action) ? { ...s, Action: [...s.Action].reverse() } : s)),
     };
-    expect(diffPolicies(reordered, desired).changed).toEqual([]);
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(written));
+    expect(diffPolicies(reordered, written).changed).toEqual([]);
   });
 
   test("reports statements added, changed and removed by Sid", () => {
@@ -331,5 +340,117 @@ describe("golden record of the pipeline roles' policies", () => {
     // mutation testing: every action, resource, condition and Sid literal of bootstrap/policies.ts
     // that no behaviour test names changes this record, which a reviewer reads in the diff.
     expect(pipelineRolePolicies()).toBe(readFileSync(PIPELINE_ROLES_GOLDEN, "utf8"));
+  });
+});
+
+// #32: survivors of the Stryker run of bootstrap/policies.ts that the golden record cannot show
+// (rules over inputs the record does not hold). Each names the mutants it kills.
+describe("bootstrap/policies.ts: rules found by mutation testing", () => {
+  const EIGHT_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "eu-central-1", "ap-northeast-1", "ca-central-1", "sa-east-1"];
+  const FIFTEEN_REGIONS = [...EIGHT_REGIONS, "ap-southeast-1", "eu-north-1", "us-east-2", "ap-south-1", "eu-west-2", "eu-west-3", "ap-northeast-2"];
+
+  test("a trust policy with one subject names it as a string, as IAM returns it", () => {
+    // mutation testing: `subjects.length === 1 ? subjects[0] : [...subjects]` → always a list.
+    const trust = githubTrustPolicy(settings, ["repo:acme/openclaw-infra:environment:production"]);
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/openclaw-infra:environment:production" },
+    });
+  });
+
+  test("confines every ssm:GetParameter* read the resource table may gain to the project's parameters", () => {
+    // mutation testing: `startsWith("ssm:GetParameter")` → `endsWith` in both statements (today's table has only ssm:GetParameter).
+    let withTable: typeof planReadPolicy = planReadPolicy;
+    jest.isolateModules(() => {
+      jest.doMock("../../bootstrap/resource-actions", () => ({
+        ...jest.requireActual<object>("../../bootstrap/resource-actions"),
+        actionsOf: () => ["ec2:DescribeVpcs", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      }));
+      withTable = (require("../../bootstrap/policies") as typeof import("../../bootstrap/policies")).planReadPolicy;
+    });
+    jest.dontMock("../../bootstrap/resource-actions");
+    const doc = withTable(settings);
+    expect(statement(doc, "RefreshProjectResources")).toMatchObject({ Action: ["ec2:DescribeVpcs"], Resource: "*" });
+    expect(statement(doc, "ReadProjectParameters")).toMatchObject({
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      Resource: "arn:aws:ssm:*:123456789012:parameter/openclaw/*",
+    });
+  });
+
+  test("keeps inline the longest run of denies that fits next to the state policy, and moves the rest whole to guardrails", () => {
+    // mutation testing: the packing loop's `>` → `>=`/`kept >= 0`, `kept < denies.length` → true/false/`<=`/`>=`, `denies.slice(kept)` → `denies`.
+    const eight = { ...settings, regions: EIGHT_REGIONS };
+    const { denies } = deployStatements(eight, [KEY_ARN]);
+    const packed = deployPolicies(eight, [KEY_ARN]);
+    const kept = packed.guardrails.Statement.length;
+    const budget = INLINE_POLICIES_MAX_CHARS - policySize(statePolicy(eight, [KEY_ARN], true));
+    expect([kept > 0, kept < denies.length]).toEqual([true, true]);
+    expect(packed.guardrails.Statement).toEqual(denies.slice(0, kept));
+    expect(policySize(packed.guardrails)).toBeLessThanOrEqual(budget);
+    expect(policySize(policyDocument(denies.slice(0, kept + 1)))).toBeGreaterThan(budget);
+    expect(Object.keys(packed.managed).filter((name) => name.startsWith("guardrails"))).toEqual(["guardrails"]);
+    expect(packed.managed.guardrails.Statement).toEqual(denies.slice(kept));
+    // While everything fits, there is no guardrails part.
+    expect(Object.keys(deployPolicies(settings, [KEY_ARN]).managed)).not.toContain("guardrails");
+  });
+
+  test("refuses, before anything reaches AWS, a state policy that leaves no room for the first deny", () => {
+    // mutation testing: `kept > 0` → true (an endless loop), `kept === 0` → false, the message → "".
+    const keys = Array.from({ length: 150 }, (_v, i) => `${KEY_ARN.slice(0, -3)}${String(i).padStart(3, "0")}`);
+    expect(() => deployPolicies(settings, keys)).toThrow(PolicyQuotaError);
+    expect(() => deployPolicies(settings, keys)).toThrow(
+      "the deploy role's state policy leaves no room for its first deny within IAM's 10240 characters of inline policies per role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)",
+    );
+  });
+
+  test("refuses an environment whose deploy role would need more managed policies than IAM attaches, naming them", () => {
+    // mutation testing: `names.length > MANAGED_POLICIES_PER_ROLE` → false, and the message's parts → "".
+    const fifteen = { ...settings, regions: FIFTEEN_REGIONS };
+    expect(() => deployPolicies(fifteen, [KEY_ARN])).toThrow(PolicyQuotaError);
+    expect(() => deployPolicies(fifteen, [KEY_ARN])).toThrow(
+      /^environment production has 15 regions: the deploy role openclaw-production-github-deploy would need 11 customer managed policies \(network, services, services-2, identity, identity-2, identity-3, identity-4, offboarding, offboarding-2, guardrails, guardrails-2\), and IAM attaches at most 10 to a role \(quota "Managed policies per role", https:\/\/docs\.aws\.amazon\.com\/IAM\/latest\/UserGuide\/reference_iam-quotas\.html\): split the environment's regions across environments \(accounts\)$/,
+    );
+    expect(() => deployPolicies({ ...settings, regions: FIFTEEN_REGIONS.slice(0, 14) }, [KEY_ARN])).not.toThrow();
+  });
+
+  test("names the deploy role's managed policies after the role, and recognises every name a layout can produce, only those", () => {
+    // mutation testing: deployManagedPolicyName's template → "", the pattern's escaping class (negated, "\\$&" → ""), its parts list → [], its "|" → "".
+    expect(deployManagedPolicyName({ deployRoleName: "r" }, "identity-2")).toBe("r-identity-2");
+    const pattern = deployManagedPolicyNamePattern({ deployRoleName: "ops.deploy+1" });
+    for (const name of ["network", "services-2", "identity", "offboarding-12", "guardrails", "guardrails-3"]) expect(pattern.test(`ops.deploy+1-${name}`)).toBe(true);
+    for (const name of ["opsXdeploy+1-network", "ops.deployy1-network", "ops.deploy+1-state", "ops.deploy+1-network-x", "x-ops.deploy+1-network", "ops.deploy+1-", "ops.deploy+1-networkservices"]) {
+      expect([name, pattern.test(name)]).toEqual([name, false]);
+    }
+  });
+
+  test("reads a policy as JSON when it starts with a brace after white space, and URL-decodes it otherwise", () => {
+    // mutation testing: `trimStart().startsWith("{")` → `endsWith("{")` and `trimEnd()`: a JSON text with a literal % cannot be URL-decoded.
+    const document = { Version: "2012-10-17", Statement: [{ Sid: "A", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/100%" }] };
+    expect(parsePolicy(`\n  ${JSON.stringify(document)}\n`)).toEqual(document);
+    expect(parsePolicy(encodeURIComponent(JSON.stringify(document)))).toEqual(document);
+  });
+
+  test("compares statements whatever the order of their keys and of their actions, and names unnamed ones by position", () => {
+    // mutation testing: canonical's key sort → insertion order, its string-list sort → none, the `#${i + 1}` names, isPolicyDiffEmpty.
+    const written = statePolicy(settings, [KEY_ARN], true);
+    const readBack: PolicyDocument = {
+      ...written,
+      Statement: written.Statement.map((s) => Object.fromEntries(Object.entries({ ...s, Action: Array.isArray(s.Action) ? [...s.Action].reverse() : s.Action }).reverse()) as unknown as typeof s),
+    };
+    expect(readBack.Statement.some((s, i) => JSON.stringify(s) !== JSON.stringify(written.Statement[i]))).toBe(true);
+    expect(isPolicyDiffEmpty(diffPolicies(readBack, written))).toBe(true);
+    // A policy edited by hand in IAM may have statements without a Sid (bootstrap's own always have one).
+    const unnamed = (resource: string) =>
+      ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "a" }, { Effect: "Allow", Action: "s3:GetObject", Resource: resource }] }) as unknown as PolicyDocument;
+    expect(diffPolicies(unnamed("a"), unnamed("b"))).toEqual({ added: [], removed: [], changed: ["#2"] });
+    expect(diffPolicies(undefined, unnamed("b"))).toEqual({ added: ["#1", "#2"], removed: [], changed: [] });
+    for (const diff of [{ added: ["A"], removed: [], changed: [] }, { added: [], removed: ["A"], changed: [] }, { added: [], removed: [], changed: ["A"] }]) expect(isPolicyDiffEmpty(diff)).toBe(false);
+    expect(isPolicyDiffEmpty({ added: [], removed: [], changed: [] })).toBe(true);
+  });
+
+  test("describes only the kinds of difference there are", () => {
+    // mutation testing: each `diff.x.length` test of describePolicyDiff → true, and the ", " separators → "".
+    expect(describePolicyDiff({ added: [], removed: [], changed: ["A", "B"] })).toBe("statements changed A, B");
+    expect(describePolicyDiff({ added: ["A", "B"], removed: [], changed: [] })).toBe("statements added A, B");
+    expect(describePolicyDiff({ added: [], removed: ["A", "B"], changed: [] })).toBe("statements removed A, B");
   });
 });
