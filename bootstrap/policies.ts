@@ -878,7 +878,8 @@ export function deployPolicies(settings: DeploySettings, keyArns: readonly strin
   if (kept === 0) {
     throw new PolicyQuotaError(`the deploy role's state policy leaves no room for its first deny within IAM's ${INLINE_POLICIES_MAX_CHARS} characters of inline policies per role (${IAM_QUOTAS_URL})`);
   }
-  if (kept < denies.length) addParts(DEPLOY_GUARDRAILS_PART, denies.slice(kept));
+  // The denies that did not fit inline, if any (no statements pack into no parts).
+  addParts(DEPLOY_GUARDRAILS_PART, denies.slice(kept));
 
   const names = Object.keys(managed);
   if (names.length > MANAGED_POLICIES_PER_ROLE) {

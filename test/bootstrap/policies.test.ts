@@ -410,6 +410,10 @@ describe("bootstrap/policies.ts: rules found by mutation testing", () => {
       /^environment production has 15 regions: the deploy role openclaw-production-github-deploy would need 11 customer managed policies \(network, services, services-2, identity, identity-2, identity-3, identity-4, offboarding, offboarding-2, guardrails, guardrails-2\), and IAM attaches at most 10 to a role \(quota "Managed policies per role", https:\/\/docs\.aws\.amazon\.com\/IAM\/latest\/UserGuide\/reference_iam-quotas\.html\): split the environment's regions across environments \(accounts\)$/,
     );
     expect(() => deployPolicies({ ...settings, regions: FIFTEEN_REGIONS.slice(0, 14) }, [KEY_ARN])).not.toThrow();
+    // mutation testing: `>` → `>=`. Ten is allowed: these fifteen regions (found by a search over
+    // region sets) need exactly ten; the fifteen above need eleven.
+    const exactlyTen = ["us-west-2", "us-west-1", "us-east-1", "sa-east-1", "ap-northeast-1", "af-south-1", "me-central-1", "ap-southeast-2", "me-south-1", "ca-west-1", "ap-south-1", "eu-west-2", "eu-west-1", "mx-central-1", "eu-west-3"];
+    expect(Object.keys(deployPolicies({ ...settings, regions: exactlyTen }, [KEY_ARN]).managed)).toHaveLength(10);
   });
 
   test("names the deploy role's managed policies after the role, and recognises every name a layout can produce, only those", () => {
@@ -443,7 +447,15 @@ describe("bootstrap/policies.ts: rules found by mutation testing", () => {
       ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "a" }, { Effect: "Allow", Action: "s3:GetObject", Resource: resource }] }) as unknown as PolicyDocument;
     expect(diffPolicies(unnamed("a"), unnamed("b"))).toEqual({ added: [], removed: [], changed: ["#2"] });
     expect(diffPolicies(undefined, unnamed("b"))).toEqual({ added: ["#1", "#2"], removed: [], changed: [] });
-    for (const diff of [{ added: ["A"], removed: [], changed: [] }, { added: [], removed: ["A"], changed: [] }, { added: [], removed: [], changed: ["A"] }]) expect(isPolicyDiffEmpty(diff)).toBe(false);
+    const nonEmpty = [
+      { added: ["A"], removed: [], changed: [] },
+      { added: [], removed: ["A"], changed: [] },
+      { added: [], removed: [], changed: ["A"] },
+      // mutation testing: the sum's `+` → `-` (one added and one changed, or one added and one removed, summed to 0).
+      { added: ["A"], removed: [], changed: ["B"] },
+      { added: ["A"], removed: ["B"], changed: [] },
+    ];
+    for (const diff of nonEmpty) expect([diff, isPolicyDiffEmpty(diff)]).toEqual([diff, false]);
     expect(isPolicyDiffEmpty({ added: [], removed: [], changed: [] })).toBe(true);
   });
 
