@@ -1,6 +1,6 @@
 /**
- * The pipeline roles' policy documents, as bootstrap/policies.ts writes them for the fixture's
- * production environment, recorded in test/bootstrap/golden/pipeline-role-policies.json so a
+ * The pipeline roles as bootstrap creates them (bootstrap/resources/pipeline-roles.ts: names,
+ * trust, inline and managed policy documents) for the fixture's production environment, recorded in test/bootstrap/golden/pipeline-role-policies.json so a
  * reviewer sees every action, resource and condition a change adds or removes: these policies
  * are what a pull request (the plan role) and a merge (the deploy role) can do in the account.
  * The test (test/bootstrap/policies.test.ts) only compares; `npm run golden:update` only writes.
@@ -9,18 +9,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  PLAN_GUARDRAILS_POLICY_NAME,
-  PLAN_READ_POLICY_NAME,
-  STATE_POLICY_NAME,
-  deployPolicies,
-  deployRoleSubjects,
-  githubTrustPolicy,
-  planGuardrailsPolicy,
-  planReadPolicy,
-  planRoleSubjects,
-  statePolicy,
-} from "../../bootstrap/policies";
+import { deployRoleDesired, planRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { KEY_ARN, settingsFor } from "../bootstrap/helpers";
 
 export const PIPELINE_ROLES_GOLDEN = join(__dirname, "..", "bootstrap", "golden", "pipeline-role-policies.json");
@@ -31,32 +20,15 @@ const VARIANTS: Record<string, { regions: string[]; stateKeys: string[] }> = {
   "two regions, S3 managed state keys": { regions: ["us-east-1", "eu-west-1"], stateKeys: [] },
 };
 
+/** The roles exactly as bootstrap creates them (bootstrap/resources/pipeline-roles.ts); a name pattern is recorded as its source. */
 export function pipelineRolePolicies(): string {
   const recorded = Object.fromEntries(
     Object.entries(VARIANTS).map(([name, { regions, stateKeys }]) => {
       const settings = { ...settingsFor(), regions };
-      const deploy = deployPolicies(settings, stateKeys);
-      return [
-        name,
-        {
-          plan: {
-            trust: githubTrustPolicy(settings, planRoleSubjects(settings)),
-            inline: {
-              [STATE_POLICY_NAME]: statePolicy(settings, stateKeys, false),
-              [PLAN_READ_POLICY_NAME]: planReadPolicy(settings),
-              [PLAN_GUARDRAILS_POLICY_NAME]: planGuardrailsPolicy(settings, stateKeys),
-            },
-          },
-          deploy: {
-            trust: githubTrustPolicy(settings, deployRoleSubjects(settings)),
-            inline: { [STATE_POLICY_NAME]: statePolicy(settings, stateKeys, true), guardrails: deploy.guardrails },
-            managed: deploy.managed,
-          },
-        },
-      ];
+      return [name, { plan: planRoleDesired(settings, stateKeys), deploy: deployRoleDesired(settings, stateKeys) }];
     }),
   );
-  return `${JSON.stringify(recorded, null, 2)}\n`;
+  return `${JSON.stringify(recorded, (_key, value: unknown) => (value instanceof RegExp ? value.source : value), 2)}\n`;
 }
 
 /** Writes the golden file; true when it changed. */
