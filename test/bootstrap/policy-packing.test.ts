@@ -3,11 +3,10 @@
  * deployPolicies in bootstrap/policies.ts). What must hold for every region count: each
  * managed policy within 6,144 characters, the inline ones within 10,240 together, at most 10
  * attached, and the packed policies mean exactly what the statements as written mean: no deny
- * lost, split or changed, no allow added or widened. Environments of up to four regions keep
- * the layout bootstrap always had, byte for byte, so existing deployments see no change.
+ * lost, split or changed, no allow added or widened. Environments of one or two regions keep
+ * the layout bootstrap always had, so existing deployments see no change; the golden record of
+ * both pipeline roles (test/bootstrap/golden/pipeline-role-policies.json) holds its bytes.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   DEPLOY_MANAGED_POLICY_PARTS,
   PolicyQuotaError,
@@ -145,16 +144,23 @@ describe("the deploy role's policies at every region count", () => {
     expect(JSON.stringify(packed.guardrails)).toBe(JSON.stringify(policyDocument(written.denies)));
   });
 
-  test("2 regions: byte for byte what bootstrap wrote before packing (fixtures/deploy-role-2-regions.json, produced by the earlier code)", () => {
-    const before = JSON.parse(readFileSync(join(__dirname, "fixtures", "deploy-role-2-regions.json"), "utf8")) as {
-      managedPolicies: Record<string, string>;
-      inlinePolicies: Record<string, string>;
-      managedPolicyArns: string[];
-    };
-    const desired = deployRoleDesired(withRegions(2), KEYS);
-    expect(Object.fromEntries((desired.ownedPolicies ?? []).map((p) => [p.name, JSON.stringify(p.document)]))).toEqual(before.managedPolicies);
-    expect(Object.fromEntries(Object.entries(desired.inlinePolicies).map(([n, d]) => [n, JSON.stringify(d)]))).toEqual(before.inlinePolicies);
-    expect(desired.managedPolicyArns).toEqual(before.managedPolicyArns);
+  // The bytes of this layout are recorded in test/bootstrap/golden/pipeline-role-policies.json
+  // ("two regions, S3 managed state keys"), written only by `npm run golden:update`. This test
+  // says what the layout is: it was a hand-regenerated copy of that record (fixtures/deploy-role-2-regions.json) until #32.
+  test("2 regions: one managed policy per group named <deploy role>-<group>, attached in that order; inline the state policy and every deny", () => {
+    const settings = withRegions(2);
+    const written = deployStatements(settings, KEYS);
+    const desired = deployRoleDesired(settings, KEYS);
+    const prefix = `${settings.deployRoleName}-`;
+    expect((desired.ownedPolicies ?? []).map((p) => p.name)).toEqual(DEPLOY_MANAGED_POLICY_PARTS.map((group) => `${prefix}${group}`));
+    for (const policy of desired.ownedPolicies ?? []) {
+      expect(policy.document).toEqual(policyDocument(written.allows[policy.name.slice(prefix.length) as (typeof DEPLOY_MANAGED_POLICY_PARTS)[number]]));
+      expect(policy.arn).toBe(`arn:aws:iam::${settings.accountId}:policy/${policy.name}`);
+    }
+    expect(Object.keys(desired.inlinePolicies)).toEqual(["openclaw-terraform-state", "openclaw-deploy"]);
+    expect(desired.inlinePolicies["openclaw-terraform-state"]).toEqual(statePolicy(settings, KEYS, true));
+    expect(desired.inlinePolicies["openclaw-deploy"]).toEqual(policyDocument(written.denies));
+    expect(desired.managedPolicyArns).toEqual((desired.ownedPolicies ?? []).map((p) => p.arn));
   });
 
   test("overflow parts get stable names after their group, and the denies that no longer fit inline move whole to guardrails parts", () => {
