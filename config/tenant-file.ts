@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { Document, isScalar } from "yaml";
+import { Document, isMap, isScalar } from "yaml";
 import { parseTenantYaml, yamlProblems } from "./tenant-yaml";
 import { BEDROCK_ROUTINGS } from "./bedrock-models";
 import { ConfigError, loadConfig, ProjectConfig } from "./loader";
@@ -175,8 +175,10 @@ export function markOffboarded(location: TenantFilesLocation, id: string, fields
   if (!awaitsOffboarding(from)) {
     throw new TenantFileRefusal(`tenant ${id} is ${String(from)}, not offboarding: only an offboarding tenant becomes offboarded`);
   }
-  const keep = new Set(Object.keys(TombstoneSchema.shape));
-  for (const key of doc.toJSON() ? Object.keys(doc.toJSON() as object) : []) if (!keep.has(key)) doc.delete(key);
+  // Drops the fields a tombstone does not keep from the document's own map, rather than from
+  // a converted copy: the pairs that stay keep their comments, and nothing is evaluated first.
+  const keep = new Set<unknown>(Object.keys(TombstoneSchema.shape));
+  if (isMap(doc.contents)) doc.contents.items = doc.contents.items.filter((pair) => isScalar(pair.key) && keep.has(pair.key.value));
   setScalar(doc, "status", TOMBSTONE_STATUS);
   doc.set("offboardedAt", fields.offboardedAt);
   doc.set("offboardingRecord", fields.offboardingRecord);

@@ -188,6 +188,29 @@ describe("the offboarding job's tombstone edit", () => {
     expect(read("globex")).toMatch(/^# yaml-language-server: \$schema=\.\/tenant\.schema\.json\n# Data residency/);
     expect(load().tombstones.map((t) => [t.id, t.status])).toEqual([["globex", "offboarded"]]);
   });
+
+  // The fields are dropped from the document's own map (config/tenant-file.ts): a comment on a
+  // kept field stays, the ones on dropped fields go with them, and the kept fields keep their order.
+  it("keeps exactly the tombstone's fields, in the file's order, with the comments of those it keeps", () => {
+    writeFileSync(join(dir, "globex.yaml"), read("globex").replace("region: us-west-2\n", "# Chosen by the customer's counsel.\nregion: us-west-2\n"));
+    run("status", "globex", "offboarding");
+    markOffboarded({ tenantsDir: dir, cdktfJsonPath: CDKTF_JSON }, "globex", { offboardedAt: "2026-12-01T22:10:00Z", offboardingRecord: RECORD.replace("acme", "globex") });
+    expect(read("globex")).toBe(
+      [
+        "# yaml-language-server: $schema=./tenant.schema.json",
+        "# Data residency on the west coast: its platform stack exists only because this tenant does.",
+        "id: globex",
+        "displayName: Globex Corporation",
+        "environment: production",
+        "# Chosen by the customer's counsel.",
+        "region: us-west-2",
+        "status: offboarded",
+        "offboardedAt: 2026-12-01T22:10:00Z",
+        `offboardingRecord: ${RECORD.replace("acme", "globex")}`,
+        "",
+      ].join("\n"),
+    );
+  });
 });
 
 describe("new: an id in git history", () => {
