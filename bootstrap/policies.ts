@@ -207,11 +207,11 @@ export const PLAN_READ_POLICY_NAME = "openclaw-plan-read";
  * What the plan role reads: the `read` column of bootstrap/resource-actions.ts, i.e. what
  * Terraform's refresh of the project's resource and data source types calls, and nothing else
  * (it replaced AWS's ReadOnlyAccess, which also reads data). SSM parameters only under the
- * project's `/openclaw/` tree.
+ * project's `/openclaw/` tree. `reads` is that column unless a test asks what a larger table
+ * would give.
  */
-export function planReadPolicy(settings: Pick<BootstrapSettings, "partition" | "accountId">): PolicyDocument {
+export function planReadPolicy(settings: Pick<BootstrapSettings, "partition" | "accountId">, reads: readonly string[] = actionsOf(["read"])): PolicyDocument {
   const ssmParameters = `arn:${settings.partition}:ssm:*:${settings.accountId}:parameter/${NAME_PREFIX}/*`;
-  const reads = actionsOf(["read"]);
   return {
     Version: "2012-10-17",
     Statement: [
