@@ -4,6 +4,8 @@
  * score is Stryker's: detected over valid mutants, compile errors and static mutants left out.
  */
 import { mergeReports, reachableFrom, Report, scores, SYNTH_ENTRY, synthIndependent, table } from "../../scripts/mutation";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { importGraph } from "../../toolchain/code-shape";
 import { REPO_ROOT } from "../support/fixtures";
 
@@ -53,5 +55,27 @@ describe("synthesizing once per mutation run", () => {
   it("follows imports transitively", () => {
     const chain = new Map([["a.ts", ["b.ts"]], ["b.ts", ["c.ts", "a.ts"]], ["c.ts", []], ["d.ts", ["a.ts"]]]);
     expect([...reachableFrom(chain, "a.ts")].sort()).toEqual(["a.ts", "b.ts", "c.ts"]);
+  });
+});
+
+// A test that reloads a module (jest.isolateModules, doMock, resetModules) evaluates its
+// module-level constants inside that test. Stryker then counts each constant's mutant as
+// covered by that test ("hybrid") and, under ignoreStatic, runs only it with the mutant switched
+// on at run time, when the constant is long evaluated: the mutant survives whatever the other
+// tests check. That is how 30 constants of bootstrap/policies.ts survived a whole-file run
+// (BENCHMARKS.md, "Mutation testing"). Mutation fails this test: add `jest.resetModules()` to
+// test/bootstrap/policies.test.ts.
+describe("the tests a mutation run uses", () => {
+  const config = require("../../jest.mutation.config.js") as { testMatch: string[] };
+  const files = config.testMatch.map((pattern) => pattern.replace("<rootDir>/", ""));
+
+  it("are the focused unit tests of the mutated code, and there are some", () => {
+    expect(files.length).toBeGreaterThanOrEqual(9);
+    for (const file of files) expect(existsSync(join(REPO_ROOT, file))).toBe(true);
+  });
+
+  it("never reload a module inside a test", () => {
+    const reloading = files.filter((file) => /\bjest\.(isolateModules|isolateModulesAsync|doMock|resetModules)\s*\(/.test(readFileSync(join(REPO_ROOT, file), "utf8")));
+    expect(reloading).toEqual([]);
   });
 });
