@@ -73,7 +73,7 @@ export function transitionRefusal(id: string, from: TenantStatus, to: TenantStat
     return `tenant ${id} is offboarded: a tombstone never changes status (its id, bucket name and key alias can never be reused); add a tenant with a new id instead`;
   }
   if (!isLegalTransition(from, to)) {
-    const allowed = (by === "operator" ? operatorTransitions(from) : legalTransitions(from)).join(", ") || "none";
+    const allowed = (by === "operator" ? operatorTransitions(from) : legalTransitions(from)).join(", ");
     return `tenant ${id}: ${from} -> ${to} is not a legal transition (from ${from}: ${allowed})`;
   }
   if (by === "operator" && isPipelineOnlyTransition(from, to)) {
