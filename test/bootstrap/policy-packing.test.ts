@@ -18,9 +18,10 @@ import {
 import { MANAGED_POLICY_MAX_CHARS, packStatements, policyDocument, policySize, splitByResource } from "../../bootstrap/policy-packing";
 import { assertDeployRoleFitsQuotas, deployRoleDesired } from "../../bootstrap/resources/pipeline-roles";
 import { KEY_ARN, OTHER_KEY_ARN, settingsFor } from "./helpers";
+import { EIGHT_REGIONS } from "./pipeline-roles-support";
 
 /** Real region names, in the order an environment would add them. */
-const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "eu-central-1", "ap-northeast-1", "ca-central-1", "sa-east-1"];
+const REGIONS = EIGHT_REGIONS;
 /** Enough more real regions to need more than 10 managed policies. */
 const MANY_REGIONS = [...REGIONS, "ap-southeast-1", "eu-north-1", "us-east-2", "ap-south-1", "eu-west-2", "eu-west-3", "ap-northeast-2", "ap-northeast-3", "us-west-1", "eu-south-1", "me-south-1", "af-south-1"];
 const KEYS = [KEY_ARN, OTHER_KEY_ARN];
@@ -151,16 +152,17 @@ describe("the deploy role's policies at every region count", () => {
     const settings = withRegions(2);
     const written = deployStatements(settings, KEYS);
     const desired = deployRoleDesired(settings, KEYS);
+    const owned = desired.ownedPolicies ?? [];
     const prefix = `${settings.deployRoleName}-`;
-    expect((desired.ownedPolicies ?? []).map((p) => p.name)).toEqual(DEPLOY_MANAGED_POLICY_PARTS.map((group) => `${prefix}${group}`));
-    for (const policy of desired.ownedPolicies ?? []) {
+    expect(owned.map((p) => p.name)).toEqual(DEPLOY_MANAGED_POLICY_PARTS.map((group) => `${prefix}${group}`));
+    for (const policy of owned) {
       expect(policy.document).toEqual(policyDocument(written.allows[policy.name.slice(prefix.length) as (typeof DEPLOY_MANAGED_POLICY_PARTS)[number]]));
       expect(policy.arn).toBe(`arn:aws:iam::${settings.accountId}:policy/${policy.name}`);
     }
     expect(Object.keys(desired.inlinePolicies)).toEqual(["openclaw-terraform-state", "openclaw-deploy"]);
     expect(desired.inlinePolicies["openclaw-terraform-state"]).toEqual(statePolicy(settings, KEYS, true));
     expect(desired.inlinePolicies["openclaw-deploy"]).toEqual(policyDocument(written.denies));
-    expect(desired.managedPolicyArns).toEqual((desired.ownedPolicies ?? []).map((p) => p.arn));
+    expect(desired.managedPolicyArns).toEqual(owned.map((p) => p.arn));
   });
 
   test("overflow parts get stable names after their group, and the denies that no longer fit inline move whole to guardrails parts", () => {

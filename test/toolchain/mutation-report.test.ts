@@ -3,9 +3,9 @@
  * report and keeps every other file (Stryker's own report holds only its run's files), and the
  * score is Stryker's: detected over valid mutants, compile errors and static mutants left out.
  */
-import { mergeReports, reachableFrom, Report, scores, SYNTH_ENTRY, synthIndependent, table } from "../../scripts/mutation";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { mergeReports, reachableFrom, Report, scores, SYNTH_ENTRY, synthIndependent, table } from "../../scripts/mutation";
 import { importGraph } from "../../toolchain/code-shape";
 import { REPO_ROOT } from "../support/fixtures";
 
